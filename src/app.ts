@@ -1,0 +1,116 @@
+// createApp: everything the gateway is, with no side effects until start(). Tests create one per case, on port 0.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createYoga } from 'graphql-yoga';
+import type { Config } from './config';
+import type { Store } from './db/store';
+import { openDatabase } from './db/open';
+import { createLocalBus, type Bus } from './realtime/bus';
+import { createRouter } from './realtime/router';
+import { createRateLimiter } from './resolvers/rate-limit';
+import { createCursorCodec } from './resolvers/cursor';
+import type { Services } from './resolvers/context';
+import { schema } from './schema';
+import type { GraphQLContext } from './schema/context';
+import { useAuth } from './auth/plugin';
+import { authenticate, bearer, type Authentication } from './auth/viewer';
+import { attachWebSocket } from './ws';
+import { renderGraphiQL, serveGraphiQLAsset } from './graphiql';
+import { createLogger, type Logger } from './log';
+
+export interface AppOptions {
+  config: Config;
+  /** Defaults to openDatabase(config.databaseUrl). */
+  store?: Store;
+  /** Defaults to the in-process bus. */
+  bus?: Bus;
+  logger?: Logger;
+  /** Seconds since the epoch; tests move it to cross expiry and revoke windows. */
+  now?: () => number;
+}
+
+export function createApp(options: AppOptions) {
+  const { config } = options;
+  const log = options.logger ?? createLogger(config.logLevel);
+  const store = options.store ?? openDatabase(config.databaseUrl);
+  const bus = options.bus ?? createLocalBus();
+  const router = createRouter(store, bus);
+  const services: Services = {
+    store,
+    router,
+    config,
+    groupSendLimiter: createRateLimiter(config.groupSendRate),
+    cursors: createCursorCodec(config.secretKey),
+    now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+  };
+
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: config.production ? false : {
+      title: 'IM GraphQL gateway',
+      subscriptionsProtocol: 'WS',
+      headers: JSON.stringify({ Authorization: 'Bearer <UserSig from: npm run usersig -- alice>' }),
+    },
+    renderGraphiQL,
+    logging: log,
+    plugins: [useAuth()],
+    context: async (initial): Promise<GraphQLContext> => {
+      const wsAuth = initial.wsAuth as Authentication | undefined;
+      const request = initial.request as Request | undefined;
+      const auth = wsAuth ?? authenticate(bearer(request?.headers.get('authorization')), config);
+      if (auth.viewer !== null) await store.users.ensure(auth.viewer, services.now());
+      return { ...services, viewer: auth.viewer, authFailure: auth.authFailure };
+    },
+  });
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (path === '/ready') {
+      store.ping().then(
+        () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready"}'),
+        () => res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"database unavailable"}'),
+      );
+      return;
+    }
+    if (!config.production && serveGraphiQLAsset(path, res)) return;
+    void yoga(req, res);
+  });
+  const ws = attachWebSocket(server, yoga, config, log);
+
+  // Unsent created messages are reclaimed once expired (reads already treat them as gone).
+  const reclaim = setInterval(() => {
+    store.messages.reclaimDrafts(services.now()).catch((e: unknown) => log.error({ err: e }, 'draft reclaim failed'));
+  }, 60_000);
+  reclaim.unref();
+
+  let stopped = false;
+  return {
+    yoga,
+    server,
+    services,
+    log,
+    /** Listens on `port` (0 = any free port) and resolves with the port. */
+    start(port = config.port, host?: string): Promise<number> {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+      });
+    },
+    /** Stops accepting, ends subscriptions, closes sockets and the database. */
+    async stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(reclaim);
+      router.closeAll();
+      await ws.close();
+      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+      await bus.close();
+      await store.close();
+    },
+  };
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,50 @@
+// The SDK's numeric result codes (im-semantics §9), in one place. A `desc` is built at the call site so it can
+// name the offending field or value; the default sentence here is used when nothing more specific is known.
+
+export const Code = {
+  OK: 0,
+  NOT_LOGGED_IN: 6014,
+  INVALID_PARAMETERS: 6017,
+  INVALID_RECEIVER: 6032,
+  INVALID_USER_ID: 7003,
+  GROUP_INVALID_PARAMETERS: 10004,
+  NO_PERMISSION: 10007,
+  OWNER_CANNOT_QUIT: 10009,
+  GROUP_NOT_FOUND: 10010,
+  ALREADY_MEMBER: 10013,
+  GROUP_FULL: 10014,
+  INVALID_GROUP_ID: 10015,
+  MUTED: 10017,
+  GROUP_ID_IN_USE: 10021,
+  GROUP_RATE_EXCEEDED: 10023,
+  REVOKE_NOT_FOUND: 10030,
+  REVOKE_TIME_LIMIT: 10031,
+  PLAN_NOT_ULTIMATE: 10059,
+  USERSIG_EXPIRED: 70001,
+  MESSAGE_TOO_LONG: 80002,
+} as const;
+
+export type CodeValue = (typeof Code)[keyof typeof Code];
+
+export const defaultDesc: Record<CodeValue, string> = {
+  0: 'ok',
+  6014: 'Not logged in: send a valid UserSig.',
+  6017: 'Invalid parameters.',
+  6032: 'Invalid message receiver.',
+  7003: 'Invalid userID.',
+  10004: 'Invalid parameters.',
+  10007: 'No permission.',
+  10009: 'The group owner cannot quit the group.',
+  10010: 'The group does not exist.',
+  10013: 'The user is already a member of the group.',
+  10014: 'The group is full.',
+  10015: 'Invalid groupID.',
+  10017: 'The sender is muted in this group.',
+  10021: 'The groupID is already used.',
+  10023: 'The group send rate is exceeded.',
+  10030: 'The message to revoke was not found.',
+  10031: 'The message is past the 2-minute revoke window.',
+  10059: 'This feature needs the Ultimate plan.',
+  70001: 'The UserSig has expired.',
+  80002: 'The message is too long.',
+};

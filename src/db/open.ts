@@ -1,0 +1,44 @@
+// openDatabase: the SQLite file (WAL, foreign keys on), migrated by the committed drizzle-kit output before use.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { Store } from './store';
+import { createUserStore } from './queries/user';
+import { createGroupStore } from './queries/group';
+import { createMessageStore } from './queries/message';
+import { createConversationStore } from './queries/conversation';
+import { createViewQueries } from './queries/view';
+
+const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+
+export type Sqlite = Database.Database;
+
+/** Applies the committed migrations; synchronous, so nothing listens before the schema is current. */
+export function runMigrations(sqlite: Sqlite): void {
+  migrate(drizzle(sqlite), { migrationsFolder: MIGRATIONS });
+}
+
+export function openDatabase(url: string): Store {
+  const path = url.startsWith('file:') ? url.slice(5) : url;
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  const sqlite = new Database(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  // WAL + NORMAL is durable against process crashes (SIGKILL); only an OS crash can lose the last commits.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  runMigrations(sqlite);
+  const ping = sqlite.prepare('SELECT 1');
+  const views = createViewQueries(sqlite);
+  return {
+    users: createUserStore(sqlite),
+    groups: createGroupStore(sqlite),
+    messages: createMessageStore(sqlite, views),
+    conversations: createConversationStore(sqlite, views),
+    ping: async () => { ping.get(); },
+    close: async () => { sqlite.close(); },
+  };
+}

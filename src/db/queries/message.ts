@@ -1,0 +1,146 @@
+import type Database from 'better-sqlite3';
+import type { DraftRow, MessageRow, MessageStore, NewMessage, SendOutcome, ViewedMessage } from '../store';
+import { MESSAGE_COLUMNS, pairKey, type ViewQueries } from './view';
+
+export function createMessageStore(db: Database.Database, views: ViewQueries): MessageStore {
+  const q = {
+    insertDraft: db.prepare(`INSERT INTO drafts (id, owner, created_at, expires_at, elem_type, text, custom_data,
+      custom_desc, custom_ext, at_users, targets) VALUES (@id, @owner, @createdAt, @expiresAt, @elemType, @text,
+      @customData, @customDesc, @customExt, @atUsers, @targets)`),
+    draft: db.prepare(`SELECT id, owner, created_at AS createdAt, expires_at AS expiresAt, elem_type AS elemType, text,
+      custom_data AS customData, custom_desc AS customDesc, custom_ext AS customExt, at_users AS atUsers, targets
+      FROM drafts WHERE id = ? AND owner = ? AND expires_at > ?`),
+    consumeDraft: db.prepare('DELETE FROM drafts WHERE id = ? AND owner = ?'),
+    reclaim: db.prepare('DELETE FROM drafts WHERE expires_at <= ?'),
+    byCreateId: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.create_id = ? AND m.sender = ?`),
+    group: db.prepare('SELECT group_type AS groupType, public_count AS publicCount FROM groups WHERE group_id = ?'),
+    member: db.prepare('SELECT mute_until AS muteUntil FROM group_members WHERE group_id = ? AND user_id = ?'),
+    bumpPublic: db.prepare('UPDATE groups SET public_count = public_count + 1 WHERE group_id = ? RETURNING public_count').pluck(),
+    lastPairSeq: db.prepare('SELECT seq_base FROM messages WHERE pair_key = ? ORDER BY order_no DESC LIMIT 1').pluck(),
+    lastRank: db.prepare(`SELECT rank FROM message_audience WHERE user_id = ? AND group_id = ?
+      ORDER BY order_no DESC LIMIT 1`).pluck(),
+    insert: db.prepare(`INSERT INTO messages (msg_id, create_id, sender, receiver, pair_key, group_id, targeted, targets,
+      seq_base, elem_type, text, custom_data, custom_desc, custom_ext, at_users, priority, excluded_unread,
+      excluded_last, need_read_receipt, cloud_custom_data, local_custom_data, random, timestamp)
+      VALUES (@msgId, @createId, @sender, @receiver, @pairKey, @groupId, @targeted, @targets, @seqBase, @elemType,
+      @text, @customData, @customDesc, @customExt, @atUsers, @priority, @excludedUnread, @excludedLast,
+      @needReadReceipt, @cloudCustomData, @localCustomData, @random, @timestamp)
+      RETURNING ${MESSAGE_COLUMNS.replace(/m\./g, '')}`),
+    insertAudience: db.prepare('INSERT INTO message_audience (order_no, user_id, group_id, rank) VALUES (?, ?, ?, ?)'),
+    // Sending into a conversation reads it up to the sent message; the peer's C2C conversation opens unread.
+    readUpTo: db.prepare(`INSERT INTO conversations (user_id, conversation_id, peer_id, group_id, read_order)
+      VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, conversation_id) DO UPDATE SET read_order = excluded.read_order`),
+    openC2C: db.prepare(`INSERT OR IGNORE INTO conversations (user_id, conversation_id, peer_id, read_order)
+      VALUES (?, ?, ?, 0)`),
+    revoke: db.prepare('UPDATE messages SET revoked_at = ?, revoked_by = ? WHERE order_no = ? AND revoked_at IS NULL'),
+    lastOrder: db.prepare('SELECT coalesce(max(order_no), 0) FROM messages').pluck(),
+    c2cDesc: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.pair_key = ? AND m.order_no < ?
+      ORDER BY m.order_no DESC LIMIT ?`),
+    // Resume: everything after a cursor, per source, oldest first.
+    afterReceived: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.receiver = ? AND m.order_no > ?
+      ORDER BY m.order_no LIMIT ?`),
+    afterSentC2C: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.sender = ? AND m.order_no > ?
+      AND m.pair_key IS NOT NULL ORDER BY m.order_no LIMIT ?`),
+    afterBroadcast: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.group_id = ? AND m.targeted = 0
+      AND m.order_no > ? ORDER BY m.order_no LIMIT ?`),
+    afterTargeted: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM message_audience a JOIN messages m ON m.order_no = a.order_no
+      WHERE a.user_id = ? AND a.order_no > ? ORDER BY a.order_no LIMIT ?`),
+    joinedWindows: db.prepare(`SELECT m.group_id AS groupId, CASE g.group_type WHEN 'Meeting' THEN 0 ELSE m.join_order END AS fromOrder
+      FROM group_members m JOIN groups g ON g.group_id = m.group_id WHERE m.user_id = ?`),
+  };
+
+  const send = db.transaction((msg: NewMessage, now: number, onlineOnly: boolean): SendOutcome => {
+    const fail = (reason: Extract<SendOutcome, { ok: false }>['reason']): SendOutcome => ({ ok: false, reason });
+    let seqBase = 0;
+    if (msg.groupId !== null) {
+      const group = q.group.get(msg.groupId) as { groupType: string; publicCount: number } | undefined;
+      if (!group) return fail('group-missing');
+      const sender = q.member.get(msg.groupId, msg.sender) as { muteUntil: number } | undefined;
+      if (!sender) return fail('not-member');
+      if (sender.muteUntil > now) return fail('muted');
+      if (msg.audience && msg.audience.some((u) => !q.member.get(msg.groupId, u))) return fail('receiver-not-member');
+      if (!onlineOnly) seqBase = msg.audience ? group.publicCount : (q.bumpPublic.get(msg.groupId) as number);
+    } else if (!onlineOnly) {
+      seqBase = ((q.lastPairSeq.get(pairKey(msg.sender, msg.receiver!)) as number | undefined) ?? 0) + 1;
+    }
+    // A concurrent send of the same draft already consumed it: the caller answers from the stored message.
+    if (q.consumeDraft.run(msg.createId, msg.sender).changes === 0) return fail('draft-missing');
+    const values = {
+      ...msg,
+      pairKey: msg.groupId === null ? pairKey(msg.sender, msg.receiver!) : null,
+      targeted: msg.audience ? 1 : 0,
+      targets: msg.targets ? JSON.stringify(msg.targets) : null,
+      atUsers: msg.atUsers ? JSON.stringify(msg.atUsers) : null,
+      seqBase,
+      excludedUnread: msg.excludedUnread ? 1 : 0,
+      excludedLast: msg.excludedLast ? 1 : 0,
+      needReadReceipt: msg.needReadReceipt ? 1 : 0,
+    };
+    if (onlineOnly) {
+      // Never stored: a transient row with no order (no cursor, no seq) for live delivery only.
+      const { audience: _a, ...row } = values;
+      return { ok: true, message: { row: { ...row, orderNo: 0, revokedAt: null, revokedBy: null }, seq: 0, isRead: true } };
+    }
+    const row = q.insert.get(values) as MessageRow;
+    let seq = row.seqBase;
+    if (msg.groupId !== null && msg.audience) {
+      for (const u of msg.audience) {
+        const rank = ((q.lastRank.get(u, msg.groupId) as number | undefined) ?? 0) + 1;
+        q.insertAudience.run(row.orderNo, u, msg.groupId, rank);
+        if (u === msg.sender) seq = row.seqBase + rank;
+      }
+    } else if (msg.groupId !== null) {
+      seq = views.seqFor(msg.sender, row);
+    }
+    if (msg.groupId !== null) {
+      q.readUpTo.run(msg.sender, `group_${msg.groupId}`, null, msg.groupId, row.orderNo);
+    } else {
+      q.readUpTo.run(msg.sender, `c2c_${msg.receiver}`, msg.receiver, null, row.orderNo);
+      q.openC2C.run(msg.receiver, `c2c_${msg.sender}`, msg.sender);
+    }
+    return { ok: true, message: { row, seq, isRead: true } };
+  });
+
+  function after(viewer: string, afterOrder: number, limit: number): ViewedMessage[] {
+    const windows = q.joinedWindows.all(viewer) as { groupId: string; fromOrder: number }[];
+    const from = new Map(windows.map((w) => [w.groupId, w.fromOrder]));
+    const rows: MessageRow[] = [
+      ...(q.afterReceived.all(viewer, afterOrder, limit) as MessageRow[]),
+      ...(q.afterSentC2C.all(viewer, afterOrder, limit) as MessageRow[]),
+      ...(q.afterTargeted.all(viewer, afterOrder, limit) as MessageRow[]).filter((r) => {
+        const f = from.get(r.groupId!);
+        return f !== undefined && r.orderNo > f;
+      }),
+    ];
+    for (const w of windows) rows.push(...(q.afterBroadcast.all(w.groupId, Math.max(afterOrder, w.fromOrder), limit) as MessageRow[]));
+    rows.sort((a, b) => a.orderNo - b.orderNo);
+    return views.views(viewer, rows.slice(0, limit));
+  }
+
+  return {
+    createDraft: async (draft: DraftRow) => { q.insertDraft.run(draft); },
+    draft: async (id, owner, now) => q.draft.get(id, owner, now) as DraftRow | undefined,
+    sentFromDraft: async (createId, sender) => {
+      const row = q.byCreateId.get(createId, sender) as MessageRow | undefined;
+      return row && { row, seq: views.seqFor(sender, row), isRead: true };
+    },
+    send: async (msg, now) => send(msg, now, false),
+    sendOnline: async (msg, now) => send(msg, now, true),
+    reclaimDrafts: async (now) => q.reclaim.run(now).changes,
+    visible: async (viewer, msgId) => {
+      const row = views.byMsgId(msgId);
+      return row && views.canSee(viewer, row) ? views.view(viewer, row) : undefined;
+    },
+    groupHistory: async (viewer, groupID, beforeOrder, count) => {
+      const from = views.groupWindow(viewer, groupID);
+      return from === undefined ? [] : views.views(viewer, views.groupPage(viewer, groupID, from, beforeOrder, count));
+    },
+    c2cHistory: async (viewer, peer, beforeOrder, count) =>
+      views.views(viewer, q.c2cDesc.all(pairKey(viewer, peer), beforeOrder, count) as MessageRow[]),
+    after: async (viewer, afterOrder, limit) => after(viewer, afterOrder, limit),
+    viewFor: async (viewer, row) => (row.orderNo === 0 ? { row, seq: 0, isRead: row.sender === viewer } : views.view(viewer, row)),
+    canSee: async (viewer, row) => views.canSee(viewer, row),
+    revoke: async (orderNo, by, now) => { q.revoke.run(now, by, orderNo); },
+    lastOrder: async () => q.lastOrder.get() as number,
+  };
+}

@@ -1,0 +1,118 @@
+// Tables of the embedded (SQLite) store. Group messages are stored once ("read diffusion"): a broadcast costs one
+// row, a targeted message one row plus one `message_audience` row per viewer (sender + receivers), so storage
+// grows with the receivers, never with the group.
+import { sqliteTable, text, integer, primaryKey, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const users = sqliteTable('users', {
+  userId: text('user_id').primaryKey(),
+  nickName: text('nick_name'),
+  faceUrl: text('face_url'),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const groups = sqliteTable('groups', {
+  groupId: text('group_id').primaryKey(),
+  groupType: text('group_type').notNull(),
+  groupName: text('group_name').notNull(),
+  owner: text('owner').notNull(),
+  createdAt: integer('created_at').notNull(),
+  /** Count of broadcast (non-targeted) messages so far: the next one's public seq is this + 1. */
+  publicCount: integer('public_count').notNull().default(0),
+});
+
+export const groupMembers = sqliteTable('group_members', {
+  groupId: text('group_id').notNull().references(() => groups.groupId, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull(),
+  role: integer('role').notNull(),
+  joinTime: integer('join_time').notNull(),
+  /** The last message order at join: a member sees group messages after it (Meeting groups: all). */
+  joinOrder: integer('join_order').notNull(),
+  muteUntil: integer('mute_until').notNull().default(0),
+}, (t) => [
+  primaryKey({ columns: [t.groupId, t.userId] }),
+  index('group_members_user').on(t.userId),
+]);
+
+export const messages = sqliteTable('messages', {
+  /** Global commit order: the resume cursor (encrypted before it leaves the server). */
+  orderNo: integer('order_no').primaryKey({ autoIncrement: true }),
+  msgId: text('msg_id').notNull(),
+  /** The creation id that was sent (idempotent retries find the message by it). */
+  createId: text('create_id').notNull(),
+  sender: text('sender').notNull(),
+  /** C2C peer; null for group messages. */
+  receiver: text('receiver'),
+  /** Sorted "a\u0000b" of a C2C pair, for that conversation's history. */
+  pairKey: text('pair_key'),
+  groupId: text('group_id'),
+  /** 1 when only `message_audience` may see it. */
+  targeted: integer('targeted').notNull().default(0),
+  targets: text('targets'), // JSON list shown to the sender only
+  /** Broadcast group messages: public seq. Targeted: the group's publicCount when it was sent. C2C: pair seq. */
+  seqBase: integer('seq_base').notNull(),
+  elemType: integer('elem_type').notNull(),
+  text: text('text'),
+  customData: text('custom_data'),
+  customDesc: text('custom_desc'),
+  customExt: text('custom_ext'),
+  atUsers: text('at_users'), // JSON list
+  priority: integer('priority').notNull(),
+  excludedUnread: integer('excluded_unread').notNull(),
+  excludedLast: integer('excluded_last').notNull(),
+  needReadReceipt: integer('need_read_receipt').notNull(),
+  cloudCustomData: text('cloud_custom_data'),
+  localCustomData: text('local_custom_data'),
+  random: integer('random').notNull(),
+  timestamp: integer('timestamp').notNull(),
+  revokedAt: integer('revoked_at'),
+  revokedBy: text('revoked_by'),
+}, (t) => [
+  uniqueIndex('messages_msg_id').on(t.msgId),
+  uniqueIndex('messages_create_id').on(t.createId),
+  index('messages_group').on(t.groupId, t.targeted, t.orderNo),
+  index('messages_pair').on(t.pairKey, t.orderNo),
+  index('messages_receiver').on(t.receiver, t.orderNo),
+  index('messages_sender').on(t.sender, t.orderNo),
+]);
+
+export const messageAudience = sqliteTable('message_audience', {
+  orderNo: integer('order_no').notNull().references(() => messages.orderNo, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull(),
+  groupId: text('group_id').notNull(),
+  /** 1-based count of targeted messages this viewer has been in the audience of, in this group. */
+  rank: integer('rank').notNull(),
+}, (t) => [
+  primaryKey({ columns: [t.orderNo, t.userId] }),
+  index('message_audience_viewer').on(t.userId, t.groupId, t.orderNo),
+  index('message_audience_stream').on(t.userId, t.orderNo),
+]);
+
+/** Created, not yet (successfully) sent messages. */
+export const drafts = sqliteTable('drafts', {
+  id: text('id').primaryKey(),
+  owner: text('owner').notNull(),
+  createdAt: integer('created_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+  elemType: integer('elem_type').notNull(),
+  text: text('text'),
+  customData: text('custom_data'),
+  customDesc: text('custom_desc'),
+  customExt: text('custom_ext'),
+  atUsers: text('at_users'),
+  targets: text('targets'),
+}, (t) => [index('drafts_expires').on(t.expiresAt)]);
+
+/** Per-viewer conversation state: exists for each joined group and each C2C peer with a message. */
+export const conversations = sqliteTable('conversations', {
+  userId: text('user_id').notNull(),
+  conversationId: text('conversation_id').notNull(),
+  peerId: text('peer_id'),
+  groupId: text('group_id'),
+  /** Messages up to this order are read. */
+  readOrder: integer('read_order').notNull().default(0),
+}, (t) => [primaryKey({ columns: [t.userId, t.conversationId] })]);
+
+export type MessageRow = typeof messages.$inferSelect;
+export type DraftRow = typeof drafts.$inferSelect;
+export type GroupRow = typeof groups.$inferSelect;
+export type MemberRow = typeof groupMembers.$inferSelect;

@@ -1,0 +1,128 @@
+// The storage seam. Resolvers and the realtime router see only these Promise-returning interfaces; the SQLite
+// store runs each method as one synchronous better-sqlite3 transaction, a PostgreSQL store can implement the
+// same methods with await. Methods that must be atomic with their checks (joins under a member cap, a send by a
+// member who may be kicked at the same moment) do the check inside and return an outcome, never throw for it.
+import type { DraftRow, GroupRow, MemberRow, MessageRow } from './schema';
+
+export type { DraftRow, GroupRow, MemberRow, MessageRow };
+
+/** The key of a C2C pair's history, the same from both sides. */
+export const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
+
+/** `group_<groupID>` or `c2c_<peer>` as `viewer` sees the message (im-semantics §8). */
+export const conversationIdOf = (viewer: string, row: Pick<MessageRow, 'groupId' | 'sender' | 'receiver'>) =>
+  row.groupId !== null ? `group_${row.groupId}` : `c2c_${row.sender === viewer ? row.receiver : row.sender}`;
+
+export interface UserStore {
+  /** Creates the account on its first valid login; cheap when it exists. */
+  ensure(userID: string, now: number): Promise<void>;
+}
+
+export interface NewMember { userID: string; role: number }
+
+export type JoinOutcome = 'ok' | 'missing' | 'already' | 'full';
+
+export interface JoinedGroup { group: GroupRow; role: number; memberCount: number }
+
+export interface GroupStore {
+  /** False when the groupID is taken. */
+  create(group: Omit<GroupRow, 'publicCount'>, members: NewMember[], now: number): Promise<boolean>;
+  get(groupID: string): Promise<GroupRow | undefined>;
+  member(groupID: string, userID: string): Promise<MemberRow | undefined>;
+  /** Adds the users that are not members yet, all or none within `cap`; 'already' when every one was a member. */
+  addMembers(groupID: string, userIDs: string[], role: number, now: number, cap: number): Promise<JoinOutcome>;
+  removeMembers(groupID: string, userIDs: string[]): Promise<string[]>;
+  dismiss(groupID: string): Promise<string[]>;
+  mute(groupID: string, userID: string, until: number): Promise<boolean>;
+  joined(userID: string): Promise<JoinedGroup[]>;
+  joinedIDs(userID: string): Promise<string[]>;
+  members(groupID: string, offset: number, count: number): Promise<MemberRow[]>;
+  /** The given users that are members of the group now. */
+  membersAmong(groupID: string, userIDs: string[]): Promise<string[]>;
+}
+
+/** A stored message as one viewer sees it. */
+export interface ViewedMessage { row: MessageRow; seq: number; isRead: boolean }
+
+export interface NewMessage {
+  msgId: string;
+  createId: string;
+  sender: string;
+  receiver: string | null;
+  groupId: string | null;
+  /** Sender + receivers for a targeted message; null for a broadcast or C2C. */
+  audience: string[] | null;
+  targets: string[] | null;
+  elemType: number;
+  text: string | null;
+  customData: string | null;
+  customDesc: string | null;
+  customExt: string | null;
+  atUsers: string[] | null;
+  priority: number;
+  excludedUnread: boolean;
+  excludedLast: boolean;
+  needReadReceipt: boolean;
+  cloudCustomData: string | null;
+  localCustomData: string | null;
+  random: number;
+  timestamp: number;
+}
+
+export type SendOutcome =
+  | { ok: true; message: ViewedMessage }
+  | { ok: false; reason: 'group-missing' | 'not-member' | 'muted' | 'receiver-not-member' | 'draft-missing' };
+
+export interface MessageStore {
+  createDraft(draft: DraftRow): Promise<void>;
+  /** The caller's live draft, or undefined (unknown, someone else's, or expired: all look the same). */
+  draft(id: string, owner: string, now: number): Promise<DraftRow | undefined>;
+  /** The message already sent from this creation id by this sender, for idempotent retries. */
+  sentFromDraft(createId: string, sender: string): Promise<ViewedMessage | undefined>;
+  /** Stores the message, its audience and the conversations it touches, and consumes the draft, atomically. */
+  send(msg: NewMessage, now: number): Promise<SendOutcome>;
+  /** The same checks and draft consumption as send, but nothing is stored: the row has orderNo 0. */
+  sendOnline(msg: NewMessage, now: number): Promise<SendOutcome>;
+  /** Deletes drafts past their expiry; returns how many. */
+  reclaimDrafts(now: number): Promise<number>;
+  /** The message if `viewer` may see it. */
+  visible(viewer: string, msgId: string): Promise<ViewedMessage | undefined>;
+  /** Newest first, before `beforeOrder` (exclusive). */
+  groupHistory(viewer: string, groupID: string, beforeOrder: number, count: number): Promise<ViewedMessage[]>;
+  c2cHistory(viewer: string, peer: string, beforeOrder: number, count: number): Promise<ViewedMessage[]>;
+  /** Oldest first, everything `viewer` may see after `afterOrder`, across all conversations. */
+  after(viewer: string, afterOrder: number, limit: number): Promise<ViewedMessage[]>;
+  /** How `viewer` sees a message just stored (for live delivery). */
+  viewFor(viewer: string, row: MessageRow): Promise<ViewedMessage>;
+  /** Whether `viewer` may see this stored message now (membership, window, audience). */
+  canSee(viewer: string, row: MessageRow): Promise<boolean>;
+  revoke(orderNo: number, by: string, now: number): Promise<void>;
+  lastOrder(): Promise<number>;
+}
+
+export interface ConversationState {
+  conversationID: string;
+  userID: string | null;
+  groupID: string | null;
+  groupName: string | null;
+  unreadCount: number;
+  lastMessage: ViewedMessage | null;
+}
+
+export interface ConversationStore {
+  list(viewer: string): Promise<ConversationState[]>;
+  get(viewer: string, conversationID: string): Promise<ConversationState | undefined>;
+  totalUnread(viewer: string): Promise<number>;
+  /** Marks everything up to now read; false when the viewer has no such conversation. */
+  markRead(viewer: string, conversationID: string): Promise<boolean>;
+}
+
+export interface Store {
+  users: UserStore;
+  groups: GroupStore;
+  messages: MessageStore;
+  conversations: ConversationStore;
+  /** Answers when the database does (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,29 @@
+// The wake-up bus between gateway processes. Storage is the source of truth; the bus only says "look". The
+// in-process bus is the default; a Redis bus (REDIS_URL) carries the same events between processes.
+import type { MessageRow } from '../db/store';
+
+export type RealtimeEvent =
+  /** A message was stored (or, with orderNo 0, sent online-only). `users` for C2C and targeted, else the group. */
+  | { type: 'message'; row: MessageRow; users: string[] | null }
+  | { type: 'revoked'; row: MessageRow; operateUser: string; users: string[] | null }
+  /** Membership changed: open streams of these users start or stop receiving the group at once. */
+  | { type: 'membership'; groupId: string; joined: string[]; left: string[] }
+  /** A viewer's read state changed (their other connections' conversation and unread subscriptions). */
+  | { type: 'read'; userId: string; conversationId: string };
+
+export interface Bus {
+  publish(event: RealtimeEvent): Promise<void>;
+  /** Registers the one handler (the router); events published by this process are delivered to it too. */
+  subscribe(handler: (event: RealtimeEvent) => void): void;
+  close(): Promise<void>;
+}
+
+/** Synchronous in-process delivery: an event reaches local streams before publish() resolves. */
+export function createLocalBus(): Bus {
+  let handler: (event: RealtimeEvent) => void = () => {};
+  return {
+    publish: async (event) => handler(event),
+    subscribe: (h) => { handler = h; },
+    close: async () => {},
+  };
+}

@@ -1,0 +1,142 @@
+// The delivery router: given a stored message and its audience, wake exactly the audience's open streams.
+// A C2C or targeted message names its users, so its cost is O(receivers) map look-ups whatever the group's size;
+// a broadcast walks the group's *online* members, kept in an index that membership events update at once.
+// No subscriber ever runs a filter over someone else's traffic.
+import { conversationIdOf, type Store } from '../db/store';
+import type { Bus, RealtimeEvent } from './bus';
+import { Stream } from './stream';
+
+export type Topic = 'message' | 'revoked' | 'conversation' | 'unread';
+
+/** What a stream receives: the event, or for conversation/unread streams the conversation that changed. */
+export type Wake =
+  | { topic: 'message'; event: Extract<RealtimeEvent, { type: 'message' }> }
+  | { topic: 'revoked'; event: Extract<RealtimeEvent, { type: 'revoked' }> }
+  | { topic: 'conversation' | 'unread'; conversationId: string };
+
+export interface RouterOptions {
+  /** Events a stream may hold unread before it is closed (the client resumes from its cursor). Default 10,000. */
+  streamLimit?: number;
+}
+
+export interface RouterStats {
+  /** Users looked at while routing: the work a send costs the router. */
+  usersVisited: number;
+  /** Events pushed into streams. */
+  pushes: number;
+}
+
+export type Router = ReturnType<typeof createRouter>;
+
+export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}) {
+  const streamLimit = options.streamLimit ?? 10_000;
+  const streams = new Map<string, Set<Stream<Wake> & { topic: Topic }>>();
+  const groupOnline = new Map<string, Set<string>>(); // groupId → online userIds
+  const userGroups = new Map<string, Set<string>>(); // online userId → groupIds
+  const loading = new Map<string, Promise<void>>();
+  const epochs = new Map<string, number>(); // bumped by membership events, so a stale index load is redone
+  const stats: RouterStats = { usersVisited: 0, pushes: 0 };
+
+  const index = (groupId: string, userId: string) => {
+    let online = groupOnline.get(groupId);
+    if (!online) groupOnline.set(groupId, (online = new Set()));
+    online.add(userId);
+    userGroups.get(userId)?.add(groupId);
+  };
+  const unindex = (groupId: string, userId: string) => {
+    const online = groupOnline.get(groupId);
+    online?.delete(userId);
+    if (online?.size === 0) groupOnline.delete(groupId);
+    userGroups.get(userId)?.delete(groupId);
+  };
+
+  async function loadGroups(userId: string): Promise<void> {
+    for (;;) {
+      const epoch = epochs.get(userId) ?? 0;
+      const ids = await store.groups.joinedIDs(userId);
+      if ((epochs.get(userId) ?? 0) !== epoch) continue;
+      if (!streams.has(userId)) return;
+      userGroups.set(userId, new Set());
+      for (const g of ids) index(g, userId);
+      return;
+    }
+  }
+
+  function wake(userId: string, make: (topic: Topic) => Wake | null) {
+    stats.usersVisited++;
+    const set = streams.get(userId);
+    if (!set) return;
+    for (const s of set) {
+      const w = make(s.topic);
+      if (w) { stats.pushes++; s.push(w); }
+    }
+  }
+
+  function audience(users: string[] | null, groupId: string | null): Iterable<string> {
+    return users ?? (groupId !== null ? groupOnline.get(groupId) ?? [] : []);
+  }
+
+  function dispatch(event: RealtimeEvent): void {
+    switch (event.type) {
+      case 'message': {
+        const stored = event.row.orderNo !== 0;
+        for (const u of [...audience(event.users, event.row.groupId)]) {
+          wake(u, (topic) => topic === 'message' ? { topic, event }
+            : topic !== 'revoked' && stored ? { topic, conversationId: conversationIdOf(u, event.row) } : null);
+        }
+        break;
+      }
+      case 'revoked': {
+        for (const u of [...audience(event.users, event.row.groupId)]) {
+          wake(u, (topic) => topic === 'revoked' ? { topic, event }
+            : topic !== 'message' ? { topic, conversationId: conversationIdOf(u, event.row) } : null);
+        }
+        break;
+      }
+      case 'membership':
+        for (const u of [...event.joined, ...event.left]) epochs.set(u, (epochs.get(u) ?? 0) + 1);
+        for (const u of event.joined) if (userGroups.has(u)) index(event.groupId, u);
+        for (const u of event.left) unindex(event.groupId, u);
+        break;
+      case 'read':
+        wake(event.userId, (topic) => topic === 'conversation' || topic === 'unread' ? { topic, conversationId: event.conversationId } : null);
+        break;
+    }
+  }
+
+  bus.subscribe(dispatch);
+
+  return {
+    stats,
+    /** Publishes through the bus: local streams are woken before this resolves; other processes soon after. */
+    publish: (event: RealtimeEvent) => bus.publish(event),
+    /** Opens a stream for the viewer; resolves once group broadcasts are routed to it. */
+    async open(userId: string, topic: Topic): Promise<Stream<Wake>> {
+      let set = streams.get(userId);
+      if (!set) streams.set(userId, (set = new Set()));
+      const stream = Object.assign(new Stream<Wake>(streamLimit, () => {
+        set.delete(stream);
+        if (set.size === 0 && streams.get(userId) === set) {
+          streams.delete(userId);
+          for (const g of userGroups.get(userId) ?? []) unindex(g, userId);
+          userGroups.delete(userId);
+        }
+      }), { topic });
+      set.add(stream);
+      if (!userGroups.has(userId)) {
+        let pending = loading.get(userId);
+        if (!pending) {
+          pending = loadGroups(userId).finally(() => loading.delete(userId));
+          loading.set(userId, pending);
+        }
+        await pending;
+      }
+      return stream;
+    },
+    /** Number of open streams (for limits and tests). */
+    streamCount: (userId?: string) =>
+      userId ? streams.get(userId)?.size ?? 0 : [...streams.values()].reduce((n, s) => n + s.size, 0),
+    /** Ends every stream (shutdown). */
+    closeAll() { for (const set of [...streams.values()]) for (const s of [...set]) void s.return(); },
+  };
+}

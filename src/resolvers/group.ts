@@ -1,0 +1,177 @@
+// Groups (im-semantics §3): the five types, roles, member caps and their codes. Membership changes are
+// published at once so open subscriptions start or stop receiving the group's messages immediately.
+import { randomBytes } from 'node:crypto';
+import { Code } from '../codes';
+import type { GroupRow, JoinOutcome } from '../db/store';
+import type { Viewer } from './context';
+import { GroupType, isGroupType, Role } from './group-type';
+import { answer, done, ok, Refusal, type Callback } from './result';
+import { checkCount, checkId, checkOffset, checkUserID, checkUserList, utf8Bytes } from './validate';
+
+export interface V2TimGroupInfo { groupID: string; groupType: string; groupName: string; owner: string; memberCount: number; role: number }
+export interface V2TimGroupMemberFullInfo { userID: string; role: number; nickName: string | null; joinTime: number; muteUntil: number }
+export interface V2TimGroupMemberInfoResult { nextSeq: string | null; memberInfoList: V2TimGroupMemberFullInfo[] }
+
+const MAX_GROUP_NAME_BYTES = 100;
+const MAX_INVITE = 500;
+const MAX_MEMBER_PAGE = 100;
+const MAX_MUTE_SECONDS = 30 * 24 * 3600;
+
+const checkGroupID = (groupID: string) => checkId(groupID, 'groupID', Code.INVALID_GROUP_ID, 48);
+
+async function existingGroup(ctx: Viewer, groupID: string): Promise<GroupRow> {
+  checkGroupID(groupID);
+  const group = await ctx.store.groups.get(groupID);
+  if (!group) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
+  return group;
+}
+
+async function myRole(ctx: Viewer, groupID: string): Promise<number> {
+  const me = await ctx.store.groups.member(groupID, ctx.viewer);
+  if (!me) throw new Refusal(Code.NO_PERMISSION, `You are not a member of group "${groupID}".`);
+  return me.role;
+}
+
+const capOf = (group: GroupRow) => (isGroupType(group.groupType) ? GroupType[group.groupType].cap : 0);
+
+function joinRefusal(outcome: JoinOutcome, groupID: string, who: string): Refusal | null {
+  switch (outcome) {
+    case 'ok': return null;
+    case 'missing': return new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
+    case 'already': return new Refusal(Code.ALREADY_MEMBER, `${who} already a member of group "${groupID}".`);
+    case 'full': return new Refusal(Code.GROUP_FULL, `Group "${groupID}" is full.`);
+  }
+}
+
+export const createGroup = (ctx: Viewer, args: { groupType: string; groupName: string; groupID?: string | null; memberList?: readonly { userID: string; role?: number | null }[] | null }) => answer(async () => {
+  if (!isGroupType(args.groupType)) {
+    throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `groupType "${args.groupType}" is not one of Work, Public, Meeting, Community, AVChatRoom.`);
+  }
+  const type = args.groupType;
+  if (args.groupName.length === 0) throw new Refusal(Code.GROUP_INVALID_PARAMETERS, 'groupName is empty.');
+  if (utf8Bytes(args.groupName) > MAX_GROUP_NAME_BYTES) {
+    throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `groupName is ${utf8Bytes(args.groupName)} bytes of UTF-8; at most ${MAX_GROUP_NAME_BYTES} are allowed.`);
+  }
+  let groupID = args.groupID || null;
+  if (groupID !== null) {
+    checkGroupID(groupID);
+    if (type === 'Community' ? !groupID.startsWith('@TGS#_') : groupID.startsWith('@TGS#')) {
+      throw new Refusal(Code.INVALID_GROUP_ID, type === 'Community'
+        ? `groupID "${groupID}" must start with "@TGS#_" for a Community group.`
+        : `groupID "${groupID}" must not start with "@TGS#" (reserved for generated ids).`);
+    }
+  }
+  const members = (args.memberList ?? []).map((m, i) => {
+    checkUserID(m.userID, `memberList[${i}].userID`, Code.GROUP_INVALID_PARAMETERS);
+    const role = m.role ?? Role.MEMBER;
+    if (role !== Role.MEMBER && role !== Role.ADMIN) {
+      throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `memberList[${i}].role must be 200 (member) or 300 (admin), got ${role}.`);
+    }
+    return { userID: m.userID, role };
+  });
+  const distinct = new Set([ctx.viewer, ...members.map((m) => m.userID)]);
+  if (distinct.size > GroupType[type].cap) throw new Refusal(Code.GROUP_FULL, `memberList makes ${distinct.size} members; a ${type} group holds at most ${GroupType[type].cap}.`);
+  const now = ctx.now();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const id = groupID ?? `@TGS#${type === 'Community' ? '_' : ''}${randomBytes(9).toString('base64url')}`;
+    const created = await ctx.store.groups.create({ groupId: id, groupType: type, groupName: args.groupName, owner: ctx.viewer, createdAt: now }, members, now);
+    if (created) {
+      await ctx.router.publish({ type: 'membership', groupId: id, joined: [...distinct], left: [] });
+      return ok(id);
+    }
+    if (groupID !== null) throw new Refusal(Code.GROUP_ID_IN_USE, `groupID "${groupID}" is already used by another group.`);
+  }
+  throw new Error('could not generate a free groupID');
+});
+
+export const joinGroup = (ctx: Viewer, args: { groupID: string; message?: string | null }): Promise<Callback> => answer(async (): Promise<Callback> => {
+  const group = await existingGroup(ctx, args.groupID);
+  if (isGroupType(group.groupType) && !GroupType[group.groupType].join) {
+    throw new Refusal(Code.NO_PERMISSION, `${group.groupType} groups are invite only; ask a member to inviteUserToGroup.`);
+  }
+  const outcome = await ctx.store.groups.addMembers(args.groupID, [ctx.viewer], Role.MEMBER, ctx.now(), capOf(group));
+  const refusal = joinRefusal(outcome, args.groupID, 'You are');
+  if (refusal) throw refusal;
+  await ctx.router.publish({ type: 'membership', groupId: args.groupID, joined: [ctx.viewer], left: [] });
+  return done();
+});
+
+export const quitGroup = (ctx: Viewer, args: { groupID: string }): Promise<Callback> => answer(async (): Promise<Callback> => {
+  await existingGroup(ctx, args.groupID);
+  if ((await myRole(ctx, args.groupID)) === Role.OWNER) {
+    throw new Refusal(Code.OWNER_CANNOT_QUIT, `You own group "${args.groupID}"; the owner cannot quit, dismissGroup instead.`);
+  }
+  await ctx.store.groups.removeMembers(args.groupID, [ctx.viewer]);
+  await ctx.router.publish({ type: 'membership', groupId: args.groupID, joined: [], left: [ctx.viewer] });
+  return done();
+});
+
+export const dismissGroup = (ctx: Viewer, args: { groupID: string }): Promise<Callback> => answer(async (): Promise<Callback> => {
+  await existingGroup(ctx, args.groupID);
+  if ((await myRole(ctx, args.groupID)) !== Role.OWNER) throw new Refusal(Code.NO_PERMISSION, `Only the owner can dismiss group "${args.groupID}".`);
+  const members = await ctx.store.groups.dismiss(args.groupID);
+  await ctx.router.publish({ type: 'membership', groupId: args.groupID, joined: [], left: members });
+  return done();
+});
+
+export const inviteUserToGroup = (ctx: Viewer, args: { groupID: string; userList: readonly string[] }): Promise<Callback> => answer(async (): Promise<Callback> => {
+  const group = await existingGroup(ctx, args.groupID);
+  const users = checkUserList(args.userList, 'userList', Code.GROUP_INVALID_PARAMETERS, MAX_INVITE);
+  const role = await myRole(ctx, args.groupID);
+  // Work groups: any member invites. Others: owner and admins. AVChatRoom: nobody (members join themselves).
+  if (group.groupType === 'AVChatRoom') throw new Refusal(Code.NO_PERMISSION, 'AVChatRoom groups do not take invitations; users joinGroup.');
+  if (group.groupType !== 'Work' && role < Role.ADMIN) throw new Refusal(Code.NO_PERMISSION, `Only the owner or an admin can invite to a ${group.groupType} group.`);
+  const outcome = await ctx.store.groups.addMembers(args.groupID, users, Role.MEMBER, ctx.now(), capOf(group));
+  const refusal = joinRefusal(outcome, args.groupID, users.length === 1 ? `"${users[0]}" is` : 'Every user in userList is');
+  if (refusal) throw refusal;
+  await ctx.router.publish({ type: 'membership', groupId: args.groupID, joined: users, left: [] });
+  return done();
+});
+
+export const kickGroupMember = (ctx: Viewer, args: { groupID: string; memberList: readonly string[]; reason?: string | null }): Promise<Callback> => answer(async (): Promise<Callback> => {
+  await existingGroup(ctx, args.groupID);
+  const users = checkUserList(args.memberList, 'memberList', Code.GROUP_INVALID_PARAMETERS, MAX_INVITE);
+  const role = await myRole(ctx, args.groupID);
+  if (role < Role.ADMIN) throw new Refusal(Code.NO_PERMISSION, 'Only the owner or an admin can kick members.');
+  for (const u of users) {
+    const target = await ctx.store.groups.member(args.groupID, u);
+    if (target && target.role >= role) throw new Refusal(Code.NO_PERMISSION, `You cannot kick "${u}": their role is not below yours.`);
+  }
+  const removed = await ctx.store.groups.removeMembers(args.groupID, users);
+  if (removed.length === 0) throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `memberList: none of them is a member of group "${args.groupID}".`);
+  await ctx.router.publish({ type: 'membership', groupId: args.groupID, joined: [], left: removed });
+  return done();
+});
+
+export const muteGroupMember = (ctx: Viewer, args: { groupID: string; userID: string; seconds: number }): Promise<Callback> => answer(async (): Promise<Callback> => {
+  await existingGroup(ctx, args.groupID);
+  checkUserID(args.userID, 'userID', Code.GROUP_INVALID_PARAMETERS);
+  if (!Number.isInteger(args.seconds) || args.seconds < 0 || args.seconds > MAX_MUTE_SECONDS) {
+    throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `seconds must be from 0 (unmute) to ${MAX_MUTE_SECONDS}, got ${args.seconds}.`);
+  }
+  const role = await myRole(ctx, args.groupID);
+  if (role < Role.ADMIN) throw new Refusal(Code.NO_PERMISSION, 'Only the owner or an admin can mute members.');
+  const target = await ctx.store.groups.member(args.groupID, args.userID);
+  if (!target) throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `userID "${args.userID}" is not a member of group "${args.groupID}".`);
+  if (target.role >= role) throw new Refusal(Code.NO_PERMISSION, `You cannot mute "${args.userID}": their role is not below yours.`);
+  await ctx.store.groups.mute(args.groupID, args.userID, args.seconds === 0 ? 0 : ctx.now() + args.seconds);
+  return done();
+});
+
+export const getJoinedGroupList = (ctx: Viewer) => answer(async () =>
+  ok<V2TimGroupInfo[]>((await ctx.store.groups.joined(ctx.viewer)).map(({ group, role, memberCount }) => ({
+    groupID: group.groupId, groupType: group.groupType, groupName: group.groupName, owner: group.owner, memberCount, role,
+  }))));
+
+export const getGroupMemberList = (ctx: Viewer, args: { groupID: string; count?: number | null; nextSeq?: string | null }) => answer(async () => {
+  await existingGroup(ctx, args.groupID);
+  const count = checkCount(args.count, 'count', Code.GROUP_INVALID_PARAMETERS, MAX_MEMBER_PAGE, MAX_MEMBER_PAGE);
+  const offset = checkOffset(args.nextSeq, 'nextSeq', Code.GROUP_INVALID_PARAMETERS);
+  await myRole(ctx, args.groupID);
+  const rows = await ctx.store.groups.members(args.groupID, offset, count + 1);
+  const page = rows.slice(0, count);
+  return ok<V2TimGroupMemberInfoResult>({
+    nextSeq: rows.length > count ? String(offset + count) : null,
+    memberInfoList: page.map((m) => ({ userID: m.userId, role: m.role, nickName: null, joinTime: m.joinTime, muteUntil: m.muteUntil })),
+  });
+});

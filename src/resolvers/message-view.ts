@@ -1,0 +1,110 @@
+// V2TimMessage as one viewer sees it (im-semantics §8): the shape the schema exposes field by field.
+import type { DraftRow, ViewedMessage } from '../db/store';
+import type { CursorCodec } from './cursor';
+
+export const Status = { SENDING: 1, SEND_SUCC: 2, SEND_FAIL: 3, HAS_DELETED: 4, LOCAL_IMPORTED: 5, LOCAL_REVOKED: 6 } as const;
+export const ElemType = { NONE: 0, TEXT: 1, CUSTOM: 2 } as const;
+export const Priority = { DEFAULT: 0, HIGH: 1, NORMAL: 2, LOW: 3 } as const;
+
+export interface V2TimMessage {
+  msgID: string | null;
+  id: string | null;
+  timestamp: number | null;
+  sender: string | null;
+  nickName: string | null;
+  faceUrl: string | null;
+  groupID: string | null;
+  userID: string | null;
+  status: number;
+  elemType: number;
+  textElem: { text: string } | null;
+  customElem: { data: string; desc: string; extension: string } | null;
+  isSelf: boolean;
+  isRead: boolean;
+  priority: number | null;
+  seq: string | null;
+  random: number | null;
+  groupAtUserList: string[];
+  targetGroupMemberList: string[] | null;
+  isExcludedFromUnreadCount: boolean;
+  isExcludedFromLastMessage: boolean;
+  needReadReceipt: boolean;
+  cloudCustomData: string | null;
+  localCustomData: string | null;
+  cursor: string | null;
+}
+
+type Elems = Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt'>;
+
+function elems(e: Elems) {
+  return {
+    elemType: e.elemType,
+    textElem: e.elemType === ElemType.TEXT ? { text: e.text ?? '' } : null,
+    customElem: e.elemType === ElemType.CUSTOM ? { data: e.customData ?? '', desc: e.customDesc ?? '', extension: e.customExt ?? '' } : null,
+  };
+}
+
+const list = (json: string | null): string[] | null => (json ? (JSON.parse(json) as string[]) : null);
+
+/** A created, unsent message (status 1), or one whose send failed (status 3) with the target it was sent to. */
+export function draftView(draft: DraftRow, status: number = Status.SENDING, target: { receiver?: string | null; groupID?: string | null } = {}): V2TimMessage {
+  return {
+    msgID: null,
+    id: draft.id,
+    timestamp: draft.createdAt,
+    sender: draft.owner,
+    nickName: null,
+    faceUrl: null,
+    groupID: target.groupID ?? null,
+    userID: target.groupID ? null : target.receiver ?? null,
+    status,
+    ...elems(draft),
+    isSelf: true,
+    isRead: true,
+    priority: Priority.NORMAL,
+    seq: null,
+    random: null,
+    groupAtUserList: list(draft.atUsers) ?? [],
+    targetGroupMemberList: list(draft.targets),
+    isExcludedFromUnreadCount: false,
+    isExcludedFromLastMessage: false,
+    needReadReceipt: false,
+    cloudCustomData: null,
+    localCustomData: null,
+    cursor: null,
+  };
+}
+
+/** A sent message as `viewer` sees it. Revoked ones keep their place but not their content. */
+export function messageView(viewer: string, { row, seq, isRead }: ViewedMessage, cursors: CursorCodec): V2TimMessage {
+  const isSelf = row.sender === viewer;
+  const revoked = row.revokedAt !== null;
+  const stored = row.orderNo !== 0;
+  const content = revoked ? { elemType: row.elemType, textElem: null, customElem: null } : elems(row);
+  return {
+    msgID: row.msgId,
+    id: isSelf ? row.createId : null,
+    timestamp: row.timestamp,
+    sender: row.sender,
+    nickName: null,
+    faceUrl: null,
+    groupID: row.groupId,
+    userID: row.groupId !== null ? null : isSelf ? row.receiver : row.sender,
+    status: revoked ? Status.LOCAL_REVOKED : Status.SEND_SUCC,
+    ...content,
+    isSelf,
+    isRead,
+    priority: row.priority,
+    seq: stored ? String(seq) : null,
+    random: row.random,
+    groupAtUserList: list(row.atUsers) ?? [],
+    // Only the sender learns who else a targeted message went to (im-semantics §8).
+    targetGroupMemberList: isSelf ? list(row.targets) : null,
+    isExcludedFromUnreadCount: row.excludedUnread === 1,
+    isExcludedFromLastMessage: row.excludedLast === 1,
+    needReadReceipt: row.needReadReceipt === 1,
+    cloudCustomData: row.cloudCustomData,
+    localCustomData: isSelf ? row.localCustomData : null,
+    cursor: stored ? cursors.encode(row.orderNo) : null,
+  };
+}

@@ -1,0 +1,221 @@
+// Creating, targeting, sending and revoking messages (im-semantics §4–§6). Each function reads like the SDK call
+// it implements: validate in the documented order, run one unit of work in the store, then wake the audience.
+import { randomBytes, randomInt } from 'node:crypto';
+import { Code } from '../codes';
+import type { DraftRow, NewMessage, SendOutcome } from '../db/store';
+import type { Viewer } from './context';
+import { draftView, ElemType, messageView, Priority, Status, type V2TimMessage } from './message-view';
+import { GroupType, isGroupType, Role } from './group-type';
+import { answer, done, fail, ok, Refusal, type Callback, type ValueCallback } from './result';
+import { AT_ALL, checkId, checkSize, checkUserID, checkUserList, utf8Bytes, MAX_MESSAGE_BYTES } from './validate';
+
+export interface MsgCreateInfoResult { id: string; messageInfo: V2TimMessage }
+
+const REVOKE_WINDOW_SECONDS = 120;
+const MAX_AT_USERS = 30;
+const MAX_TARGETED_RECEIVERS = 50;
+
+/** Creation ids are unguessable: knowing one is what makes a draft yours to send. */
+const newCreateId = () => `created_temp_id-${randomBytes(16).toString('base64url')}`;
+const newMsgId = (now: number) => `${now}-${randomBytes(9).toString('base64url')}`;
+
+async function createDraft(ctx: Viewer, content: Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt' | 'atUsers' | 'targets'>) {
+  const now = ctx.now();
+  const draft: DraftRow = { id: newCreateId(), owner: ctx.viewer, createdAt: now, expiresAt: now + ctx.config.draftTtlSeconds, ...content };
+  await ctx.store.messages.createDraft(draft);
+  return ok<MsgCreateInfoResult>({ id: draft.id, messageInfo: draftView(draft) });
+}
+
+function checkText(text: string): void {
+  if (text.length === 0) throw new Refusal(Code.INVALID_PARAMETERS, 'text is empty.');
+  checkSize(text, 'text');
+}
+
+export const createTextMessage = (ctx: Viewer, args: { text: string }) => answer(async () => {
+  checkText(args.text);
+  return createDraft(ctx, { elemType: ElemType.TEXT, text: args.text, customData: null, customDesc: null, customExt: null, atUsers: null, targets: null });
+});
+
+export const createTextAtMessage = (ctx: Viewer, args: { text: string; atUserList: readonly string[] }) => answer(async () => {
+  checkText(args.text);
+  if (args.atUserList.length > MAX_AT_USERS) {
+    throw new Refusal(Code.INVALID_PARAMETERS, `atUserList has ${args.atUserList.length} entries; at most ${MAX_AT_USERS} are allowed.`);
+  }
+  args.atUserList.forEach((u, i) => { if (u !== AT_ALL) checkUserID(u, `atUserList[${i}]`, Code.INVALID_PARAMETERS); });
+  const atUsers = [...new Set(args.atUserList)];
+  return createDraft(ctx, { elemType: ElemType.TEXT, text: args.text, customData: null, customDesc: null, customExt: null, atUsers: JSON.stringify(atUsers), targets: null });
+});
+
+export const createCustomMessage = (ctx: Viewer, args: { data: string; desc?: string | null; extension?: string | null }) => answer(async () => {
+  const total = utf8Bytes(args.data) + utf8Bytes(args.desc ?? '') + utf8Bytes(args.extension ?? '');
+  if (total > MAX_MESSAGE_BYTES) {
+    throw new Refusal(Code.MESSAGE_TOO_LONG, `data, desc and extension are ${total} bytes of UTF-8 together; at most ${MAX_MESSAGE_BYTES} are allowed.`);
+  }
+  if (total === 0) throw new Refusal(Code.INVALID_PARAMETERS, 'data is empty (and so are desc and extension).');
+  return createDraft(ctx, { elemType: ElemType.CUSTOM, text: null, customData: args.data, customDesc: args.desc ?? '', customExt: args.extension ?? '', atUsers: null, targets: null });
+});
+
+const notFound = (field = 'id') => new Refusal(Code.INVALID_PARAMETERS, `${field} does not exist: create the message first (unsent messages expire).`);
+
+export const createTargetedGroupMessage = (ctx: Viewer, args: { id: string; receiverList: readonly string[] }) => answer(async () => {
+  const draft = await ctx.store.messages.draft(args.id, ctx.viewer, ctx.now());
+  if (!draft) throw notFound();
+  const receivers = checkUserList(args.receiverList, 'receiverList', Code.INVALID_PARAMETERS, MAX_TARGETED_RECEIVERS);
+  if (draft.atUsers && JSON.parse(draft.atUsers).length > 0) {
+    throw new Refusal(Code.INVALID_PARAMETERS, 'id is a message with an @ list (createTextAtMessage); it cannot be targeted.');
+  }
+  if (ctx.config.plan !== 'ultimate') throw new Refusal(Code.PLAN_NOT_ULTIMATE, `Targeted group messages need the Ultimate plan; IM_PLAN is "${ctx.config.plan}".`);
+  const { elemType, text, customData, customDesc, customExt, atUsers } = draft;
+  return createDraft(ctx, { elemType, text, customData, customDesc, customExt, atUsers, targets: JSON.stringify(receivers) });
+});
+
+export interface SendArgs {
+  id: string;
+  receiver?: string | null;
+  groupID?: string | null;
+  priority?: number | null;
+  onlineUserOnly?: boolean | null;
+  isExcludedFromUnreadCount?: boolean | null;
+  isExcludedFromLastMessage?: boolean | null;
+  needReadReceipt?: boolean | null;
+  cloudCustomData?: string | null;
+  localCustomData?: string | null;
+}
+
+const outcomeRefusal = (reason: Extract<SendOutcome, { ok: false }>['reason'], groupID: string | null): Refusal => {
+  switch (reason) {
+    case 'group-missing': return new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
+    case 'not-member': return new Refusal(Code.NO_PERMISSION, `You are not a member of group "${groupID}".`);
+    case 'muted': return new Refusal(Code.MUTED, `You are muted in group "${groupID}".`);
+    case 'receiver-not-member': return new Refusal(Code.INVALID_RECEIVER, `A receiver is not a member of group "${groupID}".`);
+    case 'draft-missing': return new DraftConsumed();
+  }
+};
+
+/** A concurrent send of the same id won the race: answer as a retry. */
+class DraftConsumed extends Refusal {
+  constructor() { super(Code.INVALID_PARAMETERS); }
+}
+
+export async function sendMessage(ctx: Viewer, args: SendArgs): Promise<ValueCallback<V2TimMessage>> {
+  const { store, viewer } = ctx;
+  const now = ctx.now();
+  // The SDK passes "" for "not set" (Flutter 8.1 requires both strings).
+  const receiver = args.receiver || null;
+  const groupID = args.groupID || null;
+
+  const draft = await store.messages.draft(args.id, viewer, now);
+  if (!draft) return resend(ctx, args.id, receiver, groupID);
+
+  try {
+    const message = await deliver(ctx, draft, receiver, groupID, args, now);
+    return ok(message);
+  } catch (e) {
+    if (e instanceof DraftConsumed) return resend(ctx, args.id, receiver, groupID);
+    if (!(e instanceof Refusal)) throw e;
+    // The SDK returns the message with status 3 on failure; the id stays usable for another try.
+    return fail(e.code, e.desc, draftView(draft, Status.SEND_FAIL, { receiver, groupID }));
+  }
+}
+
+/** Retries are safe: an id that was sent answers with the message it became, and delivers nothing again. */
+async function resend(ctx: Viewer, id: string, receiver: string | null, groupID: string | null): Promise<ValueCallback<V2TimMessage>> {
+  const sent = await ctx.store.messages.sentFromDraft(id, ctx.viewer);
+  if (!sent) return fail(notFound().code, notFound().desc);
+  const row = sent.row;
+  const targets: string[] | null = row.targets ? JSON.parse(row.targets) : null;
+  const same = groupID === null
+    ? row.groupId === null && row.receiver === receiver
+    : row.groupId === groupID && (receiver === null || (targets?.length === 1 && targets[0] === receiver));
+  if (!same) return fail(Code.INVALID_PARAMETERS, 'id was already sent to another receiver or group; create a new message.');
+  return ok(messageView(ctx.viewer, sent, ctx.cursors));
+}
+
+async function deliver(ctx: Viewer, draft: DraftRow, receiver: string | null, groupID: string | null, args: SendArgs, now: number): Promise<V2TimMessage> {
+  const { store, viewer } = ctx;
+  const draftTargets: string[] | null = draft.targets ? JSON.parse(draft.targets) : null;
+  if (receiver === null && groupID === null) throw new Refusal(Code.INVALID_PARAMETERS, 'receiver and groupID are both empty; set one (or both for one member of a group).');
+  if (draftTargets && groupID === null) throw new Refusal(Code.INVALID_PARAMETERS, 'groupID is empty; a targeted group message is sent into a group.');
+  if (receiver !== null) {
+    checkUserID(receiver, 'receiver');
+    if (receiver === viewer && groupID === null) throw new Refusal(Code.INVALID_RECEIVER, 'receiver is yourself; a one-to-one message needs another user.');
+    if (draftTargets && !draftTargets.includes(receiver)) {
+      throw new Refusal(Code.INVALID_RECEIVER, `receiver "${receiver}" is not in the message's receiverList; an audience can only narrow.`);
+    }
+  }
+  if (groupID !== null) checkId(groupID, 'groupID', Code.INVALID_GROUP_ID, 48);
+  checkSize(args.cloudCustomData, 'cloudCustomData');
+  checkSize(args.localCustomData, 'localCustomData');
+
+  // Targeted: a targeted draft, or one member of a group named by receiver. The audience is never widened.
+  const targets = groupID === null ? null : receiver !== null ? [receiver] : draftTargets;
+  const onlineOnly = args.onlineUserOnly === true;
+  let stored = !onlineOnly;
+  if (groupID !== null) {
+    const group = await store.groups.get(groupID);
+    if (!group) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
+    const type = isGroupType(group.groupType) ? GroupType[group.groupType] : GroupType.Public;
+    if (targets && !type.targeted) throw new Refusal(Code.NO_PERMISSION, `${group.groupType} groups do not support targeted messages.`);
+    if (onlineOnly && group.groupType === 'AVChatRoom') throw new Refusal(Code.NO_PERMISSION, 'onlineUserOnly is not supported in AVChatRoom groups.');
+    if (targets && ctx.config.plan !== 'ultimate') throw new Refusal(Code.PLAN_NOT_ULTIMATE, `Targeted group messages need the Ultimate plan; IM_PLAN is "${ctx.config.plan}".`);
+    if (!type.history) stored = false; // AVChatRoom: online delivery only
+    if (!(await store.groups.member(groupID, viewer))) throw new Refusal(Code.NO_PERMISSION, `You are not a member of group "${groupID}".`);
+    if (!ctx.groupSendLimiter.take(groupID)) {
+      throw new Refusal(Code.GROUP_RATE_EXCEEDED, `Group "${groupID}" is over ${ctx.config.groupSendRate} messages per second; retry the same id shortly.`);
+    }
+  }
+
+  const audience = targets ? [...new Set([viewer, ...targets])] : null;
+  const msg: NewMessage = {
+    msgId: newMsgId(now),
+    createId: draft.id,
+    sender: viewer,
+    receiver: groupID === null ? receiver : null,
+    groupId: groupID,
+    audience,
+    targets,
+    elemType: draft.elemType,
+    text: draft.text,
+    customData: draft.customData,
+    customDesc: draft.customDesc,
+    customExt: draft.customExt,
+    atUsers: draft.atUsers ? JSON.parse(draft.atUsers) : null,
+    priority: args.priority ?? Priority.NORMAL,
+    // Targeted messages do not count as unread unless the sender says so explicitly (im-semantics §7).
+    excludedUnread: targets ? args.isExcludedFromUnreadCount !== false : args.isExcludedFromUnreadCount === true,
+    excludedLast: args.isExcludedFromLastMessage === true,
+    needReadReceipt: args.needReadReceipt === true,
+    cloudCustomData: args.cloudCustomData ?? null,
+    localCustomData: args.localCustomData ?? null,
+    random: randomInt(0, 2 ** 31),
+    timestamp: now,
+  };
+  const outcome = stored ? await store.messages.send(msg, now) : await store.messages.sendOnline(msg, now);
+  if (!outcome.ok) throw outcomeRefusal(outcome.reason, groupID);
+  const row = outcome.message.row;
+  // Stored first (above), acknowledged and delivered second.
+  await ctx.router.publish({ type: 'message', row, users: audience ?? (groupID === null ? [viewer, receiver!] : null) });
+  return messageView(viewer, outcome.message, ctx.cursors);
+}
+
+export const revokeMessage = (ctx: Viewer, args: { msgID: string }): Promise<Callback> => answer(async (): Promise<Callback> => {
+  const { store, viewer } = ctx;
+  const seen = args.msgID ? await store.messages.visible(viewer, args.msgID) : undefined;
+  if (!seen) throw new Refusal(Code.REVOKE_NOT_FOUND, `msgID "${args.msgID}" was not found among your messages.`);
+  const row = seen.row;
+  if (row.revokedAt !== null) return done();
+  const now = ctx.now();
+  if (row.sender === viewer) {
+    if (now - row.timestamp > REVOKE_WINDOW_SECONDS) throw new Refusal(Code.REVOKE_TIME_LIMIT, `msgID "${args.msgID}" was sent more than 2 minutes ago.`);
+  } else {
+    // Owners and admins may revoke members' group messages (decision: without a time limit).
+    const me = row.groupId !== null ? await store.groups.member(row.groupId, viewer) : undefined;
+    if (!me || me.role < Role.ADMIN) throw new Refusal(Code.NO_PERMISSION, 'Only the sender, or a group owner or admin, can revoke this message.');
+  }
+  await store.messages.revoke(row.orderNo, viewer, now);
+  const revoked = { ...row, revokedAt: now, revokedBy: viewer };
+  const targets: string[] | null = row.targets ? JSON.parse(row.targets) : null;
+  const users = row.groupId === null ? [row.sender, row.receiver!] : targets ? [...new Set([row.sender, ...targets])] : null;
+  await ctx.router.publish({ type: 'revoked', row: revoked, operateUser: viewer, users });
+  return done();
+});

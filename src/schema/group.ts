@@ -1,0 +1,99 @@
+// Groups: the five types, roles 200/300/400, and their operations.
+import * as group from '../resolvers/group';
+import type { V2TimGroupInfo as GroupInfo, V2TimGroupMemberFullInfo as MemberInfo, V2TimGroupMemberInfoResult as MemberInfoResult } from '../resolvers/group';
+import { builder } from './builder';
+import { V2TimCallback, valueCallback } from './callback';
+import { signedIn } from './context';
+
+const V2TimGroupInfo = builder.objectRef<GroupInfo>('V2TimGroupInfo').implement({
+  fields: (t) => ({
+    groupID: t.exposeString('groupID'),
+    groupType: t.exposeString('groupType'),
+    groupName: t.exposeString('groupName', { nullable: true }),
+    owner: t.exposeString('owner', { nullable: true }),
+    memberCount: t.exposeInt('memberCount', { nullable: true }),
+    role: t.exposeInt('role', { nullable: true, description: 'Your role: 200 member, 300 admin, 400 owner.' }),
+  }),
+});
+
+const V2TimGroupMemberFullInfo = builder.objectRef<MemberInfo>('V2TimGroupMemberFullInfo').implement({
+  fields: (t) => ({
+    userID: t.exposeString('userID'),
+    role: t.exposeInt('role'),
+    nickName: t.exposeString('nickName', { nullable: true }),
+    joinTime: t.exposeInt('joinTime', { nullable: true }),
+    muteUntil: t.exposeInt('muteUntil', { nullable: true, description: 'Seconds since the epoch; 0 when not muted.' }),
+  }),
+});
+
+const V2TimGroupMemberInfoResult = builder.objectRef<MemberInfoResult>('V2TimGroupMemberInfoResult').implement({
+  fields: (t) => ({
+    nextSeq: t.exposeString('nextSeq', { nullable: true }),
+    memberInfoList: t.expose('memberInfoList', { type: [V2TimGroupMemberFullInfo] }),
+  }),
+});
+
+const V2TimGroupMemberInput = builder.inputType('V2TimGroupMemberInput', {
+  fields: (t) => ({ userID: t.string({ required: true }), role: t.int({ description: '200 member (default) or 300 admin.' }) }),
+});
+
+builder.mutationField('createGroup', (t) => t.field({
+  type: valueCallback<string>('StringValueCallback', 'String'),
+  description: 'groupType: Work, Public, Meeting, Community or AVChatRoom. data is the groupID.',
+  args: {
+    groupType: t.arg.string({ required: true }),
+    groupName: t.arg.string({ required: true }),
+    groupID: t.arg.string(),
+    memberList: t.arg({ type: [V2TimGroupMemberInput] }),
+  },
+  resolve: (_, args, ctx) => group.createGroup(signedIn(ctx), args),
+}));
+
+builder.mutationField('joinGroup', (t) => t.field({
+  type: V2TimCallback,
+  args: { groupID: t.arg.string({ required: true }), message: t.arg.string() },
+  resolve: (_, args, ctx) => group.joinGroup(signedIn(ctx), args),
+}));
+
+builder.mutationField('quitGroup', (t) => t.field({
+  type: V2TimCallback,
+  args: { groupID: t.arg.string({ required: true }) },
+  resolve: (_, args, ctx) => group.quitGroup(signedIn(ctx), args),
+}));
+
+builder.mutationField('dismissGroup', (t) => t.field({
+  type: V2TimCallback,
+  args: { groupID: t.arg.string({ required: true }) },
+  resolve: (_, args, ctx) => group.dismissGroup(signedIn(ctx), args),
+}));
+
+builder.mutationField('inviteUserToGroup', (t) => t.field({
+  type: V2TimCallback,
+  args: { groupID: t.arg.string({ required: true }), userList: t.arg.stringList({ required: true }) },
+  resolve: (_, args, ctx) => group.inviteUserToGroup(signedIn(ctx), args),
+}));
+
+builder.mutationField('kickGroupMember', (t) => t.field({
+  type: V2TimCallback,
+  args: { groupID: t.arg.string({ required: true }), memberList: t.arg.stringList({ required: true }), reason: t.arg.string() },
+  resolve: (_, args, ctx) => group.kickGroupMember(signedIn(ctx), args),
+}));
+
+builder.mutationField('muteGroupMember', (t) => t.field({
+  type: V2TimCallback,
+  description: 'seconds: 0 unmutes.',
+  args: { groupID: t.arg.string({ required: true }), userID: t.arg.string({ required: true }), seconds: t.arg.int({ required: true }) },
+  resolve: (_, args, ctx) => group.muteGroupMember(signedIn(ctx), args),
+}));
+
+builder.queryField('getJoinedGroupList', (t) => t.field({
+  type: valueCallback<GroupInfo[]>('GroupInfoListValueCallback', [V2TimGroupInfo]),
+  resolve: (_, __, ctx) => group.getJoinedGroupList(signedIn(ctx)),
+}));
+
+builder.queryField('getGroupMemberList', (t) => t.field({
+  type: valueCallback<MemberInfoResult>('GroupMemberListValueCallback', V2TimGroupMemberInfoResult),
+  description: 'count: 1–100 (default 100); pass nextSeq back for the next page.',
+  args: { groupID: t.arg.string({ required: true }), count: t.arg.int(), nextSeq: t.arg.string() },
+  resolve: (_, args, ctx) => group.getGroupMemberList(signedIn(ctx), args),
+}));

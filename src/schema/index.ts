@@ -1,0 +1,12 @@
+// Imports every area of the schema and builds it.
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder';
+import './callback';
+import './user';
+import './group';
+import './message';
+import './history';
+import './conversation';
+import './subscription';
+
+export const schema = lexicographicSortSchema(builder.toSchema());
