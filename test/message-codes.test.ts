@@ -1,0 +1,140 @@
+// Every refusal of im-semantics §4–§6 returns its own code, a desc that names the field, and (for sends) the
+// message with status 3 whose id stays usable.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestGateway, testConfig, type TestGateway } from './helpers/app';
+import { CREATE_TARGETED, CREATE_TEXT, SEND, group, sendText } from './helpers/ops';
+
+let gw: TestGateway;
+beforeEach(() => { gw = createTestGateway(); });
+afterEach(async () => { await gw.app.stop(); });
+
+const CREATE_AT = `mutation($text: String!, $at: [String!]!) { createTextAtMessage(text: $text, atUserList: $at) { code desc data { id messageInfo { groupAtUserList } } } }`;
+const CREATE_CUSTOM = `mutation($data: String!, $desc: String, $ext: String) { createCustomMessage(data: $data, desc: $desc, extension: $ext) { code desc data { id messageInfo { elemType customElem { data desc extension } } } } }`;
+
+const draft = async (user = 'alice', text = 'hi') => (await gw.call(user, CREATE_TEXT, { text })).data.id as string;
+
+describe('creating messages (§4)', () => {
+  it.each([
+    ['empty text', '', 6017, /text is empty/],
+    ['text of 12,289 bytes', 'a'.repeat(12289), 80002, /text is 12289 bytes/],
+    ['text of 4,097 three-byte characters', '界'.repeat(4097), 80002, /text is 12291 bytes/],
+  ])('when createTextMessage gets %s, then %i', async (_what, text, code, desc) => {
+    const r = await gw.call('alice', CREATE_TEXT, { text });
+    expect(r).toMatchObject({ code, data: null });
+    expect(r.desc).toMatch(desc);
+  });
+
+  it('when text is exactly 12 KB, then it is accepted', async () => {
+    expect((await gw.call('alice', CREATE_TEXT, { text: 'a'.repeat(12288) })).code).toBe(0);
+  });
+
+  it('when createTextAtMessage gets 31 users or a bad userID, then 6017 naming atUserList', async () => {
+    const many = Array.from({ length: 31 }, (_, i) => `u${i}`);
+    expect(await gw.call('alice', CREATE_AT, { text: 'x', at: many })).toMatchObject({ code: 6017, desc: expect.stringMatching(/atUserList/) });
+    expect(await gw.call('alice', CREATE_AT, { text: 'x', at: ['ok', ''] })).toMatchObject({ code: 6017, desc: expect.stringMatching(/atUserList\[1\]/) });
+    expect((await gw.call('alice', CREATE_AT, { text: 'x', at: ['bob', '__kImSDK_MesssageAtALL__'] })).data.messageInfo.groupAtUserList)
+      .toEqual(['bob', '__kImSDK_MesssageAtALL__']);
+  });
+
+  it('when createCustomMessage is over 12 KB in total, then 80002; otherwise its elem comes back', async () => {
+    expect((await gw.call('alice', CREATE_CUSTOM, { data: 'a'.repeat(12000), desc: 'b'.repeat(289) })).code).toBe(80002);
+    expect((await gw.call('alice', CREATE_CUSTOM, { data: '{"k":1}', desc: 'd', ext: 'e' })).data.messageInfo)
+      .toEqual({ elemType: 2, customElem: { data: '{"k":1}', desc: 'd', extension: 'e' } });
+  });
+});
+
+describe('createTargetedGroupMessage (§5), checks in order', () => {
+  it.each([
+    ['an unknown id', async () => 'created_temp_id-nope', ['bob'], 6017, /id does not exist/],
+    ['another user\'s id', async () => draft('mallory'), ['bob'], 6017, /id does not exist/],
+    ['an empty receiverList', async () => draft(), [], 6017, /receiverList is empty/],
+    ['51 distinct receivers', async () => draft(), Array.from({ length: 51 }, (_, i) => `u${i}`), 6017, /51 distinct/],
+    ['an invalid receiver userID', async () => draft(), ['bob', 'bad id'], 6017, /receiverList\[1\]/],
+    ['a message with an @ list', async () => (await gw.call('alice', CREATE_AT, { text: 'x', at: ['bob'] })).data.id, ['bob'], 6017, /@ list/],
+  ])('when given %s, then %i', async (_what, id, receiverList, code, desc) => {
+    const r = await gw.call('alice', CREATE_TARGETED, { id: await id(), receiverList });
+    expect(r).toMatchObject({ code, data: null });
+    expect(r.desc).toMatch(desc);
+  });
+
+  it('when the unknown id and an empty list come together, then the id is reported first', async () => {
+    expect((await gw.call('alice', CREATE_TARGETED, { id: 'x', receiverList: [] })).desc).toMatch(/id does not exist/);
+  });
+
+  it('when 60 entries fold to 50 distinct receivers, then it is accepted', async () => {
+    const list = [...Array.from({ length: 50 }, (_, i) => `u${i}`), ...Array.from({ length: 10 }, (_, i) => `u${i}`)];
+    expect((await gw.call('alice', CREATE_TARGETED, { id: await draft(), receiverList: list })).data.messageInfo.targetGroupMemberList).toHaveLength(50);
+  });
+
+  it('when the id has expired, then 6017', async () => {
+    const id = await draft();
+    gw.clock.now += 24 * 3600 + 1;
+    expect((await gw.call('alice', CREATE_TARGETED, { id, receiverList: ['bob'] })).code).toBe(6017);
+    expect((await gw.call('alice', SEND, { id, receiver: 'bob' })).code).toBe(6017);
+  });
+
+  it('when the plan is not ultimate, then 10059', async () => {
+    const pro = createTestGateway({ config: testConfig({ plan: 'pro' }) });
+    try {
+      const id = (await pro.call('alice', CREATE_TEXT, { text: 'x' })).data.id;
+      expect((await pro.call('alice', CREATE_TARGETED, { id, receiverList: ['bob'] })).code).toBe(10059);
+    } finally {
+      await pro.app.stop();
+    }
+  });
+
+  it('when targeted, then the original id stays usable', async () => {
+    const id = await draft();
+    expect((await gw.call('alice', CREATE_TARGETED, { id, receiverList: ['bob'] })).code).toBe(0);
+    expect((await gw.call('alice', SEND, { id, receiver: 'bob' })).code).toBe(0);
+  });
+});
+
+describe('sendMessage refusals (§6)', () => {
+  let work: string;
+  beforeEach(async () => { work = await group(gw, 'alice', ['bob', 'carol'], 'Work', 'work'); });
+
+  const cases: [string, () => Promise<Record<string, unknown>>, number, RegExp][] = [
+    ['neither receiver nor groupID', async () => ({ id: await draft() }), 6017, /receiver and groupID are both empty/],
+    ['empty strings for both (the SDK\'s "not set")', async () => ({ id: await draft(), receiver: '', groupID: '' }), 6017, /both empty/],
+    ['a targeted message without groupID', async () => ({ id: (await gw.call('alice', CREATE_TARGETED, { id: await draft(), receiverList: ['bob'] })).data.id, receiver: 'bob' }), 6017, /groupID is empty/],
+    ['an unknown group', async () => ({ id: await draft(), groupID: 'nope' }), 10010, /nope/],
+    ['a malformed groupID', async () => ({ id: await draft(), groupID: 'has space' }), 10015, /groupID/],
+    ['a malformed receiver', async () => ({ id: await draft(), receiver: 'x'.repeat(33) }), 7003, /receiver/],
+    ['yourself as the C2C receiver', async () => ({ id: await draft(), receiver: 'alice' }), 6032, /yourself/],
+    ['a group the sender is not in', async () => ({ id: await draft(), groupID: await group(gw, 'bob', [], 'Public') }), 10007, /not a member/],
+    ['a targeted receiver who is not a member', async () => ({ id: (await gw.call('alice', CREATE_TARGETED, { id: await draft(), receiverList: ['bob', 'zed'] })).data.id, groupID: 'work' }), 6032, /receiver/],
+    ['one receiver in a group who is not a member', async () => ({ id: await draft(), groupID: 'work', receiver: 'zed' }), 6032, /receiver/],
+    ['a receiver outside the receiverList', async () => ({ id: (await gw.call('alice', CREATE_TARGETED, { id: await draft(), receiverList: ['bob'] })).data.id, groupID: 'work', receiver: 'carol' }), 6032, /receiverList/],
+    ['a targeted message in a Community', async () => ({ id: await draft(), groupID: await group(gw, 'alice', ['bob'], 'Community', '@TGS#_town'), receiver: 'bob' }), 10007, /Community/],
+    ['a targeted message in an AVChatRoom', async () => ({ id: await draft(), groupID: await group(gw, 'alice', ['bob'], 'AVChatRoom', 'live'), receiver: 'bob' }), 10007, /AVChatRoom/],
+    ['onlineUserOnly in an AVChatRoom', async () => ({ id: await draft(), groupID: await group(gw, 'alice', [], 'AVChatRoom', 'live2'), onlineUserOnly: true }), 10007, /onlineUserOnly/],
+    ['cloudCustomData over 12 KB', async () => ({ id: await draft(), receiver: 'bob', cloudCustomData: 'x'.repeat(12289) }), 80002, /cloudCustomData/],
+    ['an unknown id', async () => ({ id: 'created_temp_id-unknown', receiver: 'bob' }), 6017, /id does not exist/],
+    ['another user\'s id', async () => ({ id: await draft('mallory'), receiver: 'bob' }), 6017, /id does not exist/],
+  ];
+
+  it.each(cases)('when sending with %s, then %i', async (_what, args, code, desc) => {
+    const r = await gw.call('alice', SEND, await args());
+    expect(r.code).toBe(code);
+    expect(r.desc).toMatch(desc);
+    if (!/id does not exist/.test(r.desc)) expect(r.data).toMatchObject({ status: 3, msgID: null });
+  });
+
+  it('when the sender is muted, then 10017, and after the mute ends the same id sends', async () => {
+    await gw.call('alice', `mutation { muteGroupMember(groupID: "work", userID: "bob", seconds: 60) { code } }`);
+    const id = await draft('bob');
+    expect(await gw.call('bob', SEND, { id, groupID: work })).toMatchObject({ code: 10017, data: { status: 3, id } });
+    gw.clock.now += 61;
+    expect(await gw.call('bob', SEND, { id, groupID: work })).toMatchObject({ code: 0, data: { status: 2, id } });
+  });
+
+  it('when a group gets more than 40 messages in a second, then 10023 and the id can be retried', async () => {
+    const results = [];
+    for (let i = 0; i < 41; i++) results.push(await sendText(gw, 'alice', `m${i}`, { groupID: work }));
+    expect(results.slice(0, 40).every((r) => r.code === 0)).toBe(true);
+    expect(results[40]).toMatchObject({ code: 10023, data: { status: 3 } });
+    const other = await group(gw, 'alice', ['bob'], 'Work');
+    expect((await sendText(gw, 'alice', 'another group is not limited', { groupID: other })).code).toBe(0);
+  });
+});
