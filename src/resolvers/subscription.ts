@@ -4,6 +4,8 @@
 // has neither a gap nor a duplicate.
 import { Code } from '../codes';
 import { conversationIdOf } from '../db/store';
+import type { Stream } from '../realtime/stream';
+import type { Topic, Wake } from '../realtime/router';
 import type { Viewer } from './context';
 import { conversationView, type V2TimConversation } from './conversation';
 import { messageView, type V2TimMessage } from './message-view';
@@ -13,19 +15,49 @@ const REPLAY_PAGE = 200;
 
 export interface MessageRevokedEvent { msgID: string; groupID: string | null; userID: string | null; operateUser: string }
 
+/**
+ * Runs `body` over a router stream of `topic`. An async generator suspended in `await` cannot be returned until its
+ * next value arrives, so a client unsubscribing from a quiet stream would leave it registered until the next event;
+ * this iterator ends the stream first, which lets the generator finish at once.
+ */
+function live<T>(ctx: Viewer, topic: Topic, body: (stream: Stream<Wake>) => AsyncGenerator<T>): AsyncIterableIterator<T> {
+  let stream: Stream<Wake> | undefined;
+  let generator: AsyncGenerator<T> | undefined;
+  let closed = false;
+  const opened = ctx.router.open(ctx.viewer, topic).then((s) => {
+    stream = s;
+    if (closed) void s.return();
+    else generator = body(s);
+  });
+  const end = async (): Promise<IteratorResult<T>> => {
+    closed = true;
+    await opened.catch(() => {});
+    await stream?.return();
+    return generator ? generator.return(undefined as never) : { done: true, value: undefined };
+  };
+  return {
+    async next() {
+      await opened;
+      return closed || !generator ? { done: true, value: undefined } : generator.next();
+    },
+    return: end,
+    async throw(error: unknown) { await end(); throw error; },
+    [Symbol.asyncIterator]() { return this; },
+  };
+}
+
 /** Validates the cursor before anything is opened, so a bad one is an immediate error. */
-export function onRecvNewMessage(ctx: Viewer, afterCursor?: string | null): AsyncGenerator<V2TimMessage> {
+export function onRecvNewMessage(ctx: Viewer, afterCursor?: string | null): AsyncIterableIterator<V2TimMessage> {
   let after: number | undefined;
   if (afterCursor != null) {
     after = ctx.cursors.decode(afterCursor);
     if (after === undefined) throw new Refusal(Code.INVALID_PARAMETERS, 'afterCursor is not a cursor this server issued.');
   }
-  return newMessages(ctx, after);
+  return live(ctx, 'message', (stream) => newMessages(ctx, stream, after));
 }
 
-async function* newMessages(ctx: Viewer, after: number | undefined): AsyncGenerator<V2TimMessage> {
+async function* newMessages(ctx: Viewer, stream: Stream<Wake>, after: number | undefined): AsyncGenerator<V2TimMessage> {
   const { store, viewer, cursors } = ctx;
-  const stream = await ctx.router.open(viewer, 'message');
   try {
     let last = after ?? 0;
     if (after !== undefined) {
@@ -54,8 +86,9 @@ async function* newMessages(ctx: Viewer, after: number | undefined): AsyncGenera
   }
 }
 
-export async function* onRecvMessageRevoked(ctx: Viewer): AsyncGenerator<MessageRevokedEvent> {
-  const stream = await ctx.router.open(ctx.viewer, 'revoked');
+export const onRecvMessageRevoked = (ctx: Viewer) => live(ctx, 'revoked', (stream) => revocations(ctx, stream));
+
+async function* revocations(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<MessageRevokedEvent> {
   try {
     for await (const wake of stream) {
       if (wake.topic !== 'revoked') continue;
@@ -68,8 +101,9 @@ export async function* onRecvMessageRevoked(ctx: Viewer): AsyncGenerator<Message
   }
 }
 
-export async function* onConversationChanged(ctx: Viewer): AsyncGenerator<V2TimConversation[]> {
-  const stream = await ctx.router.open(ctx.viewer, 'conversation');
+export const onConversationChanged = (ctx: Viewer) => live(ctx, 'conversation', (stream) => conversationChanges(ctx, stream));
+
+async function* conversationChanges(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<V2TimConversation[]> {
   try {
     for await (const wake of stream) {
       if (wake.topic !== 'conversation') continue;
@@ -82,8 +116,9 @@ export async function* onConversationChanged(ctx: Viewer): AsyncGenerator<V2TimC
 }
 
 /** Emits the new total only when it changed. */
-export async function* onTotalUnreadMessageCountChanged(ctx: Viewer): AsyncGenerator<number> {
-  const stream = await ctx.router.open(ctx.viewer, 'unread');
+export const onTotalUnreadMessageCountChanged = (ctx: Viewer) => live(ctx, 'unread', (stream) => unreadTotals(ctx, stream));
+
+async function* unreadTotals(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<number> {
   try {
     let total = await ctx.store.conversations.totalUnread(ctx.viewer);
     for await (const wake of stream) {

@@ -1,0 +1,40 @@
+// Subscription lifecycle against the router: a client that unsubscribes releases its stream at once, even when
+// no event ever arrives (an async generator waiting on its next event could not be returned until one did).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestGateway, settle, userSig, wsClient, type TestGateway } from './helpers/app';
+
+let gw: TestGateway;
+let port: number;
+beforeEach(async () => { gw = createTestGateway(); port = await gw.app.start(0, '127.0.0.1'); });
+afterEach(async () => { await gw.app.stop(); });
+
+const waitUntil = async (check: () => boolean) => {
+  for (let i = 0; i < 100 && !check(); i++) await settle(20);
+  return check();
+};
+
+describe('subscription lifecycle', () => {
+  it.each([
+    'subscription { onRecvNewMessage { msgID } }',
+    'subscription { onRecvMessageRevoked { msgID } }',
+    'subscription { onConversationChanged { conversationID } }',
+    'subscription { onTotalUnreadMessageCountChanged }',
+  ])('when a client unsubscribes from a quiet %s, then its router stream is released at once', async (query) => {
+    const client = wsClient(port, { userSig: userSig('bob') });
+    const unsubscribe = client.subscribe({ query }, { next: () => {}, error: () => {}, complete: () => {} });
+    expect(await waitUntil(() => gw.app.services.router.streamCount('bob') === 1)).toBe(true);
+    unsubscribe();
+    expect(await waitUntil(() => gw.app.services.router.streamCount('bob') === 0)).toBe(true);
+    await client.dispose();
+  });
+
+  it('when a client disconnects, then all of its streams are released', async () => {
+    const client = wsClient(port, { userSig: userSig('bob') });
+    for (const query of ['subscription { onRecvNewMessage { msgID } }', 'subscription { onTotalUnreadMessageCountChanged }']) {
+      client.subscribe({ query }, { next: () => {}, error: () => {}, complete: () => {} });
+    }
+    expect(await waitUntil(() => gw.app.services.router.streamCount('bob') === 2)).toBe(true);
+    await client.dispose();
+    expect(await waitUntil(() => gw.app.services.router.streamCount() === 0)).toBe(true);
+  });
+});
