@@ -5,6 +5,7 @@
 import { Code } from '../codes';
 import { conversationIdOf } from '../db/store';
 import type { Stream } from '../realtime/stream';
+import { sharedView } from '../realtime/shared-execution';
 import type { Topic, Wake } from '../realtime/router';
 import type { Viewer } from './context';
 import { conversationView, type V2TimConversation } from './conversation';
@@ -74,12 +75,15 @@ async function* newMessages(ctx: Viewer, stream: Stream<Wake>, after: number | u
       if (wake.topic !== 'message') continue;
       const row = wake.event.row;
       if (row.orderNo !== 0) {
-        if (row.orderNo <= last) continue; // already replayed
+        // Already replayed. `last` stays the replay's end: live events from other publishers (another process)
+        // may arrive out of order, and one below an earlier live event is new, not a duplicate.
+        if (row.orderNo <= last) continue;
         // Membership may have changed since the router woke us (a kick): storage has the last word.
         if (!(await store.messages.canSee(viewer, row))) continue;
-        last = row.orderNo;
       }
-      yield messageView(viewer, await store.messages.viewFor(viewer, row), cursors);
+      const viewed = await store.messages.viewFor(viewer, row);
+      // Viewers with equal views share one object, so GraphQL runs once per distinct view (shared-execution.ts).
+      yield sharedView(wake.event, `${row.sender === viewer}|${viewed.isRead}|${viewed.seq}`, () => messageView(viewer, viewed, cursors));
     }
   } finally {
     await stream.return();
