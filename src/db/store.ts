@@ -94,6 +94,11 @@ export interface MessageStore {
   after(viewer: string, afterOrder: number, limit: number): Promise<ViewedMessage[]>;
   /** How `viewer` sees a message just stored (for live delivery). */
   viewFor(viewer: string, row: MessageRow): Promise<ViewedMessage>;
+  /**
+   * How each of `viewers` sees a message just stored, for those who may see it now (the others are left out):
+   * one batch for all the local subscribers of a broadcast instead of a few queries each.
+   */
+  viewsFor(viewers: readonly string[], row: MessageRow): Promise<Map<string, ViewedMessage>>;
   /** Whether `viewer` may see this stored message now (membership, window, audience). */
   canSee(viewer: string, row: MessageRow): Promise<boolean>;
   revoke(orderNo: number, by: string, now: number): Promise<void>;

@@ -10,7 +10,8 @@ export type Topic = 'message' | 'revoked' | 'conversation' | 'unread';
 
 /** What a stream receives: the event, or for conversation/unread streams the conversation that changed. */
 export type Wake =
-  | { topic: 'message'; event: Extract<RealtimeEvent, { type: 'message' }> }
+  /** `woken`: every local user this event was routed to, shared by their wakes, so views are computed in one batch. */
+  | { topic: 'message'; event: Extract<RealtimeEvent, { type: 'message' }>; woken: readonly string[] }
   | { topic: 'revoked'; event: Extract<RealtimeEvent, { type: 'revoked' }> }
   | { topic: 'conversation' | 'unread'; conversationId: string };
 
@@ -80,8 +81,9 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
     switch (event.type) {
       case 'message': {
         const stored = event.row.orderNo !== 0;
-        for (const u of [...audience(event.users, event.row.groupId)]) {
-          wake(u, (topic) => topic === 'message' ? { topic, event }
+        const woken = [...audience(event.users, event.row.groupId)];
+        for (const u of woken) {
+          wake(u, (topic) => topic === 'message' ? { topic, event, woken }
             : topic !== 'revoked' && stored ? { topic, conversationId: conversationIdOf(u, event.row) } : null);
         }
         break;

@@ -3,7 +3,7 @@
 // it opens the live stream first, replays from storage, then drops live events already replayed, so the seam
 // has neither a gap nor a duplicate.
 import { Code } from '../codes';
-import { conversationIdOf } from '../db/store';
+import { conversationIdOf, type Store, type ViewedMessage } from '../db/store';
 import type { Stream } from '../realtime/stream';
 import { sharedView } from '../realtime/shared-execution';
 import type { Topic, Wake } from '../realtime/router';
@@ -15,6 +15,15 @@ import { Refusal } from './result';
 const REPLAY_PAGE = 200;
 
 export interface MessageRevokedEvent { msgID: string; groupID: string | null; userID: string | null; operateUser: string }
+
+const batches = new WeakMap<object, Promise<Map<string, ViewedMessage>>>();
+
+/** The views of a live message for every local user it woke, computed once per event. */
+function liveViews(store: Store, wake: Extract<Wake, { topic: 'message' }>): Promise<Map<string, ViewedMessage>> {
+  let views = batches.get(wake.event);
+  if (!views) batches.set(wake.event, (views = store.messages.viewsFor(wake.woken, wake.event.row)));
+  return views;
+}
 
 /**
  * Runs `body` over a router stream of `topic`. An async generator suspended in `await` cannot be returned until its
@@ -78,10 +87,11 @@ async function* newMessages(ctx: Viewer, stream: Stream<Wake>, after: number | u
         // Already replayed. `last` stays the replay's end: live events from other publishers (another process)
         // may arrive out of order, and one below an earlier live event is new, not a duplicate.
         if (row.orderNo <= last) continue;
-        // Membership may have changed since the router woke us (a kick): storage has the last word.
-        if (!(await store.messages.canSee(viewer, row))) continue;
       }
-      const viewed = await store.messages.viewFor(viewer, row);
+      // Membership may have changed since the router woke us (a kick): storage has the last word, asked once per
+      // event for all the local subscribers it woke.
+      const viewed = (await liveViews(store, wake)).get(viewer);
+      if (!viewed) continue;
       // Viewers with equal views share one object, so GraphQL runs once per distinct view (shared-execution.ts).
       yield sharedView(wake.event, `${row.sender === viewer}|${viewed.isRead}|${viewed.seq}`, () => messageView(viewer, viewed, cursors));
     }

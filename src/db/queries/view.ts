@@ -48,7 +48,40 @@ export function createViewQueries(db: Database.Database) {
       AND m.revoked_at IS NULL`).pluck(),
     unreadC2C: db.prepare(`SELECT count(*) FROM messages m WHERE m.pair_key = ? AND m.order_no > ? AND m.sender != ?
       AND m.excluded_unread = 0 AND m.revoked_at IS NULL`).pluck(),
+    // Batches over a JSON array of userIDs: one statement for all the local subscribers of a broadcast.
+    batchMembers: db.prepare(`SELECT m.user_id AS userId, CASE g.group_type WHEN 'Meeting' THEN 0 ELSE m.join_order END AS fromOrder
+      FROM json_each(?) j JOIN group_members m ON m.group_id = ? AND m.user_id = j.value JOIN groups g ON g.group_id = m.group_id`),
+    batchRanksAt: db.prepare('SELECT user_id AS userId, rank FROM message_audience WHERE order_no = ?'),
+    batchRanksBefore: db.prepare(`SELECT j.value AS userId, (SELECT a.rank FROM message_audience a WHERE a.user_id = j.value
+      AND a.group_id = ? AND a.order_no < ? ORDER BY a.order_no DESC LIMIT 1) AS rank FROM json_each(?) j`),
+    batchReads: db.prepare(`SELECT c.user_id AS userId, c.read_order AS readOrder FROM json_each(?) j
+      JOIN conversations c ON c.user_id = j.value AND c.conversation_id = ?`),
   };
+
+  /** How each viewer that may see a just-stored (or online-only, orderNo 0) message sees it, in a few statements. */
+  function viewsFor(viewers: readonly string[], row: MessageRow): Map<string, ViewedMessage> {
+    const out = new Map<string, ViewedMessage>();
+    if (row.groupId === null) {
+      for (const v of viewers) if (row.sender === v || row.receiver === v) out.set(v, row.orderNo === 0 ? { row, seq: 0, isRead: row.sender === v } : view(v, row));
+      return out;
+    }
+    const json = JSON.stringify(viewers);
+    const windows = new Map((q.batchMembers.all(json, row.groupId) as { userId: string; fromOrder: number }[]).map((m) => [m.userId, m.fromOrder]));
+    if (row.orderNo === 0) {
+      for (const v of windows.keys()) out.set(v, { row, seq: 0, isRead: row.sender === v });
+      return out;
+    }
+    const rankRows = (row.targeted
+      ? q.batchRanksAt.all(row.orderNo) : q.batchRanksBefore.all(row.groupId, row.orderNo, json)) as { userId: string; rank: number | null }[];
+    const rankOf = new Map(rankRows.map((r) => [r.userId, r.rank]));
+    const reads = new Map((q.batchReads.all(json, `group_${row.groupId}`) as { userId: string; readOrder: number }[]).map((r) => [r.userId, r.readOrder]));
+    for (const [v, from] of windows) {
+      if (row.orderNo <= from) continue;
+      if (row.targeted && !rankOf.has(v)) continue;
+      out.set(v, { row, seq: row.seqBase + (rankOf.get(v) ?? 0), isRead: row.sender === v || row.orderNo <= (reads.get(v) ?? 0) });
+    }
+    return out;
+  }
 
   /** The order after which a member sees a group's messages; undefined when not a member. Meeting: everything. */
   function groupWindow(viewer: string, groupId: string): number | undefined {
@@ -114,7 +147,7 @@ export function createViewQueries(db: Database.Database) {
   }
 
   return {
-    q, groupWindow, canSee, seqFor, readOrder, view, views, groupPage, lastGroupMessage, groupUnread,
+    q, groupWindow, canSee, seqFor, readOrder, view, views, viewsFor, groupPage, lastGroupMessage, groupUnread,
     byMsgId: (msgId: string) => q.byMsgId.get(msgId) as MessageRow | undefined,
     lastC2C: (pair: string) => q.lastC2C.get(pair) as MessageRow | undefined,
     c2cUnread: (viewer: string, pair: string, after: number) => q.unreadC2C.get(pair, after, viewer) as number,
