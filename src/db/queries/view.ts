@@ -48,14 +48,16 @@ export function createViewQueries(db: Database.Database) {
       AND m.revoked_at IS NULL`).pluck(),
     unreadC2C: db.prepare(`SELECT count(*) FROM messages m WHERE m.pair_key = ? AND m.order_no > ? AND m.sender != ?
       AND m.excluded_unread = 0 AND m.revoked_at IS NULL`).pluck(),
-    // Batches over a JSON array of userIDs: one statement for all the local subscribers of a broadcast.
+    // Batches over a JSON array of userIDs: one statement for all the local subscribers of a broadcast. CROSS JOIN
+    // keeps the list as the outer loop (one index probe per listed user); a plain JOIN let SQLite scan the whole
+    // group for each listed user, which made a broadcast to N subscribers cost N × group size.
     batchMembers: db.prepare(`SELECT m.user_id AS userId, CASE g.group_type WHEN 'Meeting' THEN 0 ELSE m.join_order END AS fromOrder
-      FROM json_each(?) j JOIN group_members m ON m.group_id = ? AND m.user_id = j.value JOIN groups g ON g.group_id = m.group_id`),
+      FROM json_each(?) j CROSS JOIN group_members m ON m.group_id = ? AND m.user_id = j.value JOIN groups g ON g.group_id = m.group_id`),
     batchRanksAt: db.prepare('SELECT user_id AS userId, rank FROM message_audience WHERE order_no = ?'),
     batchRanksBefore: db.prepare(`SELECT j.value AS userId, (SELECT a.rank FROM message_audience a WHERE a.user_id = j.value
       AND a.group_id = ? AND a.order_no < ? ORDER BY a.order_no DESC LIMIT 1) AS rank FROM json_each(?) j`),
     batchReads: db.prepare(`SELECT c.user_id AS userId, c.read_order AS readOrder FROM json_each(?) j
-      JOIN conversations c ON c.user_id = j.value AND c.conversation_id = ?`),
+      CROSS JOIN conversations c ON c.user_id = j.value AND c.conversation_id = ?`),
   };
 
   /** How each viewer that may see a just-stored (or online-only, orderNo 0) message sees it, in a few statements. */
