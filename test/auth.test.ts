@@ -102,3 +102,23 @@ describe('UserSig over graphql-ws', () => {
     expect(await closeCode(params)).toBe(4403);
   });
 });
+
+describe('verified UserSig cache', () => {
+  it('when a cached UserSig expires, then the next request is refused with 70001', async () => {
+    const { authenticate } = await import('../src/auth/viewer');
+    const config = (await import('./helpers/app')).testConfig();
+    const now = Math.floor(Date.now() / 1000);
+    const sig = issueUserSig('alice', TEST_SDKAPPID, TEST_KEY, 60, now);
+    expect(authenticate(sig, config, now)).toMatchObject({ viewer: 'alice' });
+    expect(authenticate(sig, config, now + 30)).toMatchObject({ viewer: 'alice' });
+    expect(authenticate(sig, config, now + 61)).toMatchObject({ viewer: null, authFailure: { imCode: 70001 } });
+  });
+
+  it('when another app configuration sees a UserSig cached by the first, then it verifies it with its own key', async () => {
+    const { authenticate } = await import('../src/auth/viewer');
+    const { testConfig } = await import('./helpers/app');
+    const sig = userSig('alice');
+    expect(authenticate(sig, testConfig())).toMatchObject({ viewer: 'alice' });
+    expect(authenticate(sig, testConfig({ secretKey: 'another-key' }))).toMatchObject({ viewer: null, authFailure: { imCode: 6014 } });
+  });
+});

@@ -5,12 +5,23 @@ import { verifyUserSig } from './usersig';
 
 export type Authentication = { viewer: string; authFailure: null } | { viewer: null; authFailure: AuthFailure };
 
-export function authenticate(userSig: string | undefined, config: Config): Authentication {
+// Verified UserSigs per app configuration: an app sends the same UserSig on every request, and verifying it
+// (inflate, JSON, HMAC) was 7 % of a sendMessage. Only successes are kept, with their expiry.
+const verified = new WeakMap<Config, Map<string, { userID: string; expiresAt: number }>>();
+const MAX_CACHED = 10_000;
+
+export function authenticate(userSig: string | undefined, config: Config, nowSeconds = Math.floor(Date.now() / 1000)): Authentication {
   if (!userSig) return { viewer: null, authFailure: { imCode: 6014, message: 'Not logged in: send Authorization: Bearer <UserSig>.' } };
-  const result = verifyUserSig(userSig, config.sdkAppId, config.secretKey);
-  return result.ok
-    ? { viewer: result.userID, authFailure: null }
-    : { viewer: null, authFailure: { imCode: result.imCode, message: `${result.reason}.` } };
+  let cache = verified.get(config);
+  if (!cache) verified.set(config, (cache = new Map()));
+  const hit = cache.get(userSig);
+  if (hit && hit.expiresAt >= nowSeconds) return { viewer: hit.userID, authFailure: null };
+  if (hit) cache.delete(userSig);
+  const result = verifyUserSig(userSig, config.sdkAppId, config.secretKey, nowSeconds);
+  if (!result.ok) return { viewer: null, authFailure: { imCode: result.imCode, message: `${result.reason}.` } };
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!); // oldest first
+  cache.set(userSig, { userID: result.userID, expiresAt: result.expiresAt });
+  return { viewer: result.userID, authFailure: null };
 }
 
 /** `Authorization: Bearer <UserSig>` (the scheme is case-insensitive). */
