@@ -4,10 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
 import type { Config } from './config';
 import type { Store } from './db/store';
-import { openDatabase } from './db/open';
+import { openStore } from './db';
 import { createLocalBus, type Bus } from './realtime/bus';
+import { createRedisBus } from './realtime/redis-bus';
 import { createRouter } from './realtime/router';
-import { createRateLimiter } from './resolvers/rate-limit';
+import { createRateLimiter, createRedisRateLimiter } from './resolvers/rate-limit';
 import { createCursorCodec } from './resolvers/cursor';
 import type { Services } from './resolvers/context';
 import { schema } from './schema';
@@ -15,14 +16,16 @@ import type { GraphQLContext } from './schema/context';
 import { useAuth } from './auth/plugin';
 import { authenticate, bearer, type Authentication } from './auth/viewer';
 import { attachWebSocket } from './ws';
+import { useSharedEventExecution } from './realtime/shared-execution';
+import { limitBody, limitPlugins } from './limits';
 import { renderGraphiQL, serveGraphiQLAsset } from './graphiql';
 import { createLogger, type Logger } from './log';
 
 export interface AppOptions {
   config: Config;
-  /** Defaults to openDatabase(config.databaseUrl). */
+  /** Defaults to openStore(config.databaseUrl): SQLite, or PostgreSQL for a postgres:// URL. */
   store?: Store;
-  /** Defaults to the in-process bus. */
+  /** Defaults to the Redis bus when config.redisUrl is set, else the in-process bus. */
   bus?: Bus;
   logger?: Logger;
   /** Seconds since the epoch; tests move it to cross expiry and revoke windows. */
@@ -32,14 +35,18 @@ export interface AppOptions {
 export function createApp(options: AppOptions) {
   const { config } = options;
   const log = options.logger ?? createLogger(config.logLevel);
-  const store = options.store ?? openDatabase(config.databaseUrl);
-  const bus = options.bus ?? createLocalBus();
+  const store = options.store ?? openStore(config.databaseUrl);
+  const redis = options.bus || !config.redisUrl ? undefined : createRedisBus(config.redisUrl, { prefix: config.redisPrefix, heartbeatMs: config.redisHeartbeatMs, storage: store.messages, log });
+  const bus = options.bus ?? redis ?? createLocalBus();
   const router = createRouter(store, bus);
+  // A wake-up from another process may have been lost: end local streams; clients resume from storage by cursor.
+  redis?.onGap(() => router.closeAll());
   const services: Services = {
     store,
     router,
     config,
-    groupSendLimiter: createRateLimiter(config.groupSendRate),
+    // Several processes share one per-group limit through Redis.
+    groupSendLimiter: redis ? createRedisRateLimiter(redis.commands, config.groupSendRate, { prefix: config.redisPrefix }) : createRateLimiter(config.groupSendRate),
     cursors: createCursorCodec(config.secretKey),
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
   };
@@ -55,7 +62,7 @@ export function createApp(options: AppOptions) {
     },
     renderGraphiQL,
     logging: log,
-    plugins: [useAuth()],
+    plugins: [useAuth(), ...limitPlugins(config), useSharedEventExecution()],
     context: async (initial): Promise<GraphQLContext> => {
       const wsAuth = initial.wsAuth as Authentication | undefined;
       const request = initial.request as Request | undefined;
@@ -76,14 +83,14 @@ export function createApp(options: AppOptions) {
       return;
     }
     if (!config.production && serveGraphiQLAsset(path, res)) return;
-    void yoga(req, res);
+    limitBody(req, res, config.limits.maxBodyBytes, () => void yoga(req, res));
   });
   const ws = attachWebSocket(server, yoga, config, log);
 
   // Unsent created messages are reclaimed once expired (reads already treat them as gone).
   const reclaim = setInterval(() => {
     store.messages.reclaimDrafts(services.now()).catch((e: unknown) => log.error({ err: e }, 'draft reclaim failed'));
-  }, 60_000);
+  }, config.draftReclaimSeconds * 1000);
   reclaim.unref();
 
   let stopped = false;
@@ -93,7 +100,10 @@ export function createApp(options: AppOptions) {
     services,
     log,
     /** Listens on `port` (0 = any free port) and resolves with the port. */
-    start(port = config.port, host?: string): Promise<number> {
+    async start(port = config.port, host?: string): Promise<number> {
+      // Fail before taking traffic when the database (migrated) or Redis cannot be reached.
+      await store.ping();
+      await redis?.ready();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => resolve((server.address() as AddressInfo).port));

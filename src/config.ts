@@ -7,10 +7,14 @@ export const DEV_SECRET_KEY = 'dev-secret-key-change-me-0123456789abcdef01234567
 export interface Config {
   /** TCP port for HTTP, SSE and graphql-ws (all on /graphql). Default 4000. */
   port: number;
-  /** A SQLite file path (default ./data/im.db, created if missing) or `:memory:`. */
+  /** A SQLite file path (default ./data/im.db, created if missing) or `:memory:`; `postgres://…` for several processes. */
   databaseUrl: string;
   /** Redis for cross-process wake-ups; unset = in-process bus. */
   redisUrl: string | undefined;
+  /** Names the Redis channel and keys (IM_REDIS_PREFIX, default `im`): the processes of one deployment share it. */
+  redisPrefix: string;
+  /** How often each process tells the others where its events are (IM_REDIS_HEARTBEAT_MS, default 5000). */
+  redisHeartbeatMs: number;
   /** Tencent app id and key that UserSigs are verified against. */
   sdkAppId: number;
   secretKey: string;
@@ -22,9 +26,30 @@ export interface Config {
   draftTtlSeconds: number;
   /** Messages per second one group accepts before answering 10023. */
   groupSendRate: number;
+  /** How often expired drafts are deleted (IM_DRAFT_RECLAIM_SECONDS, default 60). */
+  draftReclaimSeconds: number;
+  /** Abuse limits (SECURITY.md); each one answers with a protocol error the client can read, never a crash. */
+  limits: Limits;
   /** Production turns off GraphiQL and introspection. */
   production: boolean;
   logLevel: string;
+}
+
+export interface Limits {
+  /** Largest HTTP request body, and WebSocket message, in bytes (IM_MAX_BODY_BYTES, default 1 MiB): 413 / close 1009. */
+  maxBodyBytes: number;
+  /** Deepest selection (IM_MAX_QUERY_DEPTH, default 8; this schema's deepest real path is 6). */
+  maxDepth: number;
+  /** Aliases per operation (IM_MAX_ALIASES, default 15). */
+  maxAliases: number;
+  /** Lexical tokens per document (IM_MAX_TOKENS, default 1000). */
+  maxTokens: number;
+  /** Operations running at once on one graphql-ws connection (IM_MAX_SUBSCRIPTIONS_PER_CONNECTION, default 20). */
+  maxSubscriptionsPerConnection: number;
+  /** Open graphql-ws connections per userID (IM_MAX_CONNECTIONS_PER_USER, default 10); more close with 4429. */
+  maxConnectionsPerUser: number;
+  /** Milliseconds a socket may wait before connection_init (IM_CONNECTION_INIT_TIMEOUT_MS, default 10 s); then 4408. */
+  connectionInitTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -48,16 +73,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('IM_SECRET_KEY must be set when NODE_ENV=production (the dev key is public)');
   }
   const plan = (env.IM_PLAN || 'ultimate').toLowerCase();
+  if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) {
+    throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${env.REDIS_URL}"`);
+  }
   return {
     port: int(env, 'PORT', 4000, 0, 65535),
     databaseUrl: env.DATABASE_URL || './data/im.db',
     redisUrl: env.REDIS_URL || undefined,
+    redisPrefix: env.IM_REDIS_PREFIX || 'im',
+    redisHeartbeatMs: int(env, 'IM_REDIS_HEARTBEAT_MS', 5000, 50, 600_000),
     sdkAppId,
     secretKey,
     devCredentials,
     plan,
     draftTtlSeconds: int(env, 'IM_DRAFT_TTL_SECONDS', 24 * 3600, 1, 365 * 24 * 3600),
     groupSendRate: int(env, 'IM_GROUP_SEND_RATE', 40, 1, 1_000_000),
+    draftReclaimSeconds: int(env, 'IM_DRAFT_RECLAIM_SECONDS', 60, 1, 24 * 3600),
+    limits: {
+      maxBodyBytes: int(env, 'IM_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+      maxDepth: int(env, 'IM_MAX_QUERY_DEPTH', 8, 2, 100),
+      maxAliases: int(env, 'IM_MAX_ALIASES', 15, 0, 1000),
+      maxTokens: int(env, 'IM_MAX_TOKENS', 1000, 50, 100_000),
+      maxSubscriptionsPerConnection: int(env, 'IM_MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
+      maxConnectionsPerUser: int(env, 'IM_MAX_CONNECTIONS_PER_USER', 10, 1, 1_000_000),
+      connectionInitTimeoutMs: int(env, 'IM_CONNECTION_INIT_TIMEOUT_MS', 10_000, 100, 600_000),
+    },
     production,
     logLevel: env.LOG_LEVEL || (production ? 'info' : 'info'),
   };

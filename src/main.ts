@@ -17,8 +17,18 @@ const log = createLogger(config.logLevel);
 if (config.devCredentials) log.warn('using the dev IM_SDKAPPID/IM_SECRET_KEY: anyone can mint UserSigs; set both for a real deployment');
 
 const app = createApp({ config, logger: log });
-const port = await app.start(config.port);
-log.info({ port, database: config.databaseUrl }, `IM gateway ready: GraphiQL at http://localhost:${port}/graphql`);
+// A postgres:// URL may carry a password: never log it.
+const database = config.databaseUrl.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+let port: number;
+try {
+  port = await app.start(config.port);
+} catch (e) {
+  log.error({ err: e, database, redis: config.redisUrl !== undefined, port: config.port },
+    'could not start: check that the database (DATABASE_URL) and Redis (REDIS_URL) answer and that PORT is free');
+  await Promise.race([app.stop().catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+  process.exit(1);
+}
+log.info({ port, database, redis: config.redisUrl !== undefined }, `IM gateway ready: GraphiQL at http://localhost:${port}/graphql`);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -4,7 +4,7 @@
 import type { Server } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config';
 import { authenticate, userSigFromConnectionParams, type Authentication } from './auth/viewer';
@@ -16,26 +16,52 @@ export interface WsOptions {
   connectionInitWaitTimeoutMs?: number;
 }
 
-type Extra = { auth?: Authentication } & Record<PropertyKey, unknown>;
+type Extra = { auth?: Authentication; counted?: string } & Record<PropertyKey, unknown>;
+
+/** Close code for a user over IM_MAX_CONNECTIONS_PER_USER (like HTTP 429, as 4403/4408 mirror 403/408). */
+export const TOO_MANY_CONNECTIONS = 4429;
 
 type Enveloped = ReturnType<YogaServerInstance<Record<string, unknown>, GraphQLContext>['getEnveloped']>;
 
 export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>, config: Config, log: Logger, options: WsOptions = {}) {
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const { limits } = config;
+  // maxPayload: a message over the body limit closes the socket with 1009 before it is buffered whole.
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: limits.maxBodyBytes });
+  const connections = new Map<string, number>(); // userID → open, acknowledged sockets
   const disposable = useServer<Record<string, unknown> | undefined, Extra>({
-    connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs ?? 10_000,
+    connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs ?? limits.connectionInitTimeoutMs,
     onConnect: (ctx) => {
       const auth = authenticate(userSigFromConnectionParams(ctx.connectionParams), config);
       if (auth.viewer === null) {
         log.info({ imCode: auth.authFailure.imCode }, 'graphql-ws connection refused');
         return false; // graphql-ws closes with 4403 Forbidden
       }
+      const open = connections.get(auth.viewer) ?? 0;
+      if (open >= limits.maxConnectionsPerUser) {
+        log.info({ userID: auth.viewer, open }, 'graphql-ws connection refused: too many for this user');
+        // Closed here with its own code; graphql-ws's 4403 that follows `false` is then a no-op.
+        ctx.extra.socket.close(TOO_MANY_CONNECTIONS, `Too many connections: at most ${limits.maxConnectionsPerUser} per user.`);
+        return false;
+      }
+      connections.set(auth.viewer, open + 1);
       (ctx.extra as Extra).auth = auth;
+      (ctx.extra as Extra).counted = auth.viewer;
       return true;
+    },
+    onClose: (ctx) => {
+      const user = (ctx.extra as Extra).counted;
+      if (user === undefined) return;
+      const open = (connections.get(user) ?? 1) - 1;
+      if (open > 0) connections.set(user, open);
+      else connections.delete(user);
     },
     execute: (args) => (args.rootValue as { execute: Enveloped['execute'] }).execute(args),
     subscribe: (args) => (args.rootValue as { subscribe: Enveloped['subscribe'] }).subscribe(args),
     onSubscribe: async (ctx, _id, payload) => {
+      // graphql-ws has already registered this one, so the count includes it.
+      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
+        return [new GraphQLError(`Too many operations on this connection: at most ${limits.maxSubscriptionsPerConnection}; complete one first.`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+      }
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
         ...ctx,
         req: ctx.extra.request,
@@ -43,10 +69,18 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
         params: payload,
         wsAuth: (ctx.extra as Extra).auth,
       });
+      // A syntax error (or the token limit) is the client's mistake: answer it on this operation, keep the socket.
+      let document;
+      try {
+        document = parse(payload.query);
+      } catch (e) {
+        if (e instanceof GraphQLError) return [e];
+        throw e;
+      }
       const args: ExecutionArgs = {
         schema,
         operationName: payload.operationName,
-        document: parse(payload.query),
+        document,
         variableValues: payload.variables,
         contextValue: await contextFactory(),
         rootValue: { execute, subscribe },

@@ -103,6 +103,11 @@ export interface MessageStore {
   canSee(viewer: string, row: MessageRow): Promise<boolean>;
   revoke(orderNo: number, by: string, now: number): Promise<void>;
   lastOrder(): Promise<number>;
+  /**
+   * Stored messages with afterOrder < orderNo < beforeOrder, oldest first, at most `limit`, whoever sees them: the
+   * Redis bus fills in from it when events from several processes arrive out of commit order.
+   */
+  between(afterOrder: number, beforeOrder: number, limit: number): Promise<MessageRow[]>;
 }
 
 export interface ConversationState {

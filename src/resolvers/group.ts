@@ -6,7 +6,7 @@ import type { GroupRow, JoinOutcome } from '../db/store';
 import type { Viewer } from './context';
 import { GroupType, isGroupType, Role } from './group-type';
 import { answer, done, ok, Refusal, type Callback } from './result';
-import { checkCount, checkId, checkOffset, checkUserID, checkUserList, utf8Bytes } from './validate';
+import { checkCount, checkId, checkOffset, checkUnicode, checkUserID, checkUserList, utf8Bytes } from './validate';
 
 export interface V2TimGroupInfo { groupID: string; groupType: string; groupName: string; owner: string; memberCount: number; role: number }
 export interface V2TimGroupMemberFullInfo { userID: string; role: number; nickName: string | null; joinTime: number; muteUntil: number }
@@ -49,6 +49,7 @@ export const createGroup = (ctx: Viewer, args: { groupType: string; groupName: s
   }
   const type = args.groupType;
   if (args.groupName.length === 0) throw new Refusal(Code.GROUP_INVALID_PARAMETERS, 'groupName is empty.');
+  checkUnicode(args.groupName, 'groupName', Code.GROUP_INVALID_PARAMETERS);
   if (utf8Bytes(args.groupName) > MAX_GROUP_NAME_BYTES) {
     throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `groupName is ${utf8Bytes(args.groupName)} bytes of UTF-8; at most ${MAX_GROUP_NAME_BYTES} are allowed.`);
   }

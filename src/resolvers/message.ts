@@ -7,7 +7,7 @@ import type { Viewer } from './context';
 import { draftView, ElemType, messageView, Priority, Status, type V2TimMessage } from './message-view';
 import { GroupType, isGroupType, Role } from './group-type';
 import { answer, done, fail, ok, Refusal, type Callback, type ValueCallback } from './result';
-import { AT_ALL, checkId, checkSize, checkUserID, checkUserList, utf8Bytes, MAX_MESSAGE_BYTES } from './validate';
+import { AT_ALL, checkId, checkSize, checkUnicode, checkUserID, checkUserList, utf8Bytes, MAX_MESSAGE_BYTES } from './validate';
 
 export interface MsgCreateInfoResult { id: string; messageInfo: V2TimMessage }
 
@@ -52,6 +52,9 @@ export const createCustomMessage = (ctx: Viewer, args: { data: string; desc?: st
     throw new Refusal(Code.MESSAGE_TOO_LONG, `data, desc and extension are ${total} bytes of UTF-8 together; at most ${MAX_MESSAGE_BYTES} are allowed.`);
   }
   if (total === 0) throw new Refusal(Code.INVALID_PARAMETERS, 'data is empty (and so are desc and extension).');
+  checkUnicode(args.data, 'data');
+  checkUnicode(args.desc, 'desc');
+  checkUnicode(args.extension, 'extension');
   return createDraft(ctx, { elemType: ElemType.CUSTOM, text: null, customData: args.data, customDesc: args.desc ?? '', customExt: args.extension ?? '', atUsers: null, targets: null });
 });
 
@@ -160,7 +163,7 @@ async function deliver(ctx: Viewer, draft: DraftRow, receiver: string | null, gr
     if (targets && ctx.config.plan !== 'ultimate') throw new Refusal(Code.PLAN_NOT_ULTIMATE, `Targeted group messages need the Ultimate plan; IM_PLAN is "${ctx.config.plan}".`);
     if (!type.history) stored = false; // AVChatRoom: online delivery only
     if (!(await store.groups.member(groupID, viewer))) throw new Refusal(Code.NO_PERMISSION, `You are not a member of group "${groupID}".`);
-    if (!ctx.groupSendLimiter.take(groupID)) {
+    if (!(await ctx.groupSendLimiter.take(groupID))) {
       throw new Refusal(Code.GROUP_RATE_EXCEEDED, `Group "${groupID}" is over ${ctx.config.groupSendRate} messages per second; retry the same id shortly.`);
     }
   }

@@ -29,8 +29,23 @@ export function checkUserList(list: readonly string[], field: string, code: Code
   return distinct;
 }
 
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Text that is not well-formed UTF-16 (JSON allows "\ud800" escapes) cannot be stored as UTF-8 unchanged: it would
+ * come back with U+FFFD in place, different from what was sent. Refused instead.
+ */
+export function checkUnicode(value: string | null | undefined, field: string, code: CodeValue = Code.INVALID_PARAMETERS): void {
+  if (value == null) return;
+  const at = value.search(LONE_SURROGATE);
+  if (at >= 0) throw new Refusal(code, `${field} is not valid Unicode: a lone UTF-16 surrogate at index ${at}.`);
+}
+
+/** Stored free text: well-formed and at most `max` bytes of UTF-8. */
 export function checkSize(value: string | null | undefined, field: string, max = MAX_MESSAGE_BYTES): void {
   if (value == null) return;
+  checkUnicode(value, field);
   const n = utf8Bytes(value);
   if (n > max) throw new Refusal(Code.MESSAGE_TOO_LONG, `${field} is ${n} bytes of UTF-8; at most ${max} are allowed.`);
 }

@@ -24,6 +24,8 @@ export function createGroupStore(db: Database.Database): GroupStore {
     removeMember: db.prepare('DELETE FROM group_members WHERE group_id = ? AND user_id = ?'),
     memberIDs: db.prepare('SELECT user_id FROM group_members WHERE group_id = ?').pluck(),
     deleteGroup: db.prepare('DELETE FROM groups WHERE group_id = ?'),
+    // message_audience rows go with them (ON DELETE CASCADE).
+    deleteMessages: db.prepare('DELETE FROM messages WHERE group_id = ?'),
     mute: db.prepare('UPDATE group_members SET mute_until = ? WHERE group_id = ? AND user_id = ?'),
     joined: db.prepare(`SELECT g.group_id AS groupId, g.group_type AS groupType, g.group_name AS groupName, g.owner,
         g.created_at AS createdAt, g.public_count AS publicCount, m.role,
@@ -73,6 +75,9 @@ export function createGroupStore(db: Database.Database): GroupStore {
     const ids = q.memberIDs.all(groupId) as string[];
     q.closeAllConversations.run(groupId);
     q.deleteGroup.run(groupId);
+    // The messages go too: a group created later with the same groupID must not show them (a Meeting group's
+    // members see its whole history) nor count them in its seqs.
+    q.deleteMessages.run(groupId);
     return ids;
   });
 

@@ -34,6 +34,8 @@ export function createMessageStore(db: Database.Database, views: ViewQueries): M
       VALUES (?, ?, ?, 0)`),
     revoke: db.prepare('UPDATE messages SET revoked_at = ?, revoked_by = ? WHERE order_no = ? AND revoked_at IS NULL'),
     lastOrder: db.prepare('SELECT coalesce(max(order_no), 0) FROM messages').pluck(),
+    between: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.order_no > ? AND m.order_no < ?
+      ORDER BY m.order_no LIMIT ?`),
     c2cDesc: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.pair_key = ? AND m.order_no < ?
       ORDER BY m.order_no DESC LIMIT ?`),
     // Resume: everything after a cursor, per source, oldest first.
@@ -52,6 +54,7 @@ export function createMessageStore(db: Database.Database, views: ViewQueries): M
   const send = db.transaction((msg: NewMessage, now: number, onlineOnly: boolean): SendOutcome => {
     const fail = (reason: Extract<SendOutcome, { ok: false }>['reason']): SendOutcome => ({ ok: false, reason });
     let seqBase = 0;
+    let publicCount = 0;
     if (msg.groupId !== null) {
       const group = q.group.get(msg.groupId) as { groupType: string; publicCount: number } | undefined;
       if (!group) return fail('group-missing');
@@ -59,12 +62,17 @@ export function createMessageStore(db: Database.Database, views: ViewQueries): M
       if (!sender) return fail('not-member');
       if (sender.muteUntil > now) return fail('muted');
       if (msg.audience && msg.audience.some((u) => !q.member.get(msg.groupId, u))) return fail('receiver-not-member');
-      if (!onlineOnly) seqBase = msg.audience ? group.publicCount : (q.bumpPublic.get(msg.groupId) as number);
+      publicCount = group.publicCount;
+    }
+    // A concurrent send of the same draft already consumed it: the caller answers from the stored message.
+    // Checked before the public seq is bumped: returning an outcome commits, and a bump without a message
+    // would leave a gap in every member's seqs.
+    if (q.consumeDraft.run(msg.createId, msg.sender).changes === 0) return fail('draft-missing');
+    if (!onlineOnly && msg.groupId !== null) {
+      seqBase = msg.audience ? publicCount : (q.bumpPublic.get(msg.groupId) as number);
     } else if (!onlineOnly) {
       seqBase = ((q.lastPairSeq.get(pairKey(msg.sender, msg.receiver!)) as number | undefined) ?? 0) + 1;
     }
-    // A concurrent send of the same draft already consumed it: the caller answers from the stored message.
-    if (q.consumeDraft.run(msg.createId, msg.sender).changes === 0) return fail('draft-missing');
     const values = {
       ...msg,
       pairKey: msg.groupId === null ? pairKey(msg.sender, msg.receiver!) : null,
@@ -143,5 +151,6 @@ export function createMessageStore(db: Database.Database, views: ViewQueries): M
     canSee: async (viewer, row) => views.canSee(viewer, row),
     revoke: async (orderNo, by, now) => { q.revoke.run(now, by, orderNo); },
     lastOrder: async () => q.lastOrder.get() as number,
+    between: async (afterOrder, beforeOrder, limit) => q.between.all(afterOrder, beforeOrder, limit) as MessageRow[],
   };
 }

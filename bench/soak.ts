@@ -1,0 +1,202 @@
+// Soak: a gateway process under steady, mixed load for a bounded time (SOAK_SECONDS, default 180), on loopback.
+// Senders keep group, targeted and one-to-one messages flowing; graphql-ws subscribers keep receiving and are
+// churned (closed, then resumed from their last cursor); drafts are created and left unsent. It fails (exit 1) when:
+//   - the gateway's heap after GC grows by more than SOAK_HEAP_MB (default 24 MiB) from the end of the warm-up to
+//     the end, or its RSS by more than SOAK_RSS_MB (default 96 MiB);
+//   - an unsent draft outlives IM_DRAFT_TTL_SECONDS + IM_DRAFT_RECLAIM_SECONDS (+ slack), or its id still sends;
+//   - a send is refused, or a subscriber stops receiving.
+// Usage: `npm run soak` (SOAK_SECONDS=30 for a quick look). The gateway runs in a child process so that the numbers
+// are its own; the load runs here.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import TLSSigAPIv2 from 'tls-sig-api-v2';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+
+const SDKAPPID = 1400999999;
+const KEY = 'soak-secret-key-0123456789abcdef0123456789abcdef0123456789abcdef';
+const DRAFT_TTL = 5;
+const RECLAIM_EVERY = 2;
+
+// ---- the gateway side: `soak.ts --gateway <db>` ----
+
+if (process.argv[2] === '--gateway') {
+  const { createApp } = await import('../src/app');
+  const { loadConfig } = await import('../src/config');
+  const { createLogger } = await import('../src/log');
+  const config = loadConfig({
+    IM_SDKAPPID: String(SDKAPPID), IM_SECRET_KEY: KEY, DATABASE_URL: process.argv[3], LOG_LEVEL: 'silent',
+    IM_DRAFT_TTL_SECONDS: String(DRAFT_TTL), IM_DRAFT_RECLAIM_SECONDS: String(RECLAIM_EVERY),
+  });
+  const app = createApp({ config, logger: createLogger('silent') });
+  const port = await app.start(0, '127.0.0.1');
+  const gc = (globalThis as { gc?: () => void }).gc;
+  process.on('message', (m: { cmd: string }) => {
+    if (m.cmd === 'memory') {
+      for (let i = 0; i < 3; i++) gc?.();
+      const { rss, heapUsed } = process.memoryUsage();
+      process.send!({ rss, heapUsed, streams: app.services.router.streamCount() });
+    } else if (m.cmd === 'stop') {
+      void app.stop().then(() => process.exit(0));
+    }
+  });
+  process.send!({ port });
+} else {
+  await soak();
+}
+
+// ---- the load side ----
+
+interface Memory { rss: number; heapUsed: number; streams: number }
+
+async function soak(): Promise<void> {
+  const seconds = Number(process.env.SOAK_SECONDS ?? 180);
+  const heapBound = Number(process.env.SOAK_HEAP_MB ?? 24) * 2 ** 20;
+  const rssBound = Number(process.env.SOAK_RSS_MB ?? 96) * 2 ** 20;
+  if (!(seconds >= 10)) throw new Error('SOAK_SECONDS must be at least 10');
+  const warmup = Math.max(5, Math.round(seconds * 0.15));
+
+  const dir = mkdtempSync(join(tmpdir(), 'im-soak-'));
+  const dbFile = join(dir, 'soak.db');
+  const child: ChildProcess = fork(new URL(import.meta.url).pathname, ['--gateway', dbFile], { execArgv: ['--expose-gc', '--import', 'tsx'] });
+  const replies: ((m: unknown) => void)[] = [];
+  child.on('message', (m) => replies.shift()?.(m));
+  const ask = <T>(cmd?: string) => new Promise<T>((resolve) => { replies.push(resolve as (m: unknown) => void); if (cmd) child.send({ cmd }); });
+  const { port } = await ask<{ port: number }>();
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const memory = () => ask<Memory>('memory');
+
+  const api = new TLSSigAPIv2.Api(SDKAPPID, KEY);
+  const sigs = new Map<string, string>();
+  const sig = (u: string) => sigs.get(u) ?? sigs.set(u, api.genUserSig(u, 24 * 3600)).get(u)!;
+  const call = async (user: string, query: string, variables: Record<string, unknown> = {}): Promise<any> => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sig(user)}` }, body: JSON.stringify({ query, variables }) });
+    const body = await res.json() as { data?: Record<string, unknown>; errors?: unknown };
+    if (!body.data) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+    return Object.values(body.data)[0];
+  };
+
+  const USERS = Array.from({ length: 40 }, (_, i) => `soak${i}`);
+  const GROUPS = Array.from({ length: 4 }, (_, g) => ({ id: `soak-g${g}`, members: USERS.filter((_, i) => i % 4 === g || i < 4) }));
+  for (const g of GROUPS) {
+    const r = await call(g.members[0]!, 'mutation($id: String!, $m: [V2TimGroupMemberInput!]) { createGroup(groupType: "Public", groupName: "soak", groupID: $id, memberList: $m) { code desc } }',
+      { id: g.id, m: g.members.slice(1).map((userID) => ({ userID })) });
+    if (r.code !== 0) throw new Error(`createGroup: ${r.code} ${r.desc}`);
+  }
+
+  // Subscribers: one socket per user, each remembering its last cursor; a few are replaced every second.
+  const received = new Map<string, number>(USERS.map((u) => [u, 0]));
+  const cursors = new Map<string, string>();
+  const clients = new Map<string, { client: Client; dispose: () => void }>();
+  const subscribe = (user: string) => {
+    const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams: { userSig: sig(user) }, retryAttempts: 0 });
+    const dispose = client.subscribe<{ onRecvNewMessage: { cursor: string | null } }>(
+      { query: 'subscription($c: String) { onRecvNewMessage(afterCursor: $c) { msgID cursor } }', variables: { c: cursors.get(user) ?? null } },
+      {
+        next: (v) => { received.set(user, received.get(user)! + 1); const c = v.data?.onRecvNewMessage.cursor; if (c) cursors.set(user, c); },
+        error: (e) => { failures.push(`subscription of ${user}: ${JSON.stringify(e)}`); },
+        complete: () => {},
+      },
+    );
+    clients.set(user, { client, dispose: () => { dispose(); void client.dispose(); } });
+  };
+  const failures: string[] = [];
+  for (const u of USERS) subscribe(u);
+
+  let running = true;
+  let sent = 0;
+  let churned = 0;
+  const CREATE = 'mutation($t: String!) { createTextMessage(text: $t) { code desc data { id } } }';
+  const TARGET = 'mutation($id: String!, $r: [String!]!) { createTargetedGroupMessage(id: $id, receiverList: $r) { code desc data { id } } }';
+  const SEND = 'mutation($id: String!, $g: String, $r: String) { sendMessage(id: $id, groupID: $g, receiver: $r) { code desc } }';
+  const pace = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** A load loop whose error is a failure of the soak, not a crash of the script. */
+  const loop = (name: string, body: () => Promise<void>) => body().catch((e: unknown) => { failures.push(`${name}: ${String(e)}`); });
+
+  const sender = async (lane: number) => {
+    for (let k = 0; running; k++) {
+      const g = GROUPS[(lane + k) % GROUPS.length]!;
+      const from = g.members[k % g.members.length]!;
+      let id = (await call(from, CREATE, { t: `soak ${lane}/${k}` })).data.id;
+      const kind = k % 3;
+      if (kind === 1) id = (await call(from, TARGET, { id, r: g.members.slice(0, 3) })).data.id;
+      const r = await call(from, SEND, kind === 2 ? { id, r: USERS[(USERS.indexOf(from) + 1) % USERS.length] } : { id, g: g.id });
+      if (r.code !== 0) failures.push(`send: ${r.code} ${r.desc}`);
+      else sent++;
+      await pace(20);
+    }
+  };
+
+  // Drafts left unsent: each must be gone (and unusable) once its TTL and a reclaim pass have gone by.
+  const abandoned: { id: string; user: string; at: number }[] = [];
+  const drafter = async () => {
+    for (let k = 0; running; k++) {
+      const user = USERS[k % USERS.length]!;
+      abandoned.push({ id: (await call(user, CREATE, { t: `never sent ${k}` })).data.id, user, at: Date.now() });
+      await pace(50);
+    }
+  };
+
+  const churn = async () => {
+    while (running) {
+      await pace(1000);
+      for (let i = 0; i < 3 && running; i++) {
+        const user = USERS[Math.floor(Math.random() * USERS.length)]!;
+        clients.get(user)?.dispose();
+        subscribe(user);
+        churned++;
+      }
+    }
+  };
+
+  const samples: { t: number; m: Memory }[] = [];
+  const started = Date.now();
+  const load = [0, 1, 2, 3].map((lane) => loop(`sender ${lane}`, () => sender(lane))).concat(loop('drafter', drafter), loop('churn', churn));
+  const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  while (Date.now() - started < seconds * 1000) {
+    await pace(Math.min(5000, seconds * 100));
+    const m = await memory();
+    samples.push({ t: (Date.now() - started) / 1000, m });
+    console.log(`t=${samples.at(-1)!.t.toFixed(0)}s rss=${mb(m.rss)} heap=${mb(m.heapUsed)} streams=${m.streams} sent=${sent} churned=${churned}`);
+  }
+  running = false;
+  await Promise.all(load);
+
+  // Drafts: the ones older than TTL + a reclaim pass (+2 s slack) are gone from the table and refused by id.
+  await pace((RECLAIM_EVERY + 1) * 1000);
+  const db = new Database(dbFile, { readonly: true });
+  const stale = abandoned.filter((d) => Date.now() - d.at > (DRAFT_TTL + RECLAIM_EVERY + 2) * 1000);
+  const left = db.prepare('SELECT count(*) FROM drafts WHERE expires_at <= ?').pluck().get(Math.floor(Date.now() / 1000) - RECLAIM_EVERY - 2) as number;
+  db.close();
+  for (const d of stale.slice(-5)) {
+    const r = await call(d.user, SEND, { id: d.id, r: 'soak0' === d.user ? 'soak1' : 'soak0' });
+    if (r.code !== 6017) failures.push(`an expired draft sent with code ${r.code}`);
+  }
+  if (left > 0) failures.push(`${left} expired drafts are still stored`);
+  const quiet = USERS.filter((u) => received.get(u) === 0);
+  if (quiet.length > 0) failures.push(`subscribers that received nothing: ${quiet.join(', ')}`);
+
+  // Memory: from the end of the warm-up to the end, after GC.
+  const base = samples.find((s) => s.t >= warmup) ?? samples[0]!;
+  const end = samples.at(-1)!;
+  const heapGrowth = end.m.heapUsed - base.m.heapUsed;
+  const rssGrowth = end.m.rss - base.m.rss;
+  console.log(`\nsoak: ${seconds}s, ${sent} messages sent, ${[...received.values()].reduce((a, b) => a + b, 0)} delivered, ${churned} subscriptions churned, ${abandoned.length} drafts abandoned (${stale.length} past expiry, ${left} still stored)`);
+  console.log(`heap after GC: ${mb(base.m.heapUsed)} at t=${base.t.toFixed(0)}s → ${mb(end.m.heapUsed)} at t=${end.t.toFixed(0)}s (growth ${mb(heapGrowth)}, bound ${mb(heapBound)})`);
+  console.log(`rss:           ${mb(base.m.rss)} → ${mb(end.m.rss)} (growth ${mb(rssGrowth)}, bound ${mb(rssBound)})`);
+  if (heapGrowth > heapBound) failures.push(`heap grew by ${mb(heapGrowth)}`);
+  if (rssGrowth > rssBound) failures.push(`rss grew by ${mb(rssGrowth)}`);
+
+  for (const { dispose } of clients.values()) dispose();
+  child.send({ cmd: 'stop' });
+  await new Promise((r) => child.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+  if (failures.length > 0) {
+    console.error(`FAILED:\n  ${[...new Set(failures)].slice(0, 20).join('\n  ')}`);
+    process.exit(1);
+  }
+  console.log('ok');
+}

@@ -1,0 +1,21 @@
+// The benchmark harness (bench/) in its smoke size: a few sockets, a few messages, a few seconds. It proves the
+// harness still runs end to end against the current gateway and that, under its load, no message reached a user
+// outside its audience. No timing is asserted here: timing belongs to `npm run bench`.
+import { describe, expect, it } from 'vitest';
+import { PROFILES } from '../bench/profile';
+import { runBench } from '../bench/suite';
+
+describe('benchmark harness, smoke size', () => {
+  it('when every figure runs, then each completes and no delivery reached a non-receiver', async () => {
+    const report = await runBench({ profile: PROFILES.smoke });
+
+    expect(report.figures.map((f) => f.figure)).toEqual([1, 2, 3, 4, 5, 6]);
+    const correctness = report.figures.find((f) => f.figure === 6)!;
+    const gateway = correctness.correctness.gateway!;
+    // The check must have checked something: targeted, broadcast and latency messages all reached their audiences.
+    expect(gateway.deliveries).toBeGreaterThan(0);
+    expect(gateway.nonReceivers).toBe(0);
+    expect(gateway.duplicates).toBe(0);
+    for (const [kind, counts] of Object.entries(correctness.correctness)) expect({ kind, nonReceivers: counts.nonReceivers }).toEqual({ kind, nonReceivers: 0 });
+  }, 60_000);
+});

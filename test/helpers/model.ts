@@ -1,0 +1,354 @@
+// A reference model of im-semantics §3–§7, small enough to trust by reading: who is in which group, which
+// messages exist, and what each user may see of them by every read path. The privacy property test runs the same
+// random actions against the gateway and this model and compares what each user can observe.
+//
+// Time is the store's commit order: every stored message takes the next `at`; a join remembers the `at` of the
+// last stored message (a member sees the group's messages after it; Meeting groups: all of them).
+
+export type GroupType = 'Work' | 'Public' | 'Meeting' | 'Community' | 'AVChatRoom';
+
+export const USERS = ['ann', 'bob', 'cat', 'dan'] as const;
+export type User = (typeof USERS)[number];
+
+export const SLOTS = [
+  { id: 'work', type: 'Work' },
+  { id: 'pub', type: 'Public' },
+  { id: 'meet', type: 'Meeting' },
+  { id: '@TGS#_comm', type: 'Community' },
+  { id: 'av', type: 'AVChatRoom' },
+] as const satisfies readonly { id: string; type: GroupType }[];
+export type GroupID = (typeof SLOTS)[number]['id'];
+
+const typeOf = (g: GroupID): GroupType => SLOTS.find((s) => s.id === g)!.type;
+const joinable = (t: GroupType) => t !== 'Work';
+const targetable = (t: GroupType) => t !== 'Community' && t !== 'AVChatRoom';
+const keepsHistory = (t: GroupType) => t !== 'AVChatRoom';
+
+export const OWNER = 400;
+export const ADMIN = 300;
+export const MEMBER = 200;
+
+interface Member { role: number; joinedAt: number }
+interface Group { type: GroupType; gen: number; members: Map<User, Member> }
+
+export interface ModelMessage {
+  text: string;
+  msgID: string;
+  sender: User;
+  group: GroupID | null;
+  /** Which incarnation of the group (a dismissed groupID can be created again). */
+  gen: number;
+  receiver: User | null;
+  /** Receivers of a targeted message, as the sender listed them; null for a broadcast or C2C. */
+  targets: User[] | null;
+  /** Sender + targets for a targeted message; null = the whole group. */
+  audience: Set<User> | null;
+  stored: boolean;
+  at: number;
+  excludedUnread: boolean;
+  excludedLast: boolean;
+  revoked: boolean;
+}
+
+export type Target =
+  | { kind: 'group'; g: GroupID }
+  | { kind: 'targeted'; g: GroupID; receivers: User[]; narrow: User | null }
+  | { kind: 'single'; g: GroupID; receiver: User }
+  | { kind: 'c2c'; peer: User };
+
+export interface SendOptions { onlineUserOnly: boolean; isExcludedFromUnreadCount: boolean | null; isExcludedFromLastMessage: boolean }
+
+export interface ExpectedConversation { unreadCount: number; lastMessage: { msgID: string; seq: string; status: number } | null }
+
+export class Model {
+  readonly groups = new Map<GroupID, Group>();
+  readonly messages: ModelMessage[] = [];
+  /** Every message event each user's onRecvNewMessage subscription must get, in order (msgIDs). */
+  readonly delivered = new Map<User, string[]>(USERS.map((u) => [u, []]));
+  /** Every revoke event each user's onRecvMessageRevoked subscription must get, in order (msgIDs). */
+  readonly revokeEvents = new Map<User, string[]>(USERS.map((u) => [u, []]));
+  /** Users whose onRecvNewMessage subscription is open (the others resume from their last cursor later). */
+  private readonly online = new Set<User>(USERS);
+  /** The `at` of the last stored message each user's subscription delivered: its resume cursor. */
+  private readonly cursor = new Map<User, number>();
+  private lastAt = 0;
+  /** Bumped by every change: a step that changed nothing here (a refusal) need not be re-checked at once. */
+  changes = 0;
+  private gens = 0;
+  /** Conversation read marks: user → conversationID → at. */
+  private readonly read = new Map<User, Map<string, number>>(USERS.map((u) => [u, new Map()]));
+  /** C2C conversations that exist, as `${user}>${peer}`. */
+  private readonly c2c = new Set<string>();
+
+  // ---- group operations: each returns the code the gateway must answer, and applies the change on 0 ----
+
+  create(by: User, g: GroupID, members: { userID: User; role: number }[]): number {
+    if (this.groups.has(g)) return 10021;
+    const group: Group = { type: typeOf(g), gen: ++this.gens, members: new Map() };
+    this.groups.set(g, group);
+    this.admit(g, by, OWNER);
+    for (const m of members) if (m.userID !== by) this.admit(g, m.userID, m.role);
+    return 0;
+  }
+
+  join(u: User, g: GroupID): number {
+    const group = this.groups.get(g);
+    if (!group) return 10010;
+    if (!joinable(group.type)) return 10007;
+    if (group.members.has(u)) return 10013;
+    this.admit(g, u, MEMBER);
+    return 0;
+  }
+
+  quit(u: User, g: GroupID): number {
+    const group = this.groups.get(g);
+    if (!group) return 10010;
+    const me = group.members.get(u);
+    if (!me) return 10007;
+    if (me.role === OWNER) return 10009;
+    this.leave(g, u);
+    return 0;
+  }
+
+  invite(by: User, g: GroupID, target: User): number {
+    const group = this.groups.get(g);
+    if (!group) return 10010;
+    const me = group.members.get(by);
+    if (!me) return 10007;
+    if (group.type === 'AVChatRoom') return 10007;
+    if (group.type !== 'Work' && me.role < ADMIN) return 10007;
+    if (group.members.has(target)) return 10013;
+    this.admit(g, target, MEMBER);
+    return 0;
+  }
+
+  kick(by: User, g: GroupID, target: User): number {
+    const group = this.groups.get(g);
+    if (!group) return 10010;
+    const me = group.members.get(by);
+    if (!me || me.role < ADMIN) return 10007;
+    const them = group.members.get(target);
+    if (them && them.role >= me.role) return 10007;
+    if (!them) return 10004;
+    this.leave(g, target);
+    return 0;
+  }
+
+  dismiss(by: User, g: GroupID): number {
+    const group = this.groups.get(g);
+    if (!group) return 10010;
+    const me = group.members.get(by);
+    if (!me || me.role !== OWNER) return 10007;
+    for (const u of [...group.members.keys()]) this.leave(g, u);
+    this.groups.delete(g);
+    return 0;
+  }
+
+  members(g: GroupID): User[] {
+    return [...(this.groups.get(g)?.members.keys() ?? [])];
+  }
+
+  owner(g: GroupID): User | undefined {
+    return [...(this.groups.get(g)?.members ?? [])].find(([, m]) => m.role === OWNER)?.[0];
+  }
+
+  private admit(g: GroupID, u: User, role: number) {
+    this.changes++;
+    this.groups.get(g)!.members.set(u, { role, joinedAt: this.lastAt });
+    this.read.get(u)!.set(`group_${g}`, this.lastAt);
+  }
+
+  private leave(g: GroupID, u: User) {
+    this.changes++;
+    this.groups.get(g)!.members.delete(u);
+    this.read.get(u)!.delete(`group_${g}`);
+  }
+
+  // ---- messages ----
+
+  /** The code sendMessage must answer for this target (the targeted draft is always created with code 0). */
+  sendCode(by: User, to: Target, options: SendOptions): number {
+    if (to.kind === 'c2c') return to.peer === by ? 6032 : 0;
+    if (to.kind === 'targeted' && to.narrow !== null && !to.receivers.includes(to.narrow)) return 6032;
+    const group = this.groups.get(to.g);
+    if (!group) return 10010;
+    const targeted = to.kind !== 'group';
+    if (targeted && !targetable(group.type)) return 10007;
+    if (options.onlineUserOnly && group.type === 'AVChatRoom') return 10007;
+    if (!group.members.has(by)) return 10007;
+    const targets = this.targetsOf(to);
+    if (targets && targets.some((t) => !group.members.has(t))) return 6032;
+    return 0;
+  }
+
+  private targetsOf(to: Target): User[] | null {
+    if (to.kind === 'targeted') return to.narrow !== null ? [to.narrow] : [...new Set(to.receivers)];
+    if (to.kind === 'single') return [to.receiver];
+    return null;
+  }
+
+  /** Records a message the gateway accepted (code 0) and who must be woken for it. */
+  sent(by: User, to: Target, options: SendOptions, text: string, msgID: string): ModelMessage {
+    const targets = this.targetsOf(to);
+    const group = to.kind === 'c2c' ? null : this.groups.get(to.g)!;
+    const stored = !options.onlineUserOnly && (group === null || keepsHistory(group.type));
+    const m: ModelMessage = {
+      text,
+      msgID,
+      sender: by,
+      group: to.kind === 'c2c' ? null : to.g,
+      gen: group?.gen ?? 0,
+      receiver: to.kind === 'c2c' ? to.peer : null,
+      targets,
+      audience: targets ? new Set([by, ...targets]) : null,
+      stored,
+      at: stored ? ++this.lastAt : 0,
+      excludedUnread: targets ? options.isExcludedFromUnreadCount !== false : options.isExcludedFromUnreadCount === true,
+      excludedLast: options.isExcludedFromLastMessage,
+      revoked: false,
+    };
+    this.messages.push(m);
+    this.changes++;
+    for (const u of USERS) {
+      const hears = m.group === null ? u === m.sender || u === m.receiver : group!.members.has(u) && (m.audience === null || m.audience.has(u));
+      if (hears && this.online.has(u)) this.deliver(u, m);
+    }
+    if (stored) {
+      // Sending reads the sender's conversation up to its own message; a C2C peer's conversation opens.
+      if (m.group !== null) this.read.get(by)!.set(`group_${m.group}`, m.at);
+      else {
+        this.read.get(by)!.set(`c2c_${m.receiver}`, m.at);
+        this.c2c.add(`${by}>${m.receiver}`);
+        if (!this.c2c.has(`${m.receiver}>${by}`)) {
+          this.c2c.add(`${m.receiver}>${by}`);
+          this.read.get(m.receiver!)!.set(`c2c_${by}`, 0);
+        }
+      }
+    }
+    return m;
+  }
+
+  private deliver(u: User, m: ModelMessage) {
+    this.delivered.get(u)!.push(m.msgID);
+    if (m.stored) this.cursor.set(u, m.at);
+  }
+
+  /** The user's onRecvNewMessage subscription closes. */
+  goOffline(u: User) {
+    this.changes++;
+    this.online.delete(u);
+  }
+
+  /**
+   * It subscribes again with afterCursor = the last cursor it got (none: a fresh subscription). It gets every stored
+   * message after it that it may see now, in order; online-only ones sent meanwhile are gone. Returns whether a
+   * cursor was used.
+   */
+  goOnline(u: User): boolean {
+    this.changes++;
+    const from = this.cursor.get(u);
+    if (from !== undefined) for (const m of this.messages) if (m.at > from && this.visible(u, m)) this.deliver(u, m);
+    this.online.add(u);
+    return from !== undefined;
+  }
+
+  isOnline(u: User): boolean {
+    return this.online.has(u);
+  }
+
+  revokeCode(by: User, m: ModelMessage): number {
+    if (!this.visible(by, m)) return 10030;
+    if (m.revoked) return 0;
+    if (m.sender === by) return 0;
+    const me = m.group !== null ? this.groups.get(m.group)!.members.get(by) : undefined;
+    return me && me.role >= ADMIN ? 0 : 10007;
+  }
+
+  revoked(m: ModelMessage) {
+    if (m.revoked) return;
+    this.changes++;
+    for (const u of USERS) if (this.visible(u, m)) this.revokeEvents.get(u)!.push(m.msgID);
+    m.revoked = true;
+  }
+
+  markReadCode(u: User, conversationID: string): number {
+    if (!this.conversationIDs(u).includes(conversationID)) return 6017;
+    this.read.get(u)!.set(conversationID, this.lastAt);
+    this.changes++;
+    return 0;
+  }
+
+  // ---- what a user may observe ----
+
+  /** Whether `u` may see a stored message now (history, findMessages, conversations, revoke). */
+  visible(u: User, m: ModelMessage): boolean {
+    if (!m.stored) return false;
+    if (m.group === null) return u === m.sender || u === m.receiver;
+    const group = this.groups.get(m.group);
+    if (!group || group.gen !== m.gen) return false;
+    const me = group.members.get(u);
+    if (!me) return false;
+    if (group.type !== 'Meeting' && m.at <= me.joinedAt) return false;
+    return m.audience === null || m.audience.has(u);
+  }
+
+  /**
+   * `u`'s seq for a message: the messages before it (and itself) that `u` is in the audience of, as if no other
+   * message had been sent. Nothing else may show in it (im-semantics §7: not even existence).
+   */
+  seq(u: User, m: ModelMessage): string {
+    const same = (x: ModelMessage) => x.stored && x.at <= m.at && (m.group === null
+      ? x.group === null && pair(x) === pair(m)
+      : x.group === m.group && x.gen === m.gen && (x.audience === null || x.audience.has(u)));
+    return String(this.messages.filter(same).length);
+  }
+
+  /** getGroupHistoryMessageList(g): the code, and the messages newest first. */
+  groupHistory(u: User, g: GroupID): { code: number; messages: ModelMessage[] } {
+    const group = this.groups.get(g);
+    if (!group) return { code: 10010, messages: [] };
+    if (!group.members.has(u)) return { code: 10007, messages: [] };
+    return { code: 0, messages: this.newestFirst((m) => m.group === g && this.visible(u, m)) };
+  }
+
+  c2cHistory(u: User, peer: User): ModelMessage[] {
+    return this.newestFirst((m) => m.stored && m.group === null && pair(m) === pairOf(u, peer));
+  }
+
+  /** findMessages(ids): the ones `u` may see, in the order asked. */
+  find(u: User, msgIDs: string[]): string[] {
+    return msgIDs.filter((id) => { const m = this.messages.find((x) => x.msgID === id); return m !== undefined && this.visible(u, m); });
+  }
+
+  conversationIDs(u: User): string[] {
+    const groups = [...this.groups.entries()].filter(([, g]) => g.members.has(u)).map(([id]) => `group_${id}`);
+    const peers = USERS.filter((p) => this.c2c.has(`${u}>${p}`)).map((p) => `c2c_${p}`);
+    return [...groups, ...peers];
+  }
+
+  conversations(u: User): Map<string, ExpectedConversation> {
+    const out = new Map<string, ExpectedConversation>();
+    for (const id of this.conversationIDs(u)) {
+      const inConversation = (m: ModelMessage) => id.startsWith('group_')
+        ? m.group === id.slice(6) && this.visible(u, m)
+        : m.stored && m.group === null && pair(m) === pairOf(u, id.slice(4) as User);
+      const read = this.read.get(u)!.get(id) ?? 0;
+      const mine = this.messages.filter(inConversation);
+      const unreadCount = mine.filter((m) => m.at > read && m.sender !== u && !m.excludedUnread && !m.revoked).length;
+      const last = mine.filter((m) => !m.excludedLast).at(-1);
+      out.set(id, { unreadCount, lastMessage: last ? { msgID: last.msgID, seq: this.seq(u, last), status: last.revoked ? 6 : 2 } : null });
+    }
+    return out;
+  }
+
+  totalUnread(u: User): number {
+    return [...this.conversations(u).values()].reduce((n, c) => n + c.unreadCount, 0);
+  }
+
+  private newestFirst(keep: (m: ModelMessage) => boolean): ModelMessage[] {
+    return this.messages.filter(keep).sort((a, b) => b.at - a.at);
+  }
+}
+
+const pairOf = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`);
+const pair = (m: ModelMessage) => pairOf(m.sender, m.receiver!);
