@@ -4,7 +4,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, mergeConfig } from 'vitest/config';
-import base from './vitest.config.ts';
+import base from './vitest.config';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const APP = resolve(root, 'test/helpers/app');

@@ -43,6 +43,7 @@ export function resultsSection(report: BenchReport, command: string): string {
     `- Command: \`${command}\` (${Math.round(report.seconds)} s)`,
     `- Machine: ${machineLine(report)}`,
     `- Code: ${report.machine.code}`,
+    `- Load average (1 min) at start / end: ${report.load.map((l) => l.toFixed(1)).join(' / ')} on ${report.machine.cores} cores (other jobs share this machine)`,
     '',
     table(report),
     '',

@@ -39,7 +39,7 @@ const report = await runBench({
   log: (line) => console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`),
 });
 
-console.log(`\n${profile.name} run, ${report.startedAt}, ${Math.round(report.seconds)} s, code ${report.machine.code} — ${machineLine(report)}\n`);
+console.log(`\n${profile.name} run, ${report.startedAt}, ${Math.round(report.seconds)} s, code ${report.machine.code}, load ${report.load.map((l) => l.toFixed(1)).join(' → ')} — ${machineLine(report)}\n`);
 console.log(table(report));
 console.log(`\n${details(report)}\n`);
 

@@ -1,5 +1,6 @@
 // Runs the figures in order, each against its baselines in the same run, and gathers one report. The CLI
 // (bench/run.ts) and the CI smoke test (test/bench-smoke.test.ts) both call runBench.
+import { loadavg } from 'node:os';
 import { describeMachine, pinSelf, type Machine } from './machine';
 import type { BenchEnv, FigureResult } from './figure';
 import type { BenchProfile } from './profile';
@@ -29,6 +30,8 @@ export interface BenchReport {
   pinned: boolean;
   startedAt: string;
   seconds: number;
+  /** 1-minute load average when the run started and ended: how much else the machine was doing. */
+  load: [number, number];
   figures: FigureResult[];
 }
 
@@ -37,6 +40,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const log = options.log ?? (() => {});
   const machine = describeMachine();
   const started = Date.now();
+  const loadAtStart = loadavg()[0]!;
   // The load (this process, socket holders) on core 0, the servers under test on core 1.
   const pinned = profile.pin && machine.cores >= 2 && machine.taskset && pinSelf(0);
   const env: BenchEnv = { profile, serverCore: pinned ? 1 : undefined, loadCore: pinned ? 0 : undefined, cpuProfDir: options.cpuProfDir, cpuProfKinds: options.cpuProfKinds, heapSnapshotDir: options.heapSnapshotDir, log };
@@ -77,5 +81,5 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   } finally {
     closeHttp();
   }
-  return { profile: profile.name, machine, pinned, startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, figures };
+  return { profile: profile.name, machine, pinned, startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, load: [loadAtStart, loadavg()[0]!], figures };
 }

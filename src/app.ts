@@ -40,7 +40,7 @@ export function createApp(options: AppOptions) {
   const bus = options.bus ?? redis ?? createLocalBus();
   const router = createRouter(store, bus);
   // A wake-up from another process may have been lost: end local streams; clients resume from storage by cursor.
-  redis?.onGap(() => router.closeAll());
+  redis?.onGap(() => router.resetAll('Live delivery between gateway processes was interrupted'));
   const services: Services = {
     store,
     router,

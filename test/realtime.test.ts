@@ -37,4 +37,17 @@ describe('subscription lifecycle', () => {
     await client.dispose();
     expect(await waitUntil(() => gw.app.services.router.streamCount() === 0)).toBe(true);
   });
+
+  it('when wake-ups may have been lost (router.resetAll), then subscribers get an error telling them to resume by cursor', async () => {
+    const client = wsClient(port, { userSig: userSig('bob') });
+    const errors: unknown[] = [];
+    client.subscribe({ query: 'subscription { onRecvNewMessage { msgID } }' }, { next: () => {}, error: (e) => errors.push(e), complete: () => {} });
+    expect(await waitUntil(() => gw.app.services.router.streamCount('bob') === 1)).toBe(true);
+    gw.app.services.router.resetAll('Live delivery was interrupted');
+    expect(await waitUntil(() => errors.length === 1)).toBe(true);
+    expect(JSON.stringify(errors[0])).toMatch(/resubscribe with afterCursor/);
+    expect(JSON.stringify(errors[0])).toMatch(/RESUBSCRIBE/);
+    expect(gw.app.services.router.streamCount('bob')).toBe(0);
+    await client.dispose();
+  });
 });

@@ -9,7 +9,7 @@
 // with its current number. A receiver reports a gap when a number skips (a publish that failed, a message dropped
 // while its subscriber was reconnecting), when its own subscriber reconnects, and when a publisher falls silent
 // without saying goodbye (a process killed between storing a message and publishing it). The app then ends every
-// local stream (router.closeAll), as for a stream that overflows: clients resubscribe with their cursor and the
+// local stream (router.resetAll), as for a stream that overflows: clients resubscribe with their cursor and the
 // missed messages are replayed from the database.
 //
 // Commit order. Stored messages commit in order_no order (src/db/pg/message.ts), but two processes publish on
@@ -125,7 +125,7 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Redi
     if (last !== undefined && env.n > last.n + (env.event ? 1 : 0)) gap(`missed events ${last.n + 1}..${env.n - (env.event ? 1 : 0)} from ${env.from}`);
     if (env.bye) heard.delete(env.from);
     else heard.set(env.from, { n: Math.max(env.n, last?.n ?? 0), at: Date.now() });
-    if (env.event) void enqueue(env.event);
+    if (env.event) enqueue(env.event).catch((err: unknown) => log?.error({ err }, 'redis bus: delivering an event failed'));
   });
 
   const subscribe = (): Promise<void> => sub.subscribe(channel).then(() => undefined);

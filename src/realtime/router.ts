@@ -4,7 +4,7 @@
 // No subscriber ever runs a filter over someone else's traffic.
 import { conversationIdOf, type Store } from '../db/store';
 import type { Bus, RealtimeEvent } from './bus';
-import { Stream } from './stream';
+import { ResubscribeError, Stream } from './stream';
 
 export type Topic = 'message' | 'revoked' | 'conversation' | 'unread';
 
@@ -140,5 +140,7 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
       userId ? streams.get(userId)?.size ?? 0 : [...streams.values()].reduce((n, s) => n + s.size, 0),
     /** Ends every stream (shutdown). */
     closeAll() { for (const set of [...streams.values()]) for (const s of [...set]) void s.return(); },
+    /** Fails every stream with a ResubscribeError: wake-ups may have been lost, clients resume from storage. */
+    resetAll(why: string) { for (const set of [...streams.values()]) for (const s of [...set]) s.fail(new ResubscribeError(why)); },
   };
 }

@@ -1,9 +1,18 @@
+import { GraphQLError } from 'graphql';
+
 // One subscription's inbox: the router pushes, the subscription's generator pulls. Bounded, so a client that
 // stops reading cannot grow the server's memory without limit: past the bound the stream ends with an error that
 // tells the client to resubscribe from its last cursor (nothing is lost, storage has it all).
 
-export class StreamOverflowError extends Error {
-  constructor() { super('This subscription fell too far behind and was closed; resubscribe with afterCursor.'); }
+/** Ends a subscription with an error the client can act on: nothing is lost, it resumes from its last cursor. */
+export class ResubscribeError extends GraphQLError {
+  constructor(why: string) {
+    super(`${why}; resubscribe with afterCursor to receive what you missed.`, { extensions: { code: 'RESUBSCRIBE' } });
+  }
+}
+
+export class StreamOverflowError extends ResubscribeError {
+  constructor() { super('This subscription fell too far behind and was closed'); }
 }
 
 export class Stream<T> implements AsyncIterableIterator<T> {
