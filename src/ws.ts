@@ -2,7 +2,7 @@
 // context factory and plugin pipeline (auth, limits, logging). The UserSig is checked once, at connection_init:
 // a missing, bad or expired one closes the socket with 4403 Forbidden.
 import type { Server } from 'node:http';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -21,6 +21,31 @@ type Extra = { auth?: Authentication; counted?: string } & Record<PropertyKey, u
 /** Close code for a user over IM_MAX_CONNECTIONS_PER_USER (like HTTP 429, as 4403/4408 mirror 403/408). */
 export const TOO_MANY_CONNECTIONS = 4429;
 
+/** How often idle sockets are pinged; one that has not answered the previous ping by then is terminated. */
+const KEEP_ALIVE_MS = 12_000;
+
+/**
+ * One timer for all sockets instead of graphql-ws's interval and pong timeout per socket: idle subscriptions are
+ * the gateway's largest population, and per-socket timers and closures were a good part of their memory.
+ */
+export function keepAlive(wss: WebSocketServer, intervalMs: number): () => void {
+  const answered = new WeakSet<WebSocket>();
+  wss.on('connection', (socket) => {
+    answered.add(socket);
+    socket.on('pong', markAnswered);
+  });
+  function markAnswered(this: WebSocket) { answered.add(this); }
+  const sweep = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (!answered.has(socket)) { socket.terminate(); continue; }
+      answered.delete(socket);
+      socket.ping();
+    }
+  }, intervalMs);
+  sweep.unref();
+  return () => clearInterval(sweep);
+}
+
 type Enveloped = ReturnType<YogaServerInstance<Record<string, unknown>, GraphQLContext>['getEnveloped']>;
 
 export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>, config: Config, log: Logger, options: WsOptions = {}) {
@@ -28,6 +53,7 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
   // maxPayload: a message over the body limit closes the socket with 1009 before it is buffered whole.
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: limits.maxBodyBytes });
   const connections = new Map<string, number>(); // userID → open, acknowledged sockets
+  const stopKeepAlive = keepAlive(wss, KEEP_ALIVE_MS);
   const disposable = useServer<Record<string, unknown> | undefined, Extra>({
     connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs ?? limits.connectionInitTimeoutMs,
     onConnect: (ctx) => {
@@ -89,10 +115,11 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
       if (errors.length) return errors;
       return args;
     },
-  }, wss);
+  }, wss, 0); // 0: no per-socket ping timers; keepAlive() below sweeps all sockets with one
   return {
     wss,
     async close() {
+      stopKeepAlive();
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
