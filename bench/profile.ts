@@ -32,7 +32,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     targeted: { rounds: 2, bigGroup: 5000, smallGroup: 10, messagesPerRound: 40 },
     broadcast: { rounds: 2, subscribers: 1000, nonMembers: 50, messagesPerRound: 30, inFlight: 8 },
     latency: { rounds: 1, ratePerSecond: 100, seconds: 1, lowRatePerSecond: 5, lowSeconds: 2 },
-    idle: { rounds: 1, sockets: 2000, levels: 2 },
+    idle: { rounds: 1, sockets: 5000, levels: 2 },
   },
   smoke: {
     name: 'smoke',

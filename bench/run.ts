@@ -2,7 +2,8 @@
 // Options: --quick | --smoke, --only=1,3 (a subset; never writes BENCHMARKS.md), --cpu-prof (profile the gateway
 // children's measured windows into bench/results/profiles and summarise where their time went; --cpu-prof=all
 // profiles the baselines too), --heap-snapshot (gateway heap snapshots in figure 5, summarised per socket),
-// --no-write.
+// --no-write. `--render=bench/results/<run>.json` re-renders a recorded full run (table and BENCHMARKS.md) with the
+// current bench/limits.ts, without measuring again.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatSummary, summarise } from './cpu-profile';
@@ -10,7 +11,7 @@ import { perSocketGrowth } from './heap-snapshot';
 import { PROFILES } from './profile';
 import { details, machineLine, table, writeBenchmarksMd } from './report';
 import { REPO } from './servers';
-import { runBench } from './suite';
+import { runBench, type BenchReport } from './suite';
 import type { ServerKind } from './server-under-test';
 
 const args = process.argv.slice(2);
@@ -28,6 +29,14 @@ const cpuProfKinds: ServerKind[] = option('cpu-prof') === 'all' ? ['gateway', 'r
 const command = process.env.npm_lifecycle_event?.startsWith('bench')
   ? `npm run ${process.env.npm_lifecycle_event}${args.filter((a) => a !== '--quick').length ? ` -- ${args.filter((a) => a !== '--quick').join(' ')}` : ''}`
   : `npx tsx bench/run.ts ${args.join(' ')}`.trim();
+
+const rendered = option('render');
+if (rendered) {
+  const saved = JSON.parse(readFileSync(rendered, 'utf8')) as BenchReport & { command: string };
+  console.log(table(saved));
+  if (saved.profile === 'full' && !flag('no-write')) console.log(`wrote ${writeBenchmarksMd(saved, saved.command)}`);
+  process.exit(0);
+}
 
 const started = Date.now();
 const report = await runBench({

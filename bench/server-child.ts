@@ -75,7 +75,10 @@ process.on('message', async (raw) => {
     send({ id, error: e instanceof Error ? e.stack ?? e.message : String(e) });
   }
 });
-// The harness went away: do not linger.
-process.on('disconnect', () => process.exit(0));
+// The harness went away: clean up (the gateway's temp database) and do not linger.
+process.on('disconnect', () => {
+  setTimeout(() => process.exit(0), 2000).unref();
+  server.stop().finally(() => process.exit(0));
+});
 
 send({ ready: true, port: server.port });

@@ -12,6 +12,8 @@ import { median, slope } from '../stats';
 
 /** Sockets one holder process takes; several holders share the load core. */
 const PER_HOLDER = 9000;
+/** Sockets needed before RSS per socket means something (see the ratios below). */
+const RSS_SOCKETS = 10_000;
 /** Open files a server needs besides its sockets (listener, database, pipes, tsx's esbuild). */
 const SERVER_FDS = 200;
 
@@ -31,7 +33,9 @@ async function measure(env: BenchEnv, kind: ServerKind, total: number): Promise<
   try {
     // Each user in a group of at most 1,000, as members of real groups are: the router indexes them when online.
     for (let g = 0; g * 1000 < total; g++) await client.setupGroup(`idle${g}`, members.slice(g * 1000, (g + 1) * 1000));
-    const base = Math.max(1, Math.min(200, Math.floor(total / 10)));
+    // The first level is well past the start: the first few thousand sockets also grow one-time things (V8's young
+    // generation, allocator arenas) that would otherwise show up as a per-socket cost when there are few sockets.
+    const base = Math.max(1, Math.floor(total / (env.profile.idle.levels + 1)));
     const marks = [base, ...Array.from({ length: env.profile.idle.levels }, (_, k) => Math.round((total * (k + 1)) / env.profile.idle.levels))];
     const levels: Level[] = [];
     let open = 0;
@@ -81,7 +85,11 @@ export async function idleMemory(env: BenchEnv): Promise<FigureResult> {
     figure: 5,
     title: `Idle connections (bytes per idle authenticated subscription, up to ${fmt(total)} sockets${capped})`,
     ratios: [
-      { label: 'gateway ÷ raw-ws, RSS', value: rss, ...atMost(2)(rss) },
+      // Below ~10,000 sockets raw-ws's RSS slope is mostly one-time growth (heap reservation, allocator arenas), so
+      // the RSS ratio of a quick run reads too low: it is shown, not judged. The heap ratio holds at any size.
+      total >= RSS_SOCKETS
+        ? { label: 'gateway ÷ raw-ws, RSS', value: rss, ...atMost(2)(rss) }
+        : { label: `gateway ÷ raw-ws, RSS (indicative only below ${fmt(RSS_SOCKETS)} sockets)`, value: rss, goal: '—', met: true },
       { label: 'gateway ÷ raw-ws, JS heap', value: heap, ...atMost(2)(heap) },
     ],
     detail: `gateway ${med('gateway', 'rssPerSocket')} B RSS, ${med('gateway', 'heapPerSocket')} B heap per socket; `
