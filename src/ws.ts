@@ -10,6 +10,7 @@ import type { Config } from './config';
 import { authenticate, userSigFromConnectionParams, type Authentication } from './auth/viewer';
 import type { GraphQLContext } from './schema/context';
 import type { Logger } from './log';
+import type { DirectSink } from './realtime/shared-execution';
 
 export interface WsOptions {
   /** Seconds a client has to send connection_init before the socket is closed (4408). */
@@ -83,17 +84,20 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
     },
     execute: (args) => (args.rootValue as { execute: Enveloped['execute'] }).execute(args),
     subscribe: (args) => (args.rootValue as { subscribe: Enveloped['subscribe'] }).subscribe(args),
-    onSubscribe: async (ctx, _id, payload) => {
+    onSubscribe: async (ctx, id, payload) => {
       // graphql-ws has already registered this one, so the count includes it.
       if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
         return [new GraphQLError(`Too many operations on this connection: at most ${limits.maxSubscriptionsPerConnection}; complete one first.`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
       }
+      const socket = ctx.extra.socket;
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
         ...ctx,
         req: ctx.extra.request,
         socket: ctx.extra.socket,
         params: payload,
         wsAuth: (ctx.extra as Extra).auth,
+        // Subscription events are written straight to the socket (shared-execution.ts), framed with this id.
+        directSink: { id, send: (frame: string) => socket.send(frame), bufferedAmount: () => socket.bufferedAmount } satisfies DirectSink,
       });
       // A syntax error (or the token limit) is the client's mistake: answer it on this operation, keep the socket.
       let document;

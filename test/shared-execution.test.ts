@@ -27,10 +27,13 @@ describe('shared execution of subscription events', () => {
     const members = Array.from({ length: 20 }, (_, i) => `m${i}`);
     const g = await group(gw, 'alice', members, 'Public');
     const subs = await subscribers(members);
-    const before = sharedExecutionStats.executions;
+    const before = { ...sharedExecutionStats };
     await sendText(gw, 'alice', 'to all', { groupID: g });
     for (const s of subs) expect(await s.sub.waitFor(1)).toMatchObject([{ onRecvNewMessage: { seq: '1', isSelf: false, textElem: { text: 'to all' } } }]);
-    expect(sharedExecutionStats.executions - before).toBe(1);
+    expect(sharedExecutionStats.executions - before.executions).toBe(1);
+    // Serialized once, then framed per socket and written directly, past graphql-ws's per-socket pipeline.
+    expect(sharedExecutionStats.serializations - before.serializations).toBe(1);
+    expect(sharedExecutionStats.directFrames - before.directFrames).toBe(20);
     await Promise.all(subs.map((s) => s.client.dispose()));
   });
 

@@ -9,11 +9,12 @@ import {
   type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { StreamOverflowError } from './stream';
 
 export const SHARED = Symbol('shared subscription payload');
 
-/** Executions run for shared payloads (for tests and benchmarks). */
-export const sharedExecutionStats = { executions: 0 };
+/** Executions run for shared payloads, frames written directly and payloads serialized (tests, benchmarks). */
+export const sharedExecutionStats = { executions: 0, directFrames: 0, serializations: 0 };
 
 const results = new WeakMap<object, Map<string, Promise<ExecutionResult> | ExecutionResult>>();
 const views = new WeakMap<object, Map<string, object>>();
@@ -62,12 +63,49 @@ function resultFor(payload: unknown, args: ExecutionArgs, key: string): Promise<
   return result;
 }
 
+/**
+ * Where a graphql-ws operation's `next` messages can be written directly (ws.ts puts it in the context). Events
+ * then skip graphql-ws's per-socket pipeline (an iterator step, a result hook, a stringify and a send promise per
+ * socket): the payload is serialized once per distinct result and framed with the operation id.
+ */
+export interface DirectSink {
+  id: string;
+  send(frame: string): void;
+  /** Bytes queued on the socket: a client that stops reading is cut off rather than buffered without bound. */
+  bufferedAmount(): number;
+}
+
+/** Past this much unsent data a subscriber is told to resubscribe (it resumes by cursor; nothing is lost). */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+const payloadJson = new WeakMap<ExecutionResult, string>();
+function frame(result: ExecutionResult, prefix: string): string {
+  let json = payloadJson.get(result);
+  if (json === undefined) {
+    sharedExecutionStats.serializations++;
+    payloadJson.set(result, (json = JSON.stringify(result)));
+  }
+  sharedExecutionStats.directFrames++;
+  return `${prefix}${json}}`;
+}
+
 /** A plain iterator, not a generator: returning must reach the source at once, even while a next() waits. */
-function mapEvents(source: AsyncIterator<unknown>, args: ExecutionArgs, key: string): AsyncIterableIterator<ExecutionResult> {
+function mapEvents(source: AsyncIterator<unknown>, args: ExecutionArgs, key: string, sink: DirectSink | undefined): AsyncIterableIterator<ExecutionResult> {
+  const prefix = sink && `{"id":${JSON.stringify(sink.id)},"type":"next","payload":`;
   return {
     async next() {
-      const r = await source.next();
-      return r.done ? { done: true, value: undefined } : { done: false, value: await resultFor(r.value, args, key) };
+      for (;;) {
+        const r = await source.next();
+        if (r.done) return { done: true, value: undefined };
+        const result = await resultFor(r.value, args, key);
+        // Results with errors take the ordinary path, so error masking and hooks apply to them.
+        if (!sink || result.errors) return { done: false, value: result };
+        if (sink.bufferedAmount() > MAX_BUFFERED_BYTES) {
+          await source.return?.();
+          throw new StreamOverflowError();
+        }
+        sink.send(frame(result, prefix!));
+      }
     },
     async return() {
       await source.return?.();
@@ -87,7 +125,8 @@ export function useSharedEventExecution(): Plugin {
       setSubscribeFn(async (args: ExecutionArgs) => {
         const source = await createSourceEventStream(args);
         if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
-        return mapEvents((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), args, selectionKey(args));
+        const sink = (args.contextValue as { directSink?: DirectSink } | undefined)?.directSink;
+        return mapEvents((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), args, selectionKey(args), sink);
       });
     },
   };

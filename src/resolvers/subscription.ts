@@ -46,9 +46,10 @@ function live<T>(ctx: Viewer, topic: Topic, body: (stream: Stream<Wake>) => Asyn
     return generator ? generator.return(undefined as never) : { done: true, value: undefined };
   };
   return {
-    async next() {
-      await opened;
-      return closed || !generator ? { done: true, value: undefined } : generator.next();
+    next() {
+      // Once open, straight to the generator: this runs once per event per subscriber.
+      if (generator && !closed) return generator.next();
+      return opened.then(() => (closed || !generator ? { done: true, value: undefined } : generator.next()));
     },
     return: end,
     async throw(error: unknown) { await end(); throw error; },
