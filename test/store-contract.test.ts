@@ -255,7 +255,7 @@ for (const backend of backends) {
       expect(await history('bob', 'g')).toEqual([]);
       const row = (outcome as { message: ViewedMessage }).message.row;
       expect([...(await store.messages.viewsFor(['bob', 'erin'], row)).keys()]).toEqual(['bob']);
-      expect(await store.messages.viewFor('bob', row)).toEqual({ row, seq: 0, isRead: false });
+      expect((await store.messages.viewsFor(['bob'], row)).get('bob')).toEqual({ row, seq: 0, isRead: false });
     });
   });
 }

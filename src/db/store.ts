@@ -92,8 +92,6 @@ export interface MessageStore {
   c2cHistory(viewer: string, peer: string, beforeOrder: number, count: number): Promise<ViewedMessage[]>;
   /** Oldest first, everything `viewer` may see after `afterOrder`, across all conversations. */
   after(viewer: string, afterOrder: number, limit: number): Promise<ViewedMessage[]>;
-  /** How `viewer` sees a message just stored (for live delivery). */
-  viewFor(viewer: string, row: MessageRow): Promise<ViewedMessage>;
   /**
    * How each of `viewers` sees a message just stored, for those who may see it now (the others are left out):
    * one batch for all the local subscribers of a broadcast instead of a few queries each.

@@ -185,8 +185,6 @@ export function createMessageStore(db: Db): MessageStore {
         WHERE m.pair_key = ${pairKey(viewer, peer)} AND m.order_no < ${beforeOrder} ORDER BY m.order_no DESC LIMIT ${count}`))),
     after: (viewer, afterOrder, limit) => read(db, (tx) => after(tx, viewer, afterOrder, limit)),
     viewsFor: (viewers, row) => read(db, (tx) => viewsFor(tx, viewers, row)),
-    viewFor: async (viewer, row) =>
-      row.orderNo === 0 ? { row, seq: 0, isRead: row.sender === viewer } : read(db, (tx) => view(tx, viewer, row)),
     canSee: (viewer, row) => read(db, (tx) => canSee(tx, viewer, row)),
     revoke: async (orderNo, by, now) => {
       await db.execute(sql`UPDATE messages SET revoked_at = ${now}, revoked_by = ${by} WHERE order_no = ${orderNo} AND revoked_at IS NULL`);

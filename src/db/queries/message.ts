@@ -147,7 +147,6 @@ export function createMessageStore(db: Database.Database, views: ViewQueries): M
       views.views(viewer, q.c2cDesc.all(pairKey(viewer, peer), beforeOrder, count) as MessageRow[]),
     after: async (viewer, afterOrder, limit) => after(viewer, afterOrder, limit),
     viewsFor: async (viewers, row) => views.viewsFor(viewers, row),
-    viewFor: async (viewer, row) => (row.orderNo === 0 ? { row, seq: 0, isRead: row.sender === viewer } : views.view(viewer, row)),
     canSee: async (viewer, row) => views.canSee(viewer, row),
     revoke: async (orderNo, by, now) => { q.revoke.run(now, by, orderNo); },
     lastOrder: async () => q.lastOrder.get() as number,

@@ -149,7 +149,7 @@ export function createViewQueries(db: Database.Database) {
   }
 
   return {
-    q, groupWindow, canSee, seqFor, readOrder, view, views, viewsFor, groupPage, lastGroupMessage, groupUnread,
+    groupWindow, canSee, seqFor, view, views, viewsFor, groupPage, lastGroupMessage, groupUnread,
     byMsgId: (msgId: string) => q.byMsgId.get(msgId) as MessageRow | undefined,
     lastC2C: (pair: string) => q.lastC2C.get(pair) as MessageRow | undefined,
     c2cUnread: (viewer: string, pair: string, after: number) => q.unreadC2C.get(pair, after, viewer) as number,
