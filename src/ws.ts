@@ -97,7 +97,7 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
         params: payload,
         wsAuth: (ctx.extra as Extra).auth,
         // Subscription events are written straight to the socket (shared-execution.ts), framed with this id.
-        directSink: { id, send: (frame: string) => socket.send(frame), bufferedAmount: () => socket.bufferedAmount } satisfies DirectSink,
+        directSink: { id, send: (frame: Buffer) => socket.send(frame, { binary: false }), bufferedAmount: () => socket.bufferedAmount } satisfies DirectSink,
       });
       // A syntax error (or the token limit) is the client's mistake: answer it on this operation, keep the socket.
       let document;

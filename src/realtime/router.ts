@@ -110,6 +110,8 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
 
   return {
     stats,
+    /** The bound of every stream (and of what a subscription may queue for a reader that does not keep up). */
+    streamLimit,
     /** Publishes through the bus: local streams are woken before this resolves; other processes soon after. */
     publish: (event: RealtimeEvent) => bus.publish(event),
     /** Opens a stream for the viewer; resolves once group broadcasts are routed to it. */

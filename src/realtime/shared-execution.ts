@@ -9,7 +9,7 @@ import {
   type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { StreamOverflowError } from './stream';
+import { Stream, StreamOverflowError, type Listenable } from './stream';
 
 export const SHARED = Symbol('shared subscription payload');
 
@@ -17,10 +17,10 @@ export const SHARED = Symbol('shared subscription payload');
 export const sharedExecutionStats = { executions: 0, directFrames: 0, serializations: 0 };
 
 const results = new WeakMap<object, Map<string, Promise<ExecutionResult> | ExecutionResult>>();
-const views = new WeakMap<object, Map<string, object>>();
+const views = new WeakMap<object, Map<string | number, object>>();
 
 /** One view object per (event, key): subscribers whose views are equal get the identical object. */
-export function sharedView<V extends object>(event: object, key: string, make: () => V): V {
+export function sharedView<V extends object>(event: object, key: string | number, make: () => V): V {
   let byKey = views.get(event);
   if (!byKey) views.set(event, (byKey = new Map()));
   let view = byKey.get(key) as V | undefined;
@@ -70,7 +70,8 @@ function resultFor(payload: unknown, args: ExecutionArgs, key: string): Promise<
  */
 export interface DirectSink {
   id: string;
-  send(frame: string): void;
+  /** A whole text frame's data (UTF-8). */
+  send(frame: Buffer): void;
   /** Bytes queued on the socket: a client that stops reading is cut off rather than buffered without bound. */
   bufferedAmount(): number;
 }
@@ -78,45 +79,108 @@ export interface DirectSink {
 /** Past this much unsent data a subscriber is told to resubscribe (it resumes by cursor; nothing is lost). */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
-const payloadJson = new WeakMap<ExecutionResult, string>();
-function frame(result: ExecutionResult, prefix: string): string {
-  let json = payloadJson.get(result);
+// Frames are built from bytes: the payload is encoded once per distinct result and each socket's frame is one
+// copy of prefix + payload + "}", rather than a string that ws would measure and encode again per socket.
+const payloadBytes = new WeakMap<ExecutionResult, Buffer>();
+const FRAME_END = Buffer.from('}');
+function frame(result: ExecutionResult, prefix: Buffer): Buffer {
+  let json = payloadBytes.get(result);
   if (json === undefined) {
     sharedExecutionStats.serializations++;
-    payloadJson.set(result, (json = JSON.stringify(result)));
+    payloadBytes.set(result, (json = Buffer.from(JSON.stringify(result))));
   }
   sharedExecutionStats.directFrames++;
-  return `${prefix}${json}}`;
+  return Buffer.concat([prefix, json, FRAME_END], prefix.length + json.length + 1);
 }
 
-/** A plain iterator, not a generator: returning must reach the source at once, even while a next() waits. */
-function mapEvents(source: AsyncIterator<unknown>, args: ExecutionArgs, key: string, sink: DirectSink | undefined): AsyncIterableIterator<ExecutionResult> {
-  const prefix = sink && `{"id":${JSON.stringify(sink.id)},"type":"next","payload":`;
-  return {
-    async next() {
-      for (;;) {
-        const r = await source.next();
-        if (r.done) return { done: true, value: undefined };
-        const result = await resultFor(r.value, args, key);
-        // Results with errors take the ordinary path, so error masking and hooks apply to them.
-        if (!sink || result.errors) return { done: false, value: result };
-        if (sink.bufferedAmount() > MAX_BUFFERED_BYTES) {
-          await source.return?.();
-          throw new StreamOverflowError();
-        }
-        sink.send(frame(result, prefix!));
+const isListenable = (source: object): source is Listenable<unknown> => typeof (source as Partial<Listenable<unknown>>).listen === 'function';
+
+/**
+ * A subscription's results. Pulled, it maps its source's events one at a time. With a direct sink and a source that
+ * can push (a live message subscription), it listens instead: each event is executed (once per distinct result),
+ * framed and written in the call that routed it, and graphql-ws's own pull waits until the end, or for a result
+ * with errors, which takes graphql-ws's path so error masking and hooks apply to it.
+ */
+class EventResults implements AsyncIterableIterator<ExecutionResult> {
+  private readonly prefix: Buffer | undefined;
+  /** Push mode: results for graphql-ws (errors only), and its waiting pull. */
+  private forClient: Stream<ExecutionResult> | undefined;
+  /** Push mode: results still executing, so later events wait their turn. */
+  private tail: Promise<void> | undefined;
+
+  constructor(private readonly source: AsyncIterator<unknown>, private readonly args: ExecutionArgs, private readonly key: string, private readonly sink: DirectSink | undefined) {
+    this.prefix = sink && Buffer.from(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":`);
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    if (!this.forClient && this.sink && isListenable(this.source)) this.listen(this.source);
+    return this.forClient ? this.forClient.next() : this.pull();
+  }
+
+  private async pull(): Promise<IteratorResult<ExecutionResult>> {
+    for (;;) {
+      const r = await this.source.next();
+      if (r.done) return { done: true, value: undefined };
+      const result = await resultFor(r.value, this.args, this.key);
+      if (!this.sink || result.errors) return { done: false, value: result };
+      if (!this.write(result)) {
+        await this.source.return?.();
+        throw new StreamOverflowError();
       }
-    },
-    async return() {
-      await source.return?.();
-      return { done: true, value: undefined };
-    },
-    async throw(error: unknown) {
-      await source.return?.();
-      throw error;
-    },
-    [Symbol.asyncIterator]() { return this; },
-  };
+    }
+  }
+
+  private listen(source: Listenable<unknown>): void {
+    const forClient = (this.forClient = new Stream<ExecutionResult>(Infinity, () => void this.source.return?.()));
+    source.listen((event) => {
+      try {
+        if (this.tail) { this.chain(this.tail.then(() => this.deliver(resultFor(event, this.args, this.key)))); return; }
+        const result = resultFor(event, this.args, this.key);
+        if (result instanceof Promise) this.chain(result.then((r) => this.deliver(r)));
+        else this.deliver(result);
+      } catch (error) {
+        forClient.fail(error instanceof Error ? error : new Error(String(error)));
+      }
+    }, (error) => {
+      // After what is still executing, so the end does not overtake the last results.
+      const end = () => (error ? forClient.fail(error) : void forClient.return());
+      if (this.tail) void this.tail.then(end, end); else end();
+    });
+  }
+
+  /** Later events wait for this one; a failure ends the subscription rather than going unhandled. */
+  private chain(work: Promise<void>): void {
+    const tail: Promise<void> = (this.tail = work
+      .catch((error: unknown) => this.forClient!.fail(error instanceof Error ? error : new Error(String(error))))
+      .finally(() => { if (this.tail === tail) this.tail = undefined; }));
+  }
+
+  private deliver(result: ExecutionResult | Promise<ExecutionResult>): void | Promise<void> {
+    if (result instanceof Promise) return result.then((r) => this.deliver(r));
+    if (this.forClient!.isEnded) return; // completed or cut off meanwhile: nothing more goes out
+    if (result.errors) return void this.forClient!.push(result);
+    if (!this.write(result)) this.forClient!.fail(new StreamOverflowError());
+  }
+
+  /** Writes a result straight to the socket; false when the client is too far behind to take more. */
+  private write(result: ExecutionResult): boolean {
+    if (this.sink!.bufferedAmount() > MAX_BUFFERED_BYTES) return false;
+    this.sink!.send(frame(result, this.prefix!));
+    return true;
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    if (this.forClient) await this.forClient.return();
+    else await this.source.return?.();
+    return { done: true, value: undefined };
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    await this.return();
+    throw error;
+  }
+
+  [Symbol.asyncIterator]() { return this; }
 }
 
 export function useSharedEventExecution(): Plugin {
@@ -126,7 +190,7 @@ export function useSharedEventExecution(): Plugin {
         const source = await createSourceEventStream(args);
         if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
         const sink = (args.contextValue as { directSink?: DirectSink } | undefined)?.directSink;
-        return mapEvents((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), args, selectionKey(args), sink);
+        return new EventResults((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), args, selectionKey(args), sink);
       });
     },
   };

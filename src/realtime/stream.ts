@@ -1,8 +1,10 @@
 import { GraphQLError } from 'graphql';
 
-// One subscription's inbox: the router pushes, the subscription's generator pulls. Bounded, so a client that
-// stops reading cannot grow the server's memory without limit: past the bound the stream ends with an error that
-// tells the client to resubscribe from its last cursor (nothing is lost, storage has it all).
+// One subscription's inbox: the router pushes, the subscription pulls. Bounded, so a client that stops reading
+// cannot grow the server's memory without limit: past the bound the stream ends with an error that tells the
+// client to resubscribe from its last cursor (nothing is lost, storage has it all). A consumer that can take
+// events as they come (a live subscription writing straight to its socket) listens instead of pulling: no
+// promise, queue or generator step per event.
 
 /** Ends a subscription with an error the client can act on: nothing is lost, it resumes from its last cursor. */
 export class ResubscribeError extends GraphQLError {
@@ -15,10 +17,19 @@ export class StreamOverflowError extends ResubscribeError {
   constructor() { super('This subscription fell too far behind and was closed'); }
 }
 
-export class Stream<T> implements AsyncIterableIterator<T> {
+/** A source that can push to its consumer instead of being pulled (see shared-execution.ts). */
+export interface Listenable<T> {
+  /** From now on hand every item to `onItem` as it comes, and the end (null) or failure to `onEnd`. */
+  listen(onItem: (item: T) => void, onEnd: (error: Error | null) => void): void;
+}
+
+export class Stream<T> implements AsyncIterableIterator<T>, Listenable<T> {
   private queue: T[] = [];
   private waiting: ((r: IteratorResult<T>) => void) | null = null;
   private failWaiting: ((e: Error) => void) | null = null;
+  private onItem: ((item: T) => void) | null = null;
+  private onEnd: ((error: Error | null) => void) | null = null;
+  private drainWaiting: (() => void) | null = null;
   private ended = false;
   private error: Error | null = null;
 
@@ -26,7 +37,9 @@ export class Stream<T> implements AsyncIterableIterator<T> {
 
   push(item: T): void {
     if (this.ended) return;
-    if (this.waiting) {
+    if (this.onItem) {
+      this.onItem(item);
+    } else if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = this.failWaiting = null;
       resolve({ value: item, done: false });
@@ -49,11 +62,31 @@ export class Stream<T> implements AsyncIterableIterator<T> {
     }
   }
 
+  listen(onItem: (item: T) => void, onEnd: (error: Error | null) => void): void {
+    const queued = this.queue;
+    this.queue = [];
+    this.onItem = onItem;
+    this.onEnd = onEnd;
+    this.drained();
+    for (const item of queued) onItem(item);
+    if (this.ended) this.notifyEnd();
+  }
+
   next(): Promise<IteratorResult<T>> {
-    if (this.queue.length > 0) return Promise.resolve({ value: this.queue.shift()!, done: false });
+    if (this.queue.length > 0) {
+      const value = this.queue.shift()!;
+      if (this.queue.length === 0) this.drained();
+      return Promise.resolve({ value, done: false });
+    }
     if (this.error) return Promise.reject(this.error);
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => { this.waiting = resolve; this.failWaiting = reject; });
+  }
+
+  /** Resolves once nothing is queued: a producer with much to say (a replay) waits for a slow reader. */
+  whenDrained(): Promise<void> {
+    if (this.queue.length === 0 || this.ended) return Promise.resolve();
+    return new Promise((resolve) => { this.drainWaiting = resolve; });
   }
 
   return(): Promise<IteratorResult<T>> {
@@ -69,9 +102,25 @@ export class Stream<T> implements AsyncIterableIterator<T> {
 
   [Symbol.asyncIterator]() { return this; }
 
+  get isEnded(): boolean { return this.ended; }
+
+  private drained() {
+    const resolve = this.drainWaiting;
+    this.drainWaiting = null;
+    resolve?.();
+  }
+
+  private notifyEnd() {
+    const onEnd = this.onEnd;
+    this.onItem = this.onEnd = null;
+    onEnd?.(this.error);
+  }
+
   private finish() {
     if (this.ended) return;
     this.ended = true;
+    this.drained();
     this.onClose();
+    this.notifyEnd();
   }
 }

@@ -4,7 +4,7 @@
 // has neither a gap nor a duplicate.
 import { Code } from '../codes';
 import { conversationIdOf, type Store, type ViewedMessage } from '../db/store';
-import type { Stream } from '../realtime/stream';
+import { Stream, type Listenable } from '../realtime/stream';
 import { sharedView } from '../realtime/shared-execution';
 import type { Topic, Wake } from '../realtime/router';
 import type { Viewer } from './context';
@@ -16,13 +16,52 @@ const REPLAY_PAGE = 200;
 
 export interface MessageRevokedEvent { msgID: string; groupID: string | null; userID: string | null; operateUser: string }
 
-const batches = new WeakMap<object, Promise<Map<string, ViewedMessage>>>();
+type MessageWake = Extract<Wake, { topic: 'message' }>;
 
-/** The views of a live message for every local user it woke, computed once per event. */
-function liveViews(store: Store, wake: Extract<Wake, { topic: 'message' }>): Promise<Map<string, ViewedMessage>> {
-  let views = batches.get(wake.event);
-  if (!views) batches.set(wake.event, (views = store.messages.viewsFor(wake.woken, wake.event.row)));
-  return views;
+/** A subscriber waiting for an event's views. */
+interface ViewWaiter {
+  viewsReady(wake: MessageWake, views: Map<string, ViewedMessage>): void;
+  fail(error: Error): void;
+}
+
+interface ViewBatch {
+  /** The views, or the failure, once the batch has run. */
+  views?: Map<string, ViewedMessage>;
+  error?: Error;
+  /** Subscribers waiting for it: all served in one loop, not one promise or closure each. */
+  waiting: ViewWaiter[];
+}
+const batches = new WeakMap<object, ViewBatch>();
+// Batches complete in the order their events were routed, so every subscriber sees its events in cursor order
+// even when a store answers the queries of two events out of order.
+const lastBatch = new WeakMap<Store, Promise<unknown>>();
+
+const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
+
+/** The views of a live message for every local user it woke, computed once per event, handed to `waiter` when ready. */
+function whenViews(store: Store, wake: MessageWake, waiter: ViewWaiter): void {
+  let batch = batches.get(wake.event);
+  if (!batch) {
+    const b: ViewBatch = { waiting: [] };
+    batches.set(wake.event, (batch = b));
+    const views = store.messages.viewsFor(wake.woken, wake.event.row);
+    const previous = lastBatch.get(store) ?? Promise.resolve();
+    lastBatch.set(store, previous.then(() => views, () => views).then((map) => {
+      b.views = map;
+      for (const w of b.waiting) {
+        // One subscriber's failure must not cost the others their delivery.
+        try { w.viewsReady(wake, map); } catch (error) { w.fail(asError(error)); }
+      }
+      b.waiting = [];
+    }, (error: unknown) => {
+      b.error = asError(error);
+      for (const w of b.waiting) w.fail(b.error);
+      b.waiting = [];
+    }));
+  }
+  if (batch.views) waiter.viewsReady(wake, batch.views);
+  else if (batch.error) waiter.fail(batch.error);
+  else batch.waiting.push(waiter);
 }
 
 /**
@@ -58,47 +97,84 @@ function live<T>(ctx: Viewer, topic: Topic, body: (stream: Stream<Wake>) => Asyn
 }
 
 /** Validates the cursor before anything is opened, so a bad one is an immediate error. */
-export function onRecvNewMessage(ctx: Viewer, afterCursor?: string | null): AsyncIterableIterator<V2TimMessage> {
+export function onRecvNewMessage(ctx: Viewer, afterCursor?: string | null): AsyncIterableIterator<V2TimMessage> & Listenable<V2TimMessage> {
   let after: number | undefined;
   if (afterCursor != null) {
     after = ctx.cursors.decode(afterCursor);
     if (after === undefined) throw new Refusal(Code.INVALID_PARAMETERS, 'afterCursor is not a cursor this server issued.');
   }
-  return live(ctx, 'message', (stream) => newMessages(ctx, stream, after));
+  return new NewMessages(ctx, after);
 }
 
-async function* newMessages(ctx: Viewer, stream: Stream<Wake>, after: number | undefined): AsyncGenerator<V2TimMessage> {
-  const { store, viewer, cursors } = ctx;
-  try {
-    let last = after ?? 0;
+/**
+ * The viewer's new messages: a replay from storage after the cursor, then live ones. It opens the live stream
+ * first and replays while the stream holds what arrives, then drops live events already replayed, so the seam has
+ * neither a gap nor a duplicate. Messages go to an output stream that a consumer pulls or, once it listens, that
+ * hands each one on as it is computed: an idle live subscription is then two small objects, no generator or
+ * pending promise chain, and a delivery is one call per subscriber in the event's loop over its views.
+ */
+class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2TimMessage>, ViewWaiter {
+  private readonly out: Stream<V2TimMessage>;
+  private wakes: Stream<Wake> | undefined;
+  /** The replay's end: live events from other publishers (another process) may arrive out of order, and one
+   *  below an earlier live event is new, not a duplicate, so only this mark filters. */
+  private last: number;
+
+  constructor(private readonly ctx: Viewer, after: number | undefined) {
+    this.last = after ?? 0;
+    this.out = new Stream<V2TimMessage>(ctx.router.streamLimit, () => void this.wakes?.return());
+    this.run(after).catch((e: unknown) => this.out.fail(asError(e)));
+  }
+
+  private async run(after: number | undefined): Promise<void> {
+    const { store, viewer, cursors, router } = this.ctx;
+    const wakes = await router.open(viewer, 'message');
+    this.wakes = wakes;
+    if (this.closed) return void wakes.return();
     if (after !== undefined) {
       for (;;) {
-        const page = await store.messages.after(viewer, last, REPLAY_PAGE);
+        const page = await store.messages.after(viewer, this.last, REPLAY_PAGE);
+        if (this.closed) return;
         for (const m of page) {
-          last = m.row.orderNo;
-          yield messageView(viewer, m, cursors);
+          this.last = m.row.orderNo;
+          this.out.push(messageView(viewer, m, cursors));
         }
         if (page.length < REPLAY_PAGE) break;
+        await this.out.whenDrained();
       }
     }
-    for await (const wake of stream) {
-      if (wake.topic !== 'message') continue;
-      const row = wake.event.row;
-      if (row.orderNo !== 0) {
-        // Already replayed. `last` stays the replay's end: live events from other publishers (another process)
-        // may arrive out of order, and one below an earlier live event is new, not a duplicate.
-        if (row.orderNo <= last) continue;
-      }
-      // Membership may have changed since the router woke us (a kick): storage has the last word, asked once per
-      // event for all the local subscribers it woke.
-      const viewed = (await liveViews(store, wake)).get(viewer);
-      if (!viewed) continue;
-      // Viewers with equal views share one object, so GraphQL runs once per distinct view (shared-execution.ts).
-      yield sharedView(wake.event, `${row.sender === viewer}|${viewed.isRead}|${viewed.seq}`, () => messageView(viewer, viewed, cursors));
-    }
-  } finally {
-    await stream.return();
+    wakes.listen((wake) => this.onWake(wake), (error) => (error ? this.out.fail(error) : void this.out.return()));
   }
+
+  private onWake(wake: Wake): void {
+    if (wake.topic !== 'message') return;
+    const row = wake.event.row;
+    if (row.orderNo !== 0 && row.orderNo <= this.last) return; // already replayed
+    // Membership may have changed since the router woke us (a kick): storage has the last word, asked once per
+    // event for all the local subscribers it woke.
+    whenViews(this.ctx.store, wake, this);
+  }
+
+  viewsReady(wake: MessageWake, views: Map<string, ViewedMessage>): void {
+    const viewed = views.get(this.ctx.viewer);
+    if (!viewed) return;
+    const { viewer, cursors } = this.ctx;
+    const row = wake.event.row;
+    // Viewers with equal views share one object, so GraphQL runs once per distinct view (shared-execution.ts).
+    // The key packs (seq, is sender, is read) into one number: cheaper to hash than a string, once per delivery.
+    const key = viewed.seq * 4 + (row.sender === viewer ? 2 : 0) + (viewed.isRead ? 1 : 0);
+    this.out.push(sharedView(wake.event, key, () => messageView(viewer, viewed, cursors)));
+  }
+
+  fail(error: Error): void { this.out.fail(error); }
+
+  private get closed(): boolean { return this.out.isEnded; }
+
+  listen(onItem: (item: V2TimMessage) => void, onEnd: (error: Error | null) => void): void { this.out.listen(onItem, onEnd); }
+  next(): Promise<IteratorResult<V2TimMessage>> { return this.out.next(); }
+  return(): Promise<IteratorResult<V2TimMessage>> { return this.out.return(); }
+  async throw(error: unknown): Promise<IteratorResult<V2TimMessage>> { await this.out.return(); throw error; }
+  [Symbol.asyncIterator]() { return this; }
 }
 
 export const onRecvMessageRevoked = (ctx: Viewer) => live(ctx, 'revoked', (stream) => revocations(ctx, stream));

@@ -48,19 +48,29 @@ export function createViewQueries(db: Database.Database) {
       AND m.revoked_at IS NULL`).pluck(),
     unreadC2C: db.prepare(`SELECT count(*) FROM messages m WHERE m.pair_key = ? AND m.order_no > ? AND m.sender != ?
       AND m.excluded_unread = 0 AND m.revoked_at IS NULL`).pluck(),
-    // Batches over a JSON array of userIDs: one statement for all the local subscribers of a broadcast. CROSS JOIN
-    // keeps the list as the outer loop (one index probe per listed user); a plain JOIN let SQLite scan the whole
-    // group for each listed user, which made a broadcast to N subscribers cost N × group size.
-    batchMembers: db.prepare(`SELECT m.user_id AS userId, CASE g.group_type WHEN 'Meeting' THEN 0 ELSE m.join_order END AS fromOrder
-      FROM json_each(?) j CROSS JOIN group_members m ON m.group_id = ? AND m.user_id = j.value JOIN groups g ON g.group_id = m.group_id`),
-    batchRanksAt: db.prepare('SELECT user_id AS userId, rank FROM message_audience WHERE order_no = ?'),
-    batchRanksBefore: db.prepare(`SELECT j.value AS userId, (SELECT a.rank FROM message_audience a WHERE a.user_id = j.value
-      AND a.group_id = ? AND a.order_no < ? ORDER BY a.order_no DESC LIMIT 1) AS rank FROM json_each(?) j`),
-    batchReads: db.prepare(`SELECT c.user_id AS userId, c.read_order AS readOrder FROM json_each(?) j
-      CROSS JOIN conversations c ON c.user_id = j.value AND c.conversation_id = ?`),
+    // One statement per live event for all its local subscribers, over a JSON array of userIDs: each one's
+    // membership window, targeted rank and read mark. CROSS JOIN keeps the list as the outer loop (one index probe
+    // per listed user); a plain JOIN let SQLite scan the whole group for each listed user, which made a broadcast
+    // to N subscribers cost N × group size. Raw rows (arrays): building 1,000 row objects per event cost more
+    // than the probes.
+    batchBroadcast: db.prepare(`SELECT j.value, CASE g.group_type WHEN 'Meeting' THEN 0 ELSE m.join_order END,
+      (SELECT a.rank FROM message_audience a WHERE a.user_id = j.value AND a.group_id = m.group_id AND a.order_no < ?
+        ORDER BY a.order_no DESC LIMIT 1),
+      c.read_order
+      FROM json_each(?) j CROSS JOIN group_members m ON m.group_id = ? AND m.user_id = j.value
+      JOIN groups g ON g.group_id = m.group_id
+      LEFT JOIN conversations c ON c.user_id = j.value AND c.conversation_id = ?`).raw(),
+    batchTargeted: db.prepare(`SELECT j.value, CASE g.group_type WHEN 'Meeting' THEN 0 ELSE m.join_order END,
+      a.rank, c.read_order
+      FROM json_each(?) j CROSS JOIN group_members m ON m.group_id = ? AND m.user_id = j.value
+      JOIN groups g ON g.group_id = m.group_id
+      JOIN message_audience a ON a.order_no = ? AND a.user_id = j.value
+      LEFT JOIN conversations c ON c.user_id = j.value AND c.conversation_id = ?`).raw(),
+    batchMembers: db.prepare(`SELECT m.user_id FROM json_each(?) j CROSS JOIN group_members m
+      ON m.group_id = ? AND m.user_id = j.value`).pluck(),
   };
 
-  /** How each viewer that may see a just-stored (or online-only, orderNo 0) message sees it, in a few statements. */
+  /** How each viewer that may see a just-stored (or online-only, orderNo 0) message sees it, in one statement. */
   function viewsFor(viewers: readonly string[], row: MessageRow): Map<string, ViewedMessage> {
     const out = new Map<string, ViewedMessage>();
     if (row.groupId === null) {
@@ -68,19 +78,17 @@ export function createViewQueries(db: Database.Database) {
       return out;
     }
     const json = JSON.stringify(viewers);
-    const windows = new Map((q.batchMembers.all(json, row.groupId) as { userId: string; fromOrder: number }[]).map((m) => [m.userId, m.fromOrder]));
     if (row.orderNo === 0) {
-      for (const v of windows.keys()) out.set(v, { row, seq: 0, isRead: row.sender === v });
+      for (const v of q.batchMembers.all(json, row.groupId) as string[]) out.set(v, { row, seq: 0, isRead: row.sender === v });
       return out;
     }
-    const rankRows = (row.targeted
-      ? q.batchRanksAt.all(row.orderNo) : q.batchRanksBefore.all(row.groupId, row.orderNo, json)) as { userId: string; rank: number | null }[];
-    const rankOf = new Map(rankRows.map((r) => [r.userId, r.rank]));
-    const reads = new Map((q.batchReads.all(json, `group_${row.groupId}`) as { userId: string; readOrder: number }[]).map((r) => [r.userId, r.readOrder]));
-    for (const [v, from] of windows) {
+    const conversation = `group_${row.groupId}`;
+    const rows = (row.targeted
+      ? q.batchTargeted.all(json, row.groupId, row.orderNo, conversation)
+      : q.batchBroadcast.all(row.orderNo, json, row.groupId, conversation)) as [string, number, number | null, number | null][];
+    for (const [v, from, rank, read] of rows) {
       if (row.orderNo <= from) continue;
-      if (row.targeted && !rankOf.has(v)) continue;
-      out.set(v, { row, seq: row.seqBase + (rankOf.get(v) ?? 0), isRead: row.sender === v || row.orderNo <= (reads.get(v) ?? 0) });
+      out.set(v, { row, seq: row.seqBase + (rank ?? 0), isRead: row.sender === v || row.orderNo <= (read ?? 0) });
     }
     return out;
   }
