@@ -17,7 +17,19 @@ export interface WsOptions {
   connectionInitWaitTimeoutMs?: number;
 }
 
-type Extra = { auth?: Authentication; counted?: string } & Record<PropertyKey, unknown>;
+type Extra = { auth?: Authentication; counted?: string; session?: Promise<Session> } & Record<PropertyKey, unknown>;
+
+type Enveloped = ReturnType<YogaServerInstance<Record<string, unknown>, GraphQLContext>['getEnveloped']>;
+
+/** What a connection's operations share: the viewer is the connection's, so one pipeline and one context serve all. */
+interface Session { enveloped: Enveloped; context: GraphQLContext }
+
+/** Writes an operation's `next` frames straight to its socket (shared-execution.ts); a class, so no closures each. */
+class SocketSink implements DirectSink {
+  constructor(readonly id: string, private readonly socket: WebSocket) {}
+  send(frame: Buffer): void { this.socket.send(frame, { binary: false }); }
+  bufferedAmount(): number { return this.socket.bufferedAmount; }
+}
 
 /** Close code for a user over IM_MAX_CONNECTIONS_PER_USER (like HTTP 429, as 4403/4408 mirror 403/408). */
 export const TOO_MANY_CONNECTIONS = 4429;
@@ -47,8 +59,6 @@ export function keepAlive(wss: WebSocketServer, intervalMs: number): () => void 
   return () => clearInterval(sweep);
 }
 
-type Enveloped = ReturnType<YogaServerInstance<Record<string, unknown>, GraphQLContext>['getEnveloped']>;
-
 export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>, config: Config, log: Logger, options: WsOptions = {}) {
   const { limits } = config;
   // maxPayload: a message over the body limit closes the socket with 1009 before it is buffered whole.
@@ -73,6 +83,10 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
       connections.set(auth.viewer, open + 1);
       (ctx.extra as Extra).auth = auth;
       (ctx.extra as Extra).counted = auth.viewer;
+      // Idle connections are the largest population: keep the verified viewer, not the UserSig or the upgrade
+      // request (with all its headers), which nothing reads after this.
+      (ctx as { connectionParams?: unknown }).connectionParams = undefined;
+      (ctx.extra as { request?: unknown }).request = undefined;
       return true;
     },
     onClose: (ctx) => {
@@ -89,16 +103,9 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
       if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
         return [new GraphQLError(`Too many operations on this connection: at most ${limits.maxSubscriptionsPerConnection}; complete one first.`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
       }
-      const socket = ctx.extra.socket;
-      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-        ...ctx,
-        req: ctx.extra.request,
-        socket: ctx.extra.socket,
-        params: payload,
-        wsAuth: (ctx.extra as Extra).auth,
-        // Subscription events are written straight to the socket (shared-execution.ts), framed with this id.
-        directSink: { id, send: (frame: Buffer) => socket.send(frame, { binary: false }), bufferedAmount: () => socket.bufferedAmount } satisfies DirectSink,
-      });
+      const extra = ctx.extra as Extra & { socket: WebSocket };
+      const { enveloped, context } = await (extra.session ??= openSession(extra.socket, extra.auth!));
+      const { schema, execute, subscribe, parse, validate } = enveloped;
       // A syntax error (or the token limit) is the client's mistake: answer it on this operation, keep the socket.
       let document;
       try {
@@ -112,14 +119,21 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
         operationName: payload.operationName,
         document,
         variableValues: payload.variables,
-        contextValue: await contextFactory(),
-        rootValue: { execute, subscribe },
+        contextValue: context,
+        // Subscription events are written straight to the socket (shared-execution.ts), framed with this id.
+        rootValue: { execute, subscribe, directSink: new SocketSink(id, extra.socket) },
       };
       const errors = validate(args.schema, args.document);
       if (errors.length) return errors;
       return args;
     },
   }, wss, 0); // 0: no per-socket ping timers; keepAlive() below sweeps all sockets with one
+
+  async function openSession(socket: WebSocket, wsAuth: Authentication): Promise<Session> {
+    const enveloped = yoga.getEnveloped({ socket, wsAuth });
+    return { enveloped, context: (await enveloped.contextFactory()) as unknown as GraphQLContext };
+  }
+
   return {
     wss,
     async close() {

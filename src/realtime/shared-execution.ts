@@ -64,7 +64,7 @@ function resultFor(payload: unknown, args: ExecutionArgs, key: string): Promise<
 }
 
 /**
- * Where a graphql-ws operation's `next` messages can be written directly (ws.ts puts it in the context). Events
+ * Where a graphql-ws operation's `next` messages can be written directly (ws.ts puts it in the root value). Events
  * then skip graphql-ws's per-socket pipeline (an iterator step, a result hook, a stringify and a send promise per
  * socket): the payload is serialized once per distinct result and framed with the operation id.
  */
@@ -189,7 +189,7 @@ export function useSharedEventExecution(): Plugin {
       setSubscribeFn(async (args: ExecutionArgs) => {
         const source = await createSourceEventStream(args);
         if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
-        const sink = (args.contextValue as { directSink?: DirectSink } | undefined)?.directSink;
+        const sink = (args.rootValue as { directSink?: DirectSink } | undefined)?.directSink;
         return new EventResults((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), args, selectionKey(args), sink);
       });
     },
