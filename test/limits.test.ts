@@ -237,6 +237,25 @@ describe('a subscriber that stops reading', () => {
   });
 });
 
+describe('a stream whose consumer listens instead of pulling (live subscriptions writing straight to a socket)', () => {
+  it('when it starts listening, then what was queued comes first, in order, then each push at once, then the end', async () => {
+    const stream = new Stream<number>(10, () => {});
+    stream.push(1);
+    stream.push(2);
+    const got: number[] = [];
+    const ends: (Error | null)[] = [];
+    stream.listen((n) => got.push(n), (e) => ends.push(e));
+    expect(got).toEqual([1, 2]);
+    stream.push(3);
+    expect(got).toEqual([1, 2, 3]); // synchronously: no promise per event
+    stream.fail(new StreamOverflowError());
+    stream.push(4);
+    expect(got).toEqual([1, 2, 3]);
+    expect(ends).toHaveLength(1);
+    expect(ends[0]).toBeInstanceOf(StreamOverflowError);
+  });
+});
+
 describe('NODE_ENV=production', () => {
   const INTROSPECT = '{ __schema { queryType { name } } }';
 
