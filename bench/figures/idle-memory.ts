@@ -70,16 +70,20 @@ async function measure(env: BenchEnv, kind: ServerKind, total: number): Promise<
 
 export async function idleMemory(env: BenchEnv): Promise<FigureResult> {
   const total = idleTarget(env.profile.idle.sockets);
-  const rounds: { gateway: Round; raw: Round }[] = [];
+  // naive-yoga (yoga + graphql-ws from the docs) for contrast: what the chosen stack costs per idle subscription
+  // before any of the gateway's own state.
+  const rounds: { gateway: Round; raw: Round; naive: Round }[] = [];
   for (let r = 0; r < env.profile.idle.rounds; r++) {
     const gateway = await measure(env, 'gateway', total);
     const raw = await measure(env, 'raw-ws', total);
-    rounds.push({ gateway, raw });
-    env.log(`  round ${r + 1}: gateway ${fmt(gateway.rssPerSocket)} B RSS / ${fmt(gateway.heapPerSocket)} B heap per socket, raw-ws ${fmt(raw.rssPerSocket)} / ${fmt(raw.heapPerSocket)}`);
+    const naive = await measure(env, 'naive-yoga', total);
+    rounds.push({ gateway, raw, naive });
+    env.log(`  round ${r + 1}: gateway ${fmt(gateway.rssPerSocket)} B RSS / ${fmt(gateway.heapPerSocket)} B heap per socket, raw-ws ${fmt(raw.rssPerSocket)} / ${fmt(raw.heapPerSocket)}, naive-yoga ${fmt(naive.rssPerSocket)} / ${fmt(naive.heapPerSocket)}`);
   }
   const rss = median(rounds.map((r) => r.gateway.rssPerSocket / r.raw.rssPerSocket));
   const heap = median(rounds.map((r) => r.gateway.heapPerSocket / r.raw.heapPerSocket));
-  const med = (k: 'gateway' | 'raw', f: 'rssPerSocket' | 'heapPerSocket') => fmt(median(rounds.map((r) => r[k][f])));
+  const naiveHeap = median(rounds.map((r) => r.naive.heapPerSocket / r.raw.heapPerSocket));
+  const med = (k: 'gateway' | 'raw' | 'naive', f: 'rssPerSocket' | 'heapPerSocket') => fmt(median(rounds.map((r) => r[k][f])));
   const capped = total < env.profile.idle.sockets ? ` (capped from ${fmt(env.profile.idle.sockets)} by the open-file limit ${fmt(fdLimit())})` : '';
   return {
     figure: 5,
@@ -91,9 +95,11 @@ export async function idleMemory(env: BenchEnv): Promise<FigureResult> {
         ? { label: 'gateway ÷ raw-ws, RSS', value: rss, ...atMost(2)(rss) }
         : { label: `gateway ÷ raw-ws, RSS (indicative only below ${fmt(RSS_SOCKETS)} sockets)`, value: rss, goal: '—', met: true },
       { label: 'gateway ÷ raw-ws, JS heap', value: heap, ...atMost(2)(heap) },
+      { label: 'naive-yoga ÷ raw-ws, JS heap (for contrast)', value: naiveHeap, goal: '—', met: true },
     ],
     detail: `gateway ${med('gateway', 'rssPerSocket')} B RSS, ${med('gateway', 'heapPerSocket')} B heap per socket; `
-      + `raw-ws ${med('raw', 'rssPerSocket')} B RSS, ${med('raw', 'heapPerSocket')} B heap per socket`,
+      + `raw-ws ${med('raw', 'rssPerSocket')} B RSS, ${med('raw', 'heapPerSocket')} B heap per socket; `
+      + `naive-yoga ${med('naive', 'rssPerSocket')} B RSS, ${med('naive', 'heapPerSocket')} B heap per socket`,
     correctness: {},
     rounds,
   };
