@@ -159,6 +159,24 @@ describe('onRecvNewMessage: resume with afterCursor', () => {
     expect(new Set(resumed.events.map((e) => e.onRecvNewMessage.msgID)).size).toBe(expected.length + 1);
   });
 
+  it('when an earlier message\'s views take longer to read than a later one\'s, then a subscriber still gets them in the order sent', async () => {
+    const store = openDatabase(':memory:');
+    const viewsFor = store.messages.viewsFor;
+    let first = true;
+    store.messages.viewsFor = async (viewers, row) => {
+      if (first) { first = false; await new Promise((r) => setTimeout(r, 50)); } // as a slower PostgreSQL read could be
+      return viewsFor(viewers, row);
+    };
+    await live.stop();
+    live = await startLive({ store });
+    groupID = await group(live.gw, 'alice', ['bob'], 'Work', 'work');
+    const bob = await live.subscribe('bob', ON_MESSAGE);
+    await send('alice', 'm1 (slow views)', { groupID });
+    await send('alice', 'm2', { groupID });
+    await bob.waitFor(2);
+    expect(texts(bob.events)).toEqual(['m1 (slow views)', 'm2']);
+  });
+
   it('when live events from other publishers arrive out of order, then none is taken for a replayed one and dropped', async () => {
     const bus = holdingBus();
     await live.stop();

@@ -20,7 +20,7 @@ type MessageWake = Extract<Wake, { topic: 'message' }>;
 
 /** A subscriber waiting for an event's views. */
 interface ViewWaiter {
-  viewsReady(wake: MessageWake, views: Map<string, ViewedMessage>): void;
+  viewsReady(): void;
   fail(error: Error): void;
 }
 
@@ -32,36 +32,35 @@ interface ViewBatch {
   waiting: ViewWaiter[];
 }
 const batches = new WeakMap<object, ViewBatch>();
-// Batches complete in the order their events were routed, so every subscriber sees its events in cursor order
-// even when a store answers the queries of two events out of order.
-const lastBatch = new WeakMap<Store, Promise<unknown>>();
 
 const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
 
-/** The views of a live message for every local user it woke, computed once per event, handed to `waiter` when ready. */
-function whenViews(store: Store, wake: MessageWake, waiter: ViewWaiter): void {
+/**
+ * The views of a live message for every local user it woke, computed once per event (the first subscriber to ask
+ * starts the batch). Returns them when they are ready; otherwise `waiter` is told when they are, or that they failed.
+ */
+function readyViews(store: Store, wake: MessageWake, waiter: ViewWaiter): Map<string, ViewedMessage> | undefined {
   let batch = batches.get(wake.event);
   if (!batch) {
     const b: ViewBatch = { waiting: [] };
     batches.set(wake.event, (batch = b));
-    const views = store.messages.viewsFor(wake.woken, wake.event.row);
-    const previous = lastBatch.get(store) ?? Promise.resolve();
-    lastBatch.set(store, previous.then(() => views, () => views).then((map) => {
+    store.messages.viewsFor(wake.woken, wake.event.row).then((map) => {
       b.views = map;
       for (const w of b.waiting) {
         // One subscriber's failure must not cost the others their delivery.
-        try { w.viewsReady(wake, map); } catch (error) { w.fail(asError(error)); }
+        try { w.viewsReady(); } catch (error) { w.fail(asError(error)); }
       }
       b.waiting = [];
     }, (error: unknown) => {
       b.error = asError(error);
       for (const w of b.waiting) w.fail(b.error);
       b.waiting = [];
-    }));
+    });
   }
-  if (batch.views) waiter.viewsReady(wake, batch.views);
-  else if (batch.error) waiter.fail(batch.error);
+  if (batch.views) return batch.views;
+  if (batch.error) waiter.fail(batch.error);
   else batch.waiting.push(waiter);
+  return undefined;
 }
 
 /**
@@ -119,6 +118,8 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
   /** The replay's end: live events from other publishers (another process) may arrive out of order, and one
    *  below an earlier live event is new, not a duplicate, so only this mark filters. */
   private last: number;
+  /** Events routed while an earlier one's views are still being read, oldest first. */
+  private backlog: MessageWake[] | undefined;
 
   constructor(private readonly ctx: Viewer, after: number | undefined) {
     this.last = after ?? 0;
@@ -150,20 +151,33 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
     if (wake.topic !== 'message') return;
     const row = wake.event.row;
     if (row.orderNo !== 0 && row.orderNo <= this.last) return; // already replayed
-    // Membership may have changed since the router woke us (a kick): storage has the last word, asked once per
-    // event for all the local subscribers it woke.
-    whenViews(this.ctx.store, wake, this);
+    // In the order routed, even when a later event's views are ready before an earlier one's (its batch started
+    // sooner, by another subscriber): while one is awaited, the rest wait behind it.
+    if (this.backlog) this.backlog.push(wake);
+    else if (!this.deliver(wake)) this.backlog = [wake];
   }
 
-  viewsReady(wake: MessageWake, views: Map<string, ViewedMessage>): void {
+  /** Views are ready for the first event of the backlog: deliver in order until one is not. */
+  viewsReady(): void {
+    const backlog = this.backlog!;
+    while (backlog.length > 0 && this.deliver(backlog[0]!)) backlog.shift();
+    if (backlog.length === 0) this.backlog = undefined;
+  }
+
+  /** Sends the viewer's view of the event, if it has one; false when its views are not ready (viewsReady follows). */
+  private deliver(wake: MessageWake): boolean {
+    // Membership may have changed since the router woke us (a kick): storage has the last word, asked once per
+    // event for all the local subscribers it woke.
+    const views = readyViews(this.ctx.store, wake, this);
+    if (!views) return false;
     const viewed = views.get(this.ctx.viewer);
-    if (!viewed) return;
+    if (!viewed) return true;
     const { viewer, cursors } = this.ctx;
-    const row = wake.event.row;
     // Viewers with equal views share one object, so GraphQL runs once per distinct view (shared-execution.ts).
     // The key packs (seq, is sender, is read) into one number: cheaper to hash than a string, once per delivery.
-    const key = viewed.seq * 4 + (row.sender === viewer ? 2 : 0) + (viewed.isRead ? 1 : 0);
+    const key = viewed.seq * 4 + (wake.event.row.sender === viewer ? 2 : 0) + (viewed.isRead ? 1 : 0);
     this.out.push(sharedView(wake.event, key, () => messageView(viewer, viewed, cursors)));
+    return true;
   }
 
   fail(error: Error): void { this.out.fail(error); }
