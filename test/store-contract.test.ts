@@ -230,6 +230,23 @@ for (const backend of backends) {
       expect(await store.messages.reclaimDrafts(NOW)).toBe(0);
     });
 
+    it('when a send is checked before its transaction, then the draft comes with the group and the sender\'s membership', async () => {
+      await group('g1', 'alice', ['bob']);
+      const mine = draftRow('bob', 'hi');
+      await store.messages.createDraft(mine);
+      const checked = await store.messages.draftToSend(mine.id, 'bob', NOW, 'g1');
+      expect(checked?.draft).toEqual(mine);
+      expect(checked?.group).toMatchObject({ groupId: 'g1', owner: 'alice' });
+      expect(checked?.member).toMatchObject({ groupId: 'g1', userId: 'bob' });
+      // Not a member, no such group, no group asked: the draft alone; someone else's draft: nothing.
+      const carols = draftRow('carol', 'hi');
+      await store.messages.createDraft(carols);
+      expect(await store.messages.draftToSend(carols.id, 'carol', NOW, 'g1')).toMatchObject({ draft: carols, member: undefined });
+      expect(await store.messages.draftToSend(mine.id, 'bob', NOW, 'nope')).toMatchObject({ draft: mine, group: undefined, member: undefined });
+      expect(await store.messages.draftToSend(mine.id, 'bob', NOW, null)).toEqual({ draft: mine, group: undefined, member: undefined });
+      expect(await store.messages.draftToSend(mine.id, 'carol', NOW, 'g1')).toBeUndefined();
+    });
+
     it('when text carries U+0000 and private-use characters, then drafts, messages and group names come back byte for byte', async () => {
       const odd = 'a\u0000b\uE000c\uE0000\u0000\uE000e';
       expect(await store.groups.create({ groupId: 'g', groupType: 'Work', groupName: odd, owner: 'alice', createdAt: NOW }, [], NOW)).toBe(true);

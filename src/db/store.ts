@@ -1,6 +1,7 @@
 // The storage seam. Resolvers and the realtime router see only these Promise-returning interfaces; the SQLite
-// store runs each method as one synchronous better-sqlite3 transaction, a PostgreSQL store can implement the
-// same methods with await. Methods that must be atomic with their checks (joins under a member cap, a send by a
+// store runs each method as one synchronous better-sqlite3 transaction (except that the sends of one event-loop
+// turn, and the reads before them, share one, each send in its own savepoint), a PostgreSQL store can implement
+// the same methods with await. Methods that must be atomic with their checks (joins under a member cap, a send by a
 // member who may be kicked at the same moment) do the check inside and return an outcome, never throw for it.
 import type { DraftRow, GroupRow, MemberRow, MessageRow } from './schema';
 
@@ -73,10 +74,18 @@ export type SendOutcome =
   | { ok: true; message: ViewedMessage }
   | { ok: false; reason: 'group-missing' | 'not-member' | 'muted' | 'receiver-not-member' | 'draft-missing' };
 
+/** What a send checks before its transaction: the draft, and for a group send the group and the sender's membership. */
+export interface SendCheck { draft: DraftRow; group: GroupRow | undefined; member: MemberRow | undefined }
+
 export interface MessageStore {
   createDraft(draft: DraftRow): Promise<void>;
   /** The caller's live draft, or undefined (unknown, someone else's, or expired: all look the same). */
   draft(id: string, owner: string, now: number): Promise<DraftRow | undefined>;
+  /**
+   * draft(), and when it exists and `groupID` is set, groups.get(groupID) and groups.member(groupID, owner) too,
+   * in one read: a send asks all three before its transaction (which checks group and membership again).
+   */
+  draftToSend(id: string, owner: string, now: number, groupID: string | null): Promise<SendCheck | undefined>;
   /** The message already sent from this creation id by this sender, for idempotent retries. */
   sentFromDraft(createId: string, sender: string): Promise<ViewedMessage | undefined>;
   /** Stores the message, its audience and the conversations it touches, and consumes the draft, atomically. */

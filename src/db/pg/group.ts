@@ -28,8 +28,13 @@ async function join(tx: Executor, groupId: string, userId: string, role: number,
     ON CONFLICT (user_id, conversation_id) DO UPDATE SET peer_id = NULL, group_id = excluded.group_id, read_order = excluded.read_order`);
 }
 
-const member = (ex: Executor, groupId: string, userId: string) =>
+export const member = (ex: Executor, groupId: string, userId: string) =>
   one<MemberRow>(ex, sql`SELECT ${MEMBER_COLUMNS} FROM group_members WHERE group_id = ${groupId} AND user_id = ${userId}`);
+
+export async function getGroup(ex: Executor, groupId: string): Promise<GroupRow | undefined> {
+  const g = await one<GroupRow>(ex, sql`SELECT ${GROUP_COLUMNS} FROM groups WHERE group_id = ${groupId}`);
+  return g && { ...g, groupName: fromDbText(g.groupName) };
+}
 
 export function createGroupStore(db: Db): GroupStore {
   return {
@@ -43,10 +48,7 @@ export function createGroupStore(db: Db): GroupStore {
       return true;
     }),
 
-    get: async (groupID) => {
-      const g = await one<GroupRow>(db, sql`SELECT ${GROUP_COLUMNS} FROM groups WHERE group_id = ${groupID}`);
-      return g && { ...g, groupName: fromDbText(g.groupName) };
-    },
+    get: (groupID) => getGroup(db, groupID),
 
     member: (groupID, userID) => member(db, groupID, userID),
 

@@ -22,6 +22,7 @@
 import type { DraftRow, MessageRow, MessageStore, NewMessage, SendOutcome, ViewedMessage } from '../store';
 import { changes, fromDbText, one, read, rows, sql, toDbText, value, write, type Db, type Executor } from './client';
 import { pairKey as sharedPairKey } from '../store';
+import { getGroup, member } from './group';
 import { MESSAGE_COLUMNS, byMsgId, canSee, groupPage, groupWindow, messageRow, messageRows, pairKey, seqFor, view, views, viewsFor } from './view';
 
 /** Arbitrary but fixed: the first half of the order lock's key; the second is the schema, so deployments sharing
@@ -35,6 +36,11 @@ const DRAFT_COLUMNS = sql.raw(`id, owner, created_at AS "createdAt", expires_at 
   text, custom_data AS "customData", custom_desc AS "customDesc", custom_ext AS "customExt", at_users AS "atUsers", targets`);
 
 type Failure = Extract<SendOutcome, { ok: false }>['reason'];
+
+async function draft(ex: Executor, id: string, owner: string, now: number): Promise<DraftRow | undefined> {
+  const d = await one<DraftRow>(ex, sql`SELECT ${DRAFT_COLUMNS} FROM drafts WHERE id = ${id} AND owner = ${owner} AND expires_at > ${now}`);
+  return d && { ...d, text: fromDbText(d.text), customData: fromDbText(d.customData), customDesc: fromDbText(d.customDesc), customExt: fromDbText(d.customExt) };
+}
 
 async function send(tx: Executor, msg: NewMessage, now: number, onlineOnly: boolean): Promise<SendOutcome> {
   const fail = (reason: Failure): SendOutcome => ({ ok: false, reason });
@@ -160,9 +166,13 @@ export function createMessageStore(db: Db): MessageStore {
         custom_ext, at_users, targets) VALUES (${d.id}, ${d.owner}, ${d.createdAt}, ${d.expiresAt}, ${d.elemType},
         ${toDbText(d.text)}, ${toDbText(d.customData)}, ${toDbText(d.customDesc)}, ${toDbText(d.customExt)}, ${d.atUsers}, ${d.targets})`);
     },
-    draft: async (id, owner, now) => {
-      const d = await one<DraftRow>(db, sql`SELECT ${DRAFT_COLUMNS} FROM drafts WHERE id = ${id} AND owner = ${owner} AND expires_at > ${now}`);
-      return d && { ...d, text: fromDbText(d.text), customData: fromDbText(d.customData), customDesc: fromDbText(d.customDesc), customExt: fromDbText(d.customExt) };
+    draft: (id, owner, now) => draft(db, id, owner, now),
+    // The same three reads a send made one by one before (the send's transaction checks again under its locks).
+    draftToSend: async (id, owner, now, groupID) => {
+      const d = await draft(db, id, owner, now);
+      if (!d) return undefined;
+      if (groupID === null) return { draft: d, group: undefined, member: undefined };
+      return { draft: d, group: await getGroup(db, groupID), member: await member(db, groupID, owner) };
     },
     sentFromDraft: (createId, sender) => read(db, async (tx) => {
       const row = await messageRow(tx, sql`SELECT ${MESSAGE_COLUMNS} FROM messages m

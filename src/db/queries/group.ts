@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { GroupRow, GroupStore, JoinOutcome, MemberRow } from '../store';
 
-const GROUP_COLUMNS = `group_id AS groupId, group_type AS groupType, group_name AS groupName, owner,
+export const GROUP_COLUMNS = `group_id AS groupId, group_type AS groupType, group_name AS groupName, owner,
   created_at AS createdAt, public_count AS publicCount`;
-const MEMBER_COLUMNS = `group_id AS groupId, user_id AS userId, role, join_time AS joinTime,
+export const MEMBER_COLUMNS = `group_id AS groupId, user_id AS userId, role, join_time AS joinTime,
   join_order AS joinOrder, mute_until AS muteUntil`;
 
 export function createGroupStore(db: Database.Database): GroupStore {

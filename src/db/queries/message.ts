@@ -1,6 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { DraftRow, MessageRow, MessageStore, NewMessage, SendOutcome, ViewedMessage } from '../store';
+import type { DraftRow, GroupRow, MemberRow, MessageRow, MessageStore, NewMessage, SendCheck, SendOutcome, ViewedMessage } from '../store';
+import { GROUP_COLUMNS, MEMBER_COLUMNS } from './group';
 import { MESSAGE_COLUMNS, pairKey, type ViewQueries } from './view';
+
+interface Queued { work(): unknown; resolve(value: unknown): void; reject(e: unknown): void }
 
 export function createMessageStore(db: Database.Database, views: ViewQueries): MessageStore {
   const q = {
@@ -14,6 +17,8 @@ export function createMessageStore(db: Database.Database, views: ViewQueries): M
     reclaim: db.prepare('DELETE FROM drafts WHERE expires_at <= ?'),
     byCreateId: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.create_id = ? AND m.sender = ?`),
     group: db.prepare('SELECT group_type AS groupType, public_count AS publicCount FROM groups WHERE group_id = ?'),
+    groupRow: db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups WHERE group_id = ?`),
+    memberRow: db.prepare(`SELECT ${MEMBER_COLUMNS} FROM group_members WHERE group_id = ? AND user_id = ?`),
     member: db.prepare('SELECT mute_until AS muteUntil FROM group_members WHERE group_id = ? AND user_id = ?'),
     bumpPublic: db.prepare('UPDATE groups SET public_count = public_count + 1 WHERE group_id = ? RETURNING public_count').pluck(),
     lastPairSeq: db.prepare('SELECT seq_base FROM messages WHERE pair_key = ? ORDER BY order_no DESC LIMIT 1').pluck(),
@@ -24,8 +29,7 @@ export function createMessageStore(db: Database.Database, views: ViewQueries): M
       excluded_last, need_read_receipt, cloud_custom_data, local_custom_data, random, timestamp)
       VALUES (@msgId, @createId, @sender, @receiver, @pairKey, @groupId, @targeted, @targets, @seqBase, @elemType,
       @text, @customData, @customDesc, @customExt, @atUsers, @priority, @excludedUnread, @excludedLast,
-      @needReadReceipt, @cloudCustomData, @localCustomData, @random, @timestamp)
-      RETURNING ${MESSAGE_COLUMNS.replace(/m\./g, '')}`),
+      @needReadReceipt, @cloudCustomData, @localCustomData, @random, @timestamp)`),
     insertAudience: db.prepare('INSERT INTO message_audience (order_no, user_id, group_id, rank) VALUES (?, ?, ?, ?)'),
     // Sending into a conversation reads it up to the sent message; the peer's C2C conversation opens unread.
     readUpTo: db.prepare(`INSERT INTO conversations (user_id, conversation_id, peer_id, group_id, read_order)
@@ -84,12 +88,11 @@ export function createMessageStore(db: Database.Database, views: ViewQueries): M
       excludedLast: msg.excludedLast ? 1 : 0,
       needReadReceipt: msg.needReadReceipt ? 1 : 0,
     };
-    if (onlineOnly) {
-      // Never stored: a transient row with no order (no cursor, no seq) for live delivery only.
-      const { audience: _a, ...row } = values;
-      return { ok: true, message: { row: { ...row, orderNo: 0, revokedAt: null, revokedBy: null }, seq: 0, isRead: true } };
-    }
-    const row = q.insert.get(values) as MessageRow;
+    const { audience: _a, ...fields } = values;
+    // Never stored: a transient row with no order (no cursor, no seq) for live delivery only.
+    if (onlineOnly) return { ok: true, message: { row: { ...fields, orderNo: 0, revokedAt: null, revokedBy: null }, seq: 0, isRead: true } };
+    // The stored row is what was written plus its order: built here, not read back (RETURNING costs a third of the insert).
+    const row: MessageRow = { ...fields, orderNo: Number(q.insert.run(values).lastInsertRowid), revokedAt: null, revokedBy: null };
     let seq = row.seqBase;
     if (msg.groupId !== null && msg.audience) {
       for (const u of msg.audience) {
@@ -108,6 +111,46 @@ export function createMessageStore(db: Database.Database, views: ViewQueries): M
     }
     return { ok: true, message: { row, seq, isRead: true } };
   });
+
+  // One transaction per turn of the event loop. A commit (its WAL frames written one by one, its locks) costs more
+  // than the statements of a send, and a read transaction of its own about as much as its reads, so the sends, and
+  // the reads a send makes first, that reach the store in one turn share one transaction. Each send runs in its own
+  // savepoint with its own outcome (an error undoes only that send); every answer waits for the commit, so an
+  // acknowledged message is a stored one, and commit order is still order_no order.
+  const queue: Queued[] = [];
+  const runAll = db.transaction((items: Queued[]) => items.map((item) => {
+    try {
+      return { value: item.work() };
+    } catch (error) {
+      // An error that made SQLite roll back the whole transaction (disk full, I/O) fails the whole turn.
+      if (!db.inTransaction) throw error;
+      return { error };
+    }
+  }));
+  const flush = () => {
+    const items = queue.splice(0);
+    let results: ReturnType<typeof runAll>;
+    try {
+      results = runAll(items);
+    } catch (e) {
+      for (const item of items) item.reject(e); // nothing was committed
+      return;
+    }
+    items.forEach((item, i) => {
+      const r = results[i]!;
+      if ('error' in r) item.reject(r.error); else item.resolve(r.value);
+    });
+  };
+  const inTurn = <T>(work: () => T) => new Promise<T>((resolve, reject) => {
+    if (queue.push({ work, resolve: resolve as (value: unknown) => void, reject }) === 1) setImmediate(flush);
+  });
+
+  const draftToSend = (id: string, owner: string, now: number, groupID: string | null): SendCheck | undefined => {
+    const draft = q.draft.get(id, owner, now) as DraftRow | undefined;
+    if (!draft) return undefined;
+    if (groupID === null) return { draft, group: undefined, member: undefined };
+    return { draft, group: q.groupRow.get(groupID) as GroupRow | undefined, member: q.memberRow.get(groupID, owner) as MemberRow | undefined };
+  };
 
   function after(viewer: string, afterOrder: number, limit: number): ViewedMessage[] {
     const windows = q.joinedWindows.all(viewer) as { groupId: string; fromOrder: number }[];
@@ -128,12 +171,13 @@ export function createMessageStore(db: Database.Database, views: ViewQueries): M
   return {
     createDraft: async (draft: DraftRow) => { q.insertDraft.run(draft); },
     draft: async (id, owner, now) => q.draft.get(id, owner, now) as DraftRow | undefined,
+    draftToSend: (id, owner, now, groupID) => inTurn(() => draftToSend(id, owner, now, groupID)),
     sentFromDraft: async (createId, sender) => {
       const row = q.byCreateId.get(createId, sender) as MessageRow | undefined;
       return row && { row, seq: views.seqFor(sender, row), isRead: true };
     },
-    send: async (msg, now) => send(msg, now, false),
-    sendOnline: async (msg, now) => send(msg, now, true),
+    send: (msg, now) => inTurn(() => send(msg, now, false)),
+    sendOnline: (msg, now) => inTurn(() => send(msg, now, true)),
     reclaimDrafts: async (now) => q.reclaim.run(now).changes,
     visible: async (viewer, msgId) => {
       const row = views.byMsgId(msgId);
