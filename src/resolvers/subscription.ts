@@ -109,7 +109,7 @@ export function onRecvNewMessage(ctx: Viewer, afterCursor?: string | null): Asyn
  * The viewer's new messages: a replay from storage after the cursor, then live ones. It opens the live stream
  * first and replays while the stream holds what arrives, then drops live events already replayed, so the seam has
  * neither a gap nor a duplicate. Messages go to an output stream that a consumer pulls or, once it listens, that
- * hands each one on as it is computed: an idle live subscription is then two small objects, no generator or
+ * hands each one on as it is computed: an idle live subscription is then a few small objects, no generator or
  * pending promise chain, and a delivery is one call per subscriber in the event's loop over its views.
  */
 class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2TimMessage>, ViewWaiter {
