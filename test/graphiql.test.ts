@@ -16,6 +16,9 @@ if (!hasChromium) console.warn(`test/graphiql.test.ts skipped: no Chromium at ${
 
 const BOB_SUBSCRIPTION = 'subscription { onRecvNewMessage { msgID sender groupID isSelf textElem { text } } }';
 const TEXT = 'for bob and carol only';
+// A hang guard, not a timing claim: a browser typing through several page loads takes ≈ 15 s alone and more when
+// the rest of the suite shares the machine's two cores.
+const BROWSER_TIMEOUT_MS = 90_000;
 
 describe.skipIf(!hasChromium)('GraphiQL in a browser', () => {
   let gw: TestGateway;
@@ -112,7 +115,7 @@ describe.skipIf(!hasChromium)('GraphiQL in a browser', () => {
     expect(daveFrames.some((f) => f.includes('hello everyone'))).toBe(true);
     expect(daveFrames.some((f) => f.includes(TEXT) || f.includes(msgID))).toBe(false);
     await Promise.all([bob.close(), dave.close(), alice.close()]);
-  });
+  }, BROWSER_TIMEOUT_MS);
 
   it('when the Headers tab holds a bad UserSig, then a subscription shows the 4403 refusal and a query shows 401\'s imCode', async () => {
     const page = await browser.newPage();
@@ -122,5 +125,5 @@ describe.skipIf(!hasChromium)('GraphiQL in a browser', () => {
     await graphiql(page, 'query { getTotalUnreadMessageCount { code data } }', 'not-a-usersig');
     expect(await run(page, /imCode/)).toMatch(/"imCode": 6014/);
     await page.close();
-  });
+  }, BROWSER_TIMEOUT_MS);
 });
