@@ -130,7 +130,7 @@ export async function c2cUnread(ex: Executor, viewer: string, pair: string, afte
     AND m.sender != ${viewer} AND m.excluded_unread = 0 AND m.revoked_at IS NULL`)) ?? 0;
 }
 
-/** How each viewer that may see a just-stored (or online-only, orderNo 0) message sees it, in a few statements. */
+/** How each viewer that may see a just-stored (or online-only, orderNo 0) message sees it, in one statement. */
 export async function viewsFor(ex: Executor, viewers: readonly string[], row: MessageRow): Promise<Map<string, ViewedMessage>> {
   const out = new Map<string, ViewedMessage>();
   if (row.groupId === null) {
@@ -140,28 +140,26 @@ export async function viewsFor(ex: Executor, viewers: readonly string[], row: Me
     return out;
   }
   const users = sql.param([...viewers]);
-  const windows = new Map((await rows<{ userId: string; fromOrder: number }>(ex, sql`SELECT m.user_id AS "userId",
-      CASE g.group_type WHEN 'Meeting' THEN 0 ELSE m.join_order END AS "fromOrder"
-    FROM group_members m JOIN groups g ON g.group_id = m.group_id
-    WHERE m.group_id = ${row.groupId} AND m.user_id = ANY(${users}::text[])`)).map((m) => [m.userId, m.fromOrder]));
   if (row.orderNo === 0) {
-    for (const v of windows.keys()) out.set(v, { row, seq: 0, isRead: row.sender === v });
+    for (const { userId } of await rows<{ userId: string }>(ex, sql`SELECT user_id AS "userId" FROM group_members
+      WHERE group_id = ${row.groupId} AND user_id = ANY(${users}::text[])`)) out.set(userId, { row, seq: 0, isRead: row.sender === userId });
     return out;
   }
-  const rankRows = row.targeted
-    ? await rows<{ userId: string; rank: number | null }>(ex, sql`SELECT user_id AS "userId", rank FROM message_audience
-        WHERE order_no = ${row.orderNo}`)
-    : await rows<{ userId: string; rank: number | null }>(ex, sql`SELECT u AS "userId", (SELECT a.rank FROM message_audience a
-        WHERE a.user_id = u AND a.group_id = ${row.groupId} AND a.order_no < ${row.orderNo} ORDER BY a.order_no DESC LIMIT 1) AS rank
-        FROM unnest(${users}::text[]) AS t(u)`);
-  const rankOf = new Map(rankRows.map((r) => [r.userId, r.rank]));
-  const reads = new Map((await rows<{ userId: string; readOrder: number }>(ex, sql`SELECT user_id AS "userId",
-      read_order AS "readOrder" FROM conversations
-    WHERE user_id = ANY(${users}::text[]) AND conversation_id = ${`group_${row.groupId}`}`)).map((r) => [r.userId, r.readOrder]));
-  for (const [v, from] of windows) {
-    if (row.orderNo <= from) continue;
-    if (row.targeted && !rankOf.has(v)) continue;
-    out.set(v, { row, seq: row.seqBase + (rankOf.get(v) ?? 0), isRead: row.sender === v || row.orderNo <= (reads.get(v) ?? 0) });
+  // One round trip per event for all its local subscribers: membership window, targeted rank and read mark.
+  const rank = row.targeted
+    ? sql`(SELECT a.rank FROM message_audience a WHERE a.order_no = ${row.orderNo} AND a.user_id = m.user_id)`
+    : sql`(SELECT a.rank FROM message_audience a WHERE a.user_id = m.user_id AND a.group_id = m.group_id
+        AND a.order_no < ${row.orderNo} ORDER BY a.order_no DESC LIMIT 1)`;
+  const viewed = await rows<{ userId: string; fromOrder: number; rank: number | null; readOrder: number | null }>(ex, sql`
+    SELECT m.user_id AS "userId", CASE g.group_type WHEN 'Meeting' THEN 0 ELSE m.join_order END AS "fromOrder",
+      ${rank} AS rank, c.read_order AS "readOrder"
+    FROM group_members m JOIN groups g ON g.group_id = m.group_id
+    LEFT JOIN conversations c ON c.user_id = m.user_id AND c.conversation_id = ${`group_${row.groupId}`}
+    WHERE m.group_id = ${row.groupId} AND m.user_id = ANY(${users}::text[])`);
+  for (const { userId: v, fromOrder, rank: r, readOrder } of viewed) {
+    if (row.orderNo <= fromOrder) continue;
+    if (row.targeted && r === null) continue; // not in the audience
+    out.set(v, { row, seq: row.seqBase + (r ?? 0), isRead: row.sender === v || row.orderNo <= (readOrder ?? 0) });
   }
   return out;
 }
