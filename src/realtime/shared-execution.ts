@@ -93,6 +93,8 @@ function frame(result: ExecutionResult, prefix: Buffer): Buffer {
   return Buffer.concat([prefix, json, FRAME_END], prefix.length + json.length + 1);
 }
 
+const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
+
 const isListenable = (source: object): source is Listenable<unknown> => typeof (source as Partial<Listenable<unknown>>).listen === 'function';
 
 /**
@@ -134,12 +136,12 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
     const forClient = (this.forClient = new Stream<ExecutionResult>(Infinity, () => void this.source.return?.()));
     source.listen((event) => {
       try {
-        if (this.tail) { this.chain(this.tail.then(() => this.deliver(resultFor(event, this.args, this.key)))); return; }
-        const result = resultFor(event, this.args, this.key);
+        // Behind a result still executing, this one waits its turn; otherwise it goes out in this call.
+        const result = this.tail ? this.tail.then(() => resultFor(event, this.args, this.key)) : resultFor(event, this.args, this.key);
         if (result instanceof Promise) this.chain(result.then((r) => this.deliver(r)));
         else this.deliver(result);
       } catch (error) {
-        forClient.fail(error instanceof Error ? error : new Error(String(error)));
+        forClient.fail(asError(error));
       }
     }, (error) => {
       // After what is still executing, so the end does not overtake the last results.
@@ -151,12 +153,11 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
   /** Later events wait for this one; a failure ends the subscription rather than going unhandled. */
   private chain(work: Promise<void>): void {
     const tail: Promise<void> = (this.tail = work
-      .catch((error: unknown) => this.forClient!.fail(error instanceof Error ? error : new Error(String(error))))
+      .catch((error: unknown) => this.forClient!.fail(asError(error)))
       .finally(() => { if (this.tail === tail) this.tail = undefined; }));
   }
 
-  private deliver(result: ExecutionResult | Promise<ExecutionResult>): void | Promise<void> {
-    if (result instanceof Promise) return result.then((r) => this.deliver(r));
+  private deliver(result: ExecutionResult): void {
     if (this.forClient!.isEnded) return; // completed or cut off meanwhile: nothing more goes out
     if (result.errors) return void this.forClient!.push(result);
     if (!this.write(result)) this.forClient!.fail(new StreamOverflowError());

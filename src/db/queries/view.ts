@@ -22,6 +22,18 @@ export const MESSAGE_COLUMNS = `m.order_no AS orderNo, m.msg_id AS msgId, m.crea
 export type ViewQueries = ReturnType<typeof createViewQueries>;
 
 export function createViewQueries(db: Database.Database) {
+  /**
+   * Over a JSON array of userIDs, each member's membership window, rank (`rankOf`: a targeted message's own, null
+   * outside its audience; a broadcast's, the viewer's latest before it) and read mark; parameters (order, users,
+   * group, conversation). CROSS JOIN keeps the list as the outer loop (one index probe per listed user); a plain JOIN
+   * let SQLite scan the whole group for each listed user, which made a broadcast to N subscribers cost N × group
+   * size. Raw rows (arrays): building 1,000 row objects per event cost more than the probes.
+   */
+  const batchViews = (rankOf: string) => db.prepare(`SELECT j.value,
+      CASE g.group_type WHEN 'Meeting' THEN 0 ELSE m.join_order END, (${rankOf}), c.read_order
+    FROM json_each(?) j CROSS JOIN group_members m ON m.group_id = ? AND m.user_id = j.value
+    JOIN groups g ON g.group_id = m.group_id
+    LEFT JOIN conversations c ON c.user_id = j.value AND c.conversation_id = ?`).raw();
   const q = {
     member: db.prepare(`SELECT m.join_order AS joinOrder, g.group_type AS groupType FROM group_members m
       JOIN groups g ON g.group_id = m.group_id WHERE m.group_id = ? AND m.user_id = ?`),
@@ -48,24 +60,10 @@ export function createViewQueries(db: Database.Database) {
       AND m.revoked_at IS NULL`).pluck(),
     unreadC2C: db.prepare(`SELECT count(*) FROM messages m WHERE m.pair_key = ? AND m.order_no > ? AND m.sender != ?
       AND m.excluded_unread = 0 AND m.revoked_at IS NULL`).pluck(),
-    // One statement per live event for all its local subscribers, over a JSON array of userIDs: each one's
-    // membership window, targeted rank and read mark. CROSS JOIN keeps the list as the outer loop (one index probe
-    // per listed user); a plain JOIN let SQLite scan the whole group for each listed user, which made a broadcast
-    // to N subscribers cost N × group size. Raw rows (arrays): building 1,000 row objects per event cost more
-    // than the probes.
-    batchBroadcast: db.prepare(`SELECT j.value, CASE g.group_type WHEN 'Meeting' THEN 0 ELSE m.join_order END,
-      (SELECT a.rank FROM message_audience a WHERE a.user_id = j.value AND a.group_id = m.group_id AND a.order_no < ?
-        ORDER BY a.order_no DESC LIMIT 1),
-      c.read_order
-      FROM json_each(?) j CROSS JOIN group_members m ON m.group_id = ? AND m.user_id = j.value
-      JOIN groups g ON g.group_id = m.group_id
-      LEFT JOIN conversations c ON c.user_id = j.value AND c.conversation_id = ?`).raw(),
-    batchTargeted: db.prepare(`SELECT j.value, CASE g.group_type WHEN 'Meeting' THEN 0 ELSE m.join_order END,
-      a.rank, c.read_order
-      FROM json_each(?) j CROSS JOIN group_members m ON m.group_id = ? AND m.user_id = j.value
-      JOIN groups g ON g.group_id = m.group_id
-      JOIN message_audience a ON a.order_no = ? AND a.user_id = j.value
-      LEFT JOIN conversations c ON c.user_id = j.value AND c.conversation_id = ?`).raw(),
+    // One statement per live event for all its local subscribers (batchViews below), and the members among them.
+    batchBroadcast: batchViews(`SELECT a.rank FROM message_audience a WHERE a.user_id = j.value AND a.group_id = m.group_id
+      AND a.order_no < ? ORDER BY a.order_no DESC LIMIT 1`),
+    batchTargeted: batchViews('SELECT a.rank FROM message_audience a WHERE a.order_no = ? AND a.user_id = j.value'),
     batchMembers: db.prepare(`SELECT m.user_id FROM json_each(?) j CROSS JOIN group_members m
       ON m.group_id = ? AND m.user_id = j.value`).pluck(),
   };
@@ -83,11 +81,11 @@ export function createViewQueries(db: Database.Database) {
       return out;
     }
     const conversation = `group_${row.groupId}`;
-    const rows = (row.targeted
-      ? q.batchTargeted.all(json, row.groupId, row.orderNo, conversation)
-      : q.batchBroadcast.all(row.orderNo, json, row.groupId, conversation)) as [string, number, number | null, number | null][];
+    const rows = (row.targeted ? q.batchTargeted : q.batchBroadcast)
+      .all(row.orderNo, json, row.groupId, conversation) as [string, number, number | null, number | null][];
     for (const [v, from, rank, read] of rows) {
       if (row.orderNo <= from) continue;
+      if (row.targeted && rank === null) continue; // not in the audience
       out.set(v, { row, seq: row.seqBase + (rank ?? 0), isRead: row.sender === v || row.orderNo <= (read ?? 0) });
     }
     return out;
