@@ -7,7 +7,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Store } from './store';
 import { createUserStore } from './queries/user';
-import { createGroupStore } from './queries/group';
+import { createGroupRows, createGroupStore } from './queries/group';
 import { createMessageStore } from './queries/message';
 import { createConversationStore } from './queries/conversation';
 import { createViewQueries } from './queries/view';
@@ -33,10 +33,11 @@ export function openDatabase(url: string): Store {
   runMigrations(sqlite);
   const ping = sqlite.prepare('SELECT 1');
   const views = createViewQueries(sqlite);
+  const groupRows = createGroupRows(sqlite);
   return {
     users: createUserStore(sqlite),
-    groups: createGroupStore(sqlite),
-    messages: createMessageStore(sqlite, views),
+    groups: createGroupStore(sqlite, groupRows),
+    messages: createMessageStore(sqlite, views, groupRows),
     conversations: createConversationStore(sqlite, views),
     ping: async () => { ping.get(); },
     close: async () => { sqlite.close(); },

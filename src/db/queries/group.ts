@@ -1,12 +1,24 @@
 import type Database from 'better-sqlite3';
 import type { GroupRow, GroupStore, JoinOutcome, MemberRow } from '../store';
 
-export const GROUP_COLUMNS = `group_id AS groupId, group_type AS groupType, group_name AS groupName, owner,
+const GROUP_COLUMNS = `group_id AS groupId, group_type AS groupType, group_name AS groupName, owner,
   created_at AS createdAt, public_count AS publicCount`;
-export const MEMBER_COLUMNS = `group_id AS groupId, user_id AS userId, role, join_time AS joinTime,
+const MEMBER_COLUMNS = `group_id AS groupId, user_id AS userId, role, join_time AS joinTime,
   join_order AS joinOrder, mute_until AS muteUntil`;
 
-export function createGroupStore(db: Database.Database): GroupStore {
+/** A group and a membership by key, synchronous: the group store answers with them, and a send reads them first. */
+export type GroupRows = ReturnType<typeof createGroupRows>;
+
+export function createGroupRows(db: Database.Database) {
+  const group = db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups WHERE group_id = ?`);
+  const member = db.prepare(`SELECT ${MEMBER_COLUMNS} FROM group_members WHERE group_id = ? AND user_id = ?`);
+  return {
+    group: (groupId: string) => group.get(groupId) as GroupRow | undefined,
+    member: (groupId: string, userId: string) => member.get(groupId, userId) as MemberRow | undefined,
+  };
+}
+
+export function createGroupStore(db: Database.Database, rows: GroupRows): GroupStore {
   const q = {
     lastOrder: db.prepare('SELECT coalesce(max(order_no), 0) AS o FROM messages').pluck(),
     insertGroup: db.prepare(`INSERT OR IGNORE INTO groups (group_id, group_type, group_name, owner, created_at)
@@ -18,8 +30,6 @@ export function createGroupStore(db: Database.Database): GroupStore {
       VALUES (?, 'group_' || ?, ?, ?)`),
     closeConversation: db.prepare(`DELETE FROM conversations WHERE user_id = ? AND conversation_id = 'group_' || ?`),
     closeAllConversations: db.prepare(`DELETE FROM conversations WHERE group_id = ?`),
-    get: db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups WHERE group_id = ?`),
-    member: db.prepare(`SELECT ${MEMBER_COLUMNS} FROM group_members WHERE group_id = ? AND user_id = ?`),
     count: db.prepare('SELECT count(*) FROM group_members WHERE group_id = ?').pluck(),
     removeMember: db.prepare('DELETE FROM group_members WHERE group_id = ? AND user_id = ?'),
     memberIDs: db.prepare('SELECT user_id FROM group_members WHERE group_id = ?').pluck(),
@@ -51,8 +61,8 @@ export function createGroupStore(db: Database.Database): GroupStore {
   });
 
   const addMembers = db.transaction((groupId: string, userIds: string[], role: number, now: number, cap: number): JoinOutcome => {
-    if (!q.get.get(groupId)) return 'missing';
-    const fresh = userIds.filter((u) => !q.member.get(groupId, u));
+    if (!rows.group(groupId)) return 'missing';
+    const fresh = userIds.filter((u) => !rows.member(groupId, u));
     if (fresh.length === 0) return 'already';
     if ((q.count.get(groupId) as number) + fresh.length > cap) return 'full';
     const order = q.lastOrder.get() as number;
@@ -83,8 +93,8 @@ export function createGroupStore(db: Database.Database): GroupStore {
 
   return {
     create: async (group, members, now) => create(group, members, now),
-    get: async (groupID) => q.get.get(groupID) as GroupRow | undefined,
-    member: async (groupID, userID) => q.member.get(groupID, userID) as MemberRow | undefined,
+    get: async (groupID) => rows.group(groupID),
+    member: async (groupID, userID) => rows.member(groupID, userID),
     addMembers: async (groupID, userIDs, role, now, cap) => addMembers(groupID, userIDs, role, now, cap),
     removeMembers: async (groupID, userIDs) => removeMembers(groupID, userIDs),
     dismiss: async (groupID) => dismiss(groupID),
@@ -93,6 +103,6 @@ export function createGroupStore(db: Database.Database): GroupStore {
       (q.joined.all(userID) as (GroupRow & { role: number; memberCount: number })[]).map(({ role, memberCount, ...group }) => ({ group, role, memberCount })),
     joinedIDs: async (userID) => q.joinedIDs.all(userID) as string[],
     members: async (groupID, offset, count) => q.members.all(groupID, count, offset) as MemberRow[],
-    membersAmong: async (groupID, userIDs) => userIDs.filter((u) => q.member.get(groupID, u) !== undefined),
+    membersAmong: async (groupID, userIDs) => userIDs.filter((u) => rows.member(groupID, u) !== undefined),
   };
 }

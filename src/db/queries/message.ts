@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
-import type { DraftRow, GroupRow, MemberRow, MessageRow, MessageStore, NewMessage, SendCheck, SendOutcome, ViewedMessage } from '../store';
-import { GROUP_COLUMNS, MEMBER_COLUMNS } from './group';
+import type { DraftRow, MessageRow, MessageStore, NewMessage, SendCheck, SendOutcome, ViewedMessage } from '../store';
+import type { GroupRows } from './group';
 import { MESSAGE_COLUMNS, pairKey, type ViewQueries } from './view';
 
 interface Queued { work(): unknown; resolve(value: unknown): void; reject(e: unknown): void }
 
-export function createMessageStore(db: Database.Database, views: ViewQueries): MessageStore {
+export function createMessageStore(db: Database.Database, views: ViewQueries, groups: GroupRows): MessageStore {
   const q = {
     insertDraft: db.prepare(`INSERT INTO drafts (id, owner, created_at, expires_at, elem_type, text, custom_data,
       custom_desc, custom_ext, at_users, targets) VALUES (@id, @owner, @createdAt, @expiresAt, @elemType, @text,
@@ -17,8 +17,6 @@ export function createMessageStore(db: Database.Database, views: ViewQueries): M
     reclaim: db.prepare('DELETE FROM drafts WHERE expires_at <= ?'),
     byCreateId: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.create_id = ? AND m.sender = ?`),
     group: db.prepare('SELECT group_type AS groupType, public_count AS publicCount FROM groups WHERE group_id = ?'),
-    groupRow: db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups WHERE group_id = ?`),
-    memberRow: db.prepare(`SELECT ${MEMBER_COLUMNS} FROM group_members WHERE group_id = ? AND user_id = ?`),
     member: db.prepare('SELECT mute_until AS muteUntil FROM group_members WHERE group_id = ? AND user_id = ?'),
     bumpPublic: db.prepare('UPDATE groups SET public_count = public_count + 1 WHERE group_id = ? RETURNING public_count').pluck(),
     lastPairSeq: db.prepare('SELECT seq_base FROM messages WHERE pair_key = ? ORDER BY order_no DESC LIMIT 1').pluck(),
@@ -149,7 +147,7 @@ export function createMessageStore(db: Database.Database, views: ViewQueries): M
     const draft = q.draft.get(id, owner, now) as DraftRow | undefined;
     if (!draft) return undefined;
     if (groupID === null) return { draft, group: undefined, member: undefined };
-    return { draft, group: q.groupRow.get(groupID) as GroupRow | undefined, member: q.memberRow.get(groupID, owner) as MemberRow | undefined };
+    return { draft, group: groups.group(groupID), member: groups.member(groupID, owner) };
   };
 
   function after(viewer: string, afterOrder: number, limit: number): ViewedMessage[] {
