@@ -51,7 +51,7 @@ export async function startGateway(): Promise<ServerUnderTest> {
           const to = targets?.[i];
           await store.messages.createDraft({
             id, owner: sender, createdAt: t, expiresAt: t + 24 * 3600, elemType: 1, text: texts[i]!,
-            customData: null, customDesc: null, customExt: null, atUsers: null, targets: to ? JSON.stringify(to) : null,
+            customData: null, customDesc: null, customExt: null, atUsers: null, targets: to ?? null,
           });
           ids.push(id);
         }

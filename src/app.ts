@@ -5,6 +5,7 @@ import { createYoga } from 'graphql-yoga';
 import type { Config } from './config';
 import type { Store } from './db/store';
 import { openStore } from './db';
+import { groupRules } from './resolvers/group-type';
 import { createLocalBus, type Bus } from './realtime/bus';
 import { createRedisBus } from './realtime/redis-bus';
 import { createRouter } from './realtime/router';
@@ -35,7 +36,7 @@ export interface AppOptions {
 export function createApp(options: AppOptions) {
   const { config } = options;
   const log = options.logger ?? createLogger(config.logLevel);
-  const store = options.store ?? openStore(config.databaseUrl);
+  const store = options.store ?? openStore(config.databaseUrl, groupRules);
   const redis = options.bus || !config.redisUrl ? undefined : createRedisBus(config.redisUrl, { prefix: config.redisPrefix, heartbeatMs: config.redisHeartbeatMs, storage: store.messages, log });
   const bus = options.bus ?? redis ?? createLocalBus();
   const router = createRouter(store, bus);

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
 import { openStore } from '../src/db';
+import { readAfter } from './helpers/backends';
 import type { DraftRow, MessageRow, NewMessage, Store } from '../src/db/store';
 import { createRedisBus } from '../src/realtime/redis-bus';
 import type { RealtimeEvent } from '../src/realtime/bus';
@@ -348,15 +349,15 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
       for (;;) {
         const done = !writing;
         const page = await two.messages.after('rita', last, 1000);
-        for (const m of page) seen.push(m.row.orderNo);
-        if (page.length > 0) last = page.at(-1)!.row.orderNo;
-        if (done && page.length === 0) return;
+        for (const m of page.messages) seen.push(m.row.orderNo);
+        last = page.through;
+        if (done && page.done && page.messages.length === 0) return;
       }
     })();
     await Promise.all(writers);
     writing = false;
     await reader;
-    const everything = (await one.messages.after('rita', 0, 10_000)).map((m) => m.row.orderNo);
+    const everything = (await readAfter(one, 'rita', 0, 10_000)).map((m) => m.row.orderNo);
     expect(everything).toHaveLength(2 * 6 * 25);
     expect(seen).toEqual(everything);
   });

@@ -2,28 +2,13 @@
 // postgres://…. The same assertions on both are the proof that the code above src/db cannot tell them apart:
 // per-viewer seq, visibility windows, audience rows, unread and lastMessage, drafts, idempotent send, revoke.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore } from '../src/db';
 import type { DraftRow, NewMessage, SendOutcome, Store, ViewedMessage } from '../src/db/store';
-import { PG_URL, freshSchema } from './helpers/pg';
+import { PG_URL } from './helpers/pg';
+import { backends, readAfter, skipNotice } from './helpers/backends';
 
 const NOW = 1_800_000_000;
 
-interface Backend { name: string; enabled: boolean; open(): Promise<{ store: Store; drop(): Promise<void> }> }
-
-const backends: Backend[] = [
-  { name: 'SQLite', enabled: true, open: async () => ({ store: openStore(':memory:'), drop: async () => {} }) },
-  {
-    name: 'PostgreSQL',
-    enabled: PG_URL !== undefined,
-    async open() {
-      const schema = await freshSchema();
-      const store = openStore(schema.url);
-      await store.ping();
-      return { store, drop: schema.drop };
-    },
-  },
-];
-if (!PG_URL) console.log('store contract: PostgreSQL half skipped: set DATABASE_URL=postgres://… to run it');
+skipNotice('store contract');
 
 interface Target { groupId?: string; receiver?: string; targets?: string[] }
 
@@ -84,8 +69,8 @@ for (const backend of backends) {
       expect(await store.messages.visible('dave', targeted.row.msgId)).toBeUndefined();
       expect(await store.messages.canSee('dave', targeted.row)).toBe(false);
       expect((await store.messages.visible('carol', targeted.row.msgId))?.seq).toBe(2);
-      expect(texts(await store.messages.after('dave', 0, 100))).toEqual(['one', 'three']);
-      expect(texts(await store.messages.after('carol', 0, 100))).toEqual(['one', 'two', 'three']);
+      expect(texts(await readAfter(store, 'dave', 0, 100))).toEqual(['one', 'three']);
+      expect(texts(await readAfter(store, 'carol', 0, 100))).toEqual(['one', 'two', 'three']);
 
       const live = await store.messages.viewsFor(['alice', 'carol', 'dave', 'erin'], targeted.row);
       expect([...live.keys()].sort()).toEqual(['alice', 'carol']);
@@ -190,12 +175,12 @@ for (const backend of backends) {
       await send('carol', 'h1', { groupId: 'h', targets: ['bob'] });
       await send('bob', 'c2c back', { receiver: 'carol' });
       await send('carol', 'h2', { groupId: 'h' });
-      const all = await store.messages.after('bob', 0, 100);
+      const all = await readAfter(store, 'bob', 0, 100);
       expect(texts(all)).toEqual(['g1', 'c2c', 'h1', 'c2c back', 'h2']);
       expect(all.map((m) => m.row.orderNo)).toEqual([...all.map((m) => m.row.orderNo)].sort((a, b) => a - b));
-      expect(texts(await store.messages.after('bob', all[1]!.row.orderNo, 2))).toEqual(['h1', 'c2c back']);
+      expect(texts(await readAfter(store, 'bob', all[1]!.row.orderNo, 2))).toEqual(['h1', 'c2c back']);
       expect(await store.groups.removeMembers('h', ['bob', 'erin'])).toEqual(['bob']);
-      expect(texts(await store.messages.after('bob', 0, 100))).toEqual(['g1', 'c2c', 'c2c back']);
+      expect(texts(await readAfter(store, 'bob', 0, 100))).toEqual(['g1', 'c2c', 'c2c back']);
       expect(await store.conversations.get('bob', 'group_h')).toBeUndefined();
     });
 
@@ -306,7 +291,7 @@ for (const backend of backends) {
         }
         for (const u of ['alice', 'bob', 'carol', 'dave', 'erin']) {
           out.push(u, await store.conversations.list(u), await store.conversations.totalUnread(u));
-          out.push(await store.messages.after(u, 0, 1000), await store.messages.after(u, 5, 3));
+          out.push(await readAfter(store, u, 0, 1000), await readAfter(store, u, 5, 3));
           out.push(await store.messages.groupHistory(u, 'g', 20, 5), await store.messages.groupHistory(u, 'm', Number.MAX_SAFE_INTEGER, 100));
           out.push(await store.messages.c2cHistory(u, 'dave', Number.MAX_SAFE_INTEGER, 100));
           out.push(await store.groups.joined(u));

@@ -5,12 +5,11 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import type { Store } from './store';
-import { createUserStore } from './queries/user';
-import { createGroupRows, createGroupStore } from './queries/group';
-import { createMessageStore } from './queries/message';
-import { createConversationStore } from './queries/conversation';
-import { createViewQueries } from './queries/view';
+import { DEFAULT_GROUP_RULES, type GroupRules, type Store } from './store';
+import { createGroupStore } from './groups';
+import { createMessageStore } from './messages';
+import { createConversationStore, createUserStore } from './conversations';
+import { createSqliteExecutor, createSqliteSendPath } from './sqlite';
 
 const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
@@ -21,7 +20,7 @@ export function runMigrations(sqlite: Sqlite): void {
   migrate(drizzle(sqlite), { migrationsFolder: MIGRATIONS });
 }
 
-export function openDatabase(url: string): Store {
+export function openDatabase(url: string, rules: GroupRules = DEFAULT_GROUP_RULES): Store {
   const path = url.startsWith('file:') ? url.slice(5) : url;
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new Database(path);
@@ -32,13 +31,12 @@ export function openDatabase(url: string): Store {
   sqlite.pragma('busy_timeout = 5000');
   runMigrations(sqlite);
   const ping = sqlite.prepare('SELECT 1');
-  const views = createViewQueries(sqlite);
-  const groupRows = createGroupRows(sqlite);
+  const x = createSqliteExecutor(sqlite);
   return {
-    users: createUserStore(sqlite),
-    groups: createGroupStore(sqlite, groupRows),
-    messages: createMessageStore(sqlite, views, groupRows),
-    conversations: createConversationStore(sqlite, views),
+    users: createUserStore(x),
+    groups: createGroupStore(x, rules),
+    messages: createMessageStore(x, rules, createSqliteSendPath(sqlite, x)),
+    conversations: createConversationStore(x),
     ping: async () => { ping.get(); },
     close: async () => { sqlite.close(); },
   };

@@ -19,6 +19,12 @@ export const groups = sqliteTable('groups', {
   createdAt: integer('created_at').notNull(),
   /** Count of broadcast (non-targeted) messages so far: the next one's public seq is this + 1. */
   publicCount: integer('public_count').notNull().default(0),
+  /** Broadcasts that count as unread (not excluded, not revoked; none for groups without unread counts). */
+  unreadTotal: integer('unread_total').notNull().default(0),
+  /** The group's latest message (any kind): what "read up to now" reads up to. */
+  headOrder: integer('head_order').notNull().default(0),
+  /** The latest broadcast not excluded from lastMessage. */
+  lastOrder: integer('last_order').notNull().default(0),
 });
 
 export const groupMembers = sqliteTable('group_members', {
@@ -26,7 +32,8 @@ export const groupMembers = sqliteTable('group_members', {
   userId: text('user_id').notNull(),
   role: integer('role').notNull(),
   joinTime: integer('join_time').notNull(),
-  /** The last message order at join: a member sees group messages after it (Meeting groups: all). */
+  /** The member sees group messages after this order: the group's head at join, or 0 where a group type sees
+   *  earlier history (the GroupType flag, passed in at join). */
   joinOrder: integer('join_order').notNull(),
   muteUntil: integer('mute_until').notNull().default(0),
 }, (t) => [
@@ -70,13 +77,10 @@ export const messages = sqliteTable('messages', {
 }, (t) => [
   uniqueIndex('messages_msg_id').on(t.msgId),
   uniqueIndex('messages_create_id').on(t.createId),
-  // Partial: each holds only the messages its queries look for (`group_id = ?` and the like imply NOT NULL), so a
-  // group message updates one of these four indexes and a C2C message three, instead of all four each.
-  index('messages_group').on(t.groupId, t.targeted, t.orderNo).where(sql`${t.groupId} IS NOT NULL`),
+  // Partial: each holds only the messages its queries look for (`group_id = ?` implies NOT NULL). A group's history
+  // and a resume read in order_no order (a resume scans the primary key), so no index splits by kind or sender.
+  index('messages_group').on(t.groupId, t.orderNo).where(sql`${t.groupId} IS NOT NULL`),
   index('messages_pair').on(t.pairKey, t.orderNo).where(sql`${t.pairKey} IS NOT NULL`),
-  index('messages_receiver').on(t.receiver, t.orderNo).where(sql`${t.receiver} IS NOT NULL`),
-  // Only afterSentC2C's `sender = ? AND pair_key IS NOT NULL` reads by sender.
-  index('messages_sender').on(t.sender, t.orderNo).where(sql`${t.pairKey} IS NOT NULL`),
 ]);
 
 export const messageAudience = sqliteTable('message_audience', {
@@ -88,7 +92,6 @@ export const messageAudience = sqliteTable('message_audience', {
 }, (t) => [
   primaryKey({ columns: [t.orderNo, t.userId] }),
   index('message_audience_viewer').on(t.userId, t.groupId, t.orderNo),
-  index('message_audience_stream').on(t.userId, t.orderNo),
 ]);
 
 /** Created, not yet (successfully) sent messages. */
@@ -114,9 +117,25 @@ export const conversations = sqliteTable('conversations', {
   groupId: text('group_id'),
   /** Messages up to this order are read. */
   readOrder: integer('read_order').notNull().default(0),
-}, (t) => [primaryKey({ columns: [t.userId, t.conversationId] })]);
+  // Counters kept by the writes that change them (send, read, revoke, join), so no read counts messages.
+  /** Group: the group's unread_total when last read (unread = unread_total - read_count + unread_count). */
+  readCount: integer('read_count').notNull().default(0),
+  /** C2C: unread messages. Group: unread targeted messages to this viewer. */
+  unreadCount: integer('unread_count').notNull().default(0),
+  /** C2C: the latest message. Group: the latest targeted message to this viewer. */
+  headOrder: integer('head_order').notNull().default(0),
+  /** Like head_order, of the messages not excluded from lastMessage. */
+  lastOrder: integer('last_order').notNull().default(0),
+}, (t) => [
+  primaryKey({ columns: [t.userId, t.conversationId] }),
+  index('conversations_group').on(t.groupId).where(sql`${t.groupId} IS NOT NULL`),
+]);
 
-export type MessageRow = typeof messages.$inferSelect;
-export type DraftRow = typeof drafts.$inferSelect;
-export type GroupRow = typeof groups.$inferSelect;
-export type MemberRow = typeof groupMembers.$inferSelect;
+// The rows as stored; src/db/store.ts has the rows as the code above src/db sees them (lists decoded).
+export type Tables = {
+  messages: typeof messages.$inferSelect;
+  drafts: typeof drafts.$inferSelect;
+  groups: typeof groups.$inferSelect;
+  groupMembers: typeof groupMembers.$inferSelect;
+  conversations: typeof conversations.$inferSelect;
+};

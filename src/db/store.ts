@@ -1,11 +1,29 @@
-// The storage seam. Resolvers and the realtime router see only these Promise-returning interfaces; the SQLite
-// store runs each method as one synchronous better-sqlite3 transaction (except that the sends of one event-loop
-// turn, and the reads before them, share one, each send in its own savepoint), a PostgreSQL store can implement
-// the same methods with await. Methods that must be atomic with their checks (joins under a member cap, a send by a
-// member who may be kicked at the same moment) do the check inside and return an outcome, never throw for it.
-import type { DraftRow, GroupRow, MemberRow, MessageRow } from './schema';
+// The storage seam. Resolvers and the realtime router see only these Promise-returning interfaces. Behind them
+// there is one store, written once (./messages.ts, ./groups.ts, ./conversations.ts, ./views.ts): each method is a
+// short generator of set-based drizzle `sql` statements (./statement.ts), so its cost is a constant number of
+// statements whatever the number of conversations, groups or ids. One executor per dialect runs them: SQLite
+// (./sqlite.ts: each rendered text prepared once, each write one synchronous transaction; the sends of one
+// event-loop turn share one, each in its own savepoint) and PostgreSQL (./pg/executor.ts; the send's ordering in
+// ./pg/send.ts). Counters are state: unread counts, lastMessage and read marks live in `conversations` and
+// `groups`, kept by the writes that change them, so no read counts messages. Methods that must be atomic with
+// their checks (joins under a member cap, a send by a member who may be kicked at the same moment) do the check
+// inside and return an outcome, never throw for it. Rows come out typed: lists are string[], never JSON text.
+import type { Tables } from './schema';
 
-export type { DraftRow, GroupRow, MemberRow, MessageRow };
+export type MessageRow = Omit<Tables['messages'], 'targets' | 'atUsers'> & { targets: string[] | null; atUsers: string[] | null };
+export type DraftRow = Omit<Tables['drafts'], 'targets' | 'atUsers'> & { targets: string[] | null; atUsers: string[] | null };
+export type GroupRow = Pick<Tables['groups'], 'groupId' | 'groupType' | 'groupName' | 'owner' | 'createdAt' | 'publicCount'>;
+export type MemberRow = Tables['groupMembers'];
+
+/** What a group's type means to storage (the flags of src/resolvers/group-type.ts, given to the store at open). */
+export interface GroupRules {
+  /** Members see the messages from before they joined (Meeting). */
+  seesEarlierHistory(groupType: string): boolean;
+  /** Messages count as unread (not in Meeting groups). */
+  countsUnread(groupType: string): boolean;
+}
+
+export const DEFAULT_GROUP_RULES: GroupRules = { seesEarlierHistory: () => false, countsUnread: () => true };
 
 /** The key of a C2C pair's history, the same from both sides. */
 export const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
@@ -13,6 +31,15 @@ export const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${
 /** `group_<groupID>` or `c2c_<peer>` as `viewer` sees the message (im-semantics §8). */
 export const conversationIdOf = (viewer: string, row: Pick<MessageRow, 'groupId' | 'sender' | 'receiver'>) =>
   row.groupId !== null ? `group_${row.groupId}` : `c2c_${row.sender === viewer ? row.receiver : row.sender}`;
+
+/**
+ * Who a stored message is for, besides the group's members: the C2C pair, or a targeted message's sender and
+ * receivers; null for a broadcast (the group's members at the time).
+ */
+export const audienceOf = (row: Pick<MessageRow, 'groupId' | 'sender' | 'receiver' | 'targeted' | 'targets'>): string[] | null =>
+  row.groupId === null ? [row.sender, row.receiver!]
+    : row.targeted ? [...new Set([row.sender, ...(row.targets ?? [])])]
+    : null;
 
 export interface UserStore {
   /** Creates the account on its first valid login; cheap when it exists. */
@@ -70,6 +97,8 @@ export interface NewMessage {
   timestamp: number;
 }
 
+export interface ResumePage { messages: ViewedMessage[]; through: number; done: boolean }
+
 export type SendOutcome =
   | { ok: true; message: ViewedMessage }
   | { ok: false; reason: 'group-missing' | 'not-member' | 'muted' | 'receiver-not-member' | 'draft-missing' };
@@ -96,11 +125,17 @@ export interface MessageStore {
   reclaimDrafts(now: number): Promise<number>;
   /** The message if `viewer` may see it. */
   visible(viewer: string, msgId: string): Promise<ViewedMessage | undefined>;
+  /** The ones of these messages `viewer` may see, in the order asked, in one statement. */
+  find(viewer: string, msgIds: readonly string[]): Promise<ViewedMessage[]>;
   /** Newest first, before `beforeOrder` (exclusive). */
   groupHistory(viewer: string, groupID: string, beforeOrder: number, count: number): Promise<ViewedMessage[]>;
   c2cHistory(viewer: string, peer: string, beforeOrder: number, count: number): Promise<ViewedMessage[]>;
-  /** Oldest first, everything `viewer` may see after `afterOrder`, across all conversations. */
-  after(viewer: string, afterOrder: number, limit: number): Promise<ViewedMessage[]>;
+  /**
+   * Oldest first, what `viewer` may see after `afterOrder`, across all conversations: one page of at most `limit`
+   * from one ordered read of a bounded range of the message order, so a page costs the same however far back the
+   * cursor is. Continue after `through`; `done` once the range reached the newest stored message.
+   */
+  after(viewer: string, afterOrder: number, limit: number): Promise<ResumePage>;
   /**
    * How each of `viewers` sees a message just stored, for those who may see it now (the others are left out):
    * one batch for all the local subscribers of a broadcast instead of a few queries each.

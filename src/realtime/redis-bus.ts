@@ -19,7 +19,7 @@
 // then: nothing below a committed order can still commit), and the late original is dropped when it comes.
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import type { MessageRow } from '../db/store';
+import { audienceOf, type MessageRow } from '../db/store';
 import type { Logger } from '../log';
 import type { Bus, RealtimeEvent } from './bus';
 
@@ -45,11 +45,6 @@ export interface RedisBusOptions {
 
 const FILL_PAGE = 500;
 
-/** Who a stored message wakes, as sendMessage published it: the C2C pair, a targeted audience, or the group. */
-const usersOf = (row: MessageRow): string[] | null =>
-  row.groupId === null ? [row.sender, row.receiver!]
-    : row.targeted ? [...new Set([row.sender, ...(JSON.parse(row.targets ?? '[]') as string[])])]
-    : null;
 
 export interface RedisBus extends Bus {
   /** The command connection (also used by the shared rate limiter). */
@@ -98,7 +93,7 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Redi
       try {
         for (let from = delivered; ;) {
           const rows = await storage.between(from, order, FILL_PAGE);
-          for (const row of rows) handler({ type: 'message', row, users: usersOf(row) });
+          for (const row of rows) handler({ type: 'message', row, users: audienceOf(row) });
           if (rows.length < FILL_PAGE) break;
           from = rows[rows.length - 1]!.orderNo;
         }

@@ -78,6 +78,9 @@ export interface DirectSink {
 
 /** Past this much unsent data a subscriber is told to resubscribe (it resumes by cursor; nothing is lost). */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** A producer that can wait (a replay) waits while more than this is unsent: it goes as fast as the client reads. */
+const PACE_BUFFERED_BYTES = 512 * 1024;
+const PACE_POLL_MS = 5;
 
 // Frames are built from bytes: the payload is encoded once per distinct result and each socket's frame is one
 // copy of prefix + payload + "}", rather than a string that ws would measure and encode again per socket.
@@ -109,6 +112,8 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
   private forClient: Stream<ExecutionResult> | undefined;
   /** Push mode: results still executing, so later events wait their turn. */
   private tail: Promise<void> | undefined;
+  /** Ended by graphql-ws (the client completed or went away): a paced producer stops waiting. */
+  private returned = false;
 
   constructor(private readonly source: AsyncIterator<unknown>, private readonly args: ExecutionArgs, private readonly key: string, private readonly sink: DirectSink | undefined) {
     this.prefix = sink && Buffer.from(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":`);
@@ -119,8 +124,21 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
     return this.forClient ? this.forClient.next() : this.pull();
   }
 
+  /** Undefined when the socket can take more now; otherwise resolves once it can (or the subscription ended). */
+  private writable = (): Promise<void> | undefined => {
+    if (!this.sink || this.sink.bufferedAmount() <= PACE_BUFFERED_BYTES) return undefined;
+    return new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.sink!.bufferedAmount() <= PACE_BUFFERED_BYTES || this.returned || this.forClient?.isEnded) resolve();
+        else setTimeout(check, PACE_POLL_MS);
+      };
+      setTimeout(check, PACE_POLL_MS);
+    });
+  };
+
   private async pull(): Promise<IteratorResult<ExecutionResult>> {
     for (;;) {
+      await this.writable();
       const r = await this.source.next();
       if (r.done) return { done: true, value: undefined };
       const result = await resultFor(r.value, this.args, this.key);
@@ -147,7 +165,7 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
       // After what is still executing, so the end does not overtake the last results.
       const end = () => (error ? forClient.fail(error) : void forClient.return());
       if (this.tail) void this.tail.then(end, end); else end();
-    });
+    }, this.writable);
   }
 
   /** Later events wait for this one; a failure ends the subscription rather than going unhandled. */
@@ -171,6 +189,7 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.returned = true;
     if (this.forClient) await this.forClient.return();
     else await this.source.return?.();
     return { done: true, value: undefined };

@@ -19,8 +19,11 @@ export class StreamOverflowError extends ResubscribeError {
 
 /** A source that can push to its consumer instead of being pulled (see shared-execution.ts). */
 export interface Listenable<T> {
-  /** From now on hand every item to `onItem` as it comes, and the end (null) or failure to `onEnd`. */
-  listen(onItem: (item: T) => void, onEnd: (error: Error | null) => void): void;
+  /**
+   * From now on hand every item to `onItem` as it comes, and the end (null) or failure to `onEnd`. `writable`, if
+   * given, says when the consumer can take more (undefined: now), so a producer with much to say is paced by it.
+   */
+  listen(onItem: (item: T) => void, onEnd: (error: Error | null) => void, writable?: () => Promise<void> | undefined): void;
 }
 
 export class Stream<T> implements AsyncIterableIterator<T>, Listenable<T> {
@@ -30,6 +33,7 @@ export class Stream<T> implements AsyncIterableIterator<T>, Listenable<T> {
   private onItem: ((item: T) => void) | null = null;
   private onEnd: ((error: Error | null) => void) | null = null;
   private drainWaiting: (() => void) | null = null;
+  private writable: (() => Promise<void> | undefined) | undefined;
   private ended = false;
   private error: Error | null = null;
 
@@ -62,11 +66,12 @@ export class Stream<T> implements AsyncIterableIterator<T>, Listenable<T> {
     }
   }
 
-  listen(onItem: (item: T) => void, onEnd: (error: Error | null) => void): void {
+  listen(onItem: (item: T) => void, onEnd: (error: Error | null) => void, writable?: () => Promise<void> | undefined): void {
     const queued = this.queue;
     this.queue = [];
     this.onItem = onItem;
     this.onEnd = onEnd;
+    this.writable = writable;
     this.drained();
     for (const item of queued) onItem(item);
     if (this.ended) this.notifyEnd();
@@ -83,9 +88,14 @@ export class Stream<T> implements AsyncIterableIterator<T>, Listenable<T> {
     return new Promise((resolve, reject) => { this.waiting = resolve; this.failWaiting = reject; });
   }
 
-  /** Resolves once nothing is queued: a producer with much to say (a replay) waits for a slow reader. */
+  /**
+   * Resolves once nothing is queued and a listening consumer can take more: a producer with much to say (a replay)
+   * waits for a slow reader, down to the reader's socket.
+   */
   whenDrained(): Promise<void> {
-    if (this.queue.length === 0 || this.ended) return Promise.resolve();
+    if (this.ended) return Promise.resolve();
+    if (this.onItem) return this.writable?.() ?? Promise.resolve();
+    if (this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => { this.drainWaiting = resolve; });
   }
 

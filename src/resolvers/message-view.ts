@@ -44,8 +44,6 @@ function elems(e: Elems) {
   };
 }
 
-const list = (json: string | null): string[] | null => (json ? (JSON.parse(json) as string[]) : null);
-
 /** A created, unsent message (status 1), or one whose send failed (status 3) with the target it was sent to. */
 export function draftView(draft: DraftRow, status: number = Status.SENDING, target: { receiver?: string | null; groupID?: string | null } = {}): V2TimMessage {
   return {
@@ -64,8 +62,8 @@ export function draftView(draft: DraftRow, status: number = Status.SENDING, targ
     priority: Priority.NORMAL,
     seq: null,
     random: null,
-    groupAtUserList: list(draft.atUsers) ?? [],
-    targetGroupMemberList: list(draft.targets),
+    groupAtUserList: draft.atUsers ?? [],
+    targetGroupMemberList: draft.targets,
     isExcludedFromUnreadCount: false,
     isExcludedFromLastMessage: false,
     needReadReceipt: false,
@@ -97,9 +95,9 @@ export function messageView(viewer: string, { row, seq, isRead }: ViewedMessage,
     priority: row.priority,
     seq: stored ? String(seq) : null,
     random: row.random,
-    groupAtUserList: list(row.atUsers) ?? [],
+    groupAtUserList: row.atUsers ?? [],
     // Only the sender learns who else a targeted message went to (im-semantics §8).
-    targetGroupMemberList: isSelf ? list(row.targets) : null,
+    targetGroupMemberList: isSelf ? row.targets : null,
     isExcludedFromUnreadCount: row.excludedUnread === 1,
     isExcludedFromLastMessage: row.excludedLast === 1,
     needReadReceipt: row.needReadReceipt === 1,

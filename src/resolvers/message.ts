@@ -2,7 +2,7 @@
 // it implements: validate in the documented order, run one unit of work in the store, then wake the audience.
 import { randomBytes, randomInt } from 'node:crypto';
 import { Code } from '../codes';
-import type { DraftRow, NewMessage, SendCheck, SendOutcome } from '../db/store';
+import { audienceOf, type DraftRow, type NewMessage, type SendCheck, type SendOutcome } from '../db/store';
 import type { Viewer } from './context';
 import { draftView, ElemType, messageView, Priority, Status, type V2TimMessage } from './message-view';
 import { GroupType, isGroupType, Role } from './group-type';
@@ -43,7 +43,7 @@ export const createTextAtMessage = (ctx: Viewer, args: { text: string; atUserLis
   }
   args.atUserList.forEach((u, i) => { if (u !== AT_ALL) checkUserID(u, `atUserList[${i}]`, Code.INVALID_PARAMETERS); });
   const atUsers = [...new Set(args.atUserList)];
-  return createDraft(ctx, { elemType: ElemType.TEXT, text: args.text, customData: null, customDesc: null, customExt: null, atUsers: JSON.stringify(atUsers), targets: null });
+  return createDraft(ctx, { elemType: ElemType.TEXT, text: args.text, customData: null, customDesc: null, customExt: null, atUsers, targets: null });
 });
 
 export const createCustomMessage = (ctx: Viewer, args: { data: string; desc?: string | null; extension?: string | null }) => answer(async () => {
@@ -77,12 +77,12 @@ export const createTargetedGroupMessage = (ctx: Viewer, args: { id: string; rece
   const draft = await ctx.store.messages.draft(args.id, ctx.viewer, ctx.now());
   if (!draft) throw notFound();
   const receivers = checkUserList(args.receiverList, 'receiverList', Code.INVALID_PARAMETERS, MAX_TARGETED_RECEIVERS);
-  if (draft.atUsers && JSON.parse(draft.atUsers).length > 0) {
+  if (draft.atUsers && draft.atUsers.length > 0) {
     throw new Refusal(Code.INVALID_PARAMETERS, 'id is a message with an @ list (createTextAtMessage); it cannot be targeted.');
   }
   if (ctx.config.plan !== 'ultimate') throw new Refusal(Code.PLAN_NOT_ULTIMATE, `Targeted group messages need the Ultimate plan; IM_PLAN is "${ctx.config.plan}".`);
   const { elemType, text, customData, customDesc, customExt, atUsers } = draft;
-  return createDraft(ctx, { elemType, text, customData, customDesc, customExt, atUsers, targets: JSON.stringify(receivers) });
+  return createDraft(ctx, { elemType, text, customData, customDesc, customExt, atUsers, targets: receivers });
 });
 
 export interface SendArgs {
@@ -141,7 +141,7 @@ async function resend(ctx: Viewer, id: string, receiver: string | null, groupID:
   const sent = await ctx.store.messages.sentFromDraft(id, ctx.viewer);
   if (!sent) return fail(notFound().code, notFound().desc);
   const row = sent.row;
-  const targets: string[] | null = row.targets ? JSON.parse(row.targets) : null;
+  const targets = row.targets;
   const same = groupID === null
     ? row.groupId === null && row.receiver === receiver
     : row.groupId === groupID && (receiver === null || (targets?.length === 1 && targets[0] === receiver));
@@ -151,7 +151,7 @@ async function resend(ctx: Viewer, id: string, receiver: string | null, groupID:
 
 async function deliver(ctx: Viewer, { draft, group, member }: SendCheck, receiver: string | null, groupID: string | null, args: SendArgs, now: number): Promise<V2TimMessage> {
   const { store, viewer } = ctx;
-  const draftTargets: string[] | null = draft.targets ? JSON.parse(draft.targets) : null;
+  const draftTargets = draft.targets;
   if (receiver === null && groupID === null) throw new Refusal(Code.INVALID_PARAMETERS, 'receiver and groupID are both empty; set one (or both for one member of a group).');
   if (draftTargets && groupID === null) throw new Refusal(Code.INVALID_PARAMETERS, 'groupID is empty; a targeted group message is sent into a group.');
   if (receiver !== null) {
@@ -196,7 +196,7 @@ async function deliver(ctx: Viewer, { draft, group, member }: SendCheck, receive
     customData: draft.customData,
     customDesc: draft.customDesc,
     customExt: draft.customExt,
-    atUsers: draft.atUsers ? JSON.parse(draft.atUsers) : null,
+    atUsers: draft.atUsers,
     priority: args.priority ?? Priority.NORMAL,
     // Targeted messages do not count as unread unless the sender says so explicitly (im-semantics §7).
     excludedUnread: targets ? args.isExcludedFromUnreadCount !== false : args.isExcludedFromUnreadCount === true,
@@ -211,7 +211,7 @@ async function deliver(ctx: Viewer, { draft, group, member }: SendCheck, receive
   if (!outcome.ok) throw outcomeRefusal(outcome.reason, groupID);
   const row = outcome.message.row;
   // Stored first (above), acknowledged and delivered second.
-  await ctx.router.publish({ type: 'message', row, users: audience ?? (groupID === null ? [viewer, receiver!] : null) });
+  await ctx.router.publish({ type: 'message', row, users: audienceOf(row) });
   return messageView(viewer, outcome.message, ctx.cursors);
 }
 
@@ -231,8 +231,7 @@ export const revokeMessage = (ctx: Viewer, args: { msgID: string }): Promise<Cal
   }
   await store.messages.revoke(row.orderNo, viewer, now);
   const revoked = { ...row, revokedAt: now, revokedBy: viewer };
-  const targets: string[] | null = row.targets ? JSON.parse(row.targets) : null;
-  const users = row.groupId === null ? [row.sender, row.receiver!] : targets ? [...new Set([row.sender, ...targets])] : null;
+  const users = audienceOf(row);
   await ctx.router.publish({ type: 'revoked', row: revoked, operateUser: viewer, users });
   return done();
 });

@@ -133,15 +133,21 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
     this.wakes = wakes;
     if (this.closed) return void wakes.return();
     if (after !== undefined) {
+      // Page by page, each one ordered read; between pages it waits for the client to take what was sent (down to
+      // its socket's buffer) and yields to I/O, so a long replay never holds up other requests or deliveries.
+      let from = this.last;
       for (;;) {
-        const page = await store.messages.after(viewer, this.last, REPLAY_PAGE);
+        const page = await store.messages.after(viewer, from, REPLAY_PAGE);
         if (this.closed) return;
-        for (const m of page) {
+        for (const m of page.messages) {
           this.last = m.row.orderNo;
           this.out.push(messageView(viewer, m, cursors));
         }
-        if (page.length < REPLAY_PAGE) break;
+        if (page.done) break;
+        from = page.through;
         await this.out.whenDrained();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.closed) return;
       }
     }
     wakes.listen((wake) => this.onWake(wake), (error) => (error ? this.out.fail(error) : void this.out.return()));
@@ -184,7 +190,7 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
 
   private get closed(): boolean { return this.out.isEnded; }
 
-  listen(onItem: (item: V2TimMessage) => void, onEnd: (error: Error | null) => void): void { this.out.listen(onItem, onEnd); }
+  listen(onItem: (item: V2TimMessage) => void, onEnd: (error: Error | null) => void, writable?: () => Promise<void> | undefined): void { this.out.listen(onItem, onEnd, writable); }
   next(): Promise<IteratorResult<V2TimMessage>> { return this.out.next(); }
   return(): Promise<IteratorResult<V2TimMessage>> { return this.out.return(); }
   async throw(error: unknown): Promise<IteratorResult<V2TimMessage>> { await this.out.return(); throw error; }

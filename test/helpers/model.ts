@@ -23,6 +23,8 @@ const typeOf = (g: GroupID): GroupType => SLOTS.find((s) => s.id === g)!.type;
 const joinable = (t: GroupType) => t !== 'Work';
 const targetable = (t: GroupType) => t !== 'Community' && t !== 'AVChatRoom';
 const keepsHistory = (t: GroupType) => t !== 'AVChatRoom';
+/** Tencent reports no unread counts for Meeting groups. */
+const countsUnread = (t: GroupType) => t !== 'Meeting';
 
 export const OWNER = 400;
 export const ADMIN = 300;
@@ -334,7 +336,8 @@ export class Model {
         : m.stored && m.group === null && pair(m) === pairOf(u, id.slice(4) as User);
       const read = this.read.get(u)!.get(id) ?? 0;
       const mine = this.messages.filter(inConversation);
-      const unreadCount = mine.filter((m) => m.at > read && m.sender !== u && !m.excludedUnread && !m.revoked).length;
+      const counted = !id.startsWith('group_') || countsUnread(typeOf(id.slice(6) as GroupID));
+      const unreadCount = counted ? mine.filter((m) => m.at > read && m.sender !== u && !m.excludedUnread && !m.revoked).length : 0;
       const last = mine.filter((m) => !m.excludedLast).at(-1);
       out.set(id, { unreadCount, lastMessage: last ? { msgID: last.msgID, seq: this.seq(u, last), status: last.revoked ? 6 : 2 } : null });
     }

@@ -7,6 +7,7 @@ import Redis from 'ioredis';
 import { isPostgresUrl } from '../../src/db';
 import { openPostgres } from '../../src/db/pg/open';
 import { createTestGateway as createSqliteTestGateway, type TestGateway } from './app';
+import { groupRules } from '../../src/resolvers/group-type';
 
 const env = process.env;
 
@@ -77,7 +78,7 @@ export function createTestGateway(options: Parameters<typeof createSqliteTestGat
   // A test that chose its own database (a SQLite file it inspects) or store keeps it.
   if (!PG_URL || options.store || (options.config && options.config.databaseUrl !== ':memory:')) return createSqliteTestGateway(options);
   const schema = schemaName();
-  const gw = createSqliteTestGateway({ ...options, store: openPostgres(PG_URL, { schema }) });
+  const gw = createSqliteTestGateway({ ...options, store: openPostgres(PG_URL, { schema, rules: groupRules }) });
   const stop = gw.app.stop;
   gw.app.stop = async () => { await stop(); await dropSchema(PG_URL!, schema); };
   return gw;

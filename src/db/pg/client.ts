@@ -1,13 +1,6 @@
-// The PostgreSQL connection pool and the two kinds of unit of work the stores run on it: `write` (one read-committed
-// transaction, retried on a deadlock or serialization failure) and `read` (one repeatable-read snapshot, so a
-// method that asks several questions gets answers about the same committed prefix of the message order).
-import pg, { type QueryResult } from 'pg';
-import { sql, type SQL } from 'drizzle-orm';
-import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
-
-export type Db = NodePgDatabase;
-/** The pool or a transaction: both run `execute`. */
-export type Executor = Pick<Db, 'execute'>;
+// The PostgreSQL connection pool, and how free text is stored (the executor, ./executor.ts, applies it to every
+// parameter and every value read back).
+import pg from 'pg';
 
 /** `schema`: every connection's search_path, unless the URL sets its own (`?options=-c search_path=im`). */
 export function createPool(url: string, max = 10, schema?: string): pg.Pool {
@@ -15,57 +8,6 @@ export function createPool(url: string, max = 10, schema?: string): pg.Pool {
   // An idle connection that drops (a server restart) is replaced on next use; without a listener it would crash us.
   pool.on('error', () => {});
   return pool;
-}
-
-export const createDb = (pool: pg.Pool): Db => drizzle(pool);
-
-const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
-
-export async function write<T>(db: Db, work: (tx: Executor) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.transaction(work);
-    } catch (e) {
-      const code = (e as { code?: string; cause?: { code?: string } }).code ?? (e as { cause?: { code?: string } }).cause?.code;
-      if (attempt >= 5 || !RETRYABLE.has(code ?? '')) throw e;
-    }
-  }
-}
-
-export const read = <T>(db: Db, work: (tx: Executor) => Promise<T>): Promise<T> =>
-  db.transaction(work, { isolationLevel: 'repeatable read', accessMode: 'read only' });
-
-// count(*), max(order_no) and the bigint columns arrive as int8 strings (drizzle passes its own type parsers, so a
-// pool-level parser would not apply); every value the stores keep fits a double, so they become numbers here.
-const INT8 = 20;
-
-function numbered(result: QueryResult): Record<string, unknown>[] {
-  const int8 = result.fields.filter((f) => f.dataTypeID === INT8).map((f) => f.name);
-  if (int8.length > 0) {
-    for (const row of result.rows as Record<string, unknown>[]) {
-      for (const name of int8) if (typeof row[name] === 'string') row[name] = Number(row[name]);
-    }
-  }
-  return result.rows as Record<string, unknown>[];
-}
-
-export async function rows<T>(ex: Executor, query: SQL): Promise<T[]> {
-  return numbered(await ex.execute(query)) as T[];
-}
-
-export async function one<T>(ex: Executor, query: SQL): Promise<T | undefined> {
-  return (await rows<T>(ex, query))[0];
-}
-
-/** The first column of the first row. */
-export async function value<T>(ex: Executor, query: SQL): Promise<T | undefined> {
-  const row = numbered(await ex.execute(query))[0];
-  return row === undefined ? undefined : (Object.values(row)[0] as T);
-}
-
-/** Rows a write touched. */
-export async function changes(ex: Executor, query: SQL): Promise<number> {
-  return (await ex.execute(query)).rowCount ?? 0;
 }
 
 // PostgreSQL text cannot hold U+0000, which SQLite stores and the contract keeps byte for byte in free text
@@ -79,4 +21,3 @@ export const toDbText = <T extends string | null>(text: T): T =>
 export const fromDbText = <T extends string | null>(text: T): T =>
   (text !== null && text.includes(ESC) ? text.replace(/\uE000([0e])/g, (_, c: string) => (c === '0' ? '\u0000' : ESC)) : text) as T;
 
-export { sql, type SQL };

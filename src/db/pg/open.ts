@@ -6,12 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type pg from 'pg';
-import type { Store } from '../store';
-import { createDb, createPool } from './client';
-import { createUserStore } from './user';
-import { createGroupStore } from './group';
-import { createMessageStore } from './message';
-import { createConversationStore } from './conversation';
+import { DEFAULT_GROUP_RULES, type GroupRules, type Store } from '../store';
+import { createGroupStore } from '../groups';
+import { createMessageStore } from '../messages';
+import { createConversationStore, createUserStore } from '../conversations';
+import { createPool } from './client';
+import { createPgExecutor, type PgExecutorOptions } from './executor';
+import { createPgSendPath } from './send';
 
 const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle-pg');
 /** Session advisory lock held while migrating, so processes starting together migrate one at a time. */
@@ -19,7 +20,9 @@ const MIGRATE_LOCK = 0x494e;
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
 
-export interface PostgresOptions {
+export interface PostgresOptions extends PgExecutorOptions {
+  /** What each group type means to storage. */
+  rules?: GroupRules;
   /** Pool size per process (default 10). */
   poolSize?: number;
   /** Work in this schema (created if missing) instead of the URL's search_path: tests use a fresh one each. */
@@ -57,16 +60,17 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Store 
   const { schema } = options;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`schema "${schema}" is not a plain lower-case identifier`);
   const pool = createPool(url, options.poolSize, schema);
-  const db = createDb(pool);
+  const x = createPgExecutor(pool, options);
+  const rules = options.rules ?? DEFAULT_GROUP_RULES;
   const ready = (schema === undefined ? Promise.resolve() : pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).then(() => {}))
     .then(() => runPostgresMigrations(pool));
   ready.catch(() => {}); // reported by every method (and by ping at start-up), not as an unhandled rejection
   let closing: Promise<void> | undefined;
   return {
-    users: gated(createUserStore(db), ready),
-    groups: gated(createGroupStore(db), ready),
-    messages: gated(createMessageStore(db), ready),
-    conversations: gated(createConversationStore(db), ready),
+    users: gated(createUserStore(x), ready),
+    groups: gated(createGroupStore(x, rules), ready),
+    messages: gated(createMessageStore(x, rules, createPgSendPath(x)), ready),
+    conversations: gated(createConversationStore(x), ready),
     ping: async () => { await ready; await pool.query('SELECT 1'); },
     close: () => (closing ??= ready.catch(() => {}).then(() => pool.end())),
   };

@@ -3,7 +3,7 @@
 // flags stay 0/1 integers as in SQLite. drizzle-kit generates ./drizzle-pg from this file (drizzle.pg.config.ts).
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import type { DraftRow, GroupRow, MemberRow, MessageRow } from '../schema';
+import type { Tables } from '../schema';
 
 const int8 = (name: string) => bigint(name, { mode: 'number' });
 
@@ -22,6 +22,12 @@ export const groups = pgTable('groups', {
   createdAt: int8('created_at').notNull(),
   /** Count of broadcast (non-targeted) messages so far: the next one's public seq is this + 1. */
   publicCount: int8('public_count').notNull().default(0),
+  /** Broadcasts that count as unread (not excluded, not revoked; none for groups without unread counts). */
+  unreadTotal: int8('unread_total').notNull().default(0),
+  /** The group's latest message (any kind): what "read up to now" reads up to. */
+  headOrder: int8('head_order').notNull().default(0),
+  /** The latest broadcast not excluded from lastMessage. */
+  lastOrder: int8('last_order').notNull().default(0),
 });
 
 export const groupMembers = pgTable('group_members', {
@@ -29,7 +35,8 @@ export const groupMembers = pgTable('group_members', {
   userId: text('user_id').notNull(),
   role: integer('role').notNull(),
   joinTime: int8('join_time').notNull(),
-  /** The last message order at join: a member sees group messages after it (Meeting groups: all). */
+  /** The member sees group messages after this order: the group's head at join, or 0 where a group type sees
+   *  earlier history (the GroupType flag, passed in at join). */
   joinOrder: int8('join_order').notNull(),
   muteUntil: int8('mute_until').notNull().default(0),
 }, (t) => [
@@ -68,13 +75,10 @@ export const messages = pgTable('messages', {
 }, (t) => [
   uniqueIndex('messages_msg_id').on(t.msgId),
   uniqueIndex('messages_create_id').on(t.createId),
-  // Partial: each holds only the messages its queries look for (`group_id = ?` and the like imply NOT NULL), so a
-  // group message updates one of these four indexes and a C2C message three, instead of all four each.
-  index('messages_group').on(t.groupId, t.targeted, t.orderNo).where(sql`${t.groupId} IS NOT NULL`),
+  // Partial: each holds only the messages its queries look for (`group_id = ?` implies NOT NULL). A group's history
+  // and a resume read in order_no order (a resume scans the primary key), so no index splits by kind or sender.
+  index('messages_group').on(t.groupId, t.orderNo).where(sql`${t.groupId} IS NOT NULL`),
   index('messages_pair').on(t.pairKey, t.orderNo).where(sql`${t.pairKey} IS NOT NULL`),
-  index('messages_receiver').on(t.receiver, t.orderNo).where(sql`${t.receiver} IS NOT NULL`),
-  // Only afterSentC2C's `sender = ? AND pair_key IS NOT NULL` reads by sender.
-  index('messages_sender').on(t.sender, t.orderNo).where(sql`${t.pairKey} IS NOT NULL`),
 ]);
 
 export const messageAudience = pgTable('message_audience', {
@@ -85,7 +89,6 @@ export const messageAudience = pgTable('message_audience', {
 }, (t) => [
   primaryKey({ columns: [t.orderNo, t.userId] }),
   index('message_audience_viewer').on(t.userId, t.groupId, t.orderNo),
-  index('message_audience_stream').on(t.userId, t.orderNo),
 ]);
 
 export const drafts = pgTable('drafts', {
@@ -108,14 +111,27 @@ export const conversations = pgTable('conversations', {
   peerId: text('peer_id'),
   groupId: text('group_id'),
   readOrder: int8('read_order').notNull().default(0),
-}, (t) => [primaryKey({ columns: [t.userId, t.conversationId] })]);
+  // Counters kept by the writes that change them (send, read, revoke, join), so no read counts messages.
+  /** Group: the group's unread_total when last read (unread = unread_total - read_count + unread_count). */
+  readCount: int8('read_count').notNull().default(0),
+  /** C2C: unread messages. Group: unread targeted messages to this viewer. */
+  unreadCount: int8('unread_count').notNull().default(0),
+  /** C2C: the latest message. Group: the latest targeted message to this viewer. */
+  headOrder: int8('head_order').notNull().default(0),
+  /** Like head_order, of the messages not excluded from lastMessage. */
+  lastOrder: int8('last_order').notNull().default(0),
+}, (t) => [
+  primaryKey({ columns: [t.userId, t.conversationId] }),
+  index('conversations_group').on(t.groupId).where(sql`${t.groupId} IS NOT NULL`),
+]);
 
 // Compile-time proof that both stores describe the same rows: a column added to one schema and not the other
 // fails the typecheck here.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 export const SAME_ROWS: [
-  Same<typeof messages.$inferSelect, MessageRow>,
-  Same<typeof drafts.$inferSelect, DraftRow>,
-  Same<typeof groups.$inferSelect, GroupRow>,
-  Same<typeof groupMembers.$inferSelect, MemberRow>,
-] = [true, true, true, true];
+  Same<typeof messages.$inferSelect, Tables['messages']>,
+  Same<typeof drafts.$inferSelect, Tables['drafts']>,
+  Same<typeof groups.$inferSelect, Tables['groups']>,
+  Same<typeof groupMembers.$inferSelect, Tables['groupMembers']>,
+  Same<typeof conversations.$inferSelect, Tables['conversations']>,
+] = [true, true, true, true, true];

@@ -1,0 +1,74 @@
+// The PostgreSQL executor: renders each statement with drizzle's PostgreSQL dialect (`$n` placeholders) and runs it
+// on the pool; a write is one read-committed transaction on one client, retried on a deadlock or serialization
+// failure. Rows come out as the SQLite executor's: int8 and numeric as numbers, JSON lists decoded, free text
+// unescaped (client.ts).
+import type pg from 'pg';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { LIST_COLUMNS, driveAsync, sql, type Dialect, type Executor, type Step, type Work } from '../statement';
+import { fromDbText, toDbText } from './client';
+import { SAFE_HEAD } from './send';
+
+export const postgresDialect: Dialect = {
+  list: (values, alias) => sql`unnest(${sql.param(values.map(toDbText))}::text[]) AS ${sql.raw(alias)}(value)`,
+  inList: (values) => sql`(SELECT unnest(${sql.param(values.map(toDbText))}::text[]))`,
+  greatest: (...args) => sql`greatest(${sql.join(args, sql`, `)})`,
+  collate: sql`COLLATE "C"`,
+  forUpdate: sql`FOR UPDATE`,
+  outerJoin: sql`JOIN`,
+  safeHead: SAFE_HEAD,
+};
+
+// count(*), sums and the bigint columns arrive as strings; every value the store keeps fits a double.
+const NUMERIC = new Set([20, 1700]); // int8, numeric
+
+function decode(result: pg.QueryResult): Record<string, unknown>[] {
+  const numeric = result.fields.filter((f) => NUMERIC.has(f.dataTypeID)).map((f) => f.name);
+  const text = result.fields.filter((f) => f.dataTypeID === 25).map((f) => f.name);
+  for (const r of result.rows as Record<string, unknown>[]) {
+    for (const k of numeric) if (typeof r[k] === 'string') r[k] = Number(r[k]);
+    for (const k of text) if (typeof r[k] === 'string') r[k] = fromDbText(r[k] as string);
+    for (const k of LIST_COLUMNS) if (typeof r[k] === 'string') r[k] = JSON.parse(r[k] as string);
+  }
+  return result.rows as Record<string, unknown>[];
+}
+
+const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+
+export interface PgExecutorOptions {
+  /** Called with each statement's text as it is sent (BEGIN and COMMIT included): tests count round trips. */
+  onStatement?: (text: string) => void;
+}
+
+export function createPgExecutor(pool: pg.Pool, options: PgExecutorOptions = {}): Executor {
+  const render = new PgDialect();
+  const { onStatement } = options;
+  const exec = async (client: pg.Pool | pg.PoolClient, step: Step): Promise<unknown> => {
+    const { sql: text, params } = render.sqlToQuery(step.query);
+    onStatement?.(text);
+    const values = params.map((p) => (typeof p === 'string' ? toDbText(p) : p));
+    const result = await client.query({ text, values });
+    return step.kind === 'run' ? result.rowCount ?? 0 : decode(result);
+  };
+  const plain = async (client: pg.PoolClient, text: string) => { onStatement?.(text); await client.query(text); };
+  return {
+    dialect: postgresDialect,
+    read: (work) => driveAsync(work(), (step) => exec(pool, step)),
+    async write<T>(work: () => Work<T>): Promise<T> {
+      for (let attempt = 1; ; attempt++) {
+        const client = await pool.connect();
+        try {
+          await plain(client, 'BEGIN');
+          const value = await driveAsync(work(), (step) => exec(client, step));
+          await plain(client, 'COMMIT');
+          return value;
+        } catch (e) {
+          await client.query('ROLLBACK').catch(() => {});
+          const code = (e as { code?: string }).code;
+          if (attempt >= 5 || !RETRYABLE.has(code ?? '')) throw e;
+        } finally {
+          client.release();
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// How the store is written once for both databases. A store method is a generator of drizzle `sql` statements: it
+// yields each statement and gets its rows (or its count of changed rows) back. An executor per dialect runs it:
+// SQLite synchronously inside one better-sqlite3 transaction (no await inside, as better-sqlite3 requires), and
+// PostgreSQL over the network (./pg/executor.ts). drizzle renders the same template with `?` for SQLite and `$n`
+// for PostgreSQL; the few real differences between the dialects are the fragments of `Dialect`.
+import { sql, type SQL } from 'drizzle-orm';
+
+export { sql, type SQL };
+
+export interface Step { query: SQL; kind: 'rows' | 'run' }
+
+/** A unit of work: yields statements, returns the method's answer. */
+export type Work<T> = Generator<Step, T, unknown>;
+
+export function* rows<T>(query: SQL): Work<T[]> {
+  return (yield { query, kind: 'rows' }) as T[];
+}
+
+export function* row<T>(query: SQL): Work<T | undefined> {
+  return ((yield { query, kind: 'rows' }) as T[])[0];
+}
+
+/** Rows a write touched. */
+export function* run(query: SQL): Work<number> {
+  return (yield { query, kind: 'run' }) as number;
+}
+
+/** Drives a unit of work with a synchronous or asynchronous statement runner. */
+export function drive<T>(work: Work<T>, exec: (step: Step) => unknown): T {
+  let r = work.next();
+  while (!r.done) r = work.next(exec(r.value));
+  return r.value;
+}
+
+export async function driveAsync<T>(work: Work<T>, exec: (step: Step) => Promise<unknown>): Promise<T> {
+  let r = work.next();
+  while (!r.done) r = work.next(await exec(r.value));
+  return r.value;
+}
+
+/** What really differs between SQLite and PostgreSQL, as statement fragments. */
+export interface Dialect {
+  /** A list of strings as a FROM item `alias` with one column `value` (json_each, or unnest of a text[]). */
+  list(values: readonly string[], alias: string): SQL;
+  /** `IN (…)` over a list of strings. */
+  inList(values: readonly string[]): SQL;
+  /** The largest of the (non-null) arguments: SQLite's scalar max, PostgreSQL's greatest. */
+  greatest(...args: SQL[]): SQL;
+  /** Byte order for text, as SQLite compares it, whatever the PostgreSQL database's collation. */
+  collate: SQL;
+  /** Locks the selected row until the transaction ends; nothing on SQLite, whose writer is alone. */
+  forUpdate: SQL;
+  /** A join that keeps its left side as the outer loop (SQLite's planner takes CROSS JOIN as that hint). */
+  outerJoin: SQL;
+  /**
+   * The highest order number a reader of "messages after N" may go up to: every message at or below it is
+   * committed and no later commit can land below it. SQLite: the last order. PostgreSQL: see ./pg/send.ts.
+   */
+  safeHead: SQL;
+}
+
+/** Runs units of work (given as factories, so a write can be retried): `read` statement by statement (the store's
+ * reads are one statement each, one snapshot), `write` as one transaction. */
+export interface Executor {
+  readonly dialect: Dialect;
+  read<T>(work: () => Work<T>): Promise<T>;
+  write<T>(work: () => Work<T>): Promise<T>;
+}
+
+/** Columns that hold a JSON list of userIDs; each executor's row mapper decodes them, so nothing above src/db parses. */
+export const LIST_COLUMNS = new Set(['targets', 'atUsers']);
+
+export const encodeList = (list: readonly string[] | null): string | null => (list ? JSON.stringify(list) : null);
