@@ -43,10 +43,6 @@ export const findMessages = (ctx: Viewer, args: { messageIDList: readonly string
   if (args.messageIDList.length > MAX_FIND) {
     throw new Refusal(Code.INVALID_PARAMETERS, `messageIDList has ${args.messageIDList.length} entries; at most ${MAX_FIND} are allowed.`);
   }
-  const found: V2TimMessage[] = [];
-  for (const id of new Set(args.messageIDList)) {
-    const seen = id ? await ctx.store.messages.visible(ctx.viewer, id) : undefined;
-    if (seen) found.push(messageView(ctx.viewer, seen, ctx.cursors));
-  }
-  return ok(found);
+  const found = await ctx.store.messages.find(ctx.viewer, args.messageIDList.filter((id) => id));
+  return ok(found.map((m) => messageView(ctx.viewer, m, ctx.cursors)));
 });
