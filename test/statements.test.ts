@@ -1,0 +1,57 @@
+// PostgreSQL is spoken to in sets: each GraphQL read costs a small, constant number of statements whatever the
+// number of conversations, groups or ids (counted as they are sent, by the executor's onStatement hook).
+import { afterEach, describe, expect, it } from 'vitest';
+import { openPostgres } from '../src/db/pg/open';
+import { groupRules } from '../src/resolvers/group-type';
+import { createTestGateway, testConfig, type TestGateway } from './helpers/app';
+import { CONVERSATIONS, FIND, TOTAL_UNREAD, group, sendText } from './helpers/ops';
+import { PG_URL, freshSchema, type FreshSchema } from './helpers/pg';
+
+if (!PG_URL) console.log('statement counts: skipped: set DATABASE_URL=postgres://… to run them');
+
+let schema: FreshSchema | undefined;
+let gw: TestGateway | undefined;
+afterEach(async () => { await gw?.app.stop(); await schema?.drop(); gw = undefined; schema = undefined; });
+
+/** bob in `groups` groups and `peers` C2C conversations, a few messages each; counts the statements of each read. */
+async function countsFor(groups: number, peers: number) {
+  schema = await freshSchema();
+  let statements = 0;
+  const store = openPostgres(PG_URL!, { schema: schema.schema, rules: groupRules, onStatement: () => { statements++; } });
+  gw = createTestGateway({ store, config: testConfig({ groupSendRate: 1_000_000 }) });
+  const ids: string[] = [];
+  for (let i = 0; i < groups; i++) {
+    const g = await group(gw, 'alice', ['bob', 'carol'], i % 3 === 2 ? 'Meeting' : 'Work', `g${i}`);
+    ids.push((await sendText(gw, 'alice', `to all ${i}`, { groupID: g })).data.msgID);
+    ids.push((await sendText(gw, 'alice', `to bob ${i}`, { groupID: g, receiverList: ['bob'] })).data.msgID);
+  }
+  for (let i = 0; i < peers; i++) ids.push((await sendText(gw, `peer${i}`, `hi ${i}`, { receiver: 'bob' })).data.msgID);
+  const count = async (query: string, variables?: Record<string, unknown>) => {
+    const before = statements;
+    const r = await gw!.call('bob', query, variables);
+    expect(r.code, r.desc).toBe(0);
+    return statements - before;
+  };
+  await count(TOTAL_UNREAD); // bob's account exists from here on (one insert, then remembered)
+  const resume = async () => {
+    const before = statements;
+    await store.messages.after('bob', 0, 200);
+    return statements - before;
+  };
+  return {
+    conversations: await count(CONVERSATIONS),
+    unread: await count(TOTAL_UNREAD),
+    find20: await count(FIND, { ids: ids.slice(0, 20) }),
+    resumePage: await resume(),
+  };
+}
+
+(PG_URL ? describe : describe.skip)('PostgreSQL statements per operation', () => {
+  it('when bob has 3 or 30 conversations and asks for 20 ids, then each read is one statement either way', async () => {
+    const small = await countsFor(2, 1);
+    await gw!.app.stop(); await schema!.drop(); gw = undefined; schema = undefined;
+    const large = await countsFor(22, 8);
+    expect(large).toEqual({ conversations: 1, unread: 1, find20: 1, resumePage: 1 });
+    expect(small).toEqual(large);
+  }, 120_000);
+});
