@@ -20,8 +20,8 @@ export interface Config {
   secretKey: string;
   /** True when the dev defaults above are in use (start-up logs a warning). */
   devCredentials: boolean;
-  /** The app's plan; targeted group messages need `ultimate`. */
-  plan: string;
+  /** The app's plan (IM_PLAN, default `ultimate`); targeted group messages need one of PLANS_WITH_TARGETED. */
+  plan: Plan;
   /** Unsent created messages are reclaimed after this many seconds (default 24 h). */
   draftTtlSeconds: number;
   /** Messages per second one group accepts before answering 10023. */
@@ -54,6 +54,25 @@ export interface Limits {
 
 export class ConfigError extends Error {}
 
+/**
+ * Tencent's plan names, from both price lists: the Chinese pages (Trial, Pro, Ultimate, Enterprise) and the English
+ * ones after the repricing (Free, Standard, Pro, Pro Plus, Enterprise). IM_PLAN is read case-insensitively, with
+ * spaces, hyphens and underscores ignored (`Pro Plus`, `pro-plus`, `PRO_PLUS`); an unknown name is refused at start-up.
+ */
+export const PLANS = ['trial', 'free', 'standard', 'pro', 'pro_plus', 'ultimate', 'enterprise'] as const;
+export type Plan = (typeof PLANS)[number];
+/** Targeted group messages: "Ultimate or Enterprise" (Chinese docs), "Pro, Pro Plus or Enterprise" (English docs). */
+export const PLANS_WITH_TARGETED: readonly Plan[] = ['ultimate', 'enterprise', 'pro', 'pro_plus'];
+export const planIncludesTargeted = (plan: Plan) => PLANS_WITH_TARGETED.includes(plan);
+
+function plan(raw: string | undefined): Plan {
+  if (raw === undefined || raw === '') return 'ultimate';
+  const key = raw.toLowerCase().replace(/[\s_-]+/g, '');
+  const found = PLANS.find((p) => p.replace('_', '') === key);
+  if (!found) throw new ConfigError(`IM_PLAN must be one of ${PLANS.join(', ')} (any case), got "${raw}"`);
+  return found;
+}
+
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -72,7 +91,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && devCredentials) {
     throw new ConfigError('IM_SECRET_KEY must be set when NODE_ENV=production (the dev key is public)');
   }
-  const plan = (env.IM_PLAN || 'ultimate').toLowerCase();
   if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) {
     throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${env.REDIS_URL}"`);
   }
@@ -85,7 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sdkAppId,
     secretKey,
     devCredentials,
-    plan,
+    plan: plan(env.IM_PLAN),
     draftTtlSeconds: int(env, 'IM_DRAFT_TTL_SECONDS', 24 * 3600, 1, 365 * 24 * 3600),
     groupSendRate: int(env, 'IM_GROUP_SEND_RATE', 40, 1, 1_000_000),
     draftReclaimSeconds: int(env, 'IM_DRAFT_RECLAIM_SECONDS', 60, 1, 24 * 3600),

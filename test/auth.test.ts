@@ -70,9 +70,10 @@ describe('UserSig verification', () => {
     expect(verifyUserSig(userSig('bob'), TEST_SDKAPPID, TEST_KEY)).toMatchObject({ ok: true, userID: 'bob' });
   });
 
-  it('when the userID inside is not printable ASCII of at most 32 bytes, then 7003', () => {
+  it('when the userID inside is not printable ASCII of at most 32 bytes, then 7003; a space is printable ASCII', () => {
     expect(verifyUserSig(userSig('x'.repeat(33)), TEST_SDKAPPID, TEST_KEY)).toMatchObject({ ok: false, imCode: 7003 });
-    expect(verifyUserSig(userSig('has space'), TEST_SDKAPPID, TEST_KEY)).toMatchObject({ ok: false, imCode: 7003 });
+    expect(verifyUserSig(userSig('has\ttab'), TEST_SDKAPPID, TEST_KEY)).toMatchObject({ ok: false, imCode: 7003 });
+    expect(verifyUserSig(userSig('has space'), TEST_SDKAPPID, TEST_KEY)).toMatchObject({ ok: true, userID: 'has space' });
   });
 });
 

@@ -62,7 +62,10 @@ async function send(tx: Executor, msg: NewMessage, now: number, onlineOnly: bool
   }
   // A concurrent send of the same draft already consumed it: the caller answers from the stored message. Checked
   // before anything is allocated, since returning an outcome commits what was written so far.
-  if ((await changes(tx, sql`DELETE FROM drafts WHERE id = ${msg.createId} AND owner = ${msg.sender}`)) === 0) return fail('draft-missing');
+  // Only the draft as the send read it (its receiverList unchanged since).
+  const draftTargets = msg.draftTargets ? JSON.stringify(msg.draftTargets) : null;
+  if ((await changes(tx, sql`DELETE FROM drafts WHERE id = ${msg.createId} AND owner = ${msg.sender}
+    AND targets IS NOT DISTINCT FROM ${draftTargets}::text`)) === 0) return fail('draft-missing');
   const values = {
     pairKey: msg.groupId === null ? sharedPairKey(msg.sender, msg.receiver!) : null,
     targeted: msg.audience ? 1 : 0,
@@ -74,7 +77,7 @@ async function send(tx: Executor, msg: NewMessage, now: number, onlineOnly: bool
   };
   if (onlineOnly) {
     // Never stored: a transient row with no order (no cursor, no seq) for live delivery only.
-    const { audience: _a, ...rest } = msg;
+    const { audience: _a, draftTargets: _d, ...rest } = msg;
     return { ok: true, message: { row: { ...rest, ...values, seqBase: 0, orderNo: 0, revokedAt: null, revokedBy: null }, seq: 0, isRead: true } };
   }
 
@@ -167,6 +170,8 @@ export function createMessageStore(db: Db): MessageStore {
         ${toDbText(d.text)}, ${toDbText(d.customData)}, ${toDbText(d.customDesc)}, ${toDbText(d.customExt)}, ${d.atUsers}, ${d.targets})`);
     },
     draft: (id, owner, now) => draft(db, id, owner, now),
+    targetDraft: async (id, owner, now, receivers) => (await changes(db, sql`UPDATE drafts SET targets = ${JSON.stringify(receivers)}
+      WHERE id = ${id} AND owner = ${owner} AND expires_at > ${now}`)) > 0,
     // The same three reads a send made one by one before (the send's transaction checks again under its locks).
     draftToSend: async (id, owner, now, groupID) => {
       const d = await draft(db, id, owner, now);

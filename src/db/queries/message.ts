@@ -13,7 +13,9 @@ export function createMessageStore(db: Database.Database, views: ViewQueries, gr
     draft: db.prepare(`SELECT id, owner, created_at AS createdAt, expires_at AS expiresAt, elem_type AS elemType, text,
       custom_data AS customData, custom_desc AS customDesc, custom_ext AS customExt, at_users AS atUsers, targets
       FROM drafts WHERE id = ? AND owner = ? AND expires_at > ?`),
-    consumeDraft: db.prepare('DELETE FROM drafts WHERE id = ? AND owner = ?'),
+    targetDraft: db.prepare('UPDATE drafts SET targets = ? WHERE id = ? AND owner = ? AND expires_at > ?'),
+    // Only the draft as the send read it: `targets IS ?` also matches two NULLs.
+    consumeDraft: db.prepare('DELETE FROM drafts WHERE id = ? AND owner = ? AND targets IS ?'),
     reclaim: db.prepare('DELETE FROM drafts WHERE expires_at <= ?'),
     byCreateId: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.create_id = ? AND m.sender = ?`),
     group: db.prepare('SELECT group_type AS groupType, public_count AS publicCount FROM groups WHERE group_id = ?'),
@@ -69,7 +71,8 @@ export function createMessageStore(db: Database.Database, views: ViewQueries, gr
     // A concurrent send of the same draft already consumed it: the caller answers from the stored message.
     // Checked before the public seq is bumped: returning an outcome commits, and a bump without a message
     // would leave a gap in every member's seqs.
-    if (q.consumeDraft.run(msg.createId, msg.sender).changes === 0) return fail('draft-missing');
+    const draftTargets = msg.draftTargets ? JSON.stringify(msg.draftTargets) : null;
+    if (q.consumeDraft.run(msg.createId, msg.sender, draftTargets).changes === 0) return fail('draft-missing');
     if (!onlineOnly && msg.groupId !== null) {
       seqBase = msg.audience ? publicCount : (q.bumpPublic.get(msg.groupId) as number);
     } else if (!onlineOnly) {
@@ -86,7 +89,7 @@ export function createMessageStore(db: Database.Database, views: ViewQueries, gr
       excludedLast: msg.excludedLast ? 1 : 0,
       needReadReceipt: msg.needReadReceipt ? 1 : 0,
     };
-    const { audience: _a, ...fields } = values;
+    const { audience: _a, draftTargets: _d, ...fields } = values;
     // Never stored: a transient row with no order (no cursor, no seq) for live delivery only.
     if (onlineOnly) return { ok: true, message: { row: { ...fields, orderNo: 0, revokedAt: null, revokedBy: null }, seq: 0, isRead: true } };
     // The stored row is what was written plus its order: built here, not read back (RETURNING costs a third of the insert).
@@ -169,6 +172,7 @@ export function createMessageStore(db: Database.Database, views: ViewQueries, gr
   return {
     createDraft: async (draft: DraftRow) => { q.insertDraft.run(draft); },
     draft: async (id, owner, now) => q.draft.get(id, owner, now) as DraftRow | undefined,
+    targetDraft: async (id, owner, now, receivers) => q.targetDraft.run(JSON.stringify(receivers), id, owner, now).changes > 0,
     draftToSend: (id, owner, now, groupID) => inTurn(() => draftToSend(id, owner, now, groupID)),
     sentFromDraft: async (createId, sender) => {
       const row = q.byCreateId.get(createId, sender) as MessageRow | undefined;
