@@ -30,6 +30,12 @@ export interface Config {
   draftReclaimSeconds: number;
   /** Abuse limits (SECURITY.md); each one answers with a protocol error the client can read, never a crash. */
   limits: Limits;
+  /**
+   * Browser origins allowed to call the API (IM_CORS_ORIGINS: comma-separated, e.g. `https://app.example.com`;
+   * default `*`, any origin: credentials are a Bearer header, never cookies, so a page elsewhere can do nothing
+   * without a UserSig). A list also refuses WebSocket upgrades from other browser origins (403).
+   */
+  corsOrigins: readonly string[];
   /** Production turns off GraphiQL and introspection. */
   production: boolean;
   logLevel: string;
@@ -83,6 +89,18 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   return n;
 }
 
+function corsOrigins(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return ['*'];
+  return raw.split(',').map((o) => o.trim()).filter(Boolean).map((o) => {
+    let origin: string | undefined;
+    try { origin = new URL(o).origin; } catch { /* refused below */ }
+    if (origin !== o || origin === 'null') {
+      throw new ConfigError(`IM_CORS_ORIGINS must be * or origins like https://app.example.com (scheme, host, optional port; no path), got "${o}"`);
+    }
+    return o;
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const sdkAppId = int(env, 'IM_SDKAPPID', DEV_SDKAPPID, 1, 2 ** 32 - 1);
@@ -116,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnectionsPerUser: int(env, 'IM_MAX_CONNECTIONS_PER_USER', 10, 1, 1_000_000),
       connectionInitTimeoutMs: int(env, 'IM_CONNECTION_INIT_TIMEOUT_MS', 10_000, 100, 600_000),
     },
+    corsOrigins: corsOrigins(env.IM_CORS_ORIGINS),
     production,
     logLevel: env.LOG_LEVEL || (production ? 'info' : 'info'),
   };
