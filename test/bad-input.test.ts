@@ -177,6 +177,13 @@ const REFUSED: Refused[] = [
   { op: 'sendMessage', arg: 'localCustomData', value: TOO_BIG, code: 80002, names: 'localCustomData' },
   { op: 'sendMessage', arg: 'cloudCustomData', value: 'x\ud800', code: 6017, names: 'cloudCustomData' },
   { op: 'sendMessage', arg: 'localCustomData', value: '\udc00', code: 6017, names: 'localCustomData' },
+  // The 12 KB cap is on the whole message: f.draft's 5-byte text plus 12,284 bytes of cloudCustomData is one too many.
+  { op: 'sendMessage', arg: 'cloudCustomData', value: 'x'.repeat(12284), code: 80002, names: 'text 5, cloudCustomData 12284' },
+  // Rules per group type (Tencent's): the fixture's "team" is a Work group, owned by alice.
+  { op: 'createGroup', arg: 'memberList', value: [{ userID: 'bob', role: 300 }], code: 10004, names: 'memberList[0].role must be 200 (member), got 300: Work groups have no admins' },
+  { op: 'createGroup', arg: 'groupType', value: 'AVChatRoom', code: 10004, names: 'memberList must be empty for AVChatRoom groups' },
+  { op: 'dismissGroup', arg: 'groupID', value: 'team', code: 10007, names: 'not even by its owner' },
+  { op: 'muteGroupMember', arg: 'groupID', value: 'team', code: 10007, names: 'Work groups do not support muting' },
   { op: 'revokeMessage', arg: 'msgID', value: '', code: 10030, names: 'msgID' },
   { op: 'revokeMessage', arg: 'msgID', value: "1' OR '1'='1", code: 10030, names: 'msgID' },
 ] as Refused[];

@@ -66,7 +66,7 @@ export const createGroup = (ctx: Viewer, args: { groupType: string; groupName: s
   }
   const rules = GroupType[type];
   if (!rules.members && (args.memberList?.length ?? 0) > 0) {
-    throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `memberList must be empty for a ${type} group: members joinGroup themselves.`);
+    throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `memberList must be empty for ${type} groups: members joinGroup themselves.`);
   }
   const members = (args.memberList ?? []).map((m, i) => {
     checkUserID(m.userID, `memberList[${i}].userID`, Code.GROUP_INVALID_PARAMETERS);
