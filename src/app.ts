@@ -71,7 +71,13 @@ export function createApp(options: AppOptions) {
       const request = initial.request as Request | undefined;
       const auth = wsAuth ?? authenticateHeader(request?.headers.get('authorization'), config);
       if (auth.viewer !== null) await store.users.ensure(auth.viewer, services.now());
-      return { ...services, viewer: auth.viewer, authFailure: auth.authFailure, session: (initial.wsLogin as LoginSession | undefined) ?? null };
+      return {
+        ...services,
+        viewer: auth.viewer,
+        authFailure: auth.authFailure,
+        session: (initial.wsLogin as LoginSession | undefined) ?? null,
+        expiresAt: auth.viewer !== null ? auth.expiresAt : null,
+      };
     },
   });
 

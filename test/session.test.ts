@@ -8,6 +8,7 @@ import type { Client } from 'graphql-ws';
 import { collect, userSig } from './helpers/app';
 import { startLive, until, type LiveGateway } from './helpers/live';
 import { ON_MESSAGE, sendText } from './helpers/ops';
+import { sseSubscribe } from './helpers/sse';
 
 let live: LiveGateway | undefined;
 // Set by each test that starts one (the sweep's test starts none).
@@ -126,5 +127,19 @@ describe('the expiry sweep', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('UserSig expiry on SSE', () => {
+  it('when an SSE subscription\'s UserSig expires, then it gets one last event with imCode 70001 and the stream ends', async () => {
+    live = await startLive();
+    const sub = await sseSubscribe(live.port, ON_MESSAGE, undefined, userSig('bob', 2));
+    await live.streams('bob', 1);
+    await sendText(live.gw, 'alice', 'before expiry', { receiver: 'bob' });
+    await sub.waitFor(1);
+    await sub.done(8000);
+    expect(sub.errors).toMatchObject([[{ extensions: { code: 'UNAUTHENTICATED', imCode: 70001 } }]]);
+    await live.streams('bob', 0);
+    sub.close();
   });
 });

@@ -18,6 +18,8 @@ export interface GraphQLContext extends Services {
   authFailure: AuthFailure | null;
   /** On a graphql-ws connection: its login, which the `login` mutation renews; null over HTTP and SSE. */
   session: LoginSession | null;
+  /** The request's UserSig is valid through this second (seconds since the epoch); null when not signed in. */
+  expiresAt: number | null;
 }
 
 /** `WWW-Authenticate: Bearer …` for a 401 (RFC 6750 §3): the error, when there is one, and its description. */
