@@ -3,12 +3,14 @@
 // history, and even when the targeting lands while a send of the same id is on its way.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../src/db';
+import type { Store } from '../src/db/store';
+import { PG_URL, freshSchema } from './helpers/pg';
 import { settle } from './helpers/app';
 import { startLive, type LiveGateway } from './helpers/live';
 import { CONVERSATIONS, CREATE_TARGETED, CREATE_TEXT, GROUP_HISTORY, C2C_HISTORY, ON_MESSAGE, SEND, group } from './helpers/ops';
 
 let live: LiveGateway;
-afterEach(async () => { await live.stop(); });
+afterEach(async () => { await live?.stop(); });
 
 const call = (user: string, query: string, variables?: Record<string, unknown>) => live.gw.call(user, query, variables);
 
@@ -92,9 +94,15 @@ describe('every sendMessage argument combination of a targeted id', () => {
   });
 });
 
+// SQLite always, PostgreSQL too when DATABASE_URL is postgres://… (the guard is in each store's send).
+const stores: [string, boolean, () => Promise<{ store: Store; drop(): Promise<void> }>][] = [
+  ['SQLite', true, async () => ({ store: openStore(':memory:'), drop: async () => {} })],
+  ['PostgreSQL', PG_URL !== undefined, async () => { const schema = await freshSchema(); return { store: openStore(schema.url), drop: schema.drop }; }],
+];
+
 describe('targeting while a send of the same id is on its way', () => {
-  it('when the id is targeted after the send read it untargeted, then the send goes to the receivers only', async () => {
-    const store = openStore(':memory:');
+  it.each(stores.filter(([, enabled]) => enabled).map(([name, , open]) => [name, open] as const))('when the id is targeted after the send read it untargeted (%s), then the send goes to the receivers only', async (_name, open) => {
+    const { store, drop } = await open();
     let beforeSend: (() => Promise<void>) | undefined;
     const send = store.messages.send.bind(store.messages);
     // Holds the first send between its read of the draft and its transaction, and targets the id right there.
@@ -104,16 +112,22 @@ describe('targeting while a send of the same id is on its way', () => {
       await hook?.();
       return send(msg, now);
     };
-    live = await startLive({ store });
-    await group(live.gw, 'alice', ['bob', 'carol', 'dave'], 'Work', 'team');
-    const id = (await call('alice', CREATE_TEXT, { text: 'raced' })).data.id;
-    beforeSend = async () => {
-      expect((await call('alice', CREATE_TARGETED, { id, receiverList: ['bob'] })).code).toBe(0);
-    };
-    const sent = await call('alice', SEND, { id, groupID: 'team' });
-    expect(beforeSend).toBeUndefined(); // the hook ran
-    expect(sent).toMatchObject({ code: 0, data: { targetGroupMemberList: ['bob'] } });
-    expect(await everythingSeenBy('bob', ['team'])).toContain('raced');
-    for (const u of ['carol', 'dave']) expect(await everythingSeenBy(u, ['team'])).not.toContain('raced');
+    try {
+      live = await startLive({ store });
+      await group(live.gw, 'alice', ['bob', 'carol', 'dave'], 'Work', 'team');
+      const id = (await call('alice', CREATE_TEXT, { text: 'raced' })).data.id;
+      beforeSend = async () => {
+        expect((await call('alice', CREATE_TARGETED, { id, receiverList: ['bob'] })).code).toBe(0);
+      };
+      const sent = await call('alice', SEND, { id, groupID: 'team' });
+      expect(beforeSend).toBeUndefined(); // the hook ran
+      expect(sent).toMatchObject({ code: 0, data: { targetGroupMemberList: ['bob'] } });
+      expect(await everythingSeenBy('bob', ['team'])).toContain('raced');
+      for (const u of ['carol', 'dave']) expect(await everythingSeenBy(u, ['team'])).not.toContain('raced');
+    } finally {
+      await live.stop();
+      live = undefined as unknown as LiveGateway; // stopped here: afterEach has nothing left to stop
+      await drop();
+    }
   });
 });
