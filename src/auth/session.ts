@@ -86,16 +86,17 @@ export function createExpirySweep(onExpired: (socket: WebSocket) => void, nowMs:
 
 export type ExpirySweep = ReturnType<typeof createExpirySweep>;
 
-/** A connection's login: renewing moves its socket in the sweep. */
-export function createLoginSession(socket: WebSocket, userID: string, expiresAt: number, sweep: ExpirySweep): LoginSession {
-  const session = {
-    userID,
-    expiresAt,
-    renew(at: number) {
-      session.expiresAt = at;
-      sweep.track(socket, at);
-    },
-  };
-  sweep.track(socket, expiresAt);
-  return session;
+/** A connection's login: renewing moves its socket in the sweep. A class, so no closures per connection. */
+class ConnectionLogin implements LoginSession {
+  constructor(private readonly socket: WebSocket, readonly userID: string, public expiresAt: number, private readonly sweep: ExpirySweep) {
+    sweep.track(socket, expiresAt);
+  }
+
+  renew(expiresAt: number): void {
+    this.expiresAt = expiresAt;
+    this.sweep.track(this.socket, expiresAt);
+  }
 }
+
+export const createLoginSession = (socket: WebSocket, userID: string, expiresAt: number, sweep: ExpirySweep): LoginSession =>
+  new ConnectionLogin(socket, userID, expiresAt, sweep);
