@@ -8,7 +8,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config';
-import { authenticate, userSigFromConnectionParams, type Authentication } from './auth/viewer';
+import { authenticateConnectionParams, type Authentication } from './auth/viewer';
 import { closeReason, createExpirySweep, createLoginSession, EXPIRED_REASON, USERSIG_EXPIRED_CLOSE, USERSIG_INVALID_CLOSE, type LoginSession } from './auth/session';
 import { Code } from './codes';
 import type { GraphQLContext } from './schema/context';
@@ -82,7 +82,7 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
   const disposable = useServer<Record<string, unknown> | undefined, Extra>({
     connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs ?? limits.connectionInitTimeoutMs,
     onConnect: (ctx) => {
-      const auth = authenticate(userSigFromConnectionParams(ctx.connectionParams), config);
+      const auth = authenticateConnectionParams(ctx.connectionParams, config);
       if (auth.viewer === null) {
         const { imCode, message } = auth.authFailure;
         log.info({ imCode }, 'graphql-ws connection refused');

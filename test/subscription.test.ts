@@ -285,7 +285,8 @@ describe('onConversationChanged and onTotalUnreadMessageCountChanged', () => {
 describe('the viewer is the UserSig', () => {
   it('when the UserSig is bad or missing, then the socket is closed with 4403 at connect; expired, with 4001; the reason starts with the imCode', async () => {
     const cases: [Record<string, unknown>, number, RegExp][] = [
-      [{ userSig: 'garbage' }, 4403, /^6014 /], [{ userSig: userSig('bob', -60) }, 4001, /^70001 /], [{}, 4403, /^6014 /], [{ Authorization: 'Bearer nope' }, 4403, /^6014 /],
+      [{ userSig: 'garbage' }, 4403, /^6014 /], [{ userSig: userSig('bob', -60) }, 4001, /^70001 /], [{}, 4403, /^6014 /], [{ Authorization: 'Bearer nope' }, 4403, /^6014 UserSig is malformed/],
+      [{ headers: { Authorization: 'Basic YWxpY2U6cHc=' } }, 4403, /^6014 The Authorization header is malformed/],
     ];
     for (const [params, code, reason] of cases) {
       const client = wsClient(live.port, params);

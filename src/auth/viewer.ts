@@ -46,11 +46,13 @@ export function bearer(header: string | null | undefined): string | undefined {
   return m?.[1];
 }
 
-/** graphql-ws connectionParams: `{ userSig }`, or an Authorization header as GraphiQL and some clients send it. */
-export function userSigFromConnectionParams(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
-  if (!params) return undefined;
-  if (typeof params.userSig === 'string') return params.userSig;
-  const headers = (typeof params.headers === 'object' && params.headers !== null ? params.headers : params) as Record<string, unknown>;
+/**
+ * graphql-ws connectionParams: `{ userSig }`, or an Authorization header as GraphiQL and some clients send it
+ * (`{ Authorization }` or `{ headers: { Authorization } }`), malformed when it is not `Bearer <UserSig>`.
+ */
+export function authenticateConnectionParams(params: Readonly<Record<string, unknown>> | undefined, config: Config): Authentication {
+  if (params && typeof params.userSig === 'string') return authenticate(params.userSig, config);
+  const headers = (params && typeof params.headers === 'object' && params.headers !== null ? params.headers : params ?? {}) as Record<string, unknown>;
   const auth = headers.Authorization ?? headers.authorization;
-  return typeof auth === 'string' ? bearer(auth) : undefined;
+  return authenticateHeader(typeof auth === 'string' ? auth : undefined, config);
 }
