@@ -15,7 +15,8 @@ import type { Services } from './resolvers/context';
 import { schema } from './schema';
 import type { GraphQLContext } from './schema/context';
 import { useAuth } from './auth/plugin';
-import { authenticate, bearer, type Authentication } from './auth/viewer';
+import { authenticateHeader, type Authentication } from './auth/viewer';
+import type { LoginSession } from './auth/session';
 import { attachWebSocket } from './ws';
 import { useSharedEventExecution } from './realtime/shared-execution';
 import { limitBody, limitPlugins } from './limits';
@@ -56,6 +57,8 @@ export function createApp(options: AppOptions) {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // Bearer tokens, not cookies: no credentials; clients may read WWW-Authenticate on a 401.
+    cors: { origin: [...config.corsOrigins], credentials: false, exposedHeaders: ['WWW-Authenticate'] },
     graphiql: config.production ? false : {
       title: 'IM GraphQL gateway',
       subscriptionsProtocol: 'WS',
@@ -67,9 +70,15 @@ export function createApp(options: AppOptions) {
     context: async (initial): Promise<GraphQLContext> => {
       const wsAuth = initial.wsAuth as Authentication | undefined;
       const request = initial.request as Request | undefined;
-      const auth = wsAuth ?? authenticate(bearer(request?.headers.get('authorization')), config);
+      const auth = wsAuth ?? authenticateHeader(request?.headers.get('authorization'), config);
       if (auth.viewer !== null) await store.users.ensure(auth.viewer, services.now());
-      return { ...services, viewer: auth.viewer, authFailure: auth.authFailure };
+      return {
+        ...services,
+        viewer: auth.viewer,
+        authFailure: auth.authFailure,
+        session: (initial.wsLogin as LoginSession | undefined) ?? null,
+        expiresAt: auth.viewer !== null ? auth.expiresAt : null,
+      };
     },
   });
 

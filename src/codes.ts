@@ -20,6 +20,7 @@ export const Code = {
   REVOKE_NOT_FOUND: 10030,
   REVOKE_TIME_LIMIT: 10031,
   PLAN_NOT_ULTIMATE: 10059,
+  C2C_REVOKE_TIME_LIMIT: 20016,
   USERSIG_EXPIRED: 70001,
   MESSAGE_TOO_LONG: 80002,
 } as const;
@@ -45,6 +46,7 @@ export const defaultDesc: Record<CodeValue, string> = {
   10030: 'The message to revoke was not found.',
   10031: 'The message is past the 2-minute revoke window.',
   10059: 'This feature needs the Ultimate plan.',
+  20016: 'The one-to-one message is past the 2-minute revoke window.',
   70001: 'The UserSig has expired.',
   80002: 'The message is too long.',
 };

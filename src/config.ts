@@ -20,8 +20,8 @@ export interface Config {
   secretKey: string;
   /** True when the dev defaults above are in use (start-up logs a warning). */
   devCredentials: boolean;
-  /** The app's plan; targeted group messages need `ultimate`. */
-  plan: string;
+  /** The app's plan (IM_PLAN, default `ultimate`); targeted group messages need one of PLANS_WITH_TARGETED. */
+  plan: Plan;
   /** Unsent created messages are reclaimed after this many seconds (default 24 h). */
   draftTtlSeconds: number;
   /** Messages per second one group accepts before answering 10023. */
@@ -30,6 +30,12 @@ export interface Config {
   draftReclaimSeconds: number;
   /** Abuse limits (SECURITY.md); each one answers with a protocol error the client can read, never a crash. */
   limits: Limits;
+  /**
+   * Browser origins allowed to call the API (IM_CORS_ORIGINS: comma-separated, e.g. `https://app.example.com`;
+   * default `*`, any origin: credentials are a Bearer header, never cookies, so a page elsewhere can do nothing
+   * without a UserSig). A list also refuses WebSocket upgrades from other browser origins (403).
+   */
+  corsOrigins: readonly string[];
   /** Production turns off GraphiQL and introspection. */
   production: boolean;
   logLevel: string;
@@ -54,6 +60,25 @@ export interface Limits {
 
 export class ConfigError extends Error {}
 
+/**
+ * Tencent's plan names, from both price lists: the Chinese pages (Trial, Pro, Ultimate, Enterprise) and the English
+ * ones after the repricing (Free, Standard, Pro, Pro Plus, Enterprise). IM_PLAN is read case-insensitively, with
+ * spaces, hyphens and underscores ignored (`Pro Plus`, `pro-plus`, `PRO_PLUS`); an unknown name is refused at start-up.
+ */
+export const PLANS = ['trial', 'free', 'standard', 'pro', 'pro_plus', 'ultimate', 'enterprise'] as const;
+export type Plan = (typeof PLANS)[number];
+/** Targeted group messages: "Ultimate or Enterprise" (Chinese docs), "Pro, Pro Plus or Enterprise" (English docs). */
+export const PLANS_WITH_TARGETED: readonly Plan[] = ['ultimate', 'enterprise', 'pro', 'pro_plus'];
+export const planIncludesTargeted = (plan: Plan) => PLANS_WITH_TARGETED.includes(plan);
+
+function plan(raw: string | undefined): Plan {
+  if (raw === undefined || raw === '') return 'ultimate';
+  const key = raw.toLowerCase().replace(/[\s_-]+/g, '');
+  const found = PLANS.find((p) => p.replace('_', '') === key);
+  if (!found) throw new ConfigError(`IM_PLAN must be one of ${PLANS.join(', ')} (any case), got "${raw}"`);
+  return found;
+}
+
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -64,6 +89,18 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   return n;
 }
 
+function corsOrigins(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return ['*'];
+  return raw.split(',').map((o) => o.trim()).filter(Boolean).map((o) => {
+    let origin: string | undefined;
+    try { origin = new URL(o).origin; } catch { /* refused below */ }
+    if (origin !== o || origin === 'null') {
+      throw new ConfigError(`IM_CORS_ORIGINS must be * or origins like https://app.example.com (scheme, host, optional port; no path), got "${o}"`);
+    }
+    return o;
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const sdkAppId = int(env, 'IM_SDKAPPID', DEV_SDKAPPID, 1, 2 ** 32 - 1);
@@ -72,7 +109,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && devCredentials) {
     throw new ConfigError('IM_SECRET_KEY must be set when NODE_ENV=production (the dev key is public)');
   }
-  const plan = (env.IM_PLAN || 'ultimate').toLowerCase();
   if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) {
     throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${env.REDIS_URL}"`);
   }
@@ -85,7 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sdkAppId,
     secretKey,
     devCredentials,
-    plan,
+    plan: plan(env.IM_PLAN),
     draftTtlSeconds: int(env, 'IM_DRAFT_TTL_SECONDS', 24 * 3600, 1, 365 * 24 * 3600),
     groupSendRate: int(env, 'IM_GROUP_SEND_RATE', 40, 1, 1_000_000),
     draftReclaimSeconds: int(env, 'IM_DRAFT_RECLAIM_SECONDS', 60, 1, 24 * 3600),
@@ -98,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnectionsPerUser: int(env, 'IM_MAX_CONNECTIONS_PER_USER', 10, 1, 1_000_000),
       connectionInitTimeoutMs: int(env, 'IM_CONNECTION_INIT_TIMEOUT_MS', 10_000, 100, 600_000),
     },
+    corsOrigins: corsOrigins(env.IM_CORS_ORIGINS),
     production,
     logLevel: env.LOG_LEVEL || (production ? 'info' : 'info'),
   };

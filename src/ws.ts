@@ -1,13 +1,16 @@
 // graphql-ws on the same /graphql path, wired through yoga.getEnveloped so WebSocket operations share the HTTP
-// context factory and plugin pipeline (auth, limits, logging). The UserSig is checked once, at connection_init:
-// a missing, bad or expired one closes the socket with 4403 Forbidden.
+// context factory and plugin pipeline (auth, limits, logging). The UserSig is checked at connection_init: a missing
+// or bad one closes the socket with 4403, an expired one with 4001; a connection ends at its UserSig's expiry
+// (4001) unless the `login` mutation renewed it first (src/auth/session.ts).
 import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config';
-import { authenticate, userSigFromConnectionParams, type Authentication } from './auth/viewer';
+import { authenticateConnectionParams, type Authentication } from './auth/viewer';
+import { closeReason, createExpirySweep, createLoginSession, EXPIRED_REASON, USERSIG_EXPIRED_CLOSE, USERSIG_INVALID_CLOSE, type LoginSession } from './auth/session';
+import { Code } from './codes';
 import type { GraphQLContext } from './schema/context';
 import type { Logger } from './log';
 import type { DirectSink } from './realtime/shared-execution';
@@ -17,7 +20,7 @@ export interface WsOptions {
   connectionInitWaitTimeoutMs?: number;
 }
 
-type Extra = { auth?: Authentication; counted?: string; session?: Promise<Session> } & Record<PropertyKey, unknown>;
+type Extra = { auth?: Authentication; login?: LoginSession; counted?: string; session?: Promise<Session> } & Record<PropertyKey, unknown>;
 
 type Enveloped = ReturnType<YogaServerInstance<Record<string, unknown>, GraphQLContext>['getEnveloped']>;
 
@@ -62,16 +65,31 @@ export function keepAlive(wss: WebSocketServer, intervalMs: number): () => void 
 export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>, config: Config, log: Logger, options: WsOptions = {}) {
   const { limits } = config;
   // maxPayload: a message over the body limit closes the socket with 1009 before it is buffered whole.
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: limits.maxBodyBytes });
+  const origins = config.corsOrigins.includes('*') ? null : new Set(config.corsOrigins);
+  const wss = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    maxPayload: limits.maxBodyBytes,
+    // IM_CORS_ORIGINS for browsers' upgrades too (clients outside a browser send no Origin).
+    verifyClient: origins ? (info, done) => (!info.origin || origins.has(info.origin) ? done(true) : done(false, 403, 'Origin not allowed')) : undefined,
+  });
   const connections = new Map<string, number>(); // userID → open, acknowledged sockets
   const stopKeepAlive = keepAlive(wss, KEEP_ALIVE_MS);
+  const expiry = createExpirySweep((socket) => {
+    log.info('graphql-ws connection closed: its UserSig expired');
+    socket.close(USERSIG_EXPIRED_CLOSE, EXPIRED_REASON);
+  });
   const disposable = useServer<Record<string, unknown> | undefined, Extra>({
     connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs ?? limits.connectionInitTimeoutMs,
     onConnect: (ctx) => {
-      const auth = authenticate(userSigFromConnectionParams(ctx.connectionParams), config);
+      const auth = authenticateConnectionParams(ctx.connectionParams, config);
       if (auth.viewer === null) {
-        log.info({ imCode: auth.authFailure.imCode }, 'graphql-ws connection refused');
-        return false; // graphql-ws closes with 4403 Forbidden
+        const { imCode, message } = auth.authFailure;
+        log.info({ imCode }, 'graphql-ws connection refused');
+        // Closed here with a code the client can act on; graphql-ws's 4403 that follows `false` is then a no-op.
+        if (imCode === Code.USERSIG_EXPIRED) ctx.extra.socket.close(USERSIG_EXPIRED_CLOSE, EXPIRED_REASON);
+        else ctx.extra.socket.close(USERSIG_INVALID_CLOSE, closeReason(imCode, message));
+        return false;
       }
       const open = connections.get(auth.viewer) ?? 0;
       if (open >= limits.maxConnectionsPerUser) {
@@ -82,6 +100,7 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
       }
       connections.set(auth.viewer, open + 1);
       (ctx.extra as Extra).auth = auth;
+      (ctx.extra as Extra).login = createLoginSession(ctx.extra.socket, auth.viewer, auth.expiresAt, expiry);
       (ctx.extra as Extra).counted = auth.viewer;
       // Idle connections are the largest population: keep the verified viewer, not the UserSig or the upgrade
       // request (with all its headers), which nothing reads after this.
@@ -90,6 +109,7 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
       return true;
     },
     onClose: (ctx) => {
+      expiry.untrack(ctx.extra.socket);
       const user = (ctx.extra as Extra).counted;
       if (user === undefined) return;
       const open = (connections.get(user) ?? 1) - 1;
@@ -104,7 +124,7 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
         return [new GraphQLError(`Too many operations on this connection: at most ${limits.maxSubscriptionsPerConnection}; complete one first.`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
       }
       const extra = ctx.extra as Extra & { socket: WebSocket };
-      const { enveloped, context } = await (extra.session ??= openSession(extra.socket, extra.auth!));
+      const { enveloped, context } = await (extra.session ??= openSession(extra.socket, extra.auth!, extra.login!));
       const { schema, execute, subscribe, parse, validate } = enveloped;
       // A syntax error (or the token limit) is the client's mistake: answer it on this operation, keep the socket.
       let document;
@@ -129,8 +149,8 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
     },
   }, wss, 0); // 0: no per-socket ping timers; keepAlive() below sweeps all sockets with one
 
-  async function openSession(socket: WebSocket, wsAuth: Authentication): Promise<Session> {
-    const enveloped = yoga.getEnveloped({ socket, wsAuth });
+  async function openSession(socket: WebSocket, wsAuth: Authentication, wsLogin: LoginSession): Promise<Session> {
+    const enveloped = yoga.getEnveloped({ socket, wsAuth, wsLogin });
     return { enveloped, context: (await enveloped.contextFactory()) as unknown as GraphQLContext };
   }
 
@@ -138,6 +158,7 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
     wss,
     async close() {
       stopKeepAlive();
+      expiry.stop();
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

@@ -15,7 +15,7 @@ let gw: TestGateway;
 let dir: string;
 let db: Database.Database;
 /** Ids of the fixture, made in beforeAll. */
-const f = {} as { team: string; outside: string; draft: string; bobsDraft: string; c2c: string; foreign: string; groupMsg: string; targetedForBob: string };
+const f = {} as { team: string; pub: string; outside: string; draft: string; bobsDraft: string; c2c: string; foreign: string; groupMsg: string; targetedForBob: string };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'im-bad-input-'));
@@ -23,6 +23,7 @@ beforeAll(async () => {
   // A second, read-only connection sees every commit (WAL): the snapshots below compare whole tables.
   db = new Database(join(dir, 'im.db'), { readonly: true });
   f.team = await group(gw, 'alice', ['bob'], 'Work', 'team');
+  f.pub = await group(gw, 'alice', ['bob'], 'Public', 'pub'); // a type with mute (Work groups have none)
   f.outside = await group(gw, 'carol', ['dave'], 'Public', 'outside');
   f.draft = (await gw.call('alice', CREATE_TEXT, { text: 'draft' })).data.id;
   f.bobsDraft = (await gw.call('bob', CREATE_TEXT, { text: 'bob draft' })).data.id;
@@ -54,7 +55,7 @@ const ops = {
   dismissGroup: ['mutation($groupID: String!) { dismissGroup(groupID: $groupID) { code desc } }', () => ({ groupID: f.team })],
   inviteUserToGroup: ['mutation($groupID: String!, $userList: [String!]!) { inviteUserToGroup(groupID: $groupID, userList: $userList) { code desc } }', () => ({ groupID: f.team, userList: ['erin'] })],
   kickGroupMember: ['mutation($groupID: String!, $memberList: [String!]!, $reason: String) { kickGroupMember(groupID: $groupID, memberList: $memberList, reason: $reason) { code desc } }', () => ({ groupID: f.team, memberList: ['bob'] })],
-  muteGroupMember: ['mutation($groupID: String!, $userID: String!, $seconds: Int!) { muteGroupMember(groupID: $groupID, userID: $userID, seconds: $seconds) { code desc } }', () => ({ groupID: f.team, userID: 'bob', seconds: 60 })],
+  muteGroupMember: ['mutation($groupID: String!, $userID: String!, $seconds: Int!) { muteGroupMember(groupID: $groupID, userID: $userID, seconds: $seconds) { code desc } }', () => ({ groupID: f.pub, userID: 'bob', seconds: 60 })],
   createTextMessage: ['mutation($text: String!) { createTextMessage(text: $text) { code desc data { id messageInfo { textElem { text } } } } }', () => ({ text: 'hi' })],
   createTextAtMessage: ['mutation($text: String!, $atUserList: [String!]!) { createTextAtMessage(text: $text, atUserList: $atUserList) { code desc } }', () => ({ text: 'hi', atUserList: ['bob'] })],
   createCustomMessage: ['mutation($data: String!, $desc: String, $extension: String) { createCustomMessage(data: $data, desc: $desc, extension: $extension) { code desc data { id messageInfo { customElem { data desc extension } } } } }', () => ({ data: 'd' })],
@@ -68,7 +69,8 @@ type Op = keyof typeof ops;
 
 interface Refused { op: Op; arg: string; value: unknown; code: number; names: string | RegExp }
 
-// Malformed ids: each id argument refuses them with its format code and names the argument.
+// Malformed ids: each id argument refuses them with its format code and names the argument. userIDs are Tencent's
+// printable ASCII 0x20–0x7e, so a space (and SQL made of printable ASCII) is a valid userID; see USER_ID_OK.
 const MALFORMED: [string, (max: number) => string][] = [
   ['empty', () => ''],
   ['one byte too long', (max) => 'x'.repeat(max + 1)],
@@ -79,6 +81,7 @@ const MALFORMED: [string, (max: number) => string][] = [
   ['a lone surrogate', () => 'ab\ud800'],
   ['SQL', () => "' OR 1=1 --"],
 ];
+const USER_ID_OK = new Set(['a space', 'SQL']);
 const ID_ARGS: { op: Op; arg: string; code: number; max: number }[] = [
   ...(['getGroupMemberList', 'getGroupHistoryMessageList', 'joinGroup', 'quitGroup', 'dismissGroup', 'inviteUserToGroup', 'kickGroupMember', 'muteGroupMember', 'markGroupMessageAsRead', 'sendMessage', 'createGroup'] as const)
     .map((op) => ({ op, arg: 'groupID', code: 10015, max: 48 })),
@@ -102,11 +105,12 @@ const REFUSED: Refused[] = [
   ...ID_ARGS.flatMap(({ op, arg, code, max }) => MALFORMED
     // "" is "not set" where the argument is optional: a generated groupID, or no receiver / no group.
     .filter(([what]) => !(what === 'empty' && (op === 'createGroup' || op === 'sendMessage')))
+    .filter(([what]) => !(max === 32 && USER_ID_OK.has(what)))
     .map(([, make]) => ({ op, arg, value: make(max), code, names: arg }))),
   ...LIST_ARGS.flatMap(({ op, arg, code, max }) => [
     ...(op === 'createTextAtMessage' ? [] : [{ op, arg, value: [], code, names: `${arg} is empty` }]),
     { op, arg, value: many(max + 1), code, names: arg },
-    ...MALFORMED.filter(([what]) => what !== 'one byte too long').map(([, make]) => ({ op, arg, value: ['bob', make(32)], code, names: `${arg}[1]` })),
+    ...MALFORMED.filter(([what]) => what !== 'one byte too long' && !USER_ID_OK.has(what)).map(([, make]) => ({ op, arg, value: ['bob', make(32)], code, names: `${arg}[1]` })),
   ]),
   // Groups
   { op: 'createGroup', arg: 'groupType', value: 'work', code: 10004, names: 'groupType' },
@@ -118,7 +122,7 @@ const REFUSED: Refused[] = [
   { op: 'createGroup', arg: 'groupID', value: '@TGS#mine', code: 10015, names: 'groupID' },
   { op: 'createGroup', arg: 'groupID', value: 'team', code: 10021, names: 'groupID' },
   { op: 'createGroup', arg: 'memberList', value: [{ userID: 'bob', role: 400 }], code: 10004, names: 'memberList[0].role' },
-  { op: 'createGroup', arg: 'memberList', value: [{ userID: 'bob' }, { userID: "' OR 1=1 --" }], code: 10004, names: 'memberList[1].userID' },
+  { op: 'createGroup', arg: 'memberList', value: [{ userID: 'bob' }, { userID: "'\tOR 1=1 --" }], code: 10004, names: 'memberList[1].userID' },
   { op: 'createGroup', arg: 'memberList', value: many(200).map((userID) => ({ userID })), code: 10014, names: 'memberList' },
   { op: 'getGroupMemberList', arg: 'count', value: 0, code: 10004, names: 'count' },
   { op: 'getGroupMemberList', arg: 'count', value: 101, code: 10004, names: 'count' },
@@ -173,6 +177,13 @@ const REFUSED: Refused[] = [
   { op: 'sendMessage', arg: 'localCustomData', value: TOO_BIG, code: 80002, names: 'localCustomData' },
   { op: 'sendMessage', arg: 'cloudCustomData', value: 'x\ud800', code: 6017, names: 'cloudCustomData' },
   { op: 'sendMessage', arg: 'localCustomData', value: '\udc00', code: 6017, names: 'localCustomData' },
+  // The 12 KB cap is on the whole message: f.draft's 5-byte text plus 12,284 bytes of cloudCustomData is one too many.
+  { op: 'sendMessage', arg: 'cloudCustomData', value: 'x'.repeat(12284), code: 80002, names: 'text 5, cloudCustomData 12284' },
+  // Rules per group type (Tencent's): the fixture's "team" is a Work group, owned by alice.
+  { op: 'createGroup', arg: 'memberList', value: [{ userID: 'bob', role: 300 }], code: 10004, names: 'memberList[0].role must be 200 (member), got 300: Work groups have no admins' },
+  { op: 'createGroup', arg: 'groupType', value: 'AVChatRoom', code: 10004, names: 'memberList must be empty for AVChatRoom groups' },
+  { op: 'dismissGroup', arg: 'groupID', value: 'team', code: 10007, names: 'not even by its owner' },
+  { op: 'muteGroupMember', arg: 'groupID', value: 'team', code: 10007, names: 'Work groups do not support muting' },
   { op: 'revokeMessage', arg: 'msgID', value: '', code: 10030, names: 'msgID' },
   { op: 'revokeMessage', arg: 'msgID', value: "1' OR '1'='1", code: 10030, names: 'msgID' },
 ] as Refused[];
@@ -239,6 +250,17 @@ describe("someone else's ids read exactly like unknown ones", () => {
 });
 
 describe('content that is accepted exactly as sent', () => {
+  it.each([
+    ['a space', 'ann lee'],
+    ['SQL in printable ASCII', "' OR 1=1 --"],
+  ])('when a userID has %s (Tencent allows printable ASCII 0x20-0x7e), then a message reaches that user', async (_what, userID) => {
+    const sent = await sendText(gw, 'alice', 'hello you', { receiver: userID });
+    expect(sent).toMatchObject({ code: 0, data: { userID } });
+    const history = await ask('getC2CHistoryMessageList', { userID: 'alice', count: 1 }, userID);
+    expect(history.result).toMatchObject({ code: 0, data: [{ msgID: sent.data.msgID }] });
+  });
+
+
   it.each([
     ['emoji with modifiers and ZWJ', '👩🏽‍💻 👍🏿 🇨🇳'],
     ['NUL inside', 'before\u0000after'],

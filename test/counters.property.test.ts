@@ -61,7 +61,7 @@ for (const backend of backends) {
           const targets = to.targets ?? null;
           const outcome = await store.messages.send({
             msgId: `${id}-m`, createId: id, sender, receiver: to.receiver ?? null, groupId: to.groupId ?? null,
-            audience: targets ? [...new Set([sender, ...targets])] : null, targets, elemType: 1, text: id, customData: null,
+            audience: targets ? [...new Set([sender, ...targets])] : null, targets, draftTargets: null, elemType: 1, text: id, customData: null,
             customDesc: null, customExt: null, atUsers: null, priority: 2, excludedUnread: false, excludedLast: false,
             needReadReceipt: false, cloudCustomData: null, localCustomData: null, random: 1, timestamp: NOW, ...o,
           }, NOW);

@@ -1,7 +1,7 @@
 // Groups (im-semantics §3): each operation works, and each refusal answers with its code.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestGateway, type TestGateway } from './helpers/app';
-import { CREATE_GROUP, group } from './helpers/ops';
+import { CONVERSATIONS, CREATE_GROUP, TOTAL_UNREAD, group, sendText } from './helpers/ops';
 
 let gw: TestGateway;
 beforeEach(() => { gw = createTestGateway(); });
@@ -84,9 +84,10 @@ describe('joinGroup and quitGroup', () => {
     expect((await gw.call('dave', JOIN, { g: 'bad id' })).code).toBe(10015);
   });
 
-  it('when the owner quits, then 10009', async () => {
-    const g = await group(gw, 'alice', ['bob'], 'Public');
-    expect((await gw.call('alice', QUIT, { g })).code).toBe(10009);
+  it.each(['Public', 'Meeting', 'Community', 'AVChatRoom'])('when the owner of a %s group quits, then 10009', async (type) => {
+    const g = await group(gw, 'alice', [], type, type === 'Community' ? '@TGS#_c' : undefined);
+    expect(await gw.call('alice', QUIT, { g })).toMatchObject({ code: 10009, desc: expect.stringContaining(type) });
+    expect(await members('alice', g)).toEqual(['alice']);
   });
 
   it('when a Public group is full, then joining is 10014', async () => {
@@ -116,7 +117,7 @@ describe('inviteUserToGroup', () => {
   it('when userList is empty or holds an invalid userID, then 10004 naming userList', async () => {
     const g = await group(gw, 'alice', [], 'Work');
     expect(await gw.call('alice', INVITE, { g, u: [] })).toMatchObject({ code: 10004, desc: expect.stringMatching(/userList/) });
-    expect(await gw.call('alice', INVITE, { g, u: ['ok', 'not ok'] })).toMatchObject({ code: 10004, desc: expect.stringMatching(/userList\[1\]/) });
+    expect(await gw.call('alice', INVITE, { g, u: ['ok', 'not\tok'] })).toMatchObject({ code: 10004, desc: expect.stringMatching(/userList\[1\]/) });
   });
 
   it('when the invitation would overfill a Work group, then 10014 and nobody is added', async () => {
@@ -136,22 +137,73 @@ describe('kickGroupMember and muteGroupMember', () => {
   });
 
   it('when a member kicks, or an admin kicks the owner, then 10007; kicking non-members is 10004', async () => {
-    const g = await group(gw, 'alice', ['bob', 'carol'], 'Work');
-    await gw.call('alice', CREATE_GROUP, { groupType: 'Work', groupName: 'x' });
+    const g = await group(gw, 'alice', ['bob', 'carol'], 'Public');
     expect((await gw.call('bob', KICK, { g, u: ['carol'] })).code).toBe(10007);
-    const g2 = (await gw.call('alice', CREATE_GROUP, { groupType: 'Work', groupName: 'y', memberList: [{ userID: 'admin', role: 300 }] })).data;
+    const g2 = (await gw.call('alice', CREATE_GROUP, { groupType: 'Public', groupName: 'y', memberList: [{ userID: 'admin', role: 300 }, { userID: 'erin' }] })).data;
     expect((await gw.call('admin', KICK, { g: g2, u: ['alice'] })).code).toBe(10007);
+    expect((await gw.call('admin', KICK, { g: g2, u: ['erin'] })).code).toBe(0); // an admin kicks members
     expect((await gw.call('alice', KICK, { g, u: ['stranger'] })).code).toBe(10004);
   });
 
   it('when the owner mutes bob, then bob\'s muteUntil is set; a member muting is 10007; muting a non-member is 10004', async () => {
-    const g = await group(gw, 'alice', ['bob', 'carol'], 'Work');
+    const g = await group(gw, 'alice', ['bob', 'carol'], 'Public');
     expect((await gw.call('alice', MUTE, { g, u: 'bob', s: 60 })).code).toBe(0);
     const bob = (await gw.call('alice', MEMBERS, { g })).data.memberInfoList.find((m: any) => m.userID === 'bob');
     expect(bob.muteUntil).toBe(gw.clock.now + 60);
     expect((await gw.call('carol', MUTE, { g, u: 'bob', s: 60 })).code).toBe(10007);
     expect((await gw.call('alice', MUTE, { g, u: 'zed', s: 60 })).code).toBe(10004);
     expect((await gw.call('alice', MUTE, { g, u: 'bob', s: -1 })).desc).toMatch(/seconds/);
+  });
+});
+
+describe('rules per group type (Tencent\'s V2TIMManager.h and group overview)', () => {
+  it('when a Work group\'s owner quits, then she is gone and the group goes on without an owner: nobody can kick, members still invite', async () => {
+    const g = await group(gw, 'alice', ['bob', 'carol'], 'Work');
+    expect((await gw.call('alice', QUIT, { g })).code).toBe(0);
+    expect(await members('bob', g)).toEqual(['bob', 'carol']);
+    expect((await gw.call('bob', KICK, { g, u: ['carol'] })).code).toBe(10007);
+    expect((await gw.call('bob', INVITE, { g, u: ['dave'] })).code).toBe(0);
+  });
+
+  it('when even the owner dismisses a Work group, then 10007 and the group stays', async () => {
+    const g = await group(gw, 'alice', ['bob'], 'Work');
+    expect(await gw.call('alice', DISMISS, { g })).toMatchObject({ code: 10007, desc: expect.stringMatching(/not even by its owner/) });
+    expect(await members('bob', g)).toEqual(['alice', 'bob']);
+  });
+
+  it('when a Work group is created with an admin, then 10004 naming the role: Work groups have no admins', async () => {
+    const r = await gw.call('alice', CREATE_GROUP, { groupType: 'Work', groupName: 'w', memberList: [{ userID: 'bob' }, { userID: 'carol', role: 300 }] });
+    expect(r).toMatchObject({ code: 10004, data: null, desc: expect.stringMatching(/memberList\[1\]\.role.*no admins/) });
+  });
+
+  it('when the owner mutes in a Work group, then 10007 and nobody is muted', async () => {
+    const g = await group(gw, 'alice', ['bob'], 'Work');
+    expect(await gw.call('alice', MUTE, { g, u: 'bob', s: 60 })).toMatchObject({ code: 10007, desc: expect.stringMatching(/Work groups do not support muting/) });
+    expect((await gw.call('alice', MEMBERS, { g })).data.memberInfoList.find((m: any) => m.userID === 'bob').muteUntil).toBe(0);
+  });
+
+  it('when a Work group\'s owner kicks, then it works; a member kicking is 10007', async () => {
+    const g = await group(gw, 'alice', ['bob', 'carol'], 'Work');
+    expect(await gw.call('bob', KICK, { g, u: ['carol'] })).toMatchObject({ code: 10007, desc: expect.stringMatching(/Only the owner/) });
+    expect((await gw.call('alice', KICK, { g, u: ['carol'] })).code).toBe(0);
+  });
+
+  it('when messages arrive in a Meeting group, then they count as unread nowhere; in a Public group they do', async () => {
+    const meet = await group(gw, 'alice', ['bob'], 'Meeting');
+    const pub = await group(gw, 'alice', ['bob'], 'Public');
+    for (const groupID of [meet, pub]) expect((await sendText(gw, 'alice', 'news', { groupID })).code).toBe(0);
+    const unread = Object.fromEntries((await gw.call('bob', CONVERSATIONS)).data.conversationList.map((c: any) => [c.groupID, c.unreadCount]));
+    expect(unread).toEqual({ [meet]: 0, [pub]: 1 });
+    expect((await gw.call('bob', TOTAL_UNREAD)).data).toBe(1);
+  });
+
+  it('when an AVChatRoom is created with members, then 10004 naming memberList; its owner cannot kick (10007)', async () => {
+    const r = await gw.call('alice', CREATE_GROUP, { groupType: 'AVChatRoom', groupName: 'live', memberList: [{ userID: 'bob' }] });
+    expect(r).toMatchObject({ code: 10004, data: null, desc: expect.stringMatching(/memberList must be empty/) });
+    const g = await group(gw, 'alice', [], 'AVChatRoom');
+    expect((await gw.call('bob', JOIN, { g })).code).toBe(0);
+    expect(await gw.call('alice', KICK, { g, u: ['bob'] })).toMatchObject({ code: 10007, desc: expect.stringMatching(/AVChatRoom groups do not support kicking/) });
+    expect(await members('alice', g)).toEqual(['alice', 'bob']);
   });
 });
 

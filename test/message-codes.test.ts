@@ -1,6 +1,7 @@
 // Every refusal of im-semantics §4–§6 returns its own code, a desc that names the field, and (for sends) the
 // message with status 3 whose id stays usable.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../src/config';
 import { createTestGateway, testConfig, type TestGateway } from './helpers/app';
 import { CREATE_TARGETED, CREATE_TEXT, SEND, group, sendText } from './helpers/ops';
 
@@ -49,7 +50,7 @@ describe('createTargetedGroupMessage (§5), checks in order', () => {
     ['another user\'s id', async () => draft('mallory'), ['bob'], 6017, /id does not exist/],
     ['an empty receiverList', async () => draft(), [], 6017, /receiverList is empty/],
     ['51 distinct receivers', async () => draft(), Array.from({ length: 51 }, (_, i) => `u${i}`), 6017, /51 distinct/],
-    ['an invalid receiver userID', async () => draft(), ['bob', 'bad id'], 6017, /receiverList\[1\]/],
+    ['an invalid receiver userID', async () => draft(), ['bob', 'bad\tid'], 6017, /receiverList\[1\]/],
     ['a message with an @ list', async () => (await gw.call('alice', CREATE_AT, { text: 'x', at: ['bob'] })).data.id, ['bob'], 6017, /@ list/],
   ])('when given %s, then %i', async (_what, id, receiverList, code, desc) => {
     const r = await gw.call('alice', CREATE_TARGETED, { id: await id(), receiverList });
@@ -73,20 +74,45 @@ describe('createTargetedGroupMessage (§5), checks in order', () => {
     expect((await gw.call('alice', SEND, { id, receiver: 'bob' })).code).toBe(6017);
   });
 
-  it('when the plan is not ultimate, then 10059', async () => {
-    const pro = createTestGateway({ config: testConfig({ plan: 'pro' }) });
+  it.each(['standard', 'Trial', 'free'])('when IM_PLAN is %s, then targeting is 10059 naming the plans that include it', async (plan) => {
+    const other = createTestGateway({ config: testConfig({ plan: loadConfig({ IM_PLAN: plan }).plan }) });
     try {
-      const id = (await pro.call('alice', CREATE_TEXT, { text: 'x' })).data.id;
-      expect((await pro.call('alice', CREATE_TARGETED, { id, receiverList: ['bob'] })).code).toBe(10059);
+      const id = (await other.call('alice', CREATE_TEXT, { text: 'x' })).data.id;
+      const r = await other.call('alice', CREATE_TARGETED, { id, receiverList: ['bob'] });
+      expect(r).toMatchObject({ code: 10059, desc: expect.stringMatching(/Ultimate, Enterprise, Pro or Pro Plus/) });
     } finally {
-      await pro.app.stop();
+      await other.app.stop();
     }
   });
 
-  it('when targeted, then the original id stays usable', async () => {
+  it.each(['ultimate', 'Enterprise', 'PRO', 'Pro Plus', 'pro_plus', 'pro-plus'])('when IM_PLAN is %s, then targeting works', async (plan) => {
+    const other = createTestGateway({ config: testConfig({ plan: loadConfig({ IM_PLAN: plan }).plan }) });
+    try {
+      const id = (await other.call('alice', CREATE_TEXT, { text: 'x' })).data.id;
+      expect((await other.call('alice', CREATE_TARGETED, { id, receiverList: ['bob'] })).code).toBe(0);
+    } finally {
+      await other.app.stop();
+    }
+  });
+
+  it('when IM_PLAN is not a plan name, then the configuration is refused naming the accepted ones', () => {
+    expect(() => loadConfig({ IM_PLAN: 'ultimte' })).toThrow(/IM_PLAN must be one of trial, free, standard, pro, pro_plus, ultimate, enterprise/);
+  });
+
+  it('when targeted, then the same id comes back, targeted itself, and a second call replaces the list', async () => {
     const id = await draft();
-    expect((await gw.call('alice', CREATE_TARGETED, { id, receiverList: ['bob'] })).code).toBe(0);
-    expect((await gw.call('alice', SEND, { id, receiver: 'bob' })).code).toBe(0);
+    const first = await gw.call('alice', CREATE_TARGETED, { id, receiverList: ['bob', 'carol'] });
+    expect(first).toMatchObject({ code: 0, data: { id, messageInfo: { id, status: 1, targetGroupMemberList: ['bob', 'carol'] } } });
+    const second = await gw.call('alice', CREATE_TARGETED, { id, receiverList: ['dave'] });
+    expect(second).toMatchObject({ code: 0, data: { id, messageInfo: { targetGroupMemberList: ['dave'] } } });
+    expect(await gw.app.services.store.messages.draft(id, 'alice', gw.clock.now)).toMatchObject({ targets: ['dave'] });
+  });
+
+  it('when the id was already sent, then targeting it is 6017', async () => {
+    await group(gw, 'alice', ['bob'], 'Work', 'sent-team');
+    const id = await draft();
+    expect((await gw.call('alice', SEND, { id, groupID: 'sent-team' })).code).toBe(0);
+    expect(await gw.call('alice', CREATE_TARGETED, { id, receiverList: ['bob'] })).toMatchObject({ code: 6017, desc: expect.stringMatching(/id does not exist/) });
   });
 });
 
@@ -103,13 +129,16 @@ describe('sendMessage refusals (§6)', () => {
     ['a malformed receiver', async () => ({ id: await draft(), receiver: 'x'.repeat(33) }), 7003, /receiver/],
     ['yourself as the C2C receiver', async () => ({ id: await draft(), receiver: 'alice' }), 6032, /yourself/],
     ['a group the sender is not in', async () => ({ id: await draft(), groupID: await group(gw, 'bob', [], 'Public') }), 10007, /not a member/],
-    ['a targeted receiver who is not a member', async () => ({ id: (await gw.call('alice', CREATE_TARGETED, { id: await draft(), receiverList: ['bob', 'zed'] })).data.id, groupID: 'work' }), 6032, /receiver/],
-    ['one receiver in a group who is not a member', async () => ({ id: await draft(), groupID: 'work', receiver: 'zed' }), 6032, /receiver/],
+    ['a targeted receiver who is not a member', async () => ({ id: (await gw.call('alice', CREATE_TARGETED, { id: await draft(), receiverList: ['bob', 'zed'] })).data.id, groupID: 'work' }), 6032, /^Receiver "zed" is not a member of group "work"/],
+    ['targeted receivers who are not members', async () => ({ id: (await gw.call('alice', CREATE_TARGETED, { id: await draft(), receiverList: ['yan', 'bob', 'zed'] })).data.id, groupID: 'work' }), 6032, /^Receivers "yan", "zed" are not members/],
+    ['one receiver in a group who is not a member', async () => ({ id: await draft(), groupID: 'work', receiver: 'zed' }), 6032, /Receiver "zed"/],
     ['a receiver outside the receiverList', async () => ({ id: (await gw.call('alice', CREATE_TARGETED, { id: await draft(), receiverList: ['bob'] })).data.id, groupID: 'work', receiver: 'carol' }), 6032, /receiverList/],
     ['a targeted message in a Community', async () => ({ id: await draft(), groupID: await group(gw, 'alice', ['bob'], 'Community', '@TGS#_town'), receiver: 'bob' }), 10007, /Community/],
-    ['a targeted message in an AVChatRoom', async () => ({ id: await draft(), groupID: await group(gw, 'alice', ['bob'], 'AVChatRoom', 'live'), receiver: 'bob' }), 10007, /AVChatRoom/],
+    ['a targeted message in an AVChatRoom', async () => ({ id: await draft(), groupID: await group(gw, 'alice', [], 'AVChatRoom', 'live'), receiver: 'bob' }), 10007, /AVChatRoom/],
     ['onlineUserOnly in an AVChatRoom', async () => ({ id: await draft(), groupID: await group(gw, 'alice', [], 'AVChatRoom', 'live2'), onlineUserOnly: true }), 10007, /onlineUserOnly/],
     ['cloudCustomData over 12 KB', async () => ({ id: await draft(), receiver: 'bob', cloudCustomData: 'x'.repeat(12289) }), 80002, /cloudCustomData/],
+    ['text and cloudCustomData over 12 KB together', async () => ({ id: await draft('alice', 'a'.repeat(8000)), receiver: 'bob', cloudCustomData: 'x'.repeat(4289) }), 80002, /12289 bytes of UTF-8 in total \(text 8000, cloudCustomData 4289\)/],
+    ['custom data, cloudCustomData and localCustomData over 12 KB together', async () => ({ id: (await gw.call('alice', CREATE_CUSTOM, { data: 'd'.repeat(6000), desc: 'e' })).data.id, groupID: 'work', cloudCustomData: 'c'.repeat(3000), localCustomData: 'l'.repeat(3288) }), 80002, /customElem 6001, cloudCustomData 3000, localCustomData 3288/],
     ['an unknown id', async () => ({ id: 'created_temp_id-unknown', receiver: 'bob' }), 6017, /id does not exist/],
     ['another user\'s id', async () => ({ id: await draft('mallory'), receiver: 'bob' }), 6017, /id does not exist/],
   ];
@@ -121,12 +150,17 @@ describe('sendMessage refusals (§6)', () => {
     if (!/id does not exist/.test(r.desc)) expect(r.data).toMatchObject({ status: 3, msgID: null });
   });
 
+  it('when the message is exactly 12 KB in total, then it is sent', async () => {
+    expect((await gw.call('alice', SEND, { id: await draft('alice', 'a'.repeat(8000)), receiver: 'bob', cloudCustomData: 'x'.repeat(4288) })).code).toBe(0);
+  });
+
   it('when the sender is muted, then 10017, and after the mute ends the same id sends', async () => {
-    await gw.call('alice', `mutation { muteGroupMember(groupID: "work", userID: "bob", seconds: 60) { code } }`);
+    const pub = await group(gw, 'alice', ['bob'], 'Public', 'pub'); // Work groups have no mute
+    await gw.call('alice', `mutation { muteGroupMember(groupID: "pub", userID: "bob", seconds: 60) { code } }`);
     const id = await draft('bob');
-    expect(await gw.call('bob', SEND, { id, groupID: work })).toMatchObject({ code: 10017, data: { status: 3, id } });
+    expect(await gw.call('bob', SEND, { id, groupID: pub })).toMatchObject({ code: 10017, data: { status: 3, id } });
     gw.clock.now += 61;
-    expect(await gw.call('bob', SEND, { id, groupID: work })).toMatchObject({ code: 0, data: { status: 2, id } });
+    expect(await gw.call('bob', SEND, { id, groupID: pub })).toMatchObject({ code: 0, data: { status: 2, id } });
   });
 
   it('when a group gets more than 40 messages in a second, then 10023 and the id can be retried', async () => {
@@ -144,5 +178,18 @@ describe('sendMessage refusals (§6)', () => {
     } finally {
       clock.mockRestore();
     }
+  });
+});
+
+describe('revokeMessage past its window', () => {
+  const REVOKE = `mutation($m: String!) { revokeMessage(msgID: $m) { code desc } }`;
+
+  it('when a one-to-one message is past 2 minutes, then 20016 (Tencent\'s C2C code); a group message is 10031', async () => {
+    const c2c = await sendText(gw, 'alice', 'to bob', { receiver: 'bob' });
+    const g = await group(gw, 'alice', ['bob'], 'Work');
+    const inGroup = await sendText(gw, 'alice', 'to all', { groupID: g });
+    gw.clock.now += 121;
+    expect(await gw.call('alice', REVOKE, { m: c2c.data.msgID })).toMatchObject({ code: 20016, desc: expect.stringContaining(c2c.data.msgID) });
+    expect(await gw.call('alice', REVOKE, { m: inGroup.data.msgID })).toMatchObject({ code: 10031, desc: expect.stringContaining(inGroup.data.msgID) });
   });
 });

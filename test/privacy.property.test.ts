@@ -303,10 +303,15 @@ describe('privacy invariant (model-based)', () => {
       try {
         const model = new Model();
         for (const [i, s] of SLOTS.entries()) {
-          const { owner, members } = groups[i]!;
+          const { owner, members: drawn } = groups[i]!;
+          // Tencent's rules: Work groups have no admins; an AVChatRoom starts empty and its members join.
+          const members = s.type === 'Work' ? drawn.map((m) => ({ ...m, role: MEMBER })) : s.type === 'AVChatRoom' ? [] : drawn;
           const code = model.create(owner, s.id, members);
           const r = await call(gw, owner, CREATE_GROUP, { t: s.type, g: s.id, m: members });
           expect(r.code, `createGroup ${s.id}`).toBe(code);
+          if (s.type === 'AVChatRoom') {
+            for (const m of drawn) expect((await call(gw, m.userID, OPS.join, { g: s.id })).code).toBe(model.join(m.userID, s.id));
+          }
         }
         const w: World = { gw, model, messages: new Map(), revokes: new Map() };
         for (const u of USERS) {

@@ -36,7 +36,7 @@ async function seed(count: number): Promise<string[]> {
       sends.push(store.messages.createDraft({ id, owner: sender, createdAt: NOW, expiresAt: NOW + 3600, elemType: 1, text, customData: null, customDesc: null, customExt: null, atUsers: null, targets }).then(() => {
         const msg: NewMessage = {
           msgId: `seed-msg-${i}`, createId: id, sender, receiver: c2c ? 'bob' : null, groupId: c2c ? null : groupID,
-          audience: targets && !c2c ? [sender, ...targets] : null, targets: c2c ? null : targets, elemType: 1, text, customData: null,
+          audience: targets && !c2c ? [sender, ...targets] : null, targets: c2c ? null : targets, draftTargets: targets, elemType: 1, text, customData: null,
           customDesc: null, customExt: null, atUsers: null, priority: 2, excludedUnread: false, excludedLast: false,
           needReadReceipt: false, cloudCustomData: null, localCustomData: null, random: 1, timestamp: NOW,
         };

@@ -313,7 +313,7 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
     await store.messages.createDraft(draft);
     const targets = to.targets ?? null;
     const msg: NewMessage = { msgId: `m-${draft.id}`, createId: draft.id, sender, receiver: to.receiver ?? null, groupId: to.groupId ?? null,
-      audience: targets ? [...new Set([sender, ...targets])] : null, targets, elemType: 1, text: draft.text, customData: null,
+      audience: targets ? [...new Set([sender, ...targets])] : null, targets, draftTargets: null, elemType: 1, text: draft.text, customData: null,
       customDesc: null, customExt: null, atUsers: null, priority: 2, excludedUnread: false, excludedLast: false, needReadReceipt: false,
       cloudCustomData: null, localCustomData: null, random: 1, timestamp: NOW };
     const outcome = await store.messages.send(msg, NOW);

@@ -22,7 +22,7 @@ function newMessage(draft: DraftRow, sender: string, to: Target, options: Partia
   const targets = to.targets ?? null;
   return {
     msgId: `msg-${draft.id}`, createId: draft.id, sender, receiver: to.groupId ? null : to.receiver!, groupId: to.groupId ?? null,
-    audience: targets ? [...new Set([sender, ...targets])] : null, targets,
+    audience: targets ? [...new Set([sender, ...targets])] : null, targets, draftTargets: null,
     elemType: 1, text: draft.text, customData: null, customDesc: null, customExt: null, atUsers: null, priority: 2,
     excludedUnread: targets !== null, excludedLast: false, needReadReceipt: false, cloudCustomData: null, localCustomData: null,
     random: 7, timestamp: NOW, ...options,
@@ -213,6 +213,33 @@ for (const backend of backends) {
       expect(await store.messages.draft(old.id, 'alice', NOW)).toBeUndefined();
       expect(await store.messages.reclaimDrafts(NOW)).toBe(1);
       expect(await store.messages.reclaimDrafts(NOW)).toBe(0);
+    });
+
+    it('when a draft is targeted, then it is changed in place; someone else\'s, expired or sent drafts are not', async () => {
+      await group('g', 'alice', ['bob', 'carol']);
+      const mine = draftRow('alice', 'to some');
+      const old = draftRow('alice', 'old', NOW - 1);
+      await store.messages.createDraft(mine);
+      await store.messages.createDraft(old);
+      expect(await store.messages.targetDraft(mine.id, 'alice', NOW, ['bob', 'carol'])).toBe(true);
+      expect(await store.messages.draft(mine.id, 'alice', NOW)).toEqual({ ...mine, targets: ['bob', 'carol'] });
+      expect(await store.messages.targetDraft(mine.id, 'alice', NOW, ['carol'])).toBe(true); // replaces the list
+      expect((await store.messages.draft(mine.id, 'alice', NOW))?.targets).toEqual(['carol']);
+      expect(await store.messages.targetDraft(mine.id, 'bob', NOW, ['bob'])).toBe(false);
+      expect(await store.messages.targetDraft(old.id, 'alice', NOW, ['bob'])).toBe(false);
+      expect((await store.messages.draft(mine.id, 'alice', NOW))?.targets).toEqual(['carol']);
+
+      // A send that read the draft with another list (or none) does not consume it, and stores nothing.
+      const stale = await store.messages.send(newMessage(mine, 'alice', { groupId: 'g' }, { draftTargets: null }), NOW);
+      expect(stale).toEqual({ ok: false, reason: 'draft-missing' });
+      const staleList = await store.messages.send(newMessage(mine, 'alice', { groupId: 'g', targets: ['bob'] }, { draftTargets: ['bob', 'carol'] }), NOW);
+      expect(staleList).toEqual({ ok: false, reason: 'draft-missing' });
+      expect(await history('bob', 'g')).toEqual([]);
+      const sent = await store.messages.send(newMessage(mine, 'alice', { groupId: 'g', targets: ['carol'] }, { draftTargets: ['carol'] }), NOW);
+      expect(sent.ok).toBe(true);
+      expect(await store.messages.targetDraft(mine.id, 'alice', NOW, ['bob'])).toBe(false); // sent: gone
+      expect(texts(await history('carol', 'g'))).toEqual(['to some']);
+      expect(await history('bob', 'g')).toEqual([]);
     });
 
     it('when a send is checked before its transaction, then the draft comes with the group and the sender\'s membership', async () => {

@@ -283,12 +283,16 @@ describe('onConversationChanged and onTotalUnreadMessageCountChanged', () => {
 });
 
 describe('the viewer is the UserSig', () => {
-  it('when the UserSig is bad, expired or missing, then the socket is closed with 4403 at connect', async () => {
-    for (const params of [{ userSig: 'garbage' }, { userSig: userSig('bob', -60) }, {}, { Authorization: 'Bearer nope' }]) {
+  it('when the UserSig is bad or missing, then the socket is closed with 4403 at connect; expired, with 4001; the reason starts with the imCode', async () => {
+    const cases: [Record<string, unknown>, number, RegExp][] = [
+      [{ userSig: 'garbage' }, 4403, /^6014 /], [{ userSig: userSig('bob', -60) }, 4001, /^70001 /], [{}, 4403, /^6014 /], [{ Authorization: 'Bearer nope' }, 4403, /^6014 UserSig is malformed/],
+      [{ headers: { Authorization: 'Basic YWxpY2U6cHc=' } }, 4403, /^6014 The Authorization header is malformed/],
+    ];
+    for (const [params, code, reason] of cases) {
       const client = wsClient(live.port, params);
       const sub = collect(client, ON_MESSAGE);
       await until(() => sub.errors.length > 0, 'the socket to close');
-      expect((sub.errors[0] as { code: number }).code).toBe(4403);
+      expect(sub.errors[0]).toMatchObject({ code, reason: expect.stringMatching(reason) });
       await client.dispose();
     }
     expect(live.gw.app.services.router.streamCount()).toBe(0);

@@ -80,7 +80,7 @@ async function checkUpgraded(store: Store) {
   // The order and the pair seq continue where they were.
   const last = Math.max(...fixture.tables.messages!.map((m) => m.order_no as number));
   await store.messages.createDraft({ id: 'after-upgrade', owner: 'dan', createdAt: 1, expiresAt: Number.MAX_SAFE_INTEGER, elemType: 1, text: 'new', customData: null, customDesc: null, customExt: null, atUsers: null, targets: null });
-  const sent = await store.messages.send({ msgId: 'after-upgrade-m', createId: 'after-upgrade', sender: 'dan', receiver: 'ann', groupId: null, audience: null, targets: null,
+  const sent = await store.messages.send({ msgId: 'after-upgrade-m', createId: 'after-upgrade', sender: 'dan', receiver: 'ann', groupId: null, audience: null, targets: null, draftTargets: null,
     elemType: 1, text: 'new', customData: null, customDesc: null, customExt: null, atUsers: null, priority: 2, excludedUnread: false, excludedLast: false,
     needReadReceipt: false, cloudCustomData: null, localCustomData: null, random: 1, timestamp: 1 }, 1);
   expect(sent.ok && sent.message.row.orderNo).toBe(last + 1);

@@ -8,9 +8,9 @@ export type UserSigResult =
   | { ok: true; userID: string; expiresAt: number }
   | { ok: false; imCode: typeof Code.NOT_LOGGED_IN | typeof Code.USERSIG_EXPIRED | typeof Code.INVALID_USER_ID; reason: string };
 
-/** A printable-ASCII userID of at most 32 bytes (im-semantics §2). */
+/** A printable-ASCII userID (0x20–0x7e, the space included, as Tencent) of at most 32 bytes (im-semantics §2). */
 export function isValidUserID(userID: string): boolean {
-  return userID.length > 0 && userID.length <= 32 && /^[\x21-\x7e]+$/.test(userID);
+  return userID.length > 0 && userID.length <= 32 && /^[\x20-\x7e]+$/.test(userID);
 }
 
 function sign(key: string, userID: string, sdkAppId: number, time: number, expire: number, userBuf?: string): string {

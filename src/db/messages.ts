@@ -51,9 +51,12 @@ function* sendWork(d: Dialect, rules: GroupRules, msg: NewMessage, now: number, 
   }
   // A concurrent send of the same draft already consumed it: the caller answers from the stored message. Checked
   // before anything is allocated, since returning an outcome commits what was written so far.
-  if ((yield* run(sql`DELETE FROM drafts WHERE id = ${msg.createId} AND owner = ${msg.sender}`)) === 0) return fail('draft-missing');
+  // Only the draft as the send read it: its receiverList unchanged since (IS NOT DISTINCT FROM also matches two NULLs;
+  // the list is stored encoded, and a decoded list encodes back to the same text).
+  if ((yield* run(sql`DELETE FROM drafts WHERE id = ${msg.createId} AND owner = ${msg.sender}
+    AND targets IS NOT DISTINCT FROM ${encodeList(msg.draftTargets)}`)) === 0) return fail('draft-missing');
   const pair = msg.groupId === null ? pairKey(msg.sender, msg.receiver!) : null;
-  const { audience: _audience, ...fields } = msg;
+  const { audience: _audience, draftTargets: _draftTargets, ...fields } = msg;
   const flags = { targeted: audience ? 1 : 0, excludedUnread: msg.excludedUnread ? 1 : 0, excludedLast: msg.excludedLast ? 1 : 0, needReadReceipt: msg.needReadReceipt ? 1 : 0 };
   // Never stored: a transient row with no order (no cursor, no seq) for live delivery only.
   if (onlineOnly) return { ok: true, message: { row: { ...fields, ...flags, pairKey: pair, seqBase: 0, orderNo: 0, revokedAt: null, revokedBy: null }, seq: 0, isRead: true } };
@@ -206,6 +209,10 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
         ${encodeList(draft.atUsers)}, ${encodeList(draft.targets)})`);
     }),
     draft: (id, owner, now) => x.read(() => row<DraftRow>(draftQuery(id, owner, now))),
+    targetDraft: (id, owner, now, receivers) => x.write(function* () {
+      return (yield* run(sql`UPDATE drafts SET targets = ${encodeList(receivers)}
+        WHERE id = ${id} AND owner = ${owner} AND expires_at > ${now}`)) > 0;
+    }),
     // The draft, the group and the sender's membership in one statement (the send checks again under its locks).
     draftToSend: (id, owner, now, groupID) => path.beforeSend(function* () {
       const r = yield* row<DraftCheckRow>(sql`SELECT ${DRAFT_COLUMNS}, g.group_id AS "gGroupId", g.group_type AS "gGroupType",

@@ -81,6 +81,12 @@ export interface NewMessage {
   /** Sender + receivers for a targeted message; null for a broadcast or C2C. */
   audience: string[] | null;
   targets: string[] | null;
+  /**
+   * The draft's receiverList as the send read it (null: not targeted). The draft is consumed only if it still has
+   * exactly this list: a createTargetedGroupMessage that lands between the read and the send's transaction must
+   * not let the send go out to the audience it computed from the untargeted draft (the send answers draft-missing).
+   */
+  draftTargets: string[] | null;
   elemType: number;
   text: string | null;
   customData: string | null;
@@ -110,6 +116,11 @@ export interface MessageStore {
   createDraft(draft: DraftRow): Promise<void>;
   /** The caller's live draft, or undefined (unknown, someone else's, or expired: all look the same). */
   draft(id: string, owner: string, now: number): Promise<DraftRow | undefined>;
+  /**
+   * Makes the caller's live draft a targeted one, replacing any receiverList it had (createTargetedGroupMessage
+   * targets in place). False when there is no such live draft (unknown, someone else's, expired or already sent).
+   */
+  targetDraft(id: string, owner: string, now: number, receivers: string[]): Promise<boolean>;
   /**
    * draft(), and when it exists and `groupID` is set, groups.get(groupID) and groups.member(groupID, owner) too,
    * in one read: a send asks all three before its transaction (which checks group and membership again).

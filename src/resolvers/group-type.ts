@@ -1,13 +1,18 @@
 import type { GroupRules } from '../db/store';
 
-// The five group types and what each allows (im-semantics §3). `seesEarlierHistory`: members see the messages from
-// before they joined; `unread`: messages count as unread (Tencent reports no unread counts for Meeting groups).
+// The five group types and what each allows (im-semantics §3, and the group-type table of Tencent's group overview):
+// join: joinGroup works (else invite only); targeted: createTargetedGroupMessage / receiver+groupID sends;
+// history: messages are stored; seesEarlierHistory: members see the messages from before they joined; unread:
+// messages count as unread (Tencent reports no unread counts for Meeting groups); ownerQuits: the owner may quitGroup
+// (only in Work groups); dismiss: dismissGroup works (a Work group is dismissed only through Tencent's REST API, not
+// even by its owner); admins: role 300 exists; mute: muteGroupMember works; kick: who may kickGroupMember ('owner',
+// 'admin' = owner and admins, 'none'); members: createGroup takes memberList.
 export const GroupType = {
-  Work: { join: false, cap: 200, targeted: true, history: true, seesEarlierHistory: false, unread: true },
-  Public: { join: true, cap: 2000, targeted: true, history: true, seesEarlierHistory: false, unread: true },
-  Meeting: { join: true, cap: 6000, targeted: true, history: true, seesEarlierHistory: true, unread: false },
-  Community: { join: true, cap: 100_000, targeted: false, history: true, seesEarlierHistory: false, unread: true },
-  AVChatRoom: { join: true, cap: Number.MAX_SAFE_INTEGER, targeted: false, history: false, seesEarlierHistory: false, unread: true },
+  Work: { join: false, cap: 200, targeted: true, history: true, seesEarlierHistory: false, unread: true, ownerQuits: true, dismiss: false, admins: false, mute: false, kick: 'owner', members: true },
+  Public: { join: true, cap: 2000, targeted: true, history: true, seesEarlierHistory: false, unread: true, ownerQuits: false, dismiss: true, admins: true, mute: true, kick: 'admin', members: true },
+  Meeting: { join: true, cap: 6000, targeted: true, history: true, seesEarlierHistory: true, unread: false, ownerQuits: false, dismiss: true, admins: true, mute: true, kick: 'admin', members: true },
+  Community: { join: true, cap: 100_000, targeted: false, history: true, seesEarlierHistory: false, unread: true, ownerQuits: false, dismiss: true, admins: true, mute: true, kick: 'admin', members: true },
+  AVChatRoom: { join: true, cap: Number.MAX_SAFE_INTEGER, targeted: false, history: false, seesEarlierHistory: false, unread: true, ownerQuits: false, dismiss: true, admins: true, mute: true, kick: 'none', members: false },
 } as const;
 
 export type GroupTypeName = keyof typeof GroupType;

@@ -33,6 +33,8 @@ async function myRole(ctx: Viewer, groupID: string): Promise<number> {
 }
 
 const capOf = (group: GroupRow) => (isGroupType(group.groupType) ? GroupType[group.groupType].cap : 0);
+/** A stored group's rules; a type this version does not know gets Public's. */
+const rulesOf = (group: GroupRow) => (isGroupType(group.groupType) ? GroupType[group.groupType] : GroupType.Public);
 
 function joinRefusal(outcome: JoinOutcome, groupID: string, who: string): Refusal | null {
   switch (outcome) {
@@ -62,9 +64,16 @@ export const createGroup = (ctx: Viewer, args: { groupType: string; groupName: s
         : `groupID "${groupID}" must not start with "@TGS#" (reserved for generated ids).`);
     }
   }
+  const rules = GroupType[type];
+  if (!rules.members && (args.memberList?.length ?? 0) > 0) {
+    throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `memberList must be empty for ${type} groups: members joinGroup themselves.`);
+  }
   const members = (args.memberList ?? []).map((m, i) => {
     checkUserID(m.userID, `memberList[${i}].userID`, Code.GROUP_INVALID_PARAMETERS);
     const role = m.role ?? Role.MEMBER;
+    if (!rules.admins && role !== Role.MEMBER) {
+      throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `memberList[${i}].role must be 200 (member), got ${role}: ${type} groups have no admins.`);
+    }
     if (role !== Role.MEMBER && role !== Role.ADMIN) {
       throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `memberList[${i}].role must be 200 (member) or 300 (admin), got ${role}.`);
     }
@@ -98,9 +107,10 @@ export const joinGroup = (ctx: Viewer, args: { groupID: string; message?: string
 });
 
 export const quitGroup = (ctx: Viewer, args: { groupID: string }): Promise<Callback> => answer(async (): Promise<Callback> => {
-  await existingGroup(ctx, args.groupID);
-  if ((await myRole(ctx, args.groupID)) === Role.OWNER) {
-    throw new Refusal(Code.OWNER_CANNOT_QUIT, `You own group "${args.groupID}"; the owner cannot quit, dismissGroup instead.`);
+  const group = await existingGroup(ctx, args.groupID);
+  // A Work group's owner may quit (the group goes on without an owner); in the other types the owner dismisses it.
+  if ((await myRole(ctx, args.groupID)) === Role.OWNER && !rulesOf(group).ownerQuits) {
+    throw new Refusal(Code.OWNER_CANNOT_QUIT, `You own ${group.groupType} group "${args.groupID}"; its owner cannot quit, dismissGroup instead.`);
   }
   await ctx.store.groups.removeMembers(args.groupID, [ctx.viewer]);
   await ctx.router.publish({ type: 'membership', groupId: args.groupID, joined: [], left: [ctx.viewer] });
@@ -108,7 +118,10 @@ export const quitGroup = (ctx: Viewer, args: { groupID: string }): Promise<Callb
 });
 
 export const dismissGroup = (ctx: Viewer, args: { groupID: string }): Promise<Callback> => answer(async (): Promise<Callback> => {
-  await existingGroup(ctx, args.groupID);
+  const group = await existingGroup(ctx, args.groupID);
+  if (!rulesOf(group).dismiss) {
+    throw new Refusal(Code.NO_PERMISSION, `${group.groupType} group "${args.groupID}" cannot be dismissed through the SDK API, not even by its owner (Tencent's REST API can).`);
+  }
   if ((await myRole(ctx, args.groupID)) !== Role.OWNER) throw new Refusal(Code.NO_PERMISSION, `Only the owner can dismiss group "${args.groupID}".`);
   const members = await ctx.store.groups.dismiss(args.groupID);
   await ctx.router.publish({ type: 'membership', groupId: args.groupID, joined: [], left: members });
@@ -130,9 +143,12 @@ export const inviteUserToGroup = (ctx: Viewer, args: { groupID: string; userList
 });
 
 export const kickGroupMember = (ctx: Viewer, args: { groupID: string; memberList: readonly string[]; reason?: string | null }): Promise<Callback> => answer(async (): Promise<Callback> => {
-  await existingGroup(ctx, args.groupID);
+  const group = await existingGroup(ctx, args.groupID);
   const users = checkUserList(args.memberList, 'memberList', Code.GROUP_INVALID_PARAMETERS, MAX_INVITE);
+  const { kick } = rulesOf(group);
+  if (kick === 'none') throw new Refusal(Code.NO_PERMISSION, `${group.groupType} groups do not support kicking members.`);
   const role = await myRole(ctx, args.groupID);
+  if (kick === 'owner' && role < Role.OWNER) throw new Refusal(Code.NO_PERMISSION, `Only the owner can kick members of a ${group.groupType} group.`);
   if (role < Role.ADMIN) throw new Refusal(Code.NO_PERMISSION, 'Only the owner or an admin can kick members.');
   for (const u of users) {
     const target = await ctx.store.groups.member(args.groupID, u);
@@ -145,7 +161,8 @@ export const kickGroupMember = (ctx: Viewer, args: { groupID: string; memberList
 });
 
 export const muteGroupMember = (ctx: Viewer, args: { groupID: string; userID: string; seconds: number }): Promise<Callback> => answer(async (): Promise<Callback> => {
-  await existingGroup(ctx, args.groupID);
+  const group = await existingGroup(ctx, args.groupID);
+  if (!rulesOf(group).mute) throw new Refusal(Code.NO_PERMISSION, `${group.groupType} groups do not support muting members.`);
   checkUserID(args.userID, 'userID', Code.GROUP_INVALID_PARAMETERS);
   if (!Number.isInteger(args.seconds) || args.seconds < 0 || args.seconds > MAX_MUTE_SECONDS) {
     throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `seconds must be from 0 (unmute) to ${MAX_MUTE_SECONDS}, got ${args.seconds}.`);

@@ -7,6 +7,7 @@ import type { Viewer } from './context';
 import { draftView, ElemType, messageView, Priority, Status, type V2TimMessage } from './message-view';
 import { GroupType, isGroupType, Role } from './group-type';
 import { answer, done, fail, ok, Refusal, type Callback, type ValueCallback } from './result';
+import { planIncludesTargeted } from '../config';
 import { AT_ALL, checkId, checkSize, checkUnicode, checkUserID, checkUserList, utf8Bytes, MAX_MESSAGE_BYTES } from './validate';
 
 export interface MsgCreateInfoResult { id: string; messageInfo: V2TimMessage }
@@ -73,6 +74,10 @@ const wellFormedGroupID = (groupID: string) => {
 
 const notFound = (field = 'id') => new Refusal(Code.INVALID_PARAMETERS, `${field} does not exist: create the message first (unsent messages expire).`);
 
+/**
+ * Targets the created message itself and returns the same id (as Tencent's Flutter 8.x adapter and desktop plugin
+ * do): from now on this id only ever reaches the sender and the receivers. A second call replaces the list.
+ */
 export const createTargetedGroupMessage = (ctx: Viewer, args: { id: string; receiverList: readonly string[] }) => answer(async () => {
   const draft = await ctx.store.messages.draft(args.id, ctx.viewer, ctx.now());
   if (!draft) throw notFound();
@@ -80,10 +85,34 @@ export const createTargetedGroupMessage = (ctx: Viewer, args: { id: string; rece
   if (draft.atUsers && draft.atUsers.length > 0) {
     throw new Refusal(Code.INVALID_PARAMETERS, 'id is a message with an @ list (createTextAtMessage); it cannot be targeted.');
   }
-  if (ctx.config.plan !== 'ultimate') throw new Refusal(Code.PLAN_NOT_ULTIMATE, `Targeted group messages need the Ultimate plan; IM_PLAN is "${ctx.config.plan}".`);
-  const { elemType, text, customData, customDesc, customExt, atUsers } = draft;
-  return createDraft(ctx, { elemType, text, customData, customDesc, customExt, atUsers, targets: receivers });
+  checkPlan(ctx);
+  // Sent (or expired) since the read above: the id is gone either way.
+  if (!(await ctx.store.messages.targetDraft(draft.id, ctx.viewer, ctx.now(), receivers))) throw notFound();
+  const targeted: DraftRow = { ...draft, targets: receivers };
+  return ok<MsgCreateInfoResult>({ id: targeted.id, messageInfo: draftView(targeted) });
 });
+
+function checkPlan(ctx: Viewer): void {
+  if (!planIncludesTargeted(ctx.config.plan)) {
+    throw new Refusal(Code.PLAN_NOT_ULTIMATE, `Targeted group messages need the Ultimate, Enterprise, Pro or Pro Plus plan; IM_PLAN is "${ctx.config.plan}".`);
+  }
+}
+
+/**
+ * Tencent caps a message at 12 KB in total, not each field: the element (text, or custom data + desc + extension)
+ * plus cloudCustomData, and here localCustomData too, since the gateway stores and returns it with the message.
+ */
+function checkMessageSize(draft: DraftRow, args: SendArgs): void {
+  const parts: [string, string | null | undefined][] = [
+    ['text', draft.text], ['customElem', (draft.customData ?? '') + (draft.customDesc ?? '') + (draft.customExt ?? '')],
+    ['cloudCustomData', args.cloudCustomData], ['localCustomData', args.localCustomData],
+  ];
+  const sized = parts.map(([name, v]) => [name, v ? utf8Bytes(v) : 0] as const).filter(([, n]) => n > 0);
+  const total = sized.reduce((sum, [, n]) => sum + n, 0);
+  if (total > MAX_MESSAGE_BYTES) {
+    throw new Refusal(Code.MESSAGE_TOO_LONG, `The message is ${total} bytes of UTF-8 in total (${sized.map(([name, n]) => `${name} ${n}`).join(', ')}); at most ${MAX_MESSAGE_BYTES} are allowed.`);
+  }
+}
 
 export interface SendArgs {
   id: string;
@@ -103,7 +132,7 @@ const outcomeRefusal = (reason: Extract<SendOutcome, { ok: false }>['reason'], g
     case 'group-missing': return new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
     case 'not-member': return new Refusal(Code.NO_PERMISSION, `You are not a member of group "${groupID}".`);
     case 'muted': return new Refusal(Code.MUTED, `You are muted in group "${groupID}".`);
-    case 'receiver-not-member': return new Refusal(Code.INVALID_RECEIVER, `A receiver is not a member of group "${groupID}".`);
+    case 'receiver-not-member': return new Refusal(Code.INVALID_RECEIVER, `A receiver is not a member of group "${groupID}".`); // named by notMembers()
     case 'draft-missing': return new DraftConsumed();
   }
 };
@@ -113,7 +142,7 @@ class DraftConsumed extends Refusal {
   constructor() { super(Code.INVALID_PARAMETERS); }
 }
 
-export async function sendMessage(ctx: Viewer, args: SendArgs): Promise<ValueCallback<V2TimMessage>> {
+export async function sendMessage(ctx: Viewer, args: SendArgs, attempt = 0): Promise<ValueCallback<V2TimMessage>> {
   const { store, viewer } = ctx;
   const now = ctx.now();
   // The SDK passes "" for "not set" (Flutter 8.1 requires both strings).
@@ -129,7 +158,10 @@ export async function sendMessage(ctx: Viewer, args: SendArgs): Promise<ValueCal
     const message = await deliver(ctx, checked, receiver, groupID, args, now);
     return ok(message);
   } catch (e) {
-    if (e instanceof DraftConsumed) return resend(ctx, args.id, receiver, groupID);
+    if (e instanceof DraftConsumed) {
+      // Sent by a concurrent call (answer as a retry), or targeted since it was read: send it again as it is now.
+      return attempt === 0 && (await store.messages.draft(args.id, viewer, now)) ? sendMessage(ctx, args, 1) : resend(ctx, args.id, receiver, groupID);
+    }
     if (!(e instanceof Refusal)) throw e;
     // The SDK returns the message with status 3 on failure; the id stays usable for another try.
     return fail(e.code, e.desc, draftView(draft, Status.SEND_FAIL, { receiver, groupID }));
@@ -149,6 +181,15 @@ async function resend(ctx: Viewer, id: string, receiver: string | null, groupID:
   return ok(messageView(ctx.viewer, sent, ctx.cursors));
 }
 
+/** 6032 naming the receivers who are not members (read after the refused send, so the list is current). */
+async function notMembers(ctx: Viewer, groupID: string, targets: string[]): Promise<Refusal> {
+  const members = new Set(await ctx.store.groups.membersAmong(groupID, targets));
+  const missing = targets.filter((u) => !members.has(u));
+  if (missing.length === 0) return outcomeRefusal('receiver-not-member', groupID);
+  const shown = missing.slice(0, 10).map((u) => `"${u}"`).join(', ') + (missing.length > 10 ? ` and ${missing.length - 10} more` : '');
+  return new Refusal(Code.INVALID_RECEIVER, `${missing.length === 1 ? 'Receiver' : 'Receivers'} ${shown} ${missing.length === 1 ? 'is not a member' : 'are not members'} of group "${groupID}".`);
+}
+
 async function deliver(ctx: Viewer, { draft, group, member }: SendCheck, receiver: string | null, groupID: string | null, args: SendArgs, now: number): Promise<V2TimMessage> {
   const { store, viewer } = ctx;
   const draftTargets = draft.targets;
@@ -164,6 +205,7 @@ async function deliver(ctx: Viewer, { draft, group, member }: SendCheck, receive
   if (groupID !== null) checkId(groupID, 'groupID', Code.INVALID_GROUP_ID, MAX_GROUP_ID_BYTES);
   checkSize(args.cloudCustomData, 'cloudCustomData');
   checkSize(args.localCustomData, 'localCustomData');
+  checkMessageSize(draft, args);
 
   // Targeted: a targeted draft, or one member of a group named by receiver. The audience is never widened.
   const targets = groupID === null ? null : receiver !== null ? [receiver] : draftTargets;
@@ -174,7 +216,7 @@ async function deliver(ctx: Viewer, { draft, group, member }: SendCheck, receive
     const type = isGroupType(group.groupType) ? GroupType[group.groupType] : GroupType.Public;
     if (targets && !type.targeted) throw new Refusal(Code.NO_PERMISSION, `${group.groupType} groups do not support targeted messages.`);
     if (onlineOnly && group.groupType === 'AVChatRoom') throw new Refusal(Code.NO_PERMISSION, 'onlineUserOnly is not supported in AVChatRoom groups.');
-    if (targets && ctx.config.plan !== 'ultimate') throw new Refusal(Code.PLAN_NOT_ULTIMATE, `Targeted group messages need the Ultimate plan; IM_PLAN is "${ctx.config.plan}".`);
+    if (targets) checkPlan(ctx);
     if (!type.history) stored = false; // AVChatRoom: online delivery only
     if (!member) throw new Refusal(Code.NO_PERMISSION, `You are not a member of group "${groupID}".`);
     if (!(await ctx.groupSendLimiter.take(groupID))) {
@@ -191,6 +233,7 @@ async function deliver(ctx: Viewer, { draft, group, member }: SendCheck, receive
     groupId: groupID,
     audience,
     targets,
+    draftTargets,
     elemType: draft.elemType,
     text: draft.text,
     customData: draft.customData,
@@ -208,6 +251,7 @@ async function deliver(ctx: Viewer, { draft, group, member }: SendCheck, receive
     timestamp: now,
   };
   const outcome = stored ? await store.messages.send(msg, now) : await store.messages.sendOnline(msg, now);
+  if (!outcome.ok && outcome.reason === 'receiver-not-member') throw await notMembers(ctx, groupID!, targets!);
   if (!outcome.ok) throw outcomeRefusal(outcome.reason, groupID);
   const row = outcome.message.row;
   // Stored first (above), acknowledged and delivered second.
@@ -223,7 +267,10 @@ export const revokeMessage = (ctx: Viewer, args: { msgID: string }): Promise<Cal
   if (row.revokedAt !== null) return done();
   const now = ctx.now();
   if (row.sender === viewer) {
-    if (now - row.timestamp > REVOKE_WINDOW_SECONDS) throw new Refusal(Code.REVOKE_TIME_LIMIT, `msgID "${args.msgID}" was sent more than 2 minutes ago.`);
+    // Tencent answers 10031 in groups and 20016 for one-to-one messages.
+    if (now - row.timestamp > REVOKE_WINDOW_SECONDS) {
+      throw new Refusal(row.groupId === null ? Code.C2C_REVOKE_TIME_LIMIT : Code.REVOKE_TIME_LIMIT, `msgID "${args.msgID}" was sent more than 2 minutes ago.`);
+    }
   } else {
     // Owners and admins may revoke members' group messages (decision: without a time limit).
     const me = row.groupId !== null ? await store.groups.member(row.groupId, viewer) : undefined;

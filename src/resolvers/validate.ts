@@ -9,16 +9,20 @@ export const AT_ALL = '__kImSDK_MesssageAtALL__'; // the SDK's @everyone marker
 export const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 const PRINTABLE = /^[\x21-\x7e]+$/;
+/** userIDs: Tencent's printable ASCII 0x20–0x7e, the space included. */
+const PRINTABLE_WITH_SPACE = /^[\x20-\x7e]+$/;
 
 /** A printable-ASCII id of at most `maxBytes` (userIDs 32, groupIDs 48). */
-export function checkId(value: string, field: string, code: CodeValue, maxBytes: number): string {
+export function checkId(value: string, field: string, code: CodeValue, maxBytes: number, spaces = false): string {
   if (value.length === 0) throw new Refusal(code, `${field} is empty.`);
   if (value.length > maxBytes) throw new Refusal(code, `${field} is ${value.length} bytes; at most ${maxBytes} are allowed.`);
-  if (!PRINTABLE.test(value)) throw new Refusal(code, `${field} must be printable ASCII without spaces.`);
+  if (!(spaces ? PRINTABLE_WITH_SPACE : PRINTABLE).test(value)) {
+    throw new Refusal(code, `${field} must be printable ASCII${spaces ? ' (0x20-0x7e)' : ' without spaces'}.`);
+  }
   return value;
 }
 
-export const checkUserID = (value: string, field: string, code: CodeValue = Code.INVALID_USER_ID) => checkId(value, field, code, 32);
+export const checkUserID = (value: string, field: string, code: CodeValue = Code.INVALID_USER_ID) => checkId(value, field, code, 32, true);
 
 /** Distinct userIDs, each checked, at most `max`. */
 export function checkUserList(list: readonly string[], field: string, code: CodeValue, max: number): string[] {

@@ -3,6 +3,7 @@ import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder';
 import './callback';
 import './user';
+import './session';
 import './group';
 import './message';
 import './history';

@@ -23,7 +23,11 @@ const typeOf = (g: GroupID): GroupType => SLOTS.find((s) => s.id === g)!.type;
 const joinable = (t: GroupType) => t !== 'Work';
 const targetable = (t: GroupType) => t !== 'Community' && t !== 'AVChatRoom';
 const keepsHistory = (t: GroupType) => t !== 'AVChatRoom';
-/** Tencent reports no unread counts for Meeting groups. */
+// Tencent's rules per type: a Work group's owner may quit and nobody dismisses it through the SDK, it has no
+// admins, and only its owner kicks; nobody kicks in an AVChatRoom, which is created without members; Tencent
+// reports no unread counts for Meeting groups.
+const ownerQuits = (t: GroupType) => t === 'Work';
+const dismissable = (t: GroupType) => t !== 'Work';
 const countsUnread = (t: GroupType) => t !== 'Meeting';
 
 export const OWNER = 400;
@@ -86,6 +90,9 @@ export class Model {
 
   create(by: User, g: GroupID, members: { userID: User; role: number }[]): number {
     if (this.groups.has(g)) return 10021;
+    const type = typeOf(g);
+    if (type === 'AVChatRoom' && members.length > 0) return 10004;
+    if (type === 'Work' && members.some((m) => m.role !== MEMBER)) return 10004;
     const group: Group = { type: typeOf(g), gen: ++this.gens, members: new Map() };
     this.groups.set(g, group);
     this.admit(g, by, OWNER);
@@ -107,8 +114,8 @@ export class Model {
     if (!group) return 10010;
     const me = group.members.get(u);
     if (!me) return 10007;
-    if (me.role === OWNER) return 10009;
-    this.leave(g, u);
+    if (me.role === OWNER && !ownerQuits(group.type)) return 10009;
+    this.leave(g, u); // a Work group goes on without an owner
     return 0;
   }
 
@@ -127,8 +134,9 @@ export class Model {
   kick(by: User, g: GroupID, target: User): number {
     const group = this.groups.get(g);
     if (!group) return 10010;
+    if (group.type === 'AVChatRoom') return 10007;
     const me = group.members.get(by);
-    if (!me || me.role < ADMIN) return 10007;
+    if (!me || me.role < (group.type === 'Work' ? OWNER : ADMIN)) return 10007;
     const them = group.members.get(target);
     if (them && them.role >= me.role) return 10007;
     if (!them) return 10004;
@@ -139,6 +147,7 @@ export class Model {
   dismiss(by: User, g: GroupID): number {
     const group = this.groups.get(g);
     if (!group) return 10010;
+    if (!dismissable(group.type)) return 10007;
     const me = group.members.get(by);
     if (!me || me.role !== OWNER) return 10007;
     for (const u of [...group.members.keys()]) this.leave(g, u);
