@@ -129,11 +129,13 @@ const Q = {
 };
 
 async function call(port: number, user: string, query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+  const request = () => fetch(`http://127.0.0.1:${port}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${userSig(user)}` },
     body: JSON.stringify({ query, variables }),
   });
+  // A kept-alive connection the server closed as it was reused (idle timeout) fails once; the retry opens a new one.
+  const res = await request().catch(() => request());
   const body = await res.json() as { data?: Record<string, { code: number; desc?: string; data: any }>; errors?: unknown };
   const r = body.data && Object.values(body.data)[0];
   if (!r || r.code !== 0) throw new Error(`${query.slice(0, 40)}: ${JSON.stringify(body)}`);
