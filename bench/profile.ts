@@ -46,6 +46,6 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     broadcast: { rounds: 1, subscribers: 6, nonMembers: 3, messagesPerRound: 3, inFlight: 2 },
     latency: { rounds: 1, ratePerSecond: 20, seconds: 0.25, lowRatePerSecond: 10, lowSeconds: 0.2 },
     idle: { rounds: 1, sockets: 8, levels: 1 },
-    growth: { small: 1_000, large: 3_000, samples: 3, replay: 200 },
+    growth: { small: 1_000, large: 3_000, samples: 2, replay: 100 },
   },
 };

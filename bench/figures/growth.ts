@@ -200,7 +200,7 @@ async function measure(env: BenchEnv, kind: Kind, n: number, samples: number, re
         return call(port, 'u7', Q.send, { id, to: 'never' });
       }),
       // About 200 messages the never-reader may see lie in the last 1,000 of the order.
-      'resume, 200 messages': await timed(Math.max(3, samples >> 2), () => replay(port, 'never', cursors.encode(n - 1000), 200)),
+      'resume, 200 messages': await timed(Math.max(3, samples >> 2), () => replay(port, 'never', cursors.encode(Math.max(0, n - 1000)), 200)),
     };
     let concurrent: { idle: number; replaying: number; replayed: number } | undefined;
     if (replayCount !== undefined) {
