@@ -13,6 +13,8 @@ export interface BenchProfile {
   /** At `ratePerSecond` for `seconds`, then at `lowRatePerSecond` for `lowSeconds` (a rate the gateway sustains). */
   latency: { rounds: number; ratePerSecond: number; seconds: number; lowRatePerSecond: number; lowSeconds: number };
   idle: { rounds: number; sockets: number; levels: number };
+  /** Figure 7: stored messages at the two sizes compared, samples per call, messages replayed beside a request. */
+  growth: { small: number; large: number; samples: number; replay: number };
 }
 
 export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
@@ -24,6 +26,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     broadcast: { rounds: 5, subscribers: 1000, nonMembers: 50, messagesPerRound: 100, inFlight: 8 },
     latency: { rounds: 3, ratePerSecond: 100, seconds: 3, lowRatePerSecond: 5, lowSeconds: 10 },
     idle: { rounds: 2, sockets: 20_000, levels: 4 },
+    growth: { small: 10_000, large: 1_000_000, samples: 30, replay: 100_000 },
   },
   quick: {
     name: 'quick',
@@ -33,6 +36,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     broadcast: { rounds: 2, subscribers: 1000, nonMembers: 50, messagesPerRound: 30, inFlight: 8 },
     latency: { rounds: 1, ratePerSecond: 100, seconds: 1, lowRatePerSecond: 5, lowSeconds: 2 },
     idle: { rounds: 1, sockets: 5000, levels: 2 },
+    growth: { small: 2_000, large: 20_000, samples: 10, replay: 2_000 },
   },
   smoke: {
     name: 'smoke',
@@ -42,5 +46,6 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     broadcast: { rounds: 1, subscribers: 6, nonMembers: 3, messagesPerRound: 3, inFlight: 2 },
     latency: { rounds: 1, ratePerSecond: 20, seconds: 0.25, lowRatePerSecond: 10, lowSeconds: 0.2 },
     idle: { rounds: 1, sockets: 8, levels: 1 },
+    growth: { small: 1_000, large: 3_000, samples: 2, replay: 100 },
   },
 };

@@ -13,10 +13,11 @@ import { broadcastFanout } from './figures/broadcast';
 import { latency } from './figures/latency';
 import { idleMemory } from './figures/idle-memory';
 import { correctness } from './figures/correctness';
+import { growth } from './figures/growth';
 
 export interface BenchOptions {
   profile: BenchProfile;
-  /** Figures to run (1–5; 6 is always computed); default all. */
+  /** Figures to run (1–5, 7; 6 is always computed); default all. */
   only?: number[];
   cpuProfDir?: string;
   cpuProfKinds?: ServerKind[];
@@ -77,6 +78,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       }
     }
     await run(5, 'idle connections', () => idleMemory(env));
+    await run(7, 'growth', () => growth(env));
     figures.push(correctness(figures));
   } finally {
     closeHttp();

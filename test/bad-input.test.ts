@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestGateway, testConfig, userSig, type TestGateway } from './helpers/app';
+import { createTestGateway, testConfig, userSig, type TestGateway, expectCode } from './helpers/app';
 import { frames } from './helpers/sse';
 import { CREATE_TARGETED, CREATE_TEXT, SEND, group, sendText } from './helpers/ops';
 
@@ -272,7 +272,7 @@ describe('content that is accepted exactly as sent', () => {
     const created = await ask('createTextMessage', { text });
     expect(created.result?.code).toBe(0);
     const sent = await gw.call('alice', SEND, { id: (created.result!.data as { id: string }).id, receiver: 'bob' });
-    expect(sent.code).toBe(0);
+    expectCode(sent, 0);
     const history = await ask('getC2CHistoryMessageList', { userID: 'alice', count: 1 }, 'bob');
     expect((history.result!.data as { msgID: string }[])[0]!.msgID).toBe(sent.data.msgID);
     const read = await gw.call('bob', 'query($ids: [String!]!) { findMessages(messageIDList: $ids) { data { textElem { text } } } }', { ids: [sent.data.msgID] });
@@ -359,7 +359,7 @@ describe('after all of the above', () => {
     const created = await gw.call('alice', CREATE_TEXT, { text: 'still here' });
     expect(snapshot()).not.toBe(before); // the snapshots see every commit
     const targeted = await gw.call('alice', CREATE_TARGETED, { id: created.data.id, receiverList: ['bob'] });
-    expect((await gw.call('alice', SEND, { id: targeted.data.id, groupID: f.team })).code).toBe(0);
+    expectCode(await gw.call('alice', SEND, { id: targeted.data.id, groupID: f.team }), 0);
     const history = await ask('getGroupHistoryMessageList', { groupID: f.team, count: 10 }, 'bob');
     expect(history.result?.code).toBe(0);
     expect((await ask('getGroupMemberList', { groupID: f.team }, 'bob')).result?.code).toBe(0);

@@ -4,7 +4,7 @@
 // last cursor they saw get every message of theirs they missed, once.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
-import { collect, userSig, wsClient } from './helpers/app';
+import { collect, userSig, wsClient, expectCode } from './helpers/app';
 import { httpCall, spawnGateway, tempDatabase, type SpawnedGateway } from './helpers/spawn';
 import { C2C_HISTORY, CREATE_GROUP, CREATE_TEXT, GROUP_HISTORY, ON_MESSAGE, SEND } from './helpers/ops';
 
@@ -40,7 +40,7 @@ async function allHistory(gw: SpawnedGateway, user: string, query: string, vars:
   let lastMsgID: string | undefined;
   for (;;) {
     const page = await call(gw, user, query, { ...vars, count: 100, lastMsgID });
-    expect(page.code).toBe(0);
+    expectCode(page, 0);
     ids.push(...page.data.map((m: { msgID: string }) => m.msgID));
     if (page.data.length < 100) return ids;
     lastMsgID = page.data[page.data.length - 1].msgID;
@@ -55,7 +55,7 @@ describe('crash safety', () => {
     cleanup.push(() => db.remove());
     const first = await start(db.url);
     const created = await call(first, 'u0', CREATE_GROUP, { groupType: 'Work', groupName: 'crash', groupID: GROUP, memberList: USERS.slice(1).map((userID) => ({ userID })) });
-    expect(created.code).toBe(0);
+    expectCode(created, 0);
 
     // Subscribers start after a first message's cursor (so none misses what follows while connecting) and are
     // live once the warm-up reaches all of them.
@@ -90,7 +90,7 @@ describe('crash safety', () => {
           send.inFlight = true; // no answer: stored or not, the client cannot tell
           return;
         }
-        expect(r.code).toBe(0);
+        expectCode(r, 0);
         send.msgID = r.data.msgID;
         if (++acked === KILL_AFTER_ACKS) killed = first.kill('SIGKILL');
       }
@@ -106,7 +106,7 @@ describe('crash safety', () => {
     // A send whose answer was lost is retried with the same id: code 0 either way, and stored once.
     for (const s of sends.filter((x) => x.inFlight)) {
       const r = await call(second, s.sender, SEND, { id: s.id, ...s.target });
-      expect(r.code).toBe(0);
+      expectCode(r, 0);
       s.msgID = r.data.msgID;
     }
     const sent = sends.filter((s) => s.msgID !== undefined);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig, type Config, type Limits } from '../src/config';
 import { Stream, StreamOverflowError } from '../src/realtime/stream';
-import { collect, createTestGateway, testConfig, userSig, wsClient, type TestGateway } from './helpers/app';
+import { collect, createTestGateway, testConfig, userSig, wsClient, type TestGateway, expectCode } from './helpers/app';
 import { CREATE_TEXT, GROUP_HISTORY, SEND, group, sendText } from './helpers/ops';
 
 const gateways: TestGateway[] = [];
@@ -75,20 +75,20 @@ describe('per-group send rate (im-semantics §6)', () => {
     const gw = gateway();
     const groupID = await group(gw, 'alice', ['bob']);
     const other = await group(gw, 'alice', ['bob']);
-    for (let i = 0; i < 40; i++) expect((await sendText(gw, 'alice', `m${i}`, { groupID })).code).toBe(0);
+    for (let i = 0; i < 40; i++) expectCode(await sendText(gw, 'alice', `m${i}`, { groupID }), 0);
 
     const created = await gw.call('alice', CREATE_TEXT, { text: 'one too many' });
     const refused = await gw.call('alice', SEND, { id: created.data.id, groupID });
-    expect(refused.code).toBe(10023);
+    expectCode(refused, 10023);
     expect(refused.desc).toContain(groupID);
     expect(refused.data.status).toBe(3);
     expect((await gw.call('bob', GROUP_HISTORY, { groupID, count: 100 })).data).toHaveLength(40);
     // Another group has its own budget.
-    expect((await sendText(gw, 'bob', 'elsewhere', { groupID: other })).code).toBe(0);
+    expectCode(await sendText(gw, 'bob', 'elsewhere', { groupID: other }), 0);
 
     vi.setSystemTime(Date.now() + 1001);
     const retried = await gw.call('alice', SEND, { id: created.data.id, groupID });
-    expect(retried.code).toBe(0);
+    expectCode(retried, 0);
     expect((await gw.call('bob', GROUP_HISTORY, { groupID, count: 100 })).data).toHaveLength(41);
   });
 });
@@ -113,7 +113,7 @@ describe('request size', () => {
   it('when a WebSocket message is over the limit, then that socket closes with 1009 and others carry on', async () => {
     const { port } = await started({ maxBodyBytes: 4096 });
     const closed = await rawSocket(port, (ws) => ws.send(JSON.stringify({ type: 'connection_init', payload: { userSig: userSig('alice'), pad: 'x'.repeat(8192) } })));
-    expect(closed.code).toBe(1009);
+    expectCode(closed, 1009);
     const client = wsClient(port, { userSig: userSig('alice') });
     sockets.push(client);
     const r = await new Promise<any>((resolve, reject) => client.subscribe({ query: '{ getLoginUser }' }, { next: resolve, error: reject, complete: () => {} }));
@@ -220,7 +220,7 @@ describe('graphql-ws connection limits', () => {
   it('when a socket sends no connection_init in time, then it is closed with 4408', async () => {
     const { port } = await started({ connectionInitTimeoutMs: 200 });
     const closed = await rawSocket(port);
-    expect(closed.code).toBe(4408);
+    expectCode(closed, 4408);
   });
 });
 

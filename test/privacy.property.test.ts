@@ -7,13 +7,18 @@
 // PRIVACY_RUNS=3000 explores longer; a failure prints `seed` and `path`: PRIVACY_SEED=… PRIVACY_PATH=… replays it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createTestGateway, userSig, type TestGateway } from './helpers/app';
+import { userSig, type TestGateway } from './helpers/app';
 import { frames } from './helpers/sse';
 import { ADMIN, MEMBER, Model, SLOTS, USERS, type GroupID, type ModelMessage, type SendOptions, type Target, type User } from './helpers/model';
+import { gateways, skipNotice } from './helpers/backends';
 
-const RUNS = Number(process.env.PRIVACY_RUNS ?? 300);
-/** The time budget per run: a hang guard. PostgreSQL's fresh schema per run needs more (vitest.pg.config.ts). */
-const MS_PER_RUN = Number(process.env.PRIVACY_MS_PER_RUN ?? 500);
+skipNotice('privacy property');
+
+for (const backend of gateways) (backend.enabled ? describe : describe.skip)(backend.name, () => {
+/** Runs per store: each PostgreSQL run makes a fresh schema (≈ 1 s), so it gets fewer runs and more time each. */
+const RUNS = { SQLite: Number(process.env.PRIVACY_RUNS ?? 300), PostgreSQL: Number(process.env.PRIVACY_RUNS ?? 40) };
+/** The time budget per run: a hang guard. */
+const MS_PER_RUN = { SQLite: Number(process.env.PRIVACY_MS_PER_RUN ?? 500), PostgreSQL: Number(process.env.PRIVACY_MS_PER_RUN ?? 3000) };
 const SENTINEL = 'zed'; // writes to everyone at the end: once each has its note, all earlier events have arrived
 
 type Action =
@@ -297,9 +302,10 @@ const EXAMPLES: [Setup, Action[]][] = [
 ];
 
 describe('privacy invariant (model-based)', () => {
-  it(`when ${RUNS} random sequences of group changes, sends, revokes and reads run, then every user observes exactly the model's view by every path`, async () => {
+  const runs = RUNS[backend.name as keyof typeof RUNS];
+  it(`when ${runs} random sequences of group changes, sends, revokes and reads run, then every user observes exactly the model's view by every path`, async () => {
     await fc.assert(fc.asyncProperty(setup, fc.array(action, { minLength: 1, maxLength: 12 }), async (groups, actions) => {
-      const gw = createTestGateway();
+      const gw = backend.create();
       try {
         const model = new Model();
         for (const [i, s] of SLOTS.entries()) {
@@ -362,6 +368,7 @@ describe('privacy invariant (model-based)', () => {
       } finally {
         await gw.app.stop();
       }
-    }), { numRuns: RUNS, examples: EXAMPLES, ...(process.env.PRIVACY_SEED ? { seed: Number(process.env.PRIVACY_SEED), path: process.env.PRIVACY_PATH } : {}) });
-  }, 60_000 + RUNS * MS_PER_RUN);
+    }), { numRuns: runs, examples: EXAMPLES, ...(process.env.PRIVACY_SEED ? { seed: Number(process.env.PRIVACY_SEED), path: process.env.PRIVACY_PATH } : {}) });
+  }, 60_000 + runs * MS_PER_RUN[backend.name as keyof typeof MS_PER_RUN]);
+});
 });

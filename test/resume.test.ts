@@ -2,7 +2,7 @@
 // runs (asserted by the order of events: the answer arrives before the replay's end).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewMessage } from '../src/db/store';
-import { testConfig, userSig } from './helpers/app';
+import { testConfig, userSig, expectCode } from './helpers/app';
 import { startLive, type LiveGateway } from './helpers/live';
 import { CONVERSATIONS, ON_MESSAGE, group, sendText } from './helpers/ops';
 
@@ -53,7 +53,7 @@ const texts = (events: any[]) => events.map((e) => e.onRecvNewMessage.textElem.t
 describe('onRecvNewMessage(afterCursor): long replays', () => {
   it('when bob resumes from the first message ever sent, then he gets every later one he may see once, in order, then live ones', async () => {
     const first = await sendText(live.gw, 'alice', 'first', { groupID });
-    expect(first.code).toBe(0);
+    expectCode(first, 0);
     const missed = await seed(1500);
     const resumed = await live.subscribe('bob', ON_MESSAGE, { afterCursor: first.data.cursor });
     await resumed.waitFor(missed.length, 30_000);
@@ -76,7 +76,7 @@ describe('onRecvNewMessage(afterCursor): long replays', () => {
       body: JSON.stringify({ query: CONVERSATIONS }),
     }).then(async (res) => {
       const body = await res.json() as { data: { getConversationList: { code: number } } };
-      expect(body.data.getConversationList.code).toBe(0);
+      expectCode(body.data.getConversationList, 0);
       atAnswer = resumed.events.length;
     });
     await resumed.waitFor(missed.length, 60_000);

@@ -11,7 +11,7 @@ import type { DraftRow, MessageRow, NewMessage, Store } from '../src/db/store';
 import { createRedisBus } from '../src/realtime/redis-bus';
 import type { RealtimeEvent } from '../src/realtime/bus';
 import { createRedisRateLimiter } from '../src/resolvers/rate-limit';
-import { collect, userSig, wsClient } from './helpers/app';
+import { collect, userSig, wsClient, expectCode } from './helpers/app';
 import { C2C_HISTORY, CREATE_GROUP, CREATE_TARGETED, CREATE_TEXT, FIND, GROUP_HISTORY, ON_MESSAGE, SEND } from './helpers/ops';
 import { PG_URL, REDIS_URL, SKIP_MESSAGE, freshPrefix, freshSchema } from './helpers/pg';
 import { httpCall, spawnGateway, type SpawnedGateway } from './helpers/spawn';
@@ -45,16 +45,16 @@ async function cluster(env: Record<string, string> = {}, n = 2): Promise<Spawned
 
 async function createGroup(gw: SpawnedGateway, owner: string, members: string[], groupID = 'room') {
   const r = await call(gw, owner, CREATE_GROUP, { groupType: 'Work', groupName: groupID, groupID, memberList: members.map((userID) => ({ userID })) });
-  expect(r.code).toBe(0);
+  expectCode(r, 0);
   return groupID;
 }
 
 async function create(gw: SpawnedGateway, from: string, text: string, receiverList?: string[]): Promise<string> {
   const created = await call(gw, from, CREATE_TEXT, { text });
-  expect(created.code).toBe(0);
+  expectCode(created, 0);
   if (!receiverList) return created.data.id;
   const targeted = await call(gw, from, CREATE_TARGETED, { id: created.data.id, receiverList });
-  expect(targeted.code).toBe(0);
+  expectCode(targeted, 0);
   return targeted.data.id;
 }
 
@@ -70,7 +70,7 @@ async function send(gw: SpawnedGateway, from: string, text: string, target: { gr
  */
 async function origin(gw: SpawnedGateway, owner: string, groupID: string): Promise<string> {
   const r = await send(gw, owner, 'origin', { groupID });
-  expect(r.code).toBe(0);
+  expectCode(r, 0);
   return r.data.cursor;
 }
 
@@ -132,13 +132,13 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     const start = await origin(a!, 'alice', groupID);
     const subs = Object.fromEntries(['bob', 'carol', 'dave'].map((u) => [u, subscribe(b!, u, start)]));
     const alice = subscribe(a!, 'alice', start);
-    expect((await send(a!, 'alice', 'warm-up', { groupID })).code).toBe(0);
+    expectCode(await send(a!, 'alice', 'warm-up', { groupID }), 0);
     for (const s of [...Object.values(subs), alice]) await s.waitFor(1);
 
     const targeted = await send(a!, 'alice', 'for bob and carol only', { groupID, receiverList: ['bob', 'carol'] });
-    expect(targeted.code).toBe(0);
+    expectCode(targeted, 0);
     // One publisher's events arrive in order: once "after" is in, the targeted one would have been before it.
-    expect((await send(a!, 'alice', 'after', { groupID })).code).toBe(0);
+    expectCode(await send(a!, 'alice', 'after', { groupID }), 0);
     for (const u of ['bob', 'carol']) {
       const events = await subs[u]!.waitFor(3);
       expect(texts(events)).toEqual(['warm-up', 'for bob and carol only', 'after']);
@@ -158,18 +158,18 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     const [a, b] = await cluster();
     const groupID = await createGroup(a!, 'alice', ['bob', 'carol']);
     const first = subscribe(a!, 'bob', await origin(a!, 'alice', groupID));
-    expect((await send(b!, 'alice', 'm1', { groupID })).code).toBe(0);
+    expectCode(await send(b!, 'alice', 'm1', { groupID }), 0);
     const cursor = (await first.waitFor(1))[0].onRecvNewMessage.cursor;
     await first.client.dispose();
 
-    expect((await send(a!, 'alice', 'm2', { groupID })).code).toBe(0);
-    expect((await send(b!, 'carol', 'm3', { groupID, receiverList: ['bob'] })).code).toBe(0);
-    expect((await send(b!, 'carol', 'm4 c2c', { receiver: 'bob' })).code).toBe(0);
-    expect((await send(a!, 'alice', 'm5', { groupID, receiverList: ['carol'] })).code).toBe(0); // not bob's
+    expectCode(await send(a!, 'alice', 'm2', { groupID }), 0);
+    expectCode(await send(b!, 'carol', 'm3', { groupID, receiverList: ['bob'] }), 0);
+    expectCode(await send(b!, 'carol', 'm4 c2c', { receiver: 'bob' }), 0);
+    expectCode(await send(a!, 'alice', 'm5', { groupID, receiverList: ['carol'] }), 0); // not bob's
 
     const resumed = subscribe(b!, 'bob', cursor);
     expect(texts(await resumed.waitFor(3))).toEqual(['m2', 'm3', 'm4 c2c']);
-    expect((await send(a!, 'alice', 'm6 live', { groupID })).code).toBe(0);
+    expectCode(await send(a!, 'alice', 'm6 live', { groupID }), 0);
     expect(texts(await resumed.waitFor(4))).toEqual(['m2', 'm3', 'm4 c2c', 'm6 live']);
     expect(resumed.events.map((e) => e.onRecvNewMessage.seq)).toEqual(['3', '4', '1', '5']);
   });
@@ -178,7 +178,7 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     const [a, b] = await cluster({ IM_REDIS_HEARTBEAT_MS: '200' });
     const groupID = await createGroup(a!, 'alice', ['bob', 'carol']);
     const bob = resumingSubscriber(b!, 'bob', await origin(a!, 'alice', groupID));
-    expect((await send(a!, 'alice', 'warm-up', { groupID })).code).toBe(0);
+    expectCode(await send(a!, 'alice', 'warm-up', { groupID }), 0);
     await bob.until('warm-up');
 
     const acked: string[] = [];
@@ -191,7 +191,7 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
         const target = k % 3 === 2 ? { receiver: from === 'bob' ? 'carol' : 'bob' } : { groupID };
         try {
           const r = await call(a!, from, SEND, { id, ...target });
-          expect(r.code).toBe(0);
+          expectCode(r, 0);
           acked.push(r.data.msgID);
           if (acked.length === 60) killed = a!.kill('SIGKILL');
         } catch (e) {
@@ -207,7 +207,7 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     // A send whose answer was lost is retried through the survivor: code 0 either way.
     for (const s of inFlight) {
       const r = await call(b!, s.from, SEND, { id: s.id, ...s.target });
-      expect(r.code).toBe(0);
+      expectCode(r, 0);
       acked.push(r.data.msgID);
     }
     // Storage has every acknowledged message, once (bob is in the group and the peer of every C2C message).
@@ -221,7 +221,7 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
 
     // bob, subscribed on the survivor throughout (resubscribing after his last cursor whenever the survivor ended
     // his stream, as it does when the dead process's heartbeats stop), got each of them exactly once.
-    expect((await send(b!, 'alice', 'the end', { groupID })).code).toBe(0);
+    expectCode(await send(b!, 'alice', 'the end', { groupID }), 0);
     await bob.until('the end');
     const got = bob.events.map((m) => m.msgID as string);
     expect(new Set(got).size).toBe(got.length);
@@ -232,7 +232,7 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     const [a, b] = await cluster();
     const groupID = await createGroup(a!, 'alice', ['bob', 'carol', 'dave']);
     const watcher = subscribe(b!, 'dave', await origin(a!, 'alice', groupID));
-    expect((await send(a!, 'alice', 'warm-up', { groupID })).code).toBe(0);
+    expectCode(await send(a!, 'alice', 'warm-up', { groupID }), 0);
     await watcher.waitFor(1);
 
     const jobs: Promise<any>[] = [];
@@ -261,15 +261,15 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     const [a, b] = await cluster();
     const groupID = await createGroup(a!, 'alice', ['bob']);
     const bob = subscribe(b!, 'bob', await origin(a!, 'alice', groupID));
-    expect((await send(a!, 'alice', 'warm-up', { groupID })).code).toBe(0);
+    expectCode(await send(a!, 'alice', 'warm-up', { groupID }), 0);
     await bob.waitFor(1);
     const id = await create(a!, 'alice', 'exactly once');
     const [x, y] = await Promise.all([call(a!, 'alice', SEND, { id, groupID }), call(b!, 'alice', SEND, { id, groupID })]);
-    expect(x.code).toBe(0);
-    expect(y.code).toBe(0);
+    expectCode(x, 0);
+    expectCode(y, 0);
     expect(y.data.msgID).toBe(x.data.msgID);
     expect(y.data.seq).toBe(x.data.seq);
-    expect((await send(a!, 'alice', 'marker', { groupID })).code).toBe(0);
+    expectCode(await send(a!, 'alice', 'marker', { groupID }), 0);
     expect(texts(await bob.waitFor(3))).toEqual(['warm-up', 'exactly once', 'marker']);
     expect((await history(b!, 'bob', groupID)).map((m) => [m.textElem.text, m.seq])).toEqual([['marker', '4'], ['exactly once', '3'], ['warm-up', '2'], ['origin', '1']]);
   });
@@ -285,18 +285,18 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     // The refused ids stay usable once the second has passed.
     await new Promise((r) => setTimeout(r, 1100));
     const retry = ids[codes.indexOf(10023)]!;
-    expect((await call(b!, 'alice', SEND, { id: retry, groupID })).code).toBe(0);
+    expectCode(await call(b!, 'alice', SEND, { id: retry, groupID }), 0);
   });
 
   it('when a member is kicked through one process, then their subscription on the other stops receiving the group at once', async () => {
     const [a, b] = await cluster();
     const groupID = await createGroup(a!, 'alice', ['bob', 'dave']);
     const dave = subscribe(b!, 'dave', await origin(a!, 'alice', groupID));
-    expect((await send(a!, 'alice', 'warm-up', { groupID })).code).toBe(0);
+    expectCode(await send(a!, 'alice', 'warm-up', { groupID }), 0);
     await dave.waitFor(1);
-    expect((await call(a!, 'alice', KICK, { g: groupID, u: ['dave'] })).code).toBe(0);
-    expect((await send(a!, 'alice', 'after the kick', { groupID })).code).toBe(0);
-    expect((await send(a!, 'bob', 'a word with dave', { receiver: 'dave' })).code).toBe(0);
+    expectCode(await call(a!, 'alice', KICK, { g: groupID, u: ['dave'] }), 0);
+    expectCode(await send(a!, 'alice', 'after the kick', { groupID }), 0);
+    expectCode(await send(a!, 'bob', 'a word with dave', { receiver: 'dave' }), 0);
     expect(texts(await dave.waitFor(2))).toEqual(['warm-up', 'a word with dave']);
   });
 });

@@ -1,7 +1,7 @@
 // The same live delivery over SSE: yoga serves subscriptions at /graphql to `Accept: text/event-stream` (GET or
 // POST), the viewer from `Authorization: Bearer <UserSig>`.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { userSig } from './helpers/app';
+import { userSig, expectCode } from './helpers/app';
 import { startLive, type LiveGateway } from './helpers/live';
 import { ON_MESSAGE, group, sendText } from './helpers/ops';
 import { sseSubscribe, type SseSubscription } from './helpers/sse';
@@ -37,7 +37,7 @@ describe('onRecvNewMessage over SSE', () => {
     const stats = live.gw.app.services.router.stats;
     const pushes = stats.pushes;
     const sent = await send('alice', 'for bob and carol only', { groupID, receiverList: ['bob', 'carol'] });
-    expect(sent.code).toBe(0);
+    expectCode(sent, 0);
     expect(stats.pushes - pushes).toBe(3); // alice's, bob's and carol's streams; dave's is never woken
     await send('alice', 'hello everyone', { groupID });
 

@@ -1,7 +1,7 @@
 // The router's cost for a targeted message is O(receivers), whatever the group's size and however many of its
 // members are online (architecture: "the audience only"). Counted with router.stats, not timed.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collect } from './helpers/app';
+import { collect, expectCode } from './helpers/app';
 import { startLive, type LiveGateway } from './helpers/live';
 import { ON_MESSAGE, sendText } from './helpers/ops';
 
@@ -25,7 +25,7 @@ async function bigGroup(groupId: string, size: number): Promise<string[]> {
 async function cost(send: () => Promise<{ code: number }>) {
   const stats = live.gw.app.services.router.stats;
   const before = { ...stats };
-  expect((await send()).code).toBe(0);
+  expectCode(await send(), 0);
   return { usersVisited: stats.usersVisited - before.usersVisited, pushes: stats.pushes - before.pushes };
 }
 

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/open';
 import { createLocalBus, type RealtimeEvent } from '../src/realtime/bus';
-import { collect, testConfig, userSig, wsClient } from './helpers/app';
+import { collect, testConfig, userSig, wsClient, expectCode } from './helpers/app';
 import { startLive, until, type LiveGateway } from './helpers/live';
 import { ON_MESSAGE, group, sendText } from './helpers/ops';
 
@@ -49,7 +49,7 @@ describe('onRecvNewMessage: the audience only', () => {
     const stats = live.gw.app.services.router.stats;
     const pushes = stats.pushes;
     const sent = await send('alice', 'for bob and carol only', { groupID, receiverList: ['bob', 'carol'] });
-    expect(sent.code).toBe(0);
+    expectCode(sent, 0);
     expect(stats.pushes - pushes).toBe(3); // the router woke alice's, bob's and carol's streams, not dave's
     await send('alice', 'hello everyone', { groupID });
 
@@ -71,7 +71,7 @@ describe('onRecvNewMessage: the audience only', () => {
     const bob = await live.subscribe('bob', ON_MESSAGE);
     const before = await send('alice', 'stored before', { groupID });
     const online = await send('alice', 'typing...', { groupID, onlineUserOnly: true });
-    expect(online.code).toBe(0);
+    expectCode(online, 0);
     await send('alice', 'stored after', { groupID });
     await bob.waitFor(3);
     expect(texts(bob.events)).toEqual(['stored before', 'typing...', 'stored after']);
@@ -216,12 +216,12 @@ describe('membership changes reach open subscriptions at once', () => {
 
     await leave();
     const targeted = await send('alice', 'after, for bob', { groupID, receiverList: ['bob'] });
-    expect(targeted.code).toBe(0);
+    expectCode(targeted, 0);
     const stats = live.gw.app.services.router.stats;
     const pushes = stats.pushes;
     await send('alice', 'after, for all', { groupID });
     expect(stats.pushes - pushes).toBe(1); // bob's stream only: the router stopped waking carol's at once
-    expect((await live.gw.call('alice', REVOKE, { id: early.data.msgID })).code).toBe(0);
+    expectCode(await live.gw.call('alice', REVOKE, { id: early.data.msgID }), 0);
     await send('bob', 'still direct', { receiver: 'carol' });
 
     // carol still gets her C2C message: her subscriptions are open, only the group is closed to her
@@ -239,9 +239,9 @@ describe('onRecvMessageRevoked', () => {
   it('when a targeted message is revoked, then its audience is told and dave is not', async () => {
     const subs = Object.fromEntries(await Promise.all(['alice', 'bob', 'carol', 'dave'].map(async (u) => [u, await live.subscribe(u, ON_REVOKED)] as const)));
     const targeted = await send('alice', 'oops', { groupID, receiverList: ['bob', 'carol'] });
-    expect((await live.gw.call('alice', REVOKE, { id: targeted.data.msgID })).code).toBe(0);
+    expectCode(await live.gw.call('alice', REVOKE, { id: targeted.data.msgID }), 0);
     const broadcast = await send('alice', 'oops, all', { groupID });
-    expect((await live.gw.call('alice', REVOKE, { id: broadcast.data.msgID })).code).toBe(0);
+    expectCode(await live.gw.call('alice', REVOKE, { id: broadcast.data.msgID }), 0);
 
     for (const u of ['alice', 'bob', 'carol']) {
       await subs[u]!.waitFor(2);
@@ -260,7 +260,7 @@ describe('onConversationChanged and onTotalUnreadMessageCountChanged', () => {
     const conversations = Object.fromEntries(await Promise.all(['bob', 'dave'].map(async (u) => [u, await live.subscribe(u, ON_CONVERSATION)] as const)));
     const unread = Object.fromEntries(await Promise.all(['bob', 'dave'].map(async (u) => [u, await live.subscribe(u, ON_UNREAD)] as const)));
     const targeted = await send('alice', 'for bob and carol', { groupID, receiverList: ['bob', 'carol'], isExcludedFromUnreadCount: false });
-    expect(targeted.code).toBe(0);
+    expectCode(targeted, 0);
     await conversations.bob!.waitFor(1);
     await unread.bob!.waitFor(1);
     await send('alice', 'for everyone', { groupID });

@@ -10,7 +10,7 @@
 // Membership windows are data: a member sees the group's messages after its join_order, which a join sets to the
 // group's head, or to 0 where the group type sees earlier history (GroupRules, applied at join).
 import type { MessageRow, ViewedMessage } from './store';
-import { sql, type SQL } from './statement';
+import { sql } from './statement';
 
 /** Every column of MessageRow, from `messages m`. */
 export const MESSAGE_COLUMNS = sql.raw(`m.order_no AS "orderNo", m.msg_id AS "msgId", m.create_id AS "createId",
@@ -51,6 +51,3 @@ export function viewed(r: ViewedRow): ViewedMessage {
 }
 
 export const viewedAll = (list: ViewedRow[]): ViewedMessage[] => list.map(viewed);
-
-/** Message rows as SQL fragments of one `messages m` query, by the order that names them. */
-export const byOrder = (order: SQL) => sql`m.order_no = ${order}`;

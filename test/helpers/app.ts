@@ -1,5 +1,6 @@
 // Test gateways: one per case, in-memory SQLite unless a path is given, on a free port when started.
 import TLSSigAPIv2 from 'tls-sig-api-v2';
+import { expect } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createApp, type App, type AppOptions } from '../../src/app';
@@ -73,13 +74,10 @@ export function collect<T = any>(client: Client, query: string, variables?: Reco
     errors,
     dispose,
     async waitFor(n: number, timeoutMs = 5000): Promise<T[]> {
-      const deadline = Date.now() + timeoutMs;
-      while (events.length < n) {
+      await until(() => {
         if (errors.length) throw new Error(`subscription error: ${JSON.stringify(errors)}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} events, got ${events.length}`);
-        await new Promise<void>((r) => { waiters.push(r); setTimeout(r, 50); });
-        waiters = [];
-      }
+        return events.length >= n;
+      }, `${n} events (got ${events.length})`, timeoutMs, () => new Promise<void>((r) => { waiters.push(r); setTimeout(r, 50); }).then(() => { waiters = []; }));
       return events;
     },
   };
@@ -87,3 +85,20 @@ export function collect<T = any>(client: Client, query: string, variables?: Reco
 
 /** Lets in-flight deliveries land before asserting that something did NOT arrive. */
 export const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The one wait helper: polls `ready` until it holds. No assertion on time: the deadline only turns a hang into a
+ * message naming `what`. `pause` is how to wait between polls (default 10 ms).
+ */
+export async function until(ready: () => boolean, what: string, timeoutMs = 5000, pause = () => new Promise<void>((r) => setTimeout(r, 10))): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await pause();
+  }
+}
+
+/** Asserts an envelope's code; a failure prints the code and its desc (which names the field or value). */
+export function expectCode(r: { code: number; desc?: string | null }, code: number, what?: string): void {
+  expect(`${r.code} ${r.desc ?? ''}`, what).toMatch(new RegExp(`^${code} `));
+}

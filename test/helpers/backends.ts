@@ -5,7 +5,8 @@ import { openStore } from '../../src/db';
 import { openPostgres, type PostgresOptions } from '../../src/db/pg/open';
 import type { Store, ViewedMessage } from '../../src/db/store';
 import { groupRules } from '../../src/resolvers/group-type';
-import { PG_URL, freshSchema } from './pg';
+import { PG_URL, createPgTestGateway, freshSchema } from './pg';
+import { createTestGateway, type TestGateway } from './app';
 
 export interface Backend { name: string; enabled: boolean; open(options?: PostgresOptions): Promise<{ store: Store; drop(): Promise<void> }> }
 
@@ -39,3 +40,11 @@ export async function readAfter(store: Store, viewer: string, afterOrder: number
   }
   return out;
 }
+
+export interface GatewayBackend { name: string; enabled: boolean; create(options?: Parameters<typeof createTestGateway>[0]): TestGateway }
+
+/** In-process gateways on each store, for the suites that run on both: `for (const backend of gateways)`. */
+export const gateways: GatewayBackend[] = [
+  { name: 'SQLite', enabled: true, create: createTestGateway },
+  { name: 'PostgreSQL', enabled: PG_URL !== undefined, create: createPgTestGateway },
+];

@@ -1,6 +1,8 @@
 // A started gateway (port 0) with graphql-ws subscribers that are all disposed with it.
 import type { Client } from 'graphql-ws';
-import { collect, createTestGateway, userSig, wsClient, type TestGateway } from './app';
+import { collect, createTestGateway, until, userSig, wsClient, type TestGateway } from './app';
+
+export { until };
 
 export interface LiveGateway {
   gw: TestGateway;
@@ -47,12 +49,3 @@ export async function startLive(options: Parameters<typeof createTestGateway>[0]
 }
 
 export const tick = () => new Promise((r) => setTimeout(r, 10));
-
-/** Polls `ready` until it holds (no assertion on time: the deadline only turns a hang into a message). */
-export async function until(ready: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await tick();
-  }
-}

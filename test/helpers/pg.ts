@@ -69,12 +69,8 @@ export function freshPrefix(): { prefix: string; drop(): Promise<void> } {
   };
 }
 
-// Everything helpers/app.ts offers, but createTestGateway() on a fresh PostgreSQL schema (dropped by app.stop()).
-// vitest.pg.config.ts puts this module in place of helpers/app for every test file, so the in-process suites run
-// unchanged against the PostgreSQL store: DATABASE_URL=postgres://… npx vitest run --config vitest.pg.config.ts
-export * from './app';
-
-export function createTestGateway(options: Parameters<typeof createSqliteTestGateway>[0] = {}): TestGateway {
+/** createTestGateway() on a fresh PostgreSQL schema (dropped by app.stop()); helpers/backends.ts offers it. */
+export function createPgTestGateway(options: Parameters<typeof createSqliteTestGateway>[0] = {}): TestGateway {
   // A test that chose its own database (a SQLite file it inspects) or store keeps it.
   if (!PG_URL || options.store || (options.config && options.config.databaseUrl !== ':memory:')) return createSqliteTestGateway(options);
   const schema = schemaName();
