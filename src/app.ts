@@ -97,6 +97,8 @@ export function createApp(options: AppOptions) {
   return {
     yoga,
     server,
+    /** The graphql-ws side: its WebSocketServer and how many sockets await connection_init. */
+    ws,
     services,
     log,
     /** Listens on `port` (0 = any free port) and resolves with the port. */

@@ -194,7 +194,7 @@ describe('graphql-ws connection limits', () => {
     fourth.dispose(); second.dispose();
   });
 
-  it('when a user opens more sockets than allowed, then the extra one closes with 4430 (not graphql-ws's 4429); other users are not affected, and closing one makes room', async () => {
+  it('when a user opens more sockets than allowed, then the extra one closes with 4430 (graphql-ws keeps 4429 for its own case); other users are not affected, and closing one makes room', async () => {
     const { port } = await started({ maxConnectionsPerUser: 2 });
     const open: WebSocket[] = [];
     const connect = (user: string) => new Promise<{ acked: boolean; code?: number; reason?: string; ws: WebSocket }>((resolve) => {
