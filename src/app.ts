@@ -1,9 +1,10 @@
 // createApp: everything the gateway is, with no side effects until start(). Tests create one per case, on port 0.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createYoga } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError } from 'graphql-yoga';
 import type { Config } from './config';
-import type { Store } from './db/store';
+import { StorageUnavailable, type Store } from './db/store';
 import { openStore } from './db';
 import { createLocalBus, type Bus } from './realtime/bus';
 import { createRedisBus } from './realtime/redis-bus';
@@ -62,6 +63,8 @@ export function createApp(options: AppOptions) {
     },
     renderGraphiQL,
     logging: log,
+    // Where there is no envelope (a request's context, a subscription), a storage outage is still a clear answer.
+    maskedErrors: { maskError: (error, message, isDev) => storageError(error) ?? maskError(error, message, isDev) },
     plugins: [useAuth(), ...limitPlugins(config), useSharedEventExecution()],
     context: async (initial): Promise<GraphQLContext> => {
       const wsAuth = initial.wsAuth as Authentication | undefined;
@@ -126,3 +129,14 @@ export function createApp(options: AppOptions) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/** A GraphQL error (HTTP 503) with STORAGE_UNAVAILABLE's imCode, for an error caused by a database out of reach. */
+function storageError(error: unknown): GraphQLError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (e instanceof StorageUnavailable) {
+      return new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 503, headers: { 'retry-after': '1' } } } });
+    }
+    e = e instanceof GraphQLError ? e.originalError : (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
