@@ -19,6 +19,7 @@ import { authenticate, bearer, type Authentication } from './auth/viewer';
 import { attachWebSocket } from './ws';
 import { useSharedEventExecution } from './realtime/shared-execution';
 import { limitBody, limitPlugins } from './limits';
+import { useUtf8Body } from './utf8';
 import { renderGraphiQL, serveGraphiQLAsset } from './graphiql';
 import { createLogger, type Logger } from './log';
 
@@ -65,7 +66,7 @@ export function createApp(options: AppOptions) {
     logging: log,
     // Where there is no envelope (a request's context, a subscription), a storage outage is still a clear answer.
     maskedErrors: { maskError: (error, message, isDev) => storageError(error) ?? maskError(error, message, isDev) },
-    plugins: [useAuth(), ...limitPlugins(config), useSharedEventExecution()],
+    plugins: [useUtf8Body(), useAuth(), ...limitPlugins(config), useSharedEventExecution()],
     context: async (initial): Promise<GraphQLContext> => {
       const wsAuth = initial.wsAuth as Authentication | undefined;
       const request = initial.request as Request | undefined;
