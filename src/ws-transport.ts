@@ -94,8 +94,8 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined, E 
   const server = makeServer(options);
   wss.options.handleProtocols = handleProtocols;
   let pendingInit = 0;
-  // A server-level error (the HTTP server's port) surfaces through server.listen; here it only must not throw.
-  wss.on('error', (err) => log.error({ err }, 'WebSocket server error'));
+  // ws re-emits the HTTP server's own errors (a port in use) here; start() already reports them, in one line.
+  wss.on('error', (err) => log.debug({ err: err.message }, 'WebSocket server error'));
   wss.on('connection', (socket, request) => {
     // A socket error (a reset, an invalid frame) ends the socket; ws closes it itself, nothing to add but a note.
     socket.on('error', (err) => log.debug({ err: err.message }, 'WebSocket socket error'));
