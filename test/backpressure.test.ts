@@ -8,6 +8,9 @@ import type { Config, Limits } from '../src/config';
 import { collect, createTestGateway, testConfig, userSig, wsClient, type TestGateway } from './helpers/app';
 import { GROUP_HISTORY, ON_MESSAGE, group, sendText } from './helpers/ops';
 import { RawClient, until } from './helpers/raw-ws';
+import { openDatabase } from '../src/db/open';
+import { createLocalBus } from '../src/realtime/bus';
+import { createRouter, RESET_SLICE } from '../src/realtime/router';
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -186,3 +189,21 @@ describe('sockets that never send connection_init', () => {
   });
 });
 
+
+describe('tearing down many subscriptions at once', () => {
+  it('when 1,000 live streams are reset together, then each event-loop turn ends at most one slice of them, and all end', async () => {
+    const store = openDatabase(':memory:');
+    cleanup.push(() => store.close());
+    const router = createRouter(store, createLocalBus());
+    const ended: number[] = [];
+    const streams = await Promise.all(Array.from({ length: 1000 }, (_, i) => router.open(`u${i % 50}`, 'message')));
+    streams.forEach((s, i) => s.listen(() => {}, () => ended.push(i)));
+    router.resetAll('Live delivery was interrupted');
+    // The turn of the call ends one slice; others (a send, a /health) get their turn before the next slice.
+    expect(ended).toHaveLength(RESET_SLICE);
+    await new Promise((r) => setImmediate(r));
+    expect(ended.length).toBeLessThanOrEqual(2 * RESET_SLICE);
+    await until(() => ended.length === 1000, 'every stream to end');
+    expect(router.streamCount()).toBe(0);
+  });
+});
