@@ -1,6 +1,7 @@
 // graphql-ws on the same /graphql path, wired through yoga.getEnveloped so WebSocket operations share the HTTP
 // context factory and plugin pipeline (auth, limits, logging). The UserSig is checked once, at connection_init:
-// a missing, bad or expired one closes the socket with 4403 Forbidden.
+// a missing, bad or expired one closes the socket with 4403 Forbidden. The socket-level bounds (backpressure, the
+// cap on sockets awaiting connection_init, binary frames) live in ws-transport.ts, which replaces graphql-ws's use/ws.
 import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
