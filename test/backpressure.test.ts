@@ -68,7 +68,7 @@ describe('a client that pipelines queries and never reads', () => {
     await flooder.until(() => answered() === N, `answers to all ${N} operations`, 60_000);
     expect(flooder.frames.filter((f) => f.type === 'next').every((f) => f.payload.data?.getGroupHistoryMessageList.code === 0)).toBe(true);
     expect(flooder.closed).toBeUndefined();
-  });
+  }, 90_000);
 });
 
 describe('an operation rate per connection', () => {
@@ -151,7 +151,7 @@ describe('paused subscribers', () => {
       expect([...before, ...after]).toEqual(acked);
     }
     expect(consoleError).not.toHaveBeenCalled();
-  });
+  }, 90_000);
 });
 
 describe('frames that are not graphql-transport-ws text', () => {

@@ -152,7 +152,7 @@ suite('fault injection: PostgreSQL and Redis cut under load, two gateway process
     const stored = await history(b!, 'bob', 'room');
     expect(stored.filter((t) => t !== 'origin').sort()).toEqual([...run.acked].sort());
     expect((await replay(a!, 'carol', start, 100)).sort()).toEqual([...run.acked].sort());
-  });
+  }, 120_000);
 
   it('when Redis connections are reset while sends run, then both processes live, sends still succeed, and a subscriber resuming from its cursor on the other process gets every message once', async () => {
     const redis = await tcpProxy(Number(new URL(REDIS_URL!).port || 6379));
@@ -172,5 +172,5 @@ suite('fault injection: PostgreSQL and Redis cut under load, two gateway process
     expect(run.unexpected).toEqual([]);
     expect(run.acked).toHaveLength(40);
     expect((await replay(b!, 'bob', start, 40)).sort()).toEqual([...run.acked].sort());
-  });
+  }, 120_000);
 });

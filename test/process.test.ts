@@ -58,7 +58,7 @@ describe('npm start', () => {
       if (served) await new Promise((r) => setTimeout(r, 100));
     }
     expect(served).toBe(false);
-  });
+  }, 60_000);
 });
 
 describe('a taken port', () => {
@@ -78,7 +78,7 @@ describe('a taken port', () => {
     expect(errors[0]).toContain(`127.0.0.1:${port} is already in use`);
     expect(output()).not.toMatch(/\n\s+at /);
     expect(output()).not.toContain('"stack"');
-  });
+  }, 60_000);
 });
 
 describe('HOST', () => {
