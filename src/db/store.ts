@@ -3,6 +3,7 @@
 // turn, and the reads before them, share one, each send in its own savepoint), a PostgreSQL store can implement
 // the same methods with await. Methods that must be atomic with their checks (joins under a member cap, a send by a
 // member who may be kicked at the same moment) do the check inside and return an outcome, never throw for it.
+import { Code, defaultDesc } from '../codes';
 import type { DraftRow, GroupRow, MemberRow, MessageRow } from './schema';
 
 export type { DraftRow, GroupRow, MemberRow, MessageRow };
@@ -153,4 +154,17 @@ export interface Store {
   /** Answers when the database does (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * What any store method rejects with when the database cannot be reached (a reset, a restart, a refused or timed
+ * out connection). The work may or may not have committed: the caller answers STORAGE_UNAVAILABLE, a retry is safe
+ * (sends are idempotent by id), and the store reconnects by itself. `extensions` is what a GraphQL error built from
+ * it carries (graphql-ws copies an error's own extensions into the error frame).
+ */
+export class StorageUnavailable extends Error {
+  readonly extensions = { code: 'STORAGE_UNAVAILABLE', imCode: Code.STORAGE_UNAVAILABLE };
+  constructor(cause: unknown) {
+    super(defaultDesc[Code.STORAGE_UNAVAILABLE], { cause });
+  }
 }

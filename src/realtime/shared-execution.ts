@@ -72,12 +72,10 @@ export interface DirectSink {
   id: string;
   /** A whole text frame's data (UTF-8). */
   send(frame: Buffer): void;
-  /** Bytes queued on the socket: a client that stops reading is cut off rather than buffered without bound. */
-  bufferedAmount(): number;
+  /** True when the socket's unsent output is over its bound (ws-transport.ts): a client that stops reading is told
+   *  to resubscribe (it resumes by cursor; nothing is lost) rather than buffered without bound. */
+  behind(): boolean;
 }
-
-/** Past this much unsent data a subscriber is told to resubscribe (it resumes by cursor; nothing is lost). */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 // Frames are built from bytes: the payload is encoded once per distinct result and each socket's frame is one
 // copy of prefix + payload + "}", rather than a string that ws would measure and encode again per socket.
@@ -165,7 +163,7 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
 
   /** Writes a result straight to the socket; false when the client is too far behind to take more. */
   private write(result: ExecutionResult): boolean {
-    if (this.sink!.bufferedAmount() > MAX_BUFFERED_BYTES) return false;
+    if (this.sink!.behind()) return false;
     this.sink!.send(frame(result, this.prefix!));
     return true;
   }

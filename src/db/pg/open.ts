@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type pg from 'pg';
-import type { Store } from '../store';
-import { createDb, createPool } from './client';
+import { StorageUnavailable, type Store } from '../store';
+import { createDb, createPool, isConnectionError } from './client';
 import { createUserStore } from './user';
 import { createGroupStore } from './group';
 import { createMessageStore } from './message';
@@ -44,11 +44,24 @@ export async function runPostgresMigrations(pool: pg.Pool): Promise<void> {
   }
 }
 
-/** Each method of `target`, run once `ready` has settled (and rejected with its error if it failed). */
+/** A lost connection becomes StorageUnavailable, the one error the layers above know how to answer. */
+const unavailable = (e: unknown): never => { throw isConnectionError(e) ? new StorageUnavailable(e) : e; };
+
+/**
+ * Each method of `target`, run once `ready` has settled (and rejected with its error if it failed), its connection
+ * errors turned into StorageUnavailable: every store call passes here, so no query needs its own handling.
+ */
 function gated<T extends object>(target: T, ready: Promise<void>): T {
   const out: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(target)) {
-    out[name] = async (...args: unknown[]) => { await ready; return (fn as (...a: unknown[]) => unknown)(...args); };
+    out[name] = async (...args: unknown[]) => {
+      await ready;
+      try {
+        return await (fn as (...a: unknown[]) => unknown)(...args);
+      } catch (e) {
+        return unavailable(e);
+      }
+    };
   }
   return out as T;
 }
@@ -67,7 +80,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Store 
     groups: gated(createGroupStore(db), ready),
     messages: gated(createMessageStore(db), ready),
     conversations: gated(createConversationStore(db), ready),
-    ping: async () => { await ready; await pool.query('SELECT 1'); },
+    ping: async () => { await ready; await pool.query('SELECT 1').catch(unavailable); },
     close: () => (closing ??= ready.catch(() => {}).then(() => pool.end())),
   };
 }
