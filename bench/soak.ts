@@ -4,7 +4,12 @@
 //   - the gateway's heap after GC grows by more than SOAK_HEAP_MB (default 24 MiB) from the end of the warm-up to
 //     the end, or its RSS by more than SOAK_RSS_MB (default 96 MiB);
 //   - an unsent draft outlives IM_DRAFT_TTL_SECONDS + IM_DRAFT_RECLAIM_SECONDS (+ slack), or its id still sends;
-//   - a send is refused, or a subscriber stops receiving.
+//   - a send is refused, or a subscriber stops receiving;
+//   - a paused socket pins more than 512 KiB of unsent output in the gateway, or a paused subscriber that reads again
+//     finds anything but the resumable RESUBSCRIBE error at the end of what it missed.
+// Besides the readers, SOAK_PAUSED (default 50) sockets hold 20 live subscriptions each and stop reading (the
+// gateway cuts them off, its keep-alive ends them, they come back paused), and one socket pipelines history
+// queries and never reads (the gateway stops reading it).
 // Usage: `npm run soak` (SOAK_SECONDS=30 for a quick look). The gateway runs in a child process so that the numbers
 // are its own; the load runs here.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -20,6 +25,8 @@ const SDKAPPID = 1400999999;
 const KEY = 'soak-secret-key-0123456789abcdef0123456789abcdef0123456789abcdef';
 const DRAFT_TTL = 5;
 const RECLAIM_EVERY = 2;
+/** What the gateway may queue for one socket that does not read (SECURITY.md §5). */
+const PAUSED_SOCKET_BOUND = 512 * 1024;
 
 // ---- the gateway side: `soak.ts --gateway <db>` ----
 
@@ -38,7 +45,8 @@ if (process.argv[2] === '--gateway') {
     if (m.cmd === 'memory') {
       for (let i = 0; i < 3; i++) gc?.();
       const { rss, heapUsed } = process.memoryUsage();
-      process.send!({ rss, heapUsed, streams: app.services.router.streamCount() });
+      const maxBuffered = Math.max(0, ...[...app.ws.wss.clients].map((s) => s.bufferedAmount));
+      process.send!({ rss, heapUsed, streams: app.services.router.streamCount(), maxBuffered });
     } else if (m.cmd === 'stop') {
       void app.stop().then(() => process.exit(0));
     }
@@ -50,7 +58,7 @@ if (process.argv[2] === '--gateway') {
 
 // ---- the load side ----
 
-interface Memory { rss: number; heapUsed: number; streams: number }
+interface Memory { rss: number; heapUsed: number; streams: number; maxBuffered: number }
 
 async function soak(): Promise<void> {
   const seconds = Number(process.env.SOAK_SECONDS ?? 180);
@@ -80,7 +88,9 @@ async function soak(): Promise<void> {
   };
 
   const USERS = Array.from({ length: 40 }, (_, i) => `soak${i}`);
+  const PAUSED = Array.from({ length: Number(process.env.SOAK_PAUSED ?? 50) }, (_, i) => `paused${i}`);
   const GROUPS = Array.from({ length: 4 }, (_, g) => ({ id: `soak-g${g}`, members: USERS.filter((_, i) => i % 4 === g || i < 4) }));
+  GROUPS.push({ id: 'soak-paused', members: [...USERS.slice(0, 4), ...PAUSED] });
   for (const g of GROUPS) {
     const r = await call(g.members[0]!, 'mutation($id: String!, $m: [V2TimGroupMemberInput!]) { createGroup(groupType: "Public", groupName: "soak", groupID: $id, memberList: $m) { code desc } }',
       { id: g.id, m: g.members.slice(1).map((userID) => ({ userID })) });
@@ -105,6 +115,67 @@ async function soak(): Promise<void> {
   };
   const failures: string[] = [];
   for (const u of USERS) subscribe(u);
+
+  // Paused subscribers: 20 live subscriptions each, then they stop reading. Whenever one closes (the gateway's
+  // keep-alive ends a socket that answers no ping), it comes back, paused again.
+  const wsUrl = `ws://127.0.0.1:${port}/graphql`;
+  type Raw = { ws: WebSocket; frames: { id?: string; type: string; payload?: any }[] };
+  const rawSocket = (user: string, onAck: (raw: Raw) => void, onClose: () => void): Raw => {
+    const raw: Raw = { ws: new WebSocket(wsUrl, 'graphql-transport-ws'), frames: [] };
+    raw.ws.on('open', () => raw.ws.send(JSON.stringify({ type: 'connection_init', payload: { userSig: sig(user) } })));
+    raw.ws.on('message', (d) => {
+      const f = JSON.parse(String(d)) as Raw['frames'][number];
+      if (f.type === 'connection_ack') onAck(raw); else raw.frames.push(f);
+    });
+    raw.ws.on('close', onClose);
+    raw.ws.on('error', () => {});
+    return raw;
+  };
+  const socketOf = (raw: Raw) => (raw.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  const paused = new Map<string, Raw>();
+  let pausedClosed = 0;
+  let resumedWithError = 0;
+  // Each stays paused 6–10 s (under the keep-alive's 12 s, whose end a paused client would not even notice), then
+  // reads again: after what it missed it must find only the resumable error; then it is replaced by a fresh one.
+  const openPaused = (user: string) => {
+    paused.set(user, rawSocket(user, (raw) => {
+      for (let i = 0; i < 20; i++) raw.ws.send(JSON.stringify({ id: `s${i}`, type: 'subscribe', payload: { query: 'subscription { onRecvNewMessage { msgID cursor textElem { text } } }' } }));
+      setTimeout(() => socketOf(raw).pause(), 200);
+      setTimeout(() => {
+        socketOf(raw).resume();
+        setTimeout(() => {
+          const errors = raw.frames.filter((f) => f.type === 'error');
+          if (errors.some((f) => f.payload?.[0]?.extensions?.code !== 'RESUBSCRIBE')) failures.push(`a paused subscriber got ${JSON.stringify(errors[0])}`);
+          if (errors.length > 0) resumedWithError++;
+          raw.ws.terminate();
+        }, 1500);
+      }, 6000 + Math.random() * 4000);
+    }, () => { pausedClosed++; if (running) setTimeout(() => openPaused(user), 200); }));
+  };
+  // Large messages into the paused subscribers' group, so that they fall behind within their pause.
+  const bigSender = async () => {
+    for (let k = 0; running; k++) {
+      const id = (await call('soak0', CREATE, { t: `big ${k} ${'b'.repeat(11_000)}` })).data.id;
+      const r = await call('soak0', SEND, { id, g: 'soak-paused' });
+      if (r.code !== 0) failures.push(`send: ${r.code} ${r.desc}`);
+      await pace(10);
+    }
+  };
+  // A socket that pipelines history queries and never reads: the gateway stops reading it.
+  let floodSent = 0;
+  const flood = () => {
+    const raw = rawSocket(USERS[1]!, (r) => {
+      socketOf(r).pause();
+      const tick = setInterval(() => {
+        if (!running || r.ws.readyState !== WebSocket.OPEN) return clearInterval(tick);
+        // Its own unsent writes are kept small: the point is the gateway's side.
+        for (let i = 0; i < 20 && r.ws.bufferedAmount < 2 ** 20; i++) {
+          r.ws.send(JSON.stringify({ id: `f${floodSent++}`, type: 'subscribe', payload: { query: `{ getGroupHistoryMessageList(groupID: "${GROUPS[0]!.id}", count: 20) { code data { msgID textElem { text } } } }` } }));
+        }
+      }, 100);
+    }, () => { if (running) setTimeout(flood, 1000); });
+    void raw;
+  };
 
   let running = true;
   let sent = 0;
@@ -154,13 +225,16 @@ async function soak(): Promise<void> {
 
   const samples: { t: number; m: Memory }[] = [];
   const started = Date.now();
-  const load = [0, 1, 2, 3].map((lane) => loop(`sender ${lane}`, () => sender(lane))).concat(loop('drafter', drafter), loop('churn', churn));
+  for (const u of PAUSED) openPaused(u);
+  flood();
+  const load = [0, 1, 2, 3].map((lane) => loop(`sender ${lane}`, () => sender(lane))).concat(loop('drafter', drafter), loop('churn', churn), loop('big sender', bigSender), loop('big sender', bigSender));
   const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
   while (Date.now() - started < seconds * 1000) {
     await pace(Math.min(5000, seconds * 100));
     const m = await memory();
     samples.push({ t: (Date.now() - started) / 1000, m });
-    console.log(`t=${samples.at(-1)!.t.toFixed(0)}s rss=${mb(m.rss)} heap=${mb(m.heapUsed)} streams=${m.streams} sent=${sent} churned=${churned}`);
+    console.log(`t=${samples.at(-1)!.t.toFixed(0)}s rss=${mb(m.rss)} heap=${mb(m.heapUsed)} streams=${m.streams} sent=${sent} churned=${churned} maxBuffered=${mb(m.maxBuffered)} pausedClosed=${pausedClosed} flood=${floodSent}`);
+    if (m.maxBuffered > PAUSED_SOCKET_BOUND) failures.push(`a socket pinned ${mb(m.maxBuffered)} of unsent output`);
   }
   running = false;
   await Promise.all(load);
@@ -185,12 +259,14 @@ async function soak(): Promise<void> {
   const heapGrowth = end.m.heapUsed - base.m.heapUsed;
   const rssGrowth = end.m.rss - base.m.rss;
   console.log(`\nsoak: ${seconds}s, ${sent} messages sent, ${[...received.values()].reduce((a, b) => a + b, 0)} delivered, ${churned} subscriptions churned, ${abandoned.length} drafts abandoned (${stale.length} past expiry, ${left} still stored)`);
+  console.log(`paused sockets: ${PAUSED.length} × 20 subscriptions, ${pausedClosed} paused, read again and replaced (${resumedWithError} of them had fallen behind and found RESUBSCRIBE); flood: ${floodSent} queries pipelined unread`);
   console.log(`heap after GC: ${mb(base.m.heapUsed)} at t=${base.t.toFixed(0)}s → ${mb(end.m.heapUsed)} at t=${end.t.toFixed(0)}s (growth ${mb(heapGrowth)}, bound ${mb(heapBound)})`);
   console.log(`rss:           ${mb(base.m.rss)} → ${mb(end.m.rss)} (growth ${mb(rssGrowth)}, bound ${mb(rssBound)})`);
   if (heapGrowth > heapBound) failures.push(`heap grew by ${mb(heapGrowth)}`);
   if (rssGrowth > rssBound) failures.push(`rss grew by ${mb(rssGrowth)}`);
 
   for (const { dispose } of clients.values()) dispose();
+  for (const raw of paused.values()) raw.ws.terminate();
   child.send({ cmd: 'stop' });
   await new Promise((r) => child.once('exit', r));
   rmSync(dir, { recursive: true, force: true });

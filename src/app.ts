@@ -1,9 +1,10 @@
 // createApp: everything the gateway is, with no side effects until start(). Tests create one per case, on port 0.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createYoga } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError } from 'graphql-yoga';
 import type { Config } from './config';
-import type { Store } from './db/store';
+import { StorageUnavailable, type Store } from './db/store';
 import { openStore } from './db';
 import { groupRules } from './resolvers/group-type';
 import { createLocalBus, type Bus } from './realtime/bus';
@@ -20,6 +21,7 @@ import type { LoginSession } from './auth/session';
 import { attachWebSocket } from './ws';
 import { useSharedEventExecution } from './realtime/shared-execution';
 import { limitBody, limitPlugins } from './limits';
+import { useUtf8Body } from './utf8';
 import { renderGraphiQL, serveGraphiQLAsset } from './graphiql';
 import { createLogger, type Logger } from './log';
 
@@ -66,7 +68,9 @@ export function createApp(options: AppOptions) {
     },
     renderGraphiQL,
     logging: log,
-    plugins: [useAuth(), ...limitPlugins(config), useSharedEventExecution()],
+    // Where there is no envelope (a request's context, a subscription), a storage outage is still a clear answer.
+    maskedErrors: { maskError: (error, message, isDev) => storageError(error) ?? maskError(error, message, isDev) },
+    plugins: [useUtf8Body(), useAuth(), ...limitPlugins(config), useSharedEventExecution()],
     context: async (initial): Promise<GraphQLContext> => {
       const wsAuth = initial.wsAuth as Authentication | undefined;
       const request = initial.request as Request | undefined;
@@ -107,6 +111,8 @@ export function createApp(options: AppOptions) {
   return {
     yoga,
     server,
+    /** The graphql-ws side: its WebSocketServer and how many sockets await connection_init. */
+    ws,
     services,
     log,
     /** Listens on `port` (0 = any free port) and resolves with the port. */
@@ -134,3 +140,14 @@ export function createApp(options: AppOptions) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/** A GraphQL error (HTTP 503) with STORAGE_UNAVAILABLE's imCode, for an error caused by a database out of reach. */
+function storageError(error: unknown): GraphQLError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (e instanceof StorageUnavailable) {
+      return new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 503, headers: { 'retry-after': '1' } } } });
+    }
+    e = e instanceof GraphQLError ? e.originalError : (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

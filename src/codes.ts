@@ -20,6 +20,10 @@ export const Code = {
   REVOKE_NOT_FOUND: 10030,
   REVOKE_TIME_LIMIT: 10031,
   PLAN_NOT_ULTIMATE: 10059,
+  // The V2TIM SDK's "timed out waiting for the server's ack" (ERR_SDK_NET_WAIT_ACK_TIMEOUT): like it, this says the
+  // server did not confirm, the outcome is unknown, and a retry (of a send: the same id) is what to do. Answered
+  // while the database cannot be reached; not a server-side group code (10002 is "group service internal error").
+  STORAGE_UNAVAILABLE: 9520,
   C2C_REVOKE_TIME_LIMIT: 20016,
   USERSIG_EXPIRED: 70001,
   MESSAGE_TOO_LONG: 80002,
@@ -46,6 +50,7 @@ export const defaultDesc: Record<CodeValue, string> = {
   10030: 'The message to revoke was not found.',
   10031: 'The message is past the 2-minute revoke window.',
   10059: 'This feature needs the Ultimate plan.',
+  9520: 'Storage is unavailable for a moment: retry (a send with the same id is safe to retry).',
   20016: 'The one-to-one message is past the 2-minute revoke window.',
   70001: 'The UserSig has expired.',
   80002: 'The message is too long.',

@@ -7,6 +7,9 @@ export const DEV_SECRET_KEY = 'dev-secret-key-change-me-0123456789abcdef01234567
 export interface Config {
   /** TCP port for HTTP, SSE and graphql-ws (all on /graphql). Default 4000. */
   port: number;
+  /** Interface to listen on (HOST). Default 127.0.0.1 while the dev key is in use (anyone can mint its UserSigs),
+   *  else every interface. */
+  host: string | undefined;
   /** A SQLite file path (default ./data/im.db, created if missing) or `:memory:`; `postgres://…` for several processes. */
   databaseUrl: string;
   /** Redis for cross-process wake-ups; unset = in-process bus. */
@@ -52,10 +55,18 @@ export interface Limits {
   maxTokens: number;
   /** Operations running at once on one graphql-ws connection (IM_MAX_SUBSCRIPTIONS_PER_CONNECTION, default 20). */
   maxSubscriptionsPerConnection: number;
-  /** Open graphql-ws connections per userID (IM_MAX_CONNECTIONS_PER_USER, default 10); more close with 4429. */
+  /** Open graphql-ws connections per userID (IM_MAX_CONNECTIONS_PER_USER, default 10); more close with 4430. */
   maxConnectionsPerUser: number;
   /** Milliseconds a socket may wait before connection_init (IM_CONNECTION_INIT_TIMEOUT_MS, default 10 s); then 4408. */
   connectionInitTimeoutMs: number;
+  /** Sockets connected but not yet past connection_init (IM_MAX_PENDING_INIT, default 1000); more close with 1013. */
+  maxPendingInit: number;
+  /** Operations one graphql-ws connection may start per second, in bursts of as many (IM_MAX_OPERATIONS_PER_SECOND,
+   *  default 100); more are answered with the error RATE_LIMITED. */
+  maxOperationsPerSecond: number;
+  /** Unsent bytes per socket before it is no longer read and its live events end with the resumable error
+   *  (IM_WS_MAX_BUFFERED_BYTES, default 256 KiB). */
+  wsMaxBufferedBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -114,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     port: int(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST || (devCredentials ? '127.0.0.1' : undefined),
     databaseUrl: env.DATABASE_URL || './data/im.db',
     redisUrl: env.REDIS_URL || undefined,
     redisPrefix: env.IM_REDIS_PREFIX || 'im',
@@ -133,6 +145,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSubscriptionsPerConnection: int(env, 'IM_MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
       maxConnectionsPerUser: int(env, 'IM_MAX_CONNECTIONS_PER_USER', 10, 1, 1_000_000),
       connectionInitTimeoutMs: int(env, 'IM_CONNECTION_INIT_TIMEOUT_MS', 10_000, 100, 600_000),
+      maxPendingInit: int(env, 'IM_MAX_PENDING_INIT', 1000, 1, 1_000_000),
+      maxOperationsPerSecond: int(env, 'IM_MAX_OPERATIONS_PER_SECOND', 100, 1, 1_000_000),
+      // At least Node's socket high-water mark (16 KiB), so an output over the bound always ends in a 'drain'.
+      wsMaxBufferedBytes: int(env, 'IM_WS_MAX_BUFFERED_BYTES', 256 * 1024, 16 * 1024, 64 * 1024 * 1024),
     },
     corsOrigins: corsOrigins(env.IM_CORS_ORIGINS),
     production,

@@ -1,10 +1,10 @@
 // graphql-ws on the same /graphql path, wired through yoga.getEnveloped so WebSocket operations share the HTTP
 // context factory and plugin pipeline (auth, limits, logging). The UserSig is checked at connection_init: a missing
 // or bad one closes the socket with 4403, an expired one with 4001; a connection ends at its UserSig's expiry
-// (4001) unless the `login` mutation renewed it first (src/auth/session.ts).
+// (4001) unless the `login` mutation renewed it first (src/auth/session.ts). The socket-level bounds (backpressure,
+// the cap on sockets awaiting connection_init, binary frames) live in ws-transport.ts, which replaces graphql-ws's use/ws.
 import type { Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config';
@@ -14,13 +14,14 @@ import { Code } from './codes';
 import type { GraphQLContext } from './schema/context';
 import type { Logger } from './log';
 import type { DirectSink } from './realtime/shared-execution';
+import { OperationRate, serveGraphQLWs } from './ws-transport';
 
 export interface WsOptions {
   /** Seconds a client has to send connection_init before the socket is closed (4408). */
   connectionInitWaitTimeoutMs?: number;
 }
 
-type Extra = { auth?: Authentication; login?: LoginSession; counted?: string; session?: Promise<Session> } & Record<PropertyKey, unknown>;
+type Extra = { auth?: Authentication; login?: LoginSession; counted?: string; session?: Promise<Session>; rate?: OperationRate } & Record<PropertyKey, unknown>;
 
 type Enveloped = ReturnType<YogaServerInstance<Record<string, unknown>, GraphQLContext>['getEnveloped']>;
 
@@ -29,13 +30,16 @@ interface Session { enveloped: Enveloped; context: GraphQLContext }
 
 /** Writes an operation's `next` frames straight to its socket (shared-execution.ts); a class, so no closures each. */
 class SocketSink implements DirectSink {
-  constructor(readonly id: string, private readonly socket: WebSocket) {}
+  constructor(readonly id: string, private readonly socket: WebSocket, private readonly maxBuffered: number) {}
   send(frame: Buffer): void { this.socket.send(frame, { binary: false }); }
-  bufferedAmount(): number { return this.socket.bufferedAmount; }
+  behind(share = 1): boolean { return this.socket.bufferedAmount > this.maxBuffered * share; }
 }
 
-/** Close code for a user over IM_MAX_CONNECTIONS_PER_USER (like HTTP 429, as 4403/4408 mirror 403/408). */
-export const TOO_MANY_CONNECTIONS = 4429;
+/**
+ * Close code for a user over IM_MAX_CONNECTIONS_PER_USER. Not 4429: graphql-ws closes with 4429 for a second
+ * connection_init, and a client must tell "wait for one of yours to close" from "your client has a bug".
+ */
+export const TOO_MANY_CONNECTIONS = 4430;
 
 /** How often idle sockets are pinged; one that has not answered the previous ping by then is terminated. */
 const KEEP_ALIVE_MS = 12_000;
@@ -79,7 +83,7 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
     log.info('graphql-ws connection closed: its UserSig expired');
     socket.close(USERSIG_EXPIRED_CLOSE, EXPIRED_REASON);
   });
-  const disposable = useServer<Record<string, unknown> | undefined, Extra>({
+  const transport = serveGraphQLWs<Record<string, unknown> | undefined, Extra>({
     connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs ?? limits.connectionInitTimeoutMs,
     onConnect: (ctx) => {
       const auth = authenticateConnectionParams(ctx.connectionParams, config);
@@ -119,6 +123,10 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
     execute: (args) => (args.rootValue as { execute: Enveloped['execute'] }).execute(args),
     subscribe: (args) => (args.rootValue as { subscribe: Enveloped['subscribe'] }).subscribe(args),
     onSubscribe: async (ctx, id, payload) => {
+      // Checked before the first await, so a pipelined burst is counted as it arrives.
+      if (!((ctx.extra as Extra).rate ??= new OperationRate(limits.maxOperationsPerSecond)).take()) {
+        return [new GraphQLError(`Too many operations on this connection: at most ${limits.maxOperationsPerSecond} per second; retry later.`, { extensions: { code: 'RATE_LIMITED' } })];
+      }
       // graphql-ws has already registered this one, so the count includes it.
       if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
         return [new GraphQLError(`Too many operations on this connection: at most ${limits.maxSubscriptionsPerConnection}; complete one first.`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
@@ -141,13 +149,13 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
         variableValues: payload.variables,
         contextValue: context,
         // Subscription events are written straight to the socket (shared-execution.ts), framed with this id.
-        rootValue: { execute, subscribe, directSink: new SocketSink(id, extra.socket) },
+        rootValue: { execute, subscribe, directSink: new SocketSink(id, extra.socket, limits.wsMaxBufferedBytes) },
       };
       const errors = validate(args.schema, args.document);
       if (errors.length) return errors;
       return args;
     },
-  }, wss, 0); // 0: no per-socket ping timers; keepAlive() below sweeps all sockets with one
+  }, wss, { maxBufferedBytes: limits.wsMaxBufferedBytes, maxPendingInit: limits.maxPendingInit }, log);
 
   async function openSession(socket: WebSocket, wsAuth: Authentication, wsLogin: LoginSession): Promise<Session> {
     const enveloped = yoga.getEnveloped({ socket, wsAuth, wsLogin });
@@ -156,10 +164,12 @@ export function attachWebSocket(server: Server, yoga: YogaServerInstance<Record<
 
   return {
     wss,
+    /** Sockets connected that have not sent connection_init yet. */
+    pendingInit: transport.pendingInit,
     async close() {
       stopKeepAlive();
       expiry.stop();
-      await disposable.dispose();
+      await transport.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

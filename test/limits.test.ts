@@ -59,11 +59,13 @@ describe('configuration', () => {
     const env = {
       IM_MAX_BODY_BYTES: '65536', IM_MAX_QUERY_DEPTH: '7', IM_MAX_ALIASES: '3', IM_MAX_TOKENS: '400', IM_MAX_SUBSCRIPTIONS_PER_CONNECTION: '4',
       IM_MAX_CONNECTIONS_PER_USER: '2', IM_CONNECTION_INIT_TIMEOUT_MS: '1500', IM_DRAFT_RECLAIM_SECONDS: '5',
+      IM_MAX_PENDING_INIT: '50', IM_MAX_OPERATIONS_PER_SECOND: '7', IM_WS_MAX_BUFFERED_BYTES: '65536',
     };
     const config = loadConfig(env);
-    expect(config.limits).toEqual({ maxBodyBytes: 65536, maxDepth: 7, maxAliases: 3, maxTokens: 400, maxSubscriptionsPerConnection: 4, maxConnectionsPerUser: 2, connectionInitTimeoutMs: 1500 });
+    expect(config.limits).toEqual({ maxBodyBytes: 65536, maxDepth: 7, maxAliases: 3, maxTokens: 400, maxSubscriptionsPerConnection: 4, maxConnectionsPerUser: 2, connectionInitTimeoutMs: 1500,
+      maxPendingInit: 50, maxOperationsPerSecond: 7, wsMaxBufferedBytes: 65536 });
     expect(config.draftReclaimSeconds).toBe(5);
-    for (const [name, value] of [['IM_MAX_BODY_BYTES', '1mb'], ['IM_MAX_QUERY_DEPTH', '0'], ['IM_MAX_CONNECTIONS_PER_USER', '-1'], ['IM_CONNECTION_INIT_TIMEOUT_MS', '2.5']]) {
+    for (const [name, value] of [['IM_MAX_BODY_BYTES', '1mb'], ['IM_MAX_QUERY_DEPTH', '0'], ['IM_MAX_CONNECTIONS_PER_USER', '-1'], ['IM_CONNECTION_INIT_TIMEOUT_MS', '2.5'], ['IM_WS_MAX_BUFFERED_BYTES', '1024']]) {
       expect(() => loadConfig({ ...env, [name!]: value })).toThrow(new RegExp(`^${name} must be an integer`));
     }
   });
@@ -192,7 +194,7 @@ describe('graphql-ws connection limits', () => {
     fourth.dispose(); second.dispose();
   });
 
-  it('when a user opens more sockets than allowed, then the extra one closes with 4429; other users are not affected, and closing one makes room', async () => {
+  it('when a user opens more sockets than allowed, then the extra one closes with 4430 (graphql-ws keeps 4429 for its own case); other users are not affected, and closing one makes room', async () => {
     const { port } = await started({ maxConnectionsPerUser: 2 });
     const open: WebSocket[] = [];
     const connect = (user: string) => new Promise<{ acked: boolean; code?: number; reason?: string; ws: WebSocket }>((resolve) => {
@@ -206,7 +208,7 @@ describe('graphql-ws connection limits', () => {
     const a1 = await connect('alice');
     expect((await connect('alice')).acked).toBe(true);
     const refused = await connect('alice');
-    expect(refused).toMatchObject({ acked: false, code: 4429 });
+    expect(refused).toMatchObject({ acked: false, code: 4430 });
     expect(refused.reason).toContain('at most 2 per user');
     expect((await connect('bob')).acked).toBe(true);
 

@@ -9,6 +9,7 @@
 // their checks (joins under a member cap, a send by a member who may be kicked at the same moment) do the check
 // inside and return an outcome, never throw for it. Rows come out typed: lists are string[], never JSON text.
 import type { Tables } from './schema';
+import { Code, defaultDesc } from '../codes';
 
 export type MessageRow = Omit<Tables['messages'], 'targets' | 'atUsers'> & { targets: string[] | null; atUsers: string[] | null };
 export type DraftRow = Omit<Tables['drafts'], 'targets' | 'atUsers'> & { targets: string[] | null; atUsers: string[] | null };
@@ -188,4 +189,17 @@ export interface Store {
   /** Answers when the database does (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * What any store method rejects with when the database cannot be reached (a reset, a restart, a refused or timed
+ * out connection). The work may or may not have committed: the caller answers STORAGE_UNAVAILABLE, a retry is safe
+ * (sends are idempotent by id), and the store reconnects by itself. `extensions` is what a GraphQL error built from
+ * it carries (graphql-ws copies an error's own extensions into the error frame).
+ */
+export class StorageUnavailable extends Error {
+  readonly extensions = { code: 'STORAGE_UNAVAILABLE', imCode: Code.STORAGE_UNAVAILABLE };
+  constructor(cause: unknown) {
+    super(defaultDesc[Code.STORAGE_UNAVAILABLE], { cause });
+  }
 }

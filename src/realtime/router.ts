@@ -29,6 +29,9 @@ export interface RouterStats {
 
 export type Router = ReturnType<typeof createRouter>;
 
+/** Streams ended per event-loop turn by resetAll. */
+export const RESET_SLICE = 256;
+
 export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}) {
   const streamLimit = options.streamLimit ?? 10_000;
   const streams = new Map<string, Set<Stream<Wake> & { topic: Topic }>>();
@@ -143,6 +146,16 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
     /** Ends every stream (shutdown). */
     closeAll() { for (const set of [...streams.values()]) for (const s of [...set]) void s.return(); },
     /** Fails every stream with a ResubscribeError: wake-ups may have been lost, clients resume from storage. */
-    resetAll(why: string) { for (const set of [...streams.values()]) for (const s of [...set]) s.fail(new ResubscribeError(why)); },
+    resetAll(why: string) {
+      // In slices, one event-loop turn each: ending thousands of subscriptions (each an error frame, a closed
+      // stream) in one turn would hold up every other client meanwhile. Streams opened since are not affected.
+      const all = [...streams.values()].flatMap((set) => [...set]);
+      const error = new ResubscribeError(why);
+      const slice = () => {
+        for (const s of all.splice(0, RESET_SLICE)) s.fail(error);
+        if (all.length > 0) setImmediate(slice);
+      };
+      slice();
+    },
   };
 }

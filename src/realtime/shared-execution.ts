@@ -72,14 +72,15 @@ export interface DirectSink {
   id: string;
   /** A whole text frame's data (UTF-8). */
   send(frame: Buffer): void;
-  /** Bytes queued on the socket: a client that stops reading is cut off rather than buffered without bound. */
-  bufferedAmount(): number;
+  /** True when the socket's unsent output is over its bound (ws-transport.ts): a client that stops reading is told
+   *  to resubscribe (it resumes by cursor; nothing is lost) rather than buffered without bound. With `share`, over
+   *  that share of the bound (a paced replay waits at half of it). */
+  behind(share?: number): boolean;
 }
 
-/** Past this much unsent data a subscriber is told to resubscribe (it resumes by cursor; nothing is lost). */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
-/** A producer that can wait (a replay) waits while more than this is unsent: it goes as fast as the client reads. */
-const PACE_BUFFERED_BYTES = 512 * 1024;
+/** A producer that can wait (a replay) waits while the socket's unsent output is over this share of the bound that
+ *  cuts a subscriber off: it goes as fast as the client reads, and the margin keeps a paced replay from being cut. */
+const PACE_SHARE = 0.5;
 const PACE_POLL_MS = 5;
 
 // Frames are built from bytes: the payload is encoded once per distinct result and each socket's frame is one
@@ -126,10 +127,10 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
 
   /** Undefined when the socket can take more now; otherwise resolves once it can (or the subscription ended). */
   private writable = (): Promise<void> | undefined => {
-    if (!this.sink || this.sink.bufferedAmount() <= PACE_BUFFERED_BYTES) return undefined;
+    if (!this.sink || !this.sink.behind(PACE_SHARE)) return undefined;
     return new Promise<void>((resolve) => {
       const check = () => {
-        if (this.sink!.bufferedAmount() <= PACE_BUFFERED_BYTES || this.returned || this.forClient?.isEnded) resolve();
+        if (!this.sink!.behind(PACE_SHARE) || this.returned || this.forClient?.isEnded) resolve();
         else setTimeout(check, PACE_POLL_MS);
       };
       setTimeout(check, PACE_POLL_MS);
@@ -183,7 +184,7 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
 
   /** Writes a result straight to the socket; false when the client is too far behind to take more. */
   private write(result: ExecutionResult): boolean {
-    if (this.sink!.bufferedAmount() > MAX_BUFFERED_BYTES) return false;
+    if (this.sink!.behind()) return false;
     this.sink!.send(frame(result, this.prefix!));
     return true;
   }

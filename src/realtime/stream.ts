@@ -58,12 +58,12 @@ export class Stream<T> implements AsyncIterableIterator<T>, Listenable<T> {
     if (this.ended) return;
     this.error = error;
     this.queue = [];
+    // Taken before finish(): its onClose can end the source, whose end would otherwise answer this reader "done"
+    // and the client would see a plain completion instead of the error telling it to resume.
+    const reject = this.failWaiting;
+    this.waiting = this.failWaiting = null;
     this.finish();
-    if (this.failWaiting) {
-      const reject = this.failWaiting;
-      this.waiting = this.failWaiting = null;
-      reject(error);
-    }
+    reject?.(error);
   }
 
   listen(onItem: (item: T) => void, onEnd: (error: Error | null) => void, writable?: () => Promise<void> | undefined): void {

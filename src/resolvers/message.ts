@@ -6,7 +6,7 @@ import { audienceOf, type DraftRow, type NewMessage, type SendCheck, type SendOu
 import type { Viewer } from './context';
 import { draftView, ElemType, messageView, Priority, Status, type V2TimMessage } from './message-view';
 import { GroupType, isGroupType, Role } from './group-type';
-import { answer, done, fail, ok, Refusal, type Callback, type ValueCallback } from './result';
+import { answer, done, fail, ok, Refusal, refusalOf, type Callback, type ValueCallback } from './result';
 import { planIncludesTargeted } from '../config';
 import { AT_ALL, checkId, checkSize, checkUnicode, checkUserID, checkUserList, utf8Bytes, MAX_MESSAGE_BYTES } from './validate';
 
@@ -142,7 +142,9 @@ class DraftConsumed extends Refusal {
   constructor() { super(Code.INVALID_PARAMETERS); }
 }
 
-export async function sendMessage(ctx: Viewer, args: SendArgs, attempt = 0): Promise<ValueCallback<V2TimMessage>> {
+export const sendMessage = (ctx: Viewer, args: SendArgs): Promise<ValueCallback<V2TimMessage>> => answer(() => send(ctx, args));
+
+async function send(ctx: Viewer, args: SendArgs, attempt = 0): Promise<ValueCallback<V2TimMessage>> {
   const { store, viewer } = ctx;
   const now = ctx.now();
   // The SDK passes "" for "not set" (Flutter 8.1 requires both strings).
@@ -160,11 +162,12 @@ export async function sendMessage(ctx: Viewer, args: SendArgs, attempt = 0): Pro
   } catch (e) {
     if (e instanceof DraftConsumed) {
       // Sent by a concurrent call (answer as a retry), or targeted since it was read: send it again as it is now.
-      return attempt === 0 && (await store.messages.draft(args.id, viewer, now)) ? sendMessage(ctx, args, 1) : resend(ctx, args.id, receiver, groupID);
+      return attempt === 0 && (await store.messages.draft(args.id, viewer, now)) ? send(ctx, args, 1) : resend(ctx, args.id, receiver, groupID);
     }
-    if (!(e instanceof Refusal)) throw e;
+    const refusal = refusalOf(e);
+    if (!refusal) throw e;
     // The SDK returns the message with status 3 on failure; the id stays usable for another try.
-    return fail(e.code, e.desc, draftView(draft, Status.SEND_FAIL, { receiver, groupID }));
+    return fail(refusal.code, refusal.desc, draftView(draft, Status.SEND_FAIL, { receiver, groupID }));
   }
 }
 

@@ -1,5 +1,6 @@
 // The SDK's callback envelope (im-semantics §1): V2TimCallback { code, desc } and V2TimValueCallback { code, desc, data }.
 import { Code, defaultDesc, type CodeValue } from '../codes';
+import { StorageUnavailable } from '../db/store';
 
 export interface Callback { code: number; desc: string }
 export interface ValueCallback<T> extends Callback { data: T | null }
@@ -16,12 +17,20 @@ export class Refusal extends Error {
   constructor(readonly code: CodeValue, readonly desc: string = defaultDesc[code]) { super(desc); }
 }
 
-/** Runs a resolver body, turning a Refusal into its envelope. */
+/** The Refusal an error stands for: itself, or STORAGE_UNAVAILABLE for a database out of reach; else undefined. */
+export function refusalOf(e: unknown): Refusal | undefined {
+  if (e instanceof Refusal) return e;
+  if (e instanceof StorageUnavailable) return new Refusal(Code.STORAGE_UNAVAILABLE);
+  return undefined;
+}
+
+/** Runs a resolver body, turning a Refusal (or a storage outage) into its envelope. */
 export async function answer<R extends Callback>(body: () => Promise<R>): Promise<R | ValueCallback<never>> {
   try {
     return await body();
   } catch (e) {
-    if (e instanceof Refusal) return fail(e.code, e.desc);
+    const refusal = refusalOf(e);
+    if (refusal) return fail(refusal.code, refusal.desc);
     throw e;
   }
 }

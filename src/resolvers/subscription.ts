@@ -142,10 +142,13 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
         for (const m of page.messages) {
           this.last = m.row.orderNo;
           this.out.push(messageView(viewer, m, cursors));
+          // Message by message, not page by page: the socket's bound (IM_WS_MAX_BUFFERED_BYTES) may be smaller than
+          // a page, and a replay cut off at the same page every time would never finish.
+          await this.out.whenDrained();
+          if (this.closed) return;
         }
         if (page.done) break;
         from = page.through;
-        await this.out.whenDrained();
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (this.closed) return;
       }

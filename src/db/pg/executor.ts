@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { LIST_COLUMNS, driveAsync, sql, type Dialect, type Executor, type Step, type Work } from '../statement';
-import { fromDbText, toDbText } from './client';
+import { fromDbText, isConnectionError, toDbText } from './client';
 import { SAFE_HEAD } from './send';
 
 export const postgresDialect: Dialect = {
@@ -56,17 +56,21 @@ export function createPgExecutor(pool: pg.Pool, options: PgExecutorOptions = {})
     async write<T>(work: () => Work<T>): Promise<T> {
       for (let attempt = 1; ; attempt++) {
         const client = await pool.connect();
+        let broken: Error | undefined;
         try {
           await plain(client, 'BEGIN');
           const value = await driveAsync(work(), (step) => exec(client, step));
           await plain(client, 'COMMIT');
           return value;
         } catch (e) {
-          await client.query('ROLLBACK').catch(() => {});
+          // A lost connection goes back to the pool with its error, so the pool discards it rather than reuse it;
+          // open.ts turns the error into StorageUnavailable.
+          if (isConnectionError(e)) broken = e as Error;
+          else await client.query('ROLLBACK').catch(() => {});
           const code = (e as { code?: string }).code;
           if (attempt >= 5 || !RETRYABLE.has(code ?? '')) throw e;
         } finally {
-          client.release();
+          client.release(broken);
         }
       }
     },

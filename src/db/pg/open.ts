@@ -6,11 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type pg from 'pg';
-import { DEFAULT_GROUP_RULES, type GroupRules, type Store } from '../store';
+import { DEFAULT_GROUP_RULES, StorageUnavailable, type GroupRules, type Store } from '../store';
 import { createGroupStore } from '../groups';
 import { createMessageStore } from '../messages';
 import { createConversationStore, createUserStore } from '../conversations';
-import { createPool } from './client';
+import { createPool, isConnectionError } from './client';
 import { createPgExecutor, type PgExecutorOptions } from './executor';
 import { createPgSendPath } from './send';
 
@@ -47,11 +47,24 @@ export async function runPostgresMigrations(pool: pg.Pool): Promise<void> {
   }
 }
 
-/** Each method of `target`, run once `ready` has settled (and rejected with its error if it failed). */
+/** A lost connection becomes StorageUnavailable, the one error the layers above know how to answer. */
+const unavailable = (e: unknown): never => { throw isConnectionError(e) ? new StorageUnavailable(e) : e; };
+
+/**
+ * Each method of `target`, run once `ready` has settled (and rejected with its error if it failed), its connection
+ * errors turned into StorageUnavailable: every store call passes here, so no query needs its own handling.
+ */
 function gated<T extends object>(target: T, ready: Promise<void>): T {
   const out: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(target)) {
-    out[name] = async (...args: unknown[]) => { await ready; return (fn as (...a: unknown[]) => unknown)(...args); };
+    out[name] = async (...args: unknown[]) => {
+      await ready;
+      try {
+        return await (fn as (...a: unknown[]) => unknown)(...args);
+      } catch (e) {
+        return unavailable(e);
+      }
+    };
   }
   return out as T;
 }
@@ -71,7 +84,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Store 
     groups: gated(createGroupStore(x, rules), ready),
     messages: gated(createMessageStore(x, rules, createPgSendPath(x)), ready),
     conversations: gated(createConversationStore(x), ready),
-    ping: async () => { await ready; await pool.query('SELECT 1'); },
+    ping: async () => { await ready; await pool.query('SELECT 1').catch(unavailable); },
     close: () => (closing ??= ready.catch(() => {}).then(() => pool.end())),
   };
 }

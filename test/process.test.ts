@@ -1,0 +1,91 @@
+// The gateway as an operator runs it: `npm start` stops on SIGTERM with nothing left serving, a taken port is one
+// clear line, and the dev key listens on 127.0.0.1 only unless HOST says otherwise.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config';
+import { TEST_KEY, TEST_SDKAPPID } from './helpers/app';
+import { until } from './helpers/raw-ws';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+/** A port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Runs `command` in its own process group (so cleanup can end whatever it left), collecting its output. */
+function run(command: string, args: string[], env: Record<string, string>) {
+  const child = spawn(command, args, {
+    cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'test', IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_KEY, DATABASE_URL: ':memory:', LOG_LEVEL: 'info', ...env },
+  });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
+  child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  cleanup.push(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ } });
+  return { child, output: () => output, exited };
+}
+
+const answers = async (port: number) => {
+  try { return (await fetch(`http://127.0.0.1:${port}/health`)).status === 200; } catch { return false; }
+};
+
+describe('npm start', () => {
+  it('when npm start gets SIGTERM, then the gateway itself stops: nothing keeps serving the port', async () => {
+    const port = await freePort();
+    const { child, output, exited } = run('npm', ['start', '--silent'], { PORT: String(port) });
+    await until(() => output().includes('IM gateway ready'), `the ready line:\n${output()}`, 30_000);
+    expect(await answers(port)).toBe(true);
+    child.kill('SIGTERM');
+    await exited;
+    await until(() => output().includes('shutting down'), `the gateway's own shutdown line:\n${output()}`, 10_000);
+    // Bounded: an orphan would keep answering for the whole wait.
+    let served = true;
+    for (let i = 0; i < 50 && served; i++) {
+      served = await answers(port);
+      if (served) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(served).toBe(false);
+  }, 60_000);
+});
+
+describe('a taken port', () => {
+  let holder: Server | undefined;
+  afterEach(() => new Promise<void>((r) => (holder ? holder.close(() => r()) : r())));
+
+  it('when PORT is in use, then start-up fails with one line naming it and no stack trace', async () => {
+    holder = createServer();
+    await new Promise<void>((r) => holder!.listen(0, '127.0.0.1', () => r()));
+    const { port } = holder.address() as AddressInfo;
+    const { child, output, exited } = run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { PORT: String(port), HOST: '127.0.0.1' });
+    await exited;
+    expect(child.exitCode).toBe(1);
+    const lines = output().trim().split('\n');
+    const errors = lines.filter((l) => /"level":50|error/i.test(l));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`127.0.0.1:${port} is already in use`);
+    expect(output()).not.toMatch(/\n\s+at /);
+    expect(output()).not.toContain('"stack"');
+  }, 60_000);
+});
+
+describe('HOST', () => {
+  it('when the dev key is in use, then the gateway listens on 127.0.0.1 unless HOST is set; with a real key, on every interface', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ IM_SECRET_KEY: TEST_KEY }).host).toBeUndefined();
+    expect(loadConfig({ IM_SECRET_KEY: TEST_KEY, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+  });
+});
