@@ -13,6 +13,8 @@ export interface BenchProfile {
   /** At `ratePerSecond` for `seconds`, then at `lowRatePerSecond` for `lowSeconds` (a rate the gateway sustains). */
   latency: { rounds: number; ratePerSecond: number; seconds: number; lowRatePerSecond: number; lowSeconds: number };
   idle: { rounds: number; sockets: number; levels: number };
+  /** Figure 8 (PostgreSQL + Redis only): closed-loop sends to `groups` groups, then `lowRate` msgs/s for latency. */
+  scaleOut: { rounds: number; seconds: number; connections: number; groups: number; lowRate: number; lowSeconds: number };
 }
 
 export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
@@ -24,6 +26,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     broadcast: { rounds: 5, subscribers: 1000, nonMembers: 50, messagesPerRound: 100, inFlight: 8 },
     latency: { rounds: 3, ratePerSecond: 100, seconds: 3, lowRatePerSecond: 5, lowSeconds: 10 },
     idle: { rounds: 2, sockets: 20_000, levels: 4 },
+    scaleOut: { rounds: 5, seconds: 5, connections: 32, groups: 200, lowRate: 20, lowSeconds: 5 },
   },
   quick: {
     name: 'quick',
@@ -33,6 +36,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     broadcast: { rounds: 2, subscribers: 1000, nonMembers: 50, messagesPerRound: 30, inFlight: 8 },
     latency: { rounds: 1, ratePerSecond: 100, seconds: 1, lowRatePerSecond: 5, lowSeconds: 2 },
     idle: { rounds: 1, sockets: 5000, levels: 2 },
+    scaleOut: { rounds: 2, seconds: 2, connections: 32, groups: 200, lowRate: 20, lowSeconds: 2 },
   },
   smoke: {
     name: 'smoke',
@@ -42,5 +46,6 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     broadcast: { rounds: 1, subscribers: 6, nonMembers: 3, messagesPerRound: 3, inFlight: 2 },
     latency: { rounds: 1, ratePerSecond: 20, seconds: 0.25, lowRatePerSecond: 10, lowSeconds: 0.2 },
     idle: { rounds: 1, sockets: 8, levels: 1 },
+    scaleOut: { rounds: 1, seconds: 0.5, connections: 4, groups: 5, lowRate: 20, lowSeconds: 0.2 },
   },
 };

@@ -13,10 +13,11 @@ import { broadcastFanout } from './figures/broadcast';
 import { latency } from './figures/latency';
 import { idleMemory } from './figures/idle-memory';
 import { correctness } from './figures/correctness';
+import { scaleOut, scaleOutUrls } from './figures/scale-out';
 
 export interface BenchOptions {
   profile: BenchProfile;
-  /** Figures to run (1–5; 6 is always computed); default all. */
+  /** Figures to run (1–5, 8; 6 is always computed); default all (8 only with DATABASE_URL and REDIS_URL set). */
   only?: number[];
   cpuProfDir?: string;
   cpuProfKinds?: ServerKind[];
@@ -77,6 +78,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       }
     }
     await run(5, 'idle connections', () => idleMemory(env));
+    if (scaleOutUrls()) await run(8, 'scale-out (PostgreSQL + Redis)', () => scaleOut(env));
+    else if (want(8)) log('figure 8 skipped: set DATABASE_URL=postgres://… and REDIS_URL=redis://… to run it');
     figures.push(correctness(figures));
   } finally {
     closeHttp();
