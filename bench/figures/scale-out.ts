@@ -13,7 +13,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import Redis from 'ioredis';
 import { GATEWAY_SEND, GATEWAY_SUBSCRIPTION } from '../clients';
-import { atLeast, atMost, fmt, untilSubscribed, users, type BenchEnv, type FigureResult } from '../figure';
+import { atLeast, atMost, fmt, profiled, untilSubscribed, users, type BenchEnv, type FigureResult } from '../figure';
 import { postJson } from '../http';
 import { userSig } from '../keys';
 import { LoadClient } from '../load-client';
@@ -164,9 +164,10 @@ export async function scaleOut(env: BenchEnv): Promise<FigureResult> {
       (await closedLoop([lite], await drafts(lite, 3000), groups, Math.min(1, seconds), connections)).sendsPerSecond,
     );
     let supply = Math.max(1000, Math.ceil(warm * seconds * 2));
-    const measured = async (servers: ServerHandle[], store: ServerHandle): Promise<Rate> => {
+    const measured = async (servers: ServerHandle[], store: ServerHandle, label: string): Promise<Rate> => {
       for (let attempt = 0; ; attempt++) {
-        const r = await closedLoop(servers, await drafts(store, supply), groups, seconds, connections);
+        const ids = await drafts(store, supply);
+        const r = await profiled(env, servers[0]!, label, () => closedLoop(servers, ids, groups, seconds, connections));
         if (!r.exhausted || attempt === 2) return r;
         supply *= 2;
       }
@@ -174,9 +175,9 @@ export async function scaleOut(env: BenchEnv): Promise<FigureResult> {
     const out: Round[] = [];
     let serial = 0;
     for (let r = 0; r < rounds; r++) {
-      const one = await measured([p1], p1);
-      const two = await measured([p1, p2], p1);
-      const sqlite = await measured([lite], lite);
+      const one = await measured([p1], p1, `fig8-pg-one-r${r + 1}`);
+      const two = await measured([p1, p2], p1, `fig8-pg-two-r${r + 1}`);
+      const sqlite = await measured([lite], lite, `fig8-sqlite-r${r + 1}`);
       const n = Math.max(2, Math.round(lowRate * lowSeconds));
       const tags = Array.from({ length: n }, () => `w${serial++}`);
       const ids = await p1.call<string[]>('drafts', { sender: SENDER, texts: tags });
