@@ -56,9 +56,10 @@ export function createConversationStore(db: Db): ConversationStore {
       for (const c of await list(tx, viewer)) total += await unread(tx, viewer, c);
       return total;
     }),
-    // One statement: "everything up to now" is the last committed order, read in the same snapshot as the update.
+    // One statement: "everything up to now" is the safe order (src/db/pg/order.ts): a send still in flight below the
+    // last committed order must not count as read when it commits. Never backwards (a send reads up to itself).
     markRead: async (viewer, conversationID) => (await changes(db, sql`UPDATE conversations
-      SET read_order = (SELECT coalesce(max(order_no), 0) FROM messages)
+      SET read_order = greatest(read_order, im_safe_order())
       WHERE user_id = ${viewer} AND conversation_id = ${conversationID}`)) > 0,
   };
 }

@@ -10,7 +10,7 @@
 // seq is read and used under the order lock.
 import type { DraftRow, GroupRow, MemberRow, MessageRow, MessageStore, ViewedMessage } from '../store';
 import { changes, fromDbText, one, read, rows, sql, toDbText, value, type Db, type Executor } from './client';
-import { storeSend } from './order';
+import { awaitOrdersBelow, safeOrder, storeSend } from './order';
 import { MESSAGE_COLUMNS, byMsgId, canSee, groupPage, groupWindow, messageRow, messageRows, pairKey, seqFor, view, views, viewsFor } from './view';
 
 const DRAFT_COLUMNS = sql.raw(`id, owner, created_at AS "createdAt", expires_at AS "expiresAt", elem_type AS "elemType",
@@ -21,26 +21,30 @@ async function draft(ex: Executor, id: string, owner: string, now: number): Prom
   return d && { ...d, text: fromDbText(d.text), customData: fromDbText(d.customData), customDesc: fromDbText(d.customDesc), customExt: fromDbText(d.customExt) };
 }
 
-/** Oldest first, everything `viewer` may see after `afterOrder`: one snapshot, so no source runs ahead of another. */
-async function after(tx: Executor, viewer: string, afterOrder: number, limit: number): Promise<ViewedMessage[]> {
+/**
+ * Oldest first, everything `viewer` may see after `afterOrder` and up to `bound` (safeOrder: every order up to it
+ * is final and visible to a snapshot taken after it was read), so no source runs ahead of another and no send
+ * still in flight can later commit below what this returned.
+ */
+async function after(tx: Executor, viewer: string, afterOrder: number, limit: number, bound: number): Promise<ViewedMessage[]> {
   const windows = await rows<{ groupId: string; fromOrder: number }>(tx, sql`SELECT m.group_id AS "groupId",
       CASE g.group_type WHEN 'Meeting' THEN 0 ELSE m.join_order END AS "fromOrder"
     FROM group_members m JOIN groups g ON g.group_id = m.group_id WHERE m.user_id = ${viewer}`);
   const from = new Map(windows.map((w) => [w.groupId, w.fromOrder]));
   const list: MessageRow[] = [
     ...await messageRows(tx, sql`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.receiver = ${viewer}
-      AND m.order_no > ${afterOrder} ORDER BY m.order_no LIMIT ${limit}`),
+      AND m.order_no > ${afterOrder} AND m.order_no <= ${bound} ORDER BY m.order_no LIMIT ${limit}`),
     ...await messageRows(tx, sql`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.sender = ${viewer}
-      AND m.order_no > ${afterOrder} AND m.pair_key IS NOT NULL ORDER BY m.order_no LIMIT ${limit}`),
+      AND m.order_no > ${afterOrder} AND m.order_no <= ${bound} AND m.pair_key IS NOT NULL ORDER BY m.order_no LIMIT ${limit}`),
     ...(await messageRows(tx, sql`SELECT ${MESSAGE_COLUMNS} FROM message_audience a JOIN messages m ON m.order_no = a.order_no
-      WHERE a.user_id = ${viewer} AND a.order_no > ${afterOrder} ORDER BY a.order_no LIMIT ${limit}`)).filter((r) => {
+      WHERE a.user_id = ${viewer} AND a.order_no > ${afterOrder} AND a.order_no <= ${bound} ORDER BY a.order_no LIMIT ${limit}`)).filter((r) => {
       const f = from.get(r.groupId!);
       return f !== undefined && r.orderNo > f;
     }),
   ];
   for (const w of windows) {
     list.push(...await messageRows(tx, sql`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.group_id = ${w.groupId}
-      AND m.targeted = 0 AND m.order_no > ${Math.max(afterOrder, w.fromOrder)} ORDER BY m.order_no LIMIT ${limit}`));
+      AND m.targeted = 0 AND m.order_no > ${Math.max(afterOrder, w.fromOrder)} AND m.order_no <= ${bound} ORDER BY m.order_no LIMIT ${limit}`));
   }
   list.sort((a, b) => a.orderNo - b.orderNo);
   return views(tx, viewer, list.slice(0, limit));
@@ -88,14 +92,23 @@ export function createMessageStore(db: Db): MessageStore {
     c2cHistory: (viewer, peer, beforeOrder, count) => read(db, async (tx) =>
       views(tx, viewer, await messageRows(tx, sql`SELECT ${MESSAGE_COLUMNS} FROM messages m
         WHERE m.pair_key = ${pairKey(viewer, peer)} AND m.order_no < ${beforeOrder} ORDER BY m.order_no DESC LIMIT ${count}`))),
-    after: (viewer, afterOrder, limit) => read(db, (tx) => after(tx, viewer, afterOrder, limit)),
+    // The bound is read first, in its own statement, so the snapshot of the read below sees every order up to it.
+    after: async (viewer, afterOrder, limit) => {
+      const bound = await safeOrder(db);
+      return read(db, (tx) => after(tx, viewer, afterOrder, limit, bound));
+    },
     viewsFor: (viewers, row) => read(db, (tx) => viewsFor(tx, viewers, row)),
     canSee: (viewer, row) => read(db, (tx) => canSee(tx, viewer, row)),
     revoke: async (orderNo, by, now) => {
       await db.execute(sql`UPDATE messages SET revoked_at = ${now}, revoked_by = ${by} WHERE order_no = ${orderNo} AND revoked_at IS NULL`);
     },
-    lastOrder: async () => (await value<number>(db, sql`SELECT coalesce(max(order_no), 0) FROM messages`)) ?? 0,
-    between: (afterOrder, beforeOrder, limit) => messageRows(db, sql`SELECT ${MESSAGE_COLUMNS} FROM messages m
-      WHERE m.order_no > ${afterOrder} AND m.order_no < ${beforeOrder} ORDER BY m.order_no LIMIT ${limit}`),
+    // Everything up to it is final: where a reader of the bus may start.
+    lastOrder: () => safeOrder(db),
+    // Waits until nothing below beforeOrder is in flight, then reads (a later statement: it sees all of them).
+    between: async (afterOrder, beforeOrder, limit) => {
+      await awaitOrdersBelow(db, beforeOrder);
+      return messageRows(db, sql`SELECT ${MESSAGE_COLUMNS} FROM messages m
+        WHERE m.order_no > ${afterOrder} AND m.order_no < ${beforeOrder} ORDER BY m.order_no LIMIT ${limit}`);
+    },
   };
 }

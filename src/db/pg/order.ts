@@ -1,52 +1,61 @@
 // The message order on PostgreSQL: how a stored send gets its order_no, and why a reader that asks for "everything
-// after order N" (a resuming subscriber, the Redis bus' fill in src/realtime/redis-bus.ts, a join's join_order, a
-// markRead) can never skip a message. Everything that allocates orders goes through storeSend below.
+// after order N" (a resuming subscriber, the Redis bus' fill in src/realtime/redis-bus.ts, a markRead) can never
+// skip a message. Sends allocate orders only through storeSend; "after N" reads are bounded by safeOrder or wait
+// with awaitOrdersBelow. The SQL is in drizzle-pg/0002_send_function.sql (im_send, im_safe_order,
+// im_await_orders_below); each runs as its own autocommitted statement.
 //
-// The problem. A cursor is an order_no. With concurrent writers a plain sequence is not enough: T1 takes 10, T2
-// takes 11, T2 commits first, a reader sees 11 and moves its cursor past 10, then T1 commits and 10 is never
-// delivered. So allocation and commit must happen in the same order.
+// The problem. A cursor is an order_no, and sends commit concurrently: T1 takes 10, T2 takes 11, T2 commits first,
+// a reader sees 11 and moves its cursor past 10, then T1 commits and 10 is never delivered.
 //
-// The rule. A send takes one transaction-scoped advisory lock, the order lock (ORDER_LOCK, per schema), right
-// before it allocates order_no, and keeps it until its commit. Allocations happen one at a time, and each commit is
-// visible before the next allocation (PostgreSQL marks a transaction committed in the proc array before it releases
-// its locks), so commit order equals order_no order: any snapshot that holds an order holds every committed order
-// below it, and numbers of sends that failed are never used by anyone. That gives, with no reader-side protocol:
-// - gap-free, exactly-once resume: a reader that read up to N in one snapshot has every message <= N it may see, and
-//   a message not yet committed will get an order above every order committed so far, so "after N" finds it later;
-// - the Redis bus' fill: when order 12 arrives before 11, every order below 12 is final (committed or never used),
-//   so reading (delivered, 12) from storage yields exactly the missing messages, and a late 11 is dropped as seen;
-// - join_order and markRead: "the last committed order" splits the history into before and after exactly.
+// Before (until issue 12): a cluster-wide lock from allocation to commit made commit order equal order_no order.
+// It was held across the client's round trips and through every commit's WAL flush, so a deployment's sends went
+// one at a time: about 380/s at the database alone on this machine even with the whole send as one statement,
+// against about 1,100/s without it (bench/send-statement.ts, BENCHMARKS.md figure 8).
 //
-// What changed (issue 12). The lock used to be taken inside a client-side transaction: the insert, the conversation
-// upserts and the COMMIT were three to four round trips between Node and PostgreSQL, and the lock's holder was
-// "idle in transaction" most of the time it held it, with every other send of the cluster queued behind it. Now
-// the whole send is one statement, the plpgsql function im_send (migration drizzle-pg/0002_send_function.sql), run
-// in autocommit: the checks, the draft, the group row lock and the per-viewer numbers come first, then the order
-// lock, the inserts and the commit, all inside the server. The serialised section has no client round trip at all;
-// it is the inserts (a few index updates) and the commit's WAL flush. Sends into different groups contend only
-// there; sends into one group also take the group's row lock, which keeps one seq order per group.
+// Now: a safe watermark. Sends commit in any order; readers stop below the oldest send still in flight.
+// - In flight, visibly. im_send, after its checks and per-group numbers, takes the gate (a shared advisory lock),
+//   allocates order_no from the sequence, takes the mark (a shared transaction-level advisory lock keyed by the
+//   schema and order mod 2^31), and releases the gate, all inside one statement; then it inserts and commits. The
+//   mark goes away only at the end of the transaction, after its commit (or rollback) is visible: PostgreSQL marks a
+//   transaction committed in the proc array before it releases its locks.
+// - The safe order. im_safe_order takes the gate exclusively (waiting only for allocations half done, i.e.
+//   allocated but not yet marked: microseconds, never a commit), reads the last order allocated (S) and the marks
+//   in pg_locks, releases the gate, and answers B = (lowest order marked) - 1, or S with none marked. Every order
+//   <= B was allocated and is no longer marked, so its transaction has ended: it is committed, and visible to any
+//   snapshot taken afterwards, or it will never be used. Any send still to come gets an order > S >= B. B never
+//   decreases.
+// - Readers. after() (resume) reads B in its own statement, then reads in a snapshot taken after it, with every
+//   source bounded by order_no <= B: it returns each final message once and nothing a send in flight could later
+//   commit below; the next page starts after its last order, so a resuming reader gets every message exactly
+//   once, in order, whichever process it resumes on. lastOrder() (where the Redis bus starts) is B.
+// - The bus' fill. A stored message event for order O reaches a process; orders below O may still be in flight.
+//   between(delivered, O) first calls im_await_orders_below(O), which waits on each mark below O (taking it
+//   exclusively blocks until that send has committed or rolled back; lock_timeout 10 s), then reads: all orders
+//   below O are final by then, so it yields exactly the missing messages and the router gets every stored message
+//   in order_no order, once (a late original is dropped as already delivered). A fill that fails (a send stuck for
+//   10 s) is reported as a gap: streams end and clients resume through after(), which is bounded.
+// - markRead sets read_order = max(read_order, B), not the last committed order, so a message still in flight
+//   below that does not count as read when it commits.
+// - join_order stays "the last committed order" (src/db/pg/group.ts): a join holds the group's row lock, which
+//   every send into the group holds from before its allocation to its commit, so no message of that group is in
+//   flight, every earlier one is committed, and every later one gets a higher order.
+// Per-viewer numbers: a group's public_count and its members' targeted ranks change only under the group's row lock
+// (which membership changes take too), so sends within one group keep one seq order; a C2C pair's seq is read and
+// used under a lock per pair held to the commit. Sends into different groups or pairs share only the gate, held for
+// one nextval. Lock order: group row or pair, then the gate (never waited on while holding another gate-holder's
+// lock), then row locks of the inserts: no deadlock.
 //
-// Why this and not a watermark (readers stop below the oldest send still in flight, from transaction ids and
-// pg_snapshot_xmin or a table of reservations): measured in BENCHMARKS.md, figure 8, the serialised section that
-// remains costs well under a millisecond, far less than what the 2 shared cores spend on each send elsewhere (the
-// request, the statement, the delivery), so overlapping commits would not buy throughput here; and a watermark
-// needs a second protocol on every "after N" read (resume, fill, join, markRead, lastOrder), stalls delivery
-// behind any long writing transaction in the cluster (pg_snapshot_xmin is cluster-wide), and needs its xids
-// assigned inside the allocation, which SELECT … FOR UPDATE on the group row defeats. Its limit: stored sends of a
-// whole deployment commit one after another, so the cluster's sends/s are bounded by 1 / (inserts + WAL flush),
-// about 1,000–3,000/s on a disk with a 0.3–1 ms fdatasync; past that, a watermark is the next step.
-//
-// Per-viewer numbers stay race-free under the same locks: a group's public_count and its members' targeted ranks
-// change only under the group's row lock (which membership changes take too, src/db/pg/group.ts); the C2C pair seq
-// is read and used under the order lock. Lock order is always group row, then order lock: no deadlock.
+// Limits. A mark is order mod 2^31: orders in flight must lie within 2^31 of the last one allocated (they do; a send
+// is in flight for milliseconds). pg_locks is read under the gate on every resume page, fill and markRead: a scan of
+// the lock table, cheap while it is small. A send that stalls after its allocation (a lock wait inside im_send)
+// holds back delivery of later messages (resumes stop below it, fills wait up to 10 s, then a gap). History pages
+// (getGroupHistoryMessageList and the like) are not bounded: a page read while a send is in flight omits it, and
+// the next page (older) will not show it either; a reload does. Advisory-lock keys are per schema (hashtext of the
+// schema name), so deployments sharing one database in different schemas never wait for each other.
 import type { NewMessage, SendOutcome } from '../store';
 import { pairKey as sharedPairKey } from '../store';
 import { one, sql, toDbText, type Db } from './client';
 import { pairKey } from './view';
-
-/** The order lock's key, first half (the second is the schema's hash, so schemas of one database do not wait for
- * each other). The same number is written in drizzle-pg/0002_send_function.sql. */
-export const ORDER_LOCK = 0x494d;
 
 type Failure = Extract<SendOutcome, { ok: false }>['reason'];
 
@@ -54,8 +63,8 @@ const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadloc
 
 /**
  * A send as one autocommitted statement (im_send): checks, draft consumption, and when `store` is set the order
- * allocation, inserts and conversation updates. Never run it inside a transaction: the order lock would then be
- * held until the client's COMMIT, a round trip later.
+ * allocation, inserts and conversation updates. One round trip; never inside a transaction (its locks, and the
+ * in-flight mark that holds readers back, would last until the client's COMMIT).
  */
 export async function storeSend(db: Db, msg: NewMessage, now: number, store: boolean): Promise<SendOutcome> {
   const values = {
@@ -91,4 +100,13 @@ export async function storeSend(db: Db, msg: NewMessage, now: number, store: boo
   const { audience: _a, ...rest } = msg;
   const row = { ...rest, ...values, seqBase: r.seqBase, orderNo: r.orderNo, revokedAt: null, revokedBy: null };
   return { ok: true, message: { row, seq: r.seq, isRead: true } };
+}
+
+/** The highest order with nothing in flight at or below it: every order up to it is final (committed or never
+ * used), and a statement started after this returned sees every committed one. Its own statement, autocommitted. */
+export const safeOrder = async (db: Db): Promise<number> => (await one<{ o: number }>(db, sql`SELECT im_safe_order() AS o`))!.o;
+
+/** Resolves once every order below `order` is final (waits for the sends in flight below it; 10 s at most each). */
+export async function awaitOrdersBelow(db: Db, order: number): Promise<void> {
+  await db.execute(sql`SELECT im_await_orders_below(${order})`);
 }
