@@ -349,7 +349,7 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
     for (let i = 0; ; i++) {
       const waiting = await blocker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%im_send%'`);
       if (waiting.rows[0].n > 0) break;
-      if (i > 200) throw new Error('the held send never reached its conversation update');
+      if (i > 1000) throw new Error('the held send never reached its conversation update');
       await new Promise((r) => setTimeout(r, 10));
     }
     const later = await sendVia(two, 'bob', { groupId: 'g2' });
