@@ -347,6 +347,8 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
     const events: string[] = [];
     const held = sendVia(one, 'alice', { groupId: 'g1' }).then((m) => { events.push('held committed'); return m; });
     for (let i = 0; ; i++) {
+      // Inside the blocker's transaction pg_stat_activity is a snapshot: clear it before each look.
+      await blocker.query('SELECT pg_stat_clear_snapshot()');
       const waiting = await blocker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%im_send%'`);
       if (waiting.rows[0].n > 0) break;
       if (i > 1000) throw new Error('the held send never reached its conversation update');
