@@ -2,7 +2,7 @@
 // membership locks the group's row first (FOR UPDATE), as a send into the group does: membership changes and
 // sends of one group are serialized, so a join's join_order (the last order committed) splits the group's
 // messages exactly into "before" and "after", and a send's membership checks still hold when it commits.
-// Lock order is always group row, then (sends only) the order lock, so these transactions cannot deadlock.
+// Lock order is always group row, then (sends only) the order allocation (src/db/pg/order.ts): no deadlock.
 import type { GroupRow, GroupStore, JoinOutcome, MemberRow } from '../store';
 import { changes, fromDbText, one, rows, sql, toDbText, value, write, type Db, type Executor } from './client';
 

@@ -1,15 +1,16 @@
 // Messages on PostgreSQL, with the semantics of src/db/queries/message.ts: drafts, idempotent send by create_id,
 // audience rows with per-viewer ranks, conversations touched by a send, resume after a cursor, revoke.
 //
-// Ordering across processes: a stored send is one statement (im_send) that takes the order lock right before it
-// allocates order_no and holds it to the commit, so commit order equals order_no order and every "after order N"
-// read is gap-free with no reader-side protocol. src/db/pg/order.ts has the allocation and the reasoning.
+// Ordering across processes: a stored send is one autocommitted statement (im_send, storeSend) and sends commit in
+// any order; a send's order is marked in flight until it ends, and every "after order N" read here stops below the
+// oldest one still in flight (after: bounded by safeOrder; between: awaitOrdersBelow first; lastOrder: safeOrder).
+// src/db/pg/order.ts has the mechanism and why it is gap-free and exactly-once.
 //
-// Per-viewer numbers are race-free by the same locks: a group's public_count and its members' targeted ranks
-// change only under the group's row lock (SELECT … FOR UPDATE, which membership changes take too); the C2C pair
-// seq is read and used under the order lock.
+// Per-viewer numbers are race-free by locks held to the commit: a group's public_count and its members' targeted
+// ranks change only under the group's row lock (SELECT … FOR UPDATE, which membership changes take too); the C2C
+// pair seq is read and used under a lock per pair.
 import type { DraftRow, GroupRow, MemberRow, MessageRow, MessageStore, ViewedMessage } from '../store';
-import { changes, fromDbText, one, read, rows, sql, toDbText, value, type Db, type Executor } from './client';
+import { changes, fromDbText, one, read, rows, sql, toDbText, type Db, type Executor } from './client';
 import { awaitOrdersBelow, safeOrder, storeSend } from './order';
 import { MESSAGE_COLUMNS, byMsgId, canSee, groupPage, groupWindow, messageRow, messageRows, pairKey, seqFor, view, views, viewsFor } from './view';
 
