@@ -15,6 +15,8 @@ export interface BenchProfile {
   idle: { rounds: number; sockets: number; levels: number };
   /** Figure 7: stored messages at the two sizes compared, samples per call, messages replayed beside a request. */
   growth: { small: number; large: number; samples: number; replay: number };
+  /** Figure 8 (PostgreSQL + Redis only): closed-loop sends to `groups` groups, then `lowRate` msgs/s for latency. */
+  scaleOut: { rounds: number; seconds: number; connections: number; groups: number; lowRate: number; lowSeconds: number };
 }
 
 export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
@@ -27,6 +29,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     latency: { rounds: 3, ratePerSecond: 100, seconds: 3, lowRatePerSecond: 5, lowSeconds: 10 },
     idle: { rounds: 2, sockets: 20_000, levels: 4 },
     growth: { small: 10_000, large: 1_000_000, samples: 30, replay: 100_000 },
+    scaleOut: { rounds: 5, seconds: 5, connections: 32, groups: 200, lowRate: 20, lowSeconds: 5 },
   },
   quick: {
     name: 'quick',
@@ -37,6 +40,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     latency: { rounds: 1, ratePerSecond: 100, seconds: 1, lowRatePerSecond: 5, lowSeconds: 2 },
     idle: { rounds: 1, sockets: 5000, levels: 2 },
     growth: { small: 2_000, large: 20_000, samples: 10, replay: 2_000 },
+    scaleOut: { rounds: 2, seconds: 2, connections: 32, groups: 200, lowRate: 20, lowSeconds: 2 },
   },
   smoke: {
     name: 'smoke',
@@ -47,5 +51,6 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     latency: { rounds: 1, ratePerSecond: 20, seconds: 0.25, lowRatePerSecond: 10, lowSeconds: 0.2 },
     idle: { rounds: 1, sockets: 8, levels: 1 },
     growth: { small: 1_000, large: 3_000, samples: 2, replay: 100 },
+    scaleOut: { rounds: 1, seconds: 0.5, connections: 4, groups: 5, lowRate: 20, lowSeconds: 0.2 },
   },
 };

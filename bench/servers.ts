@@ -16,6 +16,8 @@ export interface Usage {
 export interface SpawnOptions {
   /** Core to pin the child to with taskset; undefined = not pinned. */
   core?: number;
+  /** Variables added to the child's environment (figure 8 points gateways at PostgreSQL and Redis). */
+  env?: Record<string, string>;
 }
 
 export interface ServerHandle {
@@ -31,7 +33,7 @@ export interface ServerHandle {
 export function forkTs(script: string, args: string[], options: SpawnOptions = {}, nodeFlags: string[] = []): ChildProcess {
   const flags = [...nodeFlags, '--import', TSX];
   const path = join(REPO, script);
-  const common = { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] as ('ignore' | 'inherit' | 'ipc')[] };
+  const common = { cwd: REPO, env: { ...process.env, ...options.env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] as ('ignore' | 'inherit' | 'ipc')[] };
   return options.core === undefined
     ? fork(path, args, { ...common, execArgv: flags })
     : fork(path, args, { ...common, execPath: 'taskset', execArgv: ['-c', String(options.core), process.execPath, ...flags] });

@@ -14,10 +14,11 @@ import { latency } from './figures/latency';
 import { idleMemory } from './figures/idle-memory';
 import { correctness } from './figures/correctness';
 import { growth } from './figures/growth';
+import { scaleOut, scaleOutUrls } from './figures/scale-out';
 
 export interface BenchOptions {
   profile: BenchProfile;
-  /** Figures to run (1–5, 7; 6 is always computed); default all. */
+  /** Figures to run (1–5, 7, 8; 6 is always computed); default all (8 only with DATABASE_URL and REDIS_URL set). */
   only?: number[];
   cpuProfDir?: string;
   cpuProfKinds?: ServerKind[];
@@ -79,6 +80,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     }
     await run(5, 'idle connections', () => idleMemory(env));
     await run(7, 'growth', () => growth(env));
+    if (scaleOutUrls()) await run(8, 'scale-out (PostgreSQL + Redis)', () => scaleOut(env));
+    else if (want(8)) log('figure 8 skipped: set DATABASE_URL=postgres://… and REDIS_URL=redis://… to run it');
     figures.push(correctness(figures));
   } finally {
     closeHttp();

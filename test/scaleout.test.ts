@@ -5,6 +5,7 @@
 // retries, the group rate limit and the privacy rules hold as for one process.
 import { afterEach, describe, expect, it } from 'vitest';
 import Redis from 'ioredis';
+import pg from 'pg';
 import { openStore } from '../src/db';
 import { readAfter } from './helpers/backends';
 import type { DraftRow, MessageRow, NewMessage, Store } from '../src/db/store';
@@ -302,8 +303,8 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
 });
 
 // Cross-process ordering at the storage level: two stores (two pools, as two processes have) write at once while a
-// reader resumes by cursor in a loop. Without the order lock a later order_no can commit first and the reader's
-// cursor would pass an earlier one still in flight.
+// reader resumes by cursor in a loop. A later order_no can commit first (sends no longer wait for each other's
+// commits, src/db/pg/order.ts): readers must stop below a send still in flight, or a cursor would pass it.
 suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
   let drafts = 0;
   const NOW = 1_800_000_000;
@@ -321,14 +322,57 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
     return outcome.message;
   }
 
+  let schemaUrl = '';
   async function twoStores(): Promise<[Store, Store]> {
     const schema = await freshSchema();
     cleanup.push(() => schema.drop());
+    schemaUrl = schema.url;
     const stores: [Store, Store] = [openStore(schema.url), openStore(schema.url)];
     for (const s of stores) cleanup.push(() => s.close());
     await Promise.all(stores.map((s) => s.ping()));
     return stores;
   }
+
+  it('when a send is held in flight after taking its order, then other groups\' sends commit past it, and readers and the bus fill stop below it until it commits', async () => {
+    const [one, two] = await twoStores();
+    for (const [g, owner] of [['g1', 'alice'], ['g2', 'bob']] as const) {
+      await one.groups.create({ groupId: g, groupType: 'Work', groupName: g, owner, createdAt: NOW }, [{ userID: 'rita', role: 200 }], NOW);
+    }
+    const first = await sendVia(one, 'alice', { groupId: 'g1' });
+    // Hold alice's next send after it took its order: it waits for her conversation row, which a send updates last.
+    const blocker = new pg.Client({ connectionString: schemaUrl });
+    await blocker.connect();
+    cleanup.push(() => blocker.end());
+    await blocker.query('BEGIN');
+    await blocker.query(`SELECT 1 FROM conversations WHERE user_id = 'alice' AND conversation_id = 'group_g1' FOR UPDATE`);
+    const events: string[] = [];
+    const held = sendVia(one, 'alice', { groupId: 'g1' }).then((m) => { events.push('held committed'); return m; });
+    for (let i = 0; ; i++) {
+      // Inside the blocker's transaction pg_stat_activity is a snapshot: clear it before each look.
+      await blocker.query('SELECT pg_stat_clear_snapshot()');
+      const waiting = await blocker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE conversations SET read_order%'`);
+      if (waiting.rows[0].n > 0) break;
+      if (i > 1000) throw new Error('the held send never reached its conversation update');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const later = await sendVia(two, 'bob', { groupId: 'g2' });
+    events.push('later committed');
+    // rita resumes: she gets what is final, never the later message past the one in flight.
+    const page = (await two.messages.after('rita', 0, 100)).messages.map((m) => m.row.orderNo);
+    expect(page).toEqual([first.row.orderNo]);
+    expect(await two.messages.lastOrder()).toBe(first.row.orderNo);
+    const fill = two.messages.between(first.row.orderNo, later.row.orderNo, 100).then((rows) => { events.push('fill read'); return rows; });
+    await new Promise((r) => setTimeout(r, 200));
+    events.push('released');
+    await blocker.query('COMMIT');
+    const heldRow = (await held).row;
+    expect(heldRow.orderNo).toBeLessThan(later.row.orderNo);
+    expect((await fill).map((r) => r.orderNo)).toEqual([heldRow.orderNo]);
+    // Nothing waited for the held send but the fill, and the fill only until it committed.
+    expect(events.slice(0, 2)).toEqual(['later committed', 'released']);
+    expect(events.slice(2).sort()).toEqual(['fill read', 'held committed']);
+    expect((await two.messages.after('rita', 0, 100)).messages.map((m) => m.row.orderNo)).toEqual([first.row.orderNo, heldRow.orderNo, later.row.orderNo]);
+  });
 
   it('when two writers commit concurrently across groups and C2C, then a reader resuming by cursor sees every message once, in order', async () => {
     const [one, two] = await twoStores();

@@ -47,11 +47,13 @@ async function countsFor(groups: number, peers: number) {
 }
 
 (PG_URL ? describe : describe.skip)('PostgreSQL statements per operation', () => {
-  it('when bob has 3 or 30 conversations and asks for 20 ids, then each read is one statement either way', async () => {
+  it('when bob has 3 or 30 conversations and asks for 20 ids, then each read is one statement (a resume page two) either way', async () => {
     const small = await countsFor(2, 1);
     await gw!.app.stop(); await schema!.drop(); gw = undefined; schema = undefined;
     const large = await countsFor(22, 8);
-    expect(large).toEqual({ conversations: 1, unread: 1, find20: 1, resumePage: 1 });
+    // A resume page is its bound (the safe watermark, src/db/pg/order.ts) and then the read: the read's snapshot
+    // must be taken after the bound, so they cannot be one statement.
+    expect(large).toEqual({ conversations: 1, unread: 1, find20: 1, resumePage: 2 });
     expect(small).toEqual(large);
   }, 120_000);
 });

@@ -20,10 +20,14 @@ type Failure = Extract<SendOutcome, { ok: false }>['reason'];
 
 /**
  * How a dialect runs a send (SQLite: in the event-loop turn's transaction, in a savepoint; PostgreSQL: one
- * transaction whose order lock `orderLock` takes, see pg/send.ts). `read` runs the read before a send.
+ * transaction, whose order `takeOrder` allocates and marks in flight until it ends, see pg/order.ts). `takeOrder`
+ * gives undefined where the insert allocates it (SQLite). `read` runs the read before a send.
  */
+/** Allocates a stored send's order (and, for a C2C send, `pair`'s seq: one send of a pair at a time). */
+export type TakeOrder = (pair: string | null) => Work<number | undefined>;
+
 export interface SendPath {
-  send<T>(work: (orderLock: () => Work<void>) => Work<T>): Promise<T>;
+  send<T>(work: (takeOrder: TakeOrder) => Work<T>): Promise<T>;
   beforeSend<T>(work: () => Work<T>): Promise<T>;
 }
 
@@ -31,7 +35,7 @@ export interface SendPath {
  * The send's statements: checks under the group's row lock, the draft consumed, the order lock, the message with its
  * audience and ranks, then the counters it changes. Statement by statement the same on both databases.
  */
-function* sendWork(d: Dialect, rules: GroupRules, msg: NewMessage, now: number, onlineOnly: boolean, orderLock: () => Work<void>): Work<SendOutcome> {
+function* sendWork(d: Dialect, rules: GroupRules, msg: NewMessage, now: number, onlineOnly: boolean, takeOrder: TakeOrder): Work<SendOutcome> {
   const fail = (reason: Failure): SendOutcome => ({ ok: false, reason });
   const audience = msg.groupId !== null ? msg.audience : null;
   let group: { groupType: string; publicCount: number; senderRank: number | null } | undefined;
@@ -66,11 +70,13 @@ function* sendWork(d: Dialect, rules: GroupRules, msg: NewMessage, now: number, 
   const seqBase = group === undefined
     ? sql`coalesce((SELECT p.seq_base FROM messages p WHERE p.pair_key = ${pair} ORDER BY p.order_no DESC LIMIT 1), 0) + 1`
     : sql`${audience ? group.publicCount : group.publicCount + 1}`;
-  yield* orderLock();
-  const stored = (yield* row<{ orderNo: number; seqBase: number }>(sql`INSERT INTO messages (msg_id, create_id, sender,
+  const taken = yield* takeOrder(pair);
+  const orderColumn = taken === undefined ? sql`` : sql`order_no, `;
+  const orderValue = taken === undefined ? sql`` : sql`${int8(taken)}, `;
+  const stored = (yield* row<{ orderNo: number; seqBase: number }>(sql`INSERT INTO messages (${orderColumn}msg_id, create_id, sender,
       receiver, pair_key, group_id, targeted, targets, seq_base, elem_type, text, custom_data, custom_desc, custom_ext,
       at_users, priority, excluded_unread, excluded_last, need_read_receipt, cloud_custom_data, local_custom_data, random, timestamp)
-    VALUES (${msg.msgId}, ${msg.createId}, ${msg.sender}, ${msg.receiver}, ${pair}, ${msg.groupId}, ${flags.targeted},
+    VALUES (${orderValue}${msg.msgId}, ${msg.createId}, ${msg.sender}, ${msg.receiver}, ${pair}, ${msg.groupId}, ${flags.targeted},
       ${encodeList(msg.targets)}, ${seqBase}, ${msg.elemType}, ${msg.text}, ${msg.customData}, ${msg.customDesc},
       ${msg.customExt}, ${encodeList(msg.atUsers)}, ${msg.priority}, ${flags.excludedUnread}, ${flags.excludedLast},
       ${flags.needReadReceipt}, ${msg.cloudCustomData}, ${msg.localCustomData}, ${msg.random}, ${msg.timestamp})
@@ -192,6 +198,9 @@ function draftCheck(r: DraftCheckRow): SendCheck {
 
 export function createMessageStore(x: Executor, rules: GroupRules, path: SendPath): MessageStore {
   const d = x.dialect;
+  function* safeHead(): Work<number> {
+    return (yield* row<{ head: number }>(sql`SELECT ${d.safeHead} AS "head"`))?.head ?? 0;
+  }
   const draftQuery = (id: string, owner: string, now: number) =>
     sql`SELECT ${DRAFT_COLUMNS} FROM drafts d WHERE d.id = ${id} AND d.owner = ${owner} AND d.expires_at > ${now}`;
   const find = (viewer: string, msgIds: readonly string[]) => x.read(function* () {
@@ -228,8 +237,8 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
       const r = yield* row<ViewedRow>(sql`SELECT ${viewColumns(sender)} FROM messages m WHERE m.create_id = ${createId} AND m.sender = ${sender}`);
       return r && { ...viewed(r), isRead: true };
     }),
-    send: (msg, now) => path.send((orderLock) => sendWork(d, rules, msg, now, false, orderLock)),
-    sendOnline: (msg, now) => path.send((orderLock) => sendWork(d, rules, msg, now, true, orderLock)),
+    send: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, false, takeOrder)),
+    sendOnline: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, true, takeOrder)),
     reclaimDrafts: (now) => x.write(() => run(sql`DELETE FROM drafts WHERE expires_at <= ${now}`)),
     visible: async (viewer, msgId) => (await find(viewer, [msgId]))[0],
     find,
@@ -249,12 +258,12 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
     // a page costs at most limit × SCAN_PER_MESSAGE rows, whatever the number of groups or how far back it starts.
     after: (viewer, afterOrder, limit) => x.read(function* () {
       const end = afterOrder + limit * SCAN_PER_MESSAGE;
-      const list = yield* rows<ViewedRow & { head: number }>(sql`SELECT ${viewColumns(viewer)}, h.head AS "head"
-        FROM (SELECT ${d.safeHead} AS head) h
-        LEFT JOIN messages m ON m.order_no > ${afterOrder} AND m.order_no <= ${end} AND m.order_no <= h.head AND ${visibleTo(viewer)}
+      // The bound first, in its own statement: the read's snapshot, taken after it, holds every message up to it.
+      const head = yield* safeHead();
+      const list = yield* rows<ViewedRow>(sql`SELECT ${viewColumns(viewer)} FROM messages m
+        WHERE m.order_no > ${afterOrder} AND m.order_no <= ${end} AND m.order_no <= ${head} AND ${visibleTo(viewer)}
         ORDER BY m.order_no LIMIT ${limit}`);
-      const head = list[0]?.head ?? afterOrder;
-      const messages = viewedAll(list.filter((r) => r.orderNo !== null).map(({ head: _h, ...r }) => r));
+      const messages = viewedAll(list);
       if (messages.length === limit) return { messages, through: messages[messages.length - 1]!.row.orderNo, done: false };
       return { messages, through: Math.max(afterOrder, Math.min(end, head)), done: end >= head };
     }),
@@ -264,9 +273,12 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
       return (await x.read(() => row(sql`SELECT 1 AS "ok" FROM messages m WHERE m.order_no = ${r.orderNo} AND ${visibleTo(viewer)}`))) !== undefined;
     },
     revoke: (orderNo, by, now) => x.write(() => revokeWork(rules, orderNo, by, now)),
-    lastOrder: async () => (await x.read(() => row<{ head: number }>(sql`SELECT ${d.safeHead} AS "head"`)))?.head ?? 0,
-    between: (afterOrder, beforeOrder, limit) => x.read(() => rows<MessageRow>(sql`SELECT ${MESSAGE_COLUMNS} FROM messages m
-      WHERE m.order_no > ${afterOrder} AND m.order_no < ${beforeOrder} AND m.order_no <= ${d.safeHead}
-      ORDER BY m.order_no LIMIT ${limit}`)),
+    lastOrder: () => x.read(safeHead),
+    // Every order below `beforeOrder` final first (its own statement), then the read: exactly the messages between.
+    between: (afterOrder, beforeOrder, limit) => x.read(function* () {
+      if (d.awaitOrdersBelow) yield* run(d.awaitOrdersBelow(beforeOrder));
+      return yield* rows<MessageRow>(sql`SELECT ${MESSAGE_COLUMNS} FROM messages m
+        WHERE m.order_no > ${afterOrder} AND m.order_no < ${beforeOrder} ORDER BY m.order_no LIMIT ${limit}`);
+    }),
   };
 }

@@ -9,7 +9,7 @@
 // writer, so the send needs no lock: its order lock is empty.
 import type Database from 'better-sqlite3';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
-import type { SendPath } from './messages';
+import type { SendPath, TakeOrder } from './messages';
 import { LIST_COLUMNS, drive, sql, type Dialect, type Executor, type Step, type Work } from './statement';
 
 export const sqliteDialect: Dialect = {
@@ -57,7 +57,8 @@ export function createSqliteExecutor(db: Database.Database): SqliteExecutor {
 
 interface Queued { work(): unknown; resolve(value: unknown): void; reject(e: unknown): void }
 
-const noLock = function* (): Work<void> {};
+/** The insert allocates the order: SQLite's one writer commits in order. */
+const insertAllocates = function* (): Work<number | undefined> { return undefined; };
 
 /** Sends (and the reads before them) of one event-loop turn in one transaction, each send in a savepoint. */
 export function createSqliteSendPath(db: Database.Database, x: SqliteExecutor): SendPath {
@@ -90,7 +91,7 @@ export function createSqliteSendPath(db: Database.Database, x: SqliteExecutor): 
     if (queue.push({ work, resolve: resolve as (value: unknown) => void, reject }) === 1) setImmediate(flush);
   });
   return {
-    send: <T>(make: (orderLock: () => Work<void>) => Work<T>) => inTurn(() => savepoint(() => make(noLock)) as T),
+    send: <T>(make: (takeOrder: TakeOrder) => Work<T>) => inTurn(() => savepoint(() => make(insertAllocates)) as T),
     beforeSend: (work) => inTurn(() => x.now(work)),
   };
 }

@@ -54,9 +54,14 @@ export interface Dialect {
   outerJoin: SQL;
   /**
    * The highest order number a reader of "messages after N" may go up to: every message at or below it is
-   * committed and no later commit can land below it. SQLite: the last order. PostgreSQL: see ./pg/send.ts.
+   * committed and no later commit can land below it. SQLite: the last order. PostgreSQL: the safe watermark below
+   * the oldest send in flight (./pg/order.ts). Run as its own statement, before the read it bounds: a snapshot
+   * taken after it holds every message up to it.
    */
   safeHead: SQL;
+  /** A statement that returns once every order below `order` is final (PostgreSQL: waits for the sends in flight
+   *  below it, ./pg/order.ts); undefined where every committed order is final at once (SQLite). */
+  awaitOrdersBelow?: (order: number) => SQL;
 }
 
 /** Runs units of work (given as factories, so a write can be retried): `read` statement by statement (the store's

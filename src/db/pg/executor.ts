@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { LIST_COLUMNS, driveAsync, sql, type Dialect, type Executor, type Step, type Work } from '../statement';
 import { fromDbText, isConnectionError, toDbText } from './client';
-import { SAFE_HEAD } from './send';
+import { SAFE_HEAD, awaitOrdersBelow } from './order';
 
 export const postgresDialect: Dialect = {
   list: (values, alias) => sql`unnest(${sql.param(values.map(toDbText))}::text[]) AS ${sql.raw(alias)}(value)`,
@@ -16,6 +16,7 @@ export const postgresDialect: Dialect = {
   forUpdate: sql`FOR UPDATE`,
   outerJoin: sql`JOIN`,
   safeHead: SAFE_HEAD,
+  awaitOrdersBelow,
 };
 
 // count(*), sums and the bigint columns arrive as strings; every value the store keeps fits a double.
