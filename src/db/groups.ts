@@ -1,7 +1,7 @@
 // Groups and memberships, written once for both databases. Every transaction that changes a group's membership
 // locks the group's row first (on PostgreSQL; SQLite has one writer), as a send into the group does, so a join's
 // window (the group's head) splits the group's messages exactly into "before" and "after", and a send's membership
-// checks still hold when it commits. Lock order is always group row, then (sends only) the order lock.
+// checks still hold when it commits. Lock order is always group row, then (sends only) the order gate (src/db/pg/order.ts).
 import type { GroupRow, GroupRules, GroupStore, JoinOutcome, MemberRow } from './store';
 import { row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
 import { int8 } from './messages';

@@ -18,21 +18,21 @@ export const int8 = (value: number) => sql`CAST(${value} AS bigint)`;
 
 type Failure = Extract<SendOutcome, { ok: false }>['reason'];
 
+/** Allocates a stored send's order (and, for a C2C send, `pair`'s seq: one send of a pair at a time). */
+export type TakeOrder = (pair: string | null) => Work<number | undefined>;
+
 /**
  * How a dialect runs a send (SQLite: in the event-loop turn's transaction, in a savepoint; PostgreSQL: one
  * transaction, whose order `takeOrder` allocates and marks in flight until it ends, see pg/order.ts). `takeOrder`
  * gives undefined where the insert allocates it (SQLite). `read` runs the read before a send.
  */
-/** Allocates a stored send's order (and, for a C2C send, `pair`'s seq: one send of a pair at a time). */
-export type TakeOrder = (pair: string | null) => Work<number | undefined>;
-
 export interface SendPath {
   send<T>(work: (takeOrder: TakeOrder) => Work<T>): Promise<T>;
   beforeSend<T>(work: () => Work<T>): Promise<T>;
 }
 
 /**
- * The send's statements: checks under the group's row lock, the draft consumed, the order lock, the message with its
+ * The send's statements: checks under the group's row lock, the draft consumed, the order taken, the message with its
  * audience and ranks, then the counters it changes. Statement by statement the same on both databases.
  */
 function* sendWork(d: Dialect, rules: GroupRules, msg: NewMessage, now: number, onlineOnly: boolean, takeOrder: TakeOrder): Work<SendOutcome> {

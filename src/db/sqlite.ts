@@ -6,7 +6,7 @@
 // disk's flush rate; so the sends of one event-loop turn, and the reads before them, share one transaction, each
 // send in its own savepoint with its own outcome (an error undoes only that send). Every answer waits for the
 // commit, so an acknowledged message is a stored one, and commit order is still order_no order. SQLite has one
-// writer, so the send needs no lock: its order lock is empty.
+// writer, so the send needs no lock: the insert allocates its order.
 import type Database from 'better-sqlite3';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { SendPath, TakeOrder } from './messages';
