@@ -9,6 +9,11 @@ export const users = sqliteTable('users', {
   nickName: text('nick_name'),
   faceUrl: text('face_url'),
   createdAt: integer('created_at').notNull(),
+  selfSignature: text('self_signature'),
+  /** V2TIMGender: 0 unknown, 1 male, 2 female. */
+  gender: integer('gender').notNull().default(0),
+  /** customInfo as a JSON object of strings (decoded in src/db, like the lists). */
+  customInfo: text('custom_info'),
 });
 
 export const groups = sqliteTable('groups', {

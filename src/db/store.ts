@@ -41,9 +41,29 @@ export const audienceOf = (row: Pick<MessageRow, 'groupId' | 'sender' | 'receive
     : row.targeted ? [...new Set([row.sender, ...(row.targets ?? [])])]
     : null;
 
+/** A user's stored profile (V2TimUserFullInfo). */
+export interface UserProfile {
+  userID: string;
+  nickName: string | null;
+  faceUrl: string | null;
+  selfSignature: string | null;
+  gender: number;
+  customInfo: Record<string, string>;
+}
+
+/** The fields setSelfInfo changes; customInfo's keys are merged into the stored ones. */
+export type ProfileChange = Partial<Omit<UserProfile, 'userID'>>;
+
 export interface UserStore {
   /** Creates the account on its first valid login; cheap when it exists. */
   ensure(userID: string, now: number): Promise<void>;
+  setProfile(userID: string, change: ProfileChange, now: number): Promise<void>;
+  /** The stored profiles of these users, in one statement: for users a read has already shown the viewer (a
+   * message's sender, a fellow member, a C2C peer). Users without a row are left out. */
+  profiles(userIDs: readonly string[]): Promise<Map<string, UserProfile>>;
+  /** The profiles of these users that `viewer` may see: their own, and those of users who share a group or a C2C
+   * conversation with them (one statement). */
+  visibleProfiles(viewer: string, userIDs: readonly string[]): Promise<Map<string, UserProfile>>;
 }
 
 export interface NewMember { userID: string; role: number }
@@ -69,8 +89,9 @@ export interface GroupStore {
   membersAmong(groupID: string, userIDs: string[]): Promise<string[]>;
 }
 
-/** A stored message as one viewer sees it. */
-export interface ViewedMessage { row: MessageRow; seq: number; isRead: boolean }
+/** A stored message as one viewer sees it; `sender`: its sender's current nickName and faceUrl, where the read
+ * brought them along (reads of stored messages do; a live event's views do not). */
+export interface ViewedMessage { row: MessageRow; seq: number; isRead: boolean; sender?: Pick<UserProfile, 'nickName' | 'faceUrl'> }
 
 export interface NewMessage {
   msgId: string;
@@ -168,6 +189,8 @@ export interface ConversationState {
   userID: string | null;
   groupID: string | null;
   groupName: string | null;
+  /** A C2C conversation's peer's nickName and faceUrl (null for groups). */
+  peer: Pick<UserProfile, 'nickName' | 'faceUrl'> | null;
   unreadCount: number;
   lastMessage: ViewedMessage | null;
 }

@@ -21,6 +21,7 @@ const V2TimGroupMemberFullInfo = builder.objectRef<MemberInfo>('V2TimGroupMember
     userID: t.exposeString('userID'),
     role: t.exposeInt('role'),
     nickName: t.exposeString('nickName', { nullable: true }),
+    faceUrl: t.exposeString('faceUrl', { nullable: true }),
     joinTime: t.exposeInt('joinTime', { nullable: true }),
     muteUntil: t.exposeInt('muteUntil', { nullable: true, description: 'Seconds since the epoch; 0 when not muted.' }),
   }),
