@@ -30,6 +30,10 @@ export const groups = sqliteTable('groups', {
   headOrder: integer('head_order').notNull().default(0),
   /** The latest broadcast not excluded from lastMessage. */
   lastOrder: integer('last_order').notNull().default(0),
+  /** The group profile setGroupInfo changes. */
+  notification: text('notification'),
+  introduction: text('introduction'),
+  faceUrl: text('face_url'),
 });
 
 export const groupMembers = sqliteTable('group_members', {

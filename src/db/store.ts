@@ -72,7 +72,15 @@ export type JoinOutcome = 'ok' | 'missing' | 'already' | 'full';
 
 export interface JoinedGroup { group: GroupRow; role: number; memberCount: number }
 
+/** The group profile fields of getGroupsInfo / setGroupInfo. */
+export interface GroupProfile { groupName: string; notification: string | null; introduction: string | null; faceUrl: string | null }
+
 export interface GroupStore {
+  /** The profiles of these groups (the missing ones left out) with type, owner, member count and `viewer`'s role
+   * (0: not a member), in one statement. */
+  profiles(groupIDs: readonly string[], viewer: string): Promise<Map<string, GroupProfile & { groupType: string; owner: string; memberCount: number; role: number }>>;
+  /** Changes the given profile fields; false when the group does not exist. */
+  setProfile(groupID: string, change: Partial<GroupProfile>): Promise<boolean>;
   /** False when the groupID is taken. */
   create(group: Omit<GroupRow, 'publicCount'>, members: NewMember[], now: number): Promise<boolean>;
   get(groupID: string): Promise<GroupRow | undefined>;

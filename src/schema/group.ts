@@ -1,5 +1,6 @@
 // Groups: the five types, roles 200/300/400, and their operations.
 import * as group from '../resolvers/group';
+import * as groupProfile from '../resolvers/group-profile';
 import type { V2TimGroupInfo as GroupInfo, V2TimGroupMemberFullInfo as MemberInfo, V2TimGroupMemberInfoResult as MemberInfoResult } from '../resolvers/group';
 import { builder } from './builder';
 import { V2TimCallback, valueCallback } from './callback';
@@ -12,7 +13,10 @@ const V2TimGroupInfo = builder.objectRef<GroupInfo>('V2TimGroupInfo').implement(
     groupName: t.exposeString('groupName', { nullable: true }),
     owner: t.exposeString('owner', { nullable: true }),
     memberCount: t.exposeInt('memberCount', { nullable: true }),
-    role: t.exposeInt('role', { nullable: true, description: 'Your role: 200 member, 300 admin, 400 owner.' }),
+    role: t.exposeInt('role', { nullable: true, description: 'Your role: 200 member, 300 admin, 400 owner (0: not a member).' }),
+    notification: t.exposeString('notification', { nullable: true }),
+    introduction: t.exposeString('introduction', { nullable: true }),
+    faceUrl: t.exposeString('faceUrl', { nullable: true }),
   }),
 });
 
@@ -97,4 +101,37 @@ builder.queryField('getGroupMemberList', (t) => t.field({
   description: 'count: 1–100 (default 100); pass nextSeq back for the next page.',
   args: { groupID: t.arg.string({ required: true }), count: t.arg.int(), nextSeq: t.arg.string() },
   resolve: (_, args, ctx) => group.getGroupMemberList(signedIn(ctx), args),
+}));
+
+const V2TimGroupInfoResult = builder.objectRef<groupProfile.V2TimGroupInfoResult>('V2TimGroupInfoResult').implement({
+  fields: (t) => ({
+    resultCode: t.exposeInt('resultCode', { description: '0, or 10010 (no such group), 10007 (a Work group you are not in).' }),
+    resultMessage: t.exposeString('resultMessage'),
+    groupInfo: t.expose('groupInfo', { type: V2TimGroupInfo, nullable: true }),
+  }),
+});
+
+const V2TimGroupInfoInput = builder.inputType('V2TimGroupInfoInput', {
+  description: 'The group and the profile fields to change; a field left out keeps its value.',
+  fields: (t) => ({
+    groupID: t.string({ required: true }),
+    groupName: t.string({ description: 'At most 100 bytes; not empty.' }),
+    notification: t.string({ description: 'At most 300 bytes.' }),
+    introduction: t.string({ description: 'At most 240 bytes.' }),
+    faceUrl: t.string({ description: 'At most 100 bytes.' }),
+  }),
+});
+
+builder.queryField('getGroupsInfo', (t) => t.field({
+  type: valueCallback<groupProfile.V2TimGroupInfoResult[]>('GroupInfoResultListValueCallback', [V2TimGroupInfoResult]),
+  description: 'Profiles of up to 50 groups, each with its own resultCode: members see theirs; anyone sees a non-Work group\'s (role 0).',
+  args: { groupIDList: t.arg.stringList({ required: true }) },
+  resolve: (_, args, ctx) => groupProfile.getGroupsInfo(signedIn(ctx), args),
+}));
+
+builder.mutationField('setGroupInfo', (t) => t.field({
+  type: V2TimCallback,
+  description: 'Changes a group\'s name, notification, introduction or faceUrl: any member of a Work group, the owner and admins of the other types (else 10007); 10004 names a field over its limit.',
+  args: { info: t.arg({ type: V2TimGroupInfoInput, required: true }) },
+  resolve: (_, args, ctx) => groupProfile.setGroupInfo(signedIn(ctx), args),
 }));

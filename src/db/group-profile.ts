@@ -1,0 +1,25 @@
+// Group profiles (getGroupsInfo / setGroupInfo), written once for both databases.
+import type { GroupProfile, GroupStore } from './store';
+import { rows, run, sql, type Executor } from './statement';
+
+export function groupProfileMethods(x: Executor): Pick<GroupStore, 'profiles' | 'setProfile'> {
+  const d = x.dialect;
+  return {
+    profiles: async (groupIDs, viewer) => {
+      if (groupIDs.length === 0) return new Map();
+      const list = await x.read(() => rows<GroupProfile & { groupId: string; groupType: string; owner: string; memberCount: number; role: number | null }>(sql`
+        SELECT g.group_id AS "groupId", g.group_type AS "groupType", g.owner, g.group_name AS "groupName", g.notification,
+          g.introduction, g.face_url AS "faceUrl",
+          (SELECT count(*) FROM group_members c WHERE c.group_id = g.group_id) AS "memberCount",
+          (SELECT gm.role FROM group_members gm WHERE gm.group_id = g.group_id AND gm.user_id = ${viewer}) AS "role"
+        FROM groups g WHERE g.group_id IN ${d.inList([...new Set(groupIDs)])}`));
+      return new Map(list.map(({ groupId, memberCount, role, ...p }) => [groupId, { ...p, memberCount: Number(memberCount), role: Number(role ?? 0) }]));
+    },
+    setProfile: async (groupID, change) => (await x.write(() => run(sql`UPDATE groups SET
+        group_name = coalesce(${change.groupName ?? null}, group_name),
+        notification = coalesce(${change.notification ?? null}, notification),
+        introduction = coalesce(${change.introduction ?? null}, introduction),
+        face_url = coalesce(${change.faceUrl ?? null}, face_url)
+      WHERE group_id = ${groupID}`))) > 0,
+  };
+}

@@ -1,0 +1,66 @@
+// Group profiles (V2TIMGroupManager.getGroupsInfo / setGroupInfo): groupName, notification, introduction, faceUrl.
+// Who may change them follows the group type (GroupType.profile): any member of a Work group, the owner and admins
+// elsewhere. A member reads the whole profile; a non-member reads a non-Work group's profile (Tencent lets anyone
+// find those) with role 0, and a Work group (private) answers 10007 for it, as an unknown one answers 10010.
+import { Code } from '../codes';
+import type { GroupProfile } from '../db/store';
+import type { Viewer } from './context';
+import { GroupType, isGroupType, Role } from './group-type';
+import { answer, done, ok, Refusal, type Callback } from './result';
+import { checkId, checkUnicode, utf8Bytes } from './validate';
+import type { V2TimGroupInfo } from './group';
+
+export interface V2TimGroupInfoResult { resultCode: number; resultMessage: string; groupInfo: V2TimGroupInfo | null }
+
+// Tencent's limits: notification 300 bytes, introduction 240, faceUrl 100; groupName as createGroup takes it.
+const LIMITS = { groupName: 100, notification: 300, introduction: 240, faceUrl: 100 } as const;
+const MAX_GROUPS = 50;
+
+const rulesOf = (groupType: string) => (isGroupType(groupType) ? GroupType[groupType] : GroupType.Public);
+
+export const getGroupsInfo = (ctx: Viewer, args: { groupIDList: readonly string[] }) => answer(async () => {
+  const ids = [...new Set(args.groupIDList)];
+  if (ids.length === 0) throw new Refusal(Code.GROUP_INVALID_PARAMETERS, 'groupIDList is empty.');
+  if (ids.length > MAX_GROUPS) throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `groupIDList has ${ids.length} distinct groupIDs; at most ${MAX_GROUPS} are allowed.`);
+  args.groupIDList.forEach((g, i) => checkId(g, `groupIDList[${i}]`, Code.INVALID_GROUP_ID, 48));
+  const profiles = await ctx.store.groups.profiles(ids, ctx.viewer);
+  return ok<V2TimGroupInfoResult[]>(ids.map((groupID) => {
+    const profile = profiles.get(groupID);
+    if (!profile) return { resultCode: Code.GROUP_NOT_FOUND, resultMessage: `groupID "${groupID}" does not exist.`, groupInfo: null };
+    const { role } = profile;
+    if (role === 0 && profile.groupType === 'Work') return { resultCode: Code.NO_PERMISSION, resultMessage: `You are not a member of Work group "${groupID}".`, groupInfo: null };
+    return {
+      resultCode: 0, resultMessage: 'ok',
+      groupInfo: { groupID, groupType: profile.groupType, groupName: profile.groupName, owner: profile.owner, memberCount: profile.memberCount, role,
+        notification: profile.notification, introduction: profile.introduction, faceUrl: profile.faceUrl },
+    };
+  }));
+});
+
+export interface GroupInfoInput { groupID: string; groupName?: string | null; notification?: string | null; introduction?: string | null; faceUrl?: string | null }
+
+/** Changes the fields given (left out or null: unchanged; "" clears, except groupName, which cannot be empty). */
+export const setGroupInfo = (ctx: Viewer, args: { info: GroupInfoInput }): Promise<Callback> => answer(async (): Promise<Callback> => {
+  const { groupID, ...fields } = args.info;
+  checkId(groupID, 'info.groupID', Code.INVALID_GROUP_ID, 48);
+  const change: Partial<GroupProfile> = {};
+  for (const field of Object.keys(LIMITS) as (keyof typeof LIMITS)[]) {
+    const value = fields[field];
+    if (value == null) continue;
+    checkUnicode(value, `info.${field}`, Code.GROUP_INVALID_PARAMETERS);
+    if (utf8Bytes(value) > LIMITS[field]) {
+      throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `info.${field} is ${utf8Bytes(value)} bytes of UTF-8; at most ${LIMITS[field]} are allowed.`);
+    }
+    change[field] = value;
+  }
+  if (change.groupName === '') throw new Refusal(Code.GROUP_INVALID_PARAMETERS, 'info.groupName is empty.');
+  const group = await ctx.store.groups.get(groupID);
+  if (!group) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
+  const me = await ctx.store.groups.member(groupID, ctx.viewer);
+  if (!me) throw new Refusal(Code.NO_PERMISSION, `You are not a member of group "${groupID}".`);
+  if (rulesOf(group.groupType).profile === 'admin' && me.role < Role.ADMIN) {
+    throw new Refusal(Code.NO_PERMISSION, `Only the owner and admins can change the profile of ${group.groupType} group "${groupID}".`);
+  }
+  if (!(await ctx.store.groups.setProfile(groupID, change))) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
+  return done();
+});
