@@ -8,6 +8,11 @@ import { group } from './helpers/ops';
 const SET = `mutation($info: V2TimGroupInfoInput!) { setGroupInfo(info: $info) { code desc } }`;
 const GET = `query($ids: [String!]!) { getGroupsInfo(groupIDList: $ids) { code desc data { resultCode resultMessage groupInfo { groupID groupType groupName owner memberCount role notification introduction faceUrl } } } }`;
 const JOINED = `query { getJoinedGroupList { code data { groupID groupName notification } } }`;
+const ROLE = `mutation($g: String!, $u: String!, $r: Int!) { setGroupMemberRole(groupID: $g, userID: $u, role: $r) { code desc } }`;
+const TRANSFER = `mutation($g: String!, $u: String!) { transferGroupOwner(groupID: $g, userID: $u) { code desc } }`;
+const KICK = `mutation($g: String!, $u: [String!]!) { kickGroupMember(groupID: $g, memberList: $u) { code desc } }`;
+const QUIT = `mutation($g: String!) { quitGroup(groupID: $g) { code desc } }`;
+const MEMBERS = `query($g: String!) { getGroupMemberList(groupID: $g) { data { memberInfoList { userID role } } } }`;
 
 const PROFILE = { groupName: 'Release crew', notification: 'Ship on Friday', introduction: 'We ship.', faceUrl: 'https://example.com/g.png' };
 
@@ -69,6 +74,50 @@ for (const backend of backends) {
       expect((await gw.call('alice', SET, { info: { groupID: 'bad id', notification: 'x' } })).code).toBe(10015);
       expect(await gw.call('alice', GET, { ids: [] })).toMatchObject({ code: 10004, desc: expect.stringMatching(/groupIDList is empty/) });
       expect((await info('alice', g)).groupInfo).toMatchObject({ groupName: 'Work group', notification: null });
+    });
+
+    const roles = async (g: string) => Object.fromEntries((await gw.call('alice', MEMBERS, { g })).data.memberInfoList.map((m: any) => [m.userID, m.role]));
+    const publicGroup = async () => (await gw.call('alice', `mutation { createGroup(groupType: "Public", groupName: "pub", memberList: [{ userID: "bob" }, { userID: "carol" }]) { data } }`)).data as string;
+
+    it('when the owner makes bob an admin, then bob can kick a member; set back to member, he cannot', async () => {
+      const g = await publicGroup();
+      expect(await gw.call('alice', ROLE, { g, u: 'bob', r: 300 })).toEqual({ code: 0, desc: 'ok' });
+      expect(await roles(g)).toEqual({ alice: 400, bob: 300, carol: 200 });
+      expect((await gw.call('alice', ROLE, { g, u: 'bob', r: 200 })).code).toBe(0);
+      expect((await gw.call('bob', KICK, { g, u: ['carol'] })).code).toBe(10007);
+      expect((await gw.call('alice', ROLE, { g, u: 'bob', r: 300 })).code).toBe(0);
+      expect((await gw.call('bob', KICK, { g, u: ['carol'] })).code).toBe(0);
+    });
+
+    it('when roles are set wrongly, then 10007 for a non-owner or a Work group, 10004 for a bad role, a non-member or the owner', async () => {
+      const g = await publicGroup();
+      const w = await group(gw, 'alice', ['bob']);
+      expect(await gw.call('bob', ROLE, { g, u: 'carol', r: 300 })).toMatchObject({ code: 10007, desc: expect.stringMatching(/Only the owner/) });
+      expect(await gw.call('alice', ROLE, { g: w, u: 'bob', r: 300 })).toMatchObject({ code: 10007, desc: expect.stringMatching(/Work groups have no admins/) });
+      expect(await gw.call('alice', ROLE, { g, u: 'bob', r: 400 })).toMatchObject({ code: 10004, desc: expect.stringMatching(/role is 400/) });
+      expect(await gw.call('alice', ROLE, { g, u: 'dave', r: 300 })).toMatchObject({ code: 10004, desc: expect.stringMatching(/"dave" is not a member/) });
+      expect((await gw.call('alice', ROLE, { g, u: 'alice', r: 200 })).code).toBe(10004);
+      expect((await gw.call('alice', ROLE, { g: 'nope', u: 'bob', r: 300 })).code).toBe(10010);
+      expect(await roles(g)).toEqual({ alice: 400, bob: 200, carol: 200 });
+    });
+
+    it('when the owner transfers the group to bob, then bob owns it (he cannot quit, alice can) and alice is a member', async () => {
+      const g = await publicGroup();
+      expect(await gw.call('alice', TRANSFER, { g, u: 'bob' })).toEqual({ code: 0, desc: 'ok' });
+      expect(await roles(g)).toEqual({ alice: 200, bob: 400, carol: 200 });
+      expect((await info('carol', g)).groupInfo.owner).toBe('bob');
+      expect((await gw.call('alice', TRANSFER, { g, u: 'carol' })).code).toBe(10007);
+      expect((await gw.call('bob', QUIT, { g })).code).toBe(10009);
+      expect((await gw.call('alice', QUIT, { g })).code).toBe(0);
+    });
+
+    it('when a transfer names a non-member or yourself, or the group is an AVChatRoom, then 10004 or 10007 and nothing changes', async () => {
+      const g = await publicGroup();
+      expect(await gw.call('alice', TRANSFER, { g, u: 'dave' })).toMatchObject({ code: 10004, desc: expect.stringMatching(/"dave" is not a member/) });
+      expect((await gw.call('alice', TRANSFER, { g, u: 'alice' })).code).toBe(10004);
+      const live = (await gw.call('alice', `mutation { createGroup(groupType: "AVChatRoom", groupName: "live") { data } }`)).data;
+      expect(await gw.call('alice', TRANSFER, { g: live, u: 'bob' })).toMatchObject({ code: 10007, desc: expect.stringMatching(/AVChatRoom/) });
+      expect(await roles(g)).toEqual({ alice: 400, bob: 200, carol: 200 });
     });
   });
 }

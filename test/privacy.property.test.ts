@@ -1,6 +1,6 @@
-// The privacy invariant (im-semantics §7), model-based: random sequences of group changes, sends of every kind,
-// revokes and read marks run against the in-process gateway and against test/helpers/model.ts. After every step
-// each user's every read path must match the model exactly: group and C2C history (content, seq without a gap,
+// The privacy invariant (im-semantics §7), model-based: random sequences of group changes (joins, kicks, role
+// changes, profile changes), sends of every kind, revokes and read marks run against the in-process gateway and
+// against test/helpers/model.ts. After every step each user's every read path must match the model exactly: group and C2C history (content, seq without a gap,
 // who sees the receiver list), findMessages, the conversation list (lastMessage, unreadCount), the total unread
 // count, getUsersInfo (a profile reaches exactly those who share a group or a conversation, never a stranger)
 // and the sender's nickName on every message; and at the end, every event their open subscriptions got
@@ -23,6 +23,8 @@ type Action =
   /** byOwner: the group's owner at that moment does it (random users are rarely the owner); then maybe re-created. */
   | { t: 'dismiss'; u: User; g: GroupID; byOwner: boolean; recreateBy: User | null }
   | { t: 'kick' | 'invite'; u: User; g: GroupID; target: User; byOwner: boolean }
+  /** setGroupMemberRole (admin or back): who may kick changes, who sees what must not. */
+  | { t: 'role'; u: User; g: GroupID; target: User; admin: boolean; byOwner: boolean }
   | { t: 'create'; u: User; g: GroupID }
   /** byMember: one of the group's members at that moment sends (random users often are not members). */
   | { t: 'send'; u: User; byMember: number | null; to: Target; options: SendOptions; local: boolean }
@@ -59,6 +61,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('read' as const), u: user, conversation: fc.oneof(slot.map((g) => ({ g })), user.map((peer) => ({ peer }))) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('away' as const), u: user, steps: fc.integer({ min: 1, max: 4 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('profile' as const), u: user }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('role' as const), u: user, g: slot, target: user, admin: fc.boolean(), byOwner: fc.boolean() }) },
 );
 /** Each group's first owner and initial members (some of them admins). */
 const setup = fc.tuple(...SLOTS.map(() => fc.record({
@@ -269,6 +272,12 @@ async function run(w: World, a: Action, n: number): Promise<void> {
         ? ['mutation($x: String!) { markGroupMessageAsRead(groupID: $x) { code desc } }', `group_${a.conversation.g}`, { x: a.conversation.g }]
         : ['mutation($x: String!) { markC2CMessageAsRead(userID: $x) { code desc } }', `c2c_${a.conversation.peer}`, { x: a.conversation.peer }];
       return expectCode(await call(gw, a.u, query, vars), model.markReadCode(a.u, conversationID));
+    }
+    case 'role': {
+      const u = (a.byOwner && model.owner(a.g)) || a.u;
+      const role = a.admin ? ADMIN : MEMBER;
+      const code = model.setRole(u, a.g, a.target, role);
+      return expectCode(await call(gw, u, 'mutation($g: String!, $u: String!, $r: Int!) { setGroupMemberRole(groupID: $g, userID: $u, role: $r) { code desc } }', { g: a.g, u: a.target, r: role }), code);
     }
     case 'profile': {
       const nickName = `${a.u}#${n}`;

@@ -1,8 +1,11 @@
 // Group profiles (getGroupsInfo / setGroupInfo), written once for both databases.
 import type { GroupProfile, GroupStore } from './store';
-import { rows, run, sql, type Executor } from './statement';
+import { row, rows, run, sql, type Executor } from './statement';
 
-export function groupProfileMethods(x: Executor): Pick<GroupStore, 'profiles' | 'setProfile'> {
+const OWNER = 400;
+const MEMBER = 200;
+
+export function groupProfileMethods(x: Executor): Pick<GroupStore, 'profiles' | 'setProfile' | 'setRole' | 'transferOwner'> {
   const d = x.dialect;
   return {
     profiles: async (groupIDs, viewer) => {
@@ -21,5 +24,19 @@ export function groupProfileMethods(x: Executor): Pick<GroupStore, 'profiles' | 
         introduction = coalesce(${change.introduction ?? null}, introduction),
         face_url = coalesce(${change.faceUrl ?? null}, face_url)
       WHERE group_id = ${groupID}`))) > 0,
+    setRole: async (groupID, userID, role) => (await x.write(() => run(sql`UPDATE group_members SET role = ${role}
+      WHERE group_id = ${groupID} AND user_id = ${userID} AND role <> ${OWNER}`))) > 0,
+    // Under the group's row lock, so two transfers (or a transfer and a quit) cannot leave two owners or none.
+    transferOwner: (groupID, from, to) => x.write(function* () {
+      const locked = yield* row<{ owner: string }>(sql`SELECT owner FROM groups WHERE group_id = ${groupID} ${d.forUpdate}`);
+      if (!locked) return false;
+      const roles = new Map((yield* rows<{ userId: string; role: number }>(sql`SELECT user_id AS "userId", role FROM group_members
+        WHERE group_id = ${groupID} AND user_id IN ${d.inList([from, to])}`)).map((r) => [r.userId, Number(r.role)]));
+      if (roles.get(from) !== OWNER || roles.get(to) === undefined || from === to) return false;
+      yield* run(sql`UPDATE group_members SET role = CASE WHEN user_id = ${to} THEN CAST(${OWNER} AS integer) ELSE CAST(${MEMBER} AS integer) END
+        WHERE group_id = ${groupID} AND user_id IN ${d.inList([from, to])}`);
+      yield* run(sql`UPDATE groups SET owner = ${to} WHERE group_id = ${groupID}`);
+      return true;
+    }),
   };
 }

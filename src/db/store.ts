@@ -81,6 +81,10 @@ export interface GroupStore {
   profiles(groupIDs: readonly string[], viewer: string): Promise<Map<string, GroupProfile & { groupType: string; owner: string; memberCount: number; role: number }>>;
   /** Changes the given profile fields; false when the group does not exist. */
   setProfile(groupID: string, change: Partial<GroupProfile>): Promise<boolean>;
+  /** Sets a member's role (200 or 300), unless they are the owner; false when they are not a member (or own it). */
+  setRole(groupID: string, userID: string, role: number): Promise<boolean>;
+  /** Makes `to` (a member) the owner and `from` (the owner) a member, atomically; false when either is not so. */
+  transferOwner(groupID: string, from: string, to: string): Promise<boolean>;
   /** False when the groupID is taken. */
   create(group: Omit<GroupRow, 'publicCount'>, members: NewMember[], now: number): Promise<boolean>;
   get(groupID: string): Promise<GroupRow | undefined>;

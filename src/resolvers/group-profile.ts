@@ -7,7 +7,7 @@ import type { GroupProfile } from '../db/store';
 import type { Viewer } from './context';
 import { GroupType, isGroupType, Role } from './group-type';
 import { answer, done, ok, Refusal, type Callback } from './result';
-import { checkId, checkUnicode, utf8Bytes } from './validate';
+import { checkId, checkUnicode, checkUserID, utf8Bytes } from './validate';
 import type { V2TimGroupInfo } from './group';
 
 export interface V2TimGroupInfoResult { resultCode: number; resultMessage: string; groupInfo: V2TimGroupInfo | null }
@@ -62,5 +62,41 @@ export const setGroupInfo = (ctx: Viewer, args: { info: GroupInfoInput }): Promi
     throw new Refusal(Code.NO_PERMISSION, `Only the owner and admins can change the profile of ${group.groupType} group "${groupID}".`);
   }
   if (!(await ctx.store.groups.setProfile(groupID, change))) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
+  return done();
+});
+
+/** V2TIMGroupMemberRole values setGroupMemberRole takes. */
+const SETTABLE_ROLES: readonly number[] = [Role.MEMBER, Role.ADMIN];
+
+/** The owner makes a member an admin (300) or an admin a member (200); groups without admins (Work) refuse. */
+export const setGroupMemberRole = (ctx: Viewer, args: { groupID: string; userID: string; role: number }): Promise<Callback> => answer(async (): Promise<Callback> => {
+  checkId(args.groupID, 'groupID', Code.INVALID_GROUP_ID, 48);
+  checkUserID(args.userID, 'userID', Code.GROUP_INVALID_PARAMETERS);
+  if (!SETTABLE_ROLES.includes(args.role)) throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `role is ${args.role}; it must be 200 (member) or 300 (admin).`);
+  const group = await ctx.store.groups.get(args.groupID);
+  if (!group) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${args.groupID}" does not exist.`);
+  if (!rulesOf(group.groupType).admins) throw new Refusal(Code.NO_PERMISSION, `${group.groupType} groups have no admins.`);
+  const me = await ctx.store.groups.member(args.groupID, ctx.viewer);
+  if (me?.role !== Role.OWNER) throw new Refusal(Code.NO_PERMISSION, `Only the owner of group "${args.groupID}" can set roles.`);
+  if (args.userID === ctx.viewer) throw new Refusal(Code.GROUP_INVALID_PARAMETERS, 'userID is you, the owner; transferGroupOwner hands the group over.');
+  if (!(await ctx.store.groups.setRole(args.groupID, args.userID, args.role))) {
+    throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `userID "${args.userID}" is not a member of group "${args.groupID}".`);
+  }
+  return done();
+});
+
+/** The owner hands the group to a member and becomes a member (AVChatRoom groups cannot be handed over). */
+export const transferGroupOwner = (ctx: Viewer, args: { groupID: string; userID: string }): Promise<Callback> => answer(async (): Promise<Callback> => {
+  checkId(args.groupID, 'groupID', Code.INVALID_GROUP_ID, 48);
+  checkUserID(args.userID, 'userID', Code.GROUP_INVALID_PARAMETERS);
+  const group = await ctx.store.groups.get(args.groupID);
+  if (!group) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${args.groupID}" does not exist.`);
+  if (group.groupType === 'AVChatRoom') throw new Refusal(Code.NO_PERMISSION, 'AVChatRoom groups cannot change owner.');
+  const me = await ctx.store.groups.member(args.groupID, ctx.viewer);
+  if (me?.role !== Role.OWNER) throw new Refusal(Code.NO_PERMISSION, `Only the owner of group "${args.groupID}" can transfer it.`);
+  if (args.userID === ctx.viewer) throw new Refusal(Code.GROUP_INVALID_PARAMETERS, 'userID is you; name the member who becomes the owner.');
+  if (!(await ctx.store.groups.transferOwner(args.groupID, ctx.viewer, args.userID))) {
+    throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `userID "${args.userID}" is not a member of group "${args.groupID}".`);
+  }
   return done();
 });

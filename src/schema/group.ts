@@ -135,3 +135,17 @@ builder.mutationField('setGroupInfo', (t) => t.field({
   args: { info: t.arg({ type: V2TimGroupInfoInput, required: true }) },
   resolve: (_, args, ctx) => groupProfile.setGroupInfo(signedIn(ctx), args),
 }));
+
+builder.mutationField('setGroupMemberRole', (t) => t.field({
+  type: V2TimCallback,
+  description: 'The owner sets a member\'s role: 300 admin or 200 member (10004 otherwise, or for a non-member); Work groups have no admins (10007).',
+  args: { groupID: t.arg.string({ required: true }), userID: t.arg.string({ required: true }), role: t.arg.int({ required: true }) },
+  resolve: (_, args, ctx) => groupProfile.setGroupMemberRole(signedIn(ctx), args),
+}));
+
+builder.mutationField('transferGroupOwner', (t) => t.field({
+  type: V2TimCallback,
+  description: 'The owner hands the group to a member (10004 for a non-member) and becomes a member; not in AVChatRoom groups (10007).',
+  args: { groupID: t.arg.string({ required: true }), userID: t.arg.string({ required: true }) },
+  resolve: (_, args, ctx) => groupProfile.transferGroupOwner(signedIn(ctx), args),
+}));

@@ -146,6 +146,19 @@ export class Model {
     return 0;
   }
 
+  /** setGroupMemberRole: the owner makes a member an admin or back; no admins in Work groups. Roles move no message. */
+  setRole(by: User, g: GroupID, target: User, role: number): number {
+    const group = this.groups.get(g);
+    if (!group) return 10010;
+    if (group.type === 'Work') return 10007;
+    if (group.members.get(by)?.role !== OWNER) return 10007;
+    const them = group.members.get(target);
+    if (!them || them.role === OWNER) return 10004;
+    them.role = role;
+    this.changes++;
+    return 0;
+  }
+
   dismiss(by: User, g: GroupID): number {
     const group = this.groups.get(g);
     if (!group) return 10010;
