@@ -1,10 +1,10 @@
 // The privacy invariant (im-semantics §7), model-based: random sequences of group changes (joins, kicks, role
 // changes, profile changes), sends of every kind, revokes and read marks run against the in-process gateway and
-// against test/helpers/model.ts. After every step each user's every read path must match the model exactly: group and C2C history (content, seq without a gap,
-// who sees the receiver list), findMessages, the conversation list (lastMessage, unreadCount), the total unread
-// count, getUsersInfo (a profile reaches exactly those who share a group or a conversation, never a stranger)
-// and the sender's nickName on every message; and at the end, every event their open subscriptions got
-// (onRecvNewMessage, onRecvMessageRevoked).
+// against test/helpers/model.ts. After every step each user's every read path must match the model exactly: group
+// and C2C history (content, seq without a gap, who sees the receiver list, the sender's nickName), findMessages,
+// the conversation list (lastMessage, unreadCount), the total unread count, getUsersInfo (a profile reaches
+// exactly those who share a group or a conversation, never a stranger); and at the end, every event their open
+// subscriptions got (onRecvNewMessage, onRecvMessageRevoked).
 // So nobody sees, counts or can infer a message outside its audience, and nobody misses one inside it.
 // PRIVACY_RUNS=3000 explores longer; a failure prints `seed` and `path`: PRIVACY_SEED=… PRIVACY_PATH=… replays it.
 import fc from 'fast-check';
