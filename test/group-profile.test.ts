@@ -13,6 +13,9 @@ const TRANSFER = `mutation($g: String!, $u: String!) { transferGroupOwner(groupI
 const KICK = `mutation($g: String!, $u: [String!]!) { kickGroupMember(groupID: $g, memberList: $u) { code desc } }`;
 const QUIT = `mutation($g: String!) { quitGroup(groupID: $g) { code desc } }`;
 const MEMBERS = `query($g: String!) { getGroupMemberList(groupID: $g) { data { memberInfoList { userID role } } } }`;
+const CARD = `mutation($g: String!, $u: String!, $c: String) { setGroupMemberInfo(groupID: $g, info: { userID: $u, nameCard: $c }) { code desc } }`;
+const MEMBERS_INFO = `query($g: String!, $u: [String!]!) { getGroupMembersInfo(groupID: $g, memberList: $u) { code desc data { userID role nameCard } } }`;
+const LIST_CARDS = `query($g: String!) { getGroupMemberList(groupID: $g) { data { memberInfoList { userID nameCard } } } }`;
 
 const PROFILE = { groupName: 'Release crew', notification: 'Ship on Friday', introduction: 'We ship.', faceUrl: 'https://example.com/g.png' };
 
@@ -118,6 +121,30 @@ for (const backend of backends) {
       const live = (await gw.call('alice', `mutation { createGroup(groupType: "AVChatRoom", groupName: "live") { data } }`)).data;
       expect(await gw.call('alice', TRANSFER, { g: live, u: 'bob' })).toMatchObject({ code: 10007, desc: expect.stringMatching(/AVChatRoom/) });
       expect(await roles(g)).toEqual({ alice: 400, bob: 200, carol: 200 });
+    });
+
+    it('when bob sets his own name card, then members read it in getGroupMembersInfo and getGroupMemberList', async () => {
+      const g = await publicGroup();
+      expect(await gw.call('bob', CARD, { g, u: 'bob', c: 'Bobby' })).toEqual({ code: 0, desc: 'ok' });
+      expect(await gw.call('carol', MEMBERS_INFO, { g, u: ['bob', 'dave', 'alice'] })).toEqual({ code: 0, desc: 'ok',
+        data: [{ userID: 'bob', role: 200, nameCard: 'Bobby' }, { userID: 'alice', role: 400, nameCard: null }] });
+      expect((await gw.call('alice', LIST_CARDS, { g })).data.memberInfoList).toContainEqual({ userID: 'bob', nameCard: 'Bobby' });
+      // The owner sets a member's; "" clears.
+      expect((await gw.call('alice', CARD, { g, u: 'bob', c: '' })).code).toBe(0);
+      expect((await gw.call('carol', MEMBERS_INFO, { g, u: ['bob'] })).data[0].nameCard).toBe('');
+    });
+
+    it('when a member sets someone else\'s name card, one is too long, or a non-member asks, then 10007 or 10004', async () => {
+      const g = await publicGroup();
+      expect(await gw.call('carol', CARD, { g, u: 'bob', c: 'x' })).toMatchObject({ code: 10007, desc: expect.stringMatching(/your own name card/) });
+      expect((await gw.call('alice', ROLE, { g, u: 'bob', r: 300 })).code).toBe(0);
+      expect((await gw.call('bob', CARD, { g, u: 'alice', c: 'boss' })).code).toBe(10007); // an admin, above him
+      expect((await gw.call('bob', CARD, { g, u: 'carol', c: 'Caz' })).code).toBe(0);
+      expect(await gw.call('bob', CARD, { g, u: 'bob', c: 'é'.repeat(26) })).toMatchObject({ code: 10004, desc: expect.stringMatching(/info\.nameCard is 52 bytes/) });
+      expect(await gw.call('bob', CARD, { g, u: 'dave', c: 'x' })).toMatchObject({ code: 10004, desc: expect.stringMatching(/"dave" is not a member/) });
+      expect(await gw.call('mallory', MEMBERS_INFO, { g, u: ['bob'] })).toMatchObject({ code: 10007, data: null });
+      expect(await gw.call('bob', MEMBERS_INFO, { g, u: [] })).toMatchObject({ code: 10004, desc: expect.stringMatching(/memberList is empty/) });
+      expect((await gw.call('alice', MEMBERS_INFO, { g, u: ['bob', 'carol'] })).data.map((m: any) => m.nameCard)).toEqual([null, 'Caz']);
     });
   });
 }

@@ -1,11 +1,11 @@
 // Group profiles (getGroupsInfo / setGroupInfo), written once for both databases.
-import type { GroupProfile, GroupStore } from './store';
+import type { GroupProfile, GroupStore, MemberRow } from './store';
 import { row, rows, run, sql, type Executor } from './statement';
 
 const OWNER = 400;
 const MEMBER = 200;
 
-export function groupProfileMethods(x: Executor): Pick<GroupStore, 'profiles' | 'setProfile' | 'setRole' | 'transferOwner'> {
+export function groupProfileMethods(x: Executor): Pick<GroupStore, 'profiles' | 'setProfile' | 'setRole' | 'transferOwner' | 'memberCards' | 'setNameCard'> {
   const d = x.dialect;
   return {
     profiles: async (groupIDs, viewer) => {
@@ -24,6 +24,16 @@ export function groupProfileMethods(x: Executor): Pick<GroupStore, 'profiles' | 
         introduction = coalesce(${change.introduction ?? null}, introduction),
         face_url = coalesce(${change.faceUrl ?? null}, face_url)
       WHERE group_id = ${groupID}`))) > 0,
+    memberCards: async (groupID, userIDs) => {
+      if (userIDs.length === 0) return new Map();
+      const list = await x.read(() => rows<MemberRow & { nameCard: string | null }>(sql`SELECT gm.group_id AS "groupId",
+          gm.user_id AS "userId", gm.role, gm.join_time AS "joinTime", gm.join_order AS "joinOrder", gm.mute_until AS "muteUntil",
+          gm.name_card AS "nameCard"
+        FROM group_members gm WHERE gm.group_id = ${groupID} AND gm.user_id IN ${d.inList([...new Set(userIDs)])}`));
+      return new Map(list.map((m) => [m.userId, m]));
+    },
+    setNameCard: async (groupID, userID, nameCard) => (await x.write(() => run(sql`UPDATE group_members SET name_card = ${nameCard}
+      WHERE group_id = ${groupID} AND user_id = ${userID}`))) > 0,
     setRole: async (groupID, userID, role) => (await x.write(() => run(sql`UPDATE group_members SET role = ${role}
       WHERE group_id = ${groupID} AND user_id = ${userID} AND role <> ${OWNER}`))) > 0,
     // Under the group's row lock, so two transfers (or a transfer and a quit) cannot leave two owners or none.

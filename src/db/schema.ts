@@ -45,6 +45,8 @@ export const groupMembers = sqliteTable('group_members', {
    *  earlier history (the GroupType flag, passed in at join). */
   joinOrder: integer('join_order').notNull(),
   muteUntil: integer('mute_until').notNull().default(0),
+  /** The member's name card in this group (setGroupMemberInfo). */
+  nameCard: text('name_card'),
 }, (t) => [
   primaryKey({ columns: [t.groupId, t.userId] }),
   index('group_members_user').on(t.userId),

@@ -13,7 +13,7 @@ import type { Tables } from './schema';
 export type MessageRow = Omit<Tables['messages'], 'targets' | 'atUsers'> & { targets: string[] | null; atUsers: string[] | null };
 export type DraftRow = Omit<Tables['drafts'], 'targets' | 'atUsers'> & { targets: string[] | null; atUsers: string[] | null };
 export type GroupRow = Pick<Tables['groups'], 'groupId' | 'groupType' | 'groupName' | 'owner' | 'createdAt' | 'publicCount'>;
-export type MemberRow = Tables['groupMembers'];
+export type MemberRow = Omit<Tables['groupMembers'], 'nameCard'>;
 
 /** What a group's type means to storage (the flags of src/resolvers/group-type.ts, given to the store at open). */
 export interface GroupRules {
@@ -83,6 +83,10 @@ export interface GroupStore {
   setProfile(groupID: string, change: Partial<GroupProfile>): Promise<boolean>;
   /** Sets a member's role (200 or 300), unless they are the owner; false when they are not a member (or own it). */
   setRole(groupID: string, userID: string, role: number): Promise<boolean>;
+  /** These users' memberships of the group (non-members left out) with their name cards, in one statement. */
+  memberCards(groupID: string, userIDs: readonly string[]): Promise<Map<string, MemberRow & { nameCard: string | null }>>;
+  /** Sets a member's name card; false when they are not a member. */
+  setNameCard(groupID: string, userID: string, nameCard: string): Promise<boolean>;
   /** Makes `to` (a member) the owner and `from` (the owner) a member, atomically; false when either is not so. */
   transferOwner(groupID: string, from: string, to: string): Promise<boolean>;
   /** False when the groupID is taken. */

@@ -7,8 +7,8 @@ import type { GroupProfile } from '../db/store';
 import type { Viewer } from './context';
 import { GroupType, isGroupType, Role } from './group-type';
 import { answer, done, ok, Refusal, type Callback } from './result';
-import { checkId, checkUnicode, checkUserID, utf8Bytes } from './validate';
-import type { V2TimGroupInfo } from './group';
+import { checkId, checkUnicode, checkUserID, checkUserList, utf8Bytes } from './validate';
+import type { V2TimGroupInfo, V2TimGroupMemberFullInfo } from './group';
 
 export interface V2TimGroupInfoResult { resultCode: number; resultMessage: string; groupInfo: V2TimGroupInfo | null }
 
@@ -97,6 +97,51 @@ export const transferGroupOwner = (ctx: Viewer, args: { groupID: string; userID:
   if (args.userID === ctx.viewer) throw new Refusal(Code.GROUP_INVALID_PARAMETERS, 'userID is you; name the member who becomes the owner.');
   if (!(await ctx.store.groups.transferOwner(args.groupID, ctx.viewer, args.userID))) {
     throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `userID "${args.userID}" is not a member of group "${args.groupID}".`);
+  }
+  return done();
+});
+
+const MAX_NAME_CARD_BYTES = 50; // Tencent: a name card is at most 50 bytes
+const MAX_MEMBERS_INFO = 50;
+
+/** Members' full info (nickName, faceUrl from their profiles; nameCard in this group) for a member of the group. */
+export const getGroupMembersInfo = (ctx: Viewer, args: { groupID: string; memberList: readonly string[] }) => answer(async () => {
+  checkId(args.groupID, 'groupID', Code.INVALID_GROUP_ID, 48);
+  const users = checkUserList(args.memberList, 'memberList', Code.GROUP_INVALID_PARAMETERS, MAX_MEMBERS_INFO);
+  const group = await ctx.store.groups.get(args.groupID);
+  if (!group) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${args.groupID}" does not exist.`);
+  const [cards, profiles] = await Promise.all([ctx.store.groups.memberCards(args.groupID, [ctx.viewer, ...users]), ctx.store.users.profiles(users)]);
+  if (!cards.has(ctx.viewer)) throw new Refusal(Code.NO_PERMISSION, `You are not a member of group "${args.groupID}".`);
+  // Users who are not members are left out, as the SDK does.
+  return ok<V2TimGroupMemberFullInfo[]>(users.flatMap((u) => {
+    const m = cards.get(u);
+    return m ? [{ userID: u, role: m.role, nickName: profiles.get(u)?.nickName ?? null, faceUrl: profiles.get(u)?.faceUrl ?? null,
+      nameCard: m.nameCard, joinTime: m.joinTime, muteUntil: m.muteUntil }] : [];
+  }));
+});
+
+/** A member sets their own name card; the owner and admins set anyone's below their own role. */
+export const setGroupMemberInfo = (ctx: Viewer, args: { groupID: string; info: { userID: string; nameCard?: string | null } }): Promise<Callback> => answer(async (): Promise<Callback> => {
+  checkId(args.groupID, 'groupID', Code.INVALID_GROUP_ID, 48);
+  const target = checkUserID(args.info.userID, 'info.userID', Code.GROUP_INVALID_PARAMETERS);
+  const nameCard = args.info.nameCard;
+  if (nameCard == null) return done(); // nothing to change
+  checkUnicode(nameCard, 'info.nameCard', Code.GROUP_INVALID_PARAMETERS);
+  if (utf8Bytes(nameCard) > MAX_NAME_CARD_BYTES) {
+    throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `info.nameCard is ${utf8Bytes(nameCard)} bytes of UTF-8; at most ${MAX_NAME_CARD_BYTES} are allowed.`);
+  }
+  const group = await ctx.store.groups.get(args.groupID);
+  if (!group) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${args.groupID}" does not exist.`);
+  const cards = await ctx.store.groups.memberCards(args.groupID, [ctx.viewer, target]);
+  const me = cards.get(ctx.viewer);
+  if (!me) throw new Refusal(Code.NO_PERMISSION, `You are not a member of group "${args.groupID}".`);
+  const them = cards.get(target);
+  if (!them) throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `info.userID "${target}" is not a member of group "${args.groupID}".`);
+  if (target !== ctx.viewer && (me.role < Role.ADMIN || them.role >= me.role)) {
+    throw new Refusal(Code.NO_PERMISSION, `You can set your own name card; only the owner and admins set others' (below their own role).`);
+  }
+  if (!(await ctx.store.groups.setNameCard(args.groupID, target, nameCard))) {
+    throw new Refusal(Code.GROUP_INVALID_PARAMETERS, `info.userID "${target}" is not a member of group "${args.groupID}".`);
   }
   return done();
 });

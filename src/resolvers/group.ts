@@ -12,7 +12,7 @@ export interface V2TimGroupInfo {
   groupID: string; groupType: string; groupName: string; owner: string; memberCount: number; role: number;
   notification?: string | null; introduction?: string | null; faceUrl?: string | null;
 }
-export interface V2TimGroupMemberFullInfo { userID: string; role: number; nickName: string | null; faceUrl: string | null; joinTime: number; muteUntil: number }
+export interface V2TimGroupMemberFullInfo { userID: string; role: number; nickName: string | null; faceUrl: string | null; nameCard?: string | null; joinTime: number; muteUntil: number }
 export interface V2TimGroupMemberInfoResult { nextSeq: string | null; memberInfoList: V2TimGroupMemberFullInfo[] }
 
 const MAX_GROUP_NAME_BYTES = 100;
@@ -198,11 +198,12 @@ export const getGroupMemberList = (ctx: Viewer, args: { groupID: string; count?:
   await myRole(ctx, args.groupID);
   const rows = await ctx.store.groups.members(args.groupID, offset, count + 1);
   const page = rows.slice(0, count);
-  const profiles = await ctx.store.users.profiles(page.map((m) => m.userId));
+  const [profiles, cards] = await Promise.all([ctx.store.users.profiles(page.map((m) => m.userId)), ctx.store.groups.memberCards(args.groupID, page.map((m) => m.userId))]);
   return ok<V2TimGroupMemberInfoResult>({
     nextSeq: rows.length > count ? String(offset + count) : null,
     memberInfoList: page.map((m) => ({
       userID: m.userId, role: m.role, nickName: profiles.get(m.userId)?.nickName ?? null, faceUrl: profiles.get(m.userId)?.faceUrl ?? null,
+      nameCard: cards.get(m.userId)?.nameCard ?? null,
       joinTime: m.joinTime, muteUntil: m.muteUntil,
     })),
   });

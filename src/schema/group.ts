@@ -26,6 +26,7 @@ const V2TimGroupMemberFullInfo = builder.objectRef<MemberInfo>('V2TimGroupMember
     role: t.exposeInt('role'),
     nickName: t.exposeString('nickName', { nullable: true }),
     faceUrl: t.exposeString('faceUrl', { nullable: true }),
+    nameCard: t.exposeString('nameCard', { nullable: true, description: 'The member\'s name in this group (setGroupMemberInfo).' }),
     joinTime: t.exposeInt('joinTime', { nullable: true }),
     muteUntil: t.exposeInt('muteUntil', { nullable: true, description: 'Seconds since the epoch; 0 when not muted.' }),
   }),
@@ -148,4 +149,22 @@ builder.mutationField('transferGroupOwner', (t) => t.field({
   description: 'The owner hands the group to a member (10004 for a non-member) and becomes a member; not in AVChatRoom groups (10007).',
   args: { groupID: t.arg.string({ required: true }), userID: t.arg.string({ required: true }) },
   resolve: (_, args, ctx) => groupProfile.transferGroupOwner(signedIn(ctx), args),
+}));
+
+const V2TimGroupMemberInfoInput = builder.inputType('V2TimGroupMemberInfoInput', {
+  fields: (t) => ({ userID: t.string({ required: true }), nameCard: t.string({ description: 'At most 50 bytes; "" clears it.' }) }),
+});
+
+builder.queryField('getGroupMembersInfo', (t) => t.field({
+  type: valueCallback<MemberInfo[]>('GroupMemberFullInfoListValueCallback', [V2TimGroupMemberFullInfo]),
+  description: 'Up to 50 members\' info with their nameCard, for a member of the group (10007 otherwise); non-members in memberList are left out.',
+  args: { groupID: t.arg.string({ required: true }), memberList: t.arg.stringList({ required: true }) },
+  resolve: (_, args, ctx) => groupProfile.getGroupMembersInfo(signedIn(ctx), args),
+}));
+
+builder.mutationField('setGroupMemberInfo', (t) => t.field({
+  type: V2TimCallback,
+  description: 'Sets a nameCard: your own, or as owner or admin that of a member below your role (10007 otherwise); 10004 over 50 bytes.',
+  args: { groupID: t.arg.string({ required: true }), info: t.arg({ type: V2TimGroupMemberInfoInput, required: true }) },
+  resolve: (_, args, ctx) => groupProfile.setGroupMemberInfo(signedIn(ctx), args),
 }));
