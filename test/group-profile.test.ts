@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestGateway, type TestGateway } from './helpers/app';
 import { backends, skipNotice } from './helpers/backends';
-import { group } from './helpers/ops';
+import { group, sendText } from './helpers/ops';
 
 const SET = `mutation($info: V2TimGroupInfoInput!) { setGroupInfo(info: $info) { code desc } }`;
 const GET = `query($ids: [String!]!) { getGroupsInfo(groupIDList: $ids) { code desc data { resultCode resultMessage groupInfo { groupID groupType groupName owner memberCount role notification introduction faceUrl } } } }`;
@@ -145,6 +145,22 @@ for (const backend of backends) {
       expect(await gw.call('mallory', MEMBERS_INFO, { g, u: ['bob'] })).toMatchObject({ code: 10007, data: null });
       expect(await gw.call('bob', MEMBERS_INFO, { g, u: [] })).toMatchObject({ code: 10004, desc: expect.stringMatching(/memberList is empty/) });
       expect((await gw.call('alice', MEMBERS_INFO, { g, u: ['bob', 'carol'] })).data.map((m: any) => m.nameCard)).toEqual([null, 'Caz']);
+    });
+
+    it('when an admin mutes everyone, then plain members get 10017 and the owner and admins still send; unmuted, all send', async () => {
+      const g = await publicGroup();
+      expect((await gw.call('alice', ROLE, { g, u: 'bob', r: 300 })).code).toBe(0);
+      expect((await gw.call('carol', SET, { info: { groupID: g, isAllMuted: true } })).code).toBe(10007);
+      expect(await gw.call('bob', SET, { info: { groupID: g, isAllMuted: true } })).toEqual({ code: 0, desc: 'ok' });
+      expect((await gw.call('carol', `query($ids: [String!]!) { getGroupsInfo(groupIDList: $ids) { data { groupInfo { isAllMuted } } } }`, { ids: [g] })).data[0].groupInfo.isAllMuted).toBe(true);
+      expect((await sendText(gw, 'carol', 'let me talk', { groupID: g })).code).toBe(10017);
+      expect((await sendText(gw, 'bob', 'admins talk', { groupID: g })).code).toBe(0);
+      expect((await sendText(gw, 'alice', 'owner talks', { groupID: g })).code).toBe(0);
+      expect((await gw.call('alice', SET, { info: { groupID: g, isAllMuted: false } })).code).toBe(0);
+      expect((await sendText(gw, 'carol', 'finally', { groupID: g })).code).toBe(0);
+      // Work groups have no muting at all.
+      const w = await group(gw, 'alice', ['bob']);
+      expect(await gw.call('alice', SET, { info: { groupID: w, isAllMuted: true } })).toMatchObject({ code: 10007, desc: expect.stringMatching(/Work groups cannot be muted/) });
     });
   });
 }

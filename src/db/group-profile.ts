@@ -12,17 +12,19 @@ export function groupProfileMethods(x: Executor): Pick<GroupStore, 'profiles' | 
       if (groupIDs.length === 0) return new Map();
       const list = await x.read(() => rows<GroupProfile & { groupId: string; groupType: string; owner: string; memberCount: number; role: number | null }>(sql`
         SELECT g.group_id AS "groupId", g.group_type AS "groupType", g.owner, g.group_name AS "groupName", g.notification,
-          g.introduction, g.face_url AS "faceUrl",
+          g.introduction, g.face_url AS "faceUrl", g.all_muted AS "isAllMuted",
           (SELECT count(*) FROM group_members c WHERE c.group_id = g.group_id) AS "memberCount",
           (SELECT gm.role FROM group_members gm WHERE gm.group_id = g.group_id AND gm.user_id = ${viewer}) AS "role"
         FROM groups g WHERE g.group_id IN ${d.inList([...new Set(groupIDs)])}`));
-      return new Map(list.map(({ groupId, memberCount, role, ...p }) => [groupId, { ...p, memberCount: Number(memberCount), role: Number(role ?? 0) }]));
+      return new Map(list.map(({ groupId, memberCount, role, isAllMuted, ...p }) =>
+        [groupId, { ...p, isAllMuted: Number(isAllMuted) === 1, memberCount: Number(memberCount), role: Number(role ?? 0) }]));
     },
     setProfile: async (groupID, change) => (await x.write(() => run(sql`UPDATE groups SET
         group_name = coalesce(${change.groupName ?? null}, group_name),
         notification = coalesce(${change.notification ?? null}, notification),
         introduction = coalesce(${change.introduction ?? null}, introduction),
-        face_url = coalesce(${change.faceUrl ?? null}, face_url)
+        face_url = coalesce(${change.faceUrl ?? null}, face_url),
+        all_muted = coalesce(CAST(${change.isAllMuted === undefined ? null : change.isAllMuted ? 1 : 0} AS integer), all_muted)
       WHERE group_id = ${groupID}`))) > 0,
     memberCards: async (groupID, userIDs) => {
       if (userIDs.length === 0) return new Map();

@@ -34,6 +34,8 @@ export const groups = sqliteTable('groups', {
   notification: text('notification'),
   introduction: text('introduction'),
   faceUrl: text('face_url'),
+  /** Mute-all (setGroupInfo isAllMuted): only the owner and admins may send. */
+  allMuted: integer('all_muted').notNull().default(0),
 });
 
 export const groupMembers = sqliteTable('group_members', {

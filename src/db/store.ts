@@ -73,7 +73,7 @@ export type JoinOutcome = 'ok' | 'missing' | 'already' | 'full';
 export interface JoinedGroup { group: GroupRow; role: number; memberCount: number }
 
 /** The group profile fields of getGroupsInfo / setGroupInfo. */
-export interface GroupProfile { groupName: string; notification: string | null; introduction: string | null; faceUrl: string | null }
+export interface GroupProfile { groupName: string; notification: string | null; introduction: string | null; faceUrl: string | null; isAllMuted: boolean }
 
 export interface GroupStore {
   /** The profiles of these groups (the missing ones left out) with type, owner, member count and `viewer`'s role

@@ -32,16 +32,16 @@ export const getGroupsInfo = (ctx: Viewer, args: { groupIDList: readonly string[
     return {
       resultCode: 0, resultMessage: 'ok',
       groupInfo: { groupID, groupType: profile.groupType, groupName: profile.groupName, owner: profile.owner, memberCount: profile.memberCount, role,
-        notification: profile.notification, introduction: profile.introduction, faceUrl: profile.faceUrl },
+        notification: profile.notification, introduction: profile.introduction, faceUrl: profile.faceUrl, isAllMuted: profile.isAllMuted },
     };
   }));
 });
 
-export interface GroupInfoInput { groupID: string; groupName?: string | null; notification?: string | null; introduction?: string | null; faceUrl?: string | null }
+export interface GroupInfoInput { groupID: string; groupName?: string | null; notification?: string | null; introduction?: string | null; faceUrl?: string | null; isAllMuted?: boolean | null }
 
 /** Changes the fields given (left out or null: unchanged; "" clears, except groupName, which cannot be empty). */
 export const setGroupInfo = (ctx: Viewer, args: { info: GroupInfoInput }): Promise<Callback> => answer(async (): Promise<Callback> => {
-  const { groupID, ...fields } = args.info;
+  const { groupID, isAllMuted, ...fields } = args.info;
   checkId(groupID, 'info.groupID', Code.INVALID_GROUP_ID, 48);
   const change: Partial<GroupProfile> = {};
   for (const field of Object.keys(LIMITS) as (keyof typeof LIMITS)[]) {
@@ -54,6 +54,7 @@ export const setGroupInfo = (ctx: Viewer, args: { info: GroupInfoInput }): Promi
     change[field] = value;
   }
   if (change.groupName === '') throw new Refusal(Code.GROUP_INVALID_PARAMETERS, 'info.groupName is empty.');
+  if (isAllMuted != null) change.isAllMuted = isAllMuted;
   const group = await ctx.store.groups.get(groupID);
   if (!group) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
   const me = await ctx.store.groups.member(groupID, ctx.viewer);
@@ -61,6 +62,9 @@ export const setGroupInfo = (ctx: Viewer, args: { info: GroupInfoInput }): Promi
   if (rulesOf(group.groupType).profile === 'admin' && me.role < Role.ADMIN) {
     throw new Refusal(Code.NO_PERMISSION, `Only the owner and admins can change the profile of ${group.groupType} group "${groupID}".`);
   }
+  // Mute-all: the owner and admins, in the types where muting exists at all (not Work).
+  if (change.isAllMuted !== undefined && !rulesOf(group.groupType).mute) throw new Refusal(Code.NO_PERMISSION, `${group.groupType} groups cannot be muted.`);
+  if (change.isAllMuted !== undefined && me.role < Role.ADMIN) throw new Refusal(Code.NO_PERMISSION, `Only the owner and admins can mute group "${groupID}".`);
   if (!(await ctx.store.groups.setProfile(groupID, change))) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
   return done();
 });

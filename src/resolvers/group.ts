@@ -10,7 +10,7 @@ import { checkCount, checkId, checkOffset, checkUnicode, checkUserID, checkUserL
 
 export interface V2TimGroupInfo {
   groupID: string; groupType: string; groupName: string; owner: string; memberCount: number; role: number;
-  notification?: string | null; introduction?: string | null; faceUrl?: string | null;
+  notification?: string | null; introduction?: string | null; faceUrl?: string | null; isAllMuted?: boolean;
 }
 export interface V2TimGroupMemberFullInfo { userID: string; role: number; nickName: string | null; faceUrl: string | null; nameCard?: string | null; joinTime: number; muteUntil: number }
 export interface V2TimGroupMemberInfoResult { nextSeq: string | null; memberInfoList: V2TimGroupMemberFullInfo[] }
@@ -186,7 +186,7 @@ export const getJoinedGroupList = (ctx: Viewer) => answer(async () => {
     const p = profiles.get(group.groupId);
     return {
       groupID: group.groupId, groupType: group.groupType, groupName: p?.groupName ?? group.groupName, owner: group.owner, memberCount, role,
-      notification: p?.notification ?? null, introduction: p?.introduction ?? null, faceUrl: p?.faceUrl ?? null,
+      notification: p?.notification ?? null, introduction: p?.introduction ?? null, faceUrl: p?.faceUrl ?? null, isAllMuted: p?.isAllMuted ?? false,
     };
   }));
 });

@@ -17,6 +17,7 @@ const V2TimGroupInfo = builder.objectRef<GroupInfo>('V2TimGroupInfo').implement(
     notification: t.exposeString('notification', { nullable: true }),
     introduction: t.exposeString('introduction', { nullable: true }),
     faceUrl: t.exposeString('faceUrl', { nullable: true }),
+    isAllMuted: t.exposeBoolean('isAllMuted', { nullable: true, description: 'Mute-all: only the owner and admins may send (others get 10017).' }),
   }),
 });
 
@@ -120,6 +121,7 @@ const V2TimGroupInfoInput = builder.inputType('V2TimGroupInfoInput', {
     notification: t.string({ description: 'At most 300 bytes.' }),
     introduction: t.string({ description: 'At most 240 bytes.' }),
     faceUrl: t.string({ description: 'At most 100 bytes.' }),
+    isAllMuted: t.boolean({ description: 'Mute-all, by the owner or an admin; not in Work groups (10007).' }),
   }),
 });
 
