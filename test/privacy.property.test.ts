@@ -1,8 +1,10 @@
-// The privacy invariant (im-semantics §7), model-based: random sequences of group changes, sends of every kind,
-// revokes and read marks run against the in-process gateway and against test/helpers/model.ts. After every step
-// each user's every read path must match the model exactly: group and C2C history (content, seq without a gap,
-// who sees the receiver list), findMessages, the conversation list (lastMessage, unreadCount), the total unread
-// count; and at the end, every event their open subscriptions got (onRecvNewMessage, onRecvMessageRevoked).
+// The privacy invariant (im-semantics §7), model-based: random sequences of group changes (joins, kicks, role
+// changes, profile changes), sends of every kind, revokes and read marks run against the in-process gateway and
+// against test/helpers/model.ts. After every step each user's every read path must match the model exactly: group
+// and C2C history (content, seq without a gap, who sees the receiver list, the sender's nickName), findMessages,
+// the conversation list (lastMessage, unreadCount), the total unread count, getUsersInfo (a profile reaches
+// exactly those who share a group or a conversation, never a stranger); and at the end, every event their open
+// subscriptions got (onRecvNewMessage, onRecvMessageRevoked).
 // So nobody sees, counts or can infer a message outside its audience, and nobody misses one inside it.
 // PRIVACY_RUNS=3000 explores longer; a failure prints `seed` and `path`: PRIVACY_SEED=… PRIVACY_PATH=… replays it.
 import fc from 'fast-check';
@@ -26,11 +28,15 @@ type Action =
   /** byOwner: the group's owner at that moment does it (random users are rarely the owner); then maybe re-created. */
   | { t: 'dismiss'; u: User; g: GroupID; byOwner: boolean; recreateBy: User | null }
   | { t: 'kick' | 'invite'; u: User; g: GroupID; target: User; byOwner: boolean }
+  /** setGroupMemberRole (admin or back): who may kick changes, who sees what must not. */
+  | { t: 'role'; u: User; g: GroupID; target: User; admin: boolean; byOwner: boolean }
   | { t: 'create'; u: User; g: GroupID }
   /** byMember: one of the group's members at that moment sends (random users often are not members). */
   | { t: 'send'; u: User; byMember: number | null; to: Target; options: SendOptions; local: boolean }
   | { t: 'revoke'; u: User; pick: number }
   | { t: 'read'; u: User; conversation: { g: GroupID } | { peer: User } }
+  /** setSelfInfo with a new nickName (profiles follow group and conversation changes, never messages). */
+  | { t: 'profile'; u: User }
   /** Closes the user's onRecvNewMessage subscription; it resubscribes from its last cursor `steps` actions later. */
   | { t: 'away'; u: User; steps: number }
   /** Internal, not generated: closes an open subscription, or resubscribes a closed one (what `away` schedules). */
@@ -59,6 +65,8 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant('revoke' as const), u: user, pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('read' as const), u: user, conversation: fc.oneof(slot.map((g) => ({ g })), user.map((peer) => ({ peer }))) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('away' as const), u: user, steps: fc.integer({ min: 1, max: 4 }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('profile' as const), u: user }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('role' as const), u: user, g: slot, target: user, admin: fc.boolean(), byOwner: fc.boolean() }) },
 );
 /** Each group's first owner and initial members (some of them admins). */
 const setup = fc.tuple(...SLOTS.map(() => fc.record({
@@ -130,19 +138,21 @@ async function until(ready: () => boolean): Promise<void> {
   for (let i = 0; i < 2100 && !ready(); i++) await new Promise((r) => (i < 100 ? setImmediate(r) : setTimeout(r, 1)));
 }
 
-const M = 'fragment M on V2TimMessage { msgID sender seq status isSelf id textElem { text } targetGroupMemberList localCustomData }';
+const M = 'fragment M on V2TimMessage { msgID sender nickName seq status isSelf id textElem { text } targetGroupMemberList localCustomData }';
 const CHECK = `query($ids: [String!]!) {
   ${SLOTS.map((s, i) => `g${i}: getGroupHistoryMessageList(groupID: "${s.id}", count: 100) { code data { ...M } }`).join('\n  ')}
   ${USERS.map((p) => `c_${p}: getC2CHistoryMessageList(userID: "${p}", count: 100) { code data { ...M } }`).join('\n  ')}
   find: findMessages(messageIDList: $ids) { code data { msgID } }
   conversations: getConversationList(count: 100) { code data { isFinished conversationList { conversationID unreadCount lastMessage { msgID seq status } } } }
   total: getTotalUnreadMessageCount { code data }
+  users: getUsersInfo(userIDList: ${JSON.stringify(USERS)}) { code data { userID nickName } }
 } ${M}`;
 
 /** A message as `u` must see it in a history. */
 const seen = (model: Model, u: User, m: ModelMessage) => ({
   msgID: m.msgID,
   sender: m.sender,
+  nickName: model.nickNames.get(m.sender) ?? null, // the sender's current one
   seq: model.seq(u, m),
   status: m.revoked ? 6 : 2,
   isSelf: m.sender === u,
@@ -154,8 +164,13 @@ const seen = (model: Model, u: User, m: ModelMessage) => ({
 });
 const observed = ({ id, ...m }: any) => ({ ...m, hasCreateId: id !== null });
 
+const USERS_INFO = `query { getUsersInfo(userIDList: ${JSON.stringify(USERS)}) { code data { userID nickName } } }`;
+
 async function check(gw: TestGateway, model: Model, step: string) {
   const ids = model.messages.map((m) => m.msgID);
+  // The sentinel shares nothing with anyone until the very end: a stranger, who learns no profile.
+  expect((await gql(gw, SENTINEL, USERS_INFO)).getUsersInfo.data, `${step}: a stranger's getUsersInfo`)
+    .toEqual(USERS.map((p) => ({ userID: p, nickName: null })));
   for (const u of USERS) {
     const r = await gql(gw, u, CHECK, { ids });
     SLOTS.forEach((s, i) => {
@@ -174,6 +189,9 @@ async function check(gw: TestGateway, model: Model, step: string) {
     const conversations = new Map(r.conversations.data.conversationList.map((c: any) => [c.conversationID, { unreadCount: c.unreadCount, lastMessage: c.lastMessage }]));
     expect(conversations, `${step}: ${u}'s conversations`).toEqual(model.conversations(u));
     expect(r.total.data, `${step}: ${u}'s total unread`).toBe(model.totalUnread(u));
+    // A profile reaches exactly those who share a group or a conversation; the others get the bare userID.
+    expect(r.users.data, `${step}: ${u}'s getUsersInfo`)
+      .toEqual(USERS.map((p) => ({ userID: p, nickName: model.seesProfile(u, p) ? model.nickNames.get(p) ?? null : null })));
   }
 }
 
@@ -259,6 +277,17 @@ async function run(w: World, a: Action, n: number): Promise<void> {
         ? ['mutation($x: String!) { markGroupMessageAsRead(groupID: $x) { code desc } }', `group_${a.conversation.g}`, { x: a.conversation.g }]
         : ['mutation($x: String!) { markC2CMessageAsRead(userID: $x) { code desc } }', `c2c_${a.conversation.peer}`, { x: a.conversation.peer }];
       return expectCode(await call(gw, a.u, query, vars), model.markReadCode(a.u, conversationID));
+    }
+    case 'role': {
+      const u = (a.byOwner && model.owner(a.g)) || a.u;
+      const role = a.admin ? ADMIN : MEMBER;
+      const code = model.setRole(u, a.g, a.target, role);
+      return expectCode(await call(gw, u, 'mutation($g: String!, $u: String!, $r: Int!) { setGroupMemberRole(groupID: $g, userID: $u, role: $r) { code desc } }', { g: a.g, u: a.target, r: role }), code);
+    }
+    case 'profile': {
+      const nickName = `${a.u}#${n}`;
+      expectCode(await call(gw, a.u, 'mutation($n: String!) { setSelfInfo(userFullInfo: { nickName: $n }) { code desc } }', { n: nickName }), 0);
+      return model.setNickName(a.u, nickName);
     }
     case 'away':
       if (model.isOnline(a.u)) await run(w, { t: 'reconnect', u: a.u }, n);

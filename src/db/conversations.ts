@@ -8,13 +8,16 @@
 import type { ConversationState, ConversationStore, UserStore, ViewedMessage } from './store';
 import { row, rows, run, sql, type Executor } from './statement';
 import { viewColumns, viewed, type ViewedRow } from './views';
+import { profileMethods } from './profiles';
 
-type StateRow = ViewedRow & { conversationID: string; userID: string | null; groupID: string | null; groupName: string | null; unreadCount: number };
+type StateRow = ViewedRow & { conversationID: string; userID: string | null; groupID: string | null; groupName: string | null;
+  peerNickName: string | null; peerFaceUrl: string | null; unreadCount: number };
 
 function state(r: StateRow): ConversationState {
-  const { conversationID, userID, groupID, groupName, unreadCount, ...message } = r;
+  const { conversationID, userID, groupID, groupName, peerNickName, peerFaceUrl, unreadCount, ...message } = r;
   const lastMessage: ViewedMessage | null = message.orderNo === null ? null : viewed(message);
-  return { conversationID, userID, groupID, groupName, unreadCount, lastMessage };
+  const peer = groupID === null ? { nickName: peerNickName, faceUrl: peerFaceUrl } : null;
+  return { conversationID, userID, groupID, groupName, peer, unreadCount, lastMessage };
 }
 
 export function createConversationStore(x: Executor): ConversationStore {
@@ -22,9 +25,10 @@ export function createConversationStore(x: Executor): ConversationStore {
   const UNREAD = sql`CASE WHEN c.group_id IS NULL THEN c.unread_count ELSE coalesce(g.unread_total, 0) - c.read_count + c.unread_count END`;
   const states = (viewer: string, conversationID: string | null) => sql`SELECT c.conversation_id AS "conversationID",
       c.peer_id AS "userID", c.group_id AS "groupID", g.group_name AS "groupName", ${UNREAD} AS "unreadCount",
-      ${viewColumns(viewer)}
+      pu.nick_name AS "peerNickName", pu.face_url AS "peerFaceUrl", ${viewColumns(viewer)}
     FROM conversations c
     LEFT JOIN groups g ON g.group_id = c.group_id
+    LEFT JOIN users pu ON pu.user_id = c.peer_id
     LEFT JOIN group_members gm ON gm.group_id = c.group_id AND gm.user_id = c.user_id
     LEFT JOIN messages m ON m.order_no = CASE WHEN c.group_id IS NULL THEN c.last_order
       ELSE ${d.greatest(sql`c.last_order`, sql`CASE WHEN g.last_order > gm.join_order THEN g.last_order ELSE 0 END`)} END
@@ -61,5 +65,6 @@ export function createUserStore(x: Executor): UserStore {
       if (known.size > 100_000) known.clear();
       known.add(userID);
     },
+    ...profileMethods(x),
   };
 }

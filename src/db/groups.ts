@@ -5,6 +5,7 @@
 import type { GroupRow, GroupRules, GroupStore, JoinOutcome, MemberRow } from './store';
 import { row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
 import { int8 } from './messages';
+import { groupProfileMethods } from './group-profile';
 
 const GROUP_COLUMNS = sql.raw(`g.group_id AS "groupId", g.group_type AS "groupType", g.group_name AS "groupName",
   g.owner, g.created_at AS "createdAt", g.public_count AS "publicCount"`);
@@ -42,6 +43,7 @@ export function createGroupStore(x: Executor, rules: GroupRules): GroupStore {
   const member = (groupId: string, userId: string) =>
     x.read(() => row<MemberRow>(sql`SELECT ${MEMBER_COLUMNS} FROM group_members gm WHERE gm.group_id = ${groupId} AND gm.user_id = ${userId}`));
   return {
+    ...groupProfileMethods(x),
     create: (group, members, now) => x.write(function* () {
       if ((yield* run(sql`INSERT INTO groups (group_id, group_type, group_name, owner, created_at) VALUES (${group.groupId},
         ${group.groupType}, ${group.groupName}, ${group.owner}, ${group.createdAt}) ON CONFLICT DO NOTHING`)) === 0) return false;

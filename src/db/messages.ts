@@ -40,9 +40,10 @@ function* sendWork(d: Dialect, rules: GroupRules, msg: NewMessage, now: number, 
   const audience = msg.groupId !== null ? msg.audience : null;
   let group: { groupType: string; publicCount: number; senderRank: number | null } | undefined;
   if (msg.groupId !== null) {
-    const checked = yield* row<{ groupType: string; publicCount: number; muteUntil: number | null; present: number; senderRank: number | null }>(sql`
-      SELECT g.group_type AS "groupType", g.public_count AS "publicCount",
+    const checked = yield* row<{ groupType: string; publicCount: number; muteUntil: number | null; allMuted: number; senderRole: number | null; present: number; senderRank: number | null }>(sql`
+      SELECT g.group_type AS "groupType", g.public_count AS "publicCount", g.all_muted AS "allMuted",
         (SELECT gm.mute_until FROM group_members gm WHERE gm.group_id = g.group_id AND gm.user_id = ${msg.sender}) AS "muteUntil",
+        (SELECT gm.role FROM group_members gm WHERE gm.group_id = g.group_id AND gm.user_id = ${msg.sender}) AS "senderRole",
         (SELECT count(*) FROM group_members gm WHERE gm.group_id = g.group_id AND gm.user_id IN ${d.inList(audience ?? [])}) AS "present",
         (SELECT a.rank FROM message_audience a WHERE a.user_id = ${msg.sender} AND a.group_id = g.group_id
           ORDER BY a.order_no DESC LIMIT 1) AS "senderRank"
@@ -50,6 +51,8 @@ function* sendWork(d: Dialect, rules: GroupRules, msg: NewMessage, now: number, 
     if (!checked) return fail('group-missing');
     if (checked.muteUntil === null) return fail('not-member');
     if (checked.muteUntil > now) return fail('muted');
+    // Mute-all silences everyone below admin (Tencent: the owner and admins may still speak).
+    if (Number(checked.allMuted) === 1 && Number(checked.senderRole) < 300) return fail('muted');
     if (audience && checked.present < new Set(audience).size) return fail('receiver-not-member');
     group = checked;
   }

@@ -9,6 +9,11 @@ export const users = sqliteTable('users', {
   nickName: text('nick_name'),
   faceUrl: text('face_url'),
   createdAt: integer('created_at').notNull(),
+  selfSignature: text('self_signature'),
+  /** V2TIMGender: 0 unknown, 1 male, 2 female. */
+  gender: integer('gender').notNull().default(0),
+  /** customInfo as a JSON object of strings (decoded in src/db, like the lists). */
+  customInfo: text('custom_info'),
 });
 
 export const groups = sqliteTable('groups', {
@@ -25,6 +30,12 @@ export const groups = sqliteTable('groups', {
   headOrder: integer('head_order').notNull().default(0),
   /** The latest broadcast not excluded from lastMessage. */
   lastOrder: integer('last_order').notNull().default(0),
+  /** The group profile setGroupInfo changes. */
+  notification: text('notification'),
+  introduction: text('introduction'),
+  faceUrl: text('face_url'),
+  /** Mute-all (setGroupInfo isAllMuted): only the owner and admins may send. */
+  allMuted: integer('all_muted').notNull().default(0),
 });
 
 export const groupMembers = sqliteTable('group_members', {
@@ -36,6 +47,8 @@ export const groupMembers = sqliteTable('group_members', {
    *  earlier history (the GroupType flag, passed in at join). */
   joinOrder: integer('join_order').notNull(),
   muteUntil: integer('mute_until').notNull().default(0),
+  /** The member's name card in this group (setGroupMemberInfo). */
+  nameCard: text('name_card'),
 }, (t) => [
   primaryKey({ columns: [t.groupId, t.userId] }),
   index('group_members_user').on(t.userId),

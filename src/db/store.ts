@@ -14,7 +14,7 @@ import { Code, defaultDesc } from '../codes';
 export type MessageRow = Omit<Tables['messages'], 'targets' | 'atUsers'> & { targets: string[] | null; atUsers: string[] | null };
 export type DraftRow = Omit<Tables['drafts'], 'targets' | 'atUsers'> & { targets: string[] | null; atUsers: string[] | null };
 export type GroupRow = Pick<Tables['groups'], 'groupId' | 'groupType' | 'groupName' | 'owner' | 'createdAt' | 'publicCount'>;
-export type MemberRow = Tables['groupMembers'];
+export type MemberRow = Omit<Tables['groupMembers'], 'nameCard'>;
 
 /** What a group's type means to storage (the flags of src/resolvers/group-type.ts, given to the store at open). */
 export interface GroupRules {
@@ -42,9 +42,29 @@ export const audienceOf = (row: Pick<MessageRow, 'groupId' | 'sender' | 'receive
     : row.targeted ? [...new Set([row.sender, ...(row.targets ?? [])])]
     : null;
 
+/** A user's stored profile (V2TimUserFullInfo). */
+export interface UserProfile {
+  userID: string;
+  nickName: string | null;
+  faceUrl: string | null;
+  selfSignature: string | null;
+  gender: number;
+  customInfo: Record<string, string>;
+}
+
+/** The fields setSelfInfo changes; customInfo's keys are merged into the stored ones. */
+export type ProfileChange = Partial<Omit<UserProfile, 'userID'>>;
+
 export interface UserStore {
   /** Creates the account on its first valid login; cheap when it exists. */
   ensure(userID: string, now: number): Promise<void>;
+  setProfile(userID: string, change: ProfileChange, now: number): Promise<void>;
+  /** The stored profiles of these users, in one statement: for users a read has already shown the viewer (a
+   * message's sender, a fellow member, a C2C peer). Users without a row are left out. */
+  profiles(userIDs: readonly string[]): Promise<Map<string, UserProfile>>;
+  /** The profiles of these users that `viewer` may see: their own, and those of users who share a group or a C2C
+   * conversation with them (one statement). */
+  visibleProfiles(viewer: string, userIDs: readonly string[]): Promise<Map<string, UserProfile>>;
 }
 
 export interface NewMember { userID: string; role: number }
@@ -53,7 +73,23 @@ export type JoinOutcome = 'ok' | 'missing' | 'already' | 'full';
 
 export interface JoinedGroup { group: GroupRow; role: number; memberCount: number }
 
+/** The group profile fields of getGroupsInfo / setGroupInfo. */
+export interface GroupProfile { groupName: string; notification: string | null; introduction: string | null; faceUrl: string | null; isAllMuted: boolean }
+
 export interface GroupStore {
+  /** The profiles of these groups (the missing ones left out) with type, owner, member count and `viewer`'s role
+   * (0: not a member), in one statement. */
+  profiles(groupIDs: readonly string[], viewer: string): Promise<Map<string, GroupProfile & { groupType: string; owner: string; memberCount: number; role: number }>>;
+  /** Changes the given profile fields; false when the group does not exist. */
+  setProfile(groupID: string, change: Partial<GroupProfile>): Promise<boolean>;
+  /** Sets a member's role (200 or 300), unless they are the owner; false when they are not a member (or own it). */
+  setRole(groupID: string, userID: string, role: number): Promise<boolean>;
+  /** These users' memberships of the group (non-members left out) with their name cards, in one statement. */
+  memberCards(groupID: string, userIDs: readonly string[]): Promise<Map<string, MemberRow & { nameCard: string | null }>>;
+  /** Sets a member's name card; false when they are not a member. */
+  setNameCard(groupID: string, userID: string, nameCard: string): Promise<boolean>;
+  /** Makes `to` (a member) the owner and `from` (the owner) a member, atomically; false when either is not so. */
+  transferOwner(groupID: string, from: string, to: string): Promise<boolean>;
   /** False when the groupID is taken. */
   create(group: Omit<GroupRow, 'publicCount'>, members: NewMember[], now: number): Promise<boolean>;
   get(groupID: string): Promise<GroupRow | undefined>;
@@ -70,8 +106,9 @@ export interface GroupStore {
   membersAmong(groupID: string, userIDs: string[]): Promise<string[]>;
 }
 
-/** A stored message as one viewer sees it. */
-export interface ViewedMessage { row: MessageRow; seq: number; isRead: boolean }
+/** A stored message as one viewer sees it; `sender`: its sender's current nickName and faceUrl, where the read
+ * brought them along (reads of stored messages do; a live event's views do not). */
+export interface ViewedMessage { row: MessageRow; seq: number; isRead: boolean; sender?: Pick<UserProfile, 'nickName' | 'faceUrl'> }
 
 export interface NewMessage {
   msgId: string;
@@ -169,6 +206,8 @@ export interface ConversationState {
   userID: string | null;
   groupID: string | null;
   groupName: string | null;
+  /** A C2C conversation's peer's nickName and faceUrl (null for groups). */
+  peer: Pick<UserProfile, 'nickName' | 'faceUrl'> | null;
   unreadCount: number;
   lastMessage: ViewedMessage | null;
 }

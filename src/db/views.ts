@@ -33,21 +33,23 @@ export const visibleTo = (viewer: string) => sql`((m.group_id IS NULL AND (m.sen
       AND gm.user_id = ${viewer} AND gm.join_order < m.order_no)
     AND (m.targeted = 0 OR EXISTS (SELECT 1 FROM message_audience a WHERE a.order_no = m.order_no AND a.user_id = ${viewer}))))`;
 
-/** MESSAGE_COLUMNS plus `viewer`'s "seq" and "isRead" of `messages m`. */
+/** MESSAGE_COLUMNS plus `viewer`'s "seq" and "isRead" of `messages m`, and its sender's nickName and faceUrl. */
 export const viewColumns = (viewer: string) => sql`${MESSAGE_COLUMNS},
   m.seq_base + CASE WHEN m.group_id IS NULL THEN 0
     WHEN m.targeted = 1 THEN coalesce((SELECT a.rank FROM message_audience a WHERE a.order_no = m.order_no AND a.user_id = ${viewer}), 0)
     ELSE coalesce((SELECT a.rank FROM message_audience a WHERE a.user_id = ${viewer} AND a.group_id = m.group_id
       AND a.order_no < m.order_no ORDER BY a.order_no DESC LIMIT 1), 0) END AS "seq",
   CASE WHEN m.sender = ${viewer} OR m.order_no <= coalesce((SELECT c.read_order FROM conversations c
-    WHERE c.user_id = ${viewer} AND c.conversation_id = ${conversationOf(viewer)}), 0) THEN 1 ELSE 0 END AS "isRead"`;
+    WHERE c.user_id = ${viewer} AND c.conversation_id = ${conversationOf(viewer)}), 0) THEN 1 ELSE 0 END AS "isRead",
+  (SELECT u.nick_name FROM users u WHERE u.user_id = m.sender) AS "senderNickName",
+  (SELECT u.face_url FROM users u WHERE u.user_id = m.sender) AS "senderFaceUrl"`;
 
-export type ViewedRow = MessageRow & { seq: number; isRead: number };
+export type ViewedRow = MessageRow & { seq: number; isRead: number; senderNickName: string | null; senderFaceUrl: string | null };
 
 /** A row selected with viewColumns as a ViewedMessage. */
 export function viewed(r: ViewedRow): ViewedMessage {
-  const { seq, isRead, ...row } = r;
-  return { row, seq, isRead: isRead === 1 };
+  const { seq, isRead, senderNickName, senderFaceUrl, ...row } = r;
+  return { row, seq, isRead: isRead === 1, sender: { nickName: senderNickName ?? null, faceUrl: senderFaceUrl ?? null } };
 }
 
 export const viewedAll = (list: ViewedRow[]): ViewedMessage[] => list.map(viewed);

@@ -12,6 +12,8 @@ export interface V2TimConversation {
   userID: string | null;
   groupID: string | null;
   showName: string | null;
+  /** The peer's avatar (C2C); null for groups until groups have one. */
+  faceUrl: string | null;
   unreadCount: number;
   lastMessage: V2TimMessage | null;
 }
@@ -20,12 +22,14 @@ export interface V2TimConversationResult { nextSeq: string | null; isFinished: b
 
 const MAX_PAGE = 100;
 
+/** A C2C conversation shows its peer's nickName (else the userID) and faceUrl. */
 export const conversationView = (ctx: Viewer, c: ConversationState): V2TimConversation => ({
   conversationID: c.conversationID,
   type: c.groupID !== null ? 2 : 1,
   userID: c.userID,
   groupID: c.groupID,
-  showName: c.groupID !== null ? c.groupName : c.userID,
+  showName: c.groupID !== null ? c.groupName : c.peer?.nickName || c.userID,
+  faceUrl: c.peer?.faceUrl ?? null,
   unreadCount: c.unreadCount,
   lastMessage: c.lastMessage && messageView(ctx.viewer, c.lastMessage, ctx.cursors),
 });

@@ -8,8 +8,11 @@ import { GroupType, isGroupType, Role } from './group-type';
 import { answer, done, ok, Refusal, type Callback } from './result';
 import { checkCount, checkId, checkOffset, checkUnicode, checkUserID, checkUserList, utf8Bytes } from './validate';
 
-export interface V2TimGroupInfo { groupID: string; groupType: string; groupName: string; owner: string; memberCount: number; role: number }
-export interface V2TimGroupMemberFullInfo { userID: string; role: number; nickName: string | null; joinTime: number; muteUntil: number }
+export interface V2TimGroupInfo {
+  groupID: string; groupType: string; groupName: string; owner: string; memberCount: number; role: number;
+  notification?: string | null; introduction?: string | null; faceUrl?: string | null; isAllMuted?: boolean;
+}
+export interface V2TimGroupMemberFullInfo { userID: string; role: number; nickName: string | null; faceUrl: string | null; nameCard?: string | null; joinTime: number; muteUntil: number }
 export interface V2TimGroupMemberInfoResult { nextSeq: string | null; memberInfoList: V2TimGroupMemberFullInfo[] }
 
 const MAX_GROUP_NAME_BYTES = 100;
@@ -176,10 +179,17 @@ export const muteGroupMember = (ctx: Viewer, args: { groupID: string; userID: st
   return done();
 });
 
-export const getJoinedGroupList = (ctx: Viewer) => answer(async () =>
-  ok<V2TimGroupInfo[]>((await ctx.store.groups.joined(ctx.viewer)).map(({ group, role, memberCount }) => ({
-    groupID: group.groupId, groupType: group.groupType, groupName: group.groupName, owner: group.owner, memberCount, role,
-  }))));
+export const getJoinedGroupList = (ctx: Viewer) => answer(async () => {
+  const joined = await ctx.store.groups.joined(ctx.viewer);
+  const profiles = await ctx.store.groups.profiles(joined.map((j) => j.group.groupId), ctx.viewer);
+  return ok<V2TimGroupInfo[]>(joined.map(({ group, role, memberCount }) => {
+    const p = profiles.get(group.groupId);
+    return {
+      groupID: group.groupId, groupType: group.groupType, groupName: p?.groupName ?? group.groupName, owner: group.owner, memberCount, role,
+      notification: p?.notification ?? null, introduction: p?.introduction ?? null, faceUrl: p?.faceUrl ?? null, isAllMuted: p?.isAllMuted ?? false,
+    };
+  }));
+});
 
 export const getGroupMemberList = (ctx: Viewer, args: { groupID: string; count?: number | null; nextSeq?: string | null }) => answer(async () => {
   await existingGroup(ctx, args.groupID);
@@ -188,8 +198,13 @@ export const getGroupMemberList = (ctx: Viewer, args: { groupID: string; count?:
   await myRole(ctx, args.groupID);
   const rows = await ctx.store.groups.members(args.groupID, offset, count + 1);
   const page = rows.slice(0, count);
+  const [profiles, cards] = await Promise.all([ctx.store.users.profiles(page.map((m) => m.userId)), ctx.store.groups.memberCards(args.groupID, page.map((m) => m.userId))]);
   return ok<V2TimGroupMemberInfoResult>({
     nextSeq: rows.length > count ? String(offset + count) : null,
-    memberInfoList: page.map((m) => ({ userID: m.userId, role: m.role, nickName: null, joinTime: m.joinTime, muteUntil: m.muteUntil })),
+    memberInfoList: page.map((m) => ({
+      userID: m.userId, role: m.role, nickName: profiles.get(m.userId)?.nickName ?? null, faceUrl: profiles.get(m.userId)?.faceUrl ?? null,
+      nameCard: cards.get(m.userId)?.nameCard ?? null,
+      joinTime: m.joinTime, muteUntil: m.muteUntil,
+    })),
   });
 });

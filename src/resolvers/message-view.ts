@@ -1,5 +1,5 @@
 // V2TimMessage as one viewer sees it (im-semantics §8): the shape the schema exposes field by field.
-import type { DraftRow, ViewedMessage } from '../db/store';
+import type { DraftRow, UserProfile, ViewedMessage } from '../db/store';
 import type { CursorCodec } from './cursor';
 
 export const Status = { SENDING: 1, SEND_SUCC: 2, SEND_FAIL: 3, HAS_DELETED: 4, LOCAL_IMPORTED: 5, LOCAL_REVOKED: 6 } as const;
@@ -73,8 +73,11 @@ export function draftView(draft: DraftRow, status: number = Status.SENDING, targ
   };
 }
 
+/** The sender's profile fields a message shows (nickName, faceUrl): read with the message, current when read. */
+export type SenderProfile = Pick<UserProfile, 'nickName' | 'faceUrl'>;
+
 /** A sent message as `viewer` sees it. Revoked ones keep their place but not their content. */
-export function messageView(viewer: string, { row, seq, isRead }: ViewedMessage, cursors: CursorCodec): V2TimMessage {
+export function messageView(viewer: string, { row, seq, isRead, sender: read }: ViewedMessage, cursors: CursorCodec, sender: SenderProfile | undefined = read): V2TimMessage {
   const isSelf = row.sender === viewer;
   const revoked = row.revokedAt !== null;
   const stored = row.orderNo !== 0;
@@ -84,8 +87,8 @@ export function messageView(viewer: string, { row, seq, isRead }: ViewedMessage,
     id: isSelf ? row.createId : null,
     timestamp: row.timestamp,
     sender: row.sender,
-    nickName: null,
-    faceUrl: null,
+    nickName: sender?.nickName ?? null,
+    faceUrl: sender?.faceUrl ?? null,
     groupID: row.groupId,
     userID: row.groupId !== null ? null : isSelf ? row.receiver : row.sender,
     status: revoked ? Status.LOCAL_REVOKED : Status.SEND_SUCC,

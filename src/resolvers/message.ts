@@ -253,13 +253,14 @@ async function deliver(ctx: Viewer, { draft, group, member }: SendCheck, receive
     random: randomInt(0, 2 ** 31),
     timestamp: now,
   };
-  const outcome = stored ? await store.messages.send(msg, now) : await store.messages.sendOnline(msg, now);
+  // The sender's nickName and faceUrl for the answer, read alongside the send (not inside its transaction).
+  const [outcome, profiles] = await Promise.all([stored ? store.messages.send(msg, now) : store.messages.sendOnline(msg, now), store.users.profiles([viewer])]);
   if (!outcome.ok && outcome.reason === 'receiver-not-member') throw await notMembers(ctx, groupID!, targets!);
   if (!outcome.ok) throw outcomeRefusal(outcome.reason, groupID);
   const row = outcome.message.row;
   // Stored first (above), acknowledged and delivered second.
   await ctx.router.publish({ type: 'message', row, users: audienceOf(row) });
-  return messageView(viewer, outcome.message, ctx.cursors);
+  return messageView(viewer, outcome.message, ctx.cursors, profiles.get(viewer));
 }
 
 export const revokeMessage = (ctx: Viewer, args: { msgID: string }): Promise<Callback> => answer(async (): Promise<Callback> => {

@@ -9,7 +9,7 @@ import { sharedView } from '../realtime/shared-execution';
 import type { Topic, Wake } from '../realtime/router';
 import type { Viewer } from './context';
 import { conversationView, type V2TimConversation } from './conversation';
-import { messageView, type V2TimMessage } from './message-view';
+import { messageView, type SenderProfile, type V2TimMessage } from './message-view';
 import { Refusal } from './result';
 
 const REPLAY_PAGE = 200;
@@ -27,6 +27,8 @@ interface ViewWaiter {
 interface ViewBatch {
   /** The views, or the failure, once the batch has run. */
   views?: Map<string, ViewedMessage>;
+  /** The sender's nickName and faceUrl, read with the views (the same for every viewer). */
+  sender?: SenderProfile;
   error?: Error;
   /** Subscribers waiting for it: all served in one loop, not one promise or closure each. */
   waiting: ViewWaiter[];
@@ -44,7 +46,8 @@ function readyViews(store: Store, wake: MessageWake, waiter: ViewWaiter): Map<st
   if (!batch) {
     const b: ViewBatch = { waiting: [] };
     batches.set(wake.event, (batch = b));
-    store.messages.viewsFor(wake.woken, wake.event.row).then((map) => {
+    Promise.all([store.messages.viewsFor(wake.woken, wake.event.row), store.users.profiles([wake.event.row.sender])]).then(([map, profiles]) => {
+      b.sender = profiles.get(wake.event.row.sender);
       b.views = map;
       for (const w of b.waiting) {
         // One subscriber's failure must not cost the others their delivery.
@@ -185,7 +188,8 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
     // Viewers with equal views share one object, so GraphQL runs once per distinct view (shared-execution.ts).
     // The key packs (seq, is sender, is read) into one number: cheaper to hash than a string, once per delivery.
     const key = viewed.seq * 4 + (wake.event.row.sender === viewer ? 2 : 0) + (viewed.isRead ? 1 : 0);
-    this.out.push(sharedView(wake.event, key, () => messageView(viewer, viewed, cursors)));
+    const sender = batches.get(wake.event)?.sender;
+    this.out.push(sharedView(wake.event, key, () => messageView(viewer, viewed, cursors, sender)));
     return true;
   }
 

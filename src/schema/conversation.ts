@@ -14,6 +14,7 @@ export const V2TimConversation = builder.objectRef<Conversation>('V2TimConversat
     userID: t.exposeString('userID', { nullable: true }),
     groupID: t.exposeString('groupID', { nullable: true }),
     showName: t.exposeString('showName', { nullable: true }),
+    faceUrl: t.exposeString('faceUrl', { nullable: true }),
     unreadCount: t.exposeInt('unreadCount'),
     lastMessage: t.expose('lastMessage', { type: V2TimMessage, nullable: true }),
   }),

@@ -1,5 +1,6 @@
 // Groups: the five types, roles 200/300/400, and their operations.
 import * as group from '../resolvers/group';
+import * as groupProfile from '../resolvers/group-profile';
 import type { V2TimGroupInfo as GroupInfo, V2TimGroupMemberFullInfo as MemberInfo, V2TimGroupMemberInfoResult as MemberInfoResult } from '../resolvers/group';
 import { builder } from './builder';
 import { V2TimCallback, valueCallback } from './callback';
@@ -12,7 +13,11 @@ const V2TimGroupInfo = builder.objectRef<GroupInfo>('V2TimGroupInfo').implement(
     groupName: t.exposeString('groupName', { nullable: true }),
     owner: t.exposeString('owner', { nullable: true }),
     memberCount: t.exposeInt('memberCount', { nullable: true }),
-    role: t.exposeInt('role', { nullable: true, description: 'Your role: 200 member, 300 admin, 400 owner.' }),
+    role: t.exposeInt('role', { nullable: true, description: 'Your role: 200 member, 300 admin, 400 owner (0: not a member).' }),
+    notification: t.exposeString('notification', { nullable: true }),
+    introduction: t.exposeString('introduction', { nullable: true }),
+    faceUrl: t.exposeString('faceUrl', { nullable: true }),
+    isAllMuted: t.exposeBoolean('isAllMuted', { nullable: true, description: 'Mute-all: only the owner and admins may send (others get 10017).' }),
   }),
 });
 
@@ -21,6 +26,8 @@ const V2TimGroupMemberFullInfo = builder.objectRef<MemberInfo>('V2TimGroupMember
     userID: t.exposeString('userID'),
     role: t.exposeInt('role'),
     nickName: t.exposeString('nickName', { nullable: true }),
+    faceUrl: t.exposeString('faceUrl', { nullable: true }),
+    nameCard: t.exposeString('nameCard', { nullable: true, description: 'The member\'s name in this group (setGroupMemberInfo).' }),
     joinTime: t.exposeInt('joinTime', { nullable: true }),
     muteUntil: t.exposeInt('muteUntil', { nullable: true, description: 'Seconds since the epoch; 0 when not muted.' }),
   }),
@@ -96,4 +103,70 @@ builder.queryField('getGroupMemberList', (t) => t.field({
   description: 'count: 1–100 (default 100); pass nextSeq back for the next page.',
   args: { groupID: t.arg.string({ required: true }), count: t.arg.int(), nextSeq: t.arg.string() },
   resolve: (_, args, ctx) => group.getGroupMemberList(signedIn(ctx), args),
+}));
+
+const V2TimGroupInfoResult = builder.objectRef<groupProfile.V2TimGroupInfoResult>('V2TimGroupInfoResult').implement({
+  fields: (t) => ({
+    resultCode: t.exposeInt('resultCode', { description: '0, or 10010 (no such group), 10007 (a Work group you are not in).' }),
+    resultMessage: t.exposeString('resultMessage'),
+    groupInfo: t.expose('groupInfo', { type: V2TimGroupInfo, nullable: true }),
+  }),
+});
+
+const V2TimGroupInfoInput = builder.inputType('V2TimGroupInfoInput', {
+  description: 'The group and the profile fields to change; a field left out keeps its value.',
+  fields: (t) => ({
+    groupID: t.string({ required: true }),
+    groupName: t.string({ description: 'At most 100 bytes; not empty.' }),
+    notification: t.string({ description: 'At most 300 bytes.' }),
+    introduction: t.string({ description: 'At most 240 bytes.' }),
+    faceUrl: t.string({ description: 'At most 100 bytes.' }),
+    isAllMuted: t.boolean({ description: 'Mute-all, by the owner or an admin; not in Work groups (10007).' }),
+  }),
+});
+
+builder.queryField('getGroupsInfo', (t) => t.field({
+  type: valueCallback<groupProfile.V2TimGroupInfoResult[]>('GroupInfoResultListValueCallback', [V2TimGroupInfoResult]),
+  description: 'Profiles of up to 50 groups, each with its own resultCode: members see theirs; anyone sees a non-Work group\'s (role 0).',
+  args: { groupIDList: t.arg.stringList({ required: true }) },
+  resolve: (_, args, ctx) => groupProfile.getGroupsInfo(signedIn(ctx), args),
+}));
+
+builder.mutationField('setGroupInfo', (t) => t.field({
+  type: V2TimCallback,
+  description: 'Changes a group\'s name, notification, introduction or faceUrl: any member of a Work group, the owner and admins of the other types (else 10007); 10004 names a field over its limit.',
+  args: { info: t.arg({ type: V2TimGroupInfoInput, required: true }) },
+  resolve: (_, args, ctx) => groupProfile.setGroupInfo(signedIn(ctx), args),
+}));
+
+builder.mutationField('setGroupMemberRole', (t) => t.field({
+  type: V2TimCallback,
+  description: 'The owner sets a member\'s role: 300 admin or 200 member (10004 otherwise, or for a non-member); Work groups have no admins (10007).',
+  args: { groupID: t.arg.string({ required: true }), userID: t.arg.string({ required: true }), role: t.arg.int({ required: true }) },
+  resolve: (_, args, ctx) => groupProfile.setGroupMemberRole(signedIn(ctx), args),
+}));
+
+builder.mutationField('transferGroupOwner', (t) => t.field({
+  type: V2TimCallback,
+  description: 'The owner hands the group to a member (10004 for a non-member) and becomes a member; not in AVChatRoom groups (10007).',
+  args: { groupID: t.arg.string({ required: true }), userID: t.arg.string({ required: true }) },
+  resolve: (_, args, ctx) => groupProfile.transferGroupOwner(signedIn(ctx), args),
+}));
+
+const V2TimGroupMemberInfoInput = builder.inputType('V2TimGroupMemberInfoInput', {
+  fields: (t) => ({ userID: t.string({ required: true }), nameCard: t.string({ description: 'At most 50 bytes; "" clears it.' }) }),
+});
+
+builder.queryField('getGroupMembersInfo', (t) => t.field({
+  type: valueCallback<MemberInfo[]>('GroupMemberFullInfoListValueCallback', [V2TimGroupMemberFullInfo]),
+  description: 'Up to 50 members\' info with their nameCard, for a member of the group (10007 otherwise); non-members in memberList are left out.',
+  args: { groupID: t.arg.string({ required: true }), memberList: t.arg.stringList({ required: true }) },
+  resolve: (_, args, ctx) => groupProfile.getGroupMembersInfo(signedIn(ctx), args),
+}));
+
+builder.mutationField('setGroupMemberInfo', (t) => t.field({
+  type: V2TimCallback,
+  description: 'Sets a nameCard: your own, or as owner or admin that of a member below your role (10007 otherwise); 10004 over 50 bytes.',
+  args: { groupID: t.arg.string({ required: true }), info: t.arg({ type: V2TimGroupMemberInfoInput, required: true }) },
+  resolve: (_, args, ctx) => groupProfile.setGroupMemberInfo(signedIn(ctx), args),
 }));

@@ -85,6 +85,8 @@ export class Model {
   private readonly read = new Map<User, Map<string, number>>(USERS.map((u) => [u, new Map()]));
   /** C2C conversations that exist, as `${user}>${peer}`. */
   private readonly c2c = new Set<string>();
+  /** Each user's nickName, as setSelfInfo left it. */
+  readonly nickNames = new Map<User, string>();
 
   // ---- group operations: each returns the code the gateway must answer, and applies the change on 0 ----
 
@@ -141,6 +143,19 @@ export class Model {
     if (them && them.role >= me.role) return 10007;
     if (!them) return 10004;
     this.leave(g, target);
+    return 0;
+  }
+
+  /** setGroupMemberRole: the owner makes a member an admin or back; no admins in Work groups. Roles move no message. */
+  setRole(by: User, g: GroupID, target: User, role: number): number {
+    const group = this.groups.get(g);
+    if (!group) return 10010;
+    if (group.type === 'Work') return 10007;
+    if (group.members.get(by)?.role !== OWNER) return 10007;
+    const them = group.members.get(target);
+    if (!them || them.role === OWNER) return 10004;
+    them.role = role;
+    this.changes++;
     return 0;
   }
 
@@ -329,6 +344,17 @@ export class Model {
   /** findMessages(ids): the ones `u` may see, in the order asked. */
   find(u: User, msgIDs: string[]): string[] {
     return msgIDs.filter((id) => { const m = this.messages.find((x) => x.msgID === id); return m !== undefined && this.visible(u, m); });
+  }
+
+  setNickName(u: User, nickName: string) {
+    this.nickNames.set(u, nickName);
+    this.changes++;
+  }
+
+  /** Whose profile `u` reads: their own, a current fellow member's (any group), a C2C peer's (either side). */
+  seesProfile(u: User, of: User): boolean {
+    return u === of || this.c2c.has(`${u}>${of}`) || this.c2c.has(`${of}>${u}`)
+      || [...this.groups.values()].some((g) => g.members.has(u) && g.members.has(of));
   }
 
   conversationIDs(u: User): string[] {

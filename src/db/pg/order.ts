@@ -2,7 +2,7 @@
 // after order N" (a resuming subscriber, the Redis bus' fill in src/realtime/redis-bus.ts, a markRead) can never
 // skip a message. Sends allocate orders only through takeOrder (inside the send's one transaction, ./send.ts);
 // "after N" reads are bounded by SAFE_HEAD or wait with awaitOrdersBelow (src/db/messages.ts). The SQL is in
-// drizzle-pg/0003_order_watermark.sql (im_take_order, im_safe_order, im_await_orders_below); the readers' functions
+// drizzle-pg/0007_order_watermark.sql (im_take_order, im_safe_order, im_await_orders_below); the readers' functions
 // each run as their own statement, before the read they bound.
 //
 // The problem. A cursor is an order_no, and sends commit concurrently: T1 takes 10, T2 takes 11, T2 commits first,

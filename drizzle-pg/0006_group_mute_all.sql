@@ -1,0 +1,1 @@
+ALTER TABLE "groups" ADD COLUMN "all_muted" bigint DEFAULT 0 NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE `groups` ADD `all_muted` integer DEFAULT 0 NOT NULL;
