@@ -19,6 +19,7 @@ import { attachWebSocket } from './ws';
 import { useSharedEventExecution } from './realtime/shared-execution';
 import { limitBody, limitPlugins } from './limits';
 import { renderGraphiQL, serveGraphiQLAsset } from './graphiql';
+import { serveDemo } from './demo';
 import { createLogger, type Logger } from './log';
 
 export interface AppOptions {
@@ -83,6 +84,7 @@ export function createApp(options: AppOptions) {
       return;
     }
     if (!config.production && serveGraphiQLAsset(path, res)) return;
+    if (serveDemo(path, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''), config, res)) return;
     limitBody(req, res, config.limits.maxBodyBytes, () => void yoga(req, res));
   });
   const ws = attachWebSocket(server, yoga, config, log);
