@@ -18,7 +18,7 @@ import { authenticate, bearer, type Authentication } from './auth/viewer';
 import { attachWebSocket } from './ws';
 import { useSharedEventExecution } from './realtime/shared-execution';
 import { limitBody, limitPlugins } from './limits';
-import { renderGraphiQL, serveGraphiQLAsset } from './graphiql';
+import { renderGraphiQL, seedTabs, serveGraphiQLAsset } from './graphiql';
 import { serveDemo } from './demo';
 import { createLogger, type Logger } from './log';
 
@@ -32,6 +32,8 @@ export interface AppOptions {
   /** Seconds since the epoch; tests move it to cross expiry and revoke windows. */
   now?: () => number;
 }
+
+const GRAPHIQL_HEADERS = JSON.stringify({ Authorization: 'Bearer <UserSig from: npm run usersig -- alice>' });
 
 export function createApp(options: AppOptions) {
   const { config } = options;
@@ -59,7 +61,8 @@ export function createApp(options: AppOptions) {
     graphiql: config.production ? false : {
       title: 'IM GraphQL gateway',
       subscriptionsProtocol: 'WS',
-      headers: JSON.stringify({ Authorization: 'Bearer <UserSig from: npm run usersig -- alice>' }),
+      headers: GRAPHIQL_HEADERS,
+      defaultTabs: seedTabs(GRAPHIQL_HEADERS),
     },
     renderGraphiQL,
     logging: log,
