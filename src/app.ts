@@ -20,6 +20,7 @@ import { useSharedEventExecution } from './realtime/shared-execution';
 import { limitBody, limitPlugins } from './limits';
 import { renderGraphiQL, seedTabs, serveGraphiQLAsset } from './graphiql';
 import { serveDemo } from './demo';
+import { useSingleConnectionSSE } from './sse';
 import { createLogger, type Logger } from './log';
 
 export interface AppOptions {
@@ -66,7 +67,7 @@ export function createApp(options: AppOptions) {
     },
     renderGraphiQL,
     logging: log,
-    plugins: [useAuth(), ...limitPlugins(config), useSharedEventExecution()],
+    plugins: [useAuth(), ...limitPlugins(config), useSharedEventExecution(), useSingleConnectionSSE(config)],
     context: async (initial): Promise<GraphQLContext> => {
       const wsAuth = initial.wsAuth as Authentication | undefined;
       const request = initial.request as Request | undefined;
