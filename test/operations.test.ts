@@ -1,10 +1,12 @@
 // Every operation of examples/operations.graphql (and so every one the README pastes from it) runs against a real
 // gateway here, through the documents GraphQL Code Generator made from it, with the variables an app would pass.
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as ops from '../client/src/generated';
-import { collect, createTestGateway, settle, userSig, wsClient, type TestGateway } from './helpers/app';
+import { collect, createTestGateway, settle, TEST_KEY, TEST_SDKAPPID, userSig, wsClient, type TestGateway } from './helpers/app';
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 const operationsOf = (source: string) => parse(source).definitions
@@ -107,4 +109,35 @@ describe('README', () => {
       }
     }
   });
+});
+
+describe('examples/seed-client.ts', () => {
+  const seedClient = (env: Record<string, string>) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'examples/seed-client.ts'], {
+      cwd: new URL('..', import.meta.url).pathname, timeout: 30_000,
+      env: { ...process.env, IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_KEY, GATEWAY_URL: '', ...env },
+    }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
+  });
+
+  it('when run with PORT of a running gateway, then user1 gets the targeted message and bob only the broadcast', async () => {
+    const gw = createTestGateway();
+    const port = await gw.app.start(0, '127.0.0.1');
+    cleanup.push(() => gw.app.stop());
+    const run = await seedClient({ PORT: String(port) });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/user1 received:\n {2}"for user1 and user2" from alice[^\n]*\n {2}"hello everyone"/);
+    expect(run.stdout).toMatch(/bob received \(he is not in receiverList\):\n {2}"hello everyone"[^\n]*\n?$/);
+  }, 40_000);
+
+  it('when nothing listens on PORT, then it prints one line naming the URL and exits 1', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const run = await seedClient({ PORT: String(port) });
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^cannot talk to the gateway at ws://localhost:${port}/graphql: connect ECONNREFUSED \\S+ \\(is it running\\? set PORT or GATEWAY_URL\\)$`));
+  }, 40_000);
 });
