@@ -111,9 +111,9 @@ describe('README', () => {
   });
 });
 
-describe('examples/seed-client.ts', () => {
-  const seedClient = (env: Record<string, string>) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'examples/seed-client.ts'], {
+describe('examples/seed-client.ts and examples/client.ts', () => {
+  const seedClient = (env: Record<string, string>, file = 'examples/seed-client.ts') => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', file], {
       cwd: new URL('..', import.meta.url).pathname, timeout: 30_000,
       env: { ...process.env, IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_KEY, GATEWAY_URL: '', ...env },
     }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
@@ -139,5 +139,22 @@ describe('examples/seed-client.ts', () => {
     const lines = run.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^cannot talk to the gateway at ws://localhost:${port}/graphql: connect ECONNREFUSED \\S+ \\(is it running\\? set PORT or GATEWAY_URL\\)$`));
+  }, 40_000);
+});
+
+describe('README client example', () => {
+  it('when the README\'s TypeScript block runs (it is examples/client.ts), then bob receives alice\'s targeted message', async () => {
+    const file = read('../examples/client.ts');
+    const block = read('../README.md').match(/```ts\n([\s\S]*?)```/)?.[1];
+    expect(file.endsWith(block ?? '<no ts block in README>')).toBe(true);
+    const gw = createTestGateway();
+    const port = await gw.app.start(0, '127.0.0.1');
+    cleanup.push(() => gw.app.stop());
+    const run = await new Promise<{ stdout: string; stderr: string }>((resolve) => execFile(process.execPath, ['--import', 'tsx', 'examples/client.ts'], {
+      cwd: new URL('..', import.meta.url).pathname, timeout: 30_000,
+      env: { ...process.env, IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_KEY, GATEWAY_URL: '', PORT: String(port) },
+    }, (_, stdout, stderr) => resolve({ stdout, stderr })));
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('alice sent: code 0, status V2TIM_MSG_STATUS_SEND_SUCC, to bob, carol\nbob received: alice: for bob and carol only\n');
   }, 40_000);
 });
