@@ -47,7 +47,7 @@ describe('client: resume across gateway restarts', () => {
     const db = tempDatabase();
     cleanup.push(() => db.remove());
     const gateways: SpawnedGateway[] = [];
-    const start = async () => { const g = await spawnGateway({ DATABASE_URL: db.url }); gateways.push(g); net.target = g.port; return g; };
+    const start = async () => { const g = await spawnGateway({ DATABASE_URL: db.url }, 60_000 /* a hang guard: start-up is slow under load */); gateways.push(g); net.target = g.port; return g; };
     cleanup.push(() => Promise.all(gateways.map((g) => g.kill('SIGKILL'))));
     const net = await proxy();
     cleanup.push(() => net.close());
@@ -102,7 +102,7 @@ describe('client: resume across gateway restarts', () => {
     expect(asked[0]).toBe('connect');
     expect(asked.filter((r) => r === 'reconnect').length).toBeGreaterThanOrEqual(2);
     expect(bob.getCursor()).not.toBeNull();
-  }, 90_000);
+  }, 240_000);
 });
 
 describe('client: UserSig provider', () => {

@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as ops from '../client/src/generated';
-import { collect, createTestGateway, settle, TEST_KEY, TEST_SDKAPPID, userSig, wsClient, type TestGateway } from './helpers/app';
+import { until } from './helpers/live';
+import { collect, createTestGateway, TEST_KEY, TEST_SDKAPPID, userSig, wsClient, type TestGateway } from './helpers/app';
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 const operationsOf = (source: string) => parse(source).definitions
@@ -42,7 +43,8 @@ describe('examples/operations.graphql', () => {
       { groupType: 'Work', groupName: 'Work', groupID: 'work', memberList: [{ userID: 'bob' }, { userID: 'carol' }, { userID: 'dave' }] });
     expect(group).toMatchObject({ code: 0, data: 'work' });
     const [bob, dave] = [live('bob'), live('dave')];
-    await settle();
+    const router = gw.app.services.router;
+    await until(() => router.streamCount('bob') === 1 && router.streamCount('dave') === 1, 'bob\'s and dave\'s subscriptions to open');
 
     const created = await run(gw, 'alice', ops.CreateTextMessageDocument, { text: 'for bob and carol only' });
     expect(created).toMatchObject({ code: 0, data: { messageInfo: { status: 'V2TIM_MSG_STATUS_SENDING', elemType: 'V2TIM_ELEM_TYPE_TEXT' } } });
@@ -74,7 +76,7 @@ describe('examples/operations.graphql', () => {
     const revoked = collect<ops.OnRecvMessageRevokedSubscription>(socket('bob'), ops.OnRecvMessageRevokedDocument.toString());
     const unread = collect<ops.OnTotalUnreadMessageCountChangedSubscription>(socket('bob'), ops.OnTotalUnreadMessageCountChangedDocument.toString());
     ran.add('OnRecvMessageRevoked').add('OnTotalUnreadMessageCountChanged');
-    await settle();
+    await until(() => router.streamCount('bob') === 3, 'bob\'s revoke and unread subscriptions to open');
     const c2c = await run(gw, 'alice', ops.CreateTextMessageDocument, { text: 'just for you' });
     const direct = await run(gw, 'alice', ops.SendMessageDocument, { id: c2c.data!.id, receiver: 'bob' });
     expect(direct).toMatchObject({ code: 0, data: { userID: 'bob', groupID: null } });
