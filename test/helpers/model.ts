@@ -64,7 +64,7 @@ export type Target =
 
 export interface SendOptions { onlineUserOnly: boolean; isExcludedFromUnreadCount: boolean | null; isExcludedFromLastMessage: boolean }
 
-export interface ExpectedConversation { unreadCount: number; lastMessage: { msgID: string; seq: string; status: number } | null }
+export interface ExpectedConversation { unreadCount: number; lastMessage: { msgID: string; seq: string; status: string } | null }
 
 export class Model {
   readonly groups = new Map<GroupID, Group>();
@@ -348,7 +348,7 @@ export class Model {
       const mine = this.messages.filter(inConversation);
       const unreadCount = mine.filter((m) => m.at > read && m.sender !== u && !m.excludedUnread && !m.revoked).length;
       const last = mine.filter((m) => !m.excludedLast).at(-1);
-      out.set(id, { unreadCount, lastMessage: last ? { msgID: last.msgID, seq: this.seq(u, last), status: last.revoked ? 6 : 2 } : null });
+      out.set(id, { unreadCount, lastMessage: last ? { msgID: last.msgID, seq: this.seq(u, last), status: last.revoked ? 'V2TIM_MSG_STATUS_LOCAL_REVOKED' : 'V2TIM_MSG_STATUS_SEND_SUCC' } : null });
     }
     return out;
   }
