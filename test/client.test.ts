@@ -4,7 +4,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIMClient, isOk, type IMClient, type UserSigReason } from '../client/src';
-import { createTestGateway, userSig } from './helpers/app';
+import { createTestGateway, TEST_KEY, TEST_SDKAPPID, userSig } from './helpers/app';
+import { issueUserSig } from '../src/auth/usersig';
 import { httpCall, spawnGateway, tempDatabase, type SpawnedGateway } from './helpers/spawn';
 
 const CREATE = 'mutation($text: String!) { createTextMessage(text: $text) { code desc data { id } } }';
@@ -105,32 +106,38 @@ describe('client: resume across gateway restarts', () => {
   }, 240_000);
 });
 
+/** A UserSig that expired an hour ago: the gateway closes with 4001, which asks the provider for a fresh one. */
+const expired = (userID: string) => issueUserSig(userID, TEST_SDKAPPID, TEST_KEY, 60, Math.floor(Date.now() / 1000) - 3600);
+
 describe('client: UserSig provider', () => {
-  it('when the gateway refuses a UserSig (4403), then the provider is asked again with "refused" and the fresh one connects', async () => {
+  it.each([
+    ['another app\'s UserSig (4403)', () => userSig('bob', 3600, 1400000000)],
+    ['an expired UserSig (4001)', () => expired('bob')],
+  ])('when the gateway refuses %s, then the provider is asked again with "refused" and the fresh one connects', async (_what, refused) => {
     const gw = createTestGateway();
     const port = await gw.app.start(0, '127.0.0.1');
     cleanup.push(() => gw.app.stop());
     const asked: UserSigReason[] = [];
     const bob = createIMClient({
       url: `http://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, backoff: { baseMs: 20, maxMs: 100 },
-      userSig: (reason) => { asked.push(reason); return reason === 'refused' ? userSig('bob') : userSig('bob', 3600, 1400000000); },
+      userSig: (reason) => { asked.push(reason); return reason === 'refused' ? userSig('bob') : refused(); },
     });
     cleanup.push(() => bob.dispose());
     expect(await bob.getLoginUser()).toMatchObject({ code: 0, data: 'bob' });
     expect(asked).toEqual(['connect', 'refused']);
   });
 
-  it('when the provider keeps returning a refused UserSig, then the client gives up with the 4403 close instead of reconnecting forever', async () => {
+  it('when the provider keeps returning a refused UserSig, then the client gives up with the 4001 close instead of reconnecting forever', async () => {
     const gw = createTestGateway();
     const port = await gw.app.start(0, '127.0.0.1');
     cleanup.push(() => gw.app.stop());
     let asked = 0;
     const bob = createIMClient({
       url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, backoff: { baseMs: 10, maxMs: 20 },
-      userSig: () => { asked++; return userSig('bob', 3600, 1400000000); },
+      userSig: () => { asked++; return expired('bob'); },
     });
     cleanup.push(() => bob.dispose());
-    await expect(bob.getLoginUser()).rejects.toThrow(/4403/);
+    await expect(bob.getLoginUser()).rejects.toThrow(/4001/);
     expect(asked).toBe(4);
   });
 });
