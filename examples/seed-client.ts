@@ -1,14 +1,15 @@
 // The seed's Dart example over graphql-ws: alice creates a text, targets it to ['user1', 'user2'] in a group that
 // also holds bob, and sends it; we print what user1 and bob receive (bob: only the broadcast that follows).
-//   npx tsx examples/seed-client.ts            against http://localhost:4000/graphql with dev-key UserSigs
-// Env: GATEWAY_URL, and <USER>_USERSIG (ALICE_USERSIG, USER1_USERSIG, BOB_USERSIG) to use UserSigs made elsewhere;
-// otherwise they are made from IM_SDKAPPID / IM_SECRET_KEY (the gateway's dev defaults when unset).
+//   npx tsx examples/seed-client.ts            against http://localhost:$PORT/graphql (PORT: 4000) with dev-key UserSigs
+// Env: PORT (a gateway on this machine), or GATEWAY_URL for one elsewhere (http(s)://host/graphql; it wins over
+// PORT), and <USER>_USERSIG (ALICE_USERSIG, USER1_USERSIG, BOB_USERSIG) to use UserSigs made elsewhere; otherwise
+// they are made from IM_SDKAPPID / IM_SECRET_KEY (the gateway's dev defaults when unset).
 import { createClient, type Client } from 'graphql-ws';
 import TLSSigAPIv2 from 'tls-sig-api-v2';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config';
 
-const url = (process.env.GATEWAY_URL ?? 'http://localhost:4000/graphql').replace(/^http/, 'ws');
+const url = (process.env.GATEWAY_URL || `http://localhost:${process.env.PORT || 4000}/graphql`).replace(/^http/, 'ws');
 const { sdkAppId, secretKey } = loadConfig();
 const sig = (user: string) => process.env[`${user.toUpperCase()}_USERSIG`] ?? new TLSSigAPIv2.Api(sdkAppId, secretKey).genUserSig(user, 3600);
 const connect = (user: string) => createClient({ url, webSocketImpl: WebSocket, connectionParams: { userSig: sig(user) }, retryAttempts: 0 });
@@ -66,8 +67,11 @@ try {
   console.log(`user1 received:\n  ${forUser1!.join('\n  ')}`);
   console.log(`bob received (he is not in receiverList):\n  ${forBob!.join('\n  ')}`);
 } catch (e) {
-  const closed = e as { code?: number; reason?: string };
-  console.error(closed.code ? `socket closed: ${closed.code} ${closed.reason} (4403: a UserSig was refused)` : e);
+  // One line, whatever failed: a close event (4403: a UserSig was refused), a socket error event, or an Error.
+  const failure = e as { code?: number; reason?: string; message?: string; error?: { message?: string } };
+  console.error(failure.code
+    ? `socket closed: ${failure.code} ${failure.reason ?? ''}${failure.code === 4403 ? ' (a UserSig was refused)' : ''}`
+    : `cannot talk to the gateway at ${url}: ${failure.error?.message ?? failure.message ?? 'connection failed'} (is it running? set PORT or GATEWAY_URL)`);
   process.exitCode = 1;
 } finally {
   await Promise.all([alice, user1, bob].map((c) => c.dispose()));

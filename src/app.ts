@@ -22,7 +22,9 @@ import { attachWebSocket } from './ws';
 import { useSharedEventExecution } from './realtime/shared-execution';
 import { limitBody, limitPlugins } from './limits';
 import { useUtf8Body } from './utf8';
-import { renderGraphiQL, serveGraphiQLAsset } from './graphiql';
+import { renderGraphiQL, seedTabs, serveGraphiQLAsset } from './graphiql';
+import { serveDemo } from './demo';
+import { useSingleConnectionSSE } from './sse';
 import { createLogger, type Logger } from './log';
 
 export interface AppOptions {
@@ -35,6 +37,8 @@ export interface AppOptions {
   /** Seconds since the epoch; tests move it to cross expiry and revoke windows. */
   now?: () => number;
 }
+
+const GRAPHIQL_HEADERS = JSON.stringify({ Authorization: 'Bearer <UserSig from: npm run usersig -- alice>' });
 
 export function createApp(options: AppOptions) {
   const { config } = options;
@@ -64,13 +68,14 @@ export function createApp(options: AppOptions) {
     graphiql: config.production ? false : {
       title: 'IM GraphQL gateway',
       subscriptionsProtocol: 'WS',
-      headers: JSON.stringify({ Authorization: 'Bearer <UserSig from: npm run usersig -- alice>' }),
+      headers: GRAPHIQL_HEADERS,
+      defaultTabs: seedTabs(GRAPHIQL_HEADERS),
     },
     renderGraphiQL,
     logging: log,
     // Where there is no envelope (a request's context, a subscription), a storage outage is still a clear answer.
     maskedErrors: { maskError: (error, message, isDev) => storageError(error) ?? maskError(error, message, isDev) },
-    plugins: [useUtf8Body(), useAuth(), ...limitPlugins(config), useSharedEventExecution()],
+    plugins: [useUtf8Body(), useAuth(), ...limitPlugins(config), useSharedEventExecution(), useSingleConnectionSSE(config)],
     context: async (initial): Promise<GraphQLContext> => {
       const wsAuth = initial.wsAuth as Authentication | undefined;
       const request = initial.request as Request | undefined;
@@ -97,6 +102,7 @@ export function createApp(options: AppOptions) {
       return;
     }
     if (!config.production && serveGraphiQLAsset(path, res)) return;
+    if (serveDemo(path, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''), config, res)) return;
     limitBody(req, res, config.limits.maxBodyBytes, () => void yoga(req, res));
   });
   const ws = attachWebSocket(server, yoga, config, log);

@@ -4,10 +4,11 @@
 // its graphql-ws executor only as request extensions, which that executor does not send (connection_init goes out
 // with an empty payload), and a browser WebSocket cannot carry an Authorization header. Ours puts the tab's headers
 // in connection_init ({ headers }), which src/auth/viewer.ts reads, on a socket of its own per run.
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ServerResponse } from 'node:http';
+import { Kind, parse, print } from 'graphql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 export const GRAPHIQL_ASSETS = '/graphiql-assets';
@@ -80,4 +81,26 @@ export function serveGraphiQLAsset(path: string, res: ServerResponse): boolean {
   res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' });
   createReadStream(asset.path).pipe(res);
   return true;
+}
+
+// The seed flow as ready tabs (GraphiQL uses them when the browser has no saved tabs): the named operations of
+// examples/operations.graphql, each with the fragments it spreads and example variables to edit.
+const SEED_TABS: Record<string, Record<string, unknown>> = {
+  CreateGroup: { groupType: 'Work', groupName: 'Work', groupID: 'work', memberList: [{ userID: 'bob' }, { userID: 'carol' }, { userID: 'dave' }] },
+  CreateTextMessage: { text: 'for bob and carol only' },
+  CreateTargetedGroupMessage: { id: '<data.id of CreateTextMessage>', receiverList: ['bob', 'carol'] },
+  SendMessage: { id: '<data.id of CreateTargetedGroupMessage>', groupID: 'work' },
+  OnRecvNewMessage: {},
+  GetGroupHistoryMessageList: { groupID: 'work', count: 20 },
+};
+
+export function seedTabs(headers: string): { query: string; variables: string; headers: string }[] {
+  const document = parse(readFileSync(new URL('../examples/operations.graphql', import.meta.url), 'utf8'));
+  const fragments = new Map(document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  return Object.entries(SEED_TABS).map(([name, variables]) => {
+    const op = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === name);
+    if (!op) throw new Error(`examples/operations.graphql has no operation ${name}`);
+    const used = [...fragments.values()].filter((f) => print(op).includes(`...${f.name.value}`));
+    return { query: [op, ...used].map((d) => print(d)).join('\n\n'), variables: JSON.stringify(variables, null, 2), headers };
+  });
 }

@@ -15,7 +15,7 @@ async function asHttp(gw: TestGateway, authorization: string | null) {
   const res = await gw.app.yoga.fetch('http://local/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(authorization !== null ? { authorization } : {}) },
-    body: JSON.stringify({ query: '{ getLoginUser }' }),
+    body: JSON.stringify({ query: '{ getLoginUser { data } }' }),
   });
   return { status: res.status, body: await res.json() as any };
 }
@@ -31,7 +31,7 @@ describe('UserSig over HTTP', () => {
   it('when a UserSig from tls-sig-api-v2 is sent as a Bearer token, then the request runs as that user', async () => {
     const res = await asHttp(gateway(), `Bearer ${userSig('alice')}`);
     expect(res.status).toBe(200);
-    expect(res.body.data.getLoginUser).toBe('alice');
+    expect(res.body.data.getLoginUser).toEqual({ data: 'alice' });
   });
 
   it.each([
@@ -56,12 +56,12 @@ describe('UserSig over HTTP', () => {
     ['"Bearer" with no token', 'Bearer', 6014, /malformed/, /error="invalid_request"/],
     ['a forged UserSig', 'Bearer not-a-usersig', 6014, /UserSig is malformed/, 'Bearer realm="im", error="invalid_token", error_description="UserSig is malformed."'],
     ['an expired UserSig', `Bearer ${issueUserSig('alice', TEST_SDKAPPID, TEST_KEY, 60, Math.floor(Date.now() / 1000) - 3600)}`, 70001, /expired/, 'Bearer realm="im", error="invalid_token", error_description="UserSig has expired."'],
-  ])('when the request carries %s, then 401 with imCode %i, a message saying so and WWW-Authenticate', async (_what, authorization, imCode, message, challenge) => {
+  ])('when the request carries %s, then 401 with its imCode, a message saying so and WWW-Authenticate', async (_what, authorization, imCode, message, challenge) => {
     const gw = gateway();
     const res = await gw.app.yoga.fetch('http://local/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(authorization !== null ? { authorization } : {}) },
-      body: JSON.stringify({ query: '{ getLoginUser }' }),
+      body: JSON.stringify({ query: '{ getLoginUser { data } }' }),
     });
     expect(res.status).toBe(401);
     const header = res.headers.get('www-authenticate');
@@ -94,7 +94,7 @@ describe('UserSig over HTTP', () => {
 
   it('when the first login happens, then the account exists and can be invited', async () => {
     const gw = gateway();
-    expect((await gw.call('newcomer', '{ getLoginUser }'))).toBe('newcomer');
+    expect((await gw.call('newcomer', '{ getLoginUser { data } }')).data).toBe('newcomer');
   });
 });
 
@@ -150,7 +150,7 @@ describe('CORS (IM_CORS_ORIGINS)', () => {
     const headers = await preflight(gateway(), 'https://app.example.com');
     expect(headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(headers.get('access-control-allow-credentials')).toBeNull();
-    const res = await gateway().app.yoga.fetch('http://local/graphql', { method: 'POST', headers: { origin: 'https://x.example', 'content-type': 'application/json' }, body: '{"query":"{ getLoginUser }"}' });
+    const res = await gateway().app.yoga.fetch('http://local/graphql', { method: 'POST', headers: { origin: 'https://x.example', 'content-type': 'application/json' }, body: '{"query":"{ getLoginUser { data } }"}' });
     expect(res.headers.get('access-control-expose-headers')).toBe('WWW-Authenticate');
   });
 

@@ -76,21 +76,21 @@ describe('an operation rate per connection', () => {
     const { port } = await started({ maxOperationsPerSecond: 2 });
     const client = await RawClient.open(port, 'alice');
     cleanup.push(() => client.dispose());
-    for (let i = 0; i < 30; i++) client.subscribe(`q${i}`, '{ getLoginUser }');
+    for (let i = 0; i < 30; i++) client.subscribe(`q${i}`, '{ getLoginUser { data } }');
     const answered = () => client.frames.filter((f) => f.type === 'complete' || f.type === 'error').length;
     await client.until(() => answered() === 30, 'answers to all 30');
     const limited = client.frames.filter((f) => f.type === 'error' && f.payload[0].extensions?.code === 'RATE_LIMITED');
     // A bucket of 2 refilled at 2/s: however slowly this ran, far fewer than 30 fit.
     expect(limited.length).toBeGreaterThanOrEqual(20);
     expect(limited[0]!.payload[0].message).toContain('at most 2 per second');
-    expect(client.framesOf('q0')[0]).toMatchObject({ type: 'next', payload: { data: { getLoginUser: 'alice' } } });
+    expect(client.framesOf('q0')[0]).toMatchObject({ type: 'next', payload: { data: { getLoginUser: { data: 'alice' } } } });
     expect(client.closed).toBeUndefined();
 
     const other = await RawClient.open(port, 'alice');
     cleanup.push(() => other.dispose());
-    other.subscribe('a', '{ getLoginUser }');
+    other.subscribe('a', '{ getLoginUser { data } }');
     await other.until(() => other.framesOf('a').length > 0, 'an answer');
-    expect(other.framesOf('a')[0]).toMatchObject({ type: 'next', payload: { data: { getLoginUser: 'alice' } } });
+    expect(other.framesOf('a')[0]).toMatchObject({ type: 'next', payload: { data: { getLoginUser: { data: 'alice' } } } });
   });
 });
 

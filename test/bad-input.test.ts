@@ -320,10 +320,10 @@ describe('wrong types and malformed requests: a GraphQL error naming the variabl
   });
 
   it.each([
-    ['a body that is not JSON', '{"query": "{ getLoginUser }"'],
+    ['a body that is not JSON', '{"query": "{ getLoginUser { data } }"'],
     ['no query', '{"variables": {}}'],
     ['a query that is not a string', '{"query": 5}'],
-    ['variables that are not an object', '{"query": "{ getLoginUser }", "variables": "x"}'],
+    ['variables that are not an object', '{"query": "{ getLoginUser { data } }", "variables": "x"}'],
     ['a syntax error', '{"query": "{ getLoginUser "}'],
     ['an unknown field', '{"query": "{ getPassword }"}'],
   ])('when the request has %s, then it is refused with errors and no data', async (_what, raw) => {

@@ -98,7 +98,7 @@ describe.skipIf(!hasChromium)('GraphiQL in a browser', () => {
     await graphiql(alice, `mutation { sendMessage(id: "${field(targeted, 'id')}", groupID: "work") { code desc data { msgID status } } }`, userSig('alice'));
     const sent = await run(alice, /"msgID"/);
     expect(sent).toMatch(/"code": 0/);
-    expect(sent).toMatch(/"status": 2/);
+    expect(sent).toMatch(/"status": "V2TIM_MSG_STATUS_SEND_SUCC"/);
     const msgID = field(sent, 'msgID')!;
 
     const pane = bob.locator('.graphiql-response .view-lines', { hasText: TEXT });
@@ -124,6 +124,16 @@ describe.skipIf(!hasChromium)('GraphiQL in a browser', () => {
     await screenshot(page, 'bad-usersig');
     await graphiql(page, 'query { getTotalUnreadMessageCount { code data } }', 'not-a-usersig');
     expect(await run(page, /imCode/)).toMatch(/"imCode": 6014/);
+    await page.close();
+  }, BROWSER_TIMEOUT_MS);
+
+  it('when a developer opens GraphiQL for the first time, then the seed flow is there as ready tabs, in order', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/graphql`);
+    const tabs = page.locator('.graphiql-tab');
+    await tabs.first().waitFor();
+    expect((await tabs.allInnerTexts()).map((t) => t.trim())).toEqual(['CreateGroup', 'CreateTextMessage', 'CreateTargetedGroupMessage',
+      'SendMessage', 'OnRecvNewMessage', 'GetGroupHistoryMessageList']);
     await page.close();
   }, BROWSER_TIMEOUT_MS);
 });

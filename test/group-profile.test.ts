@@ -35,8 +35,8 @@ for (const backend of backends) {
     it('when any member of a Work group sets its profile, then every member reads it, in getJoinedGroupList too', async () => {
       const g = await group(gw, 'alice', ['bob']);
       expect(await gw.call('bob', SET, { info: { groupID: g, ...PROFILE } })).toEqual({ code: 0, desc: 'ok' });
-      expect(await info('alice', g)).toEqual({ resultCode: 0, resultMessage: 'ok', groupInfo: { groupID: g, groupType: 'Work', owner: 'alice', memberCount: 2, role: 400, ...PROFILE } });
-      expect((await info('bob', g)).groupInfo.role).toBe(200);
+      expect(await info('alice', g)).toEqual({ resultCode: 0, resultMessage: 'ok', groupInfo: { groupID: g, groupType: 'GROUP_TYPE_WORK', owner: 'alice', memberCount: 2, role: 'V2TIM_GROUP_MEMBER_ROLE_OWNER', ...PROFILE } });
+      expect((await info('bob', g)).groupInfo.role).toBe('V2TIM_GROUP_MEMBER_ROLE_MEMBER');
       expect((await gw.call('bob', JOINED)).data).toEqual([{ groupID: g, groupName: PROFILE.groupName, notification: PROFILE.notification }]);
       // Left out: unchanged; "": cleared.
       expect((await gw.call('alice', SET, { info: { groupID: g, notification: '' } })).code).toBe(0);
@@ -51,7 +51,7 @@ for (const backend of backends) {
       expect((await gw.call('alice', SET, { info: { groupID: g, introduction: 'by owner' } })).code).toBe(0);
       expect((await info('carol', g)).groupInfo).toMatchObject({ notification: 'by admin', introduction: 'by owner' });
       // A non-member reads a Public group's profile with role 0, cannot change it.
-      expect((await info('mallory', g)).groupInfo).toMatchObject({ role: 0, notification: 'by admin', memberCount: 3 });
+      expect((await info('mallory', g)).groupInfo).toMatchObject({ role: 'V2TIM_GROUP_MEMBER_UNDEFINED', notification: 'by admin', memberCount: 3 });
       expect((await gw.call('mallory', SET, { info: { groupID: g, notification: 'x' } })).code).toBe(10007);
     });
 
@@ -85,7 +85,7 @@ for (const backend of backends) {
     it('when the owner makes bob an admin, then bob can kick a member; set back to member, he cannot', async () => {
       const g = await publicGroup();
       expect(await gw.call('alice', ROLE, { g, u: 'bob', r: 300 })).toEqual({ code: 0, desc: 'ok' });
-      expect(await roles(g)).toEqual({ alice: 400, bob: 300, carol: 200 });
+      expect(await roles(g)).toEqual({ alice: 'V2TIM_GROUP_MEMBER_ROLE_OWNER', bob: 'V2TIM_GROUP_MEMBER_ROLE_ADMIN', carol: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER' });
       expect((await gw.call('alice', ROLE, { g, u: 'bob', r: 200 })).code).toBe(0);
       expect((await gw.call('bob', KICK, { g, u: ['carol'] })).code).toBe(10007);
       expect((await gw.call('alice', ROLE, { g, u: 'bob', r: 300 })).code).toBe(0);
@@ -101,13 +101,13 @@ for (const backend of backends) {
       expect(await gw.call('alice', ROLE, { g, u: 'dave', r: 300 })).toMatchObject({ code: 10004, desc: expect.stringMatching(/"dave" is not a member/) });
       expect((await gw.call('alice', ROLE, { g, u: 'alice', r: 200 })).code).toBe(10004);
       expect((await gw.call('alice', ROLE, { g: 'nope', u: 'bob', r: 300 })).code).toBe(10010);
-      expect(await roles(g)).toEqual({ alice: 400, bob: 200, carol: 200 });
+      expect(await roles(g)).toEqual({ alice: 'V2TIM_GROUP_MEMBER_ROLE_OWNER', bob: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER', carol: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER' });
     });
 
     it('when the owner transfers the group to bob, then bob owns it (he cannot quit, alice can) and alice is a member', async () => {
       const g = await publicGroup();
       expect(await gw.call('alice', TRANSFER, { g, u: 'bob' })).toEqual({ code: 0, desc: 'ok' });
-      expect(await roles(g)).toEqual({ alice: 200, bob: 400, carol: 200 });
+      expect(await roles(g)).toEqual({ alice: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER', bob: 'V2TIM_GROUP_MEMBER_ROLE_OWNER', carol: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER' });
       expect((await info('carol', g)).groupInfo.owner).toBe('bob');
       expect((await gw.call('alice', TRANSFER, { g, u: 'carol' })).code).toBe(10007);
       expect((await gw.call('bob', QUIT, { g })).code).toBe(10009);
@@ -120,14 +120,14 @@ for (const backend of backends) {
       expect((await gw.call('alice', TRANSFER, { g, u: 'alice' })).code).toBe(10004);
       const live = (await gw.call('alice', `mutation { createGroup(groupType: "AVChatRoom", groupName: "live") { data } }`)).data;
       expect(await gw.call('alice', TRANSFER, { g: live, u: 'bob' })).toMatchObject({ code: 10007, desc: expect.stringMatching(/AVChatRoom/) });
-      expect(await roles(g)).toEqual({ alice: 400, bob: 200, carol: 200 });
+      expect(await roles(g)).toEqual({ alice: 'V2TIM_GROUP_MEMBER_ROLE_OWNER', bob: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER', carol: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER' });
     });
 
     it('when bob sets his own name card, then members read it in getGroupMembersInfo and getGroupMemberList', async () => {
       const g = await publicGroup();
       expect(await gw.call('bob', CARD, { g, u: 'bob', c: 'Bobby' })).toEqual({ code: 0, desc: 'ok' });
       expect(await gw.call('carol', MEMBERS_INFO, { g, u: ['bob', 'dave', 'alice'] })).toEqual({ code: 0, desc: 'ok',
-        data: [{ userID: 'bob', role: 200, nameCard: 'Bobby' }, { userID: 'alice', role: 400, nameCard: null }] });
+        data: [{ userID: 'bob', role: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER', nameCard: 'Bobby' }, { userID: 'alice', role: 'V2TIM_GROUP_MEMBER_ROLE_OWNER', nameCard: null }] });
       expect((await gw.call('alice', LIST_CARDS, { g })).data.memberInfoList).toContainEqual({ userID: 'bob', nameCard: 'Bobby' });
       // The owner sets a member's; "" clears.
       expect((await gw.call('alice', CARD, { g, u: 'bob', c: '' })).code).toBe(0);

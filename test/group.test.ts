@@ -27,8 +27,8 @@ describe('createGroup', () => {
   it('when alice creates a Work group with members, then she owns it and everyone sees it in getJoinedGroupList', async () => {
     const g = await group(gw, 'alice', ['bob', 'carol'], 'Work', 'team');
     expect(g).toBe('team');
-    expect((await gw.call('alice', JOINED)).data).toEqual([{ groupID: 'team', groupType: 'Work', groupName: 'Work group', owner: 'alice', memberCount: 3, role: 400 }]);
-    expect((await gw.call('bob', JOINED)).data[0]).toMatchObject({ groupID: 'team', role: 200 });
+    expect((await gw.call('alice', JOINED)).data).toEqual([{ groupID: 'team', groupType: 'GROUP_TYPE_WORK', groupName: 'Work group', owner: 'alice', memberCount: 3, role: 'V2TIM_GROUP_MEMBER_ROLE_OWNER' }]);
+    expect((await gw.call('bob', JOINED)).data[0]).toMatchObject({ groupID: 'team', role: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER' });
     expect(await members('carol', g)).toEqual(['alice', 'bob', 'carol']);
   });
 

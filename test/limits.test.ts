@@ -83,7 +83,7 @@ describe('per-group send rate (im-semantics §6)', () => {
     const refused = await gw.call('alice', SEND, { id: created.data.id, groupID });
     expectCode(refused, 10023);
     expect(refused.desc).toContain(groupID);
-    expect(refused.data.status).toBe(3);
+    expect(refused.data.status).toBe('V2TIM_MSG_STATUS_SEND_FAIL');
     expect((await gw.call('bob', GROUP_HISTORY, { groupID, count: 100 })).data).toHaveLength(40);
     // Another group has its own budget.
     expectCode(await sendText(gw, 'bob', 'elsewhere', { groupID: other }), 0);
@@ -118,8 +118,8 @@ describe('request size', () => {
     expectCode(closed, 1009);
     const client = wsClient(port, { userSig: userSig('alice') });
     sockets.push(client);
-    const r = await new Promise<any>((resolve, reject) => client.subscribe({ query: '{ getLoginUser }' }, { next: resolve, error: reject, complete: () => {} }));
-    expect(r.data.getLoginUser).toBe('alice');
+    const r = await new Promise<any>((resolve, reject) => client.subscribe({ query: '{ getLoginUser { data } }' }, { next: resolve, error: reject, complete: () => {} }));
+    expect(r.data.getLoginUser.data).toBe('alice');
   });
 });
 
@@ -137,10 +137,10 @@ describe('query shape limits (graphql-armor)', () => {
 
   it('when an operation has more than 15 aliases, then a GraphQL error names the alias limit', async () => {
     const gw = gateway();
-    const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: getLoginUser`).join(' ')} }`;
+    const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: getLoginUser { data }`).join(' ')} }`;
     expect((await errorsOf(gw, aliased(16)))[0]?.message).toMatch(/Aliases limit of 15 exceeded/);
     const ok = await gw.gql('alice', aliased(15));
-    expect(ok.body.data.a14).toBe('alice');
+    expect(ok.body.data.a14.data).toBe('alice');
   });
 
   it('when an operation has more than 20 directives, then a GraphQL error names the directive limit', async () => {
@@ -165,7 +165,7 @@ describe('query shape limits (graphql-armor)', () => {
     expect((await run(`{ ${'__typename '.repeat(1000)} }`)).errors[0].message).toMatch(/Token limit/);
     expect((await run('{ getLoginUser ')).errors[0].message).toMatch(/Syntax Error/);
     expect((await run(DEEPEST)).errors[0].message).toMatch(/depth limit/);
-    expect((await run('{ getLoginUser }')).data.getLoginUser).toBe('alice');
+    expect((await run('{ getLoginUser { data } }')).data.getLoginUser.data).toBe('alice');
   });
 });
 

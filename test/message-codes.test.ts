@@ -40,7 +40,7 @@ describe('creating messages (§4)', () => {
   it('when createCustomMessage is over 12 KB in total, then 80002; otherwise its elem comes back', async () => {
     expectCode(await gw.call('alice', CREATE_CUSTOM, { data: 'a'.repeat(12000), desc: 'b'.repeat(289) }), 80002);
     expect((await gw.call('alice', CREATE_CUSTOM, { data: '{"k":1}', desc: 'd', ext: 'e' })).data.messageInfo)
-      .toEqual({ elemType: 2, customElem: { data: '{"k":1}', desc: 'd', extension: 'e' } });
+      .toEqual({ elemType: 'V2TIM_ELEM_TYPE_CUSTOM', customElem: { data: '{"k":1}', desc: 'd', extension: 'e' } });
   });
 });
 
@@ -102,7 +102,7 @@ describe('createTargetedGroupMessage (§5), checks in order', () => {
   it('when targeted, then the same id comes back, targeted itself, and a second call replaces the list', async () => {
     const id = await draft();
     const first = await gw.call('alice', CREATE_TARGETED, { id, receiverList: ['bob', 'carol'] });
-    expect(first).toMatchObject({ code: 0, data: { id, messageInfo: { id, status: 1, targetGroupMemberList: ['bob', 'carol'] } } });
+    expect(first).toMatchObject({ code: 0, data: { id, messageInfo: { id, status: 'V2TIM_MSG_STATUS_SENDING', targetGroupMemberList: ['bob', 'carol'] } } });
     const second = await gw.call('alice', CREATE_TARGETED, { id, receiverList: ['dave'] });
     expect(second).toMatchObject({ code: 0, data: { id, messageInfo: { targetGroupMemberList: ['dave'] } } });
     expect(await gw.app.services.store.messages.draft(id, 'alice', gw.clock.now)).toMatchObject({ targets: ['dave'] });
@@ -147,7 +147,7 @@ describe('sendMessage refusals (§6)', () => {
     const r = await gw.call('alice', SEND, await args());
     expectCode(r, code);
     expect(r.desc).toMatch(desc);
-    if (!/id does not exist/.test(r.desc)) expect(r.data).toMatchObject({ status: 3, msgID: null });
+    if (!/id does not exist/.test(r.desc)) expect(r.data).toMatchObject({ status: 'V2TIM_MSG_STATUS_SEND_FAIL', msgID: null });
   });
 
   it('when the message is exactly 12 KB in total, then it is sent', async () => {
@@ -158,9 +158,9 @@ describe('sendMessage refusals (§6)', () => {
     const pub = await group(gw, 'alice', ['bob'], 'Public', 'pub'); // Work groups have no mute
     await gw.call('alice', `mutation { muteGroupMember(groupID: "pub", userID: "bob", seconds: 60) { code } }`);
     const id = await draft('bob');
-    expect(await gw.call('bob', SEND, { id, groupID: pub })).toMatchObject({ code: 10017, data: { status: 3, id } });
+    expect(await gw.call('bob', SEND, { id, groupID: pub })).toMatchObject({ code: 10017, data: { status: 'V2TIM_MSG_STATUS_SEND_FAIL', id } });
     gw.clock.now += 61;
-    expect(await gw.call('bob', SEND, { id, groupID: pub })).toMatchObject({ code: 0, data: { status: 2, id } });
+    expect(await gw.call('bob', SEND, { id, groupID: pub })).toMatchObject({ code: 0, data: { status: 'V2TIM_MSG_STATUS_SEND_SUCC', id } });
   });
 
   it('when a group gets more than 40 messages in a second, then 10023 and the id can be retried', async () => {
@@ -170,11 +170,11 @@ describe('sendMessage refusals (§6)', () => {
       const results = [];
       for (let i = 0; i < 41; i++) results.push(await sendText(gw, 'alice', `m${i}`, { groupID: work }));
       expect(results.slice(0, 40).every((r) => r.code === 0)).toBe(true);
-      expect(results[40]).toMatchObject({ code: 10023, data: { status: 3 } });
+      expect(results[40]).toMatchObject({ code: 10023, data: { status: 'V2TIM_MSG_STATUS_SEND_FAIL' } });
       const other = await group(gw, 'alice', ['bob'], 'Work');
       expectCode(await sendText(gw, 'alice', 'another group is not limited', { groupID: other }), 0);
       clock.mockReturnValue(Date.now() + 1001);
-      expect(await gw.call('alice', SEND, { id: results[40].data.id, groupID: work })).toMatchObject({ code: 0, data: { status: 2 } });
+      expect(await gw.call('alice', SEND, { id: results[40].data.id, groupID: work })).toMatchObject({ code: 0, data: { status: 'V2TIM_MSG_STATUS_SEND_SUCC' } });
     } finally {
       clock.mockRestore();
     }

@@ -154,7 +154,7 @@ const seen = (model: Model, u: User, m: ModelMessage) => ({
   sender: m.sender,
   nickName: model.nickNames.get(m.sender) ?? null, // the sender's current one
   seq: model.seq(u, m),
-  status: m.revoked ? 6 : 2,
+  status: m.revoked ? 'V2TIM_MSG_STATUS_LOCAL_REVOKED' : 'V2TIM_MSG_STATUS_SEND_SUCC',
   isSelf: m.sender === u,
   hasCreateId: m.sender === u,
   textElem: m.revoked ? null : { text: m.text },

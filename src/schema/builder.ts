@@ -5,6 +5,10 @@ import type { GraphQLContext } from './context';
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   DefaultFieldNullability: false;
+  Scalars: {
+    ID: { Input: string; Output: string };
+    Timestamp: { Input: number; Output: number };
+  };
 }>({
   defaultFieldNullability: false,
 });

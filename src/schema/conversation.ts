@@ -6,13 +6,18 @@ import { V2TimCallback, valueCallback } from './callback';
 import { signedIn } from './context';
 import { V2TimMessage } from './message';
 
+const ConversationType = builder.enumType('ConversationType', {
+  description: 'V2TIMConversationType: C2C 1, GROUP 2.',
+  values: { V2TIM_C2C: { value: 1 }, V2TIM_GROUP: { value: 2 } } as const,
+});
+
 export const V2TimConversation = builder.objectRef<Conversation>('V2TimConversation').implement({
-  description: 'type: 1 C2C, 2 group. conversationID: c2c_<userID> or group_<groupID>.',
+  description: 'conversationID: c2c_<userID> or group_<groupID>.',
   fields: (t) => ({
-    conversationID: t.exposeString('conversationID'),
-    type: t.exposeInt('type'),
-    userID: t.exposeString('userID', { nullable: true }),
-    groupID: t.exposeString('groupID', { nullable: true }),
+    conversationID: t.exposeID('conversationID'),
+    type: t.field({ type: ConversationType, resolve: (c) => c.type as never }),
+    userID: t.exposeID('userID', { nullable: true, description: 'The peer of a C2C conversation.' }),
+    groupID: t.exposeID('groupID', { nullable: true, description: 'The group of a group conversation.' }),
     showName: t.exposeString('showName', { nullable: true }),
     faceUrl: t.exposeString('faceUrl', { nullable: true }),
     unreadCount: t.exposeInt('unreadCount'),

@@ -1,19 +1,43 @@
 // Groups: the five types, roles 200/300/400, and their operations.
 import * as group from '../resolvers/group';
 import * as groupProfile from '../resolvers/group-profile';
+import { Role } from '../resolvers/group-type';
 import type { V2TimGroupInfo as GroupInfo, V2TimGroupMemberFullInfo as MemberInfo, V2TimGroupMemberInfoResult as MemberInfoResult } from '../resolvers/group';
 import { builder } from './builder';
-import { V2TimCallback, valueCallback } from './callback';
+import { StringValueCallback, V2TimCallback, valueCallback } from './callback';
 import { signedIn } from './context';
+import { Timestamp } from './timestamp';
+
+// Output enums named after the SDK's constants. Arguments keep their contract types (groupType: String, role: Int).
+const GroupType = builder.enumType('GroupType', {
+  description: "The SDK's group types (V2TIMManager GROUP_TYPE_*); createGroup takes their string values: Work, Public, Meeting, Community, AVChatRoom.",
+  values: {
+    GROUP_TYPE_WORK: { value: 'Work' },
+    GROUP_TYPE_PUBLIC: { value: 'Public' },
+    GROUP_TYPE_MEETING: { value: 'Meeting' },
+    GROUP_TYPE_COMMUNITY: { value: 'Community' },
+    GROUP_TYPE_AVCHATROOM: { value: 'AVChatRoom' },
+  } as const,
+});
+
+const GroupMemberRole = builder.enumType('GroupMemberRole', {
+  description: 'V2TIMGroupMemberRole: UNDEFINED 0, MEMBER 200, ADMIN 300, OWNER 400 (the native SDKs call the owner SUPER).',
+  values: {
+    V2TIM_GROUP_MEMBER_UNDEFINED: { value: 0, description: 'Not a member (getGroupsInfo of a group you are not in).' },
+    V2TIM_GROUP_MEMBER_ROLE_MEMBER: { value: Role.MEMBER },
+    V2TIM_GROUP_MEMBER_ROLE_ADMIN: { value: Role.ADMIN },
+    V2TIM_GROUP_MEMBER_ROLE_OWNER: { value: Role.OWNER },
+  } as const,
+});
 
 const V2TimGroupInfo = builder.objectRef<GroupInfo>('V2TimGroupInfo').implement({
   fields: (t) => ({
-    groupID: t.exposeString('groupID'),
-    groupType: t.exposeString('groupType'),
-    groupName: t.exposeString('groupName', { nullable: true }),
-    owner: t.exposeString('owner', { nullable: true }),
-    memberCount: t.exposeInt('memberCount', { nullable: true }),
-    role: t.exposeInt('role', { nullable: true, description: 'Your role: 200 member, 300 admin, 400 owner (0: not a member).' }),
+    groupID: t.exposeID('groupID'),
+    groupType: t.field({ type: GroupType, resolve: (g) => g.groupType as never }),
+    groupName: t.exposeString('groupName'),
+    owner: t.exposeID('owner', { description: 'The userID of the owner.' }),
+    memberCount: t.exposeInt('memberCount'),
+    role: t.field({ type: GroupMemberRole, description: 'Your role in the group (UNDEFINED: not a member).', resolve: (g) => g.role as never }),
     notification: t.exposeString('notification', { nullable: true }),
     introduction: t.exposeString('introduction', { nullable: true }),
     faceUrl: t.exposeString('faceUrl', { nullable: true }),
@@ -23,13 +47,13 @@ const V2TimGroupInfo = builder.objectRef<GroupInfo>('V2TimGroupInfo').implement(
 
 const V2TimGroupMemberFullInfo = builder.objectRef<MemberInfo>('V2TimGroupMemberFullInfo').implement({
   fields: (t) => ({
-    userID: t.exposeString('userID'),
-    role: t.exposeInt('role'),
+    userID: t.exposeID('userID'),
+    role: t.field({ type: GroupMemberRole, resolve: (m) => m.role as never }),
     nickName: t.exposeString('nickName', { nullable: true }),
     faceUrl: t.exposeString('faceUrl', { nullable: true }),
     nameCard: t.exposeString('nameCard', { nullable: true, description: 'The member\'s name in this group (setGroupMemberInfo).' }),
-    joinTime: t.exposeInt('joinTime', { nullable: true }),
-    muteUntil: t.exposeInt('muteUntil', { nullable: true, description: 'Seconds since the epoch; 0 when not muted.' }),
+    joinTime: t.expose('joinTime', { type: Timestamp }),
+    muteUntil: t.expose('muteUntil', { type: Timestamp, description: '0 when not muted.' }),
   }),
 });
 
@@ -45,7 +69,7 @@ const V2TimGroupMemberInput = builder.inputType('V2TimGroupMemberInput', {
 });
 
 builder.mutationField('createGroup', (t) => t.field({
-  type: valueCallback<string>('StringValueCallback', 'String'),
+  type: StringValueCallback,
   description: 'groupType: Work, Public, Meeting, Community or AVChatRoom. data is the groupID.',
   args: {
     groupType: t.arg.string({ required: true }),

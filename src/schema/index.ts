@@ -1,6 +1,7 @@
 // Imports every area of the schema and builds it.
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder';
+import './timestamp';
 import './callback';
 import './user';
 import './session';

@@ -1,10 +1,11 @@
 // V2TimMessage and the create → target → send flow, plus revoke. Resolvers are one line into src/resolvers.
 import * as message from '../resolvers/message';
 import type { MsgCreateInfoResult } from '../resolvers/message';
-import { Priority, type V2TimMessage as Message } from '../resolvers/message-view';
+import { Priority, Status, type V2TimMessage as Message } from '../resolvers/message-view';
 import { builder } from './builder';
 import { V2TimCallback, valueCallback } from './callback';
 import { signedIn } from './context';
+import { Timestamp } from './timestamp';
 
 const V2TimTextElem = builder.objectRef<{ text: string }>('V2TimTextElem').implement({
   fields: (t) => ({ text: t.exposeString('text') }),
@@ -14,46 +15,28 @@ const V2TimCustomElem = builder.objectRef<{ data: string; desc: string; extensio
   fields: (t) => ({ data: t.exposeString('data'), desc: t.exposeString('desc'), extension: t.exposeString('extension') }),
 });
 
-export const V2TimMessage = builder.objectRef<Message>('V2TimMessage').implement({
-  description: 'A message as the viewer sees it. status: 1 SENDING, 2 SEND_SUCC, 3 SEND_FAIL, 6 LOCAL_REVOKED. elemType: 1 TEXT, 2 CUSTOM.',
-  fields: (t) => ({
-    msgID: t.exposeString('msgID', { nullable: true, description: 'Server message id; null until sent.' }),
-    id: t.exposeString('id', { nullable: true, description: 'The creation id (the sender only).' }),
-    timestamp: t.exposeInt('timestamp', { nullable: true, description: 'Seconds since the epoch.' }),
-    sender: t.exposeString('sender', { nullable: true }),
-    nickName: t.exposeString('nickName', { nullable: true }),
-    faceUrl: t.exposeString('faceUrl', { nullable: true }),
-    groupID: t.exposeString('groupID', { nullable: true }),
-    userID: t.exposeString('userID', { nullable: true, description: 'The C2C peer.' }),
-    status: t.exposeInt('status'),
-    elemType: t.exposeInt('elemType'),
-    textElem: t.expose('textElem', { type: V2TimTextElem, nullable: true }),
-    customElem: t.expose('customElem', { type: V2TimCustomElem, nullable: true }),
-    isSelf: t.exposeBoolean('isSelf', { nullable: true }),
-    isRead: t.exposeBoolean('isRead', { nullable: true }),
-    priority: t.exposeInt('priority', { nullable: true }),
-    seq: t.exposeString('seq', { nullable: true, description: "Position in the viewer's view of the conversation; runs without gaps." }),
-    random: t.exposeInt('random', { nullable: true }),
-    groupAtUserList: t.exposeStringList('groupAtUserList'),
-    targetGroupMemberList: t.exposeStringList('targetGroupMemberList', { nullable: true, description: 'Receivers of a targeted message; shown to its sender only.' }),
-    isExcludedFromUnreadCount: t.exposeBoolean('isExcludedFromUnreadCount', { nullable: true }),
-    isExcludedFromLastMessage: t.exposeBoolean('isExcludedFromLastMessage', { nullable: true }),
-    needReadReceipt: t.exposeBoolean('needReadReceipt', { nullable: true }),
-    cloudCustomData: t.exposeString('cloudCustomData', { nullable: true }),
-    localCustomData: t.exposeString('localCustomData', { nullable: true }),
-    cursor: t.exposeString('cursor', { nullable: true, description: "Where this message sits in the viewer's stream; pass back as afterCursor." }),
-  }),
+// The SDK's closed sets as GraphQL enums named after its constants; the numbers stay what resolvers return and
+// what the client package exports (client/src/constants.ts).
+const MessageStatus = builder.enumType('MessageStatus', {
+  description: 'V2TIMMessageStatus; MessageStatus in the client package (client/src/constants.ts) maps each to the SDK number, 1–6.',
+  values: {
+    V2TIM_MSG_STATUS_SENDING: { value: Status.SENDING, description: '1: created, not sent yet.' },
+    V2TIM_MSG_STATUS_SEND_SUCC: { value: Status.SEND_SUCC, description: '2: sent.' },
+    V2TIM_MSG_STATUS_SEND_FAIL: { value: Status.SEND_FAIL, description: '3: the send failed; the id can be sent again.' },
+    V2TIM_MSG_STATUS_HAS_DELETED: { value: Status.HAS_DELETED, description: '4: deleted.' },
+    V2TIM_MSG_STATUS_LOCAL_IMPORTED: { value: Status.LOCAL_IMPORTED, description: '5: imported locally.' },
+    V2TIM_MSG_STATUS_LOCAL_REVOKED: { value: Status.LOCAL_REVOKED, description: '6: revoked; the content is gone.' },
+  } as const,
 });
 
-const V2TimMsgCreateInfoResult = builder.objectRef<MsgCreateInfoResult>('V2TimMsgCreateInfoResult').implement({
-  fields: (t) => ({ id: t.exposeString('id'), messageInfo: t.expose('messageInfo', { type: V2TimMessage }) }),
+const MessageElemType = builder.enumType('MessageElemType', {
+  description: 'V2TIMElemType: which element the message carries; MessageElemType in client/src/constants.ts maps each to the SDK number, 0–10.',
+  values: Object.fromEntries(['NONE', 'TEXT', 'CUSTOM', 'IMAGE', 'SOUND', 'VIDEO', 'FILE', 'LOCATION', 'FACE', 'GROUP_TIPS', 'MERGER']
+    .map((name, value) => [`V2TIM_ELEM_TYPE_${name}`, { value }])),
 });
-
-const MsgCreateInfoResultValueCallback = valueCallback<MsgCreateInfoResult>('MsgCreateInfoResultValueCallback', V2TimMsgCreateInfoResult);
-export const MessageValueCallback = valueCallback<Message>('MessageValueCallback', V2TimMessage);
-export const MessageListValueCallback = valueCallback<Message[]>('MessageListValueCallback', [V2TimMessage]);
 
 const MessagePriorityEnum = builder.enumType('MessagePriorityEnum', {
+  description: 'V2TIMMessagePriority: DEFAULT 0, HIGH 1, NORMAL 2 (what sendMessage uses when none is given), LOW 3.',
   values: {
     V2TIM_PRIORITY_DEFAULT: { value: Priority.DEFAULT },
     V2TIM_PRIORITY_HIGH: { value: Priority.HIGH },
@@ -61,6 +44,48 @@ const MessagePriorityEnum = builder.enumType('MessagePriorityEnum', {
     V2TIM_PRIORITY_LOW: { value: Priority.LOW },
   } as const,
 });
+
+export const V2TimMessage = builder.objectRef<Message>('V2TimMessage').implement({
+  description: 'A message as the viewer sees it. A sent message is keyed by msgID (an unsent draft has none: key it by id, '
+    + 'or leave it unnormalised); see the README for Apollo and urql cache keys.',
+  fields: (t) => ({
+    msgID: t.exposeID('msgID', { nullable: true, description: 'Server message id: present on every sent message; null on an unsent draft and on a failed send.' }),
+    id: t.exposeID('id', { nullable: true, description: 'The creation id: shown to the sender only (null for everyone else).' }),
+    // Both views (draftView, messageView) always set timestamp and sender; their shared TS type is only looser.
+    timestamp: t.field({ type: Timestamp, description: 'When it was sent (a draft: when it was created).', resolve: (m) => m.timestamp as number }),
+    sender: t.field({ type: 'ID', description: 'The userID of the sender.', resolve: (m) => m.sender as string }),
+    nickName: t.exposeString('nickName', { nullable: true }),
+    faceUrl: t.exposeString('faceUrl', { nullable: true }),
+    groupID: t.exposeID('groupID', { nullable: true, description: 'Set on group messages (targeted ones included).' }),
+    userID: t.exposeID('userID', { nullable: true, description: 'The C2C peer; null on group messages.' }),
+    status: t.field({ type: MessageStatus, resolve: (m) => m.status as never }),
+    elemType: t.field({ type: MessageElemType, resolve: (m) => m.elemType }),
+    textElem: t.expose('textElem', { type: V2TimTextElem, nullable: true, description: 'Set when elemType is V2TIM_ELEM_TYPE_TEXT (and the message is not revoked).' }),
+    customElem: t.expose('customElem', { type: V2TimCustomElem, nullable: true, description: 'Set when elemType is V2TIM_ELEM_TYPE_CUSTOM (and the message is not revoked).' }),
+    isSelf: t.exposeBoolean('isSelf'),
+    isRead: t.exposeBoolean('isRead'),
+    priority: t.field({ type: MessagePriorityEnum, resolve: (m) => (m.priority ?? Priority.NORMAL) as never }),
+    seq: t.exposeString('seq', { nullable: true, description: "Position in the viewer's view of the conversation; runs without gaps. Null on drafts and on onlineUserOnly messages (never stored)." }),
+    random: t.exposeInt('random', { nullable: true }),
+    groupAtUserList: t.expose('groupAtUserList', { type: ['ID'] }),
+    targetGroupMemberList: t.expose('targetGroupMemberList', { type: ['ID'], nullable: true, description: 'Receivers of a targeted message; shown to its sender only.' }),
+    isExcludedFromUnreadCount: t.exposeBoolean('isExcludedFromUnreadCount'),
+    isExcludedFromLastMessage: t.exposeBoolean('isExcludedFromLastMessage'),
+    needReadReceipt: t.exposeBoolean('needReadReceipt'),
+    cloudCustomData: t.exposeString('cloudCustomData', { nullable: true }),
+    localCustomData: t.exposeString('localCustomData', { nullable: true }),
+    cursor: t.exposeString('cursor', { nullable: true, description: "Where this message sits in the viewer's stream; pass back as afterCursor. Set on every stored message; null on drafts and onlineUserOnly ones." }),
+  }),
+});
+
+const V2TimMsgCreateInfoResult = builder.objectRef<MsgCreateInfoResult>('V2TimMsgCreateInfoResult').implement({
+  description: 'A created message: pass id to createTargetedGroupMessage or sendMessage.',
+  fields: (t) => ({ id: t.exposeID('id'), messageInfo: t.expose('messageInfo', { type: V2TimMessage }) }),
+});
+
+const MsgCreateInfoResultValueCallback = valueCallback<MsgCreateInfoResult>('MsgCreateInfoResultValueCallback', V2TimMsgCreateInfoResult);
+export const MessageValueCallback = valueCallback<Message>('MessageValueCallback', V2TimMessage);
+export const MessageListValueCallback = valueCallback<Message[]>('MessageListValueCallback', [V2TimMessage]);
 
 builder.mutationField('createTextMessage', (t) => t.field({
   type: MsgCreateInfoResultValueCallback,
@@ -83,7 +108,7 @@ builder.mutationField('createCustomMessage', (t) => t.field({
 
 builder.mutationField('createTargetedGroupMessage', (t) => t.field({
   type: MsgCreateInfoResultValueCallback,
-  description: 'Makes a created message a targeted group message: only receiverList (1–50 members) will know it exists. Returns a new id.',
+  description: 'Makes a created message a targeted group message: only receiverList (1–50 members) will know it exists. Send data.id, whether or not it equals the id passed in.',
   args: { id: t.arg.string({ required: true }), receiverList: t.arg.stringList({ required: true }) },
   resolve: (_, args, ctx) => message.createTargetedGroupMessage(signedIn(ctx), args),
 }));

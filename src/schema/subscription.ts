@@ -9,10 +9,10 @@ import { V2TimMessage } from './message';
 
 const MessageRevokedEvent = builder.objectRef<RevokedEvent>('MessageRevokedEvent').implement({
   fields: (t) => ({
-    msgID: t.exposeString('msgID'),
-    groupID: t.exposeString('groupID', { nullable: true }),
-    userID: t.exposeString('userID', { nullable: true }),
-    operateUser: t.exposeString('operateUser', { nullable: true }),
+    msgID: t.exposeID('msgID'),
+    groupID: t.exposeID('groupID', { nullable: true }),
+    userID: t.exposeID('userID', { nullable: true }),
+    operateUser: t.exposeID('operateUser', { description: 'Who revoked it.' }),
   }),
 });
 

@@ -1,13 +1,15 @@
-// Profiles: who is signed in, setSelfInfo and getUsersInfo.
+// Who is signed in (in the same envelope as every other operation, the Flutter SDK's V2TimValueCallback<String>),
+// and profiles: setSelfInfo and getUsersInfo.
+import { ok } from '../resolvers/result';
 import * as user from '../resolvers/user';
 import { builder } from './builder';
-import { V2TimCallback, valueCallback } from './callback';
+import { StringValueCallback, V2TimCallback, valueCallback } from './callback';
 import { signedIn } from './context';
 
-builder.queryField('getLoginUser', (t) => t.string({
-  nullable: true,
-  description: 'The userID of the UserSig this request carries.',
-  resolve: (_, __, ctx) => signedIn(ctx).viewer,
+builder.queryField('getLoginUser', (t) => t.field({
+  type: StringValueCallback,
+  description: 'data: the userID of the UserSig this request carries.',
+  resolve: (_, __, ctx) => ok(signedIn(ctx).viewer),
 }));
 
 const V2TimCustomInfoEntry = builder.objectRef<user.V2TimCustomInfoEntry>('V2TimCustomInfoEntry').implement({
@@ -18,7 +20,7 @@ const V2TimCustomInfoEntry = builder.objectRef<user.V2TimCustomInfoEntry>('V2Tim
 const V2TimUserFullInfo = builder.objectRef<user.V2TimUserFullInfo>('V2TimUserFullInfo').implement({
   description: 'A user\'s profile. Users who share no group or conversation with you see only the userID.',
   fields: (t) => ({
-    userID: t.exposeString('userID'),
+    userID: t.exposeID('userID'),
     nickName: t.exposeString('nickName', { nullable: true }),
     faceUrl: t.exposeString('faceUrl', { nullable: true }),
     selfSignature: t.exposeString('selfSignature', { nullable: true }),

@@ -64,7 +64,7 @@ export type Target =
 
 export interface SendOptions { onlineUserOnly: boolean; isExcludedFromUnreadCount: boolean | null; isExcludedFromLastMessage: boolean }
 
-export interface ExpectedConversation { unreadCount: number; lastMessage: { msgID: string; seq: string; status: number } | null }
+export interface ExpectedConversation { unreadCount: number; lastMessage: { msgID: string; seq: string; status: string } | null }
 
 export class Model {
   readonly groups = new Map<GroupID, Group>();
@@ -374,7 +374,7 @@ export class Model {
       const counted = !id.startsWith('group_') || countsUnread(typeOf(id.slice(6) as GroupID));
       const unreadCount = counted ? mine.filter((m) => m.at > read && m.sender !== u && !m.excludedUnread && !m.revoked).length : 0;
       const last = mine.filter((m) => !m.excludedLast).at(-1);
-      out.set(id, { unreadCount, lastMessage: last ? { msgID: last.msgID, seq: this.seq(u, last), status: last.revoked ? 6 : 2 } : null });
+      out.set(id, { unreadCount, lastMessage: last ? { msgID: last.msgID, seq: this.seq(u, last), status: last.revoked ? 'V2TIM_MSG_STATUS_LOCAL_REVOKED' : 'V2TIM_MSG_STATUS_SEND_SUCC' } : null });
     }
     return out;
   }

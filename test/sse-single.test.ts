@@ -1,0 +1,72 @@
+// graphql-sse's single-connection mode (/graphql/stream), with graphql-sse's own client as apps use it: the stream is
+// reserved with a UserSig, opened with only its token (what a browser EventSource can do), and owned by its user.
+import { createClient, type Client } from 'graphql-sse';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestGateway, userSig } from './helpers/app';
+import { group, sendText } from './helpers/ops';
+
+const ON_MESSAGE = 'subscription { onRecvNewMessage { msgID sender textElem { text } } }';
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => { for (const f of cleanup.splice(0).reverse()) await f(); });
+
+async function started() {
+  const gw = createTestGateway();
+  const base = `http://127.0.0.1:${await gw.app.start(0, '127.0.0.1')}`;
+  cleanup.push(() => gw.app.stop());
+  return { gw, base };
+}
+
+function listen(client: Client<true>, texts: string[]) {
+  return client.subscribe<{ onRecvNewMessage: { textElem: { text: string } | null } }>({ query: ON_MESSAGE }, {
+    next: (r) => { if (r.data) texts.push(r.data.onRecvNewMessage.textElem?.text ?? '?'); },
+    error: (e) => texts.push(`error: ${String(e)}`),
+    complete: () => {},
+  });
+}
+
+async function until(what: string, ok: () => boolean, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('graphql-sse single-connection mode', () => {
+  it('when bob and dave subscribe over one stream each, then bob gets the targeted message and dave only the broadcast', async () => {
+    const { gw, base } = await started();
+    const groupID = await group(gw, 'alice', ['bob', 'dave']);
+    const sse = (user: string) => {
+      const c = createClient({ url: `${base}/graphql/stream`, singleConnection: true, retryAttempts: 0, headers: { authorization: `Bearer ${userSig(user)}` } });
+      cleanup.push(() => c.dispose());
+      return c;
+    };
+    const bob: string[] = [];
+    const dave: string[] = [];
+    listen(sse('bob'), bob);
+    listen(sse('dave'), dave);
+    await until('both streams open', () => gw.app.services.router.streamCount('bob') === 1 && gw.app.services.router.streamCount('dave') === 1);
+
+    expect(await sendText(gw, 'alice', 'for bob only', { groupID, receiverList: ['bob'] })).toMatchObject({ code: 0 });
+    expect(await sendText(gw, 'alice', 'hello everyone', { groupID })).toMatchObject({ code: 0 });
+    await until('bob\'s two messages', () => bob.length >= 2);
+    await until('dave\'s broadcast', () => dave.length >= 1);
+    expect(bob).toEqual(['for bob only', 'hello everyone']);
+    expect(dave).toEqual(['hello everyone']);
+  });
+
+  it('when a stream is reserved without a UserSig, then 401; when another user posts on it, then 403', async () => {
+    const { base } = await started();
+    const url = `${base}/graphql/stream`;
+    expect((await fetch(url, { method: 'PUT' })).status).toBe(401);
+    const reserved = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${userSig('alice')}` } });
+    expect(reserved.status).toBe(201);
+    const token = await reserved.text();
+    const post = (user: string) => fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-graphql-event-stream-token': token, authorization: `Bearer ${userSig(user)}` },
+      body: JSON.stringify({ query: ON_MESSAGE, extensions: { operationId: '1' } }),
+    });
+    expect((await post('eve')).status).toBe(403);
+  });
+});
