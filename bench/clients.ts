@@ -16,8 +16,16 @@ const NAIVE_SEND = `mutation($groupID: String!, $text: String!, $receiverList: [
   sendMessage(groupID: $groupID, text: $text, receiverList: $receiverList) {
   code desc data { msgID sender groupID status elemType textElem { text } seq timestamp cursor } } }`;
 
-export interface Outgoing { tag: string; groupId: string; receivers: string[] | null }
-export interface PreparedSend { path: string; body: unknown; headers: Record<string, string> }
+export interface Outgoing {
+  tag: string;
+  groupId: string;
+  receivers: string[] | null;
+}
+export interface PreparedSend {
+  path: string;
+  body: unknown;
+  headers: Record<string, string>;
+}
 
 export interface FanoutClient {
   kind: ServerKind;
@@ -44,34 +52,61 @@ export function fanoutClient(server: ServerHandle): FanoutClient {
   switch (server.kind) {
     case 'gateway':
       return {
-        kind: server.kind, server, send,
+        kind: server.kind,
+        server,
+        send,
         async setupGroup(groupId, members) {
           // Meeting: the one type that holds 5,000 members and still takes targeted messages.
           await server.call('group', { groupId, groupType: 'Meeting', owner: SENDER, members });
         },
-        subscriber: (userId) => ({ userId, connectionParams: { userSig: userSig(userId) }, query: GATEWAY_SUBSCRIPTION }),
+        subscriber: (userId) => ({
+          userId,
+          connectionParams: { userSig: userSig(userId) },
+          query: GATEWAY_SUBSCRIPTION,
+        }),
         async prepare(messages) {
           const ids = await server.call<string[]>('drafts', {
-            sender: SENDER, texts: messages.map((m) => m.tag), targets: messages.map((m) => m.receivers),
+            sender: SENDER,
+            texts: messages.map((m) => m.tag),
+            targets: messages.map((m) => m.receivers),
           });
-          return messages.map((m, i) => ({ path: '/graphql', headers: auth(SENDER), body: { query: GATEWAY_SEND, variables: { id: ids[i], groupID: m.groupId } } }));
+          return messages.map((m, i) => ({
+            path: '/graphql',
+            headers: auth(SENDER),
+            body: { query: GATEWAY_SEND, variables: { id: ids[i], groupID: m.groupId } },
+          }));
         },
       };
     case 'naive-yoga':
       return {
-        kind: server.kind, server, send,
+        kind: server.kind,
+        server,
+        send,
         setupGroup: async () => {},
-        subscriber: (userId, groupId) => ({ userId, connectionParams: { userSig: userSig(userId) }, query: NAIVE_SUBSCRIPTION, variables: { groupID: groupId } }),
-        prepare: async (messages) => messages.map((m) => ({
-          path: '/graphql', headers: auth(SENDER),
-          body: { query: NAIVE_SEND, variables: { groupID: m.groupId, text: m.tag, receiverList: m.receivers } },
-        })),
+        subscriber: (userId, groupId) => ({
+          userId,
+          connectionParams: { userSig: userSig(userId) },
+          query: NAIVE_SUBSCRIPTION,
+          variables: { groupID: groupId },
+        }),
+        prepare: async (messages) =>
+          messages.map((m) => ({
+            path: '/graphql',
+            headers: auth(SENDER),
+            body: { query: NAIVE_SEND, variables: { groupID: m.groupId, text: m.tag, receiverList: m.receivers } },
+          })),
       };
     case 'raw-ws':
       return {
-        kind: server.kind, server, send,
+        kind: server.kind,
+        server,
+        send,
         setupGroup: async () => {},
-        subscriber: (userId) => ({ userId, connectionParams: {}, query: 'subscription { onRecvNewMessage { msgID } }' }),
+        subscriber: (userId) => ({
+          userId,
+          connectionParams: {},
+          query: 'subscription { onRecvNewMessage { msgID } }',
+        }),
         prepare: async (messages) => messages.map((m) => ({ path: '/send', headers: {}, body: { text: m.tag } })),
       };
     default:

@@ -16,7 +16,12 @@ export interface Entry {
   waiters: (() => void)[];
 }
 
-export interface Counts { nonReceivers: number; duplicates: number; unknown: number; deliveries: number }
+export interface Counts {
+  nonReceivers: number;
+  duplicates: number;
+  unknown: number;
+  deliveries: number;
+}
 
 export class DeliveryLedger {
   private readonly entries = new Map<string, Entry>();
@@ -24,7 +29,17 @@ export class DeliveryLedger {
 
   /** Registers a message before it is sent. `expected` = audience members that are online. */
   expect(tag: string, audience: ReadonlySet<string>, expected: number): Entry {
-    const entry: Entry = { tag, audience, expected, got: 0, receivedBy: new Set(), startAt: 0, lastAt: 0, done: expected === 0, waiters: [] };
+    const entry: Entry = {
+      tag,
+      audience,
+      expected,
+      got: 0,
+      receivedBy: new Set(),
+      startAt: 0,
+      lastAt: 0,
+      done: expected === 0,
+      waiters: [],
+    };
     this.entries.set(tag, entry);
     return entry;
   }
@@ -32,9 +47,18 @@ export class DeliveryLedger {
   readonly deliver = (userId: string, tag: string, at: number): void => {
     this.counts.deliveries++;
     const e = this.entries.get(tag);
-    if (!e) { this.counts.unknown++; return; }
-    if (!e.audience.has(userId)) { this.counts.nonReceivers++; return; }
-    if (e.receivedBy.has(userId)) { this.counts.duplicates++; return; }
+    if (!e) {
+      this.counts.unknown++;
+      return;
+    }
+    if (!e.audience.has(userId)) {
+      this.counts.nonReceivers++;
+      return;
+    }
+    if (e.receivedBy.has(userId)) {
+      this.counts.duplicates++;
+      return;
+    }
     e.receivedBy.add(userId);
     e.got++;
     if (at > e.lastAt) e.lastAt = at;
@@ -56,13 +80,23 @@ export class DeliveryLedger {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const missing = entries.reduce((n, e) => n + e.expected - e.got, 0);
-        reject(new Error(`${who}: ${missing} deliveries missing after ${timeoutMs} ms (of ${entries.reduce((n, e) => n + e.expected, 0)})`));
+        reject(
+          new Error(
+            `${who}: ${missing} deliveries missing after ${timeoutMs} ms (of ${entries.reduce((n, e) => n + e.expected, 0)})`,
+          ),
+        );
       }, timeoutMs);
     });
-    try { await Promise.race([all, timeout]); } finally { clearTimeout(timer); }
+    try {
+      await Promise.race([all, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
-  snapshot(): Counts { return { ...this.counts }; }
+  snapshot(): Counts {
+    return { ...this.counts };
+  }
 }
 
 /** Counts accumulated between two snapshots. */

@@ -46,7 +46,12 @@ export function start(env: BenchEnv, kind: ServerKind): Promise<ServerHandle> {
 }
 
 /** Runs `fn`, CPU-profiling the gateway meanwhile when the run was asked to (--cpu-prof): measured windows only. */
-export async function profiled<T>(env: BenchEnv, server: ServerHandle, label: string, fn: () => Promise<T>): Promise<T> {
+export async function profiled<T>(
+  env: BenchEnv,
+  server: ServerHandle,
+  label: string,
+  fn: () => Promise<T>,
+): Promise<T> {
   if (!env.cpuProfDir || !(env.cpuProfKinds ?? ['gateway']).includes(server.kind)) return fn();
   mkdirSync(env.cpuProfDir, { recursive: true });
   await server.call('profile', { action: 'start' });
@@ -57,8 +62,12 @@ export async function profiled<T>(env: BenchEnv, server: ServerHandle, label: st
   }
 }
 
-export const atMost = (goal: number) => (v: number): Pick<Ratio, 'goal' | 'met'> => ({ goal: `≤ ${goal}`, met: v <= goal });
-export const atLeast = (goal: number) => (v: number): Pick<Ratio, 'goal' | 'met'> => ({ goal: `≥ ${goal}`, met: v >= goal });
+export const atMost =
+  (goal: number) =>
+  (v: number): Pick<Ratio, 'goal' | 'met'> => ({ goal: `≤ ${goal}`, met: v <= goal });
+export const atLeast =
+  (goal: number) =>
+  (v: number): Pick<Ratio, 'goal' | 'met'> => ({ goal: `≥ ${goal}`, met: v >= goal });
 
 /** Waits until the server reports `n` open subscriptions (graphql-ws does not acknowledge a subscribe). */
 export async function untilSubscribed(server: ServerHandle, n: number, timeoutMs = 120_000): Promise<void> {
@@ -66,7 +75,8 @@ export async function untilSubscribed(server: ServerHandle, n: number, timeoutMs
   for (;;) {
     const { subscriptions } = await server.usage();
     if (subscriptions >= n) break;
-    if (Date.now() > deadline) throw new Error(`${server.kind}: ${subscriptions} of ${n} subscriptions open after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${server.kind}: ${subscriptions} of ${n} subscriptions open after ${timeoutMs} ms`);
     await sleep(50);
   }
   await sleep(50);
@@ -76,4 +86,6 @@ export async function untilSubscribed(server: ServerHandle, n: number, timeoutMs
 export const users = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 export const fmt = (n: number, digits = 0) =>
-  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a';
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : 'n/a';

@@ -11,8 +11,17 @@ import { createLogger } from '../src/log';
 import { BENCH_KEY, BENCH_SDKAPPID } from './keys';
 import type { ServerUnderTest } from './server-under-test';
 
-export interface GroupSetup { groupId: string; groupType: string; owner: string; members: string[] }
-export interface DraftSetup { sender: string; texts: string[]; targets?: (string[] | null)[] }
+export interface GroupSetup {
+  groupId: string;
+  groupType: string;
+  owner: string;
+  members: string[];
+}
+export interface DraftSetup {
+  sender: string;
+  texts: string[];
+  targets?: (string[] | null)[];
+}
 
 export async function startGateway(): Promise<ServerUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'im-bench-'));
@@ -20,7 +29,9 @@ export async function startGateway(): Promise<ServerUnderTest> {
     IM_SDKAPPID: String(BENCH_SDKAPPID),
     IM_SECRET_KEY: BENCH_KEY,
     DATABASE_URL: process.env.BENCH_DATABASE_URL ?? join(dir, 'bench.db'),
-    ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL, IM_REDIS_PREFIX: process.env.BENCH_REDIS_PREFIX ?? 'bench' } : {}),
+    ...(process.env.BENCH_REDIS_URL
+      ? { REDIS_URL: process.env.BENCH_REDIS_URL, IM_REDIS_PREFIX: process.env.BENCH_REDIS_PREFIX ?? 'bench' }
+      : {}),
     IM_GROUP_SEND_RATE: '1000000',
     LOG_LEVEL: 'silent',
   });
@@ -35,11 +46,21 @@ export async function startGateway(): Promise<ServerUnderTest> {
     commands: {
       async group({ groupId, groupType, owner, members }: GroupSetup) {
         const t = now();
-        const created = await store.groups.create({ groupId, groupType, groupName: groupId, owner, createdAt: t }, [], t);
+        const created = await store.groups.create(
+          { groupId, groupType, groupName: groupId, owner, createdAt: t },
+          [],
+          t,
+        );
         if (!created) throw new Error(`group ${groupId} exists`);
         // In slices: addMembers checks each user inside one transaction.
         for (let i = 0; i < members.length; i += 1000) {
-          const outcome = await store.groups.addMembers(groupId, members.slice(i, i + 1000), 200, t, Number.MAX_SAFE_INTEGER);
+          const outcome = await store.groups.addMembers(
+            groupId,
+            members.slice(i, i + 1000),
+            200,
+            t,
+            Number.MAX_SAFE_INTEGER,
+          );
           if (outcome !== 'ok' && outcome !== 'already') throw new Error(`addMembers ${groupId}: ${outcome}`);
         }
         return members.length;
@@ -50,13 +71,24 @@ export async function startGateway(): Promise<ServerUnderTest> {
         const ids = texts.map(() => `created_temp_id-${randomBytes(16).toString('base64url')}`);
         // A few at a time: on PostgreSQL each is a round trip, and thousands one after another take seconds.
         for (let i = 0; i < texts.length; i += 16) {
-          await Promise.all(ids.slice(i, i + 16).map((id, k) => {
-            const to = targets?.[i + k];
-            return store.messages.createDraft({
-              id, owner: sender, createdAt: t, expiresAt: t + 24 * 3600, elemType: 1, text: texts[i + k]!,
-              customData: null, customDesc: null, customExt: null, atUsers: null, targets: to ?? null,
-            });
-          }));
+          await Promise.all(
+            ids.slice(i, i + 16).map((id, k) => {
+              const to = targets?.[i + k];
+              return store.messages.createDraft({
+                id,
+                owner: sender,
+                createdAt: t,
+                expiresAt: t + 24 * 3600,
+                elemType: 1,
+                text: texts[i + k]!,
+                customData: null,
+                customDesc: null,
+                customExt: null,
+                atUsers: null,
+                targets: to ?? null,
+              });
+            }),
+          );
         }
         return ids;
       },

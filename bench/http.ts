@@ -5,26 +5,41 @@ import { Agent, request } from 'node:http';
 // server is closing is the classic keep-alive race (ECONNRESET on a request the server never saw).
 const agent = new Agent({ keepAlive: true, maxSockets: 64, timeout: 4000, scheduling: 'lifo' });
 
-export interface HttpAnswer { status: number; body: string }
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
 
 function once(port: number, path: string, body: string, headers: Record<string, string>): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: '127.0.0.1', port, path, method: 'POST', agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
 /** One retry when a reused connection turns out to be closed (the request did not reach the server). */
-export async function postJson(port: number, path: string, payload: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+export async function postJson(
+  port: number,
+  path: string,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
   const body = JSON.stringify(payload);
   try {
     return await once(port, path, body, headers);

@@ -28,7 +28,9 @@ export class LoadClient {
 
   constructor(private readonly onDelivery: DeliveryHandler) {}
 
-  get size(): number { return this.sockets.size; }
+  get size(): number {
+    return this.sockets.size;
+  }
 
   /** Opens one subscribed socket per spec, `concurrency` handshakes at a time; resolves once all are subscribed. */
   async open(port: number, specs: readonly SubscriberSpec[], concurrency = 200): Promise<void> {
@@ -47,7 +49,10 @@ export class LoadClient {
       let head = Buffer.alloc(0);
       const fail = (why: string) => {
         this.problems.push(`${spec.userId}: ${why}`);
-        if (!subscribed) { reject(new Error(`${spec.userId}: ${why}`)); socket.destroy(); }
+        if (!subscribed) {
+          reject(new Error(`${spec.userId}: ${why}`));
+          socket.destroy();
+        }
       };
       const send = (opcode: number, payload: Buffer | string) => socket.write(clientFrame(opcode, payload));
       const reader = new FrameReader((opcode, buf, start, end) => {
@@ -61,7 +66,14 @@ export class LoadClient {
           const text = buf.toString('utf8', start, end);
           const msg = JSON.parse(text) as { type: string };
           if (msg.type === 'connection_ack') {
-            send(Opcode.TEXT, JSON.stringify({ id: '1', type: 'subscribe', payload: { query: spec.query, variables: spec.variables ?? {} } }));
+            send(
+              Opcode.TEXT,
+              JSON.stringify({
+                id: '1',
+                type: 'subscribe',
+                payload: { query: spec.query, variables: spec.variables ?? {} },
+              }),
+            );
             subscribed = true;
             this.sockets.add(socket);
             resolve();
@@ -73,7 +85,9 @@ export class LoadClient {
         } else if (opcode === Opcode.PING) {
           send(Opcode.PONG, buf.subarray(start, end));
         } else if (opcode === Opcode.CLOSE) {
-          fail(`closed by server ${end - start >= 2 ? buf.readUInt16BE(start) : ''} ${buf.toString('utf8', start + 2, end)}`);
+          fail(
+            `closed by server ${end - start >= 2 ? buf.readUInt16BE(start) : ''} ${buf.toString('utf8', start + 2, end)}`,
+          );
           socket.destroy();
         }
       });
@@ -101,11 +115,16 @@ export class LoadClient {
   async close(): Promise<void> {
     this.closing = true;
     const all = [...this.sockets];
-    await Promise.all(all.map((s) => new Promise<void>((resolve) => {
-      if (s.destroyed) return resolve();
-      s.once('close', () => resolve());
-      s.destroy();
-    })));
+    await Promise.all(
+      all.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.destroyed) return resolve();
+            s.once('close', () => resolve());
+            s.destroy();
+          }),
+      ),
+    );
     this.sockets.clear();
   }
 }

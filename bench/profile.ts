@@ -16,7 +16,14 @@ export interface BenchProfile {
   /** Figure 7: stored messages at the two sizes compared, samples per call, messages replayed beside a request. */
   growth: { small: number; large: number; samples: number; replay: number };
   /** Figure 8 (PostgreSQL + Redis only): closed-loop sends to `groups` groups, then `lowRate` msgs/s for latency. */
-  scaleOut: { rounds: number; seconds: number; connections: number; groups: number; lowRate: number; lowSeconds: number };
+  scaleOut: {
+    rounds: number;
+    seconds: number;
+    connections: number;
+    groups: number;
+    lowRate: number;
+    lowSeconds: number;
+  };
 }
 
 export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {

@@ -16,7 +16,12 @@ export interface Room {
   audience: ReadonlySet<string>;
 }
 
-export async function openRoom(env: BenchEnv, kind: ServerKind, subscribers: number, nonMembers: number): Promise<Room> {
+export async function openRoom(
+  env: BenchEnv,
+  kind: ServerKind,
+  subscribers: number,
+  nonMembers: number,
+): Promise<Room> {
   const server = await start(env, kind);
   const client = fanoutClient(server);
   const ledger = new DeliveryLedger();
@@ -27,7 +32,10 @@ export async function openRoom(env: BenchEnv, kind: ServerKind, subscribers: num
   try {
     await client.setupGroup('room', members);
     if (others.length) await client.setupGroup('other', others);
-    await load.open(server.port, [...members.map((u) => client.subscriber(u, 'room')), ...others.map((u) => client.subscriber(u, 'other'))]);
+    await load.open(server.port, [
+      ...members.map((u) => client.subscriber(u, 'room')),
+      ...others.map((u) => client.subscriber(u, 'other')),
+    ]);
     await untilSubscribed(server, members.length + others.length);
   } catch (e) {
     await load.close();

@@ -25,7 +25,8 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const cpuProf = flag('cpu-prof') || option('cpu-prof') !== undefined;
 const cpuProfDir = cpuProf ? join(results, 'profiles', stamp) : undefined;
 const heapSnapshotDir = flag('heap-snapshot') ? join(results, 'heap', stamp) : undefined;
-const cpuProfKinds: ServerKind[] = option('cpu-prof') === 'all' ? ['gateway', 'raw-ws', 'naive-yoga', 'echo-yoga'] : ['gateway'];
+const cpuProfKinds: ServerKind[] =
+  option('cpu-prof') === 'all' ? ['gateway', 'raw-ws', 'naive-yoga', 'echo-yoga'] : ['gateway'];
 const command = process.env.npm_lifecycle_event?.startsWith('bench')
   ? `npm run ${process.env.npm_lifecycle_event}${args.filter((a) => a !== '--quick').length ? ` -- ${args.filter((a) => a !== '--quick').join(' ')}` : ''}`
   : `npx tsx bench/run.ts ${args.join(' ')}`.trim();
@@ -48,7 +49,9 @@ const report = await runBench({
   log: (line) => console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`),
 });
 
-console.log(`\n${profile.name} run, ${report.startedAt}, ${Math.round(report.seconds)} s, code ${report.machine.code}, load ${report.load.map((l) => l.toFixed(1)).join(' → ')} — ${machineLine(report)}\n`);
+console.log(
+  `\n${profile.name} run, ${report.startedAt}, ${Math.round(report.seconds)} s, code ${report.machine.code}, load ${report.load.map((l) => l.toFixed(1)).join(' → ')} — ${machineLine(report)}\n`,
+);
 console.log(table(report));
 console.log(`\n${details(report)}\n`);
 
@@ -59,18 +62,25 @@ if (profile.name === 'full' && !only && !flag('no-write')) console.log(`wrote ${
 if (cpuProfDir && existsSync(cpuProfDir)) {
   // One summary per server and measured window (gateway-fig1, gateway-fig2-small, …), rounds added up.
   const byWindow = new Map<string, string[]>();
-  for (const file of readdirSync(cpuProfDir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+  for (const file of readdirSync(cpuProfDir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()) {
     const window = file.replace(/-r\d+\.cpuprofile$/, '');
     byWindow.set(window, [...(byWindow.get(window) ?? []), join(cpuProfDir, file)]);
   }
   for (const [window, files] of byWindow) {
-    const summary = summarise(files.map((f) => JSON.parse(readFileSync(f, 'utf8'))), 20);
+    const summary = summarise(
+      files.map((f) => JSON.parse(readFileSync(f, 'utf8'))),
+      20,
+    );
     console.log(`\nCPU profile ${window} (${files.length} windows in ${cpuProfDir})\n${formatSummary(summary)}`);
   }
 }
 if (heapSnapshotDir && existsSync(heapSnapshotDir)) {
-  const snaps = readdirSync(heapSnapshotDir).filter((f) => f.endsWith('.heapsnapshot'))
-    .map((f) => ({ f: join(heapSnapshotDir, f), n: Number(f.match(/-(\d+)\.heapsnapshot$/)?.[1]) })).sort((a, b) => a.n - b.n);
+  const snaps = readdirSync(heapSnapshotDir)
+    .filter((f) => f.endsWith('.heapsnapshot'))
+    .map((f) => ({ f: join(heapSnapshotDir, f), n: Number(f.match(/-(\d+)\.heapsnapshot$/)?.[1]) }))
+    .sort((a, b) => a.n - b.n);
   if (snaps.length >= 2) {
     const [a, b] = [snaps[0]!, snaps[snaps.length - 1]!];
     console.log(`\nGateway ${perSocketGrowth(a.f, b.f, b.n - a.n)}`);

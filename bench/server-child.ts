@@ -5,7 +5,11 @@ import { Session } from 'node:inspector/promises';
 import { writeHeapSnapshot } from 'node:v8';
 import type { ServerKind, ServerUnderTest } from './server-under-test';
 
-interface Request { id: number; cmd: string; args?: unknown }
+interface Request {
+  id: number;
+  cmd: string;
+  args?: unknown;
+}
 
 const starters: Record<ServerKind, () => Promise<ServerUnderTest>> = {
   gateway: async () => (await import('./gateway')).startGateway(),
@@ -16,7 +20,8 @@ const starters: Record<ServerKind, () => Promise<ServerUnderTest>> = {
 
 const kind = process.argv[2] as ServerKind;
 const start = starters[kind];
-if (!start || !process.send) throw new Error(`usage: server-child.ts <${Object.keys(starters).join('|')}> (with an IPC channel)`);
+if (!start || !process.send)
+  throw new Error(`usage: server-child.ts <${Object.keys(starters).join('|')}> (with an IPC channel)`);
 
 const server = await start();
 const send = (m: unknown) => process.send?.(m);
@@ -72,7 +77,7 @@ process.on('message', async (raw) => {
     }
     send({ id, result });
   } catch (e) {
-    send({ id, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+    send({ id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }
 });
 // The harness went away: clean up (the gateway's temp database) and do not linger.

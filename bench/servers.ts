@@ -30,13 +30,26 @@ export interface ServerHandle {
 }
 
 /** A node process running `script` with the tsx loader, pinned when asked: servers and socket holders both. */
-export function forkTs(script: string, args: string[], options: SpawnOptions = {}, nodeFlags: string[] = []): ChildProcess {
+export function forkTs(
+  script: string,
+  args: string[],
+  options: SpawnOptions = {},
+  nodeFlags: string[] = [],
+): ChildProcess {
   const flags = [...nodeFlags, '--import', TSX];
   const path = join(REPO, script);
-  const common = { cwd: REPO, env: { ...process.env, ...options.env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] as ('ignore' | 'inherit' | 'ipc')[] };
+  const common = {
+    cwd: REPO,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'] as ('ignore' | 'inherit' | 'ipc')[],
+  };
   return options.core === undefined
     ? fork(path, args, { ...common, execArgv: flags })
-    : fork(path, args, { ...common, execPath: 'taskset', execArgv: ['-c', String(options.core), process.execPath, ...flags] });
+    : fork(path, args, {
+        ...common,
+        execPath: 'taskset',
+        execArgv: ['-c', String(options.core), process.execPath, ...flags],
+      });
 }
 
 /** Request/response over a child's IPC channel. */
@@ -58,11 +71,12 @@ export function ipc(child: ChildProcess) {
   child.on('exit', (code) => failAll(`exited (${code})`));
   // A broken IPC pipe is reported here; without a listener it would crash the harness.
   child.on('error', (e) => failAll(`failed (${e.message})`));
-  return <T>(cmd: string, args?: unknown): Promise<T> => new Promise<T>((resolve, reject) => {
-    const id = next++;
-    pending.set(id, { resolve, reject });
-    child.send({ id, cmd, args });
-  });
+  return <T>(cmd: string, args?: unknown): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = next++;
+      pending.set(id, { resolve, reject });
+      child.send({ id, cmd, args });
+    });
 }
 
 /** Resolves with the child's first message that has `ready`, or rejects if it exits first. */
@@ -70,10 +84,17 @@ export function ready<T extends { ready: true }>(child: ChildProcess, what: stri
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs} ms`)), timeoutMs);
     const onMessage = (m: unknown) => {
-      if ((m as { ready?: boolean }).ready) { clearTimeout(timer); child.off('message', onMessage); resolve(m as T); }
+      if ((m as { ready?: boolean }).ready) {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(m as T);
+      }
     };
     child.on('message', onMessage);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited with ${code} while starting`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code} while starting`));
+    });
   });
 }
 

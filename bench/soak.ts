@@ -35,8 +35,12 @@ if (process.argv[2] === '--gateway') {
   const { loadConfig } = await import('../src/config');
   const { createLogger } = await import('../src/log');
   const config = loadConfig({
-    IM_SDKAPPID: String(SDKAPPID), IM_SECRET_KEY: KEY, DATABASE_URL: process.argv[3], LOG_LEVEL: 'silent',
-    IM_DRAFT_TTL_SECONDS: String(DRAFT_TTL), IM_DRAFT_RECLAIM_SECONDS: String(RECLAIM_EVERY),
+    IM_SDKAPPID: String(SDKAPPID),
+    IM_SECRET_KEY: KEY,
+    DATABASE_URL: process.argv[3],
+    LOG_LEVEL: 'silent',
+    IM_DRAFT_TTL_SECONDS: String(DRAFT_TTL),
+    IM_DRAFT_RECLAIM_SECONDS: String(RECLAIM_EVERY),
   });
   const app = createApp({ config, logger: createLogger('silent') });
   const port = await app.start(0, '127.0.0.1');
@@ -58,7 +62,12 @@ if (process.argv[2] === '--gateway') {
 
 // ---- the load side ----
 
-interface Memory { rss: number; heapUsed: number; streams: number; maxBuffered: number }
+interface Memory {
+  rss: number;
+  heapUsed: number;
+  streams: number;
+  maxBuffered: number;
+}
 
 async function soak(): Promise<void> {
   const seconds = Number(process.env.SOAK_SECONDS ?? 180);
@@ -69,10 +78,16 @@ async function soak(): Promise<void> {
 
   const dir = mkdtempSync(join(tmpdir(), 'im-soak-'));
   const dbFile = join(dir, 'soak.db');
-  const child: ChildProcess = fork(new URL(import.meta.url).pathname, ['--gateway', dbFile], { execArgv: ['--expose-gc', '--import', 'tsx'] });
+  const child: ChildProcess = fork(new URL(import.meta.url).pathname, ['--gateway', dbFile], {
+    execArgv: ['--expose-gc', '--import', 'tsx'],
+  });
   const replies: ((m: unknown) => void)[] = [];
   child.on('message', (m) => replies.shift()?.(m));
-  const ask = <T>(cmd?: string) => new Promise<T>((resolve) => { replies.push(resolve as (m: unknown) => void); if (cmd) child.send({ cmd }); });
+  const ask = <T>(cmd?: string) =>
+    new Promise<T>((resolve) => {
+      replies.push(resolve as (m: unknown) => void);
+      if (cmd) child.send({ cmd });
+    });
   const { port } = await ask<{ port: number }>();
   const url = `http://127.0.0.1:${port}/graphql`;
   const memory = () => ask<Memory>('memory');
@@ -81,19 +96,29 @@ async function soak(): Promise<void> {
   const sigs = new Map<string, string>();
   const sig = (u: string) => sigs.get(u) ?? sigs.set(u, api.genUserSig(u, 24 * 3600)).get(u)!;
   const call = async (user: string, query: string, variables: Record<string, unknown> = {}): Promise<any> => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${sig(user)}` }, body: JSON.stringify({ query, variables }) });
-    const body = await res.json() as { data?: Record<string, unknown>; errors?: unknown };
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sig(user)}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown };
     if (!body.data) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
     return Object.values(body.data)[0];
   };
 
   const USERS = Array.from({ length: 40 }, (_, i) => `soak${i}`);
   const PAUSED = Array.from({ length: Number(process.env.SOAK_PAUSED ?? 50) }, (_, i) => `paused${i}`);
-  const GROUPS = Array.from({ length: 4 }, (_, g) => ({ id: `soak-g${g}`, members: USERS.filter((_, i) => i % 4 === g || i < 4) }));
+  const GROUPS = Array.from({ length: 4 }, (_, g) => ({
+    id: `soak-g${g}`,
+    members: USERS.filter((_, i) => i % 4 === g || i < 4),
+  }));
   GROUPS.push({ id: 'soak-paused', members: [...USERS.slice(0, 4), ...PAUSED] });
   for (const g of GROUPS) {
-    const r = await call(g.members[0]!, 'mutation($id: String!, $m: [V2TimGroupMemberInput!]) { createGroup(groupType: "Public", groupName: "soak", groupID: $id, memberList: $m) { code desc } }',
-      { id: g.id, m: g.members.slice(1).map((userID) => ({ userID })) });
+    const r = await call(
+      g.members[0]!,
+      'mutation($id: String!, $m: [V2TimGroupMemberInput!]) { createGroup(groupType: "Public", groupName: "soak", groupID: $id, memberList: $m) { code desc } }',
+      { id: g.id, m: g.members.slice(1).map((userID) => ({ userID })) },
+    );
     if (r.code !== 0) throw new Error(`createGroup: ${r.code} ${r.desc}`);
   }
 
@@ -102,16 +127,36 @@ async function soak(): Promise<void> {
   const cursors = new Map<string, string>();
   const clients = new Map<string, { client: Client; dispose: () => void }>();
   const subscribe = (user: string) => {
-    const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams: { userSig: sig(user) }, retryAttempts: 0 });
+    const client = createClient({
+      url: `ws://127.0.0.1:${port}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { userSig: sig(user) },
+      retryAttempts: 0,
+    });
     const dispose = client.subscribe<{ onRecvNewMessage: { cursor: string | null } }>(
-      { query: 'subscription($c: String) { onRecvNewMessage(afterCursor: $c) { msgID cursor } }', variables: { c: cursors.get(user) ?? null } },
       {
-        next: (v) => { received.set(user, received.get(user)! + 1); const c = v.data?.onRecvNewMessage.cursor; if (c) cursors.set(user, c); },
-        error: (e) => { failures.push(`subscription of ${user}: ${JSON.stringify(e)}`); },
+        query: 'subscription($c: String) { onRecvNewMessage(afterCursor: $c) { msgID cursor } }',
+        variables: { c: cursors.get(user) ?? null },
+      },
+      {
+        next: (v) => {
+          received.set(user, received.get(user)! + 1);
+          const c = v.data?.onRecvNewMessage.cursor;
+          if (c) cursors.set(user, c);
+        },
+        error: (e) => {
+          failures.push(`subscription of ${user}: ${JSON.stringify(e)}`);
+        },
         complete: () => {},
       },
     );
-    clients.set(user, { client, dispose: () => { dispose(); void client.dispose(); } });
+    clients.set(user, {
+      client,
+      dispose: () => {
+        dispose();
+        void client.dispose();
+      },
+    });
   };
   const failures: string[] = [];
   for (const u of USERS) subscribe(u);
@@ -125,7 +170,8 @@ async function soak(): Promise<void> {
     raw.ws.on('open', () => raw.ws.send(JSON.stringify({ type: 'connection_init', payload: { userSig: sig(user) } })));
     raw.ws.on('message', (d) => {
       const f = JSON.parse(String(d)) as Raw['frames'][number];
-      if (f.type === 'connection_ack') onAck(raw); else raw.frames.push(f);
+      if (f.type === 'connection_ack') onAck(raw);
+      else raw.frames.push(f);
     });
     raw.ws.on('close', onClose);
     raw.ws.on('error', () => {});
@@ -138,19 +184,40 @@ async function soak(): Promise<void> {
   // Each stays paused 6–10 s (under the keep-alive's 12 s, whose end a paused client would not even notice), then
   // reads again: after what it missed it must find only the resumable error; then it is replaced by a fresh one.
   const openPaused = (user: string) => {
-    paused.set(user, rawSocket(user, (raw) => {
-      for (let i = 0; i < 20; i++) raw.ws.send(JSON.stringify({ id: `s${i}`, type: 'subscribe', payload: { query: 'subscription { onRecvNewMessage { msgID cursor textElem { text } } }' } }));
-      setTimeout(() => socketOf(raw).pause(), 200);
-      setTimeout(() => {
-        socketOf(raw).resume();
-        setTimeout(() => {
-          const errors = raw.frames.filter((f) => f.type === 'error');
-          if (errors.some((f) => f.payload?.[0]?.extensions?.code !== 'RESUBSCRIBE')) failures.push(`a paused subscriber got ${JSON.stringify(errors[0])}`);
-          if (errors.length > 0) resumedWithError++;
-          raw.ws.terminate();
-        }, 1500);
-      }, 6000 + Math.random() * 4000);
-    }, () => { pausedClosed++; if (running) setTimeout(() => openPaused(user), 200); }));
+    paused.set(
+      user,
+      rawSocket(
+        user,
+        (raw) => {
+          for (let i = 0; i < 20; i++)
+            raw.ws.send(
+              JSON.stringify({
+                id: `s${i}`,
+                type: 'subscribe',
+                payload: { query: 'subscription { onRecvNewMessage { msgID cursor textElem { text } } }' },
+              }),
+            );
+          setTimeout(() => socketOf(raw).pause(), 200);
+          setTimeout(
+            () => {
+              socketOf(raw).resume();
+              setTimeout(() => {
+                const errors = raw.frames.filter((f) => f.type === 'error');
+                if (errors.some((f) => f.payload?.[0]?.extensions?.code !== 'RESUBSCRIBE'))
+                  failures.push(`a paused subscriber got ${JSON.stringify(errors[0])}`);
+                if (errors.length > 0) resumedWithError++;
+                raw.ws.terminate();
+              }, 1500);
+            },
+            6000 + Math.random() * 4000,
+          );
+        },
+        () => {
+          pausedClosed++;
+          if (running) setTimeout(() => openPaused(user), 200);
+        },
+      ),
+    );
   };
   // Large messages into the paused subscribers' group, so that they fall behind within their pause.
   const bigSender = async () => {
@@ -164,16 +231,30 @@ async function soak(): Promise<void> {
   // A socket that pipelines history queries and never reads: the gateway stops reading it.
   let floodSent = 0;
   const flood = () => {
-    const raw = rawSocket(USERS[1]!, (r) => {
-      socketOf(r).pause();
-      const tick = setInterval(() => {
-        if (!running || r.ws.readyState !== WebSocket.OPEN) return clearInterval(tick);
-        // Its own unsent writes are kept small: the point is the gateway's side.
-        for (let i = 0; i < 20 && r.ws.bufferedAmount < 2 ** 20; i++) {
-          r.ws.send(JSON.stringify({ id: `f${floodSent++}`, type: 'subscribe', payload: { query: `{ getGroupHistoryMessageList(groupID: "${GROUPS[0]!.id}", count: 20) { code data { msgID textElem { text } } } }` } }));
-        }
-      }, 100);
-    }, () => { if (running) setTimeout(flood, 1000); });
+    const raw = rawSocket(
+      USERS[1]!,
+      (r) => {
+        socketOf(r).pause();
+        const tick = setInterval(() => {
+          if (!running || r.ws.readyState !== WebSocket.OPEN) return clearInterval(tick);
+          // Its own unsent writes are kept small: the point is the gateway's side.
+          for (let i = 0; i < 20 && r.ws.bufferedAmount < 2 ** 20; i++) {
+            r.ws.send(
+              JSON.stringify({
+                id: `f${floodSent++}`,
+                type: 'subscribe',
+                payload: {
+                  query: `{ getGroupHistoryMessageList(groupID: "${GROUPS[0]!.id}", count: 20) { code data { msgID textElem { text } } } }`,
+                },
+              }),
+            );
+          }
+        }, 100);
+      },
+      () => {
+        if (running) setTimeout(flood, 1000);
+      },
+    );
     void raw;
   };
 
@@ -181,11 +262,16 @@ async function soak(): Promise<void> {
   let sent = 0;
   let churned = 0;
   const CREATE = 'mutation($t: String!) { createTextMessage(text: $t) { code desc data { id } } }';
-  const TARGET = 'mutation($id: String!, $r: [String!]!) { createTargetedGroupMessage(id: $id, receiverList: $r) { code desc data { id } } }';
-  const SEND = 'mutation($id: String!, $g: String, $r: String) { sendMessage(id: $id, groupID: $g, receiver: $r) { code desc } }';
+  const TARGET =
+    'mutation($id: String!, $r: [String!]!) { createTargetedGroupMessage(id: $id, receiverList: $r) { code desc data { id } } }';
+  const SEND =
+    'mutation($id: String!, $g: String, $r: String) { sendMessage(id: $id, groupID: $g, receiver: $r) { code desc } }';
   const pace = (ms: number) => new Promise((r) => setTimeout(r, ms));
   /** A load loop whose error is a failure of the soak, not a crash of the script. */
-  const loop = (name: string, body: () => Promise<void>) => body().catch((e: unknown) => { failures.push(`${name}: ${String(e)}`); });
+  const loop = (name: string, body: () => Promise<void>) =>
+    body().catch((e: unknown) => {
+      failures.push(`${name}: ${String(e)}`);
+    });
 
   const sender = async (lane: number) => {
     for (let k = 0; running; k++) {
@@ -194,7 +280,11 @@ async function soak(): Promise<void> {
       let id = (await call(from, CREATE, { t: `soak ${lane}/${k}` })).data.id;
       const kind = k % 3;
       if (kind === 1) id = (await call(from, TARGET, { id, r: g.members.slice(0, 3) })).data.id;
-      const r = await call(from, SEND, kind === 2 ? { id, r: USERS[(USERS.indexOf(from) + 1) % USERS.length] } : { id, g: g.id });
+      const r = await call(
+        from,
+        SEND,
+        kind === 2 ? { id, r: USERS[(USERS.indexOf(from) + 1) % USERS.length] } : { id, g: g.id },
+      );
       if (r.code !== 0) failures.push(`send: ${r.code} ${r.desc}`);
       else sent++;
       await pace(20);
@@ -227,13 +317,22 @@ async function soak(): Promise<void> {
   const started = Date.now();
   for (const u of PAUSED) openPaused(u);
   flood();
-  const load = [0, 1, 2, 3].map((lane) => loop(`sender ${lane}`, () => sender(lane))).concat(loop('drafter', drafter), loop('churn', churn), loop('big sender', bigSender), loop('big sender', bigSender));
+  const load = [0, 1, 2, 3]
+    .map((lane) => loop(`sender ${lane}`, () => sender(lane)))
+    .concat(
+      loop('drafter', drafter),
+      loop('churn', churn),
+      loop('big sender', bigSender),
+      loop('big sender', bigSender),
+    );
   const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
   while (Date.now() - started < seconds * 1000) {
     await pace(Math.min(5000, seconds * 100));
     const m = await memory();
     samples.push({ t: (Date.now() - started) / 1000, m });
-    console.log(`t=${samples.at(-1)!.t.toFixed(0)}s rss=${mb(m.rss)} heap=${mb(m.heapUsed)} streams=${m.streams} sent=${sent} churned=${churned} maxBuffered=${mb(m.maxBuffered)} pausedClosed=${pausedClosed} flood=${floodSent}`);
+    console.log(
+      `t=${samples.at(-1)!.t.toFixed(0)}s rss=${mb(m.rss)} heap=${mb(m.heapUsed)} streams=${m.streams} sent=${sent} churned=${churned} maxBuffered=${mb(m.maxBuffered)} pausedClosed=${pausedClosed} flood=${floodSent}`,
+    );
     if (m.maxBuffered > PAUSED_SOCKET_BOUND) failures.push(`a socket pinned ${mb(m.maxBuffered)} of unsent output`);
   }
   running = false;
@@ -243,7 +342,10 @@ async function soak(): Promise<void> {
   await pace((RECLAIM_EVERY + 1) * 1000);
   const db = new Database(dbFile, { readonly: true });
   const stale = abandoned.filter((d) => Date.now() - d.at > (DRAFT_TTL + RECLAIM_EVERY + 2) * 1000);
-  const left = db.prepare('SELECT count(*) FROM drafts WHERE expires_at <= ?').pluck().get(Math.floor(Date.now() / 1000) - RECLAIM_EVERY - 2) as number;
+  const left = db
+    .prepare('SELECT count(*) FROM drafts WHERE expires_at <= ?')
+    .pluck()
+    .get(Math.floor(Date.now() / 1000) - RECLAIM_EVERY - 2) as number;
   db.close();
   for (const d of stale.slice(-5)) {
     const r = await call(d.user, SEND, { id: d.id, r: 'soak0' === d.user ? 'soak1' : 'soak0' });
@@ -258,9 +360,15 @@ async function soak(): Promise<void> {
   const end = samples.at(-1)!;
   const heapGrowth = end.m.heapUsed - base.m.heapUsed;
   const rssGrowth = end.m.rss - base.m.rss;
-  console.log(`\nsoak: ${seconds}s, ${sent} messages sent, ${[...received.values()].reduce((a, b) => a + b, 0)} delivered, ${churned} subscriptions churned, ${abandoned.length} drafts abandoned (${stale.length} past expiry, ${left} still stored)`);
-  console.log(`paused sockets: ${PAUSED.length} × 20 subscriptions, ${pausedClosed} paused, read again and replaced (${resumedWithError} of them had fallen behind and found RESUBSCRIBE); flood: ${floodSent} queries pipelined unread`);
-  console.log(`heap after GC: ${mb(base.m.heapUsed)} at t=${base.t.toFixed(0)}s → ${mb(end.m.heapUsed)} at t=${end.t.toFixed(0)}s (growth ${mb(heapGrowth)}, bound ${mb(heapBound)})`);
+  console.log(
+    `\nsoak: ${seconds}s, ${sent} messages sent, ${[...received.values()].reduce((a, b) => a + b, 0)} delivered, ${churned} subscriptions churned, ${abandoned.length} drafts abandoned (${stale.length} past expiry, ${left} still stored)`,
+  );
+  console.log(
+    `paused sockets: ${PAUSED.length} × 20 subscriptions, ${pausedClosed} paused, read again and replaced (${resumedWithError} of them had fallen behind and found RESUBSCRIBE); flood: ${floodSent} queries pipelined unread`,
+  );
+  console.log(
+    `heap after GC: ${mb(base.m.heapUsed)} at t=${base.t.toFixed(0)}s → ${mb(end.m.heapUsed)} at t=${end.t.toFixed(0)}s (growth ${mb(heapGrowth)}, bound ${mb(heapBound)})`,
+  );
   console.log(`rss:           ${mb(base.m.rss)} → ${mb(end.m.rss)} (growth ${mb(rssGrowth)}, bound ${mb(rssBound)})`);
   if (heapGrowth > heapBound) failures.push(`heap grew by ${mb(heapGrowth)}`);
   if (rssGrowth > rssBound) failures.push(`rss grew by ${mb(rssGrowth)}`);

@@ -4,7 +4,9 @@ import { LoadClient, type SubscriberSpec } from './load-client';
 
 if (!process.send) throw new Error('socket-holder.ts runs as a child of the bench, with an IPC channel');
 
-const client = new LoadClient(() => { deliveries++; });
+const client = new LoadClient(() => {
+  deliveries++;
+});
 let deliveries = 0;
 
 process.on('message', async (raw) => {

@@ -45,7 +45,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const loadAtStart = loadavg()[0]!;
   // The load (this process, socket holders) on core 0, the servers under test on core 1.
   const pinned = profile.pin && machine.cores >= 2 && machine.taskset && pinSelf(0);
-  const env: BenchEnv = { profile, serverCore: pinned ? 1 : undefined, loadCore: pinned ? 0 : undefined, cpuProfDir: options.cpuProfDir, cpuProfKinds: options.cpuProfKinds, heapSnapshotDir: options.heapSnapshotDir, log };
+  const env: BenchEnv = {
+    profile,
+    serverCore: pinned ? 1 : undefined,
+    loadCore: pinned ? 0 : undefined,
+    cpuProfDir: options.cpuProfDir,
+    cpuProfKinds: options.cpuProfKinds,
+    heapSnapshotDir: options.heapSnapshotDir,
+    log,
+  };
   const want = (n: number) => !options.only || options.only.includes(n);
   const figures: FigureResult[] = [];
   const run = async (n: number, name: string, f: () => Promise<FigureResult>) => {
@@ -60,7 +68,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     if (want(3) || want(4)) {
       const b = profile.broadcast;
       log(`opening rooms: ${b.subscribers} subscribers (+${b.nonMembers} outsiders) on gateway, raw-ws, naive-yoga`);
-      const opening = (['gateway', 'raw-ws', 'naive-yoga'] as const).map((kind) => openRoom(env, kind, b.subscribers, b.nonMembers));
+      const opening = (['gateway', 'raw-ws', 'naive-yoga'] as const).map((kind) =>
+        openRoom(env, kind, b.subscribers, b.nonMembers),
+      );
       const settled = await Promise.allSettled(opening);
       const opened = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
       try {
@@ -70,7 +80,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         let capacity: number | undefined;
         await run(3, 'broadcast fan-out', async () => {
           const f = await broadcastFanout(env, rooms);
-          capacity = (f.rounds as Record<string, { deliveriesPerSecond: number }>[]).map((r) => r.gateway!.deliveriesPerSecond).sort((a, b) => a - b)[f.rounds.length >> 1];
+          capacity = (f.rounds as Record<string, { deliveriesPerSecond: number }>[])
+            .map((r) => r.gateway!.deliveriesPerSecond)
+            .sort((a, b) => a - b)[f.rounds.length >> 1];
           return f;
         });
         await run(4, 'latency', () => latency(env, rooms, capacity));
@@ -86,5 +98,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   } finally {
     closeHttp();
   }
-  return { profile: profile.name, machine, pinned, startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, load: [loadAtStart, loadavg()[0]!], figures };
+  return {
+    profile: profile.name,
+    machine,
+    pinned,
+    startedAt: new Date(started).toISOString(),
+    seconds: (Date.now() - started) / 1000,
+    load: [loadAtStart, loadavg()[0]!],
+    figures,
+  };
 }

@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 export const Opcode = { TEXT: 1, CLOSE: 8, PING: 9, PONG: 10 } as const;
 
 export function upgradeRequest(host: string, port: number, path: string, protocol: string): string {
-  return `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
-    + `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`;
+  return (
+    `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`
+  );
 }
 
 /** A final, masked client frame. */
@@ -17,8 +19,13 @@ export function clientFrame(opcode: number, payload: Buffer | string): Buffer {
   const frame = Buffer.allocUnsafe(2 + ext + 4 + data.length);
   frame[0] = 0x80 | opcode;
   if (ext === 0) frame[1] = 0x80 | data.length;
-  else if (ext === 2) { frame[1] = 0x80 | 126; frame.writeUInt16BE(data.length, 2); }
-  else { frame[1] = 0x80 | 127; frame.writeBigUInt64BE(BigInt(data.length), 2); }
+  else if (ext === 2) {
+    frame[1] = 0x80 | 126;
+    frame.writeUInt16BE(data.length, 2);
+  } else {
+    frame[1] = 0x80 | 127;
+    frame.writeBigUInt64BE(BigInt(data.length), 2);
+  }
   const maskAt = 2 + ext;
   randomBytes(4).copy(frame, maskAt);
   for (let i = 0; i < data.length; i++) frame[maskAt + 4 + i] = data[i]! ^ frame[maskAt + (i & 3)]!;
@@ -35,7 +42,10 @@ export class FrameReader {
 
   push(chunk: Buffer): void {
     let buf = chunk;
-    if (this.rest) { buf = Buffer.concat([this.rest, chunk]); this.rest = null; }
+    if (this.rest) {
+      buf = Buffer.concat([this.rest, chunk]);
+      this.rest = null;
+    }
     let at = 0;
     while (buf.length - at >= 2) {
       const opcode = buf[at]! & 0x0f;

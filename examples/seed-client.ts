@@ -11,8 +11,10 @@ import { loadConfig } from '../src/config';
 
 const url = (process.env.GATEWAY_URL || `http://localhost:${process.env.PORT || 4000}/graphql`).replace(/^http/, 'ws');
 const { sdkAppId, secretKey } = loadConfig();
-const sig = (user: string) => process.env[`${user.toUpperCase()}_USERSIG`] ?? new TLSSigAPIv2.Api(sdkAppId, secretKey).genUserSig(user, 3600);
-const connect = (user: string) => createClient({ url, webSocketImpl: WebSocket, connectionParams: { userSig: sig(user) }, retryAttempts: 0 });
+const sig = (user: string) =>
+  process.env[`${user.toUpperCase()}_USERSIG`] ?? new TLSSigAPIv2.Api(sdkAppId, secretKey).genUserSig(user, 3600);
+const connect = (user: string) =>
+  createClient({ url, webSocketImpl: WebSocket, connectionParams: { userSig: sig(user) }, retryAttempts: 0 });
 
 /** Runs a query or mutation on the socket and returns its one field's answer ({ code, desc, data }). */
 async function call(client: Client, query: string, variables?: Record<string, unknown>): Promise<any> {
@@ -27,41 +29,69 @@ async function call(client: Client, query: string, variables?: Record<string, un
 /** Collects `user`'s new messages after `afterCursor` (a cursor means nothing is missed while the socket opens). */
 function listen(client: Client, afterCursor: string, count: number): Promise<string[]> {
   const seen: string[] = [];
-  return new Promise((resolve, reject) => client.subscribe(
-    { query: 'subscription($c: String) { onRecvNewMessage(afterCursor: $c) { sender groupID isSelf textElem { text } } }', variables: { c: afterCursor } },
-    {
-      next: ({ data, errors }) => {
-        if (errors) return reject(new Error(JSON.stringify(errors)));
-        const m = (data as any).onRecvNewMessage;
-        seen.push(`"${m.textElem.text}" from ${m.sender} in ${m.groupID}`);
-        if (seen.length === count) resolve(seen);
+  return new Promise((resolve, reject) =>
+    client.subscribe(
+      {
+        query:
+          'subscription($c: String) { onRecvNewMessage(afterCursor: $c) { sender groupID isSelf textElem { text } } }',
+        variables: { c: afterCursor },
       },
-      error: reject,
-      complete: () => resolve(seen),
-    },
-  ));
+      {
+        next: ({ data, errors }) => {
+          if (errors) return reject(new Error(JSON.stringify(errors)));
+          const m = (data as any).onRecvNewMessage;
+          seen.push(`"${m.textElem.text}" from ${m.sender} in ${m.groupID}`);
+          if (seen.length === count) resolve(seen);
+        },
+        error: reject,
+        complete: () => resolve(seen),
+      },
+    ),
+  );
 }
 
 const [alice, user1, bob] = ['alice', 'user1', 'bob'].map(connect) as [Client, Client, Client];
 try {
   const groupID = `seed-${Date.now()}`;
   console.log(`alice at ${url}:`);
-  await call(alice, `mutation($g: String!) { createGroup(groupType: "Work", groupName: "Seed", groupID: $g,
-    memberList: [{ userID: "user1" }, { userID: "user2" }, { userID: "bob" }]) { code desc data } }`, { g: groupID });
-  const start = await call(alice, 'mutation($id: String!, $g: String!) { sendMessage(id: $id, groupID: $g) { code desc data { cursor } } }',
-    { id: (await call(alice, 'mutation { createTextMessage(text: "welcome") { code desc data { id } } }')).data.id, g: groupID });
+  await call(
+    alice,
+    `mutation($g: String!) { createGroup(groupType: "Work", groupName: "Seed", groupID: $g,
+    memberList: [{ userID: "user1" }, { userID: "user2" }, { userID: "bob" }]) { code desc data } }`,
+    { g: groupID },
+  );
+  const start = await call(
+    alice,
+    'mutation($id: String!, $g: String!) { sendMessage(id: $id, groupID: $g) { code desc data { cursor } } }',
+    {
+      id: (await call(alice, 'mutation { createTextMessage(text: "welcome") { code desc data { id } } }')).data.id,
+      g: groupID,
+    },
+  );
   const received = [listen(user1, start.data.cursor, 2), listen(bob, start.data.cursor, 1)];
 
   // The Dart example, step by step (with a text: an empty one is refused, 6017).
-  const target = await call(alice, 'mutation { createTextMessage(text: "for user1 and user2") { code desc data { id } } }');
-  const targeted = await call(alice, `mutation($id: String!) { createTargetedGroupMessage(id: $id, receiverList: ["user1", "user2"]) {
-    code desc data { id } } }`, { id: target.data.id });
+  const target = await call(
+    alice,
+    'mutation { createTextMessage(text: "for user1 and user2") { code desc data { id } } }',
+  );
+  const targeted = await call(
+    alice,
+    `mutation($id: String!) { createTargetedGroupMessage(id: $id, receiverList: ["user1", "user2"]) {
+    code desc data { id } } }`,
+    { id: target.data.id },
+  );
   if (targeted.code !== 0) throw new Error(`createTargetedGroupMessage: ${targeted.code} ${targeted.desc}`);
-  const sent = await call(alice, 'mutation($id: String!, $g: String!) { sendMessage(id: $id, groupID: $g) { code desc data { msgID seq targetGroupMemberList } } }',
-    { id: targeted.data.id, g: groupID });
+  const sent = await call(
+    alice,
+    'mutation($id: String!, $g: String!) { sendMessage(id: $id, groupID: $g) { code desc data { msgID seq targetGroupMemberList } } }',
+    { id: targeted.data.id, g: groupID },
+  );
   console.log(`  sent: ${JSON.stringify(sent.data)}`);
-  await call(alice, 'mutation($id: String!, $g: String!) { sendMessage(id: $id, groupID: $g) { code desc } }',
-    { id: (await call(alice, 'mutation { createTextMessage(text: "hello everyone") { code desc data { id } } }')).data.id, g: groupID });
+  await call(alice, 'mutation($id: String!, $g: String!) { sendMessage(id: $id, groupID: $g) { code desc } }', {
+    id: (await call(alice, 'mutation { createTextMessage(text: "hello everyone") { code desc data { id } } }')).data.id,
+    g: groupID,
+  });
 
   const [forUser1, forBob] = await Promise.all(received);
   console.log(`user1 received:\n  ${forUser1!.join('\n  ')}`);
@@ -69,9 +99,11 @@ try {
 } catch (e) {
   // One line, whatever failed: a close event (4403: a UserSig was refused), a socket error event, or an Error.
   const failure = e as { code?: number; reason?: string; message?: string; error?: { message?: string } };
-  console.error(failure.code
-    ? `socket closed: ${failure.code} ${failure.reason ?? ''}${failure.code === 4403 ? ' (a UserSig was refused)' : ''}`
-    : `cannot talk to the gateway at ${url}: ${failure.error?.message ?? failure.message ?? 'connection failed'} (is it running? set PORT or GATEWAY_URL)`);
+  console.error(
+    failure.code
+      ? `socket closed: ${failure.code} ${failure.reason ?? ''}${failure.code === 4403 ? ' (a UserSig was refused)' : ''}`
+      : `cannot talk to the gateway at ${url}: ${failure.error?.message ?? failure.message ?? 'connection failed'} (is it running? set PORT or GATEWAY_URL)`,
+  );
   process.exitCode = 1;
 } finally {
   await Promise.all([alice, user1, bob].map((c) => c.dispose()));

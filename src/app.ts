@@ -44,7 +44,15 @@ export function createApp(options: AppOptions) {
   const { config } = options;
   const log = options.logger ?? createLogger(config.logLevel);
   const store = options.store ?? openStore(config.databaseUrl, groupRules);
-  const redis = options.bus || !config.redisUrl ? undefined : createRedisBus(config.redisUrl, { prefix: config.redisPrefix, heartbeatMs: config.redisHeartbeatMs, storage: store.messages, log });
+  const redis =
+    options.bus || !config.redisUrl
+      ? undefined
+      : createRedisBus(config.redisUrl, {
+          prefix: config.redisPrefix,
+          heartbeatMs: config.redisHeartbeatMs,
+          storage: store.messages,
+          log,
+        });
   const bus = options.bus ?? redis ?? createLocalBus();
   const router = createRouter(store, bus);
   // A wake-up from another process may have been lost: end local streams; clients resume from storage by cursor.
@@ -54,7 +62,9 @@ export function createApp(options: AppOptions) {
     router,
     config,
     // Several processes share one per-group limit through Redis.
-    groupSendLimiter: redis ? createRedisRateLimiter(redis.commands, config.groupSendRate, { prefix: config.redisPrefix }) : createRateLimiter(config.groupSendRate),
+    groupSendLimiter: redis
+      ? createRedisRateLimiter(redis.commands, config.groupSendRate, { prefix: config.redisPrefix })
+      : createRateLimiter(config.groupSendRate),
     cursors: createCursorCodec(config.secretKey),
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
   };
@@ -65,17 +75,25 @@ export function createApp(options: AppOptions) {
     landingPage: false,
     // Bearer tokens, not cookies: no credentials; clients may read WWW-Authenticate on a 401.
     cors: { origin: [...config.corsOrigins], credentials: false, exposedHeaders: ['WWW-Authenticate'] },
-    graphiql: config.production ? false : {
-      title: 'IM GraphQL gateway',
-      subscriptionsProtocol: 'WS',
-      headers: GRAPHIQL_HEADERS,
-      defaultTabs: seedTabs(GRAPHIQL_HEADERS),
-    },
+    graphiql: config.production
+      ? false
+      : {
+          title: 'IM GraphQL gateway',
+          subscriptionsProtocol: 'WS',
+          headers: GRAPHIQL_HEADERS,
+          defaultTabs: seedTabs(GRAPHIQL_HEADERS),
+        },
     renderGraphiQL,
     logging: log,
     // Where there is no envelope (a request's context, a subscription), a storage outage is still a clear answer.
     maskedErrors: { maskError: (error, message, isDev) => storageError(error) ?? maskError(error, message, isDev) },
-    plugins: [useUtf8Body(), useAuth(), ...limitPlugins(config), useSharedEventExecution(), useSingleConnectionSSE(config)],
+    plugins: [
+      useUtf8Body(),
+      useAuth(),
+      ...limitPlugins(config),
+      useSharedEventExecution(),
+      useSingleConnectionSSE(config),
+    ],
     context: async (initial): Promise<GraphQLContext> => {
       const wsAuth = initial.wsAuth as Authentication | undefined;
       const request = initial.request as Request | undefined;
@@ -93,7 +111,8 @@ export function createApp(options: AppOptions) {
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    if (path === '/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (path === '/health')
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     if (path === '/ready') {
       store.ping().then(
         () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready"}'),
@@ -138,7 +157,10 @@ export function createApp(options: AppOptions) {
       clearInterval(reclaim);
       router.closeAll();
       await ws.close();
-      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
       await bus.close();
       await store.close();
     },
@@ -151,7 +173,9 @@ export type App = ReturnType<typeof createApp>;
 function storageError(error: unknown): GraphQLError | undefined {
   for (let e = error, depth = 0; e instanceof Error && depth < 5; depth++) {
     if (e instanceof StorageUnavailable) {
-      return new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 503, headers: { 'retry-after': '1' } } } });
+      return new GraphQLError(e.message, {
+        extensions: { ...e.extensions, http: { status: 503, headers: { 'retry-after': '1' } } },
+      });
     }
     e = e instanceof GraphQLError ? e.originalError : (e as { cause?: unknown }).cause;
   }

@@ -102,14 +102,24 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
 
 function corsOrigins(raw: string | undefined): string[] {
   if (raw === undefined || raw.trim() === '' || raw.trim() === '*') return ['*'];
-  return raw.split(',').map((o) => o.trim()).filter(Boolean).map((o) => {
-    let origin: string | undefined;
-    try { origin = new URL(o).origin; } catch { /* refused below */ }
-    if (origin !== o || origin === 'null') {
-      throw new ConfigError(`IM_CORS_ORIGINS must be * or origins like https://app.example.com (scheme, host, optional port; no path), got "${o}"`);
-    }
-    return o;
-  });
+  return raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => {
+      let origin: string | undefined;
+      try {
+        origin = new URL(o).origin;
+      } catch {
+        /* refused below */
+      }
+      if (origin !== o || origin === 'null') {
+        throw new ConfigError(
+          `IM_CORS_ORIGINS must be * or origins like https://app.example.com (scheme, host, optional port; no path), got "${o}"`,
+        );
+      }
+      return o;
+    });
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

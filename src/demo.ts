@@ -15,7 +15,13 @@ async function build(): Promise<string> {
   const { build: esbuild } = await import('esbuild');
   const out = await esbuild({
     entryPoints: [fileURLToPath(new URL('main.ts', DEMO))],
-    bundle: true, write: false, format: 'iife', platform: 'browser', target: 'es2022', minify: true, legalComments: 'none',
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
   });
   return out.outputFiles[0]!.text;
 }
@@ -29,14 +35,20 @@ export function serveDemo(path: string, search: URLSearchParams, config: Config,
     bundle ??= build();
     bundle.then(
       (js) => res.writeHead(200, { 'content-type': 'application/javascript' }).end(js),
-      (e: unknown) => { bundle = undefined; res.writeHead(500, { 'content-type': 'text/plain' }).end(`demo bundle failed: ${String(e)}`); },
+      (e: unknown) => {
+        bundle = undefined;
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`demo bundle failed: ${String(e)}`);
+      },
     );
   } else if (path === '/demo/usersig') {
     const userID = search.get('userID') ?? '';
     if (!isValidUserID(userID)) {
-      res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"userID must be printable ASCII, at most 32 bytes."}');
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"error":"userID must be printable ASCII, at most 32 bytes."}');
     } else {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
         .end(JSON.stringify({ userSig: issueUserSig(userID, config.sdkAppId, config.secretKey, 24 * 3600) }));
     }
   } else {

@@ -18,9 +18,18 @@ const GRAPHQL_WS_UMD = join(dirname(require.resolve('graphql-ws/package.json')),
 const FILES: Record<string, { type: string; path: string }> = {
   'graphiql.css': { type: 'text/css', path: join(DIST, 'graphiql.css') },
   'yoga-graphiql.umd.js': { type: 'application/javascript', path: join(DIST, 'yoga-graphiql.umd.js') },
-  'monacoeditorwork/editor.worker.bundle.js': { type: 'application/javascript', path: join(DIST, 'monacoeditorwork/editor.worker.bundle.js') },
-  'monacoeditorwork/json.worker.bundle.js': { type: 'application/javascript', path: join(DIST, 'monacoeditorwork/json.worker.bundle.js') },
-  'monacoeditorwork/graphql.worker..bundle.js': { type: 'application/javascript', path: join(DIST, 'monacoeditorwork/graphql.worker..bundle.js') },
+  'monacoeditorwork/editor.worker.bundle.js': {
+    type: 'application/javascript',
+    path: join(DIST, 'monacoeditorwork/editor.worker.bundle.js'),
+  },
+  'monacoeditorwork/json.worker.bundle.js': {
+    type: 'application/javascript',
+    path: join(DIST, 'monacoeditorwork/json.worker.bundle.js'),
+  },
+  'monacoeditorwork/graphql.worker..bundle.js': {
+    type: 'application/javascript',
+    path: join(DIST, 'monacoeditorwork/graphql.worker..bundle.js'),
+  },
   'graphql-ws.min.js': { type: 'application/javascript', path: GRAPHQL_WS_UMD },
 };
 
@@ -66,9 +75,13 @@ export function renderGraphiQL(opts: GraphiQLOptions = {}): string {
 function prepareBlob(r){return URL.createObjectURL(new Blob([r],{type:"application/javascript"}))}
 function prepareWorkers(){return Promise.all(Object.entries(workerUrls).map(async([k,u])=>{workers[k]=prepareBlob(await (await fetch(u)).text())}))}
 self.MonacoEnvironment={globalAPI:!1,getWorkerUrl:function(_,label){return workers[label]}}</script>
-<script src=${GRAPHIQL_ASSETS}/yoga-graphiql.umd.js></script>${ws ? `
+<script src=${GRAPHIQL_ASSETS}/yoga-graphiql.umd.js></script>${
+    ws
+      ? `
 <script src=${GRAPHIQL_ASSETS}/graphql-ws.min.js></script>
-<script>${WS_FETCHER}</script>` : ''}
+<script>${WS_FETCHER}</script>`
+      : ''
+  }
 <script>prepareWorkers().finally(()=>{YogaGraphiQL.renderYogaGraphiQL(root,${render})})</script></body></html>`;
 }
 
@@ -86,7 +99,12 @@ export function serveGraphiQLAsset(path: string, res: ServerResponse): boolean {
 // The seed flow as ready tabs (GraphiQL uses them when the browser has no saved tabs): the named operations of
 // examples/operations.graphql, each with the fragments it spreads and example variables to edit.
 const SEED_TABS: Record<string, Record<string, unknown>> = {
-  CreateGroup: { groupType: 'Work', groupName: 'Work', groupID: 'work', memberList: [{ userID: 'bob' }, { userID: 'carol' }, { userID: 'dave' }] },
+  CreateGroup: {
+    groupType: 'Work',
+    groupName: 'Work',
+    groupID: 'work',
+    memberList: [{ userID: 'bob' }, { userID: 'carol' }, { userID: 'dave' }],
+  },
   CreateTextMessage: { text: 'for bob and carol only' },
   CreateTargetedGroupMessage: { id: '<data.id of CreateTextMessage>', receiverList: ['bob', 'carol'] },
   SendMessage: { id: '<data.id of CreateTargetedGroupMessage>', groupID: 'work' },
@@ -96,11 +114,17 @@ const SEED_TABS: Record<string, Record<string, unknown>> = {
 
 export function seedTabs(headers: string): { query: string; variables: string; headers: string }[] {
   const document = parse(readFileSync(new URL('../examples/operations.graphql', import.meta.url), 'utf8'));
-  const fragments = new Map(document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  const fragments = new Map(
+    document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
   return Object.entries(SEED_TABS).map(([name, variables]) => {
     const op = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === name);
     if (!op) throw new Error(`examples/operations.graphql has no operation ${name}`);
     const used = [...fragments.values()].filter((f) => print(op).includes(`...${f.name.value}`));
-    return { query: [op, ...used].map((d) => print(d)).join('\n\n'), variables: JSON.stringify(variables, null, 2), headers };
+    return {
+      query: [op, ...used].map((d) => print(d)).join('\n\n'),
+      variables: JSON.stringify(variables, null, 2),
+      headers,
+    };
   });
 }

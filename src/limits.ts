@@ -11,7 +11,10 @@ import type { Config } from './config';
 export function limitPlugins(config: Config): Plugin[] {
   const { limits, production } = config;
   // Reported like any validation error rather than thrown, so graphql-ws answers the operation, not the socket.
-  const report = { propagateOnRejection: false, onReject: [(ctx: ValidationContext | null, error: GraphQLError) => ctx?.reportError(error)] };
+  const report = {
+    propagateOnRejection: false,
+    onReject: [(ctx: ValidationContext | null, error: GraphQLError) => ctx?.reportError(error)],
+  };
   const armor = new EnvelopArmor({
     maxDepth: { n: limits.maxDepth, flattenFragments: true, ...report },
     maxAliases: { n: limits.maxAliases, ...report },
@@ -25,7 +28,8 @@ export function limitPlugins(config: Config): Plugin[] {
   const plugins = armor.protect().plugins as Plugin[];
   // Not @graphql-yoga/plugin-disable-introspection: it keys on the HTTP request, so graphql-ws operations (which
   // run through yoga.getEnveloped without one) would still be introspected. A validation rule covers both.
-  if (production) plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
+  if (production)
+    plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
   return plugins;
 }
 
@@ -35,8 +39,11 @@ export function limitPlugins(config: Config): Plugin[] {
  */
 export function limitBody(req: IncomingMessage, res: ServerResponse, maxBytes: number, next: () => void): void {
   const tooLarge = () => {
-    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' })
-      .end(JSON.stringify({ errors: [{ message: `The request body is over ${maxBytes} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
+    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(
+      JSON.stringify({
+        errors: [{ message: `The request body is over ${maxBytes} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+      }),
+    );
     req.resume(); // drain what is in flight so the 413 can be read; the socket closes after it
   };
   const declared = req.headers['content-length'];
@@ -51,7 +58,12 @@ export function limitBody(req: IncomingMessage, res: ServerResponse, maxBytes: n
   req.on('data', (chunk: Buffer) => {
     if (refused) return;
     size += chunk.length;
-    if (size > maxBytes) { refused = true; chunks.length = 0; tooLarge(); return; }
+    if (size > maxBytes) {
+      refused = true;
+      chunks.length = 0;
+      tooLarge();
+      return;
+    }
     chunks.push(chunk);
   });
   req.on('end', () => {

@@ -16,14 +16,23 @@ const MAX_RESERVATIONS = 100_000;
 
 export function useSingleConnectionSSE(config: Config) {
   const owners = new Map<string, string>();
-  const viewerOf = (req: StreamRequest<Request, unknown>) => authenticate(bearer(req.headers.get('authorization') ?? undefined), config);
+  const viewerOf = (req: StreamRequest<Request, unknown>) =>
+    authenticate(bearer(req.headers.get('authorization') ?? undefined), config);
   // graphql-sse's handler answers with a [body, init] pair.
   const refuse = (status: number, message: string) =>
-    [JSON.stringify({ errors: [{ message }] }), { status, statusText: status === 401 ? 'Unauthorized' : 'Forbidden', headers: { 'content-type': 'application/json' } }] as const;
+    [
+      JSON.stringify({ errors: [{ message }] }),
+      {
+        status,
+        statusText: status === 401 ? 'Unauthorized' : 'Forbidden',
+        headers: { 'content-type': 'application/json' },
+      },
+    ] as const;
   return useGraphQLSSE({
     endpoint: '/graphql/stream',
     authenticate(req) {
-      const token = req.headers.get(TOKEN_HEADER) ?? new URL(req.url ?? '', 'http://localhost/').searchParams.get('token');
+      const token =
+        req.headers.get(TOKEN_HEADER) ?? new URL(req.url ?? '', 'http://localhost/').searchParams.get('token');
       if (req.method === 'PUT') {
         const { viewer, authFailure } = viewerOf(req);
         if (viewer === null) return refuse(401, authFailure?.message ?? 'Not logged in.');
@@ -36,7 +45,8 @@ export function useSingleConnectionSSE(config: Config) {
       // The EventSource GET has only the token; operations POSTed on it must come from its owner.
       if (req.method === 'POST' || req.method === 'DELETE') {
         const owner = owners.get(token);
-        if (owner === undefined || viewerOf(req).viewer !== owner) return refuse(403, 'This event stream token belongs to another user, or was never reserved.');
+        if (owner === undefined || viewerOf(req).viewer !== owner)
+          return refuse(403, 'This event stream token belongs to another user, or was never reserved.');
       }
       return token;
     },

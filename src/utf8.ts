@@ -15,14 +15,20 @@ const isJsonPost = (request: Request) => {
 };
 
 const badRequest = (message: string, imCode?: number) =>
-  new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', ...(imCode ? { imCode } : {}), http: { status: 400 } } });
+  new GraphQLError(message, {
+    extensions: { code: 'BAD_REQUEST', ...(imCode ? { imCode } : {}), http: { status: 400 } },
+  });
 
 /** The JSON paths of strings holding U+FFFD in `value`: where the invalid bytes were (see invalidText). */
 function replacedPaths(value: unknown, path: string, out: string[]): void {
   if (out.length >= 5) return;
-  if (typeof value === 'string') { if (value.includes('\uFFFD')) out.push(path); return; }
+  if (typeof value === 'string') {
+    if (value.includes('\uFFFD')) out.push(path);
+    return;
+  }
   if (Array.isArray(value)) return value.forEach((v, i) => replacedPaths(v, `${path}[${i}]`, out));
-  if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) replacedPaths(v, path ? `${path}.${k}` : k, out);
+  if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) replacedPaths(v, path ? `${path}.${k}` : k, out);
 }
 
 /**
@@ -31,9 +37,16 @@ function replacedPaths(value: unknown, path: string, out: string[]): void {
  */
 function invalidText(bytes: Uint8Array): GraphQLError {
   const paths: string[] = [];
-  try { replacedPaths(JSON.parse(lenient.decode(bytes)), '', paths); } catch { /* not JSON either: no field to name */ }
+  try {
+    replacedPaths(JSON.parse(lenient.decode(bytes)), '', paths);
+  } catch {
+    /* not JSON either: no field to name */
+  }
   const where = paths.length > 0 ? paths.join(', ') : 'The request body';
-  return badRequest(`${where} ${paths.length > 1 ? 'are' : 'is'} not valid UTF-8; send text as UTF-8 (nothing was stored).`, Code.INVALID_PARAMETERS);
+  return badRequest(
+    `${where} ${paths.length > 1 ? 'are' : 'is'} not valid UTF-8; send text as UTF-8 (nothing was stored).`,
+    Code.INVALID_PARAMETERS,
+  );
 }
 
 /** Parses a JSON POST body from its bytes, refusing invalid UTF-8 (HTTP 400, imCode 6017, the field named). */
@@ -55,7 +68,8 @@ export function useUtf8Body(): Plugin {
         } catch {
           throw badRequest('POST body sent invalid JSON.');
         }
-        if (body === null || typeof body !== 'object') throw badRequest(`POST body is expected to be an object, got ${body === null ? 'null' : typeof body}.`);
+        if (body === null || typeof body !== 'object')
+          throw badRequest(`POST body is expected to be an object, got ${body === null ? 'null' : typeof body}.`);
         return body as never;
       });
     },

@@ -41,11 +41,18 @@ class Connection {
   /** Not yet sent its first message (connection_init). */
   pendingInit = true;
 
-  constructor(private readonly socket: WebSocket, private readonly raw: Socket, private readonly maxBuffered: number, private readonly handle: (data: string) => void) {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly raw: Socket,
+    private readonly maxBuffered: number,
+    private readonly handle: (data: string) => void,
+  ) {
     raw.on('drain', () => this.drained());
   }
 
-  get over(): boolean { return this.socket.bufferedAmount > this.maxBuffered; }
+  get over(): boolean {
+    return this.socket.bufferedAmount > this.maxBuffered;
+  }
 
   receive(data: string): void {
     if (this.held.length === 0 && !this.over) return this.handle(data);
@@ -69,7 +76,8 @@ class Connection {
       this.waiting = [];
       for (const resolve of waiting) resolve();
       // Held frames go in order; one may fill the output again, and the rest wait for the next drain.
-      while (this.held.length > 0 && !this.over && this.socket.readyState === WebSocket.OPEN) this.handle(this.held.shift()!);
+      while (this.held.length > 0 && !this.over && this.socket.readyState === WebSocket.OPEN)
+        this.handle(this.held.shift()!);
       if (this.held.length === 0 && this.socket.isPaused) this.socket.resume();
     } finally {
       this.draining = false;
@@ -89,7 +97,10 @@ class Connection {
  * all sockets with one timer). `dispose` closes every socket with 1001 and stops serving.
  */
 export function serveGraphQLWs<P extends Record<string, unknown> | undefined, E extends Record<PropertyKey, unknown>>(
-  options: ServerOptions<P, E & SocketExtra>, wss: WebSocketServer, limits: TransportLimits, log: Logger,
+  options: ServerOptions<P, E & SocketExtra>,
+  wss: WebSocketServer,
+  limits: TransportLimits,
+  log: Logger,
 ) {
   const server = makeServer(options);
   wss.options.handleProtocols = handleProtocols;
@@ -101,7 +112,10 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined, E 
     socket.on('error', (err) => log.debug({ err: err.message }, 'WebSocket socket error'));
     if (pendingInit >= limits.maxPendingInit) {
       log.info({ pendingInit }, 'graphql-ws connection refused: too many sockets awaiting connection_init');
-      return socket.close(CloseCodes.PENDING_INIT_FULL, `Too many connections awaiting connection_init (at most ${limits.maxPendingInit}); try again later.`);
+      return socket.close(
+        CloseCodes.PENDING_INIT_FULL,
+        `Too many connections awaiting connection_init (at most ${limits.maxPendingInit}); try again later.`,
+      );
     }
     pendingInit++;
     let onMessage: ((data: string) => Promise<void>) | undefined;
@@ -112,21 +126,35 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined, E 
         socket.close(4500, 'Internal server error');
       });
     };
-    const connection = new Connection(socket, (socket as unknown as { _socket: Socket })._socket, limits.maxBufferedBytes, handle);
+    const connection = new Connection(
+      socket,
+      (socket as unknown as { _socket: Socket })._socket,
+      limits.maxBufferedBytes,
+      handle,
+    );
     const leavePendingInit = () => {
       if (!connection.pendingInit) return;
       connection.pendingInit = false;
       pendingInit--;
     };
-    const closed = server.opened({
-      protocol: socket.protocol,
-      send: (data) => connection.send(data),
-      close: (code, reason) => socket.close(code, reason),
-      onMessage: (cb) => { onMessage = cb; },
-    }, { socket, request } as E & SocketExtra);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => connection.send(data),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (cb) => {
+          onMessage = cb;
+        },
+      },
+      { socket, request } as E & SocketExtra,
+    );
     socket.on('message', (data: RawData, isBinary: boolean) => {
       leavePendingInit();
-      if (isBinary) return socket.close(CloseCodes.BINARY_FRAME, 'Binary frames are not accepted: send graphql-transport-ws messages as UTF-8 text.');
+      if (isBinary)
+        return socket.close(
+          CloseCodes.BINARY_FRAME,
+          'Binary frames are not accepted: send graphql-transport-ws messages as UTF-8 text.',
+        );
       // A text frame's bytes are valid UTF-8 (ws closes with 1007 otherwise), so this decoding changes nothing.
       connection.receive(String(data));
     });
@@ -154,7 +182,10 @@ export class OperationRate {
   private tokens: number;
   private at: number;
 
-  constructor(private readonly rate: number, now = Date.now()) {
+  constructor(
+    private readonly rate: number,
+    now = Date.now(),
+  ) {
     this.tokens = rate;
     this.at = now;
   }

@@ -5,11 +5,25 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { verifyUserSig, issueUserSig } from '../src/auth/usersig';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config';
-import { createTestGateway, TEST_KEY, TEST_SDKAPPID, testConfig, userSig, wsClient, type TestGateway } from './helpers/app';
+import {
+  createTestGateway,
+  TEST_KEY,
+  TEST_SDKAPPID,
+  testConfig,
+  userSig,
+  wsClient,
+  type TestGateway,
+} from './helpers/app';
 
 const gateways: TestGateway[] = [];
-afterEach(async () => { await Promise.all(gateways.splice(0).map((g) => g.app.stop())); });
-const gateway = () => { const g = createTestGateway(); gateways.push(g); return g; };
+afterEach(async () => {
+  await Promise.all(gateways.splice(0).map((g) => g.app.stop()));
+});
+const gateway = () => {
+  const g = createTestGateway();
+  gateways.push(g);
+  return g;
+};
 
 async function asHttp(gw: TestGateway, authorization: string | null) {
   const res = await gw.app.yoga.fetch('http://local/graphql', {
@@ -17,14 +31,20 @@ async function asHttp(gw: TestGateway, authorization: string | null) {
     headers: { 'content-type': 'application/json', ...(authorization !== null ? { authorization } : {}) },
     body: JSON.stringify({ query: '{ getLoginUser { data } }' }),
   });
-  return { status: res.status, body: await res.json() as any };
+  return { status: res.status, body: (await res.json()) as any };
 }
 
 /** Re-encodes a UserSig document after `edit`, keeping the original signature. */
 function tamper(sig: string, edit: (doc: Record<string, unknown>) => void): string {
-  const doc = JSON.parse(inflateSync(Buffer.from(sig.replace(/\*/g, '+').replace(/-/g, '/').replace(/_/g, '='), 'base64')).toString());
+  const doc = JSON.parse(
+    inflateSync(Buffer.from(sig.replace(/\*/g, '+').replace(/-/g, '/').replace(/_/g, '='), 'base64')).toString(),
+  );
   edit(doc);
-  return deflateSync(Buffer.from(JSON.stringify(doc))).toString('base64').replace(/\+/g, '*').replace(/\//g, '-').replace(/=/g, '_');
+  return deflateSync(Buffer.from(JSON.stringify(doc)))
+    .toString('base64')
+    .replace(/\+/g, '*')
+    .replace(/\//g, '-')
+    .replace(/=/g, '_');
 }
 
 describe('UserSig over HTTP', () => {
@@ -39,42 +59,90 @@ describe('UserSig over HTTP', () => {
     ['a malformed token', 'Bearer not-a-usersig', 6014],
     ['a token for another SDKAppID', `Bearer ${userSig('alice', 3600, TEST_SDKAPPID + 1)}`, 6014],
     ['a token signed with another key', `Bearer ${userSig('alice', 3600, TEST_SDKAPPID, 'another-key')}`, 6014],
-    ['a token whose identifier was changed', `Bearer ${tamper(userSig('alice'), (d) => { d['TLS.identifier'] = 'mallory'; })}`, 6014],
-    ['a token whose expiry was extended', `Bearer ${tamper(userSig('alice', 1), (d) => { d['TLS.expire'] = 999999; })}`, 6014],
-    ['an expired token', `Bearer ${issueUserSig('alice', TEST_SDKAPPID, TEST_KEY, 60, Math.floor(Date.now() / 1000) - 3600)}`, 70001],
-  ])('when the request carries %s, then HTTP 401 with UNAUTHENTICATED and imCode %i', async (_what, authorization, imCode) => {
-    const res = await asHttp(gateway(), authorization);
-    expect(res.status).toBe(401);
-    expect(res.body.data ?? null).toBeNull();
-    expect(res.body.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', imCode });
-  });
+    [
+      'a token whose identifier was changed',
+      `Bearer ${tamper(userSig('alice'), (d) => {
+        d['TLS.identifier'] = 'mallory';
+      })}`,
+      6014,
+    ],
+    [
+      'a token whose expiry was extended',
+      `Bearer ${tamper(userSig('alice', 1), (d) => {
+        d['TLS.expire'] = 999999;
+      })}`,
+      6014,
+    ],
+    [
+      'an expired token',
+      `Bearer ${issueUserSig('alice', TEST_SDKAPPID, TEST_KEY, 60, Math.floor(Date.now() / 1000) - 3600)}`,
+      70001,
+    ],
+  ])(
+    'when the request carries %s, then HTTP 401 with UNAUTHENTICATED and imCode %i',
+    async (_what, authorization, imCode) => {
+      const res = await asHttp(gateway(), authorization);
+      expect(res.status).toBe(401);
+      expect(res.body.data ?? null).toBeNull();
+      expect(res.body.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', imCode });
+    },
+  );
 
   it.each([
     ['no Authorization header', null, 6014, /^Not logged in/, 'Bearer realm="im"'],
-    ['a Basic Authorization header', 'Basic YWxpY2U6cHc=', 6014, /^The Authorization header is malformed: expected Bearer <UserSig>/, 'Bearer realm="im", error="invalid_request", error_description="The Authorization header is malformed: expected Bearer <UserSig>."'],
+    [
+      'a Basic Authorization header',
+      'Basic YWxpY2U6cHc=',
+      6014,
+      /^The Authorization header is malformed: expected Bearer <UserSig>/,
+      'Bearer realm="im", error="invalid_request", error_description="The Authorization header is malformed: expected Bearer <UserSig>."',
+    ],
     ['a bare token without the Bearer scheme', userSig('alice'), 6014, /malformed/, /error="invalid_request"/],
     ['"Bearer" with no token', 'Bearer', 6014, /malformed/, /error="invalid_request"/],
-    ['a forged UserSig', 'Bearer not-a-usersig', 6014, /UserSig is malformed/, 'Bearer realm="im", error="invalid_token", error_description="UserSig is malformed."'],
-    ['an expired UserSig', `Bearer ${issueUserSig('alice', TEST_SDKAPPID, TEST_KEY, 60, Math.floor(Date.now() / 1000) - 3600)}`, 70001, /expired/, 'Bearer realm="im", error="invalid_token", error_description="UserSig has expired."'],
-  ])('when the request carries %s, then 401 with its imCode, a message saying so and WWW-Authenticate', async (_what, authorization, imCode, message, challenge) => {
-    const gw = gateway();
-    const res = await gw.app.yoga.fetch('http://local/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(authorization !== null ? { authorization } : {}) },
-      body: JSON.stringify({ query: '{ getLoginUser { data } }' }),
-    });
-    expect(res.status).toBe(401);
-    const header = res.headers.get('www-authenticate');
-    if (typeof challenge === 'string') expect(header).toBe(challenge); else expect(header).toMatch(challenge);
-    const body = await res.json() as any;
-    expect(body.errors[0]).toMatchObject({ message: expect.stringMatching(message), extensions: { code: 'UNAUTHENTICATED', imCode } });
-  });
+    [
+      'a forged UserSig',
+      'Bearer not-a-usersig',
+      6014,
+      /UserSig is malformed/,
+      'Bearer realm="im", error="invalid_token", error_description="UserSig is malformed."',
+    ],
+    [
+      'an expired UserSig',
+      `Bearer ${issueUserSig('alice', TEST_SDKAPPID, TEST_KEY, 60, Math.floor(Date.now() / 1000) - 3600)}`,
+      70001,
+      /expired/,
+      'Bearer realm="im", error="invalid_token", error_description="UserSig has expired."',
+    ],
+  ])(
+    'when the request carries %s, then 401 with its imCode, a message saying so and WWW-Authenticate',
+    async (_what, authorization, imCode, message, challenge) => {
+      const gw = gateway();
+      const res = await gw.app.yoga.fetch('http://local/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization !== null ? { authorization } : {}) },
+        body: JSON.stringify({ query: '{ getLoginUser { data } }' }),
+      });
+      expect(res.status).toBe(401);
+      const header = res.headers.get('www-authenticate');
+      if (typeof challenge === 'string') expect(header).toBe(challenge);
+      else expect(header).toMatch(challenge);
+      const body = (await res.json()) as any;
+      expect(body.errors[0]).toMatchObject({
+        message: expect.stringMatching(message),
+        extensions: { code: 'UNAUTHENTICATED', imCode },
+      });
+    },
+  );
 
   it('when an SSE subscription carries an expired UserSig, then 401 with WWW-Authenticate and an error event with imCode 70001', async () => {
     const gw = gateway();
     const res = await gw.app.yoga.fetch('http://local/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${issueUserSig('alice', TEST_SDKAPPID, TEST_KEY, 60, Math.floor(Date.now() / 1000) - 3600)}` },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: `Bearer ${issueUserSig('alice', TEST_SDKAPPID, TEST_KEY, 60, Math.floor(Date.now() / 1000) - 3600)}`,
+      },
       body: JSON.stringify({ query: 'subscription { onRecvNewMessage { msgID } }' }),
     });
     expect(res.status).toBe(401);
@@ -85,11 +153,12 @@ describe('UserSig over HTTP', () => {
   it('when an anonymous client asks only for introspection, then it gets the schema (GraphiQL docs work before login)', async () => {
     const gw = gateway();
     const res = await gw.app.yoga.fetch('http://local/graphql', {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
     });
     expect(res.status).toBe(200);
-    expect((await res.json() as any).data.__schema.queryType.name).toBe('Query');
+    expect(((await res.json()) as any).data.__schema.queryType.name).toBe('Query');
   });
 
   it('when the first login happens, then the account exists and can be invited', async () => {
@@ -108,7 +177,10 @@ describe('UserSig verification', () => {
   it('when the userID inside is not printable ASCII of at most 32 bytes, then 7003; a space is printable ASCII', () => {
     expect(verifyUserSig(userSig('x'.repeat(33)), TEST_SDKAPPID, TEST_KEY)).toMatchObject({ ok: false, imCode: 7003 });
     expect(verifyUserSig(userSig('has\ttab'), TEST_SDKAPPID, TEST_KEY)).toMatchObject({ ok: false, imCode: 7003 });
-    expect(verifyUserSig(userSig('has space'), TEST_SDKAPPID, TEST_KEY)).toMatchObject({ ok: true, userID: 'has space' });
+    expect(verifyUserSig(userSig('has space'), TEST_SDKAPPID, TEST_KEY)).toMatchObject({
+      ok: true,
+      userID: 'has space',
+    });
   });
 });
 
@@ -120,11 +192,19 @@ describe('UserSig over graphql-ws', () => {
       const client = wsClient(port, params, {
         lazy: false,
         onNonLazyError: () => {}, // the close is what we assert; graphql-ws would print it
-        on: { connected: () => { resolve('connected'); void client.dispose(); }, closed: (e) => { const { code, reason } = e as { code: number; reason: string }; resolve({ code, reason }); } },
+        on: {
+          connected: () => {
+            resolve('connected');
+            void client.dispose();
+          },
+          closed: (e) => {
+            const { code, reason } = e as { code: number; reason: string };
+            resolve({ code, reason });
+          },
+        },
       });
     });
   }
-
 
   it('when connection_init carries a valid userSig, then the connection is accepted', async () => {
     expect(await closeEvent({ userSig: userSig('alice') })).toBe('connected');
@@ -132,47 +212,98 @@ describe('UserSig over graphql-ws', () => {
 
   it.each([
     ['no userSig', {}, 4403, /^6014 Not logged in/],
-    ['a tampered userSig', { userSig: tamper(userSig('alice'), (d) => { d['TLS.identifier'] = 'mallory'; }) }, 4403, /^6014 UserSig signature does not match/],
-    ['a foreign app\'s userSig', { userSig: userSig('alice', 3600, TEST_SDKAPPID + 1) }, 4403, /^6014 UserSig was issued for another SDKAppID/],
-    ['an expired userSig', { userSig: issueUserSig('alice', TEST_SDKAPPID, TEST_KEY, 60, Math.floor(Date.now() / 1000) - 3600) }, 4001, /^70001 The UserSig has expired/],
-  ])('when connection_init carries %s, then the socket closes with %i and a reason starting with the imCode', async (_what, params, code, reason) => {
-    const closed = await closeEvent(params);
-    expect(closed).toMatchObject({ code, reason: expect.stringMatching(reason) });
-  });
+    [
+      'a tampered userSig',
+      {
+        userSig: tamper(userSig('alice'), (d) => {
+          d['TLS.identifier'] = 'mallory';
+        }),
+      },
+      4403,
+      /^6014 UserSig signature does not match/,
+    ],
+    [
+      "a foreign app's userSig",
+      { userSig: userSig('alice', 3600, TEST_SDKAPPID + 1) },
+      4403,
+      /^6014 UserSig was issued for another SDKAppID/,
+    ],
+    [
+      'an expired userSig',
+      { userSig: issueUserSig('alice', TEST_SDKAPPID, TEST_KEY, 60, Math.floor(Date.now() / 1000) - 3600) },
+      4001,
+      /^70001 The UserSig has expired/,
+    ],
+  ])(
+    'when connection_init carries %s, then the socket closes with %i and a reason starting with the imCode',
+    async (_what, params, code, reason) => {
+      const closed = await closeEvent(params);
+      expect(closed).toMatchObject({ code, reason: expect.stringMatching(reason) });
+    },
+  );
 });
 
 describe('CORS (IM_CORS_ORIGINS)', () => {
-  const preflight = async (gw: TestGateway, origin: string) => (await gw.app.yoga.fetch('http://local/graphql', {
-    method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
-  })).headers;
+  const preflight = async (gw: TestGateway, origin: string) =>
+    (
+      await gw.app.yoga.fetch('http://local/graphql', {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization, content-type',
+        },
+      })
+    ).headers;
 
   it('when unset, then any origin may call, without credentials, and may read WWW-Authenticate', async () => {
     const headers = await preflight(gateway(), 'https://app.example.com');
     expect(headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(headers.get('access-control-allow-credentials')).toBeNull();
-    const res = await gateway().app.yoga.fetch('http://local/graphql', { method: 'POST', headers: { origin: 'https://x.example', 'content-type': 'application/json' }, body: '{"query":"{ getLoginUser { data } }"}' });
+    const res = await gateway().app.yoga.fetch('http://local/graphql', {
+      method: 'POST',
+      headers: { origin: 'https://x.example', 'content-type': 'application/json' },
+      body: '{"query":"{ getLoginUser { data } }"}',
+    });
     expect(res.headers.get('access-control-expose-headers')).toBe('WWW-Authenticate');
   });
 
   it('when it lists origins, then only those are allowed, over HTTP and for WebSocket upgrades', async () => {
-    const gw = createTestGateway({ config: testConfig({ corsOrigins: loadConfig({ IM_CORS_ORIGINS: 'https://a.example, http://localhost:3000' }).corsOrigins }) });
-    gateways.push(gw);
-    expect((await preflight(gw, 'http://localhost:3000')).get('access-control-allow-origin')).toBe('http://localhost:3000');
-    expect((await preflight(gw, 'https://evil.example')).get('access-control-allow-origin')).not.toBe('https://evil.example');
-    const port = await gw.app.start(0, '127.0.0.1');
-    const upgrade = (origin?: string) => new Promise<number>((resolve) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws', origin ? { origin } : {});
-      ws.on('open', () => { resolve(101); ws.close(); });
-      ws.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
-      ws.on('error', () => {});
+    const gw = createTestGateway({
+      config: testConfig({
+        corsOrigins: loadConfig({ IM_CORS_ORIGINS: 'https://a.example, http://localhost:3000' }).corsOrigins,
+      }),
     });
+    gateways.push(gw);
+    expect((await preflight(gw, 'http://localhost:3000')).get('access-control-allow-origin')).toBe(
+      'http://localhost:3000',
+    );
+    expect((await preflight(gw, 'https://evil.example')).get('access-control-allow-origin')).not.toBe(
+      'https://evil.example',
+    );
+    const port = await gw.app.start(0, '127.0.0.1');
+    const upgrade = (origin?: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws', origin ? { origin } : {});
+        ws.on('open', () => {
+          resolve(101);
+          ws.close();
+        });
+        ws.on('unexpected-response', (_req, res) => {
+          resolve(res.statusCode ?? 0);
+          ws.terminate();
+        });
+        ws.on('error', () => {});
+      });
     expect(await upgrade('https://evil.example')).toBe(403);
     expect(await upgrade('https://a.example')).toBe(101);
     expect(await upgrade()).toBe(101); // not a browser
   });
 
   it('when it holds something that is not an origin, then the configuration is refused naming it', () => {
-    expect(() => loadConfig({ IM_CORS_ORIGINS: 'https://a.example/path' })).toThrow(/IM_CORS_ORIGINS.*"https:\/\/a.example\/path"/);
+    expect(() => loadConfig({ IM_CORS_ORIGINS: 'https://a.example/path' })).toThrow(
+      /IM_CORS_ORIGINS.*"https:\/\/a.example\/path"/,
+    );
     expect(() => loadConfig({ IM_CORS_ORIGINS: 'a.example' })).toThrow(/IM_CORS_ORIGINS/);
   });
 });
@@ -193,6 +324,9 @@ describe('verified UserSig cache', () => {
     const { testConfig } = await import('./helpers/app');
     const sig = userSig('alice');
     expect(authenticate(sig, testConfig())).toMatchObject({ viewer: 'alice' });
-    expect(authenticate(sig, testConfig({ secretKey: 'another-key' }))).toMatchObject({ viewer: null, authFailure: { imCode: 6014 } });
+    expect(authenticate(sig, testConfig({ secretKey: 'another-key' }))).toMatchObject({
+      viewer: null,
+      authFailure: { imCode: 6014 },
+    });
   });
 });

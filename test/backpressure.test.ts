@@ -22,8 +22,19 @@ afterEach(async () => {
 async function started(limits: Partial<Limits> = {}, config: Partial<Config> = {}) {
   const base = testConfig(config);
   const logged: string[] = [];
-  const logger = pino({ level: 'warn' }, new Writable({ write(chunk, _enc, done) { logged.push(String(chunk)); done(); } }));
-  const gw: TestGateway = createTestGateway({ config: { ...base, groupSendRate: 1_000_000, limits: { ...base.limits, ...limits } }, logger });
+  const logger = pino(
+    { level: 'warn' },
+    new Writable({
+      write(chunk, _enc, done) {
+        logged.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  const gw: TestGateway = createTestGateway({
+    config: { ...base, groupSendRate: 1_000_000, limits: { ...base.limits, ...limits } },
+    logger,
+  });
   cleanup.push(() => gw.app.stop());
   const port = await gw.app.start(0, '127.0.0.1');
   return { gw, port, logged };
@@ -35,7 +46,8 @@ describe('a client that pipelines queries and never reads', () => {
   it('when its answers pile up unsent, then the gateway stops reading it, answers /health and other clients meanwhile, and answers all of it once it reads', async () => {
     const { gw, port } = await started({ maxOperationsPerSecond: 1_000_000 });
     const groupID = await group(gw, 'alice', ['bob', 'carol']);
-    for (let i = 0; i < 50; i++) expect((await sendText(gw, 'alice', `${i} ${'x'.repeat(8000)}`, { groupID })).code).toBe(0);
+    for (let i = 0; i < 50; i++)
+      expect((await sendText(gw, 'alice', `${i} ${'x'.repeat(8000)}`, { groupID })).code).toBe(0);
 
     const flooder = await RawClient.open(port, 'bob');
     cleanup.push(() => flooder.dispose());
@@ -53,7 +65,12 @@ describe('a client that pipelines queries and never reads', () => {
     expect(health.status).toBe(200);
     const other = wsClient(port, { userSig: userSig('carol') });
     cleanup.push(() => other.dispose());
-    const page = await new Promise<any>((resolve, reject) => other.subscribe({ query: GROUP_HISTORY, variables: { groupID, count: 1 } }, { next: resolve, error: reject, complete: () => {} }));
+    const page = await new Promise<any>((resolve, reject) =>
+      other.subscribe(
+        { query: GROUP_HISTORY, variables: { groupID, count: 1 } },
+        { next: resolve, error: reject, complete: () => {} },
+      ),
+    );
     expect(page.data.getGroupHistoryMessageList.code).toBe(0);
     // 3. ...while the flood is still held: the gateway has not read it all and holds no more than its bound.
     const held = serverSockets(gw).find((s) => s.isPaused)!;
@@ -64,9 +81,14 @@ describe('a client that pipelines queries and never reads', () => {
 
     // Once it reads, every one of its operations is answered (data, or an error it can act on), none lost.
     flooder.resumeReading();
-    const answered = () => new Set(flooder.frames.filter((f) => f.type === 'complete' || f.type === 'error').map((f) => f.id)).size;
+    const answered = () =>
+      new Set(flooder.frames.filter((f) => f.type === 'complete' || f.type === 'error').map((f) => f.id)).size;
     await flooder.until(() => answered() === N, `answers to all ${N} operations`, 60_000);
-    expect(flooder.frames.filter((f) => f.type === 'next').every((f) => f.payload.data?.getGroupHistoryMessageList.code === 0)).toBe(true);
+    expect(
+      flooder.frames
+        .filter((f) => f.type === 'next')
+        .every((f) => f.payload.data?.getGroupHistoryMessageList.code === 0),
+    ).toBe(true);
     expect(flooder.closed).toBeUndefined();
   }, 90_000);
 });
@@ -83,14 +105,20 @@ describe('an operation rate per connection', () => {
     // A bucket of 2 refilled at 2/s: however slowly this ran, far fewer than 30 fit.
     expect(limited.length).toBeGreaterThanOrEqual(20);
     expect(limited[0]!.payload[0].message).toContain('at most 2 per second');
-    expect(client.framesOf('q0')[0]).toMatchObject({ type: 'next', payload: { data: { getLoginUser: { data: 'alice' } } } });
+    expect(client.framesOf('q0')[0]).toMatchObject({
+      type: 'next',
+      payload: { data: { getLoginUser: { data: 'alice' } } },
+    });
     expect(client.closed).toBeUndefined();
 
     const other = await RawClient.open(port, 'alice');
     cleanup.push(() => other.dispose());
     other.subscribe('a', '{ getLoginUser { data } }');
     await other.until(() => other.framesOf('a').length > 0, 'an answer');
-    expect(other.framesOf('a')[0]).toMatchObject({ type: 'next', payload: { data: { getLoginUser: { data: 'alice' } } } });
+    expect(other.framesOf('a')[0]).toMatchObject({
+      type: 'next',
+      payload: { data: { getLoginUser: { data: 'alice' } } },
+    });
   });
 });
 
@@ -109,7 +137,12 @@ describe('paused subscribers', () => {
     const fastClient = wsClient(port, { userSig: userSig('fast') });
     cleanup.push(() => fastClient.dispose());
     const fast = collect(fastClient, ON_MESSAGE, { afterCursor: start });
-    await until(() => paused.every((u) => gw.app.services.router.streamCount(u) === 20) && gw.app.services.router.streamCount('fast') === 1, 'all subscriptions open');
+    await until(
+      () =>
+        paused.every((u) => gw.app.services.router.streamCount(u) === 20) &&
+        gw.app.services.router.streamCount('fast') === 1,
+      'all subscriptions open',
+    );
     for (const c of clients) c.pauseReading();
 
     // Send until every paused socket has fallen behind and had its subscriptions ended (bounded).
@@ -134,7 +167,10 @@ describe('paused subscribers', () => {
     // and resuming from the last cursor it got brings exactly the rest.
     for (const c of clients) c.resumeReading();
     for (const c of clients) {
-      await c.until(() => Array.from({ length: 20 }, (_, s) => c.framesOf(`s${s}`).some((f) => f.type === 'error')).every(Boolean), 'an error frame on every subscription');
+      await c.until(
+        () => Array.from({ length: 20 }, (_, s) => c.framesOf(`s${s}`).some((f) => f.type === 'error')).every(Boolean),
+        'an error frame on every subscription',
+      );
       expect(c.closed).toBeUndefined();
       const first = c.framesOf('s0');
       const error = first.find((f) => f.type === 'error')!;
@@ -145,9 +181,15 @@ describe('paused subscribers', () => {
     }
     for (const c of clients) {
       const got = () => c.framesOf('again').filter((f) => f.type === 'next').length;
-      const before = c.framesOf('s0').filter((f) => f.type === 'next').map((f) => f.payload.data.onRecvNewMessage.textElem.text);
+      const before = c
+        .framesOf('s0')
+        .filter((f) => f.type === 'next')
+        .map((f) => f.payload.data.onRecvNewMessage.textElem.text);
       await c.until(() => before.length + got() >= acked.length, 'the rest after resuming');
-      const after = c.framesOf('again').filter((f) => f.type === 'next').map((f) => f.payload.data.onRecvNewMessage.textElem.text);
+      const after = c
+        .framesOf('again')
+        .filter((f) => f.type === 'next')
+        .map((f) => f.payload.data.onRecvNewMessage.textElem.text);
       expect([...before, ...after]).toEqual(acked);
     }
     expect(consoleError).not.toHaveBeenCalled();
@@ -159,7 +201,16 @@ describe('frames that are not graphql-transport-ws text', () => {
     const { gw, port } = await started();
     const client = await RawClient.open(port, 'alice');
     cleanup.push(() => client.dispose());
-    client.ws.send(Buffer.from(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'mutation { createTextMessage(text: "hi") { code } }' } })), { binary: true });
+    client.ws.send(
+      Buffer.from(
+        JSON.stringify({
+          id: '1',
+          type: 'subscribe',
+          payload: { query: 'mutation { createTextMessage(text: "hi") { code } }' },
+        }),
+      ),
+      { binary: true },
+    );
     await client.whenClosed();
     expect(client.closed!.code).toBe(1003);
     expect(client.framesOf('1')).toEqual([]);
@@ -189,7 +240,6 @@ describe('sockets that never send connection_init', () => {
   });
 });
 
-
 describe('tearing down many subscriptions at once', () => {
   it('when 1,000 live streams are reset together, then each event-loop turn ends at most one slice of them, and all end', async () => {
     const store = openDatabase(':memory:');
@@ -197,7 +247,12 @@ describe('tearing down many subscriptions at once', () => {
     const router = createRouter(store, createLocalBus());
     const ended: number[] = [];
     const streams = await Promise.all(Array.from({ length: 1000 }, (_, i) => router.open(`u${i % 50}`, 'message')));
-    streams.forEach((s, i) => s.listen(() => {}, () => ended.push(i)));
+    streams.forEach((s, i) =>
+      s.listen(
+        () => {},
+        () => ended.push(i),
+      ),
+    );
     router.resetAll('Live delivery was interrupted');
     // The turn of the call ends one slice; others (a send, a /health) get their turn before the next slice.
     expect(ended).toHaveLength(RESET_SLICE);

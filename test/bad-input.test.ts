@@ -15,7 +15,17 @@ let gw: TestGateway;
 let dir: string;
 let db: Database.Database;
 /** Ids of the fixture, made in beforeAll. */
-const f = {} as { team: string; pub: string; outside: string; draft: string; bobsDraft: string; c2c: string; foreign: string; groupMsg: string; targetedForBob: string };
+const f = {} as {
+  team: string;
+  pub: string;
+  outside: string;
+  draft: string;
+  bobsDraft: string;
+  c2c: string;
+  foreign: string;
+  groupMsg: string;
+  targetedForBob: string;
+};
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'im-bad-input-'));
@@ -30,7 +40,9 @@ beforeAll(async () => {
   f.c2c = (await sendText(gw, 'alice', 'to bob', { receiver: 'bob' })).data.msgID;
   f.foreign = (await sendText(gw, 'carol', 'to dave', { receiver: 'dave' })).data.msgID;
   f.groupMsg = (await sendText(gw, 'alice', 'team news', { groupID: f.team })).data.msgID;
-  f.targetedForBob = (await sendText(gw, 'carol', 'for dave only', { groupID: f.outside, receiverList: ['dave'] })).data.msgID;
+  f.targetedForBob = (
+    await sendText(gw, 'carol', 'for dave only', { groupID: f.outside, receiverList: ['dave'] })
+  ).data.msgID;
 });
 afterAll(async () => {
   db.close();
@@ -44,30 +56,93 @@ const snapshot = () => JSON.stringify(TABLES.map((t) => db.prepare(`SELECT * FRO
 // ---- the operations, each with valid arguments that the cases below spoil one at a time ----
 
 const ops = {
-  getGroupMemberList: ['query($groupID: String!, $count: Int, $nextSeq: String) { getGroupMemberList(groupID: $groupID, count: $count, nextSeq: $nextSeq) { code desc } }', () => ({ groupID: f.team })],
-  getGroupHistoryMessageList: ['query($groupID: String!, $count: Int!, $lastMsgID: String) { getGroupHistoryMessageList(groupID: $groupID, count: $count, lastMsgID: $lastMsgID) { code desc } }', () => ({ groupID: f.team, count: 10 })],
-  getC2CHistoryMessageList: ['query($userID: String!, $count: Int!, $lastMsgID: String) { getC2CHistoryMessageList(userID: $userID, count: $count, lastMsgID: $lastMsgID) { code desc data { msgID } } }', () => ({ userID: 'bob', count: 10 })],
-  findMessages: ['query($messageIDList: [String!]!) { findMessages(messageIDList: $messageIDList) { code desc data { msgID } } }', () => ({ messageIDList: [f.c2c] })],
-  getConversationList: ['query($count: Int!, $nextSeq: String) { getConversationList(count: $count, nextSeq: $nextSeq) { code desc } }', () => ({ count: 10 })],
-  createGroup: ['mutation($groupType: String!, $groupName: String!, $groupID: String, $memberList: [V2TimGroupMemberInput!]) { createGroup(groupType: $groupType, groupName: $groupName, groupID: $groupID, memberList: $memberList) { code desc } }', () => ({ groupType: 'Work', groupName: 'n', groupID: 'fresh', memberList: [{ userID: 'bob' }] })],
-  joinGroup: ['mutation($groupID: String!, $message: String) { joinGroup(groupID: $groupID, message: $message) { code desc } }', () => ({ groupID: f.outside })],
-  quitGroup: ['mutation($groupID: String!) { quitGroup(groupID: $groupID) { code desc } }', () => ({ groupID: f.team })],
-  dismissGroup: ['mutation($groupID: String!) { dismissGroup(groupID: $groupID) { code desc } }', () => ({ groupID: f.team })],
-  inviteUserToGroup: ['mutation($groupID: String!, $userList: [String!]!) { inviteUserToGroup(groupID: $groupID, userList: $userList) { code desc } }', () => ({ groupID: f.team, userList: ['erin'] })],
-  kickGroupMember: ['mutation($groupID: String!, $memberList: [String!]!, $reason: String) { kickGroupMember(groupID: $groupID, memberList: $memberList, reason: $reason) { code desc } }', () => ({ groupID: f.team, memberList: ['bob'] })],
-  muteGroupMember: ['mutation($groupID: String!, $userID: String!, $seconds: Int!) { muteGroupMember(groupID: $groupID, userID: $userID, seconds: $seconds) { code desc } }', () => ({ groupID: f.pub, userID: 'bob', seconds: 60 })],
-  createTextMessage: ['mutation($text: String!) { createTextMessage(text: $text) { code desc data { id messageInfo { textElem { text } } } } }', () => ({ text: 'hi' })],
-  createTextAtMessage: ['mutation($text: String!, $atUserList: [String!]!) { createTextAtMessage(text: $text, atUserList: $atUserList) { code desc } }', () => ({ text: 'hi', atUserList: ['bob'] })],
-  createCustomMessage: ['mutation($data: String!, $desc: String, $extension: String) { createCustomMessage(data: $data, desc: $desc, extension: $extension) { code desc data { id messageInfo { customElem { data desc extension } } } } }', () => ({ data: 'd' })],
-  createTargetedGroupMessage: ['mutation($id: String!, $receiverList: [String!]!) { createTargetedGroupMessage(id: $id, receiverList: $receiverList) { code desc } }', () => ({ id: f.draft, receiverList: ['bob'] })],
+  getGroupMemberList: [
+    'query($groupID: String!, $count: Int, $nextSeq: String) { getGroupMemberList(groupID: $groupID, count: $count, nextSeq: $nextSeq) { code desc } }',
+    () => ({ groupID: f.team }),
+  ],
+  getGroupHistoryMessageList: [
+    'query($groupID: String!, $count: Int!, $lastMsgID: String) { getGroupHistoryMessageList(groupID: $groupID, count: $count, lastMsgID: $lastMsgID) { code desc } }',
+    () => ({ groupID: f.team, count: 10 }),
+  ],
+  getC2CHistoryMessageList: [
+    'query($userID: String!, $count: Int!, $lastMsgID: String) { getC2CHistoryMessageList(userID: $userID, count: $count, lastMsgID: $lastMsgID) { code desc data { msgID } } }',
+    () => ({ userID: 'bob', count: 10 }),
+  ],
+  findMessages: [
+    'query($messageIDList: [String!]!) { findMessages(messageIDList: $messageIDList) { code desc data { msgID } } }',
+    () => ({ messageIDList: [f.c2c] }),
+  ],
+  getConversationList: [
+    'query($count: Int!, $nextSeq: String) { getConversationList(count: $count, nextSeq: $nextSeq) { code desc } }',
+    () => ({ count: 10 }),
+  ],
+  createGroup: [
+    'mutation($groupType: String!, $groupName: String!, $groupID: String, $memberList: [V2TimGroupMemberInput!]) { createGroup(groupType: $groupType, groupName: $groupName, groupID: $groupID, memberList: $memberList) { code desc } }',
+    () => ({ groupType: 'Work', groupName: 'n', groupID: 'fresh', memberList: [{ userID: 'bob' }] }),
+  ],
+  joinGroup: [
+    'mutation($groupID: String!, $message: String) { joinGroup(groupID: $groupID, message: $message) { code desc } }',
+    () => ({ groupID: f.outside }),
+  ],
+  quitGroup: [
+    'mutation($groupID: String!) { quitGroup(groupID: $groupID) { code desc } }',
+    () => ({ groupID: f.team }),
+  ],
+  dismissGroup: [
+    'mutation($groupID: String!) { dismissGroup(groupID: $groupID) { code desc } }',
+    () => ({ groupID: f.team }),
+  ],
+  inviteUserToGroup: [
+    'mutation($groupID: String!, $userList: [String!]!) { inviteUserToGroup(groupID: $groupID, userList: $userList) { code desc } }',
+    () => ({ groupID: f.team, userList: ['erin'] }),
+  ],
+  kickGroupMember: [
+    'mutation($groupID: String!, $memberList: [String!]!, $reason: String) { kickGroupMember(groupID: $groupID, memberList: $memberList, reason: $reason) { code desc } }',
+    () => ({ groupID: f.team, memberList: ['bob'] }),
+  ],
+  muteGroupMember: [
+    'mutation($groupID: String!, $userID: String!, $seconds: Int!) { muteGroupMember(groupID: $groupID, userID: $userID, seconds: $seconds) { code desc } }',
+    () => ({ groupID: f.pub, userID: 'bob', seconds: 60 }),
+  ],
+  createTextMessage: [
+    'mutation($text: String!) { createTextMessage(text: $text) { code desc data { id messageInfo { textElem { text } } } } }',
+    () => ({ text: 'hi' }),
+  ],
+  createTextAtMessage: [
+    'mutation($text: String!, $atUserList: [String!]!) { createTextAtMessage(text: $text, atUserList: $atUserList) { code desc } }',
+    () => ({ text: 'hi', atUserList: ['bob'] }),
+  ],
+  createCustomMessage: [
+    'mutation($data: String!, $desc: String, $extension: String) { createCustomMessage(data: $data, desc: $desc, extension: $extension) { code desc data { id messageInfo { customElem { data desc extension } } } } }',
+    () => ({ data: 'd' }),
+  ],
+  createTargetedGroupMessage: [
+    'mutation($id: String!, $receiverList: [String!]!) { createTargetedGroupMessage(id: $id, receiverList: $receiverList) { code desc } }',
+    () => ({ id: f.draft, receiverList: ['bob'] }),
+  ],
   sendMessage: [SEND, () => ({ id: f.draft, groupID: f.team })],
-  revokeMessage: ['mutation($msgID: String!) { revokeMessage(msgID: $msgID) { code desc } }', () => ({ msgID: f.groupMsg })],
-  markGroupMessageAsRead: ['mutation($groupID: String!) { markGroupMessageAsRead(groupID: $groupID) { code desc } }', () => ({ groupID: f.team })],
-  markC2CMessageAsRead: ['mutation($userID: String!) { markC2CMessageAsRead(userID: $userID) { code desc } }', () => ({ userID: 'bob' })],
+  revokeMessage: [
+    'mutation($msgID: String!) { revokeMessage(msgID: $msgID) { code desc } }',
+    () => ({ msgID: f.groupMsg }),
+  ],
+  markGroupMessageAsRead: [
+    'mutation($groupID: String!) { markGroupMessageAsRead(groupID: $groupID) { code desc } }',
+    () => ({ groupID: f.team }),
+  ],
+  markC2CMessageAsRead: [
+    'mutation($userID: String!) { markC2CMessageAsRead(userID: $userID) { code desc } }',
+    () => ({ userID: 'bob' }),
+  ],
 } as const satisfies Record<string, readonly [string, () => Record<string, unknown>]>;
 type Op = keyof typeof ops;
 
-interface Refused { op: Op; arg: string; value: unknown; code: number; names: string | RegExp }
+interface Refused {
+  op: Op;
+  arg: string;
+  value: unknown;
+  code: number;
+  names: string | RegExp;
+}
 
 // Malformed ids: each id argument refuses them with its format code and names the argument. userIDs are Tencent's
 // printable ASCII 0x20–0x7e, so a space (and SQL made of printable ASCII) is a valid userID; see USER_ID_OK.
@@ -83,8 +158,21 @@ const MALFORMED: [string, (max: number) => string][] = [
 ];
 const USER_ID_OK = new Set(['a space', 'SQL']);
 const ID_ARGS: { op: Op; arg: string; code: number; max: number }[] = [
-  ...(['getGroupMemberList', 'getGroupHistoryMessageList', 'joinGroup', 'quitGroup', 'dismissGroup', 'inviteUserToGroup', 'kickGroupMember', 'muteGroupMember', 'markGroupMessageAsRead', 'sendMessage', 'createGroup'] as const)
-    .map((op) => ({ op, arg: 'groupID', code: 10015, max: 48 })),
+  ...(
+    [
+      'getGroupMemberList',
+      'getGroupHistoryMessageList',
+      'joinGroup',
+      'quitGroup',
+      'dismissGroup',
+      'inviteUserToGroup',
+      'kickGroupMember',
+      'muteGroupMember',
+      'markGroupMessageAsRead',
+      'sendMessage',
+      'createGroup',
+    ] as const
+  ).map((op) => ({ op, arg: 'groupID', code: 10015, max: 48 })),
   { op: 'getC2CHistoryMessageList', arg: 'userID', code: 7003, max: 32 },
   { op: 'markC2CMessageAsRead', arg: 'userID', code: 7003, max: 32 },
   { op: 'sendMessage', arg: 'receiver', code: 7003, max: 32 },
@@ -102,15 +190,23 @@ const TOO_BIG = 'a'.repeat(12 * 1024 + 1);
 const EMOJI_TOO_BIG = '😀'.repeat(3073); // 12,292 bytes in 6,146 UTF-16 units: bytes count, not characters
 
 const REFUSED: Refused[] = [
-  ...ID_ARGS.flatMap(({ op, arg, code, max }) => MALFORMED
-    // "" is "not set" where the argument is optional: a generated groupID, or no receiver / no group.
-    .filter(([what]) => !(what === 'empty' && (op === 'createGroup' || op === 'sendMessage')))
-    .filter(([what]) => !(max === 32 && USER_ID_OK.has(what)))
-    .map(([, make]) => ({ op, arg, value: make(max), code, names: arg }))),
+  ...ID_ARGS.flatMap(({ op, arg, code, max }) =>
+    MALFORMED
+      // "" is "not set" where the argument is optional: a generated groupID, or no receiver / no group.
+      .filter(([what]) => !(what === 'empty' && (op === 'createGroup' || op === 'sendMessage')))
+      .filter(([what]) => !(max === 32 && USER_ID_OK.has(what)))
+      .map(([, make]) => ({ op, arg, value: make(max), code, names: arg })),
+  ),
   ...LIST_ARGS.flatMap(({ op, arg, code, max }) => [
     ...(op === 'createTextAtMessage' ? [] : [{ op, arg, value: [], code, names: `${arg} is empty` }]),
     { op, arg, value: many(max + 1), code, names: arg },
-    ...MALFORMED.filter(([what]) => what !== 'one byte too long' && !USER_ID_OK.has(what)).map(([, make]) => ({ op, arg, value: ['bob', make(32)], code, names: `${arg}[1]` })),
+    ...MALFORMED.filter(([what]) => what !== 'one byte too long' && !USER_ID_OK.has(what)).map(([, make]) => ({
+      op,
+      arg,
+      value: ['bob', make(32)],
+      code,
+      names: `${arg}[1]`,
+    })),
   ]),
   // Groups
   { op: 'createGroup', arg: 'groupType', value: 'work', code: 10004, names: 'groupType' },
@@ -121,9 +217,27 @@ const REFUSED: Refused[] = [
   { op: 'createGroup', arg: 'groupName', value: 'bad \ud800 name', code: 10004, names: 'groupName' },
   { op: 'createGroup', arg: 'groupID', value: '@TGS#mine', code: 10015, names: 'groupID' },
   { op: 'createGroup', arg: 'groupID', value: 'team', code: 10021, names: 'groupID' },
-  { op: 'createGroup', arg: 'memberList', value: [{ userID: 'bob', role: 400 }], code: 10004, names: 'memberList[0].role' },
-  { op: 'createGroup', arg: 'memberList', value: [{ userID: 'bob' }, { userID: "'\tOR 1=1 --" }], code: 10004, names: 'memberList[1].userID' },
-  { op: 'createGroup', arg: 'memberList', value: many(200).map((userID) => ({ userID })), code: 10014, names: 'memberList' },
+  {
+    op: 'createGroup',
+    arg: 'memberList',
+    value: [{ userID: 'bob', role: 400 }],
+    code: 10004,
+    names: 'memberList[0].role',
+  },
+  {
+    op: 'createGroup',
+    arg: 'memberList',
+    value: [{ userID: 'bob' }, { userID: "'\tOR 1=1 --" }],
+    code: 10004,
+    names: 'memberList[1].userID',
+  },
+  {
+    op: 'createGroup',
+    arg: 'memberList',
+    value: many(200).map((userID) => ({ userID })),
+    code: 10014,
+    names: 'memberList',
+  },
   { op: 'getGroupMemberList', arg: 'count', value: 0, code: 10004, names: 'count' },
   { op: 'getGroupMemberList', arg: 'count', value: 101, code: 10004, names: 'count' },
   { op: 'getGroupMemberList', arg: 'nextSeq', value: 'abc', code: 10004, names: 'nextSeq' },
@@ -133,11 +247,22 @@ const REFUSED: Refused[] = [
   { op: 'kickGroupMember', arg: 'memberList', value: ['zoe'], code: 10004, names: 'memberList' },
   { op: 'inviteUserToGroup', arg: 'userList', value: ['bob'], code: 10013, names: 'bob' },
   // Unknown groups, and groups of others: the group is named
-  ...(['getGroupMemberList', 'getGroupHistoryMessageList', 'joinGroup', 'quitGroup', 'dismissGroup', 'inviteUserToGroup', 'kickGroupMember', 'muteGroupMember', 'sendMessage'] as const)
-    .flatMap((op) => [
-      { op, arg: 'groupID', value: '<script>alert(1)</script>', code: 10010, names: '<script>alert(1)</script>' },
-      ...(op === 'joinGroup' ? [] : [{ op, arg: 'groupID', value: 'outside', code: 10007, names: 'outside' }]),
-    ]),
+  ...(
+    [
+      'getGroupMemberList',
+      'getGroupHistoryMessageList',
+      'joinGroup',
+      'quitGroup',
+      'dismissGroup',
+      'inviteUserToGroup',
+      'kickGroupMember',
+      'muteGroupMember',
+      'sendMessage',
+    ] as const
+  ).flatMap((op) => [
+    { op, arg: 'groupID', value: '<script>alert(1)</script>', code: 10010, names: '<script>alert(1)</script>' },
+    ...(op === 'joinGroup' ? [] : [{ op, arg: 'groupID', value: 'outside', code: 10007, names: 'outside' }]),
+  ]),
   { op: 'markGroupMessageAsRead', arg: 'groupID', value: 'nosuchgroup', code: 6017, names: 'nosuchgroup' },
   { op: 'markGroupMessageAsRead', arg: 'groupID', value: 'outside', code: 6017, names: 'outside' },
   { op: 'markC2CMessageAsRead', arg: 'userID', value: 'zoe', code: 6017, names: 'zoe' },
@@ -178,10 +303,28 @@ const REFUSED: Refused[] = [
   { op: 'sendMessage', arg: 'cloudCustomData', value: 'x\ud800', code: 6017, names: 'cloudCustomData' },
   { op: 'sendMessage', arg: 'localCustomData', value: '\udc00', code: 6017, names: 'localCustomData' },
   // The 12 KB cap is on the whole message: f.draft's 5-byte text plus 12,284 bytes of cloudCustomData is one too many.
-  { op: 'sendMessage', arg: 'cloudCustomData', value: 'x'.repeat(12284), code: 80002, names: 'text 5, cloudCustomData 12284' },
+  {
+    op: 'sendMessage',
+    arg: 'cloudCustomData',
+    value: 'x'.repeat(12284),
+    code: 80002,
+    names: 'text 5, cloudCustomData 12284',
+  },
   // Rules per group type (Tencent's): the fixture's "team" is a Work group, owned by alice.
-  { op: 'createGroup', arg: 'memberList', value: [{ userID: 'bob', role: 300 }], code: 10004, names: 'memberList[0].role must be 200 (member), got 300: Work groups have no admins' },
-  { op: 'createGroup', arg: 'groupType', value: 'AVChatRoom', code: 10004, names: 'memberList must be empty for AVChatRoom groups' },
+  {
+    op: 'createGroup',
+    arg: 'memberList',
+    value: [{ userID: 'bob', role: 300 }],
+    code: 10004,
+    names: 'memberList[0].role must be 200 (member), got 300: Work groups have no admins',
+  },
+  {
+    op: 'createGroup',
+    arg: 'groupType',
+    value: 'AVChatRoom',
+    code: 10004,
+    names: 'memberList must be empty for AVChatRoom groups',
+  },
   { op: 'dismissGroup', arg: 'groupID', value: 'team', code: 10007, names: 'not even by its owner' },
   { op: 'muteGroupMember', arg: 'groupID', value: 'team', code: 10007, names: 'Work groups do not support muting' },
   { op: 'revokeMessage', arg: 'msgID', value: '', code: 10030, names: 'msgID' },
@@ -194,18 +337,24 @@ async function ask(op: Op, vars: Record<string, unknown>, user = 'alice') {
   return { status, body, result: body.data?.[op] as { code: number; desc: string; data?: unknown } | undefined };
 }
 
-const label = (v: unknown) => { const s = JSON.stringify(v); return s.length > 40 ? `${s.slice(0, 37)}…` : s; };
+const label = (v: unknown) => {
+  const s = JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 37)}…` : s;
+};
 
 describe('refused arguments: their code, a desc naming the field or value, and nothing stored', () => {
-  it.each(REFUSED.map((c) => [c.op, c.arg, label(c.value), c] as const))('when %s gets %s = %s, then its code', async (_op, _arg, _v, c) => {
-    const before = snapshot();
-    const { status, result } = await ask(c.op, { ...ops[c.op][1](), [c.arg]: c.value });
-    expect(status).toBe(200);
-    expect(result?.code, result?.desc).toBe(c.code);
-    if (typeof c.names === 'string') expect(result!.desc).toContain(c.names);
-    else expect(result!.desc).toMatch(c.names);
-    expect(snapshot()).toBe(before);
-  });
+  it.each(REFUSED.map((c) => [c.op, c.arg, label(c.value), c] as const))(
+    'when %s gets %s = %s, then its code',
+    async (_op, _arg, _v, c) => {
+      const before = snapshot();
+      const { status, result } = await ask(c.op, { ...ops[c.op][1](), [c.arg]: c.value });
+      expect(status).toBe(200);
+      expect(result?.code, result?.desc).toBe(c.code);
+      if (typeof c.names === 'string') expect(result!.desc).toContain(c.names);
+      else expect(result!.desc).toMatch(c.names);
+      expect(snapshot()).toBe(before);
+    },
+  );
 
   it('when sendMessage names the sender as its own receiver, then 6032 naming receiver', async () => {
     const { result } = await ask('sendMessage', { id: f.draft, receiver: 'alice' });
@@ -227,7 +376,10 @@ describe("someone else's ids read exactly like unknown ones", () => {
     const a = (await ask(op, { ...base, [arg]: theirs() }, user)).result!;
     const b = (await ask(op, { ...base, [arg]: unknown }, user)).result!;
     expect(a.code).not.toBe(0);
-    expect({ code: a.code, desc: a.desc.replace(theirs(), '<id>') }).toEqual({ code: b.code, desc: b.desc.replace(unknown, '<id>') });
+    expect({ code: a.code, desc: a.desc.replace(theirs(), '<id>') }).toEqual({
+      code: b.code,
+      desc: b.desc.replace(unknown, '<id>'),
+    });
   };
 
   it("when alice sends or targets bob's draft, then 6017 as for an id that never existed", async () => {
@@ -244,7 +396,7 @@ describe("someone else's ids read exactly like unknown ones", () => {
     expect(found.result).toMatchObject({ code: 0, data: [{ msgID: f.c2c }] });
   });
 
-  it("when alice marks read a group she is not in, then the same 6017 as for a group that does not exist", async () => {
+  it('when alice marks read a group she is not in, then the same 6017 as for a group that does not exist', async () => {
     await same('markGroupMessageAsRead', 'groupID', () => 'outside', 'nosuchgroup');
   });
 });
@@ -253,13 +405,15 @@ describe('content that is accepted exactly as sent', () => {
   it.each([
     ['a space', 'ann lee'],
     ['SQL in printable ASCII', "' OR 1=1 --"],
-  ])('when a userID has %s (Tencent allows printable ASCII 0x20-0x7e), then a message reaches that user', async (_what, userID) => {
-    const sent = await sendText(gw, 'alice', 'hello you', { receiver: userID });
-    expect(sent).toMatchObject({ code: 0, data: { userID } });
-    const history = await ask('getC2CHistoryMessageList', { userID: 'alice', count: 1 }, userID);
-    expect(history.result).toMatchObject({ code: 0, data: [{ msgID: sent.data.msgID }] });
-  });
-
+  ])(
+    'when a userID has %s (Tencent allows printable ASCII 0x20-0x7e), then a message reaches that user',
+    async (_what, userID) => {
+      const sent = await sendText(gw, 'alice', 'hello you', { receiver: userID });
+      expect(sent).toMatchObject({ code: 0, data: { userID } });
+      const history = await ask('getC2CHistoryMessageList', { userID: 'alice', count: 1 }, userID);
+      expect(history.result).toMatchObject({ code: 0, data: [{ msgID: sent.data.msgID }] });
+    },
+  );
 
   it.each([
     ['emoji with modifiers and ZWJ', '👩🏽‍💻 👍🏿 🇨🇳'],
@@ -275,14 +429,24 @@ describe('content that is accepted exactly as sent', () => {
     expectCode(sent, 0);
     const history = await ask('getC2CHistoryMessageList', { userID: 'alice', count: 1 }, 'bob');
     expect((history.result!.data as { msgID: string }[])[0]!.msgID).toBe(sent.data.msgID);
-    const read = await gw.call('bob', 'query($ids: [String!]!) { findMessages(messageIDList: $ids) { data { textElem { text } } } }', { ids: [sent.data.msgID] });
+    const read = await gw.call(
+      'bob',
+      'query($ids: [String!]!) { findMessages(messageIDList: $ids) { data { textElem { text } } } }',
+      { ids: [sent.data.msgID] },
+    );
     expect(read.data[0].textElem.text).toBe(text);
   });
 
   it('when a custom message and a group name carry Unicode and markup, then both come back unchanged', async () => {
     const custom = await ask('createCustomMessage', { data: '{"a":"\u0000😀"}', desc: '<b>', extension: "' OR 1=1" });
-    expect(custom.result?.data).toMatchObject({ messageInfo: { customElem: { data: '{"a":"\u0000😀"}', desc: '<b>', extension: "' OR 1=1" } } });
-    const created = await ask('createGroup', { groupType: 'Public', groupName: '<i>群</i> 😀\u202e', groupID: 'unicode-name' });
+    expect(custom.result?.data).toMatchObject({
+      messageInfo: { customElem: { data: '{"a":"\u0000😀"}', desc: '<b>', extension: "' OR 1=1" } },
+    });
+    const created = await ask('createGroup', {
+      groupType: 'Public',
+      groupName: '<i>群</i> 😀\u202e',
+      groupID: 'unicode-name',
+    });
     expect(created.result?.code).toBe(0);
     const joined = await gw.call('alice', '{ getJoinedGroupList { data { groupID groupName } } }');
     expect(joined.data).toContainEqual({ groupID: 'unicode-name', groupName: '<i>群</i> 😀\u202e' });
@@ -342,12 +506,21 @@ describe('wrong types and malformed requests: a GraphQL error naming the variabl
     for (const afterCursor of ['forged', "' OR 1=1 --", 'A'.repeat(22), '\ud800']) {
       const res = await gw.app.yoga.fetch('http://local/graphql', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${userSig('alice')}` },
-        body: JSON.stringify({ query: 'subscription($c: String) { onRecvNewMessage(afterCursor: $c) { msgID } }', variables: { c: afterCursor } }),
+        headers: {
+          'content-type': 'application/json',
+          accept: 'text/event-stream',
+          authorization: `Bearer ${userSig('alice')}`,
+        },
+        body: JSON.stringify({
+          query: 'subscription($c: String) { onRecvNewMessage(afterCursor: $c) { msgID } }',
+          variables: { c: afterCursor },
+        }),
       });
       const events = [];
       for await (const frame of frames(res.body!)) if (frame.event === 'next') events.push(JSON.parse(frame.data));
-      expect(events).toMatchObject([{ errors: [{ message: expect.stringContaining('afterCursor'), extensions: { imCode: 6017 } }] }]);
+      expect(events).toMatchObject([
+        { errors: [{ message: expect.stringContaining('afterCursor'), extensions: { imCode: 6017 } }] },
+      ]);
     }
     expect(gw.app.services.router.streamCount('alice')).toBe(0);
   });

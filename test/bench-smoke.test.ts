@@ -7,17 +7,22 @@ import { runBench } from '../bench/suite';
 import { scaleOutUrls } from '../bench/figures/scale-out';
 
 describe('benchmark harness, smoke size', () => {
-  it('when every figure runs, then each completes and no delivery reached a non-receiver', async () => {
-    const report = await runBench({ profile: PROFILES.smoke });
+  it(
+    'when every figure runs, then each completes and no delivery reached a non-receiver',
+    async () => {
+      const report = await runBench({ profile: PROFILES.smoke });
 
-    // Figure 8 (scale-out) needs PostgreSQL and Redis, as CI has.
-    expect(report.figures.map((f) => f.figure)).toEqual([1, 2, 3, 4, 5, 7, ...(scaleOutUrls() ? [8] : []), 6]);
-    const correctness = report.figures.find((f) => f.figure === 6)!;
-    const gateway = correctness.correctness.gateway!;
-    // The check must have checked something: targeted, broadcast and latency messages all reached their audiences.
-    expect(gateway.deliveries).toBeGreaterThan(0);
-    expect(gateway.nonReceivers).toBe(0);
-    expect(gateway.duplicates).toBe(0);
-    for (const [kind, counts] of Object.entries(correctness.correctness)) expect({ kind, nonReceivers: counts.nonReceivers }).toEqual({ kind, nonReceivers: 0 });
-  }, scaleOutUrls() ? 180_000 : 120_000); // figure 8 starts three more gateways
+      // Figure 8 (scale-out) needs PostgreSQL and Redis, as CI has.
+      expect(report.figures.map((f) => f.figure)).toEqual([1, 2, 3, 4, 5, 7, ...(scaleOutUrls() ? [8] : []), 6]);
+      const correctness = report.figures.find((f) => f.figure === 6)!;
+      const gateway = correctness.correctness.gateway!;
+      // The check must have checked something: targeted, broadcast and latency messages all reached their audiences.
+      expect(gateway.deliveries).toBeGreaterThan(0);
+      expect(gateway.nonReceivers).toBe(0);
+      expect(gateway.duplicates).toBe(0);
+      for (const [kind, counts] of Object.entries(correctness.correctness))
+        expect({ kind, nonReceivers: counts.nonReceivers }).toEqual({ kind, nonReceivers: 0 });
+    },
+    scaleOutUrls() ? 180_000 : 120_000,
+  ); // figure 8 starts three more gateways
 });

@@ -17,10 +17,18 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-interface Send { sender: string; id: string; target: { groupID?: string; receiver?: string }; text: string; msgID?: string; inFlight?: boolean }
+interface Send {
+  sender: string;
+  id: string;
+  target: { groupID?: string; receiver?: string };
+  text: string;
+  msgID?: string;
+  inFlight?: boolean;
+}
 
 const sigs = Object.fromEntries(USERS.map((u) => [u, userSig(u)]));
-const call = (gw: SpawnedGateway, user: string, query: string, variables?: Record<string, unknown>) => httpCall(gw.url, sigs[user]!, query, variables);
+const call = (gw: SpawnedGateway, user: string, query: string, variables?: Record<string, unknown>) =>
+  httpCall(gw.url, sigs[user]!, query, variables);
 
 async function start(db: string): Promise<SpawnedGateway> {
   const gw = await spawnGateway({ DATABASE_URL: db, IM_GROUP_SEND_RATE: '100000' });
@@ -31,11 +39,20 @@ async function start(db: string): Promise<SpawnedGateway> {
 function subscribe(gw: SpawnedGateway, user: string, afterCursor?: string) {
   const client: Client = wsClient(gw.port, { userSig: sigs[user] });
   cleanup.push(() => client.dispose());
-  return collect<{ onRecvNewMessage: { msgID: string; cursor: string } }>(client, ON_MESSAGE, afterCursor ? { afterCursor } : undefined);
+  return collect<{ onRecvNewMessage: { msgID: string; cursor: string } }>(
+    client,
+    ON_MESSAGE,
+    afterCursor ? { afterCursor } : undefined,
+  );
 }
 
 /** Every msgID of a history, paged newest first by lastMsgID. */
-async function allHistory(gw: SpawnedGateway, user: string, query: string, vars: Record<string, unknown>): Promise<string[]> {
+async function allHistory(
+  gw: SpawnedGateway,
+  user: string,
+  query: string,
+  vars: Record<string, unknown>,
+): Promise<string[]> {
   const ids: string[] = [];
   let lastMsgID: string | undefined;
   for (;;) {
@@ -54,7 +71,12 @@ describe('crash safety', () => {
     const db = tempDatabase();
     cleanup.push(() => db.remove());
     const first = await start(db.url);
-    const created = await call(first, 'u0', CREATE_GROUP, { groupType: 'Work', groupName: 'crash', groupID: GROUP, memberList: USERS.slice(1).map((userID) => ({ userID })) });
+    const created = await call(first, 'u0', CREATE_GROUP, {
+      groupType: 'Work',
+      groupName: 'crash',
+      groupID: GROUP,
+      memberList: USERS.slice(1).map((userID) => ({ userID })),
+    });
     expectCode(created, 0);
 
     // Subscribers start after a first message's cursor (so none misses what follows while connecting) and are
@@ -119,7 +141,9 @@ describe('crash safety', () => {
     expect(new Set(history)).toEqual(new Set(groupIDs));
     for (const [i, a] of USERS.entries()) {
       for (const b of USERS.slice(i + 1)) {
-        const pair = sent.filter((s) => s.target.receiver && [a, b].includes(s.sender) && [a, b].includes(s.target.receiver)).map((s) => s.msgID!);
+        const pair = sent
+          .filter((s) => s.target.receiver && [a, b].includes(s.sender) && [a, b].includes(s.target.receiver))
+          .map((s) => s.msgID!);
         const c2c = await allHistory(second, a, C2C_HISTORY, { userID: b });
         expect([...counts(c2c).values()].every((n) => n === 1)).toBe(true);
         expect(new Set(c2c)).toEqual(new Set(pair));
@@ -127,13 +151,21 @@ describe('crash safety', () => {
     }
     // findMessages finds each acknowledged message for its sender.
     for (const s of sent) {
-      const found = await call(second, s.sender, 'query($ids: [String!]!) { findMessages(messageIDList: $ids) { code data { msgID textElem { text } } } }', { ids: [s.msgID] });
+      const found = await call(
+        second,
+        s.sender,
+        'query($ids: [String!]!) { findMessages(messageIDList: $ids) { code data { msgID textElem { text } } } }',
+        { ids: [s.msgID] },
+      );
       expect(found.data).toEqual([{ msgID: s.msgID, textElem: { text: s.text } }]);
     }
 
     // Live delivery: what each subscriber saw before the crash plus what it got on resuming is its audience, once each.
     for (const u of USERS) {
-      const audience = new Set([...groupIDs, ...sent.filter((s) => s.target.receiver && (s.sender === u || s.target.receiver === u)).map((s) => s.msgID!)]);
+      const audience = new Set([
+        ...groupIDs,
+        ...sent.filter((s) => s.target.receiver && (s.sender === u || s.target.receiver === u)).map((s) => s.msgID!),
+      ]);
       const before = live[u]!.events.map((e) => e.onRecvNewMessage.msgID);
       await resumed[u]!.waitFor(audience.size - before.length, 15_000);
       const seen = [...before, ...resumed[u]!.events.map((e) => e.onRecvNewMessage.msgID)];

@@ -12,7 +12,10 @@ import { createTestGateway } from './helpers/app';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`test/demo.test.ts: browser part skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+if (!hasChromium)
+  console.warn(
+    `test/demo.test.ts: browser part skipped, no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
 const BROWSER_TIMEOUT_MS = 90_000; // a hang guard, not a timing claim (see test/graphiql.test.ts)
 
 describe('/demo switch', () => {
@@ -40,14 +43,28 @@ describe.skipIf(!hasChromium)('/demo in a browser', () => {
     base = `http://127.0.0.1:${await app.start(0, '127.0.0.1')}`;
     const res = await fetch(`${base}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${issueUserSig('alice', config.sdkAppId, config.secretKey)}` },
-      body: JSON.stringify({ query: 'mutation { createGroup(groupType: "Work", groupName: "Team", groupID: "team", memberList: [{ userID: "bob" }, { userID: "carol" }, { userID: "dave" }]) { code } }' }),
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${issueUserSig('alice', config.sdkAppId, config.secretKey)}`,
+      },
+      body: JSON.stringify({
+        query:
+          'mutation { createGroup(groupType: "Work", groupName: "Team", groupID: "team", memberList: [{ userID: "bob" }, { userID: "carol" }, { userID: "dave" }]) { code } }',
+      }),
     });
     expect(await res.json()).toEqual({ data: { createGroup: { code: 0 } } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
 
@@ -69,36 +86,44 @@ describe.skipIf(!hasChromium)('/demo in a browser', () => {
   }
 
   async function say(page: Page, text: string, receivers: string[]) {
-    for (const box of await page.locator('input[name=receiver]').all()) await box.setChecked(receivers.includes(await box.getAttribute('value') ?? ''));
+    for (const box of await page.locator('input[name=receiver]').all())
+      await box.setChecked(receivers.includes((await box.getAttribute('value')) ?? ''));
     await page.fill('#text', text);
     await page.click('#compose button');
     await page.locator('#messages li', { hasText: text }).waitFor();
   }
 
-  it('when alice sends a targeted message to bob, then bob sees it, dave never does, and both see the next one to everyone', async () => {
-    const [alice, bob, dave] = [await login('alice'), await login('bob'), await login('dave')];
-    await say(alice, 'for bob only', ['bob']);
-    await say(alice, 'hello everyone', []);
+  it(
+    'when alice sends a targeted message to bob, then bob sees it, dave never does, and both see the next one to everyone',
+    async () => {
+      const [alice, bob, dave] = [await login('alice'), await login('bob'), await login('dave')];
+      await say(alice, 'for bob only', ['bob']);
+      await say(alice, 'hello everyone', []);
 
-    await bob.locator('#messages li', { hasText: 'for bob only' }).waitFor();
-    await bob.locator('#messages li', { hasText: 'hello everyone' }).waitFor();
-    await dave.locator('#messages li', { hasText: 'hello everyone' }).waitFor();
-    expect(await dave.locator('#messages li .text').allTextContents()).toEqual(['hello everyone']);
-    expect(await bob.locator('#messages li .text').allTextContents()).toEqual(['for bob only', 'hello everyone']);
-    // The sender sees whom it went to; the receiver is not told who else got it.
-    await alice.locator('#messages li', { hasText: 'for bob only' }).locator('.targeted', { hasText: 'only for bob' }).waitFor();
-    expect(await bob.locator('.targeted').count()).toBe(0);
+      await bob.locator('#messages li', { hasText: 'for bob only' }).waitFor();
+      await bob.locator('#messages li', { hasText: 'hello everyone' }).waitFor();
+      await dave.locator('#messages li', { hasText: 'hello everyone' }).waitFor();
+      expect(await dave.locator('#messages li .text').allTextContents()).toEqual(['hello everyone']);
+      expect(await bob.locator('#messages li .text').allTextContents()).toEqual(['for bob only', 'hello everyone']);
+      // The sender sees whom it went to; the receiver is not told who else got it.
+      await alice
+        .locator('#messages li', { hasText: 'for bob only' })
+        .locator('.targeted', { hasText: 'only for bob' })
+        .waitFor();
+      expect(await bob.locator('.targeted').count()).toBe(0);
 
-    // A reload of dave's page reads history: still nothing of it.
-    await dave.reload();
-    await dave.fill('#userID', 'dave');
-    await dave.click('#login button');
-    await dave.locator('#messages li', { hasText: 'hello everyone' }).waitFor();
-    expect(await dave.locator('#messages li .text').allTextContents()).toEqual(['hello everyone']);
+      // A reload of dave's page reads history: still nothing of it.
+      await dave.reload();
+      await dave.fill('#userID', 'dave');
+      await dave.click('#login button');
+      await dave.locator('#messages li', { hasText: 'hello everyone' }).waitFor();
+      expect(await dave.locator('#messages li .text').allTextContents()).toEqual(['hello everyone']);
 
-    await say(bob, 'thanks alice', []);
-    await alice.locator('#messages li', { hasText: 'thanks alice' }).waitFor();
-    mkdirSync(new URL('../docs/', import.meta.url), { recursive: true });
-    await alice.screenshot({ path: new URL('../docs/demo.png', import.meta.url).pathname });
-  }, BROWSER_TIMEOUT_MS);
+      await say(bob, 'thanks alice', []);
+      await alice.locator('#messages li', { hasText: 'thanks alice' }).waitFor();
+      mkdirSync(new URL('../docs/', import.meta.url), { recursive: true });
+      await alice.screenshot({ path: new URL('../docs/demo.png', import.meta.url).pathname });
+    },
+    BROWSER_TIMEOUT_MS,
+  );
 });

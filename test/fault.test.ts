@@ -25,7 +25,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Answer = { envelope?: any; errors?: any[]; transport?: string };
 
 /** One request; a refused connection or a dead process is an answer too (`transport`), not a throw. */
-async function post(gw: SpawnedGateway, user: string, query: string, variables?: Record<string, unknown>): Promise<Answer> {
+async function post(
+  gw: SpawnedGateway,
+  user: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<Answer> {
   try {
     const res = await fetch(gw.url, {
       method: 'POST',
@@ -44,7 +49,11 @@ const isUnavailable = (a: Answer) =>
   a.envelope?.code === Code.STORAGE_UNAVAILABLE || a.errors?.[0]?.extensions?.imCode === Code.STORAGE_UNAVAILABLE;
 
 async function ready(gw: SpawnedGateway): Promise<number> {
-  try { return (await fetch(`http://127.0.0.1:${gw.port}/ready`)).status; } catch { return 0; }
+  try {
+    return (await fetch(`http://127.0.0.1:${gw.port}/ready`)).status;
+  } catch {
+    return 0;
+  }
 }
 
 /** Two gateway processes on a fresh schema and prefix, through `pg` and/or `redis` proxies when given. */
@@ -76,7 +85,8 @@ function senders(lanes: { gw: SpawnedGateway; from: string }[], groupID: string,
   const deadline = Date.now() + 90_000;
   const attempt = async (gw: SpawnedGateway, from: string, query: string, variables: Record<string, unknown>) => {
     for (;;) {
-      if (Date.now() > deadline) throw new Error(`gave up retrying; unexpected: ${JSON.stringify(unexpected.slice(0, 3))}`);
+      if (Date.now() > deadline)
+        throw new Error(`gave up retrying; unexpected: ${JSON.stringify(unexpected.slice(0, 3))}`);
       const a = await post(gw, from, query, variables);
       if (a.envelope?.code === 0) return a.envelope;
       if (isUnavailable(a)) unavailable++;
@@ -84,14 +94,16 @@ function senders(lanes: { gw: SpawnedGateway; from: string }[], groupID: string,
       await sleep(50);
     }
   };
-  const done = Promise.all(lanes.map(async ({ gw, from }, lane) => {
-    for (let k = 0; k < count; k++) {
-      const text = `${from}/${lane}/${k}`;
-      const created = await attempt(gw, from, CREATE_TEXT, { text });
-      await attempt(gw, from, SEND, { id: created.data.id, groupID });
-      acked.push(text);
-    }
-  }));
+  const done = Promise.all(
+    lanes.map(async ({ gw, from }, lane) => {
+      for (let k = 0; k < count; k++) {
+        const text = `${from}/${lane}/${k}`;
+        const created = await attempt(gw, from, CREATE_TEXT, { text });
+        await attempt(gw, from, SEND, { id: created.data.id, groupID });
+        acked.push(text);
+      }
+    }),
+  );
   return { acked, unexpected, unavailable: () => unavailable, done };
 }
 
@@ -119,7 +131,12 @@ async function replay(gw: SpawnedGateway, user: string, cursor: string, n: numbe
 }
 
 async function setUp(gw: SpawnedGateway) {
-  const created = await post(gw, 'alice', CREATE_GROUP, { groupType: 'Work', groupName: 'room', groupID: 'room', memberList: [{ userID: 'bob' }, { userID: 'carol' }] });
+  const created = await post(gw, 'alice', CREATE_GROUP, {
+    groupType: 'Work',
+    groupName: 'room',
+    groupID: 'room',
+    memberList: [{ userID: 'bob' }, { userID: 'carol' }],
+  });
   expect(created.envelope?.code).toBe(0);
   const c = await post(gw, 'alice', CREATE_TEXT, { text: 'origin' });
   const origin = await post(gw, 'alice', SEND, { id: c.envelope.data.id, groupID: 'room' });
@@ -133,7 +150,16 @@ suite('fault injection: PostgreSQL and Redis cut under load, two gateway process
     cleanup.push(() => pg.close());
     const [a, b] = await cluster({ pg });
     const start = await setUp(a!);
-    const run = senders([{ gw: a!, from: 'alice' }, { gw: a!, from: 'bob' }, { gw: b!, from: 'carol' }, { gw: b!, from: 'alice' }], 'room', 25);
+    const run = senders(
+      [
+        { gw: a!, from: 'alice' },
+        { gw: a!, from: 'bob' },
+        { gw: b!, from: 'carol' },
+        { gw: b!, from: 'alice' },
+      ],
+      'room',
+      25,
+    );
 
     await until(() => run.acked.length >= 10, '10 acknowledged sends before the cut', 30_000);
     pg.cut();
@@ -159,7 +185,14 @@ suite('fault injection: PostgreSQL and Redis cut under load, two gateway process
     cleanup.push(() => redis.close());
     const [a, b] = await cluster({ redis });
     const start = await setUp(a!);
-    const run = senders([{ gw: a!, from: 'alice' }, { gw: a!, from: 'carol' }], 'room', 20);
+    const run = senders(
+      [
+        { gw: a!, from: 'alice' },
+        { gw: a!, from: 'carol' },
+      ],
+      'room',
+      20,
+    );
 
     await until(() => run.acked.length >= 5, '5 acknowledged sends before the cut', 30_000);
     redis.cut();

@@ -17,7 +17,12 @@ const CARD = `mutation($g: String!, $u: String!, $c: String) { setGroupMemberInf
 const MEMBERS_INFO = `query($g: String!, $u: [String!]!) { getGroupMembersInfo(groupID: $g, memberList: $u) { code desc data { userID role nameCard } } }`;
 const LIST_CARDS = `query($g: String!) { getGroupMemberList(groupID: $g) { data { memberInfoList { userID nameCard } } } }`;
 
-const PROFILE = { groupName: 'Release crew', notification: 'Ship on Friday', introduction: 'We ship.', faceUrl: 'https://example.com/g.png' };
+const PROFILE = {
+  groupName: 'Release crew',
+  notification: 'Ship on Friday',
+  introduction: 'We ship.',
+  faceUrl: 'https://example.com/g.png',
+};
 
 skipNotice('group profiles');
 for (const backend of backends) {
@@ -29,29 +34,59 @@ for (const backend of backends) {
       drop = opened.drop;
       gw = createTestGateway({ store: opened.store });
     });
-    afterEach(async () => { await gw.app.stop(); await drop(); });
+    afterEach(async () => {
+      await gw.app.stop();
+      await drop();
+    });
     const info = async (user: string, groupID: string) => (await gw.call(user, GET, { ids: [groupID] })).data[0];
 
     it('when any member of a Work group sets its profile, then every member reads it, in getJoinedGroupList too', async () => {
       const g = await group(gw, 'alice', ['bob']);
       expect(await gw.call('bob', SET, { info: { groupID: g, ...PROFILE } })).toEqual({ code: 0, desc: 'ok' });
-      expect(await info('alice', g)).toEqual({ resultCode: 0, resultMessage: 'ok', groupInfo: { groupID: g, groupType: 'GROUP_TYPE_WORK', owner: 'alice', memberCount: 2, role: 'V2TIM_GROUP_MEMBER_ROLE_OWNER', ...PROFILE } });
+      expect(await info('alice', g)).toEqual({
+        resultCode: 0,
+        resultMessage: 'ok',
+        groupInfo: {
+          groupID: g,
+          groupType: 'GROUP_TYPE_WORK',
+          owner: 'alice',
+          memberCount: 2,
+          role: 'V2TIM_GROUP_MEMBER_ROLE_OWNER',
+          ...PROFILE,
+        },
+      });
       expect((await info('bob', g)).groupInfo.role).toBe('V2TIM_GROUP_MEMBER_ROLE_MEMBER');
-      expect((await gw.call('bob', JOINED)).data).toEqual([{ groupID: g, groupName: PROFILE.groupName, notification: PROFILE.notification }]);
+      expect((await gw.call('bob', JOINED)).data).toEqual([
+        { groupID: g, groupName: PROFILE.groupName, notification: PROFILE.notification },
+      ]);
       // Left out: unchanged; "": cleared.
       expect((await gw.call('alice', SET, { info: { groupID: g, notification: '' } })).code).toBe(0);
-      expect((await info('bob', g)).groupInfo).toMatchObject({ groupName: PROFILE.groupName, notification: '', introduction: PROFILE.introduction });
+      expect((await info('bob', g)).groupInfo).toMatchObject({
+        groupName: PROFILE.groupName,
+        notification: '',
+        introduction: PROFILE.introduction,
+      });
     });
 
     it('when a plain member of a Public group sets its profile, then 10007; the owner and an admin can', async () => {
-      const r = await gw.call('alice', `mutation { createGroup(groupType: "Public", groupName: "pub", memberList: [{ userID: "bob", role: 300 }, { userID: "carol" }]) { code data } }`);
+      const r = await gw.call(
+        'alice',
+        `mutation { createGroup(groupType: "Public", groupName: "pub", memberList: [{ userID: "bob", role: 300 }, { userID: "carol" }]) { code data } }`,
+      );
       const g = r.data;
-      expect(await gw.call('carol', SET, { info: { groupID: g, notification: 'mine' } })).toMatchObject({ code: 10007, desc: expect.stringMatching(/owner and admins/) });
+      expect(await gw.call('carol', SET, { info: { groupID: g, notification: 'mine' } })).toMatchObject({
+        code: 10007,
+        desc: expect.stringMatching(/owner and admins/),
+      });
       expect((await gw.call('bob', SET, { info: { groupID: g, notification: 'by admin' } })).code).toBe(0);
       expect((await gw.call('alice', SET, { info: { groupID: g, introduction: 'by owner' } })).code).toBe(0);
       expect((await info('carol', g)).groupInfo).toMatchObject({ notification: 'by admin', introduction: 'by owner' });
       // A non-member reads a Public group's profile with role 0, cannot change it.
-      expect((await info('mallory', g)).groupInfo).toMatchObject({ role: 'V2TIM_GROUP_MEMBER_UNDEFINED', notification: 'by admin', memberCount: 3 });
+      expect((await info('mallory', g)).groupInfo).toMatchObject({
+        role: 'V2TIM_GROUP_MEMBER_UNDEFINED',
+        notification: 'by admin',
+        memberCount: 3,
+      });
       expect((await gw.call('mallory', SET, { info: { groupID: g, notification: 'x' } })).code).toBe(10007);
     });
 
@@ -59,7 +94,10 @@ for (const backend of backends) {
       const g = await group(gw, 'alice', ['bob']);
       const r = await gw.call('mallory', GET, { ids: [g, 'nope', g] });
       expect(r.code).toBe(0);
-      expect(r.data.map((e: any) => [e.resultCode, e.groupInfo])).toEqual([[10007, null], [10010, null]]);
+      expect(r.data.map((e: any) => [e.resultCode, e.groupInfo])).toEqual([
+        [10007, null],
+        [10010, null],
+      ]);
     });
 
     it('when fields are too long, empty or the group is unknown, then 10004 names the field, 10010 for the group', async () => {
@@ -72,20 +110,40 @@ for (const backend of backends) {
         [{ faceUrl: 'x'.repeat(101) }, 10004, /info\.faceUrl/],
         [{ notification: '\udc00' }, 10004, /info\.notification is not valid Unicode/],
       ];
-      for (const [fields, code, desc] of cases) expect(await gw.call('alice', SET, { info: { groupID: g, ...fields } }), JSON.stringify(fields)).toMatchObject({ code, desc: expect.stringMatching(desc) });
+      for (const [fields, code, desc] of cases)
+        expect(await gw.call('alice', SET, { info: { groupID: g, ...fields } }), JSON.stringify(fields)).toMatchObject({
+          code,
+          desc: expect.stringMatching(desc),
+        });
       expect((await gw.call('alice', SET, { info: { groupID: 'nope', notification: 'x' } })).code).toBe(10010);
       expect((await gw.call('alice', SET, { info: { groupID: 'bad id', notification: 'x' } })).code).toBe(10015);
-      expect(await gw.call('alice', GET, { ids: [] })).toMatchObject({ code: 10004, desc: expect.stringMatching(/groupIDList is empty/) });
+      expect(await gw.call('alice', GET, { ids: [] })).toMatchObject({
+        code: 10004,
+        desc: expect.stringMatching(/groupIDList is empty/),
+      });
       expect((await info('alice', g)).groupInfo).toMatchObject({ groupName: 'Work group', notification: null });
     });
 
-    const roles = async (g: string) => Object.fromEntries((await gw.call('alice', MEMBERS, { g })).data.memberInfoList.map((m: any) => [m.userID, m.role]));
-    const publicGroup = async () => (await gw.call('alice', `mutation { createGroup(groupType: "Public", groupName: "pub", memberList: [{ userID: "bob" }, { userID: "carol" }]) { data } }`)).data as string;
+    const roles = async (g: string) =>
+      Object.fromEntries(
+        (await gw.call('alice', MEMBERS, { g })).data.memberInfoList.map((m: any) => [m.userID, m.role]),
+      );
+    const publicGroup = async () =>
+      (
+        await gw.call(
+          'alice',
+          `mutation { createGroup(groupType: "Public", groupName: "pub", memberList: [{ userID: "bob" }, { userID: "carol" }]) { data } }`,
+        )
+      ).data as string;
 
     it('when the owner makes bob an admin, then bob can kick a member; set back to member, he cannot', async () => {
       const g = await publicGroup();
       expect(await gw.call('alice', ROLE, { g, u: 'bob', r: 300 })).toEqual({ code: 0, desc: 'ok' });
-      expect(await roles(g)).toEqual({ alice: 'V2TIM_GROUP_MEMBER_ROLE_OWNER', bob: 'V2TIM_GROUP_MEMBER_ROLE_ADMIN', carol: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER' });
+      expect(await roles(g)).toEqual({
+        alice: 'V2TIM_GROUP_MEMBER_ROLE_OWNER',
+        bob: 'V2TIM_GROUP_MEMBER_ROLE_ADMIN',
+        carol: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER',
+      });
       expect((await gw.call('alice', ROLE, { g, u: 'bob', r: 200 })).code).toBe(0);
       expect((await gw.call('bob', KICK, { g, u: ['carol'] })).code).toBe(10007);
       expect((await gw.call('alice', ROLE, { g, u: 'bob', r: 300 })).code).toBe(0);
@@ -95,19 +153,39 @@ for (const backend of backends) {
     it('when roles are set wrongly, then 10007 for a non-owner or a Work group, 10004 for a bad role, a non-member or the owner', async () => {
       const g = await publicGroup();
       const w = await group(gw, 'alice', ['bob']);
-      expect(await gw.call('bob', ROLE, { g, u: 'carol', r: 300 })).toMatchObject({ code: 10007, desc: expect.stringMatching(/Only the owner/) });
-      expect(await gw.call('alice', ROLE, { g: w, u: 'bob', r: 300 })).toMatchObject({ code: 10007, desc: expect.stringMatching(/Work groups have no admins/) });
-      expect(await gw.call('alice', ROLE, { g, u: 'bob', r: 400 })).toMatchObject({ code: 10004, desc: expect.stringMatching(/role is 400/) });
-      expect(await gw.call('alice', ROLE, { g, u: 'dave', r: 300 })).toMatchObject({ code: 10004, desc: expect.stringMatching(/"dave" is not a member/) });
+      expect(await gw.call('bob', ROLE, { g, u: 'carol', r: 300 })).toMatchObject({
+        code: 10007,
+        desc: expect.stringMatching(/Only the owner/),
+      });
+      expect(await gw.call('alice', ROLE, { g: w, u: 'bob', r: 300 })).toMatchObject({
+        code: 10007,
+        desc: expect.stringMatching(/Work groups have no admins/),
+      });
+      expect(await gw.call('alice', ROLE, { g, u: 'bob', r: 400 })).toMatchObject({
+        code: 10004,
+        desc: expect.stringMatching(/role is 400/),
+      });
+      expect(await gw.call('alice', ROLE, { g, u: 'dave', r: 300 })).toMatchObject({
+        code: 10004,
+        desc: expect.stringMatching(/"dave" is not a member/),
+      });
       expect((await gw.call('alice', ROLE, { g, u: 'alice', r: 200 })).code).toBe(10004);
       expect((await gw.call('alice', ROLE, { g: 'nope', u: 'bob', r: 300 })).code).toBe(10010);
-      expect(await roles(g)).toEqual({ alice: 'V2TIM_GROUP_MEMBER_ROLE_OWNER', bob: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER', carol: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER' });
+      expect(await roles(g)).toEqual({
+        alice: 'V2TIM_GROUP_MEMBER_ROLE_OWNER',
+        bob: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER',
+        carol: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER',
+      });
     });
 
     it('when the owner transfers the group to bob, then bob owns it (he cannot quit, alice can) and alice is a member', async () => {
       const g = await publicGroup();
       expect(await gw.call('alice', TRANSFER, { g, u: 'bob' })).toEqual({ code: 0, desc: 'ok' });
-      expect(await roles(g)).toEqual({ alice: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER', bob: 'V2TIM_GROUP_MEMBER_ROLE_OWNER', carol: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER' });
+      expect(await roles(g)).toEqual({
+        alice: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER',
+        bob: 'V2TIM_GROUP_MEMBER_ROLE_OWNER',
+        carol: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER',
+      });
       expect((await info('carol', g)).groupInfo.owner).toBe('bob');
       expect((await gw.call('alice', TRANSFER, { g, u: 'carol' })).code).toBe(10007);
       expect((await gw.call('bob', QUIT, { g })).code).toBe(10009);
@@ -116,35 +194,70 @@ for (const backend of backends) {
 
     it('when a transfer names a non-member or yourself, or the group is an AVChatRoom, then 10004 or 10007 and nothing changes', async () => {
       const g = await publicGroup();
-      expect(await gw.call('alice', TRANSFER, { g, u: 'dave' })).toMatchObject({ code: 10004, desc: expect.stringMatching(/"dave" is not a member/) });
+      expect(await gw.call('alice', TRANSFER, { g, u: 'dave' })).toMatchObject({
+        code: 10004,
+        desc: expect.stringMatching(/"dave" is not a member/),
+      });
       expect((await gw.call('alice', TRANSFER, { g, u: 'alice' })).code).toBe(10004);
-      const live = (await gw.call('alice', `mutation { createGroup(groupType: "AVChatRoom", groupName: "live") { data } }`)).data;
-      expect(await gw.call('alice', TRANSFER, { g: live, u: 'bob' })).toMatchObject({ code: 10007, desc: expect.stringMatching(/AVChatRoom/) });
-      expect(await roles(g)).toEqual({ alice: 'V2TIM_GROUP_MEMBER_ROLE_OWNER', bob: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER', carol: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER' });
+      const live = (
+        await gw.call('alice', `mutation { createGroup(groupType: "AVChatRoom", groupName: "live") { data } }`)
+      ).data;
+      expect(await gw.call('alice', TRANSFER, { g: live, u: 'bob' })).toMatchObject({
+        code: 10007,
+        desc: expect.stringMatching(/AVChatRoom/),
+      });
+      expect(await roles(g)).toEqual({
+        alice: 'V2TIM_GROUP_MEMBER_ROLE_OWNER',
+        bob: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER',
+        carol: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER',
+      });
     });
 
     it('when bob sets his own name card, then members read it in getGroupMembersInfo and getGroupMemberList', async () => {
       const g = await publicGroup();
       expect(await gw.call('bob', CARD, { g, u: 'bob', c: 'Bobby' })).toEqual({ code: 0, desc: 'ok' });
-      expect(await gw.call('carol', MEMBERS_INFO, { g, u: ['bob', 'dave', 'alice'] })).toEqual({ code: 0, desc: 'ok',
-        data: [{ userID: 'bob', role: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER', nameCard: 'Bobby' }, { userID: 'alice', role: 'V2TIM_GROUP_MEMBER_ROLE_OWNER', nameCard: null }] });
-      expect((await gw.call('alice', LIST_CARDS, { g })).data.memberInfoList).toContainEqual({ userID: 'bob', nameCard: 'Bobby' });
+      expect(await gw.call('carol', MEMBERS_INFO, { g, u: ['bob', 'dave', 'alice'] })).toEqual({
+        code: 0,
+        desc: 'ok',
+        data: [
+          { userID: 'bob', role: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER', nameCard: 'Bobby' },
+          { userID: 'alice', role: 'V2TIM_GROUP_MEMBER_ROLE_OWNER', nameCard: null },
+        ],
+      });
+      expect((await gw.call('alice', LIST_CARDS, { g })).data.memberInfoList).toContainEqual({
+        userID: 'bob',
+        nameCard: 'Bobby',
+      });
       // The owner sets a member's; "" clears.
       expect((await gw.call('alice', CARD, { g, u: 'bob', c: '' })).code).toBe(0);
       expect((await gw.call('carol', MEMBERS_INFO, { g, u: ['bob'] })).data[0].nameCard).toBe('');
     });
 
-    it('when a member sets someone else\'s name card, one is too long, or a non-member asks, then 10007 or 10004', async () => {
+    it("when a member sets someone else's name card, one is too long, or a non-member asks, then 10007 or 10004", async () => {
       const g = await publicGroup();
-      expect(await gw.call('carol', CARD, { g, u: 'bob', c: 'x' })).toMatchObject({ code: 10007, desc: expect.stringMatching(/your own name card/) });
+      expect(await gw.call('carol', CARD, { g, u: 'bob', c: 'x' })).toMatchObject({
+        code: 10007,
+        desc: expect.stringMatching(/your own name card/),
+      });
       expect((await gw.call('alice', ROLE, { g, u: 'bob', r: 300 })).code).toBe(0);
       expect((await gw.call('bob', CARD, { g, u: 'alice', c: 'boss' })).code).toBe(10007); // an admin, above him
       expect((await gw.call('bob', CARD, { g, u: 'carol', c: 'Caz' })).code).toBe(0);
-      expect(await gw.call('bob', CARD, { g, u: 'bob', c: 'é'.repeat(26) })).toMatchObject({ code: 10004, desc: expect.stringMatching(/info\.nameCard is 52 bytes/) });
-      expect(await gw.call('bob', CARD, { g, u: 'dave', c: 'x' })).toMatchObject({ code: 10004, desc: expect.stringMatching(/"dave" is not a member/) });
+      expect(await gw.call('bob', CARD, { g, u: 'bob', c: 'é'.repeat(26) })).toMatchObject({
+        code: 10004,
+        desc: expect.stringMatching(/info\.nameCard is 52 bytes/),
+      });
+      expect(await gw.call('bob', CARD, { g, u: 'dave', c: 'x' })).toMatchObject({
+        code: 10004,
+        desc: expect.stringMatching(/"dave" is not a member/),
+      });
       expect(await gw.call('mallory', MEMBERS_INFO, { g, u: ['bob'] })).toMatchObject({ code: 10007, data: null });
-      expect(await gw.call('bob', MEMBERS_INFO, { g, u: [] })).toMatchObject({ code: 10004, desc: expect.stringMatching(/memberList is empty/) });
-      expect((await gw.call('alice', MEMBERS_INFO, { g, u: ['bob', 'carol'] })).data.map((m: any) => m.nameCard)).toEqual([null, 'Caz']);
+      expect(await gw.call('bob', MEMBERS_INFO, { g, u: [] })).toMatchObject({
+        code: 10004,
+        desc: expect.stringMatching(/memberList is empty/),
+      });
+      expect(
+        (await gw.call('alice', MEMBERS_INFO, { g, u: ['bob', 'carol'] })).data.map((m: any) => m.nameCard),
+      ).toEqual([null, 'Caz']);
     });
 
     it('when an admin mutes everyone, then plain members get 10017 and the owner and admins still send; unmuted, all send', async () => {
@@ -152,7 +265,15 @@ for (const backend of backends) {
       expect((await gw.call('alice', ROLE, { g, u: 'bob', r: 300 })).code).toBe(0);
       expect((await gw.call('carol', SET, { info: { groupID: g, isAllMuted: true } })).code).toBe(10007);
       expect(await gw.call('bob', SET, { info: { groupID: g, isAllMuted: true } })).toEqual({ code: 0, desc: 'ok' });
-      expect((await gw.call('carol', `query($ids: [String!]!) { getGroupsInfo(groupIDList: $ids) { data { groupInfo { isAllMuted } } } }`, { ids: [g] })).data[0].groupInfo.isAllMuted).toBe(true);
+      expect(
+        (
+          await gw.call(
+            'carol',
+            `query($ids: [String!]!) { getGroupsInfo(groupIDList: $ids) { data { groupInfo { isAllMuted } } } }`,
+            { ids: [g] },
+          )
+        ).data[0].groupInfo.isAllMuted,
+      ).toBe(true);
       expect((await sendText(gw, 'carol', 'let me talk', { groupID: g })).code).toBe(10017);
       expect((await sendText(gw, 'bob', 'admins talk', { groupID: g })).code).toBe(0);
       expect((await sendText(gw, 'alice', 'owner talks', { groupID: g })).code).toBe(0);
@@ -160,7 +281,10 @@ for (const backend of backends) {
       expect((await sendText(gw, 'carol', 'finally', { groupID: g })).code).toBe(0);
       // Work groups have no muting at all.
       const w = await group(gw, 'alice', ['bob']);
-      expect(await gw.call('alice', SET, { info: { groupID: w, isAllMuted: true } })).toMatchObject({ code: 10007, desc: expect.stringMatching(/Work groups cannot be muted/) });
+      expect(await gw.call('alice', SET, { info: { groupID: w, isAllMuted: true } })).toMatchObject({
+        code: 10007,
+        desc: expect.stringMatching(/Work groups cannot be muted/),
+      });
     });
   });
 }

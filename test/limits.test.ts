@@ -30,20 +30,41 @@ async function started(limits: Partial<Limits> = {}, config: Partial<Config> = {
 /** POSTs `body` over a real socket, chunked when asked (no Content-Length), and returns status and text. */
 function post(port: number, body: string, chunked = false): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: '127.0.0.1', port, path: '/graphql', method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${userSig('alice')}`, ...(chunked ? {} : { 'content-length': Buffer.byteLength(body) }) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c) => { text += c; }).on('end', () => resolve({ status: res.statusCode!, text }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/graphql',
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${userSig('alice')}`,
+          ...(chunked ? {} : { 'content-length': Buffer.byteLength(body) }),
+        },
+      },
+      (res) => {
+        let text = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (c) => {
+            text += c;
+          })
+          .on('end', () => resolve({ status: res.statusCode!, text }));
+      },
+    );
     req.on('error', reject);
-    if (chunked) { for (let i = 0; i < body.length; i += 64 * 1024) req.write(body.slice(i, i + 64 * 1024)); req.end(); } else req.end(body);
+    if (chunked) {
+      for (let i = 0; i < body.length; i += 64 * 1024) req.write(body.slice(i, i + 64 * 1024));
+      req.end();
+    } else req.end(body);
   });
 }
 
 /** A raw graphql-transport-ws socket: resolves with the close code once the server closes it. */
-function rawSocket(port: number, onOpen: (ws: WebSocket) => void = () => {}): Promise<{ code: number; reason: string }> {
+function rawSocket(
+  port: number,
+  onOpen: (ws: WebSocket) => void = () => {},
+): Promise<{ code: number; reason: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
     ws.on('open', () => onOpen(ws));
@@ -52,20 +73,45 @@ function rawSocket(port: number, onOpen: (ws: WebSocket) => void = () => {}): Pr
   });
 }
 
-const errorsOf = async (gw: TestGateway, query: string, user: string | null = 'alice') => (await gw.gql(user, query)).body.errors ?? [];
+const errorsOf = async (gw: TestGateway, query: string, user: string | null = 'alice') =>
+  (await gw.gql(user, query)).body.errors ?? [];
 
 describe('configuration', () => {
   it('when the limit variables are set, then config.limits carries them; when one is out of range, then start-up fails naming it', () => {
     const env = {
-      IM_MAX_BODY_BYTES: '65536', IM_MAX_QUERY_DEPTH: '7', IM_MAX_ALIASES: '3', IM_MAX_TOKENS: '400', IM_MAX_SUBSCRIPTIONS_PER_CONNECTION: '4',
-      IM_MAX_CONNECTIONS_PER_USER: '2', IM_CONNECTION_INIT_TIMEOUT_MS: '1500', IM_DRAFT_RECLAIM_SECONDS: '5',
-      IM_MAX_PENDING_INIT: '50', IM_MAX_OPERATIONS_PER_SECOND: '7', IM_WS_MAX_BUFFERED_BYTES: '65536',
+      IM_MAX_BODY_BYTES: '65536',
+      IM_MAX_QUERY_DEPTH: '7',
+      IM_MAX_ALIASES: '3',
+      IM_MAX_TOKENS: '400',
+      IM_MAX_SUBSCRIPTIONS_PER_CONNECTION: '4',
+      IM_MAX_CONNECTIONS_PER_USER: '2',
+      IM_CONNECTION_INIT_TIMEOUT_MS: '1500',
+      IM_DRAFT_RECLAIM_SECONDS: '5',
+      IM_MAX_PENDING_INIT: '50',
+      IM_MAX_OPERATIONS_PER_SECOND: '7',
+      IM_WS_MAX_BUFFERED_BYTES: '65536',
     };
     const config = loadConfig(env);
-    expect(config.limits).toEqual({ maxBodyBytes: 65536, maxDepth: 7, maxAliases: 3, maxTokens: 400, maxSubscriptionsPerConnection: 4, maxConnectionsPerUser: 2, connectionInitTimeoutMs: 1500,
-      maxPendingInit: 50, maxOperationsPerSecond: 7, wsMaxBufferedBytes: 65536 });
+    expect(config.limits).toEqual({
+      maxBodyBytes: 65536,
+      maxDepth: 7,
+      maxAliases: 3,
+      maxTokens: 400,
+      maxSubscriptionsPerConnection: 4,
+      maxConnectionsPerUser: 2,
+      connectionInitTimeoutMs: 1500,
+      maxPendingInit: 50,
+      maxOperationsPerSecond: 7,
+      wsMaxBufferedBytes: 65536,
+    });
     expect(config.draftReclaimSeconds).toBe(5);
-    for (const [name, value] of [['IM_MAX_BODY_BYTES', '1mb'], ['IM_MAX_QUERY_DEPTH', '0'], ['IM_MAX_CONNECTIONS_PER_USER', '-1'], ['IM_CONNECTION_INIT_TIMEOUT_MS', '2.5'], ['IM_WS_MAX_BUFFERED_BYTES', '1024']]) {
+    for (const [name, value] of [
+      ['IM_MAX_BODY_BYTES', '1mb'],
+      ['IM_MAX_QUERY_DEPTH', '0'],
+      ['IM_MAX_CONNECTIONS_PER_USER', '-1'],
+      ['IM_CONNECTION_INIT_TIMEOUT_MS', '2.5'],
+      ['IM_WS_MAX_BUFFERED_BYTES', '1024'],
+    ]) {
       expect(() => loadConfig({ ...env, [name!]: value })).toThrow(new RegExp(`^${name} must be an integer`));
     }
   });
@@ -114,11 +160,17 @@ describe('request size', () => {
 
   it('when a WebSocket message is over the limit, then that socket closes with 1009 and others carry on', async () => {
     const { port } = await started({ maxBodyBytes: 4096 });
-    const closed = await rawSocket(port, (ws) => ws.send(JSON.stringify({ type: 'connection_init', payload: { userSig: userSig('alice'), pad: 'x'.repeat(8192) } })));
+    const closed = await rawSocket(port, (ws) =>
+      ws.send(
+        JSON.stringify({ type: 'connection_init', payload: { userSig: userSig('alice'), pad: 'x'.repeat(8192) } }),
+      ),
+    );
     expectCode(closed, 1009);
     const client = wsClient(port, { userSig: userSig('alice') });
     sockets.push(client);
-    const r = await new Promise<any>((resolve, reject) => client.subscribe({ query: '{ getLoginUser { data } }' }, { next: resolve, error: reject, complete: () => {} }));
+    const r = await new Promise<any>((resolve, reject) =>
+      client.subscribe({ query: '{ getLoginUser { data } }' }, { next: resolve, error: reject, complete: () => {} }),
+    );
     expect(r.data.getLoginUser.data).toBe('alice');
   });
 });
@@ -126,18 +178,22 @@ describe('request size', () => {
 describe('query shape limits (graphql-armor)', () => {
   // The schema has no recursion, so only a lowered limit can be crossed by a real query (introspection has
   // graphql-js's own depth rule); the default 8 leaves room above the deepest real path (6).
-  const DEEPEST = '{ getConversationList(count: 1) { data { conversationList { lastMessage { textElem { text } } } } } }';
+  const DEEPEST =
+    '{ getConversationList(count: 1) { data { conversationList { lastMessage { textElem { text } } } } } }';
 
   it('when a query is deeper than the depth limit, then a GraphQL error names it; the deepest real query fits the default', async () => {
     expect(await errorsOf(gateway(), DEEPEST)).toEqual([]);
     const low = gateway({ maxDepth: 5 });
     expect((await errorsOf(low, DEEPEST))[0]?.message).toMatch(/depth limit of 5 exceeded, found 6/);
-    expect(await errorsOf(low, '{ getConversationList(count: 1) { data { conversationList { lastMessage { msgID } } } } }')).toEqual([]);
+    expect(
+      await errorsOf(low, '{ getConversationList(count: 1) { data { conversationList { lastMessage { msgID } } } } }'),
+    ).toEqual([]);
   });
 
   it('when an operation has more than 15 aliases, then a GraphQL error names the alias limit', async () => {
     const gw = gateway();
-    const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: getLoginUser { data }`).join(' ')} }`;
+    const aliased = (n: number) =>
+      `{ ${Array.from({ length: n }, (_, i) => `a${i}: getLoginUser { data }`).join(' ')} }`;
     expect((await errorsOf(gw, aliased(16)))[0]?.message).toMatch(/Aliases limit of 15 exceeded/);
     const ok = await gw.gql('alice', aliased(15));
     expect(ok.body.data.a14.data).toBe('alice');
@@ -161,7 +217,10 @@ describe('query shape limits (graphql-armor)', () => {
     const { port } = await started({ maxDepth: 5 });
     const client = wsClient(port, { userSig: userSig('alice') });
     sockets.push(client);
-    const run = (query: string) => new Promise<any>((resolve) => client.subscribe({ query }, { next: resolve, error: (e) => resolve({ errors: e }), complete: () => {} }));
+    const run = (query: string) =>
+      new Promise<any>((resolve) =>
+        client.subscribe({ query }, { next: resolve, error: (e) => resolve({ errors: e }), complete: () => {} }),
+      );
     expect((await run(`{ ${'__typename '.repeat(1000)} }`)).errors[0].message).toMatch(/Token limit/);
     expect((await run('{ getLoginUser ')).errors[0].message).toMatch(/Syntax Error/);
     expect((await run(DEEPEST)).errors[0].message).toMatch(/depth limit/);
@@ -191,19 +250,23 @@ describe('graphql-ws connection limits', () => {
     await fourth.waitFor(1);
     await second.waitFor(1);
     expect(fourth.errors).toEqual([]);
-    fourth.dispose(); second.dispose();
+    fourth.dispose();
+    second.dispose();
   });
 
   it('when a user opens more sockets than allowed, then the extra one closes with 4430 (graphql-ws keeps 4429 for its own case); other users are not affected, and closing one makes room', async () => {
     const { port } = await started({ maxConnectionsPerUser: 2 });
     const open: WebSocket[] = [];
-    const connect = (user: string) => new Promise<{ acked: boolean; code?: number; reason?: string; ws: WebSocket }>((resolve) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
-      open.push(ws);
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { userSig: userSig(user) } })));
-      ws.on('message', (m) => { if (JSON.parse(m.toString()).type === 'connection_ack') resolve({ acked: true, ws }); });
-      ws.on('close', (code, reason) => resolve({ acked: false, code, reason: reason.toString(), ws }));
-    });
+    const connect = (user: string) =>
+      new Promise<{ acked: boolean; code?: number; reason?: string; ws: WebSocket }>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+        open.push(ws);
+        ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { userSig: userSig(user) } })));
+        ws.on('message', (m) => {
+          if (JSON.parse(m.toString()).type === 'connection_ack') resolve({ acked: true, ws });
+        });
+        ws.on('close', (code, reason) => resolve({ acked: false, code, reason: reason.toString(), ws }));
+      });
     sockets.push({ dispose: () => open.forEach((ws) => ws.terminate()) });
     const a1 = await connect('alice');
     expect((await connect('alice')).acked).toBe(true);
@@ -212,7 +275,10 @@ describe('graphql-ws connection limits', () => {
     expect(refused.reason).toContain('at most 2 per user');
     expect((await connect('bob')).acked).toBe(true);
 
-    await new Promise<void>((resolve) => { a1.ws.once('close', () => resolve()); a1.ws.close(); });
+    await new Promise<void>((resolve) => {
+      a1.ws.once('close', () => resolve());
+      a1.ws.close();
+    });
     await vi.waitFor(async () => {
       const again = await connect('alice');
       expect(again.acked).toBe(true);
@@ -229,7 +295,9 @@ describe('graphql-ws connection limits', () => {
 describe('a subscriber that stops reading', () => {
   it('when its unread events pass the bound, then its stream ends with an error that says to resume, and it is released', async () => {
     let released = false;
-    const stream = new Stream<number>(3, () => { released = true; });
+    const stream = new Stream<number>(3, () => {
+      released = true;
+    });
     for (let i = 0; i < 3; i++) stream.push(i);
     expect(released).toBe(false);
     stream.push(3);
@@ -246,7 +314,10 @@ describe('a stream whose consumer listens instead of pulling (live subscriptions
     stream.push(2);
     const got: number[] = [];
     const ends: (Error | null)[] = [];
-    stream.listen((n) => got.push(n), (e) => ends.push(e));
+    stream.listen(
+      (n) => got.push(n),
+      (e) => ends.push(e),
+    );
     expect(got).toEqual([1, 2]);
     stream.push(3);
     expect(got).toEqual([1, 2, 3]); // synchronously: no promise per event
@@ -272,7 +343,12 @@ describe('NODE_ENV=production', () => {
 
     const client = wsClient(port, { userSig: userSig('alice') });
     sockets.push(client);
-    const ws = await new Promise<any>((resolve) => client.subscribe({ query: INTROSPECT }, { next: resolve, error: (e) => resolve({ errors: e }), complete: () => {} }));
+    const ws = await new Promise<any>((resolve) =>
+      client.subscribe(
+        { query: INTROSPECT },
+        { next: resolve, error: (e) => resolve({ errors: e }), complete: () => {} },
+      ),
+    );
     expect(ws.data).toBeUndefined();
     expect(JSON.stringify(ws.errors)).toMatch(/introspection/i);
   });

@@ -18,7 +18,11 @@ describe.each([
     cpSync(`${root}${folder}`, `${root}${copy}`, { recursive: true });
     try {
       const before = readdirSync(`${root}${copy}`).sort();
-      const out = execFileSync('npx', ['drizzle-kit', 'generate', '--dialect', dialect, '--schema', schema, '--out', copy], { cwd: root, encoding: 'utf8' });
+      const out = execFileSync(
+        'npx',
+        ['drizzle-kit', 'generate', '--dialect', dialect, '--schema', schema, '--out', copy],
+        { cwd: root, encoding: 'utf8' },
+      );
       expect(readdirSync(`${root}${copy}`).sort()).toEqual(before);
       expect(out).toMatch(/No schema changes/);
     } finally {

@@ -7,11 +7,19 @@ import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as ops from '../client/src/generated';
 import { until } from './helpers/live';
-import { collect, createTestGateway, TEST_KEY, TEST_SDKAPPID, userSig, wsClient, type TestGateway } from './helpers/app';
+import {
+  collect,
+  createTestGateway,
+  TEST_KEY,
+  TEST_SDKAPPID,
+  userSig,
+  wsClient,
+  type TestGateway,
+} from './helpers/app';
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
-const operationsOf = (source: string) => parse(source).definitions
-  .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+const operationsOf = (source: string) =>
+  parse(source).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
 const FILE = operationsOf(read('../examples/operations.graphql'));
 
 type Doc<R, V> = ops.TypedDocumentString<R, V>;
@@ -25,74 +33,140 @@ async function run<R, V>(gw: TestGateway, user: string, doc: Doc<R, V>, variable
 }
 
 const cleanup: (() => unknown)[] = [];
-afterEach(async () => { await Promise.all(cleanup.splice(0).map((f) => f())); });
+afterEach(async () => {
+  await Promise.all(cleanup.splice(0).map((f) => f()));
+});
 
 describe('examples/operations.graphql', () => {
   it('when the seed flow and daily operations run in order, then each answers code 0 and the targeted message reaches only its receivers', async () => {
     const gw = createTestGateway();
     const port = await gw.app.start(0, '127.0.0.1');
     cleanup.push(() => gw.app.stop());
-    const socket = (user: string) => { const c = wsClient(port, { userSig: userSig(user) }); cleanup.push(() => c.dispose()); return c; };
+    const socket = (user: string) => {
+      const c = wsClient(port, { userSig: userSig(user) });
+      cleanup.push(() => c.dispose());
+      return c;
+    };
     const live = (user: string) => {
       ran.add('OnRecvNewMessage');
       return collect<ops.OnRecvNewMessageSubscription>(socket(user), ops.OnRecvNewMessageDocument.toString(), {});
     };
 
     expect(await run(gw, 'alice', ops.GetLoginUserDocument, {})).toMatchObject({ code: 0, data: 'alice' });
-    const group = await run(gw, 'alice', ops.CreateGroupDocument,
-      { groupType: 'Work', groupName: 'Work', groupID: 'work', memberList: [{ userID: 'bob' }, { userID: 'carol' }, { userID: 'dave' }] });
+    const group = await run(gw, 'alice', ops.CreateGroupDocument, {
+      groupType: 'Work',
+      groupName: 'Work',
+      groupID: 'work',
+      memberList: [{ userID: 'bob' }, { userID: 'carol' }, { userID: 'dave' }],
+    });
     expect(group).toMatchObject({ code: 0, data: 'work' });
     const [bob, dave] = [live('bob'), live('dave')];
     const router = gw.app.services.router;
-    await until(() => router.streamCount('bob') === 1 && router.streamCount('dave') === 1, 'bob\'s and dave\'s subscriptions to open');
+    await until(
+      () => router.streamCount('bob') === 1 && router.streamCount('dave') === 1,
+      "bob's and dave's subscriptions to open",
+    );
 
     const created = await run(gw, 'alice', ops.CreateTextMessageDocument, { text: 'for bob and carol only' });
-    expect(created).toMatchObject({ code: 0, data: { messageInfo: { status: 'V2TIM_MSG_STATUS_SENDING', elemType: 'V2TIM_ELEM_TYPE_TEXT' } } });
-    const targeted = await run(gw, 'alice', ops.CreateTargetedGroupMessageDocument, { id: created.data!.id, receiverList: ['bob', 'carol'] });
+    expect(created).toMatchObject({
+      code: 0,
+      data: { messageInfo: { status: 'V2TIM_MSG_STATUS_SENDING', elemType: 'V2TIM_ELEM_TYPE_TEXT' } },
+    });
+    const targeted = await run(gw, 'alice', ops.CreateTargetedGroupMessageDocument, {
+      id: created.data!.id,
+      receiverList: ['bob', 'carol'],
+    });
     expect(targeted).toMatchObject({ code: 0, data: { messageInfo: { targetGroupMemberList: ['bob', 'carol'] } } });
     const sent = await run(gw, 'alice', ops.SendMessageDocument, { id: targeted.data!.id, groupID: 'work' });
-    expect(sent).toMatchObject({ code: 0, data: { status: 'V2TIM_MSG_STATUS_SEND_SUCC', seq: '1', targetGroupMemberList: ['bob', 'carol'] } });
-    expect((await bob.waitFor(1))[0]!.onRecvNewMessage).toMatchObject({ msgID: sent.data!.msgID, textElem: { text: 'for bob and carol only' } });
+    expect(sent).toMatchObject({
+      code: 0,
+      data: { status: 'V2TIM_MSG_STATUS_SEND_SUCC', seq: '1', targetGroupMemberList: ['bob', 'carol'] },
+    });
+    expect((await bob.waitFor(1))[0]!.onRecvNewMessage).toMatchObject({
+      msgID: sent.data!.msgID,
+      textElem: { text: 'for bob and carol only' },
+    });
 
     const everyone = await run(gw, 'alice', ops.CreateTextMessageDocument, { text: 'hello everyone' });
-    await run(gw, 'alice', ops.SendMessageDocument, { id: everyone.data!.id, groupID: 'work', priority: 'V2TIM_PRIORITY_HIGH' });
+    await run(gw, 'alice', ops.SendMessageDocument, {
+      id: everyone.data!.id,
+      groupID: 'work',
+      priority: 'V2TIM_PRIORITY_HIGH',
+    });
     expect((await dave.waitFor(1)).map((e) => e.onRecvNewMessage.textElem?.text)).toEqual(['hello everyone']);
     const history = await run(gw, 'dave', ops.GetGroupHistoryMessageListDocument, { groupID: 'work', count: 20 });
-    expect(history).toMatchObject({ code: 0, data: [{ seq: '1', priority: 'V2TIM_PRIORITY_HIGH', textElem: { text: 'hello everyone' } }] });
+    expect(history).toMatchObject({
+      code: 0,
+      data: [{ seq: '1', priority: 'V2TIM_PRIORITY_HIGH', textElem: { text: 'hello everyone' } }],
+    });
 
     // Daily use.
-    expect(await run(gw, 'alice', ops.LoginDocument, { userID: 'alice', userSig: userSig('alice') })).toMatchObject({ code: 0 });
-    expect(await run(gw, 'bob', ops.GetJoinedGroupListDocument, {}))
-      .toMatchObject({ code: 0, data: [{ groupID: 'work', groupType: 'GROUP_TYPE_WORK', owner: 'alice', role: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER' }] });
-    expect((await run(gw, 'bob', ops.GetGroupMemberListDocument, { groupID: 'work', count: 10 })).data!.memberInfoList).toHaveLength(4);
+    expect(await run(gw, 'alice', ops.LoginDocument, { userID: 'alice', userSig: userSig('alice') })).toMatchObject({
+      code: 0,
+    });
+    expect(await run(gw, 'bob', ops.GetJoinedGroupListDocument, {})).toMatchObject({
+      code: 0,
+      data: [{ groupID: 'work', groupType: 'GROUP_TYPE_WORK', owner: 'alice', role: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER' }],
+    });
+    expect(
+      (await run(gw, 'bob', ops.GetGroupMemberListDocument, { groupID: 'work', count: 10 })).data!.memberInfoList,
+    ).toHaveLength(4);
     await run(gw, 'alice', ops.CreateGroupDocument, { groupType: 'Meeting', groupName: 'Open', groupID: 'open' });
     expect(await run(gw, 'erin', ops.JoinGroupDocument, { groupID: 'open' })).toMatchObject({ code: 0 });
     expect(await run(gw, 'erin', ops.QuitGroupDocument, { groupID: 'open' })).toMatchObject({ code: 0 });
-    expect(await run(gw, 'alice', ops.InviteUserToGroupDocument, { groupID: 'work', userList: ['erin'] })).toMatchObject({ code: 0 });
-    expect(await run(gw, 'alice', ops.CreateTextAtMessageDocument, { text: '@bob look', atUserList: ['bob'] }))
-      .toMatchObject({ code: 0, data: { messageInfo: { groupAtUserList: ['bob'] } } });
-    expect(await run(gw, 'alice', ops.CreateCustomMessageDocument, { data: '{"kind":"ping"}', desc: 'ping' }))
-      .toMatchObject({ code: 0, data: { messageInfo: { elemType: 'V2TIM_ELEM_TYPE_CUSTOM', customElem: { data: '{"kind":"ping"}' } } } });
+    expect(
+      await run(gw, 'alice', ops.InviteUserToGroupDocument, { groupID: 'work', userList: ['erin'] }),
+    ).toMatchObject({ code: 0 });
+    expect(
+      await run(gw, 'alice', ops.CreateTextAtMessageDocument, { text: '@bob look', atUserList: ['bob'] }),
+    ).toMatchObject({ code: 0, data: { messageInfo: { groupAtUserList: ['bob'] } } });
+    expect(
+      await run(gw, 'alice', ops.CreateCustomMessageDocument, { data: '{"kind":"ping"}', desc: 'ping' }),
+    ).toMatchObject({
+      code: 0,
+      data: { messageInfo: { elemType: 'V2TIM_ELEM_TYPE_CUSTOM', customElem: { data: '{"kind":"ping"}' } } },
+    });
 
-    const revoked = collect<ops.OnRecvMessageRevokedSubscription>(socket('bob'), ops.OnRecvMessageRevokedDocument.toString());
-    const unread = collect<ops.OnTotalUnreadMessageCountChangedSubscription>(socket('bob'), ops.OnTotalUnreadMessageCountChangedDocument.toString());
+    const revoked = collect<ops.OnRecvMessageRevokedSubscription>(
+      socket('bob'),
+      ops.OnRecvMessageRevokedDocument.toString(),
+    );
+    const unread = collect<ops.OnTotalUnreadMessageCountChangedSubscription>(
+      socket('bob'),
+      ops.OnTotalUnreadMessageCountChangedDocument.toString(),
+    );
     ran.add('OnRecvMessageRevoked').add('OnTotalUnreadMessageCountChanged');
-    await until(() => router.streamCount('bob') === 3, 'bob\'s revoke and unread subscriptions to open');
+    await until(() => router.streamCount('bob') === 3, "bob's revoke and unread subscriptions to open");
     const c2c = await run(gw, 'alice', ops.CreateTextMessageDocument, { text: 'just for you' });
     const direct = await run(gw, 'alice', ops.SendMessageDocument, { id: c2c.data!.id, receiver: 'bob' });
     expect(direct).toMatchObject({ code: 0, data: { userID: 'bob', groupID: null } });
     expect((await unread.waitFor(1)).at(-1)!.onTotalUnreadMessageCountChanged).toBeGreaterThan(0);
-    expect(await run(gw, 'bob', ops.GetC2CHistoryMessageListDocument, { userID: 'alice', count: 20 }))
-      .toMatchObject({ code: 0, data: [{ msgID: direct.data!.msgID, isSelf: false }] });
-    expect(await run(gw, 'bob', ops.FindMessagesDocument, { messageIDList: [direct.data!.msgID!] })).toMatchObject({ code: 0, data: [{ sender: 'alice' }] });
+    expect(await run(gw, 'bob', ops.GetC2CHistoryMessageListDocument, { userID: 'alice', count: 20 })).toMatchObject({
+      code: 0,
+      data: [{ msgID: direct.data!.msgID, isSelf: false }],
+    });
+    expect(await run(gw, 'bob', ops.FindMessagesDocument, { messageIDList: [direct.data!.msgID!] })).toMatchObject({
+      code: 0,
+      data: [{ sender: 'alice' }],
+    });
     const conversations = await run(gw, 'bob', ops.GetConversationListDocument, { count: 20 });
-    expect(conversations.data!.conversationList.map((c) => [c.conversationID, c.type])).toEqual(expect.arrayContaining([['c2c_alice', 'V2TIM_C2C'], ['group_work', 'V2TIM_GROUP']]));
+    expect(conversations.data!.conversationList.map((c) => [c.conversationID, c.type])).toEqual(
+      expect.arrayContaining([
+        ['c2c_alice', 'V2TIM_C2C'],
+        ['group_work', 'V2TIM_GROUP'],
+      ]),
+    );
     expect((await run(gw, 'bob', ops.GetTotalUnreadMessageCountDocument, {})).data).toBeGreaterThan(0);
     expect(await run(gw, 'bob', ops.MarkGroupMessageAsReadDocument, { groupID: 'work' })).toMatchObject({ code: 0 });
     expect(await run(gw, 'bob', ops.MarkC2CMessageAsReadDocument, { userID: 'alice' })).toMatchObject({ code: 0 });
     expect(await run(gw, 'bob', ops.GetTotalUnreadMessageCountDocument, {})).toMatchObject({ code: 0, data: 0 });
-    expect(await run(gw, 'alice', ops.RevokeMessageDocument, { msgID: direct.data!.msgID! })).toMatchObject({ code: 0 });
-    expect((await revoked.waitFor(1))[0]!.onRecvMessageRevoked).toMatchObject({ msgID: direct.data!.msgID, operateUser: 'alice' });
+    expect(await run(gw, 'alice', ops.RevokeMessageDocument, { msgID: direct.data!.msgID! })).toMatchObject({
+      code: 0,
+    });
+    expect((await revoked.waitFor(1))[0]!.onRecvMessageRevoked).toMatchObject({
+      msgID: direct.data!.msgID,
+      operateUser: 'alice',
+    });
     expect(dave.events).toHaveLength(1);
 
     expect([...ran].sort()).toEqual(FILE.map((o) => o.name!.value).sort());
@@ -115,12 +189,20 @@ describe('README', () => {
 });
 
 describe('examples/seed-client.ts and examples/client.ts', () => {
-  const seedClient = (env: Record<string, string>, file = 'examples/seed-client.ts') => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', file], {
-      cwd: new URL('..', import.meta.url).pathname, timeout: 30_000,
-      env: { ...process.env, IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_KEY, GATEWAY_URL: '', ...env },
-    }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }));
-  });
+  const seedClient = (env: Record<string, string>, file = 'examples/seed-client.ts') =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', file],
+        {
+          cwd: new URL('..', import.meta.url).pathname,
+          timeout: 30_000,
+          env: { ...process.env, IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_KEY, GATEWAY_URL: '', ...env },
+        },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      );
+    });
 
   it('when run with PORT of a running gateway, then user1 gets the targeted message and bob only the broadcast', async () => {
     const gw = createTestGateway();
@@ -141,23 +223,43 @@ describe('examples/seed-client.ts and examples/client.ts', () => {
     expect(run.code).toBe(1);
     const lines = run.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^cannot talk to the gateway at ws://localhost:${port}/graphql: connect ECONNREFUSED \\S+ \\(is it running\\? set PORT or GATEWAY_URL\\)$`));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^cannot talk to the gateway at ws://localhost:${port}/graphql: connect ECONNREFUSED \\S+ \\(is it running\\? set PORT or GATEWAY_URL\\)$`,
+      ),
+    );
   }, 40_000);
 });
 
 describe('README client example', () => {
-  it('when the README\'s TypeScript block runs (it is examples/client.ts), then bob receives alice\'s targeted message', async () => {
+  it("when the README's TypeScript block runs (it is examples/client.ts), then bob receives alice's targeted message", async () => {
     const file = read('../examples/client.ts');
     const block = read('../README.md').match(/```ts\n([\s\S]*?)```/)?.[1];
     expect(file.endsWith(block ?? '<no ts block in README>')).toBe(true);
     const gw = createTestGateway();
     const port = await gw.app.start(0, '127.0.0.1');
     cleanup.push(() => gw.app.stop());
-    const run = await new Promise<{ stdout: string; stderr: string }>((resolve) => execFile(process.execPath, ['--import', 'tsx', 'examples/client.ts'], {
-      cwd: new URL('..', import.meta.url).pathname, timeout: 30_000,
-      env: { ...process.env, IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_KEY, GATEWAY_URL: '', PORT: String(port) },
-    }, (_, stdout, stderr) => resolve({ stdout, stderr })));
+    const run = await new Promise<{ stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'examples/client.ts'],
+        {
+          cwd: new URL('..', import.meta.url).pathname,
+          timeout: 30_000,
+          env: {
+            ...process.env,
+            IM_SDKAPPID: String(TEST_SDKAPPID),
+            IM_SECRET_KEY: TEST_KEY,
+            GATEWAY_URL: '',
+            PORT: String(port),
+          },
+        },
+        (_, stdout, stderr) => resolve({ stdout, stderr }),
+      ),
+    );
     expect(run.stderr).toBe('');
-    expect(run.stdout).toBe('alice sent: code 0, status V2TIM_MSG_STATUS_SEND_SUCC, to bob, carol\nbob received: alice: for bob and carol only\n');
+    expect(run.stdout).toBe(
+      'alice sent: code 0, status V2TIM_MSG_STATUS_SEND_SUCC, to bob, carol\nbob received: alice: for bob and carol only\n',
+    );
   }, 40_000);
 });

@@ -27,19 +27,43 @@ async function freePort(): Promise<number> {
 /** Runs `command` in its own process group (so cleanup can end whatever it left), collecting its output. */
 function run(command: string, args: string[], env: Record<string, string>) {
   const child = spawn(command, args, {
-    cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'test', IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_KEY, DATABASE_URL: ':memory:', LOG_LEVEL: 'info', ...env },
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      IM_SDKAPPID: String(TEST_SDKAPPID),
+      IM_SECRET_KEY: TEST_KEY,
+      DATABASE_URL: ':memory:',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
   });
   let output = '';
-  child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
+  child.stdout!.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  cleanup.push(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ } });
+  cleanup.push(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  });
   return { child, output: () => output, exited };
 }
 
 const answers = async (port: number) => {
-  try { return (await fetch(`http://127.0.0.1:${port}/health`)).status === 200; } catch { return false; }
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/health`)).status === 200;
+  } catch {
+    return false;
+  }
 };
 
 describe('npm start', () => {
@@ -69,7 +93,10 @@ describe('a taken port', () => {
     holder = createServer();
     await new Promise<void>((r) => holder!.listen(0, '127.0.0.1', () => r()));
     const { port } = holder.address() as AddressInfo;
-    const { child, output, exited } = run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { PORT: String(port), HOST: '127.0.0.1' });
+    const { child, output, exited } = run(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    });
     await exited;
     expect(child.exitCode).toBe(1);
     const lines = output().trim().split('\n');

@@ -14,7 +14,9 @@ beforeEach(async () => {
   live = await startLive({ config: testConfig({ groupSendRate: 1_000_000 }) });
   groupID = await group(live.gw, 'alice', ['bob', 'carol', 'dave'], 'Work', 'work');
 });
-afterEach(async () => { await live.stop(); });
+afterEach(async () => {
+  await live.stop();
+});
 
 /**
  * Stores `count` messages straight through the store (fast; no subscriber is online for them): broadcasts, every
@@ -33,15 +35,49 @@ async function seed(count: number): Promise<string[]> {
       const text = `m${i}`;
       if (c2c || targets?.[0] !== 'carol') forBob.push(text);
       const id = `seed-${i}`;
-      sends.push(store.messages.createDraft({ id, owner: sender, createdAt: NOW, expiresAt: NOW + 3600, elemType: 1, text, customData: null, customDesc: null, customExt: null, atUsers: null, targets }).then(() => {
-        const msg: NewMessage = {
-          msgId: `seed-msg-${i}`, createId: id, sender, receiver: c2c ? 'bob' : null, groupId: c2c ? null : groupID,
-          audience: targets && !c2c ? [sender, ...targets] : null, targets: c2c ? null : targets, draftTargets: targets, elemType: 1, text, customData: null,
-          customDesc: null, customExt: null, atUsers: null, priority: 2, excludedUnread: false, excludedLast: false,
-          needReadReceipt: false, cloudCustomData: null, localCustomData: null, random: 1, timestamp: NOW,
-        };
-        return store.messages.send(msg, NOW);
-      }));
+      sends.push(
+        store.messages
+          .createDraft({
+            id,
+            owner: sender,
+            createdAt: NOW,
+            expiresAt: NOW + 3600,
+            elemType: 1,
+            text,
+            customData: null,
+            customDesc: null,
+            customExt: null,
+            atUsers: null,
+            targets,
+          })
+          .then(() => {
+            const msg: NewMessage = {
+              msgId: `seed-msg-${i}`,
+              createId: id,
+              sender,
+              receiver: c2c ? 'bob' : null,
+              groupId: c2c ? null : groupID,
+              audience: targets && !c2c ? [sender, ...targets] : null,
+              targets: c2c ? null : targets,
+              draftTargets: targets,
+              elemType: 1,
+              text,
+              customData: null,
+              customDesc: null,
+              customExt: null,
+              atUsers: null,
+              priority: 2,
+              excludedUnread: false,
+              excludedLast: false,
+              needReadReceipt: false,
+              cloudCustomData: null,
+              localCustomData: null,
+              random: 1,
+              timestamp: NOW,
+            };
+            return store.messages.send(msg, NOW);
+          }),
+      );
     }
     await Promise.all(sends);
   }
@@ -75,7 +111,7 @@ describe('onRecvNewMessage(afterCursor): long replays', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${userSig('dave')}` },
       body: JSON.stringify({ query: CONVERSATIONS }),
     }).then(async (res) => {
-      const body = await res.json() as { data: { getConversationList: { code: number } } };
+      const body = (await res.json()) as { data: { getConversationList: { code: number } } };
       expectCode(body.data.getConversationList, 0);
       atAnswer = resumed.events.length;
     });

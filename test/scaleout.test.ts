@@ -13,7 +13,16 @@ import { createRedisBus } from '../src/realtime/redis-bus';
 import type { RealtimeEvent } from '../src/realtime/bus';
 import { createRedisRateLimiter } from '../src/resolvers/rate-limit';
 import { collect, userSig, wsClient, expectCode } from './helpers/app';
-import { C2C_HISTORY, CREATE_GROUP, CREATE_TARGETED, CREATE_TEXT, FIND, GROUP_HISTORY, ON_MESSAGE, SEND } from './helpers/ops';
+import {
+  C2C_HISTORY,
+  CREATE_GROUP,
+  CREATE_TARGETED,
+  CREATE_TEXT,
+  FIND,
+  GROUP_HISTORY,
+  ON_MESSAGE,
+  SEND,
+} from './helpers/ops';
 import { PG_URL, REDIS_URL, SKIP_MESSAGE, freshPrefix, freshSchema } from './helpers/pg';
 import { httpCall, spawnGateway, type SpawnedGateway } from './helpers/spawn';
 
@@ -30,7 +39,8 @@ afterEach(async () => {
 
 const sigs = new Map<string, string>();
 const sig = (u: string) => sigs.get(u) ?? sigs.set(u, userSig(u, 24 * 3600)).get(u)!;
-const call = (gw: SpawnedGateway, user: string, query: string, variables?: Record<string, unknown>) => httpCall(gw.url, sig(user), query, variables);
+const call = (gw: SpawnedGateway, user: string, query: string, variables?: Record<string, unknown>) =>
+  httpCall(gw.url, sig(user), query, variables);
 
 /** Two (or more) gateway processes on one fresh schema and Redis prefix, started at once (they migrate in turn). */
 async function cluster(env: Record<string, string> = {}, n = 2): Promise<SpawnedGateway[]> {
@@ -38,14 +48,28 @@ async function cluster(env: Record<string, string> = {}, n = 2): Promise<Spawned
   cleanup.push(() => schema.drop());
   const prefix = freshPrefix();
   cleanup.push(() => prefix.drop());
-  const gws = await Promise.all(Array.from({ length: n }, () =>
-    spawnGateway({ DATABASE_URL: schema.url, REDIS_URL: REDIS_URL!, IM_REDIS_PREFIX: prefix.prefix, IM_GROUP_SEND_RATE: '100000', ...env })));
+  const gws = await Promise.all(
+    Array.from({ length: n }, () =>
+      spawnGateway({
+        DATABASE_URL: schema.url,
+        REDIS_URL: REDIS_URL!,
+        IM_REDIS_PREFIX: prefix.prefix,
+        IM_GROUP_SEND_RATE: '100000',
+        ...env,
+      }),
+    ),
+  );
   for (const gw of gws) cleanup.push(() => gw.kill('SIGKILL'));
   return gws;
 }
 
 async function createGroup(gw: SpawnedGateway, owner: string, members: string[], groupID = 'room') {
-  const r = await call(gw, owner, CREATE_GROUP, { groupType: 'Work', groupName: groupID, groupID, memberList: members.map((userID) => ({ userID })) });
+  const r = await call(gw, owner, CREATE_GROUP, {
+    groupType: 'Work',
+    groupName: groupID,
+    groupID,
+    memberList: members.map((userID) => ({ userID })),
+  });
   expectCode(r, 0);
   return groupID;
 }
@@ -60,7 +84,12 @@ async function create(gw: SpawnedGateway, from: string, text: string, receiverLi
 }
 
 /** createTextMessage (+ createTargetedGroupMessage) then sendMessage through `gw`; the envelope. */
-async function send(gw: SpawnedGateway, from: string, text: string, target: { groupID?: string; receiver?: string; receiverList?: string[] }) {
+async function send(
+  gw: SpawnedGateway,
+  from: string,
+  text: string,
+  target: { groupID?: string; receiver?: string; receiverList?: string[] },
+) {
   const { receiverList, ...to } = target;
   return call(gw, from, SEND, { id: await create(gw, from, text, receiverList), ...to });
 }
@@ -93,20 +122,45 @@ function resumingSubscriber(gw: SpawnedGateway, user: string, afterCursor: strin
   let resubscriptions = 0;
   let unsubscribe = () => {};
   const start = () => {
-    unsubscribe = client.subscribe<any>({ query: ON_MESSAGE, variables: { afterCursor: last } }, {
-      next: (v) => { if (v.data) { events.push(v.data.onRecvNewMessage); last = v.data.onRecvNewMessage.cursor; } },
-      error: () => { if (!stopped) { resubscriptions++; setTimeout(start, 50); } },
-      complete: () => { if (!stopped) { resubscriptions++; start(); } },
-    });
+    unsubscribe = client.subscribe<any>(
+      { query: ON_MESSAGE, variables: { afterCursor: last } },
+      {
+        next: (v) => {
+          if (v.data) {
+            events.push(v.data.onRecvNewMessage);
+            last = v.data.onRecvNewMessage.cursor;
+          }
+        },
+        error: () => {
+          if (!stopped) {
+            resubscriptions++;
+            setTimeout(start, 50);
+          }
+        },
+        complete: () => {
+          if (!stopped) {
+            resubscriptions++;
+            start();
+          }
+        },
+      },
+    );
   };
   start();
-  cleanup.push(() => { stopped = true; unsubscribe(); return client.dispose(); });
+  cleanup.push(() => {
+    stopped = true;
+    unsubscribe();
+    return client.dispose();
+  });
   return {
     events,
     resubscriptions: () => resubscriptions,
     async until(text: string, timeoutMs = 15_000) {
       for (const deadline = Date.now() + timeoutMs; !events.some((m) => m.textElem.text === text);) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}" (${events.length} events, ${resubscriptions} resubscriptions)`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for "${text}" (${events.length} events, ${resubscriptions} resubscriptions)`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     },
@@ -143,7 +197,12 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     for (const u of ['bob', 'carol']) {
       const events = await subs[u]!.waitFor(3);
       expect(texts(events)).toEqual(['warm-up', 'for bob and carol only', 'after']);
-      expect(events[1].onRecvNewMessage).toMatchObject({ msgID: targeted.data.msgID, isSelf: false, targetGroupMemberList: null, seq: '3' });
+      expect(events[1].onRecvNewMessage).toMatchObject({
+        msgID: targeted.data.msgID,
+        isSelf: false,
+        targetGroupMemberList: null,
+        seq: '3',
+      });
     }
     expect(texts(await subs.dave!.waitFor(2))).toEqual(['warm-up', 'after']);
     expect(subs.dave!.events[1].onRecvNewMessage.seq).toBe('3'); // no gap where the targeted message is
@@ -152,7 +211,12 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     // Nor can dave find it through the other process by any read.
     expect((await call(b!, 'dave', FIND, { ids: [targeted.data.msgID] })).data).toEqual([]);
     expect((await history(b!, 'dave', groupID)).map((m) => m.textElem.text)).toEqual(['after', 'warm-up', 'origin']);
-    expect((await history(b!, 'carol', groupID)).map((m) => m.textElem.text)).toEqual(['after', 'for bob and carol only', 'warm-up', 'origin']);
+    expect((await history(b!, 'carol', groupID)).map((m) => m.textElem.text)).toEqual([
+      'after',
+      'for bob and carol only',
+      'warm-up',
+      'origin',
+    ]);
   });
 
   it('when a subscriber reconnects to the other process with its cursor, then it gets every missed message once, in order, then live ones', async () => {
@@ -188,7 +252,11 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     const client = async (from: string, lane: number) => {
       for (let k = 0; ; k++) {
         let id: string;
-        try { id = await create(a!, from, `${from}/${lane}/${k}`); } catch { return; }
+        try {
+          id = await create(a!, from, `${from}/${lane}/${k}`);
+        } catch {
+          return;
+        }
         const target = k % 3 === 2 ? { receiver: from === 'bob' ? 'carol' : 'bob' } : { groupID };
         try {
           const r = await call(a!, from, SEND, { id, ...target });
@@ -213,10 +281,12 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     }
     // Storage has every acknowledged message, once (bob is in the group and the peer of every C2C message).
     const stored = [
-      ...await history(b!, 'bob', groupID),
+      ...(await history(b!, 'bob', groupID)),
       ...(await call(b!, 'bob', C2C_HISTORY, { userID: 'alice', count: 100 })).data,
       ...(await call(b!, 'bob', C2C_HISTORY, { userID: 'carol', count: 100 })).data,
-    ].filter((m: any) => m.textElem.text !== 'origin').map((m: any) => m.msgID as string);
+    ]
+      .filter((m: any) => m.textElem.text !== 'origin')
+      .map((m: any) => m.msgID as string);
     expect(new Set(stored).size).toBe(stored.length);
     expect(acked.filter((id) => !stored.includes(id))).toEqual([]);
 
@@ -229,7 +299,7 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     expect(new Set(got)).toEqual(new Set([...stored, bob.events.at(-1).msgID]));
   });
 
-  it('when both processes take sends concurrently, then every viewer\'s seqs are gap-free and a live subscriber gets each message once, in cursor order', async () => {
+  it("when both processes take sends concurrently, then every viewer's seqs are gap-free and a live subscriber gets each message once, in cursor order", async () => {
     const [a, b] = await cluster();
     const groupID = await createGroup(a!, 'alice', ['bob', 'carol', 'dave']);
     const watcher = subscribe(b!, 'dave', await origin(a!, 'alice', groupID));
@@ -240,7 +310,18 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     for (let i = 0; i < 24; i++) {
       const gw = i % 2 === 0 ? a! : b!;
       const from = ['alice', 'bob', 'carol'][i % 3]!;
-      jobs.push(send(gw, from, `n${i}`, i % 4 === 3 ? { groupID, receiverList: ['dave'] } : i % 4 === 1 ? { groupID, receiverList: ['alice', 'bob', 'carol'] } : { groupID }));
+      jobs.push(
+        send(
+          gw,
+          from,
+          `n${i}`,
+          i % 4 === 3
+            ? { groupID, receiverList: ['dave'] }
+            : i % 4 === 1
+              ? { groupID, receiverList: ['alice', 'bob', 'carol'] }
+              : { groupID },
+        ),
+      );
     }
     const results = await Promise.all(jobs);
     expect(results.every((r) => r.code === 0)).toBe(true);
@@ -255,7 +336,9 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     expect(new Set(live.map((m) => m.msgID))).toEqual(new Set(daves.map((m) => m.msgID)));
     expect(live).toHaveLength(daves.length);
     const replay = subscribe(a!, 'dave', live[0].cursor);
-    expect((await replay.waitFor(daves.length - 1)).map((e) => e.onRecvNewMessage.msgID)).toEqual(daves.slice(1).map((m) => m.msgID));
+    expect((await replay.waitFor(daves.length - 1)).map((e) => e.onRecvNewMessage.msgID)).toEqual(
+      daves.slice(1).map((m) => m.msgID),
+    );
   });
 
   it('when the same id is sent through both processes at once, then both answer with one message and it is delivered once', async () => {
@@ -265,14 +348,22 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     expectCode(await send(a!, 'alice', 'warm-up', { groupID }), 0);
     await bob.waitFor(1);
     const id = await create(a!, 'alice', 'exactly once');
-    const [x, y] = await Promise.all([call(a!, 'alice', SEND, { id, groupID }), call(b!, 'alice', SEND, { id, groupID })]);
+    const [x, y] = await Promise.all([
+      call(a!, 'alice', SEND, { id, groupID }),
+      call(b!, 'alice', SEND, { id, groupID }),
+    ]);
     expectCode(x, 0);
     expectCode(y, 0);
     expect(y.data.msgID).toBe(x.data.msgID);
     expect(y.data.seq).toBe(x.data.seq);
     expectCode(await send(a!, 'alice', 'marker', { groupID }), 0);
     expect(texts(await bob.waitFor(3))).toEqual(['warm-up', 'exactly once', 'marker']);
-    expect((await history(b!, 'bob', groupID)).map((m) => [m.textElem.text, m.seq])).toEqual([['marker', '4'], ['exactly once', '3'], ['warm-up', '2'], ['origin', '1']]);
+    expect((await history(b!, 'bob', groupID)).map((m) => [m.textElem.text, m.seq])).toEqual([
+      ['marker', '4'],
+      ['exactly once', '3'],
+      ['warm-up', '2'],
+      ['origin', '1'],
+    ]);
   });
 
   it('when a group gets more sends than its rate across both processes within a second, then the extra ones get 10023 wherever they arrive', async () => {
@@ -308,15 +399,50 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
 suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
   let drafts = 0;
   const NOW = 1_800_000_000;
-  async function sendVia(store: Store, sender: string, to: { groupId?: string; receiver?: string; targets?: string[] }) {
-    const draft: DraftRow = { id: `d${++drafts}`, owner: sender, createdAt: NOW, expiresAt: NOW + 60, elemType: 1, text: `t${drafts}`,
-      customData: null, customDesc: null, customExt: null, atUsers: null, targets: null };
+  async function sendVia(
+    store: Store,
+    sender: string,
+    to: { groupId?: string; receiver?: string; targets?: string[] },
+  ) {
+    const draft: DraftRow = {
+      id: `d${++drafts}`,
+      owner: sender,
+      createdAt: NOW,
+      expiresAt: NOW + 60,
+      elemType: 1,
+      text: `t${drafts}`,
+      customData: null,
+      customDesc: null,
+      customExt: null,
+      atUsers: null,
+      targets: null,
+    };
     await store.messages.createDraft(draft);
     const targets = to.targets ?? null;
-    const msg: NewMessage = { msgId: `m-${draft.id}`, createId: draft.id, sender, receiver: to.receiver ?? null, groupId: to.groupId ?? null,
-      audience: targets ? [...new Set([sender, ...targets])] : null, targets, draftTargets: null, elemType: 1, text: draft.text, customData: null,
-      customDesc: null, customExt: null, atUsers: null, priority: 2, excludedUnread: false, excludedLast: false, needReadReceipt: false,
-      cloudCustomData: null, localCustomData: null, random: 1, timestamp: NOW };
+    const msg: NewMessage = {
+      msgId: `m-${draft.id}`,
+      createId: draft.id,
+      sender,
+      receiver: to.receiver ?? null,
+      groupId: to.groupId ?? null,
+      audience: targets ? [...new Set([sender, ...targets])] : null,
+      targets,
+      draftTargets: null,
+      elemType: 1,
+      text: draft.text,
+      customData: null,
+      customDesc: null,
+      customExt: null,
+      atUsers: null,
+      priority: 2,
+      excludedUnread: false,
+      excludedLast: false,
+      needReadReceipt: false,
+      cloudCustomData: null,
+      localCustomData: null,
+      random: 1,
+      timestamp: NOW,
+    };
     const outcome = await store.messages.send(msg, NOW);
     if (!outcome.ok) throw new Error(outcome.reason);
     return outcome.message;
@@ -333,10 +459,17 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
     return stores;
   }
 
-  it('when a send is held in flight after taking its order, then other groups\' sends commit past it, and readers and the bus fill stop below it until it commits', async () => {
+  it("when a send is held in flight after taking its order, then other groups' sends commit past it, and readers and the bus fill stop below it until it commits", async () => {
     const [one, two] = await twoStores();
-    for (const [g, owner] of [['g1', 'alice'], ['g2', 'bob']] as const) {
-      await one.groups.create({ groupId: g, groupType: 'Work', groupName: g, owner, createdAt: NOW }, [{ userID: 'rita', role: 200 }], NOW);
+    for (const [g, owner] of [
+      ['g1', 'alice'],
+      ['g2', 'bob'],
+    ] as const) {
+      await one.groups.create(
+        { groupId: g, groupType: 'Work', groupName: g, owner, createdAt: NOW },
+        [{ userID: 'rita', role: 200 }],
+        NOW,
+      );
     }
     const first = await sendVia(one, 'alice', { groupId: 'g1' });
     // Hold alice's next send after it took its order: it waits for her conversation row, which a send updates last.
@@ -344,13 +477,20 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
     await blocker.connect();
     cleanup.push(() => blocker.end());
     await blocker.query('BEGIN');
-    await blocker.query(`SELECT 1 FROM conversations WHERE user_id = 'alice' AND conversation_id = 'group_g1' FOR UPDATE`);
+    await blocker.query(
+      `SELECT 1 FROM conversations WHERE user_id = 'alice' AND conversation_id = 'group_g1' FOR UPDATE`,
+    );
     const events: string[] = [];
-    const held = sendVia(one, 'alice', { groupId: 'g1' }).then((m) => { events.push('held committed'); return m; });
+    const held = sendVia(one, 'alice', { groupId: 'g1' }).then((m) => {
+      events.push('held committed');
+      return m;
+    });
     for (let i = 0; ; i++) {
       // Inside the blocker's transaction pg_stat_activity is a snapshot: clear it before each look.
       await blocker.query('SELECT pg_stat_clear_snapshot()');
-      const waiting = await blocker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE conversations SET read_order%'`);
+      const waiting = await blocker.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE conversations SET read_order%'`,
+      );
       if (waiting.rows[0].n > 0) break;
       if (i > 1000) throw new Error('the held send never reached its conversation update');
       await new Promise((r) => setTimeout(r, 10));
@@ -361,7 +501,10 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
     const page = (await two.messages.after('rita', 0, 100)).messages.map((m) => m.row.orderNo);
     expect(page).toEqual([first.row.orderNo]);
     expect(await two.messages.lastOrder()).toBe(first.row.orderNo);
-    const fill = two.messages.between(first.row.orderNo, later.row.orderNo, 100).then((rows) => { events.push('fill read'); return rows; });
+    const fill = two.messages.between(first.row.orderNo, later.row.orderNo, 100).then((rows) => {
+      events.push('fill read');
+      return rows;
+    });
     await new Promise((r) => setTimeout(r, 200));
     events.push('released');
     await blocker.query('COMMIT');
@@ -371,22 +514,33 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
     // Nothing waited for the held send but the fill, and the fill only until it committed.
     expect(events.slice(0, 2)).toEqual(['later committed', 'released']);
     expect(events.slice(2).sort()).toEqual(['fill read', 'held committed']);
-    expect((await two.messages.after('rita', 0, 100)).messages.map((m) => m.row.orderNo)).toEqual([first.row.orderNo, heldRow.orderNo, later.row.orderNo]);
+    expect((await two.messages.after('rita', 0, 100)).messages.map((m) => m.row.orderNo)).toEqual([
+      first.row.orderNo,
+      heldRow.orderNo,
+      later.row.orderNo,
+    ]);
   });
 
   it('when two writers commit concurrently across groups and C2C, then a reader resuming by cursor sees every message once, in order', async () => {
     const [one, two] = await twoStores();
     const groups = ['g1', 'g2', 'g3', 'g4'];
-    for (const g of groups) await one.groups.create({ groupId: g, groupType: 'Work', groupName: g, owner: `owner-${g}`, createdAt: NOW }, [{ userID: 'rita', role: 200 }], NOW);
+    for (const g of groups)
+      await one.groups.create(
+        { groupId: g, groupType: 'Work', groupName: g, owner: `owner-${g}`, createdAt: NOW },
+        [{ userID: 'rita', role: 200 }],
+        NOW,
+      );
     let writing = true;
-    const writers = [one, two].flatMap((store, w) => Array.from({ length: 6 }, async (_, lane) => {
-      for (let k = 0; k < 25; k++) {
-        const g = groups[(w + lane + k) % groups.length]!;
-        if (k % 5 === 4) await sendVia(store, `peer-${w}-${lane}`, { receiver: 'rita' });
-        else if (k % 5 === 3) await sendVia(store, `owner-${g}`, { groupId: g, targets: ['rita'] });
-        else await sendVia(store, `owner-${g}`, { groupId: g });
-      }
-    }));
+    const writers = [one, two].flatMap((store, w) =>
+      Array.from({ length: 6 }, async (_, lane) => {
+        for (let k = 0; k < 25; k++) {
+          const g = groups[(w + lane + k) % groups.length]!;
+          if (k % 5 === 4) await sendVia(store, `peer-${w}-${lane}`, { receiver: 'rita' });
+          else if (k % 5 === 3) await sendVia(store, `owner-${g}`, { groupId: g, targets: ['rita'] });
+          else await sendVia(store, `owner-${g}`, { groupId: g });
+        }
+      }),
+    );
     const seen: number[] = [];
     const reader = (async () => {
       let last = 0;
@@ -408,19 +562,34 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
 
   it('when both writers send into one group and one pair at once, then the public seq, the ranks and the pair seq never repeat or skip', async () => {
     const [one, two] = await twoStores();
-    await one.groups.create({ groupId: 'g', groupType: 'Work', groupName: 'g', owner: 'alice', createdAt: NOW }, ['bob', 'carol'].map((userID) => ({ userID, role: 200 })), NOW);
-    await Promise.all([one, two].flatMap((store, w) => Array.from({ length: 5 }, async (_, lane) => {
-      for (let k = 0; k < 10; k++) {
-        if (k % 3 === 0) await sendVia(store, w ? 'alice' : 'bob', { receiver: w ? 'bob' : 'alice' });
-        else await sendVia(store, ['alice', 'bob', 'carol'][(lane + k) % 3]!, k % 3 === 1 ? { groupId: 'g', targets: ['carol'] } : { groupId: 'g' });
-      }
-    })));
+    await one.groups.create(
+      { groupId: 'g', groupType: 'Work', groupName: 'g', owner: 'alice', createdAt: NOW },
+      ['bob', 'carol'].map((userID) => ({ userID, role: 200 })),
+      NOW,
+    );
+    await Promise.all(
+      [one, two].flatMap((store, w) =>
+        Array.from({ length: 5 }, async (_, lane) => {
+          for (let k = 0; k < 10; k++) {
+            if (k % 3 === 0) await sendVia(store, w ? 'alice' : 'bob', { receiver: w ? 'bob' : 'alice' });
+            else
+              await sendVia(
+                store,
+                ['alice', 'bob', 'carol'][(lane + k) % 3]!,
+                k % 3 === 1 ? { groupId: 'g', targets: ['carol'] } : { groupId: 'g' },
+              );
+          }
+        }),
+      ),
+    );
     for (const u of ['alice', 'bob', 'carol']) {
       const seqs = (await one.messages.groupHistory(u, 'g', Number.MAX_SAFE_INTEGER, 1000)).map((m) => m.seq).reverse();
       expect(seqs.length).toBeGreaterThan(0);
       expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     }
-    const pair = (await two.messages.c2cHistory('alice', 'bob', Number.MAX_SAFE_INTEGER, 1000)).map((m) => m.seq).reverse();
+    const pair = (await two.messages.c2cHistory('alice', 'bob', Number.MAX_SAFE_INTEGER, 1000))
+      .map((m) => m.seq)
+      .reverse();
     expect(pair).toEqual(Array.from({ length: 2 * 5 * 4 }, (_, i) => i + 1));
   });
 });
@@ -467,7 +636,7 @@ suite('scale-out: the Redis bus and the shared rate limit', () => {
     expect(two.gaps).toEqual([]);
   });
 
-  it('when a publisher\'s numbers skip or it falls silent without a goodbye, then the others report a gap; a clean close is no gap', async () => {
+  it("when a publisher's numbers skip or it falls silent without a goodbye, then the others report a gap; a clean close is no gap", async () => {
     const { prefix, make } = buses(100);
     const one = make();
     await one.bus.ready();
@@ -498,7 +667,15 @@ suite('scale-out: the Redis bus and the shared rate limit', () => {
     const prefix = freshPrefix();
     cleanup.push(() => prefix.drop());
     const row = (orderNo: number, groupId: string | null = 'g') =>
-      ({ orderNo, groupId, sender: 'alice', receiver: groupId ? null : 'bob', targeted: 0, targets: null, text: `#${orderNo}` }) as unknown as MessageRow;
+      ({
+        orderNo,
+        groupId,
+        sender: 'alice',
+        receiver: groupId ? null : 'bob',
+        targeted: 0,
+        targets: null,
+        text: `#${orderNo}`,
+      }) as unknown as MessageRow;
     const stored = [row(11, null), row(12), row(13)];
     const reads: [number, number][] = [];
     const bus = createRedisBus(REDIS_URL!, {
@@ -506,7 +683,10 @@ suite('scale-out: the Redis bus and the shared rate limit', () => {
       heartbeatMs: 60_000,
       storage: {
         lastOrder: async () => 10,
-        between: async (after, before) => { reads.push([after, before]); return stored.filter((r) => r.orderNo > after && r.orderNo < before); },
+        between: async (after, before) => {
+          reads.push([after, before]);
+          return stored.filter((r) => r.orderNo > after && r.orderNo < before);
+        },
       },
     });
     cleanup.push(() => bus.close());
@@ -516,12 +696,23 @@ suite('scale-out: the Redis bus and the shared rate limit', () => {
     const raw = new Redis(REDIS_URL!);
     cleanup.push(() => raw.disconnect());
     const publish = (from: string, n: number, orderNo: number) =>
-      raw.publish(`${prefix.prefix}:events`, JSON.stringify({ from, n, event: { type: 'message', row: stored.find((r) => r.orderNo === orderNo), users: null } }));
+      raw.publish(
+        `${prefix.prefix}:events`,
+        JSON.stringify({
+          from,
+          n,
+          event: { type: 'message', row: stored.find((r) => r.orderNo === orderNo), users: null },
+        }),
+      );
     await publish('second', 1, 12); // 11 is still on its way from the first process
     await until(() => got.length === 2);
     await publish('first', 1, 11); // late: already read from storage
     await bus.publish({ type: 'message', row: stored[2]!, users: null }); // in order: no read
-    expect(got.map((e) => [(e as any).row.orderNo, (e as any).users])).toEqual([[11, ['alice', 'bob']], [12, null], [13, null]]);
+    expect(got.map((e) => [(e as any).row.orderNo, (e as any).users])).toEqual([
+      [11, ['alice', 'bob']],
+      [12, null],
+      [13, null],
+    ]);
     expect(reads).toEqual([[10, 12]]);
   });
 
@@ -531,11 +722,18 @@ suite('scale-out: the Redis bus and the shared rate limit', () => {
     const two = make();
     await Promise.all([one.bus.ready(), two.bus.ready()]);
     const prefix = `limit-${Math.random().toString(36).slice(2)}`;
-    cleanup.push(async () => { await one.bus.commands.del(`${prefix}:rate:g`); });
+    cleanup.push(async () => {
+      await one.bus.commands.del(`${prefix}:rate:g`);
+    });
     const l1 = createRedisRateLimiter(one.bus.commands, 3, { prefix });
     const l2 = createRedisRateLimiter(two.bus.commands, 3, { prefix });
     const t = 1_000_000;
-    expect([await l1.take('g', t), await l2.take('g', t + 1), await l1.take('g', t + 2), await l2.take('g', t + 3)]).toEqual([true, true, true, false]);
+    expect([
+      await l1.take('g', t),
+      await l2.take('g', t + 1),
+      await l1.take('g', t + 2),
+      await l2.take('g', t + 3),
+    ]).toEqual([true, true, true, false]);
     expect(await l1.take('other', t + 3)).toBe(true);
     expect(await l2.take('g', t + 1000)).toBe(true); // the first one left the window
     expect(await l1.take('g', t + 1001)).toBe(true);

@@ -5,7 +5,9 @@ import { createTestGateway, testConfig, userSig, type TestGateway } from './help
 import { CREATE_GROUP } from './helpers/ops';
 
 const gateways: TestGateway[] = [];
-afterEach(async () => { await Promise.all(gateways.splice(0).map((g) => g.app.stop())); });
+afterEach(async () => {
+  await Promise.all(gateways.splice(0).map((g) => g.app.stop()));
+});
 async function started(production = false) {
   const gw = createTestGateway(production ? { config: testConfig({ production: true }) } : {});
   gateways.push(gw);

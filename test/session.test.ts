@@ -12,13 +12,19 @@ import { sseSubscribe } from './helpers/sse';
 
 let live: LiveGateway | undefined;
 // Set by each test that starts one (the sweep's test starts none).
-afterEach(async () => { await live?.stop(); live = undefined; });
+afterEach(async () => {
+  await live?.stop();
+  live = undefined;
+});
 
-const LOGIN = 'mutation($userID: String!, $userSig: String!) { login(userID: $userID, userSig: $userSig) { code desc } }';
+const LOGIN =
+  'mutation($userID: String!, $userSig: String!) { login(userID: $userID, userSig: $userSig) { code desc } }';
 
 /** The last second a UserSig is valid in (tls-sig-api-v2: TLS.time + TLS.expire). */
 function expiresAt(sig: string): number {
-  const doc = JSON.parse(inflateSync(Buffer.from(sig.replace(/\*/g, '+').replace(/-/g, '/').replace(/_/g, '='), 'base64')).toString());
+  const doc = JSON.parse(
+    inflateSync(Buffer.from(sig.replace(/\*/g, '+').replace(/-/g, '/').replace(/_/g, '='), 'base64')).toString(),
+  );
   return doc['TLS.time'] + doc['TLS.expire'];
 }
 
@@ -26,11 +32,17 @@ function expiresAt(sig: string): number {
 function runOn(client: Client, query: string, variables: Record<string, unknown>): Promise<any> {
   return new Promise((resolve, reject) => {
     let result: any;
-    client.subscribe({ query, variables }, {
-      next: (v) => { result = v; },
-      error: reject,
-      complete: () => (result?.errors ? reject(new Error(JSON.stringify(result.errors))) : resolve(Object.values(result.data)[0])),
-    });
+    client.subscribe(
+      { query, variables },
+      {
+        next: (v) => {
+          result = v;
+        },
+        error: reject,
+        complete: () =>
+          result?.errors ? reject(new Error(JSON.stringify(result.errors))) : resolve(Object.values(result.data)[0]),
+      },
+    );
   });
 }
 
@@ -38,7 +50,10 @@ function runOn(client: Client, query: string, variables: Record<string, unknown>
 function clientWith(user: string, sig: string) {
   const closes: { code: number; reason: string; at: number }[] = [];
   const client = live!.client(user, { userSig: sig });
-  client.on('closed', (e) => { const { code, reason } = e as { code: number; reason: string }; closes.push({ code, reason, at: Date.now() }); });
+  client.on('closed', (e) => {
+    const { code, reason } = e as { code: number; reason: string };
+    closes.push({ code, reason, at: Date.now() });
+  });
   return { client, closes };
 }
 
@@ -64,7 +79,10 @@ describe('UserSig expiry on graphql-ws', () => {
     const { client, closes } = clientWith('bob', sig);
     const sub = collect(client, ON_MESSAGE);
     await live.streams('bob', 1);
-    expect(await runOn(client, LOGIN, { userID: 'bob', userSig: userSig('bob', 3600) })).toEqual({ code: 0, desc: 'ok' });
+    expect(await runOn(client, LOGIN, { userID: 'bob', userSig: userSig('bob', 3600) })).toEqual({
+      code: 0,
+      desc: 'ok',
+    });
     // Past the first UserSig's expiry and one sweep more.
     await until(() => Date.now() >= (expiresAt(sig) + 2) * 1000, 'the first UserSig to be past', 8000);
     await sendText(live.gw, 'alice', 'after the old expiry', { receiver: 'bob' });
@@ -74,15 +92,20 @@ describe('UserSig expiry on graphql-ws', () => {
     expect(live.gw.app.services.router.streamCount('bob')).toBe(1);
   });
 
-  it('when login gets another user\'s, an expired or a forged UserSig, then 6017, 70001 or 6014 and the connection keeps its expiry', async () => {
+  it("when login gets another user's, an expired or a forged UserSig, then 6017, 70001 or 6014 and the connection keeps its expiry", async () => {
     live = await startLive();
     const sig = userSig('bob', 2);
     const { client, closes } = clientWith('bob', sig);
     collect(client, ON_MESSAGE);
     await live.streams('bob', 1);
-    expect(await runOn(client, LOGIN, { userID: 'carol', userSig: userSig('carol', 3600) }))
-      .toMatchObject({ code: 6017, desc: expect.stringMatching(/not the user of this connection \("bob"\)/) });
-    expect(await runOn(client, LOGIN, { userID: 'bob', userSig: userSig('carol', 3600) })).toMatchObject({ code: 6017, desc: expect.stringMatching(/not for userID "bob"/) });
+    expect(await runOn(client, LOGIN, { userID: 'carol', userSig: userSig('carol', 3600) })).toMatchObject({
+      code: 6017,
+      desc: expect.stringMatching(/not the user of this connection \("bob"\)/),
+    });
+    expect(await runOn(client, LOGIN, { userID: 'bob', userSig: userSig('carol', 3600) })).toMatchObject({
+      code: 6017,
+      desc: expect.stringMatching(/not for userID "bob"/),
+    });
     expect(await runOn(client, LOGIN, { userID: 'bob', userSig: userSig('bob', -10) })).toMatchObject({ code: 70001 });
     expect(await runOn(client, LOGIN, { userID: 'bob', userSig: 'forged' })).toMatchObject({ code: 6014 });
     await until(() => closes.length > 0, 'the socket to close at its original expiry', 8000);
@@ -91,7 +114,10 @@ describe('UserSig expiry on graphql-ws', () => {
 
   it('when login runs over HTTP, then it checks the UserSig (each request carries its own) and answers like the SDK', async () => {
     live = await startLive();
-    expect(await live.gw.call('bob', LOGIN, { userID: 'bob', userSig: userSig('bob', 60) })).toEqual({ code: 0, desc: 'ok' });
+    expect(await live.gw.call('bob', LOGIN, { userID: 'bob', userSig: userSig('bob', 60) })).toEqual({
+      code: 0,
+      desc: 'ok',
+    });
     expect((await live.gw.call('bob', LOGIN, { userID: 'bob', userSig: userSig('bob', -10) })).code).toBe(70001);
     expect((await live.gw.call('bob', LOGIN, { userID: 'bad\tid', userSig: userSig('bob', 60) })).code).toBe(7003);
   });
@@ -103,7 +129,10 @@ describe('the expiry sweep', () => {
     try {
       let now = 1_000_000_000; // ms
       const closed: string[] = [];
-      const sweep = createExpirySweep((s) => closed.push((s as unknown as { name: string }).name), () => now);
+      const sweep = createExpirySweep(
+        (s) => closed.push((s as unknown as { name: string }).name),
+        () => now,
+      );
       const socket = (name: string) => ({ name }) as unknown as WebSocket;
       const [a, b, c] = [socket('a'), socket('b'), socket('c')];
       const t = now / 1000;
@@ -111,7 +140,10 @@ describe('the expiry sweep', () => {
       sweep.track(b, t + 2);
       sweep.track(c, t + 2);
       sweep.track(b, t + 1000); // renewed
-      const tick = (ms: number) => { now += ms; vi.advanceTimersByTime(ms); };
+      const tick = (ms: number) => {
+        now += ms;
+        vi.advanceTimersByTime(ms);
+      };
       tick(1000); // a is valid through second t+1
       expect(closed).toEqual([]);
       tick(1000);
@@ -131,7 +163,7 @@ describe('the expiry sweep', () => {
 });
 
 describe('UserSig expiry on SSE', () => {
-  it('when an SSE subscription\'s UserSig expires, then it gets one last event with imCode 70001 and the stream ends', async () => {
+  it("when an SSE subscription's UserSig expires, then it gets one last event with imCode 70001 and the stream ends", async () => {
     live = await startLive();
     const sub = await sseSubscribe(live.port, ON_MESSAGE, undefined, userSig('bob', 2));
     await live.streams('bob', 1);

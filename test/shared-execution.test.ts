@@ -7,8 +7,13 @@ import { group, sendText } from './helpers/ops';
 
 let gw: TestGateway;
 let port: number;
-beforeEach(async () => { gw = createTestGateway(); port = await gw.app.start(0, '127.0.0.1'); });
-afterEach(async () => { await gw.app.stop(); });
+beforeEach(async () => {
+  gw = createTestGateway();
+  port = await gw.app.start(0, '127.0.0.1');
+});
+afterEach(async () => {
+  await gw.app.stop();
+});
 
 const SUB = 'subscription { onRecvNewMessage { msgID seq isSelf textElem { text } } }';
 
@@ -29,7 +34,10 @@ describe('shared execution of subscription events', () => {
     const subs = await subscribers(members);
     const before = { ...sharedExecutionStats };
     await sendText(gw, 'alice', 'to all', { groupID: g });
-    for (const s of subs) expect(await s.sub.waitFor(1)).toMatchObject([{ onRecvNewMessage: { seq: '1', isSelf: false, textElem: { text: 'to all' } } }]);
+    for (const s of subs)
+      expect(await s.sub.waitFor(1)).toMatchObject([
+        { onRecvNewMessage: { seq: '1', isSelf: false, textElem: { text: 'to all' } } },
+      ]);
     expect(sharedExecutionStats.executions - before.executions).toBe(1);
     // Serialized once, then framed per socket and written directly, past graphql-ws's per-socket pipeline.
     expect(sharedExecutionStats.serializations - before.serializations).toBe(1);
@@ -43,7 +51,9 @@ describe('shared execution of subscription events', () => {
     const subs = await subscribers(['alice', 'bob', 'carol', 'dave']);
     const before = sharedExecutionStats.executions;
     await sendText(gw, 'alice', 'to all', { groupID: g });
-    const got = Object.fromEntries(await Promise.all(subs.map(async (s) => [s.user, (await s.sub.waitFor(1))[0].onRecvNewMessage])));
+    const got = Object.fromEntries(
+      await Promise.all(subs.map(async (s) => [s.user, (await s.sub.waitFor(1))[0].onRecvNewMessage])),
+    );
     expect(got.alice).toMatchObject({ seq: '2', isSelf: true });
     expect(got.bob).toMatchObject({ seq: '2', isSelf: false });
     expect(got.carol).toMatchObject({ seq: '1', isSelf: false });

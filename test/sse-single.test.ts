@@ -7,7 +7,9 @@ import { group, sendText } from './helpers/ops';
 
 const ON_MESSAGE = 'subscription { onRecvNewMessage { msgID sender textElem { text } } }';
 const cleanup: (() => unknown)[] = [];
-afterEach(async () => { for (const f of cleanup.splice(0).reverse()) await f(); });
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
 
 async function started() {
   const gw = createTestGateway();
@@ -17,11 +19,16 @@ async function started() {
 }
 
 function listen(client: Client<true>, texts: string[]) {
-  return client.subscribe<{ onRecvNewMessage: { textElem: { text: string } | null } }>({ query: ON_MESSAGE }, {
-    next: (r) => { if (r.data) texts.push(r.data.onRecvNewMessage.textElem?.text ?? '?'); },
-    error: (e) => texts.push(`error: ${String(e)}`),
-    complete: () => {},
-  });
+  return client.subscribe<{ onRecvNewMessage: { textElem: { text: string } | null } }>(
+    { query: ON_MESSAGE },
+    {
+      next: (r) => {
+        if (r.data) texts.push(r.data.onRecvNewMessage.textElem?.text ?? '?');
+      },
+      error: (e) => texts.push(`error: ${String(e)}`),
+      complete: () => {},
+    },
+  );
 }
 
 async function until(what: string, ok: () => boolean, timeoutMs = 10_000) {
@@ -37,7 +44,12 @@ describe('graphql-sse single-connection mode', () => {
     const { gw, base } = await started();
     const groupID = await group(gw, 'alice', ['bob', 'dave']);
     const sse = (user: string) => {
-      const c = createClient({ url: `${base}/graphql/stream`, singleConnection: true, retryAttempts: 0, headers: { authorization: `Bearer ${userSig(user)}` } });
+      const c = createClient({
+        url: `${base}/graphql/stream`,
+        singleConnection: true,
+        retryAttempts: 0,
+        headers: { authorization: `Bearer ${userSig(user)}` },
+      });
       cleanup.push(() => c.dispose());
       return c;
     };
@@ -45,12 +57,15 @@ describe('graphql-sse single-connection mode', () => {
     const dave: string[] = [];
     listen(sse('bob'), bob);
     listen(sse('dave'), dave);
-    await until('both streams open', () => gw.app.services.router.streamCount('bob') === 1 && gw.app.services.router.streamCount('dave') === 1);
+    await until(
+      'both streams open',
+      () => gw.app.services.router.streamCount('bob') === 1 && gw.app.services.router.streamCount('dave') === 1,
+    );
 
     expect(await sendText(gw, 'alice', 'for bob only', { groupID, receiverList: ['bob'] })).toMatchObject({ code: 0 });
     expect(await sendText(gw, 'alice', 'hello everyone', { groupID })).toMatchObject({ code: 0 });
-    await until('bob\'s two messages', () => bob.length >= 2);
-    await until('dave\'s broadcast', () => dave.length >= 1);
+    await until("bob's two messages", () => bob.length >= 2);
+    await until("dave's broadcast", () => dave.length >= 1);
     expect(bob).toEqual(['for bob only', 'hello everyone']);
     expect(dave).toEqual(['hello everyone']);
   });
@@ -62,11 +77,16 @@ describe('graphql-sse single-connection mode', () => {
     const reserved = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${userSig('alice')}` } });
     expect(reserved.status).toBe(201);
     const token = await reserved.text();
-    const post = (user: string) => fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-graphql-event-stream-token': token, authorization: `Bearer ${userSig(user)}` },
-      body: JSON.stringify({ query: ON_MESSAGE, extensions: { operationId: '1' } }),
-    });
+    const post = (user: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-graphql-event-stream-token': token,
+          authorization: `Bearer ${userSig(user)}`,
+        },
+        body: JSON.stringify({ query: ON_MESSAGE, extensions: { operationId: '1' } }),
+      });
     expect((await post('eve')).status).toBe(403);
   });
 });

@@ -18,7 +18,8 @@ afterEach(async () => {
   await live.stop();
 });
 
-const send = (from: string, text: string, target: Parameters<typeof sendText>[3]) => sendText(live.gw, from, text, target);
+const send = (from: string, text: string, target: Parameters<typeof sendText>[3]) =>
+  sendText(live.gw, from, text, target);
 const texts = (events: any[]) => events.map((e) => e.onRecvNewMessage.textElem.text);
 
 /** Subscribes over SSE as `user` and waits until the router routes to it. */
@@ -32,8 +33,13 @@ async function subscribe(user: string, variables?: Record<string, unknown>, meth
 }
 
 describe('onRecvNewMessage over SSE', () => {
-  it('when alice targets [bob, carol], then bob, carol and alice\'s other subscription get it and dave never does', async () => {
-    const [alice, bob, carol, dave] = [await subscribe('alice', undefined, 'GET'), await subscribe('bob'), await subscribe('carol', undefined, 'GET'), await subscribe('dave')];
+  it("when alice targets [bob, carol], then bob, carol and alice's other subscription get it and dave never does", async () => {
+    const [alice, bob, carol, dave] = [
+      await subscribe('alice', undefined, 'GET'),
+      await subscribe('bob'),
+      await subscribe('carol', undefined, 'GET'),
+      await subscribe('dave'),
+    ];
     const stats = live.gw.app.services.router.stats;
     const pushes = stats.pushes;
     const sent = await send('alice', 'for bob and carol only', { groupID, receiverList: ['bob', 'carol'] });
@@ -43,11 +49,19 @@ describe('onRecvNewMessage over SSE', () => {
 
     for (const sub of [bob!, carol!]) {
       await sub.waitFor(2);
-      expect(sub.events[0].onRecvNewMessage).toMatchObject({ msgID: sent.data.msgID, isSelf: false, targetGroupMemberList: null });
+      expect(sub.events[0].onRecvNewMessage).toMatchObject({
+        msgID: sent.data.msgID,
+        isSelf: false,
+        targetGroupMemberList: null,
+      });
       expect(texts(sub.events)).toEqual(['for bob and carol only', 'hello everyone']);
     }
     await alice!.waitFor(2);
-    expect(alice!.events[0].onRecvNewMessage).toMatchObject({ msgID: sent.data.msgID, isSelf: true, targetGroupMemberList: ['bob', 'carol'] });
+    expect(alice!.events[0].onRecvNewMessage).toMatchObject({
+      msgID: sent.data.msgID,
+      isSelf: true,
+      targetGroupMemberList: ['bob', 'carol'],
+    });
     await dave!.waitFor(1);
     expect(texts(dave!.events)).toEqual(['hello everyone']);
   });

@@ -11,13 +11,24 @@ if (!PG_URL) console.log('statement counts: skipped: set DATABASE_URL=postgres:/
 
 let schema: FreshSchema | undefined;
 let gw: TestGateway | undefined;
-afterEach(async () => { await gw?.app.stop(); await schema?.drop(); gw = undefined; schema = undefined; });
+afterEach(async () => {
+  await gw?.app.stop();
+  await schema?.drop();
+  gw = undefined;
+  schema = undefined;
+});
 
 /** bob in `groups` groups and `peers` C2C conversations, a few messages each; counts the statements of each read. */
 async function countsFor(groups: number, peers: number) {
   schema = await freshSchema();
   let statements = 0;
-  const store = openPostgres(PG_URL!, { schema: schema.schema, rules: groupRules, onStatement: () => { statements++; } });
+  const store = openPostgres(PG_URL!, {
+    schema: schema.schema,
+    rules: groupRules,
+    onStatement: () => {
+      statements++;
+    },
+  });
   gw = createTestGateway({ store, config: testConfig({ groupSendRate: 1_000_000 }) });
   const ids: string[] = [];
   for (let i = 0; i < groups; i++) {
@@ -49,7 +60,10 @@ async function countsFor(groups: number, peers: number) {
 (PG_URL ? describe : describe.skip)('PostgreSQL statements per operation', () => {
   it('when bob has 3 or 30 conversations and asks for 20 ids, then each read is one statement (a resume page two) either way', async () => {
     const small = await countsFor(2, 1);
-    await gw!.app.stop(); await schema!.drop(); gw = undefined; schema = undefined;
+    await gw!.app.stop();
+    await schema!.drop();
+    gw = undefined;
+    schema = undefined;
     const large = await countsFor(22, 8);
     // A resume page is its bound (the safe watermark, src/db/pg/order.ts) and then the read: the read's snapshot
     // must be taken after the bound, so they cannot be one statement.

@@ -10,22 +10,53 @@ const NOW = 1_800_000_000;
 
 skipNotice('store contract');
 
-interface Target { groupId?: string; receiver?: string; targets?: string[] }
+interface Target {
+  groupId?: string;
+  receiver?: string;
+  targets?: string[];
+}
 
 let drafts = 0;
 const draftRow = (owner: string, text: string, expiresAt = NOW + 3600): DraftRow => ({
-  id: `draft-${++drafts}`, owner, createdAt: NOW, expiresAt, elemType: 1, text,
-  customData: null, customDesc: null, customExt: null, atUsers: null, targets: null,
+  id: `draft-${++drafts}`,
+  owner,
+  createdAt: NOW,
+  expiresAt,
+  elemType: 1,
+  text,
+  customData: null,
+  customDesc: null,
+  customExt: null,
+  atUsers: null,
+  targets: null,
 });
 
 function newMessage(draft: DraftRow, sender: string, to: Target, options: Partial<NewMessage> = {}): NewMessage {
   const targets = to.targets ?? null;
   return {
-    msgId: `msg-${draft.id}`, createId: draft.id, sender, receiver: to.groupId ? null : to.receiver!, groupId: to.groupId ?? null,
-    audience: targets ? [...new Set([sender, ...targets])] : null, targets, draftTargets: null,
-    elemType: 1, text: draft.text, customData: null, customDesc: null, customExt: null, atUsers: null, priority: 2,
-    excludedUnread: targets !== null, excludedLast: false, needReadReceipt: false, cloudCustomData: null, localCustomData: null,
-    random: 7, timestamp: NOW, ...options,
+    msgId: `msg-${draft.id}`,
+    createId: draft.id,
+    sender,
+    receiver: to.groupId ? null : to.receiver!,
+    groupId: to.groupId ?? null,
+    audience: targets ? [...new Set([sender, ...targets])] : null,
+    targets,
+    draftTargets: null,
+    elemType: 1,
+    text: draft.text,
+    customData: null,
+    customDesc: null,
+    customExt: null,
+    atUsers: null,
+    priority: 2,
+    excludedUnread: targets !== null,
+    excludedLast: false,
+    needReadReceipt: false,
+    cloudCustomData: null,
+    localCustomData: null,
+    random: 7,
+    timestamp: NOW,
+    ...options,
   };
 }
 
@@ -33,25 +64,47 @@ for (const backend of backends) {
   (backend.enabled ? describe : describe.skip)(`${backend.name} store`, () => {
     let store: Store;
     let drop: () => Promise<void>;
-    beforeEach(async () => { ({ store, drop } = await backend.open()); });
-    afterEach(async () => { await store.close(); await drop(); });
+    beforeEach(async () => {
+      ({ store, drop } = await backend.open());
+    });
+    afterEach(async () => {
+      await store.close();
+      await drop();
+    });
 
-    async function send(sender: string, text: string, to: Target, options: Partial<NewMessage> = {}): Promise<ViewedMessage> {
+    async function send(
+      sender: string,
+      text: string,
+      to: Target,
+      options: Partial<NewMessage> = {},
+    ): Promise<ViewedMessage> {
       const outcome = await trySend(sender, text, to, options);
       if (!outcome.ok) throw new Error(`send: ${outcome.reason}`);
       return outcome.message;
     }
-    async function trySend(sender: string, text: string, to: Target, options: Partial<NewMessage> = {}): Promise<SendOutcome> {
+    async function trySend(
+      sender: string,
+      text: string,
+      to: Target,
+      options: Partial<NewMessage> = {},
+    ): Promise<SendOutcome> {
       const draft = draftRow(sender, text);
       await store.messages.createDraft(draft);
       return store.messages.send(newMessage(draft, sender, to, options), NOW);
     }
     async function group(id: string, owner: string, members: string[], type = 'Work') {
-      expect(await store.groups.create({ groupId: id, groupType: type, groupName: id, owner, createdAt: NOW }, members.map((userID) => ({ userID, role: 200 })), NOW)).toBe(true);
+      expect(
+        await store.groups.create(
+          { groupId: id, groupType: type, groupName: id, owner, createdAt: NOW },
+          members.map((userID) => ({ userID, role: 200 })),
+          NOW,
+        ),
+      ).toBe(true);
     }
     const texts = (list: ViewedMessage[]) => list.map((m) => m.row.text);
     const seqs = (list: ViewedMessage[]) => list.map((m) => m.seq);
-    const history = (viewer: string, groupId: string) => store.messages.groupHistory(viewer, groupId, Number.MAX_SAFE_INTEGER, 100);
+    const history = (viewer: string, groupId: string) =>
+      store.messages.groupHistory(viewer, groupId, Number.MAX_SAFE_INTEGER, 100);
 
     it('when a targeted message sits between broadcasts, then each viewer sees gap-free seqs and outsiders never see it', async () => {
       await group('g', 'alice', ['bob', 'carol', 'dave']);
@@ -78,7 +131,10 @@ for (const backend of backends) {
       expect(live.get('alice')).toMatchObject({ seq: 2, isRead: true });
       const broadcast = (await history('dave', 'g'))[0]!.row;
       const all = await store.messages.viewsFor(['alice', 'dave', 'erin'], broadcast);
-      expect([...all.entries()].map(([u, v]) => [u, v.seq]).sort()).toEqual([['alice', 3], ['dave', 2]]);
+      expect([...all.entries()].map(([u, v]) => [u, v.seq]).sort()).toEqual([
+        ['alice', 3],
+        ['dave', 2],
+      ]);
     });
 
     it('when a member joins later, then they see only what came after; a Meeting member sees everything', async () => {
@@ -101,7 +157,10 @@ for (const backend of backends) {
       const draft = draftRow('alice', 'once');
       await store.messages.createDraft(draft);
       const first = await store.messages.send(newMessage(draft, 'alice', { groupId: 'g' }), NOW);
-      const second = await store.messages.send({ ...newMessage(draft, 'alice', { groupId: 'g' }), msgId: 'other' }, NOW);
+      const second = await store.messages.send(
+        { ...newMessage(draft, 'alice', { groupId: 'g' }), msgId: 'other' },
+        NOW,
+      );
       expect(first.ok).toBe(true);
       expect(second).toEqual({ ok: false, reason: 'draft-missing' });
       expect((await store.messages.sentFromDraft(draft.id, 'alice'))?.row.msgId).toBe(`msg-${draft.id}`);
@@ -115,11 +174,17 @@ for (const backend of backends) {
       await group('g', 'alice', ['bob']);
       expect(await trySend('erin', 'x', { groupId: 'g' })).toEqual({ ok: false, reason: 'not-member' });
       expect(await trySend('alice', 'x', { groupId: 'nope' })).toEqual({ ok: false, reason: 'group-missing' });
-      expect(await trySend('alice', 'x', { groupId: 'g', targets: ['erin'] })).toEqual({ ok: false, reason: 'receiver-not-member' });
+      expect(await trySend('alice', 'x', { groupId: 'g', targets: ['erin'] })).toEqual({
+        ok: false,
+        reason: 'receiver-not-member',
+      });
       expect(await store.groups.mute('g', 'bob', NOW + 60)).toBe(true);
       const draft = draftRow('bob', 'muted');
       await store.messages.createDraft(draft);
-      expect(await store.messages.send(newMessage(draft, 'bob', { groupId: 'g' }), NOW)).toEqual({ ok: false, reason: 'muted' });
+      expect(await store.messages.send(newMessage(draft, 'bob', { groupId: 'g' }), NOW)).toEqual({
+        ok: false,
+        reason: 'muted',
+      });
       expect(await store.messages.draft(draft.id, 'bob', NOW)).toMatchObject({ id: draft.id, text: 'muted' });
       expect(await store.messages.lastOrder()).toBe(0);
       expect((await send('alice', 'first', { groupId: 'g' })).seq).toBe(1);
@@ -190,13 +255,29 @@ for (const backend of backends) {
       expect(await store.groups.addMembers('g', ['bob'], 200, NOW, 10)).toBe('already');
       expect(await store.groups.addMembers('g', ['carol', 'dave'], 200, NOW, 3)).toBe('full');
       expect(await store.groups.addMembers('g', ['bob', 'carol'], 300, NOW + 1, 3)).toBe('ok');
-      expect((await store.groups.members('g', 0, 10)).map((m) => [m.userId, m.role])).toEqual([['alice', 400], ['carol', 300], ['bob', 200]]);
+      expect((await store.groups.members('g', 0, 10)).map((m) => [m.userId, m.role])).toEqual([
+        ['alice', 400],
+        ['carol', 300],
+        ['bob', 200],
+      ]);
       expect((await store.groups.members('g', 1, 1)).map((m) => m.userId)).toEqual(['carol']);
       expect(await store.groups.membersAmong('g', ['erin', 'carol', 'alice'])).toEqual(['carol', 'alice']);
       const joined = await store.groups.joined('carol');
-      expect(joined).toEqual([{ group: { groupId: 'g', groupType: 'Work', groupName: 'g', owner: 'alice', createdAt: NOW, publicCount: 0 }, role: 300, memberCount: 3 }]);
+      expect(joined).toEqual([
+        {
+          group: { groupId: 'g', groupType: 'Work', groupName: 'g', owner: 'alice', createdAt: NOW, publicCount: 0 },
+          role: 300,
+          memberCount: 3,
+        },
+      ]);
       expect(await store.groups.joinedIDs('carol')).toEqual(['g']);
-      expect(await store.groups.create({ groupId: 'g', groupType: 'Work', groupName: 'again', owner: 'erin', createdAt: NOW }, [], NOW)).toBe(false);
+      expect(
+        await store.groups.create(
+          { groupId: 'g', groupType: 'Work', groupName: 'again', owner: 'erin', createdAt: NOW },
+          [],
+          NOW,
+        ),
+      ).toBe(false);
       expect((await store.groups.dismiss('g')).sort()).toEqual(['alice', 'bob', 'carol']);
       expect(await store.groups.get('g')).toBeUndefined();
       expect(await store.groups.member('g', 'bob')).toBeUndefined();
@@ -215,7 +296,7 @@ for (const backend of backends) {
       expect(await store.messages.reclaimDrafts(NOW)).toBe(0);
     });
 
-    it('when a draft is targeted, then it is changed in place; someone else\'s, expired or sent drafts are not', async () => {
+    it("when a draft is targeted, then it is changed in place; someone else's, expired or sent drafts are not", async () => {
       await group('g', 'alice', ['bob', 'carol']);
       const mine = draftRow('alice', 'to some');
       const old = draftRow('alice', 'old', NOW - 1);
@@ -232,17 +313,23 @@ for (const backend of backends) {
       // A send that read the draft with another list (or none) does not consume it, and stores nothing.
       const stale = await store.messages.send(newMessage(mine, 'alice', { groupId: 'g' }, { draftTargets: null }), NOW);
       expect(stale).toEqual({ ok: false, reason: 'draft-missing' });
-      const staleList = await store.messages.send(newMessage(mine, 'alice', { groupId: 'g', targets: ['bob'] }, { draftTargets: ['bob', 'carol'] }), NOW);
+      const staleList = await store.messages.send(
+        newMessage(mine, 'alice', { groupId: 'g', targets: ['bob'] }, { draftTargets: ['bob', 'carol'] }),
+        NOW,
+      );
       expect(staleList).toEqual({ ok: false, reason: 'draft-missing' });
       expect(await history('bob', 'g')).toEqual([]);
-      const sent = await store.messages.send(newMessage(mine, 'alice', { groupId: 'g', targets: ['carol'] }, { draftTargets: ['carol'] }), NOW);
+      const sent = await store.messages.send(
+        newMessage(mine, 'alice', { groupId: 'g', targets: ['carol'] }, { draftTargets: ['carol'] }),
+        NOW,
+      );
       expect(sent.ok).toBe(true);
       expect(await store.messages.targetDraft(mine.id, 'alice', NOW, ['bob'])).toBe(false); // sent: gone
       expect(texts(await history('carol', 'g'))).toEqual(['to some']);
       expect(await history('bob', 'g')).toEqual([]);
     });
 
-    it('when a send is checked before its transaction, then the draft comes with the group and the sender\'s membership', async () => {
+    it("when a send is checked before its transaction, then the draft comes with the group and the sender's membership", async () => {
       await group('g1', 'alice', ['bob']);
       const mine = draftRow('bob', 'hi');
       await store.messages.createDraft(mine);
@@ -253,20 +340,50 @@ for (const backend of backends) {
       // Not a member, no such group, no group asked: the draft alone; someone else's draft: nothing.
       const carols = draftRow('carol', 'hi');
       await store.messages.createDraft(carols);
-      expect(await store.messages.draftToSend(carols.id, 'carol', NOW, 'g1')).toMatchObject({ draft: carols, member: undefined });
-      expect(await store.messages.draftToSend(mine.id, 'bob', NOW, 'nope')).toMatchObject({ draft: mine, group: undefined, member: undefined });
-      expect(await store.messages.draftToSend(mine.id, 'bob', NOW, null)).toEqual({ draft: mine, group: undefined, member: undefined });
+      expect(await store.messages.draftToSend(carols.id, 'carol', NOW, 'g1')).toMatchObject({
+        draft: carols,
+        member: undefined,
+      });
+      expect(await store.messages.draftToSend(mine.id, 'bob', NOW, 'nope')).toMatchObject({
+        draft: mine,
+        group: undefined,
+        member: undefined,
+      });
+      expect(await store.messages.draftToSend(mine.id, 'bob', NOW, null)).toEqual({
+        draft: mine,
+        group: undefined,
+        member: undefined,
+      });
       expect(await store.messages.draftToSend(mine.id, 'carol', NOW, 'g1')).toBeUndefined();
     });
 
     it('when text carries U+0000 and private-use characters, then drafts, messages and group names come back byte for byte', async () => {
       const odd = 'a\u0000b\uE000c\uE0000\u0000\uE000e';
-      expect(await store.groups.create({ groupId: 'g', groupType: 'Work', groupName: odd, owner: 'alice', createdAt: NOW }, [], NOW)).toBe(true);
+      expect(
+        await store.groups.create(
+          { groupId: 'g', groupType: 'Work', groupName: odd, owner: 'alice', createdAt: NOW },
+          [],
+          NOW,
+        ),
+      ).toBe(true);
       const draft = { ...draftRow('alice', odd), customData: odd, customDesc: '\u0000', customExt: '\uE000' };
       await store.messages.createDraft(draft);
       expect(await store.messages.draft(draft.id, 'alice', NOW)).toEqual(draft);
-      const sent = await store.messages.send(newMessage(draft, 'alice', { groupId: 'g' }, { customData: odd, cloudCustomData: odd, localCustomData: '\u0000' }), NOW);
-      expect(sent.ok && sent.message.row).toMatchObject({ text: odd, customData: odd, cloudCustomData: odd, localCustomData: '\u0000' });
+      const sent = await store.messages.send(
+        newMessage(
+          draft,
+          'alice',
+          { groupId: 'g' },
+          { customData: odd, cloudCustomData: odd, localCustomData: '\u0000' },
+        ),
+        NOW,
+      );
+      expect(sent.ok && sent.message.row).toMatchObject({
+        text: odd,
+        customData: odd,
+        cloudCustomData: odd,
+        localCustomData: '\u0000',
+      });
       expect((await history('alice', 'g'))[0]?.row).toMatchObject({ text: odd, customData: odd, cloudCustomData: odd });
       expect((await store.groups.get('g'))?.groupName).toBe(odd);
       expect((await store.groups.joined('alice'))[0]?.group.groupName).toBe(odd);
@@ -278,7 +395,10 @@ for (const backend of backends) {
       const draft = draftRow('alice', 'now or never');
       await store.messages.createDraft(draft);
       const outcome = await store.messages.sendOnline(newMessage(draft, 'alice', { groupId: 'g' }), NOW);
-      expect(outcome).toMatchObject({ ok: true, message: { seq: 0, row: { orderNo: 0, seqBase: 0, text: 'now or never', targeted: 0, pairKey: null } } });
+      expect(outcome).toMatchObject({
+        ok: true,
+        message: { seq: 0, row: { orderNo: 0, seqBase: 0, text: 'now or never', targeted: 0, pairKey: null } },
+      });
       expect(await store.messages.draft(draft.id, 'alice', NOW)).toBeUndefined();
       expect(await store.messages.lastOrder()).toBe(0);
       expect(await history('bob', 'g')).toEqual([]);
@@ -304,14 +424,31 @@ for (const backend of backends) {
           await store.messages.createDraft(draft);
           out.push(await store.messages.send(newMessage(draft, sender, to, options), NOW));
         };
-        await store.groups.create({ groupId: 'g', groupType: 'Public', groupName: 'G', owner: 'alice', createdAt: NOW }, ['bob', 'carol', 'dave'].map((userID) => ({ userID, role: 200 })), NOW);
-        await store.groups.create({ groupId: 'm', groupType: 'Meeting', groupName: 'M', owner: 'bob', createdAt: NOW }, [{ userID: 'carol', role: 300 }], NOW);
+        await store.groups.create(
+          { groupId: 'g', groupType: 'Public', groupName: 'G', owner: 'alice', createdAt: NOW },
+          ['bob', 'carol', 'dave'].map((userID) => ({ userID, role: 200 })),
+          NOW,
+        );
+        await store.groups.create(
+          { groupId: 'm', groupType: 'Meeting', groupName: 'M', owner: 'bob', createdAt: NOW },
+          [{ userID: 'carol', role: 300 }],
+          NOW,
+        );
         for (let i = 0; i < 12; i++) {
           const from = ['alice', 'bob', 'carol'][i % 3]!;
-          await send(from, `g${i}`, i % 4 === 1 ? { groupId: 'g', targets: ['dave', from === 'bob' ? 'carol' : 'bob'] } : { groupId: 'g' }, { excludedLast: i % 5 === 4 });
+          await send(
+            from,
+            `g${i}`,
+            i % 4 === 1 ? { groupId: 'g', targets: ['dave', from === 'bob' ? 'carol' : 'bob'] } : { groupId: 'g' },
+            { excludedLast: i % 5 === 4 },
+          );
           if (i % 3 === 0) await send('carol', `m${i}`, { groupId: 'm' });
           if (i % 2 === 0) await send(from, `c${i}`, { receiver: from === 'dave' ? 'alice' : 'dave' });
-          if (i === 6) out.push(await store.groups.addMembers('g', ['erin'], 200, NOW + i, 100), await store.groups.addMembers('m', ['dave'], 200, NOW + i, 100));
+          if (i === 6)
+            out.push(
+              await store.groups.addMembers('g', ['erin'], 200, NOW + i, 100),
+              await store.groups.addMembers('m', ['dave'], 200, NOW + i, 100),
+            );
           if (i === 8) out.push(await store.groups.removeMembers('g', ['carol']));
           if (i === 9) await store.messages.revoke(3, 'alice', NOW + i);
           if (i === 10) out.push(await store.conversations.markRead('dave', 'group_g'));
@@ -319,7 +456,10 @@ for (const backend of backends) {
         for (const u of ['alice', 'bob', 'carol', 'dave', 'erin']) {
           out.push(u, await store.conversations.list(u), await store.conversations.totalUnread(u));
           out.push(await readAfter(store, u, 0, 1000), await readAfter(store, u, 5, 3));
-          out.push(await store.messages.groupHistory(u, 'g', 20, 5), await store.messages.groupHistory(u, 'm', Number.MAX_SAFE_INTEGER, 100));
+          out.push(
+            await store.messages.groupHistory(u, 'g', 20, 5),
+            await store.messages.groupHistory(u, 'm', Number.MAX_SAFE_INTEGER, 100),
+          );
           out.push(await store.messages.c2cHistory(u, 'dave', Number.MAX_SAFE_INTEGER, 100));
           out.push(await store.groups.joined(u));
         }

@@ -8,15 +8,25 @@ import { ON_MESSAGE, sendText } from './helpers/ops';
 const BIG = 5000;
 
 let live: LiveGateway;
-beforeEach(async () => { live = await startLive(); });
-afterEach(async () => { await live.stop(); });
+beforeEach(async () => {
+  live = await startLive();
+});
+afterEach(async () => {
+  await live.stop();
+});
 
 /** A Meeting group of alice, bob, carol, dave and `size - 4` others, made directly in storage. */
 async function bigGroup(groupId: string, size: number): Promise<string[]> {
   const { store } = live.gw.app.services;
   const now = live.gw.clock.now;
   const others = Array.from({ length: size - 4 }, (_, i) => `${groupId}-m${i}`);
-  expect(await store.groups.create({ groupId, groupType: 'Meeting', groupName: groupId, owner: 'alice', createdAt: now }, [{ userID: 'alice', role: 400 }], now)).toBe(true);
+  expect(
+    await store.groups.create(
+      { groupId, groupType: 'Meeting', groupName: groupId, owner: 'alice', createdAt: now },
+      [{ userID: 'alice', role: 400 }],
+      now,
+    ),
+  ).toBe(true);
   expect(await store.groups.addMembers(groupId, ['bob', 'carol', 'dave', ...others], 200, now, 100_000)).toBe('ok');
   return others;
 }
@@ -41,8 +51,12 @@ describe('router work for a targeted message', () => {
     await Promise.all([...others, ...small].map((u) => router.open(u, 'message')));
     expect(router.streamCount()).toBe(4 + (BIG - 4) + (50 - 4));
 
-    const targetedBig = await cost(() => sendText(live.gw, 'alice', 'for bob and carol', { groupID: 'big', receiverList: ['bob', 'carol'] }));
-    const targetedSmall = await cost(() => sendText(live.gw, 'alice', 'for bob and carol, small', { groupID: 'small', receiverList: ['bob', 'carol'] }));
+    const targetedBig = await cost(() =>
+      sendText(live.gw, 'alice', 'for bob and carol', { groupID: 'big', receiverList: ['bob', 'carol'] }),
+    );
+    const targetedSmall = await cost(() =>
+      sendText(live.gw, 'alice', 'for bob and carol, small', { groupID: 'small', receiverList: ['bob', 'carol'] }),
+    );
     expect(targetedBig).toEqual({ usersVisited: 3, pushes: 3 }); // alice (isSelf), bob, carol
     expect(targetedSmall).toEqual(targetedBig); // the same work in a group 100 times smaller
 
@@ -52,7 +66,11 @@ describe('router work for a targeted message', () => {
 
     for (const sub of [bob!, carol!]) {
       await sub.waitFor(3);
-      expect(sub.events.map((e) => e.onRecvNewMessage.textElem.text)).toEqual(['for bob and carol', 'for bob and carol, small', 'for everyone']);
+      expect(sub.events.map((e) => e.onRecvNewMessage.textElem.text)).toEqual([
+        'for bob and carol',
+        'for bob and carol, small',
+        'for everyone',
+      ]);
     }
     await alice.waitFor(3);
     expect(alice.events.map((e) => e.onRecvNewMessage.isSelf)).toEqual([true, true, true]);

@@ -21,8 +21,13 @@ function holdingBus() {
   let held: RealtimeEvent[] | null = null;
   return {
     ...local,
-    publish: async (event: RealtimeEvent) => { if (held && event.type === 'message') held.push(event); else await local.publish(event); },
-    hold() { held = []; },
+    publish: async (event: RealtimeEvent) => {
+      if (held && event.type === 'message') held.push(event);
+      else await local.publish(event);
+    },
+    hold() {
+      held = [];
+    },
     async releaseReversed() {
       const events = held ?? [];
       held = null;
@@ -39,13 +44,18 @@ beforeEach(async () => {
   live = await startLive();
   groupID = await group(live.gw, 'alice', ['bob', 'carol', 'dave'], 'Work', 'work');
 });
-afterEach(async () => { await live.stop(); });
+afterEach(async () => {
+  await live.stop();
+});
 
-const send = (from: string, text: string, target: Parameters<typeof sendText>[3]) => sendText(live.gw, from, text, target);
+const send = (from: string, text: string, target: Parameters<typeof sendText>[3]) =>
+  sendText(live.gw, from, text, target);
 
 describe('onRecvNewMessage: the audience only', () => {
-  it('when alice targets [bob, carol], then bob, carol and alice\'s other subscription get it (isSelf) and dave never does', async () => {
-    const [alice, bob, carol, dave] = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((u) => live.subscribe(u, ON_MESSAGE)));
+  it("when alice targets [bob, carol], then bob, carol and alice's other subscription get it (isSelf) and dave never does", async () => {
+    const [alice, bob, carol, dave] = await Promise.all(
+      ['alice', 'bob', 'carol', 'dave'].map((u) => live.subscribe(u, ON_MESSAGE)),
+    );
     const stats = live.gw.app.services.router.stats;
     const pushes = stats.pushes;
     const sent = await send('alice', 'for bob and carol only', { groupID, receiverList: ['bob', 'carol'] });
@@ -55,12 +65,23 @@ describe('onRecvNewMessage: the audience only', () => {
 
     for (const sub of [bob!, carol!]) {
       const [first, second] = await sub.waitFor(2);
-      expect(first.onRecvNewMessage).toMatchObject({ msgID: sent.data.msgID, sender: 'alice', groupID, isSelf: false, targetGroupMemberList: null, textElem: { text: 'for bob and carol only' } });
+      expect(first.onRecvNewMessage).toMatchObject({
+        msgID: sent.data.msgID,
+        sender: 'alice',
+        groupID,
+        isSelf: false,
+        targetGroupMemberList: null,
+        textElem: { text: 'for bob and carol only' },
+      });
       expect(second.onRecvNewMessage.textElem.text).toBe('hello everyone');
       expect(sub.events).toHaveLength(2);
     }
     await alice!.waitFor(2);
-    expect(alice!.events[0].onRecvNewMessage).toMatchObject({ msgID: sent.data.msgID, isSelf: true, targetGroupMemberList: ['bob', 'carol'] });
+    expect(alice!.events[0].onRecvNewMessage).toMatchObject({
+      msgID: sent.data.msgID,
+      isSelf: true,
+      targetGroupMemberList: ['bob', 'carol'],
+    });
     // dave's subscription is live (it gets the broadcast sent after), and the targeted one never came before it
     await dave!.waitFor(1);
     expect(texts(dave!.events)).toEqual(['hello everyone']);
@@ -91,7 +112,11 @@ describe('onRecvNewMessage: the audience only', () => {
     await carol!.waitFor(1);
     expect(texts(carol!.events)).toEqual(['everyone']);
     await bob!.waitFor(2);
-    expect(bob!.events[0].onRecvNewMessage).toMatchObject({ userID: 'alice', groupID: null, textElem: { text: 'just bob' } });
+    expect(bob!.events[0].onRecvNewMessage).toMatchObject({
+      userID: 'alice',
+      groupID: null,
+      textElem: { text: 'just bob' },
+    });
   });
 });
 
@@ -119,7 +144,13 @@ describe('onRecvNewMessage: resume with afterCursor', () => {
     await resumed.waitFor(6);
     expect(texts(resumed.events)).toEqual(['m2', 'm3 for bob', 'm5 direct', 'm6', 'm7 live', 'm8 live']);
     // group seqs as bob sees them: gap-free in his own view (m4 is not in it)
-    expect(resumed.events.filter((e) => e.onRecvNewMessage.groupID).map((e) => e.onRecvNewMessage.seq)).toEqual(['2', '3', '4', '5', '6']);
+    expect(resumed.events.filter((e) => e.onRecvNewMessage.groupID).map((e) => e.onRecvNewMessage.seq)).toEqual([
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+    ]);
   });
 
   it('when messages arrive while the missed ones are replayed, then there is no gap and no duplicate at the seam', async () => {
@@ -142,7 +173,8 @@ describe('onRecvNewMessage: resume with afterCursor', () => {
 
     const start = await send('alice', 'start', { groupID });
     const missed: string[] = [];
-    for (let i = 1; i <= 250; i++) { // more than one replay page (200): two reads, so two seams
+    for (let i = 1; i <= 250; i++) {
+      // more than one replay page (200): two reads, so two seams
       missed.push(`missed ${i}`);
       await send('alice', `missed ${i}`, i % 7 === 0 ? { groupID, receiverList: ['bob'] } : { groupID });
     }
@@ -159,12 +191,15 @@ describe('onRecvNewMessage: resume with afterCursor', () => {
     expect(new Set(resumed.events.map((e) => e.onRecvNewMessage.msgID)).size).toBe(expected.length + 1);
   });
 
-  it('when an earlier message\'s views take longer to read than a later one\'s, then a subscriber still gets them in the order sent', async () => {
+  it("when an earlier message's views take longer to read than a later one's, then a subscriber still gets them in the order sent", async () => {
     const store = openDatabase(':memory:');
     const viewsFor = store.messages.viewsFor;
     let first = true;
     store.messages.viewsFor = async (viewers, row) => {
-      if (first) { first = false; await new Promise((r) => setTimeout(r, 50)); } // as a slower PostgreSQL read could be
+      if (first) {
+        first = false;
+        await new Promise((r) => setTimeout(r, 50));
+      } // as a slower PostgreSQL read could be
       return viewsFor(viewers, row);
     };
     await live.stop();
@@ -228,7 +263,10 @@ describe('membership changes reach open subscriptions at once', () => {
     await carol!.waitFor(2);
     expect(texts(carol!.events)).toEqual(['before', 'still direct']);
     await carolConversations.waitFor(2);
-    expect(carolConversations.events.map((e) => e.onConversationChanged[0].conversationID)).toEqual(['group_work', 'c2c_bob']);
+    expect(carolConversations.events.map((e) => e.onConversationChanged[0].conversationID)).toEqual([
+      'group_work',
+      'c2c_bob',
+    ]);
     expect(carolRevokes.events).toEqual([]);
     await bob!.waitFor(4);
     expect(texts(bob!.events)).toEqual(['before', 'after, for bob', 'after, for all', 'still direct']);
@@ -237,7 +275,11 @@ describe('membership changes reach open subscriptions at once', () => {
 
 describe('onRecvMessageRevoked', () => {
   it('when a targeted message is revoked, then its audience is told and dave is not', async () => {
-    const subs = Object.fromEntries(await Promise.all(['alice', 'bob', 'carol', 'dave'].map(async (u) => [u, await live.subscribe(u, ON_REVOKED)] as const)));
+    const subs = Object.fromEntries(
+      await Promise.all(
+        ['alice', 'bob', 'carol', 'dave'].map(async (u) => [u, await live.subscribe(u, ON_REVOKED)] as const),
+      ),
+    );
     const targeted = await send('alice', 'oops', { groupID, receiverList: ['bob', 'carol'] });
     expectCode(await live.gw.call('alice', REVOKE, { id: targeted.data.msgID }), 0);
     const broadcast = await send('alice', 'oops, all', { groupID });
@@ -256,10 +298,18 @@ describe('onRecvMessageRevoked', () => {
 });
 
 describe('onConversationChanged and onTotalUnreadMessageCountChanged', () => {
-  it('when alice targets [bob, carol], then bob\'s conversation and unread total change and dave hears nothing until a broadcast', async () => {
-    const conversations = Object.fromEntries(await Promise.all(['bob', 'dave'].map(async (u) => [u, await live.subscribe(u, ON_CONVERSATION)] as const)));
-    const unread = Object.fromEntries(await Promise.all(['bob', 'dave'].map(async (u) => [u, await live.subscribe(u, ON_UNREAD)] as const)));
-    const targeted = await send('alice', 'for bob and carol', { groupID, receiverList: ['bob', 'carol'], isExcludedFromUnreadCount: false });
+  it("when alice targets [bob, carol], then bob's conversation and unread total change and dave hears nothing until a broadcast", async () => {
+    const conversations = Object.fromEntries(
+      await Promise.all(['bob', 'dave'].map(async (u) => [u, await live.subscribe(u, ON_CONVERSATION)] as const)),
+    );
+    const unread = Object.fromEntries(
+      await Promise.all(['bob', 'dave'].map(async (u) => [u, await live.subscribe(u, ON_UNREAD)] as const)),
+    );
+    const targeted = await send('alice', 'for bob and carol', {
+      groupID,
+      receiverList: ['bob', 'carol'],
+      isExcludedFromUnreadCount: false,
+    });
     expectCode(targeted, 0);
     await conversations.bob!.waitFor(1);
     await unread.bob!.waitFor(1);
@@ -267,7 +317,11 @@ describe('onConversationChanged and onTotalUnreadMessageCountChanged', () => {
 
     await conversations.bob!.waitFor(2);
     expect(conversations.bob!.events.map((e) => e.onConversationChanged[0])).toMatchObject([
-      { conversationID: 'group_work', unreadCount: 1, lastMessage: { msgID: targeted.data.msgID, textElem: { text: 'for bob and carol' } } },
+      {
+        conversationID: 'group_work',
+        unreadCount: 1,
+        lastMessage: { msgID: targeted.data.msgID, textElem: { text: 'for bob and carol' } },
+      },
       { conversationID: 'group_work', unreadCount: 2, lastMessage: { textElem: { text: 'for everyone' } } },
     ]);
     await unread.bob!.waitFor(2);
@@ -285,7 +339,10 @@ describe('onConversationChanged and onTotalUnreadMessageCountChanged', () => {
 describe('the viewer is the UserSig', () => {
   it('when the UserSig is bad or missing, then the socket is closed with 4403 at connect; expired, with 4001; the reason starts with the imCode', async () => {
     const cases: [Record<string, unknown>, number, RegExp][] = [
-      [{ userSig: 'garbage' }, 4403, /^6014 /], [{ userSig: userSig('bob', -60) }, 4001, /^70001 /], [{}, 4403, /^6014 /], [{ Authorization: 'Bearer nope' }, 4403, /^6014 UserSig is malformed/],
+      [{ userSig: 'garbage' }, 4403, /^6014 /],
+      [{ userSig: userSig('bob', -60) }, 4001, /^70001 /],
+      [{}, 4403, /^6014 /],
+      [{ Authorization: 'Bearer nope' }, 4403, /^6014 UserSig is malformed/],
       [{ headers: { Authorization: 'Basic YWxpY2U6cHc=' } }, 4403, /^6014 The Authorization header is malformed/],
     ];
     for (const [params, code, reason] of cases) {
@@ -299,7 +356,10 @@ describe('the viewer is the UserSig', () => {
   });
 
   it('when the Authorization header is sent in connectionParams (or its headers), then it is accepted like userSig', async () => {
-    for (const params of [{ Authorization: `Bearer ${userSig('bob')}` }, { headers: { authorization: `Bearer ${userSig('bob')}` } }]) {
+    for (const params of [
+      { Authorization: `Bearer ${userSig('bob')}` },
+      { headers: { authorization: `Bearer ${userSig('bob')}` } },
+    ]) {
       const client = wsClient(live.port, params);
       const sub = collect(client, ON_MESSAGE);
       await live.streams('bob', 1);
@@ -311,7 +371,7 @@ describe('the viewer is the UserSig', () => {
     }
   });
 
-  it('when a connection claims another user in its params or arguments, then it still sees only its UserSig\'s messages', async () => {
+  it("when a connection claims another user in its params or arguments, then it still sees only its UserSig's messages", async () => {
     const bob = live.client('bob', { userID: 'alice', user: 'alice', viewer: 'alice' });
     const sub = collect(bob, ON_MESSAGE);
     await live.streams('bob', 1);
@@ -319,7 +379,9 @@ describe('the viewer is the UserSig', () => {
     await send('carol', 'for alice only', { groupID, receiverList: ['alice'] });
     await send('carol', 'for everyone', { groupID });
     await sub.waitFor(1);
-    expect(sub.events.map((e) => e.onRecvNewMessage)).toMatchObject([{ textElem: { text: 'for everyone' }, isSelf: false }]);
+    expect(sub.events.map((e) => e.onRecvNewMessage)).toMatchObject([
+      { textElem: { text: 'for everyone' }, isSelf: false },
+    ]);
 
     const withArg = collect(live.client('bob'), `subscription { onRecvNewMessage(userID: "alice") { msgID } }`);
     await until(() => withArg.errors.length > 0, 'a validation error');

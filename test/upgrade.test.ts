@@ -20,7 +20,9 @@ import { PG_URL, freshSchema, type FreshSchema } from './helpers/pg';
 
 const root = new URL('..', import.meta.url).pathname;
 const fixture = JSON.parse(readFileSync(join(root, 'test/fixtures/store-58449c6.json'), 'utf8')) as {
-  mid: number; tables: Record<string, Record<string, unknown>[]>; answers: Record<string, any>;
+  mid: number;
+  tables: Record<string, Record<string, unknown>[]>;
+  answers: Record<string, any>;
 };
 const OLD_MIGRATIONS = 2; // 0000_init and 0001_partial_message_indexes were main's at 58449c6
 const TABLES = ['users', 'groups', 'group_members', 'messages', 'message_audience', 'drafts', 'conversations'];
@@ -35,7 +37,7 @@ afterEach(async () => {
 
 /** A copy of a migrations folder that stops where 58449c6's did. */
 function oldMigrations(folder: string): string {
-  const dir = join(temp ??= mkdtempSync(join(tmpdir(), 'im-upgrade-')), folder);
+  const dir = join((temp ??= mkdtempSync(join(tmpdir(), 'im-upgrade-'))), folder);
   cpSync(join(root, folder), dir, { recursive: true });
   const journalPath = join(dir, 'meta/_journal.json');
   const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: unknown[] };
@@ -44,12 +46,17 @@ function oldMigrations(folder: string): string {
   return dir;
 }
 
-const view = (m: ViewedMessage | null) => m && { msgId: m.row.msgId, orderNo: m.row.orderNo, seq: m.seq, isRead: m.isRead, revoked: m.row.revokedAt !== null };
+const view = (m: ViewedMessage | null) =>
+  m && { msgId: m.row.msgId, orderNo: m.row.orderNo, seq: m.seq, isRead: m.isRead, revoked: m.row.revokedAt !== null };
 
 async function answers(store: Store, u: string) {
   const meeting = (id: string) => id === 'group_meet';
   return {
-    conversations: (await store.conversations.list(u)).map((c) => ({ conversationID: c.conversationID, unreadCount: c.unreadCount, lastMessage: view(c.lastMessage) })),
+    conversations: (await store.conversations.list(u)).map((c) => ({
+      conversationID: c.conversationID,
+      unreadCount: c.unreadCount,
+      lastMessage: view(c.lastMessage),
+    })),
     totalUnread: await store.conversations.totalUnread(u),
     history: {
       work: (await store.messages.groupHistory(u, 'work', Number.MAX_SAFE_INTEGER, 100)).map(view),
@@ -79,10 +86,46 @@ async function checkUpgraded(store: Store) {
   }
   // The order and the pair seq continue where they were.
   const last = Math.max(...fixture.tables.messages!.map((m) => m.order_no as number));
-  await store.messages.createDraft({ id: 'after-upgrade', owner: 'dan', createdAt: 1, expiresAt: Number.MAX_SAFE_INTEGER, elemType: 1, text: 'new', customData: null, customDesc: null, customExt: null, atUsers: null, targets: null });
-  const sent = await store.messages.send({ msgId: 'after-upgrade-m', createId: 'after-upgrade', sender: 'dan', receiver: 'ann', groupId: null, audience: null, targets: null, draftTargets: null,
-    elemType: 1, text: 'new', customData: null, customDesc: null, customExt: null, atUsers: null, priority: 2, excludedUnread: false, excludedLast: false,
-    needReadReceipt: false, cloudCustomData: null, localCustomData: null, random: 1, timestamp: 1 }, 1);
+  await store.messages.createDraft({
+    id: 'after-upgrade',
+    owner: 'dan',
+    createdAt: 1,
+    expiresAt: Number.MAX_SAFE_INTEGER,
+    elemType: 1,
+    text: 'new',
+    customData: null,
+    customDesc: null,
+    customExt: null,
+    atUsers: null,
+    targets: null,
+  });
+  const sent = await store.messages.send(
+    {
+      msgId: 'after-upgrade-m',
+      createId: 'after-upgrade',
+      sender: 'dan',
+      receiver: 'ann',
+      groupId: null,
+      audience: null,
+      targets: null,
+      draftTargets: null,
+      elemType: 1,
+      text: 'new',
+      customData: null,
+      customDesc: null,
+      customExt: null,
+      atUsers: null,
+      priority: 2,
+      excludedUnread: false,
+      excludedLast: false,
+      needReadReceipt: false,
+      cloudCustomData: null,
+      localCustomData: null,
+      random: 1,
+      timestamp: 1,
+    },
+    1,
+  );
   expect(sent.ok && sent.message.row.orderNo).toBe(last + 1);
   const pairSeqs = fixture.answers.ann.history.dan.map((m: { seq: number }) => m.seq);
   expect(sent.ok && sent.message.seq).toBe(Math.max(...pairSeqs) + 1);
@@ -97,35 +140,57 @@ describe('upgrading a database written by 58449c6', () => {
     for (const t of TABLES) {
       for (const r of fixture.tables[t]!) {
         const cols = Object.keys(r);
-        old.prepare(`INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((c) => r[c]));
+        old
+          .prepare(`INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
+          .run(...cols.map((c) => r[c]));
       }
     }
     old.close();
     const store = openDatabase(path, groupRules);
-    try { await checkUpgraded(store); } finally { await store.close(); }
+    try {
+      await checkUpgraded(store);
+    } finally {
+      await store.close();
+    }
   });
 
-  (PG_URL ? it : it.skip)('when a PostgreSQL schema from 58449c6 is opened, then every message, conversation and cursor answers as before', async () => {
-    schema = await freshSchema();
-    const dir = oldMigrations('drizzle-pg');
-    const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema.schema}` });
-    await client.connect();
-    try {
-      await pgMigrate(pgDrizzle(client), { migrationsFolder: dir, migrationsSchema: schema.schema });
-      // As 58449c6 stored them: U+0000 in free text escaped as U+E000 '0', the pair key's separator U+0001.
-      const asOldPg = (c: string, v: unknown) => typeof v !== 'string' ? v
-        : c === 'pair_key' ? v.replace('\u0000', '\u0001') : v.replace(/\u0000/g, '\uE0000');
-      for (const t of TABLES) {
-        for (const r of fixture.tables[t]!) {
-          const cols = Object.keys(r);
-          await client.query(`INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, cols.map((c) => asOldPg(c, r[c])));
+  (PG_URL ? it : it.skip)(
+    'when a PostgreSQL schema from 58449c6 is opened, then every message, conversation and cursor answers as before',
+    async () => {
+      schema = await freshSchema();
+      const dir = oldMigrations('drizzle-pg');
+      const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema.schema}` });
+      await client.connect();
+      try {
+        await pgMigrate(pgDrizzle(client), { migrationsFolder: dir, migrationsSchema: schema.schema });
+        // As 58449c6 stored them: U+0000 in free text escaped as U+E000 '0', the pair key's separator U+0001.
+        const asOldPg = (c: string, v: unknown) =>
+          typeof v !== 'string'
+            ? v
+            : c === 'pair_key'
+              ? v.replace('\u0000', '\u0001')
+              : v.replace(/\u0000/g, '\uE0000');
+        for (const t of TABLES) {
+          for (const r of fixture.tables[t]!) {
+            const cols = Object.keys(r);
+            await client.query(
+              `INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
+              cols.map((c) => asOldPg(c, r[c])),
+            );
+          }
         }
+        await client.query(
+          `SELECT setval(pg_get_serial_sequence('messages', 'order_no'), (SELECT max(order_no) FROM messages))`,
+        );
+      } finally {
+        await client.end();
       }
-      await client.query(`SELECT setval(pg_get_serial_sequence('messages', 'order_no'), (SELECT max(order_no) FROM messages))`);
-    } finally {
-      await client.end();
-    }
-    const store = openPostgres(PG_URL!, { schema: schema.schema, rules: groupRules });
-    try { await checkUpgraded(store); } finally { await store.close(); }
-  });
+      const store = openPostgres(PG_URL!, { schema: schema.schema, rules: groupRules });
+      try {
+        await checkUpgraded(store);
+      } finally {
+        await store.close();
+      }
+    },
+  );
 });

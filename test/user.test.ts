@@ -16,7 +16,13 @@ const CONVERSATIONS = `query { getConversationList(count: 100) { code data { con
 const LIVE = `subscription { onRecvNewMessage { sender nickName faceUrl textElem { text } } }`;
 const SEND = `mutation($id: String!, $groupID: String) { sendMessage(id: $id, groupID: $groupID) { code data { nickName faceUrl } } }`;
 
-const ALICE = { nickName: 'Alice A.', faceUrl: 'https://example.com/a.png', selfSignature: 'hi', gender: 2, customInfo: [{ key: 'city', value: 'Shenzhen' }] };
+const ALICE = {
+  nickName: 'Alice A.',
+  faceUrl: 'https://example.com/a.png',
+  selfSignature: 'hi',
+  gender: 2,
+  customInfo: [{ key: 'city', value: 'Shenzhen' }],
+};
 
 skipNotice('profiles');
 for (const backend of backends) {
@@ -28,23 +34,34 @@ for (const backend of backends) {
       drop = opened.drop;
       live = await startLive({ store: opened.store as Store });
     });
-    afterEach(async () => { await live.stop(); await drop(); });
-    const call = (user: string, query: string, variables?: Record<string, unknown>) => live.gw.call(user, query, variables);
+    afterEach(async () => {
+      await live.stop();
+      await drop();
+    });
+    const call = (user: string, query: string, variables?: Record<string, unknown>) =>
+      live.gw.call(user, query, variables);
     const profile = async (viewer: string, user: string) => (await call(viewer, GET, { ids: [user] })).data[0];
 
-    it('when alice sets her profile, then she and her group\'s members read it; a stranger gets only her userID', async () => {
+    it("when alice sets her profile, then she and her group's members read it; a stranger gets only her userID", async () => {
       await group(live.gw, 'alice', ['bob']);
       expect(await call('alice', SET, { info: ALICE })).toEqual({ code: 0, desc: 'ok' });
       const full = { userID: 'alice', ...ALICE };
       expect(await profile('alice', 'alice')).toEqual(full);
       expect(await profile('bob', 'alice')).toEqual(full);
-      const stranger = { userID: 'alice', nickName: null, faceUrl: null, selfSignature: null, gender: 0, customInfo: [] };
+      const stranger = {
+        userID: 'alice',
+        nickName: null,
+        faceUrl: null,
+        selfSignature: null,
+        gender: 0,
+        customInfo: [],
+      };
       expect(await profile('mallory', 'alice')).toEqual(stranger);
       // The same answer as for a userID nobody uses: existence is not revealed either.
       expect(await profile('mallory', 'nobody')).toEqual({ ...stranger, userID: 'nobody' });
     });
 
-    it('when someone sends alice a one-to-one message, then both see each other\'s profile from then on', async () => {
+    it("when someone sends alice a one-to-one message, then both see each other's profile from then on", async () => {
       await call('alice', SET, { info: { nickName: 'Alice' } });
       expect((await profile('carol', 'alice')).nickName).toBeNull();
       expect((await sendText(live.gw, 'carol', 'hello', { receiver: 'alice' })).code).toBe(0);
@@ -55,10 +72,25 @@ for (const backend of backends) {
 
     it('when fields are left out, then they keep their value; customInfo merges key by key; "" clears a field', async () => {
       await call('alice', SET, { info: ALICE });
-      await call('alice', SET, { info: { selfSignature: '', customInfo: [{ key: 'level', value: '3' }, { key: 'city', value: 'Paris' }] } });
+      await call('alice', SET, {
+        info: {
+          selfSignature: '',
+          customInfo: [
+            { key: 'level', value: '3' },
+            { key: 'city', value: 'Paris' },
+          ],
+        },
+      });
       expect(await profile('alice', 'alice')).toEqual({
-        userID: 'alice', nickName: 'Alice A.', faceUrl: ALICE.faceUrl, selfSignature: '', gender: 2,
-        customInfo: expect.arrayContaining([{ key: 'city', value: 'Paris' }, { key: 'level', value: '3' }]),
+        userID: 'alice',
+        nickName: 'Alice A.',
+        faceUrl: ALICE.faceUrl,
+        selfSignature: '',
+        gender: 2,
+        customInfo: expect.arrayContaining([
+          { key: 'city', value: 'Paris' },
+          { key: 'level', value: '3' },
+        ]),
       });
     });
 
@@ -69,24 +101,52 @@ for (const backend of backends) {
         [{ faceUrl: 'x'.repeat(501) }, /userFullInfo\.faceUrl/],
         [{ selfSignature: 'x'.repeat(501) }, /userFullInfo\.selfSignature/],
         [{ gender: 3 }, /userFullInfo\.gender is 3/],
-        [{ nickName: 'Bob', customInfo: [{ key: 'much_too_long', value: 'v' }] }, /customInfo\[0\]\.key "much_too_long"/],
+        [
+          { nickName: 'Bob', customInfo: [{ key: 'much_too_long', value: 'v' }] },
+          /customInfo\[0\]\.key "much_too_long"/,
+        ],
         [{ customInfo: [{ key: 'ok', value: 'x'.repeat(501) }] }, /customInfo\[0\]\.value/],
-        [{ customInfo: Array.from({ length: 21 }, (_, i) => ({ key: `k${i}`, value: 'v' })) }, /customInfo has 21 keys/],
+        [
+          { customInfo: Array.from({ length: 21 }, (_, i) => ({ key: `k${i}`, value: 'v' })) },
+          /customInfo has 21 keys/,
+        ],
         [{ nickName: '\ud800' }, /userFullInfo\.nickName is not valid Unicode/],
       ];
-      for (const [info, desc] of cases) expect(await call('alice', SET, { info }), JSON.stringify(info)).toMatchObject({ code: 6017, desc: expect.stringMatching(desc) });
+      for (const [info, desc] of cases)
+        expect(await call('alice', SET, { info }), JSON.stringify(info)).toMatchObject({
+          code: 6017,
+          desc: expect.stringMatching(desc),
+        });
       expect(await profile('alice', 'alice')).toMatchObject({ nickName: 'Alice', customInfo: [] });
       // 20 keys stored; one more in a later call is refused too.
-      await call('alice', SET, { info: { customInfo: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' })) } });
-      expect(await call('alice', SET, { info: { customInfo: [{ key: 'extra', value: 'v' }] } })).toMatchObject({ code: 6017, desc: expect.stringMatching(/would hold 21 keys/) });
+      await call('alice', SET, {
+        info: { customInfo: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v' })) },
+      });
+      expect(await call('alice', SET, { info: { customInfo: [{ key: 'extra', value: 'v' }] } })).toMatchObject({
+        code: 6017,
+        desc: expect.stringMatching(/would hold 21 keys/),
+      });
     });
 
     it('when getUsersInfo gets no, too many or malformed userIDs, then 6017 names userIDList', async () => {
-      expect(await call('alice', GET, { ids: [] })).toMatchObject({ code: 6017, data: null, desc: expect.stringMatching(/userIDList is empty/) });
-      expect(await call('alice', GET, { ids: Array.from({ length: 101 }, (_, i) => `u${i}`) })).toMatchObject({ code: 6017, desc: expect.stringMatching(/userIDList has 101/) });
-      expect(await call('alice', GET, { ids: ['ok', 'x'.repeat(33)] })).toMatchObject({ code: 6017, desc: expect.stringMatching(/userIDList\[1\]/) });
+      expect(await call('alice', GET, { ids: [] })).toMatchObject({
+        code: 6017,
+        data: null,
+        desc: expect.stringMatching(/userIDList is empty/),
+      });
+      expect(await call('alice', GET, { ids: Array.from({ length: 101 }, (_, i) => `u${i}`) })).toMatchObject({
+        code: 6017,
+        desc: expect.stringMatching(/userIDList has 101/),
+      });
+      expect(await call('alice', GET, { ids: ['ok', 'x'.repeat(33)] })).toMatchObject({
+        code: 6017,
+        desc: expect.stringMatching(/userIDList\[1\]/),
+      });
       // Duplicates are folded, in the order asked.
-      expect((await call('alice', GET, { ids: ['bob', 'alice', 'bob'] })).data.map((u: any) => u.userID)).toEqual(['bob', 'alice']);
+      expect((await call('alice', GET, { ids: ['bob', 'alice', 'bob'] })).data.map((u: any) => u.userID)).toEqual([
+        'bob',
+        'alice',
+      ]);
     });
 
     it('when alice has a profile, then her messages, her membership and her conversations carry her nickName and faceUrl, live too', async () => {
@@ -94,17 +154,42 @@ for (const backend of backends) {
       const g = await group(live.gw, 'alice', ['bob']);
       const sub = await live.subscribe('bob', LIVE);
       const id = (await call('alice', CREATE_TEXT, { text: 'hi all' })).data.id;
-      expect(await call('alice', SEND, { id, groupID: g })).toEqual({ code: 0, data: { nickName: ALICE.nickName, faceUrl: ALICE.faceUrl } });
-      expect(await sub.waitFor(1)).toEqual([{ onRecvNewMessage: { sender: 'alice', nickName: ALICE.nickName, faceUrl: ALICE.faceUrl, textElem: { text: 'hi all' } } }]);
-      expect((await call('bob', HISTORY, { groupID: g })).data).toEqual([{ sender: 'alice', nickName: ALICE.nickName, faceUrl: ALICE.faceUrl, textElem: { text: 'hi all' } }]);
+      expect(await call('alice', SEND, { id, groupID: g })).toEqual({
+        code: 0,
+        data: { nickName: ALICE.nickName, faceUrl: ALICE.faceUrl },
+      });
+      expect(await sub.waitFor(1)).toEqual([
+        {
+          onRecvNewMessage: {
+            sender: 'alice',
+            nickName: ALICE.nickName,
+            faceUrl: ALICE.faceUrl,
+            textElem: { text: 'hi all' },
+          },
+        },
+      ]);
+      expect((await call('bob', HISTORY, { groupID: g })).data).toEqual([
+        { sender: 'alice', nickName: ALICE.nickName, faceUrl: ALICE.faceUrl, textElem: { text: 'hi all' } },
+      ]);
       expect((await call('bob', MEMBERS, { groupID: g })).data.memberInfoList).toEqual([
-        { userID: 'alice', nickName: ALICE.nickName, faceUrl: ALICE.faceUrl }, { userID: 'bob', nickName: null, faceUrl: null }]);
+        { userID: 'alice', nickName: ALICE.nickName, faceUrl: ALICE.faceUrl },
+        { userID: 'bob', nickName: null, faceUrl: null },
+      ]);
       expect((await sendText(live.gw, 'alice', 'psst', { receiver: 'bob' })).code).toBe(0);
-      expect((await call('bob', C2C, { userID: 'alice' })).data).toEqual([{ sender: 'alice', nickName: ALICE.nickName, faceUrl: ALICE.faceUrl }]);
+      expect((await call('bob', C2C, { userID: 'alice' })).data).toEqual([
+        { sender: 'alice', nickName: ALICE.nickName, faceUrl: ALICE.faceUrl },
+      ]);
       const conversations = (await call('bob', CONVERSATIONS)).data.conversationList;
-      expect(conversations.find((c: any) => c.conversationID === 'c2c_alice')).toEqual({ conversationID: 'c2c_alice', showName: ALICE.nickName, faceUrl: ALICE.faceUrl, lastMessage: { nickName: ALICE.nickName } });
+      expect(conversations.find((c: any) => c.conversationID === 'c2c_alice')).toEqual({
+        conversationID: 'c2c_alice',
+        showName: ALICE.nickName,
+        faceUrl: ALICE.faceUrl,
+        lastMessage: { nickName: ALICE.nickName },
+      });
       // A C2C conversation with someone without a nickName shows the userID.
-      expect((await call('alice', CONVERSATIONS)).data.conversationList.find((c: any) => c.conversationID === 'c2c_bob')).toMatchObject({ showName: 'bob', faceUrl: null });
+      expect(
+        (await call('alice', CONVERSATIONS)).data.conversationList.find((c: any) => c.conversationID === 'c2c_bob'),
+      ).toMatchObject({ showName: 'bob', faceUrl: null });
     });
   });
 }

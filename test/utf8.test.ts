@@ -15,7 +15,8 @@ async function started(): Promise<{ gw: TestGateway; port: number }> {
   return { gw, port: await gw.app.start(0, '127.0.0.1') };
 }
 
-const CREATE = 'mutation($text: String!) { createTextMessage(text: $text) { code desc data { id messageInfo { textElem { text } } } } }';
+const CREATE =
+  'mutation($text: String!) { createTextMessage(text: $text) { code desc data { id messageInfo { textElem { text } } } } }';
 
 /** A JSON body whose variables.text is `text` bytes spliced in raw. */
 const bodyWith = (text: Buffer) => {
@@ -57,7 +58,11 @@ describe('UTF-8 over graphql-ws', () => {
     const { port } = await started();
     const bad = await RawClient.open(port, 'alice');
     cleanup.push(() => bad.dispose());
-    const frame = Buffer.concat([Buffer.from(`{"id":"1","type":"subscribe","payload":{"query":${JSON.stringify(CREATE)},"variables":{"text":"a`), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}}}')]);
+    const frame = Buffer.concat([
+      Buffer.from(`{"id":"1","type":"subscribe","payload":{"query":${JSON.stringify(CREATE)},"variables":{"text":"a`),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('"}}}'),
+    ]);
     bad.ws.send(frame, { binary: false });
     await bad.whenClosed();
     expect(bad.closed!.code).toBe(1007);

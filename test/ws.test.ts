@@ -7,7 +7,9 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { keepAlive } from '../src/ws';
 
 const cleanup: (() => void)[] = [];
-afterEach(() => { cleanup.splice(0).forEach((f) => f()); });
+afterEach(() => {
+  cleanup.splice(0).forEach((f) => f());
+});
 
 describe('keep-alive', () => {
   it('when a client stops answering pings, then it is terminated; a client that answers stays', async () => {
@@ -15,7 +17,11 @@ describe('keep-alive', () => {
     const wss = new WebSocketServer({ server });
     const stop = keepAlive(wss, 50);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    cleanup.push(() => { stop(); wss.close(); server.close(); });
+    cleanup.push(() => {
+      stop();
+      wss.close();
+      server.close();
+    });
     const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const silent = new WebSocket(url, { autoPong: false });
     const alive = new WebSocket(url);

@@ -6,14 +6,34 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import type { ServerUnderTest } from '../server-under-test';
 
 const typeDefs = /* GraphQL */ `
-  type V2TimTextElem { text: String! }
-  type V2TimMessage {
-    msgID: String, id: String, sender: String, groupID: String, userID: String, status: Int!, elemType: Int!,
-    textElem: V2TimTextElem, seq: String, timestamp: Int, isSelf: Boolean, cursor: String
+  type V2TimTextElem {
+    text: String!
   }
-  type MessageValueCallback { code: Int!, desc: String!, data: V2TimMessage }
-  type Query { ping: Boolean }
-  type Mutation { sendMessage(id: String!, receiver: String, groupID: String): MessageValueCallback! }
+  type V2TimMessage {
+    msgID: String
+    id: String
+    sender: String
+    groupID: String
+    userID: String
+    status: Int!
+    elemType: Int!
+    textElem: V2TimTextElem
+    seq: String
+    timestamp: Int
+    isSelf: Boolean
+    cursor: String
+  }
+  type MessageValueCallback {
+    code: Int!
+    desc: String!
+    data: V2TimMessage
+  }
+  type Query {
+    ping: Boolean
+  }
+  type Mutation {
+    sendMessage(id: String!, receiver: String, groupID: String): MessageValueCallback!
+  }
 `;
 
 export async function startEchoYoga(): Promise<ServerUnderTest> {
@@ -26,11 +46,21 @@ export async function startEchoYoga(): Promise<ServerUnderTest> {
           sendMessage: (_: unknown, args: { id: string; receiver?: string | null; groupID?: string | null }) => {
             const now = Math.floor(Date.now() / 1000);
             return {
-              code: 0, desc: '',
+              code: 0,
+              desc: '',
               data: {
-                msgID: `${now}-echo${String(++n).padStart(10, '0')}`, id: args.id, sender: 'sender', groupID: args.groupID ?? null,
-                userID: args.receiver ?? null, status: 2, elemType: 1, textElem: { text: 'echo' }, seq: String(n),
-                timestamp: now, isSelf: true, cursor: 'AAAAAAAAAAAAAAAAAAAAAA',
+                msgID: `${now}-echo${String(++n).padStart(10, '0')}`,
+                id: args.id,
+                sender: 'sender',
+                groupID: args.groupID ?? null,
+                userID: args.receiver ?? null,
+                status: 2,
+                elemType: 1,
+                textElem: { text: 'echo' },
+                seq: String(n),
+                timestamp: now,
+                isSelf: true,
+                cursor: 'AAAAAAAAAAAAAAAAAAAAAA',
               },
             };
           },
@@ -49,7 +79,10 @@ export async function startEchoYoga(): Promise<ServerUnderTest> {
     subscriptions: () => 0,
     commands: {},
     async stop() {
-      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
     },
   };
 }

@@ -4,7 +4,16 @@
 import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGraphQLError, createPubSub, type PubSubEventTarget, createSchema, createYoga, filter, map, pipe } from 'graphql-yoga';
+import {
+  createGraphQLError,
+  createPubSub,
+  type PubSubEventTarget,
+  createSchema,
+  createYoga,
+  filter,
+  map,
+  pipe,
+} from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { ExecutionArgs } from 'graphql';
@@ -13,22 +22,55 @@ import { BENCH_KEY, BENCH_SDKAPPID } from '../keys';
 import type { ServerUnderTest } from '../server-under-test';
 
 interface Message {
-  msgID: string; sender: string; groupID: string; seq: string; timestamp: number; elemType: number;
-  textElem: { text: string }; cursor: string; status: number; isSelf: boolean;
+  msgID: string;
+  sender: string;
+  groupID: string;
+  seq: string;
+  timestamp: number;
+  elemType: number;
+  textElem: { text: string };
+  cursor: string;
+  status: number;
+  isSelf: boolean;
 }
-interface GroupEvent { message: Message; receivers: string[] | null }
-interface Context { viewer: string | null }
+interface GroupEvent {
+  message: Message;
+  receivers: string[] | null;
+}
+interface Context {
+  viewer: string | null;
+}
 
 const typeDefs = /* GraphQL */ `
-  type V2TimTextElem { text: String! }
-  type V2TimMessage {
-    msgID: String, sender: String, groupID: String, status: Int!, elemType: Int!, textElem: V2TimTextElem,
-    seq: String, timestamp: Int, isSelf: Boolean, cursor: String
+  type V2TimTextElem {
+    text: String!
   }
-  type MessageValueCallback { code: Int!, desc: String!, data: V2TimMessage }
-  type Query { ping: Boolean }
-  type Mutation { sendMessage(groupID: String!, text: String!, receiverList: [String!]): MessageValueCallback! }
-  type Subscription { onRecvNewMessage(groupID: String!): V2TimMessage! }
+  type V2TimMessage {
+    msgID: String
+    sender: String
+    groupID: String
+    status: Int!
+    elemType: Int!
+    textElem: V2TimTextElem
+    seq: String
+    timestamp: Int
+    isSelf: Boolean
+    cursor: String
+  }
+  type MessageValueCallback {
+    code: Int!
+    desc: String!
+    data: V2TimMessage
+  }
+  type Query {
+    ping: Boolean
+  }
+  type Mutation {
+    sendMessage(groupID: String!, text: String!, receiverList: [String!]): MessageValueCallback!
+  }
+  type Subscription {
+    onRecvNewMessage(groupID: String!): V2TimMessage!
+  }
 `;
 
 const viewerOf = (userSig: string | undefined): string | null => {
@@ -48,7 +90,11 @@ export async function startNaiveYoga(): Promise<ServerUnderTest> {
 
   async function* counted<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
     active++;
-    try { yield* source; } finally { active--; }
+    try {
+      yield* source;
+    } finally {
+      active--;
+    }
   }
 
   const yoga = createYoga({
@@ -56,14 +102,26 @@ export async function startNaiveYoga(): Promise<ServerUnderTest> {
       typeDefs,
       resolvers: {
         Mutation: {
-          sendMessage: (_: unknown, args: { groupID: string; text: string; receiverList?: string[] | null }, ctx: Context) => {
+          sendMessage: (
+            _: unknown,
+            args: { groupID: string; text: string; receiverList?: string[] | null },
+            ctx: Context,
+          ) => {
             if (!ctx.viewer) throw createGraphQLError('Not logged in');
             const now = Math.floor(Date.now() / 1000);
             const seq = (seqs.get(args.groupID) ?? 0) + 1;
             seqs.set(args.groupID, seq);
             const message: Message = {
-              msgID: `${now}-naive${String(seq).padStart(10, '0')}`, sender: ctx.viewer, groupID: args.groupID, seq: String(seq),
-              timestamp: now, elemType: 1, textElem: { text: args.text }, cursor: String(seq), status: 2, isSelf: false,
+              msgID: `${now}-naive${String(seq).padStart(10, '0')}`,
+              sender: ctx.viewer,
+              groupID: args.groupID,
+              seq: String(seq),
+              timestamp: now,
+              elemType: 1,
+              textElem: { text: args.text },
+              cursor: String(seq),
+              status: 2,
+              isSelf: false,
             };
             const receivers = args.receiverList ? [ctx.viewer, ...args.receiverList] : null;
             pubSub.publish('message', args.groupID, { message, receivers });
@@ -75,11 +133,13 @@ export async function startNaiveYoga(): Promise<ServerUnderTest> {
             subscribe: (_: unknown, args: { groupID: string }, ctx: Context) => {
               if (!ctx.viewer) throw createGraphQLError('Not logged in');
               const viewer = ctx.viewer;
-              return counted(pipe(
-                pubSub.subscribe('message', args.groupID),
-                filter((e: GroupEvent) => e.receivers === null || e.receivers.includes(viewer)),
-                map((e: GroupEvent) => e.message),
-              ));
+              return counted(
+                pipe(
+                  pubSub.subscribe('message', args.groupID),
+                  filter((e: GroupEvent) => e.receivers === null || e.receivers.includes(viewer)),
+                  map((e: GroupEvent) => e.message),
+                ),
+              );
             },
             resolve: (m: Message) => m,
           },
@@ -102,27 +162,33 @@ export async function startNaiveYoga(): Promise<ServerUnderTest> {
   const server = createServer(yoga);
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   type Enveloped = ReturnType<typeof yoga.getEnveloped>;
-  const disposable = useServer({
-    onConnect: (ctx) => viewerOf((ctx.connectionParams as { userSig?: string } | undefined)?.userSig) !== null,
-    execute: (args) => (args.rootValue as { execute: Enveloped['execute'] }).execute(args),
-    subscribe: (args) => (args.rootValue as { subscribe: Enveloped['subscribe'] }).subscribe(args),
-    onSubscribe: async (ctx, _id, params) => {
-      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-        ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params,
-      });
-      const args: ExecutionArgs = {
-        schema,
-        operationName: params.operationName,
-        document: parse(params.query),
-        variableValues: params.variables,
-        contextValue: await contextFactory(),
-        rootValue: { execute, subscribe },
-      };
-      const errors = validate(args.schema, args.document);
-      if (errors.length) return errors;
-      return args;
+  const disposable = useServer(
+    {
+      onConnect: (ctx) => viewerOf((ctx.connectionParams as { userSig?: string } | undefined)?.userSig) !== null,
+      execute: (args) => (args.rootValue as { execute: Enveloped['execute'] }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: Enveloped['subscribe'] }).subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+        });
+        const args: ExecutionArgs = {
+          schema,
+          operationName: params.operationName,
+          document: parse(params.query),
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
     },
-  }, wss);
+    wss,
+  );
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -131,7 +197,10 @@ export async function startNaiveYoga(): Promise<ServerUnderTest> {
     commands: {},
     async stop() {
       await disposable.dispose();
-      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
     },
   };
 }

@@ -18,19 +18,36 @@ export async function startRawWs(): Promise<ServerUnderTest> {
       const { text } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { text: string };
       sent++;
       // The same fields the gateway's subscribers select, so the frames weigh about the same.
-      const frame = Buffer.from(JSON.stringify({
-        id: '1', type: 'next',
-        payload: { data: { onRecvNewMessage: {
-          msgID: `${Math.floor(Date.now() / 1000)}-rawws${String(sent).padStart(7, '0')}`, sender: 'sender', groupID: 'room',
-          seq: String(sent), timestamp: Math.floor(Date.now() / 1000), elemType: 1, textElem: { text }, cursor: 'AAAAAAAAAAAAAAAAAAAAAA',
-        } } },
-      }));
+      const frame = Buffer.from(
+        JSON.stringify({
+          id: '1',
+          type: 'next',
+          payload: {
+            data: {
+              onRecvNewMessage: {
+                msgID: `${Math.floor(Date.now() / 1000)}-rawws${String(sent).padStart(7, '0')}`,
+                sender: 'sender',
+                groupID: 'room',
+                seq: String(sent),
+                timestamp: Math.floor(Date.now() / 1000),
+                elemType: 1,
+                textElem: { text },
+                cursor: 'AAAAAAAAAAAAAAAAAAAAAA',
+              },
+            },
+          },
+        }),
+      );
       for (const socket of subscribed) socket.send(frame, { binary: false });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":0}');
     });
   });
 
-  const wss = new WebSocketServer({ server, path: '/graphql', handleProtocols: (p) => (p.has('graphql-transport-ws') ? 'graphql-transport-ws' : false) });
+  const wss = new WebSocketServer({
+    server,
+    path: '/graphql',
+    handleProtocols: (p) => (p.has('graphql-transport-ws') ? 'graphql-transport-ws' : false),
+  });
   wss.on('connection', (socket) => {
     socket.on('message', (data) => {
       const msg = JSON.parse(String(data)) as { type: string };
@@ -49,7 +66,10 @@ export async function startRawWs(): Promise<ServerUnderTest> {
     async stop() {
       for (const s of wss.clients) s.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
     },
   };
 }

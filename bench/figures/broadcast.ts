@@ -8,15 +8,31 @@ import type { Room } from '../room';
 import { cpuSeconds } from '../servers';
 import { median } from '../stats';
 
-export interface BroadcastRound { kind: string; deliveriesPerSecond: number; deliveriesPerCpuSecond: number; serverBusy: number; serverKernelShare: number; clientBusy: number }
+export interface BroadcastRound {
+  kind: string;
+  deliveriesPerSecond: number;
+  deliveriesPerCpuSecond: number;
+  serverBusy: number;
+  serverKernelShare: number;
+  clientBusy: number;
+}
 
 let serial = 0;
 
 /** Sends `count` broadcasts with `inFlight` requests outstanding and waits for every delivery. */
 type Wrap = <T>(fn: () => Promise<T>) => Promise<T>;
 
-export async function broadcastRound(room: Room, count: number, inFlight: number, wrap: Wrap = (fn) => fn()): Promise<BroadcastRound> {
-  const outgoing: Outgoing[] = Array.from({ length: count }, () => ({ tag: `b${serial++}`, groupId: 'room', receivers: null }));
+export async function broadcastRound(
+  room: Room,
+  count: number,
+  inFlight: number,
+  wrap: Wrap = (fn) => fn(),
+): Promise<BroadcastRound> {
+  const outgoing: Outgoing[] = Array.from({ length: count }, () => ({
+    tag: `b${serial++}`,
+    groupId: 'room',
+    receivers: null,
+  }));
   const prepared = await room.client.prepare(outgoing);
   const entries = outgoing.map((m) => room.ledger.expect(m.tag, room.audience, room.members.length));
   const server = room.client.server;
@@ -44,10 +60,20 @@ export async function broadcastRound(room: Room, count: number, inFlight: number
   // The load client's own CPU: near 100 % means the rig, not the server, set the pace (raw-ws often does).
   const clientBusy = (c1.user + c1.system) / 1e6 / ((performance.now() - t0) / 1000);
   const serverKernelShare = (u1.cpu.system - u0.cpu.system) / 1e6 / cpu;
-  return { kind: room.kind, deliveriesPerSecond: deliveries / seconds, deliveriesPerCpuSecond: deliveries / cpu, serverBusy: cpu / seconds, serverKernelShare, clientBusy };
+  return {
+    kind: room.kind,
+    deliveriesPerSecond: deliveries / seconds,
+    deliveriesPerCpuSecond: deliveries / cpu,
+    serverBusy: cpu / seconds,
+    serverKernelShare,
+    clientBusy,
+  };
 }
 
-export async function broadcastFanout(env: BenchEnv, rooms: { gateway: Room; raw: Room; naive: Room }): Promise<FigureResult> {
+export async function broadcastFanout(
+  env: BenchEnv,
+  rooms: { gateway: Room; raw: Room; naive: Room },
+): Promise<FigureResult> {
   const { messagesPerRound, inFlight, subscribers } = env.profile.broadcast;
   const order = [rooms.gateway, rooms.raw, rooms.naive];
   const before = order.map((r) => r.ledger.snapshot());
@@ -56,17 +82,22 @@ export async function broadcastFanout(env: BenchEnv, rooms: { gateway: Room; raw
   for (let r = 0; r < env.profile.broadcast.rounds; r++) {
     const round: Record<string, BroadcastRound> = {};
     for (const room of order) {
-      round[room.kind] = await broadcastRound(room, messagesPerRound, inFlight, (fn) => profiled(env, room.client.server, `fig3-r${r + 1}`, fn));
+      round[room.kind] = await broadcastRound(room, messagesPerRound, inFlight, (fn) =>
+        profiled(env, room.client.server, `fig3-r${r + 1}`, fn),
+      );
     }
     rounds.push(round);
-    env.log(`  round ${r + 1}: ${order.map((room) => `${room.kind} ${fmt(round[room.kind]!.deliveriesPerSecond)}/s`).join(', ')}`);
+    env.log(
+      `  round ${r + 1}: ${order.map((room) => `${room.kind} ${fmt(round[room.kind]!.deliveriesPerSecond)}/s`).join(', ')}`,
+    );
   }
   const vsRaw = median(rounds.map((r) => r.gateway!.deliveriesPerSecond / r['raw-ws']!.deliveriesPerSecond));
   const vsNaive = median(rounds.map((r) => r.gateway!.deliveriesPerSecond / r['naive-yoga']!.deliveriesPerSecond));
   const cpuVsRaw = median(rounds.map((r) => r.gateway!.deliveriesPerCpuSecond / r['raw-ws']!.deliveriesPerCpuSecond));
   const med = (kind: string, k: keyof Omit<BroadcastRound, 'kind'>) => median(rounds.map((r) => r[kind]![k]));
-  const describe = (kind: string) => `${kind} ${fmt(med(kind, 'deliveriesPerSecond'))}/s (${fmt(med(kind, 'deliveriesPerCpuSecond'))} per server CPU-s, `
-    + `server ${fmt(med(kind, 'serverBusy') * 100)}% busy of which ${fmt(med(kind, 'serverKernelShare') * 100)}% in the kernel, load client ${fmt(med(kind, 'clientBusy') * 100)}% busy)`;
+  const describe = (kind: string) =>
+    `${kind} ${fmt(med(kind, 'deliveriesPerSecond'))}/s (${fmt(med(kind, 'deliveriesPerCpuSecond'))} per server CPU-s, ` +
+    `server ${fmt(med(kind, 'serverBusy') * 100)}% busy of which ${fmt(med(kind, 'serverKernelShare') * 100)}% in the kernel, load client ${fmt(med(kind, 'clientBusy') * 100)}% busy)`;
   return {
     figure: 3,
     title: `Broadcast fan-out (deliveries/s to ${fmt(subscribers)} subscribers)`,
@@ -76,7 +107,9 @@ export async function broadcastFanout(env: BenchEnv, rooms: { gateway: Room; raw
       { label: 'gateway ÷ raw-ws, per server CPU-second', value: cpuVsRaw, goal: '—', met: true },
     ],
     detail: [describe('gateway'), describe('raw-ws'), describe('naive-yoga')].join('; '),
-    correctness: Object.fromEntries(order.map((room, i) => [room.kind, countsSince(before[i]!, room.ledger.snapshot())])) as FigureResult['correctness'],
+    correctness: Object.fromEntries(
+      order.map((room, i) => [room.kind, countsSince(before[i]!, room.ledger.snapshot())]),
+    ) as FigureResult['correctness'],
     rounds,
   };
 }

@@ -9,7 +9,12 @@ export function correctness(figures: readonly FigureResult[]): FigureResult {
   for (const f of figures) {
     for (const [kind, c] of Object.entries(f.correctness) as [ServerKind, Counts][]) {
       const t = totals.get(kind) ?? { nonReceivers: 0, duplicates: 0, unknown: 0, deliveries: 0 };
-      totals.set(kind, { nonReceivers: t.nonReceivers + c.nonReceivers, duplicates: t.duplicates + c.duplicates, unknown: t.unknown + c.unknown, deliveries: t.deliveries + c.deliveries });
+      totals.set(kind, {
+        nonReceivers: t.nonReceivers + c.nonReceivers,
+        duplicates: t.duplicates + c.duplicates,
+        unknown: t.unknown + c.unknown,
+        deliveries: t.deliveries + c.deliveries,
+      });
     }
   }
   const gw = totals.get('gateway')?.nonReceivers ?? 0;
@@ -21,8 +26,13 @@ export function correctness(figures: readonly FigureResult[]): FigureResult {
       { label: 'gateway', value: gw, goal: '= 0', met: gw === 0 },
       { label: 'baselines (rig check)', value: others, goal: '= 0', met: others === 0 },
     ],
-    detail: [...totals].map(([k, c]) => `${k}: ${fmt(c.deliveries)} deliveries checked, ${c.nonReceivers} to non-receivers, ${c.duplicates} duplicates, ${c.unknown} unknown`).join('; ')
-      || 'no deliveries in this run',
+    detail:
+      [...totals]
+        .map(
+          ([k, c]) =>
+            `${k}: ${fmt(c.deliveries)} deliveries checked, ${c.nonReceivers} to non-receivers, ${c.duplicates} duplicates, ${c.unknown} unknown`,
+        )
+        .join('; ') || 'no deliveries in this run',
     correctness: Object.fromEntries(totals),
     rounds: [],
   };

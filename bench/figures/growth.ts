@@ -55,8 +55,10 @@ function seedStatements(n: number, series: (from: number, to: number) => string,
         CASE WHEN i % 10 = 1 THEN '["' || ${member(g, '1')} || '","' || ${third} || '"]' END,
         i, 1, 'message number ' || i, 2, CASE WHEN i % 10 = 1 THEN 1 ELSE 0 END, 0, 0, i, 1800000000 + i / 100
       FROM ${series(1, n)}`,
-    ...['0', '1'].map((k) => `INSERT INTO message_audience (order_no, user_id, group_id, rank)
-      SELECT order_no, 'u' || (((order_no % ${GROUPS}) * ${MEMBERS} + ${k}) % ${USERS}), group_id, order_no FROM messages WHERE targeted = 1`),
+    ...['0', '1'].map(
+      (k) => `INSERT INTO message_audience (order_no, user_id, group_id, rank)
+      SELECT order_no, 'u' || (((order_no % ${GROUPS}) * ${MEMBERS} + ${k}) % ${USERS}), group_id, order_no FROM messages WHERE targeted = 1`,
+    ),
     `INSERT INTO message_audience (order_no, user_id, group_id, rank) SELECT order_no, CASE WHEN order_no % ${GROUPS} < ${THEIR_GROUPS} THEN 'never'
       ELSE 'u' || (((order_no % ${GROUPS}) * ${MEMBERS} + 2) % ${USERS}) END, group_id, order_no FROM messages WHERE targeted = 1`,
     `UPDATE groups SET
@@ -76,7 +78,11 @@ function seedStatements(n: number, series: (from: number, to: number) => string,
   ];
 }
 
-interface Opened { store: Store; seed(n: number): Promise<void>; drop(): Promise<void> }
+interface Opened {
+  store: Store;
+  seed(n: number): Promise<void>;
+  drop(): Promise<void>;
+}
 
 async function openSqlite(): Promise<Opened> {
   const dir = mkdtempSync(join(tmpdir(), 'im-growth-'));
@@ -87,12 +93,18 @@ async function openSqlite(): Promise<Opened> {
     async seed(n) {
       const db = new Database(path);
       db.pragma('journal_mode = WAL');
-      const series = (from: number, to: number) => `(WITH RECURSIVE s(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM s WHERE i < ${to}) SELECT i FROM s)`;
-      db.transaction(() => { for (const s of seedStatements(n, series, 'char(0)')) db.exec(s); })();
+      const series = (from: number, to: number) =>
+        `(WITH RECURSIVE s(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM s WHERE i < ${to}) SELECT i FROM s)`;
+      db.transaction(() => {
+        for (const s of seedStatements(n, series, 'char(0)')) db.exec(s);
+      })();
       db.exec('ANALYZE');
       db.close();
     },
-    async drop() { await store.close(); rmSync(dir, { recursive: true, force: true }); },
+    async drop() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -112,7 +124,11 @@ async function openPg(url: string): Promise<Opened> {
       await client.query('COMMIT');
       await client.query('ANALYZE');
     },
-    async drop() { await store.close(); await client.query(`DROP SCHEMA ${schema} CASCADE`); await client.end(); },
+    async drop() {
+      await store.close();
+      await client.query(`DROP SCHEMA ${schema} CASCADE`);
+      await client.end();
+    },
   };
 }
 
@@ -129,14 +145,18 @@ const Q = {
 };
 
 async function call(port: number, user: string, query: string, variables: Record<string, unknown> = {}) {
-  const request = () => fetch(`http://127.0.0.1:${port}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${userSig(user)}` },
-    body: JSON.stringify({ query, variables }),
-  });
+  const request = () =>
+    fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${userSig(user)}` },
+      body: JSON.stringify({ query, variables }),
+    });
   // A kept-alive connection the server closed as it was reused (idle timeout) fails once; the retry opens a new one.
   const res = await request().catch(() => request());
-  const body = await res.json() as { data?: Record<string, { code: number; desc?: string; data: any }>; errors?: unknown };
+  const body = (await res.json()) as {
+    data?: Record<string, { code: number; desc?: string; data: any }>;
+    errors?: unknown;
+  };
   const r = body.data && Object.values(body.data)[0];
   if (!r || r.code !== 0) throw new Error(`${query.slice(0, 40)}: ${JSON.stringify(body)}`);
   return r.data;
@@ -144,16 +164,41 @@ async function call(port: number, user: string, query: string, variables: Record
 
 /** Receives `count` replayed messages after `cursor` over a fresh graphql-ws connection. */
 function replay(port: number, user: string, cursor: string, count: number): Promise<void> {
-  const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams: { userSig: userSig(user) }, retryAttempts: 0 });
+  const client = createClient({
+    url: `ws://127.0.0.1:${port}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { userSig: userSig(user) },
+    retryAttempts: 0,
+  });
   return new Promise<void>((resolve, reject) => {
     let got = 0;
-    const timer = setTimeout(() => { void client.dispose(); reject(new Error(`replay: ${got} of ${count} messages in time`)); }, process.env.GROWTH_DEBUG ? 5000 : 600_000);
+    const timer = setTimeout(
+      () => {
+        void client.dispose();
+        reject(new Error(`replay: ${got} of ${count} messages in time`));
+      },
+      process.env.GROWTH_DEBUG ? 5000 : 600_000,
+    );
     timer.unref();
-    const stop = client.subscribe({ query: Q.resume, variables: { c: cursor } }, {
-      next: () => { if (++got === count) { clearTimeout(timer); stop(); void client.dispose(); resolve(); } },
-      error: (e) => { clearTimeout(timer); void client.dispose(); reject(e instanceof Error ? e : new Error(JSON.stringify(e))); },
-      complete: () => {},
-    });
+    const stop = client.subscribe(
+      { query: Q.resume, variables: { c: cursor } },
+      {
+        next: () => {
+          if (++got === count) {
+            clearTimeout(timer);
+            stop();
+            void client.dispose();
+            resolve();
+          }
+        },
+        error: (e) => {
+          clearTimeout(timer);
+          void client.dispose();
+          reject(e instanceof Error ? e : new Error(JSON.stringify(e)));
+        },
+        complete: () => {},
+      },
+    );
   });
 }
 
@@ -168,7 +213,8 @@ async function timed(samples: number, fn: () => Promise<unknown>): Promise<numbe
   return median(ms);
 }
 
-const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))]!;
+const p99 = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))]!;
 
 type Calls = Record<string, number>;
 
@@ -177,7 +223,15 @@ async function measure(env: BenchEnv, kind: Kind, n: number, samples: number, re
   const t0 = performance.now();
   await opened.seed(n);
   env.log(`  ${kind} ${fmt(n)} messages seeded in ${fmt((performance.now() - t0) / 1000, 1)} s`);
-  const config = { ...loadConfig({ IM_SDKAPPID: String(BENCH_SDKAPPID), IM_SECRET_KEY: BENCH_KEY, DATABASE_URL: ':memory:', LOG_LEVEL: 'silent' }), groupSendRate: 1_000_000 };
+  const config = {
+    ...loadConfig({
+      IM_SDKAPPID: String(BENCH_SDKAPPID),
+      IM_SECRET_KEY: BENCH_KEY,
+      DATABASE_URL: ':memory:',
+      LOG_LEVEL: 'silent',
+    }),
+    groupSendRate: 1_000_000,
+  };
   const app: App = createApp({ config, store: opened.store, logger: createLogger('silent') });
   const port = await app.start(0, '127.0.0.1');
   try {
@@ -190,7 +244,9 @@ async function measure(env: BenchEnv, kind: Kind, n: number, samples: number, re
     let sent = 0;
     const calls: Calls = {
       'history, first page': await timed(samples, () => call(port, 'never', Q.history, { g: 'g2' })),
-      'history, deep page': await timed(samples, () => call(port, 'never', Q.history, { g: 'g2', last: `msg-${deep}` })),
+      'history, deep page': await timed(samples, () =>
+        call(port, 'never', Q.history, { g: 'g2', last: `msg-${deep}` }),
+      ),
       'conversation list (110)': await timed(samples, () => call(port, 'never', Q.conversations)),
       'unread count, reader': await timed(samples, () => call(port, 'reader', Q.unread)),
       'unread count, never-reader': await timed(samples, () => call(port, 'never', Q.unread)),
@@ -200,13 +256,19 @@ async function measure(env: BenchEnv, kind: Kind, n: number, samples: number, re
         return call(port, 'u7', Q.send, { id, to: 'never' });
       }),
       // About 200 messages the never-reader may see lie in the last 1,000 of the order.
-      'resume, 200 messages': await timed(Math.max(3, samples >> 2), () => replay(port, 'never', cursors.encode(Math.max(0, n - 1000)), 200)),
+      'resume, 200 messages': await timed(Math.max(3, samples >> 2), () =>
+        replay(port, 'never', cursors.encode(Math.max(0, n - 1000)), 200),
+      ),
     };
     let concurrent: { idle: number; replaying: number; replayed: number } | undefined;
     if (replayCount !== undefined) {
       const request = () => call(port, 'reader', Q.history, { g: 'g3' });
       const idle: number[] = [];
-      for (let i = 0; i < 200; i++) { const t = performance.now(); await request(); idle.push(performance.now() - t); }
+      for (let i = 0; i < 200; i++) {
+        const t = performance.now();
+        await request();
+        idle.push(performance.now() - t);
+      }
       // The never-reader sees about a quarter of the order: start far enough back for `replayCount` messages.
       const from = Math.max(0, n - Math.round(replayCount * 4.5));
       let visible = 0;
@@ -217,14 +279,26 @@ async function measure(env: BenchEnv, kind: Kind, n: number, samples: number, re
         after = page.through;
       }
       let done = false;
-      const replaying = replay(port, 'never', cursors.encode(from), visible).then(() => { done = true; });
+      const replaying = replay(port, 'never', cursors.encode(from), visible).then(() => {
+        done = true;
+      });
       const during: number[] = [];
-      while (!done && during.length < 100_000) { const t = performance.now(); await request(); during.push(performance.now() - t); }
+      while (!done && during.length < 100_000) {
+        const t = performance.now();
+        await request();
+        during.push(performance.now() - t);
+      }
       await replaying;
       concurrent = { idle: p99(idle), replaying: p99(during), replayed: visible };
-      env.log(`  ${kind}: concurrent request p99 ${fmt(concurrent.replaying, 1)} ms during a ${fmt(visible)}-message replay (${during.length} requests), ${fmt(concurrent.idle, 1)} ms idle`);
+      env.log(
+        `  ${kind}: concurrent request p99 ${fmt(concurrent.replaying, 1)} ms during a ${fmt(visible)}-message replay (${during.length} requests), ${fmt(concurrent.idle, 1)} ms idle`,
+      );
     }
-    env.log(`  ${kind} ${fmt(n)}: ${Object.entries(calls).map(([k, v]) => `${k} ${fmt(v, 2)} ms`).join(', ')}`);
+    env.log(
+      `  ${kind} ${fmt(n)}: ${Object.entries(calls)
+        .map(([k, v]) => `${k} ${fmt(v, 2)} ms`)
+        .join(', ')}`,
+    );
     return { calls, concurrent };
   } finally {
     await app.stop();
@@ -250,9 +324,17 @@ export async function growth(env: BenchEnv): Promise<FigureResult> {
     }
     if (b.concurrent) {
       const value = b.concurrent.replaying / b.concurrent.idle;
-      ratios.push({ label: `${kind}: concurrent request p99 during a ${fmt(b.concurrent.replayed)}-message replay ÷ idle`, value, ...atMost(2)(value) });
+      ratios.push({
+        label: `${kind}: concurrent request p99 during a ${fmt(b.concurrent.replayed)}-message replay ÷ idle`,
+        value,
+        ...atMost(2)(value),
+      });
     }
-    details.push(`${kind} at ${fmt(large)}: ${Object.entries(b.calls).map(([k, v]) => `${k} ${fmt(v, 2)} ms`).join(', ')}`);
+    details.push(
+      `${kind} at ${fmt(large)}: ${Object.entries(b.calls)
+        .map(([k, v]) => `${k} ${fmt(v, 2)} ms`)
+        .join(', ')}`,
+    );
   }
   if (bigCalls.postgres && bigCalls.sqlite) {
     for (const name of Object.keys(bigCalls.sqlite)) {
@@ -260,5 +342,12 @@ export async function growth(env: BenchEnv): Promise<FigureResult> {
       ratios.push({ label: `PostgreSQL ÷ SQLite: ${name}, at ${fmt(large)}`, value, ...atMost(3)(value) });
     }
   }
-  return { figure: 7, title: `Growth (${fmt(small)} → ${fmt(large)} stored messages)`, ratios, detail: details.join('; '), correctness: {}, rounds };
+  return {
+    figure: 7,
+    title: `Growth (${fmt(small)} → ${fmt(large)} stored messages)`,
+    ratios,
+    detail: details.join('; '),
+    correctness: {},
+    rounds,
+  };
 }

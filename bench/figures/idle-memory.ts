@@ -17,8 +17,18 @@ const RSS_SOCKETS = 10_000;
 /** Open files a server needs besides its sockets (listener, database, pipes, tsx's esbuild). */
 const SERVER_FDS = 200;
 
-interface Level { sockets: number; rss: number; heapUsed: number; external: number }
-interface Round { kind: ServerKind; levels: Level[]; rssPerSocket: number; heapPerSocket: number }
+interface Level {
+  sockets: number;
+  rss: number;
+  heapUsed: number;
+  external: number;
+}
+interface Round {
+  kind: ServerKind;
+  levels: Level[];
+  rssPerSocket: number;
+  heapPerSocket: number;
+}
 
 /** The most sockets this machine lets one server hold: the open-file limit caps it below the profile's target. */
 export function idleTarget(wanted: number): number {
@@ -36,7 +46,12 @@ async function measure(env: BenchEnv, kind: ServerKind, total: number): Promise<
     // The first level is well past the start: the first few thousand sockets also grow one-time things (V8's young
     // generation, allocator arenas) that would otherwise show up as a per-socket cost when there are few sockets.
     const base = Math.max(1, Math.floor(total / (env.profile.idle.levels + 1)));
-    const marks = [base, ...Array.from({ length: env.profile.idle.levels }, (_, k) => Math.round((total * (k + 1)) / env.profile.idle.levels))];
+    const marks = [
+      base,
+      ...Array.from({ length: env.profile.idle.levels }, (_, k) =>
+        Math.round((total * (k + 1)) / env.profile.idle.levels),
+      ),
+    ];
     const levels: Level[] = [];
     let open = 0;
     for (const mark of marks) {
@@ -48,7 +63,9 @@ async function measure(env: BenchEnv, kind: ServerKind, total: number): Promise<
           holders[h] = { call: ipc(child), exit: new Promise((r) => child.once('exit', () => r())) };
         }
         const upto = Math.min(mark, (h + 1) * PER_HOLDER);
-        const specs = members.slice(open, upto).map((u, k) => client.subscriber(u, `idle${Math.floor((open + k) / 1000)}`));
+        const specs = members
+          .slice(open, upto)
+          .map((u, k) => client.subscriber(u, `idle${Math.floor((open + k) / 1000)}`));
         await holders[h]!.call('open', { port: server.port, specs });
         open = upto;
       }
@@ -63,7 +80,12 @@ async function measure(env: BenchEnv, kind: ServerKind, total: number): Promise<
     const per = (k: 'rss' | 'heapUsed') => slope(levels.map((l) => ({ x: l.sockets, y: l[k] })));
     return { kind, levels, rssPerSocket: per('rss'), heapPerSocket: per('heapUsed') };
   } finally {
-    await Promise.all(holders.map(async (h) => { await h.call('close').catch(() => {}); await h.exit; }));
+    await Promise.all(
+      holders.map(async (h) => {
+        await h.call('close').catch(() => {});
+        await h.exit;
+      }),
+    );
     await server.stop();
   }
 }
@@ -78,13 +100,19 @@ export async function idleMemory(env: BenchEnv): Promise<FigureResult> {
     const raw = await measure(env, 'raw-ws', total);
     const naive = await measure(env, 'naive-yoga', total);
     rounds.push({ gateway, raw, naive });
-    env.log(`  round ${r + 1}: gateway ${fmt(gateway.rssPerSocket)} B RSS / ${fmt(gateway.heapPerSocket)} B heap per socket, raw-ws ${fmt(raw.rssPerSocket)} / ${fmt(raw.heapPerSocket)}, naive-yoga ${fmt(naive.rssPerSocket)} / ${fmt(naive.heapPerSocket)}`);
+    env.log(
+      `  round ${r + 1}: gateway ${fmt(gateway.rssPerSocket)} B RSS / ${fmt(gateway.heapPerSocket)} B heap per socket, raw-ws ${fmt(raw.rssPerSocket)} / ${fmt(raw.heapPerSocket)}, naive-yoga ${fmt(naive.rssPerSocket)} / ${fmt(naive.heapPerSocket)}`,
+    );
   }
   const rss = median(rounds.map((r) => r.gateway.rssPerSocket / r.raw.rssPerSocket));
   const heap = median(rounds.map((r) => r.gateway.heapPerSocket / r.raw.heapPerSocket));
   const naiveHeap = median(rounds.map((r) => r.naive.heapPerSocket / r.raw.heapPerSocket));
-  const med = (k: 'gateway' | 'raw' | 'naive', f: 'rssPerSocket' | 'heapPerSocket') => fmt(median(rounds.map((r) => r[k][f])));
-  const capped = total < env.profile.idle.sockets ? ` (capped from ${fmt(env.profile.idle.sockets)} by the open-file limit ${fmt(fdLimit())})` : '';
+  const med = (k: 'gateway' | 'raw' | 'naive', f: 'rssPerSocket' | 'heapPerSocket') =>
+    fmt(median(rounds.map((r) => r[k][f])));
+  const capped =
+    total < env.profile.idle.sockets
+      ? ` (capped from ${fmt(env.profile.idle.sockets)} by the open-file limit ${fmt(fdLimit())})`
+      : '';
   return {
     figure: 5,
     title: `Idle connections (bytes per idle authenticated subscription, up to ${fmt(total)} sockets${capped})`,
@@ -93,13 +121,19 @@ export async function idleMemory(env: BenchEnv): Promise<FigureResult> {
       // the RSS ratio of a quick run reads too low: it is shown, not judged. The heap ratio holds at any size.
       total >= RSS_SOCKETS
         ? { label: 'gateway ÷ raw-ws, RSS', value: rss, ...atMost(2)(rss) }
-        : { label: `gateway ÷ raw-ws, RSS (indicative only below ${fmt(RSS_SOCKETS)} sockets)`, value: rss, goal: '—', met: true },
+        : {
+            label: `gateway ÷ raw-ws, RSS (indicative only below ${fmt(RSS_SOCKETS)} sockets)`,
+            value: rss,
+            goal: '—',
+            met: true,
+          },
       { label: 'gateway ÷ raw-ws, JS heap', value: heap, ...atMost(2)(heap) },
       { label: 'naive-yoga ÷ raw-ws, JS heap (for contrast)', value: naiveHeap, goal: '—', met: true },
     ],
-    detail: `gateway ${med('gateway', 'rssPerSocket')} B RSS, ${med('gateway', 'heapPerSocket')} B heap per socket; `
-      + `raw-ws ${med('raw', 'rssPerSocket')} B RSS, ${med('raw', 'heapPerSocket')} B heap per socket; `
-      + `naive-yoga ${med('naive', 'rssPerSocket')} B RSS, ${med('naive', 'heapPerSocket')} B heap per socket`,
+    detail:
+      `gateway ${med('gateway', 'rssPerSocket')} B RSS, ${med('gateway', 'heapPerSocket')} B heap per socket; ` +
+      `raw-ws ${med('raw', 'rssPerSocket')} B RSS, ${med('raw', 'heapPerSocket')} B heap per socket; ` +
+      `naive-yoga ${med('naive', 'rssPerSocket')} B RSS, ${med('naive', 'heapPerSocket')} B heap per socket`,
     correctness: {},
     rounds,
   };

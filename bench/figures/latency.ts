@@ -9,15 +9,29 @@ import { atMost, fmt, profiled, type BenchEnv, type FigureResult } from '../figu
 import type { Room } from '../room';
 import { latencyHistogram, median, sleep } from '../stats';
 
-export interface LatencyRun { p50: number; p99: number; max: number; sendErrors: number }
+export interface LatencyRun {
+  p50: number;
+  p99: number;
+  max: number;
+  sendErrors: number;
+}
 
 let serial = 0;
 
 type Wrap = <T>(fn: () => Promise<T>) => Promise<T>;
 
-export async function latencyRun(room: Room, rate: number, seconds: number, wrap: Wrap = (fn) => fn()): Promise<LatencyRun> {
+export async function latencyRun(
+  room: Room,
+  rate: number,
+  seconds: number,
+  wrap: Wrap = (fn) => fn(),
+): Promise<LatencyRun> {
   const count = Math.max(1, Math.round(rate * seconds));
-  const outgoing: Outgoing[] = Array.from({ length: count }, () => ({ tag: `l${serial++}`, groupId: 'room', receivers: null }));
+  const outgoing: Outgoing[] = Array.from({ length: count }, () => ({
+    tag: `l${serial++}`,
+    groupId: 'room',
+    receivers: null,
+  }));
   const prepared = await room.client.prepare(outgoing);
   const entries = outgoing.map((m) => room.ledger.expect(m.tag, room.audience, room.members.length));
   const interval = 1000 / rate;
@@ -46,31 +60,51 @@ export async function latencyRun(room: Room, rate: number, seconds: number, wrap
   if (firstError) throw new Error(`${room.kind}: ${sendErrors} of ${count} sends failed, first: ${String(firstError)}`);
   const h = latencyHistogram();
   for (const e of entries) h.recordValue(Math.max(1, Math.round((e.lastAt - e.startAt) * 1000)));
-  const result = { p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000, max: h.maxValue / 1000, sendErrors };
+  const result = {
+    p50: h.getValueAtPercentile(50) / 1000,
+    p99: h.getValueAtPercentile(99) / 1000,
+    max: h.maxValue / 1000,
+    sendErrors,
+  };
   h.destroy();
   return result;
 }
 
-export async function latency(env: BenchEnv, rooms: { gateway: Room; raw: Room; naive: Room }, gatewayCapacity?: number): Promise<FigureResult> {
-  const { ratePerSecond, seconds, lowRatePerSecond, lowSeconds, subscribers } = { ...env.profile.latency, subscribers: rooms.gateway.members.length };
+export async function latency(
+  env: BenchEnv,
+  rooms: { gateway: Room; raw: Room; naive: Room },
+  gatewayCapacity?: number,
+): Promise<FigureResult> {
+  const { ratePerSecond, seconds, lowRatePerSecond, lowSeconds, subscribers } = {
+    ...env.profile.latency,
+    subscribers: rooms.gateway.members.length,
+  };
   const order = [rooms.gateway, rooms.raw, rooms.naive];
   const before = order.map((r) => r.ledger.snapshot());
   const rounds: Record<string, { high: LatencyRun; low: LatencyRun }>[] = [];
   for (let r = 0; r < env.profile.latency.rounds; r++) {
     const round: Record<string, { high: LatencyRun; low: LatencyRun }> = {};
     for (const room of order) {
-      const high = await latencyRun(room, ratePerSecond, seconds, (fn) => profiled(env, room.client.server, `fig4-r${r + 1}`, fn));
+      const high = await latencyRun(room, ratePerSecond, seconds, (fn) =>
+        profiled(env, room.client.server, `fig4-r${r + 1}`, fn),
+      );
       round[room.kind] = { high, low: await latencyRun(room, lowRatePerSecond, lowSeconds) };
     }
     rounds.push(round);
-    env.log(`  round ${r + 1}: ${order.map((room) => `${room.kind} p99 ${fmt(round[room.kind]!.high.p99, 1)} ms at ${ratePerSecond}/s, ${fmt(round[room.kind]!.low.p99, 1)} ms at ${lowRatePerSecond}/s`).join('; ')}`);
+    env.log(
+      `  round ${r + 1}: ${order.map((room) => `${room.kind} p99 ${fmt(round[room.kind]!.high.p99, 1)} ms at ${ratePerSecond}/s, ${fmt(round[room.kind]!.low.p99, 1)} ms at ${lowRatePerSecond}/s`).join('; ')}`,
+    );
   }
   const med = (kind: string, rate: 'high' | 'low', k: keyof LatencyRun) => median(rounds.map((r) => r[kind]![rate][k]));
   const p99 = med('gateway', 'high', 'p99');
   const lowP99 = med('gateway', 'low', 'p99');
   const vsRaw = median(rounds.map((r) => r.gateway!.high.p99 / r['raw-ws']!.high.p99));
-  const errors = rounds.reduce((n, r) => n + Object.values(r).reduce((m, x) => m + x.high.sendErrors + x.low.sendErrors, 0), 0);
-  const line = (kind: string, rate: 'high' | 'low') => `p50 ${fmt(med(kind, rate, 'p50'), 1)} / p99 ${fmt(med(kind, rate, 'p99'), 1)} / max ${fmt(med(kind, rate, 'max'), 1)} ms`;
+  const errors = rounds.reduce(
+    (n, r) => n + Object.values(r).reduce((m, x) => m + x.high.sendErrors + x.low.sendErrors, 0),
+    0,
+  );
+  const line = (kind: string, rate: 'high' | 'low') =>
+    `p50 ${fmt(med(kind, rate, 'p50'), 1)} / p99 ${fmt(med(kind, rate, 'p99'), 1)} / max ${fmt(med(kind, rate, 'max'), 1)} ms`;
   const capacity = gatewayCapacity
     ? `; the gateway delivered ${fmt(gatewayCapacity)}/s at saturation (figure 3) = ${fmt(gatewayCapacity / subscribers, 1)} msgs/s to ${fmt(subscribers)} members, against ${ratePerSecond} asked`
     : '';
@@ -82,9 +116,18 @@ export async function latency(env: BenchEnv, rooms: { gateway: Room; raw: Room; 
       { label: 'gateway p99 ÷ raw-ws p99', value: vsRaw, goal: '—', met: true },
       { label: `gateway p99 at ${lowRatePerSecond} msgs/s (ms)`, value: lowP99, goal: '—', met: true },
     ],
-    detail: order.map((room) => `${room.kind} ${line(room.kind, 'high')} at ${ratePerSecond}/s, ${line(room.kind, 'low')} at ${lowRatePerSecond}/s`).join('; ')
-      + capacity + (errors ? `; ${errors} sends failed` : ''),
-    correctness: Object.fromEntries(order.map((room, i) => [room.kind, countsSince(before[i]!, room.ledger.snapshot())])) as FigureResult['correctness'],
+    detail:
+      order
+        .map(
+          (room) =>
+            `${room.kind} ${line(room.kind, 'high')} at ${ratePerSecond}/s, ${line(room.kind, 'low')} at ${lowRatePerSecond}/s`,
+        )
+        .join('; ') +
+      capacity +
+      (errors ? `; ${errors} sends failed` : ''),
+    correctness: Object.fromEntries(
+      order.map((room, i) => [room.kind, countsSince(before[i]!, room.ledger.snapshot())]),
+    ) as FigureResult['correctness'],
     rounds,
   };
 }

@@ -39,8 +39,17 @@ interface Rate {
   exhausted: boolean;
 }
 
-interface Latency { p50: number; p99: number }
-interface Round { one: Rate; two: Rate; sqlite: Rate; same: Latency; cross: Latency }
+interface Latency {
+  p50: number;
+  p99: number;
+}
+interface Round {
+  one: Rate;
+  two: Rate;
+  sqlite: Rate;
+  same: Latency;
+  cross: Latency;
+}
 
 /** Busy and total jiffies of all cores so far. */
 function machineTicks(): { busy: number; total: number } {
@@ -50,7 +59,13 @@ function machineTicks(): { busy: number; total: number } {
 }
 
 /** Closed-loop sends through `servers` at once (connections split between them), each to the next of `groups`. */
-async function closedLoop(servers: ServerHandle[], ids: string[], groups: string[], seconds: number, connections: number): Promise<Rate> {
+async function closedLoop(
+  servers: ServerHandle[],
+  ids: string[],
+  groups: string[],
+  seconds: number,
+  connections: number,
+): Promise<Rate> {
   let next = 0;
   let exhausted = false;
   let bad = 0;
@@ -59,21 +74,35 @@ async function closedLoop(servers: ServerHandle[], ids: string[], groups: string
   const l0 = process.cpuUsage();
   const m0 = machineTicks();
   const t0 = performance.now();
-  const results = await Promise.all(servers.map((server) => autocannon({
-    url: `http://127.0.0.1:${server.port}/graphql`,
-    method: 'POST',
-    connections: Math.max(1, Math.round(connections / servers.length)),
-    duration: seconds,
-    headers: { 'content-type': 'application/json', authorization: auth },
-    requests: [{
-      setupRequest: (req) => {
-        const k = next++;
-        if (k >= ids.length) exhausted = true;
-        return { ...req, body: JSON.stringify({ query: GATEWAY_SEND, variables: { id: ids[Math.min(k, ids.length - 1)], groupID: groups[k % groups.length] } }) };
-      },
-      onResponse: (status, text) => { if (status !== 200 || !text.includes('"code":0')) bad++; },
-    }],
-  })));
+  const results = await Promise.all(
+    servers.map((server) =>
+      autocannon({
+        url: `http://127.0.0.1:${server.port}/graphql`,
+        method: 'POST',
+        connections: Math.max(1, Math.round(connections / servers.length)),
+        duration: seconds,
+        headers: { 'content-type': 'application/json', authorization: auth },
+        requests: [
+          {
+            setupRequest: (req) => {
+              const k = next++;
+              if (k >= ids.length) exhausted = true;
+              return {
+                ...req,
+                body: JSON.stringify({
+                  query: GATEWAY_SEND,
+                  variables: { id: ids[Math.min(k, ids.length - 1)], groupID: groups[k % groups.length] },
+                }),
+              };
+            },
+            onResponse: (status, text) => {
+              if (status !== 200 || !text.includes('"code":0')) bad++;
+            },
+          },
+        ],
+      }),
+    ),
+  );
   const elapsed = (performance.now() - t0) / 1000;
   const l1 = process.cpuUsage(l0);
   const m1 = machineTicks();
@@ -81,7 +110,7 @@ async function closedLoop(servers: ServerHandle[], ids: string[], groups: string
   const requests = results.reduce((n, r) => n + r['2xx'], 0);
   const ok = requests - bad;
   const gatewayCpu = servers.reduce((n, _, i) => n + cpuSeconds(u0[i]!, u1[i]!), 0);
-  const cores = m1.total - m0.total > 0 ? ((m1.busy - m0.busy) / (m1.total - m0.total)) : Number.NaN;
+  const cores = m1.total - m0.total > 0 ? (m1.busy - m0.busy) / (m1.total - m0.total) : Number.NaN;
   return {
     sendsPerSecond: ok / results[0]!.duration,
     gatewayCpuMs: (gatewayCpu * 1000) / Math.max(1, ok),
@@ -93,7 +122,14 @@ async function closedLoop(servers: ServerHandle[], ids: string[], groups: string
 }
 
 /** Open loop at `rate` through `via`; latency from each message's due time to its delivery on each watcher. */
-async function latencyRun(via: ServerHandle, watchers: { same: string; cross: string }, ids: string[], tags: string[], load: { got: Map<string, Map<string, number>> }, rate: number): Promise<{ same: Latency; cross: Latency }> {
+async function latencyRun(
+  via: ServerHandle,
+  watchers: { same: string; cross: string },
+  ids: string[],
+  tags: string[],
+  load: { got: Map<string, Map<string, number>> },
+  rate: number,
+): Promise<{ same: Latency; cross: Latency }> {
   const due = new Map<string, number>();
   const t0 = performance.now() + 20;
   const sends: Promise<unknown>[] = [];
@@ -102,8 +138,16 @@ async function latencyRun(via: ServerHandle, watchers: { same: string; cross: st
     const wait = at - performance.now();
     if (wait > 0) await sleep(wait);
     due.set(tags[i]!, at);
-    sends.push(postJson(via.port, '/graphql', { query: GATEWAY_SEND, variables: { id: ids[i], groupID: 'watched' } }, { authorization: `Bearer ${userSig(SENDER)}` })
-      .then((a) => { if (!a.body.includes('"code":0')) throw new Error(`send failed: ${a.body.slice(0, 200)}`); }));
+    sends.push(
+      postJson(
+        via.port,
+        '/graphql',
+        { query: GATEWAY_SEND, variables: { id: ids[i], groupID: 'watched' } },
+        { authorization: `Bearer ${userSig(SENDER)}` },
+      ).then((a) => {
+        if (!a.body.includes('"code":0')) throw new Error(`send failed: ${a.body.slice(0, 200)}`);
+      }),
+    );
   }
   await Promise.all(sends);
   const deadline = Date.now() + 30_000;
@@ -149,11 +193,21 @@ export async function scaleOut(env: BenchEnv): Promise<FigureResult> {
     const [p1, p2, lite] = servers as [ServerHandle, ServerHandle, ServerHandle];
     const groups = Array.from({ length: groupCount }, (_, i) => `so${i}`);
     for (const server of [p1, lite]) {
-      for (const g of groups) await server.call('group', { groupId: g, groupType: 'Work', owner: SENDER, members: users(`${g}-m`, 4) });
+      for (const g of groups)
+        await server.call('group', { groupId: g, groupType: 'Work', owner: SENDER, members: users(`${g}-m`, 4) });
     }
-    await p1.call('group', { groupId: 'watched', groupType: 'Work', owner: SENDER, members: ['watch-same', 'watch-cross'] });
-    await load.open(p1.port, [{ userId: 'watch-same', connectionParams: { userSig: userSig('watch-same') }, query: GATEWAY_SUBSCRIPTION }]);
-    await load.open(p2.port, [{ userId: 'watch-cross', connectionParams: { userSig: userSig('watch-cross') }, query: GATEWAY_SUBSCRIPTION }]);
+    await p1.call('group', {
+      groupId: 'watched',
+      groupType: 'Work',
+      owner: SENDER,
+      members: ['watch-same', 'watch-cross'],
+    });
+    await load.open(p1.port, [
+      { userId: 'watch-same', connectionParams: { userSig: userSig('watch-same') }, query: GATEWAY_SUBSCRIPTION },
+    ]);
+    await load.open(p2.port, [
+      { userId: 'watch-cross', connectionParams: { userSig: userSig('watch-cross') }, query: GATEWAY_SUBSCRIPTION },
+    ]);
     await Promise.all([untilSubscribed(p1, 1), untilSubscribed(p2, 1)]);
 
     const drafts = (server: ServerHandle, n: number, tag = 'so') =>
@@ -183,10 +237,12 @@ export async function scaleOut(env: BenchEnv): Promise<FigureResult> {
       const ids = await p1.call<string[]>('drafts', { sender: SENDER, texts: tags });
       const lat = await latencyRun(p1, { same: 'watch-same', cross: 'watch-cross' }, ids, tags, { got }, lowRate);
       out.push({ one, two, sqlite, ...lat });
-      env.log(`  round ${r + 1}: PG 1 process ${fmt(one.sendsPerSecond)}/s (${fmt(one.gatewayCpuMs, 2)} ms CPU each, load ${fmt(one.loadCpu * 100)} %, machine ${fmt(one.machineBusy, 2)} cores busy), `
-        + `2 processes ${fmt(two.sendsPerSecond)}/s (${fmt(two.gatewayCpuMs, 2)} ms, load ${fmt(two.loadCpu * 100)} %, machine ${fmt(two.machineBusy, 2)}), `
-        + `SQLite ${fmt(sqlite.sendsPerSecond)}/s (${fmt(sqlite.gatewayCpuMs, 2)} ms, machine ${fmt(sqlite.machineBusy, 2)}); `
-        + `at ${lowRate}/s same-process p50/p99 ${fmt(lat.same.p50, 1)}/${fmt(lat.same.p99, 1)} ms, cross-process ${fmt(lat.cross.p50, 1)}/${fmt(lat.cross.p99, 1)} ms`);
+      env.log(
+        `  round ${r + 1}: PG 1 process ${fmt(one.sendsPerSecond)}/s (${fmt(one.gatewayCpuMs, 2)} ms CPU each, load ${fmt(one.loadCpu * 100)} %, machine ${fmt(one.machineBusy, 2)} cores busy), ` +
+          `2 processes ${fmt(two.sendsPerSecond)}/s (${fmt(two.gatewayCpuMs, 2)} ms, load ${fmt(two.loadCpu * 100)} %, machine ${fmt(two.machineBusy, 2)}), ` +
+          `SQLite ${fmt(sqlite.sendsPerSecond)}/s (${fmt(sqlite.gatewayCpuMs, 2)} ms, machine ${fmt(sqlite.machineBusy, 2)}); ` +
+          `at ${lowRate}/s same-process p50/p99 ${fmt(lat.same.p50, 1)}/${fmt(lat.same.p99, 1)} ms, cross-process ${fmt(lat.cross.p50, 1)}/${fmt(lat.cross.p99, 1)} ms`,
+      );
     }
     const med = (f: (r: Round) => number) => median(out.map(f));
     const scale = med((r) => r.two.sendsPerSecond / r.one.sendsPerSecond);
@@ -194,8 +250,15 @@ export async function scaleOut(env: BenchEnv): Promise<FigureResult> {
     const vsSqlite = med((r) => r.one.sendsPerSecond / r.sqlite.sendsPerSecond);
     const vsSqliteCpu = med((r) => r.sqlite.gatewayCpuMs / r.one.gatewayCpuMs);
     const cross = med((r) => r.cross.p99 / r.same.p99);
-    const rate = (k: 'one' | 'two' | 'sqlite') => `${fmt(med((r) => r[k].sendsPerSecond))} sends/s at ${fmt(med((r) => r[k].gatewayCpuMs), 2)} ms gateway CPU each `
-      + `(load generator ${fmt(med((r) => r[k].loadCpu * 100))} % of a core, machine ${fmt(med((r) => r[k].machineBusy), 2)} of 2 cores busy)`;
+    const rate = (k: 'one' | 'two' | 'sqlite') =>
+      `${fmt(med((r) => r[k].sendsPerSecond))} sends/s at ${fmt(
+        med((r) => r[k].gatewayCpuMs),
+        2,
+      )} ms gateway CPU each ` +
+      `(load generator ${fmt(med((r) => r[k].loadCpu * 100))} % of a core, machine ${fmt(
+        med((r) => r[k].machineBusy),
+        2,
+      )} of 2 cores busy)`;
     const failed = out.reduce((n, r) => n + r.one.failed + r.two.failed + r.sqlite.failed, 0);
     return {
       figure: 8,
@@ -207,10 +270,23 @@ export async function scaleOut(env: BenchEnv): Promise<FigureResult> {
         { label: 'PostgreSQL ÷ SQLite, sends per gateway CPU-second', value: vsSqliteCpu, goal: '—', met: true },
         { label: `cross-process p99 ÷ same-process p99 at ${lowRate} msgs/s`, value: cross, ...atMost(2)(cross) },
       ],
-      detail: `PostgreSQL 1 process ${rate('one')}; 2 processes ${rate('two')}; SQLite 1 process ${rate('sqlite')}; `
-        + `at ${lowRate} msgs/s same-process p50 ${fmt(med((r) => r.same.p50), 1)} / p99 ${fmt(med((r) => r.same.p99), 1)} ms, `
-        + `cross-process p50 ${fmt(med((r) => r.cross.p50), 1)} / p99 ${fmt(med((r) => r.cross.p99), 1)} ms`
-        + (failed ? `; ${failed} failed requests` : ''),
+      detail:
+        `PostgreSQL 1 process ${rate('one')}; 2 processes ${rate('two')}; SQLite 1 process ${rate('sqlite')}; ` +
+        `at ${lowRate} msgs/s same-process p50 ${fmt(
+          med((r) => r.same.p50),
+          1,
+        )} / p99 ${fmt(
+          med((r) => r.same.p99),
+          1,
+        )} ms, ` +
+        `cross-process p50 ${fmt(
+          med((r) => r.cross.p50),
+          1,
+        )} / p99 ${fmt(
+          med((r) => r.cross.p99),
+          1,
+        )} ms` +
+        (failed ? `; ${failed} failed requests` : ''),
       correctness: {},
       rounds: out,
     };

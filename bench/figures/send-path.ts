@@ -9,7 +9,13 @@ import { cpuSeconds, type ServerHandle } from '../servers';
 import { SENDER } from '../server-under-test';
 import { median } from '../stats';
 
-interface Run { requestsPerSecond: number; cpuMsPerRequest: number; bad: number; total: number; exhausted: boolean }
+interface Run {
+  requestsPerSecond: number;
+  cpuMsPerRequest: number;
+  bad: number;
+  total: number;
+  exhausted: boolean;
+}
 
 async function cannon(server: ServerHandle, seconds: number, connections: number, ids?: string[]): Promise<Run> {
   let i = 0;
@@ -23,17 +29,27 @@ async function cannon(server: ServerHandle, seconds: number, connections: number
     connections,
     duration: seconds,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${userSig(SENDER)}` },
-    requests: [{
-      setupRequest: (req) => {
-        if (ids && i >= ids.length) exhausted = true;
-        return { ...req, body: body(ids ? ids[Math.min(i++, ids.length - 1)]! : `created_temp_id-echo${i++}`) };
+    requests: [
+      {
+        setupRequest: (req) => {
+          if (ids && i >= ids.length) exhausted = true;
+          return { ...req, body: body(ids ? ids[Math.min(i++, ids.length - 1)]! : `created_temp_id-echo${i++}`) };
+        },
+        onResponse: (status, text) => {
+          if (status !== 200 || !text.includes('"code":0')) bad++;
+        },
       },
-      onResponse: (status, text) => { if (status !== 200 || !text.includes('"code":0')) bad++; },
-    }],
+    ],
   });
   const u1 = await server.usage();
   const total = result['2xx'] - bad;
-  return { requestsPerSecond: total / result.duration, cpuMsPerRequest: (cpuSeconds(u0, u1) * 1000) / result.requests.total, bad: bad + result.errors + result.non2xx, total, exhausted };
+  return {
+    requestsPerSecond: total / result.duration,
+    cpuMsPerRequest: (cpuSeconds(u0, u1) * 1000) / result.requests.total,
+    bad: bad + result.errors + result.non2xx,
+    total,
+    exhausted,
+  };
 }
 
 export async function sendPath(env: BenchEnv): Promise<FigureResult> {
@@ -41,9 +57,15 @@ export async function sendPath(env: BenchEnv): Promise<FigureResult> {
   const [gateway, echo] = await Promise.all([start(env, 'gateway'), start(env, 'echo-yoga')]);
   try {
     await gateway.call('group', { groupId: 'send-path', groupType: 'Work', owner: SENDER, members: users('p', 9) });
-    const drafts = (n: number) => gateway.call<string[]>('drafts', { sender: SENDER, texts: Array.from({ length: n }, (_, k) => `p${k}`) });
+    const drafts = (n: number) =>
+      gateway.call<string[]>('drafts', { sender: SENDER, texts: Array.from({ length: n }, (_, k) => `p${k}`) });
     // Warm-up, which also sizes the draft supply: a reused id would take the cheaper idempotent-retry path.
-    const warm = await cannon(gateway, Math.min(1, seconds), connections, await drafts(Math.min(20_000, 2500 * connections)));
+    const warm = await cannon(
+      gateway,
+      Math.min(1, seconds),
+      connections,
+      await drafts(Math.min(20_000, 2500 * connections)),
+    );
     await cannon(echo, Math.min(1, seconds), connections);
     let supply = Math.max(2000, Math.ceil(warm.requestsPerSecond * seconds * 3));
     const rounds: { gateway: Run; echo: Run }[] = [];
@@ -58,7 +80,9 @@ export async function sendPath(env: BenchEnv): Promise<FigureResult> {
       }
       const e = await profiled(env, echo, `fig1-r${r + 1}`, () => cannon(echo, seconds, connections));
       rounds.push({ gateway: g, echo: e });
-      env.log(`  round ${r + 1}: gateway ${fmt(g.requestsPerSecond)} req/s (${fmt(g.cpuMsPerRequest, 3)} ms CPU each), echo-yoga ${fmt(e.requestsPerSecond)} req/s (${fmt(e.cpuMsPerRequest, 3)} ms)`);
+      env.log(
+        `  round ${r + 1}: gateway ${fmt(g.requestsPerSecond)} req/s (${fmt(g.cpuMsPerRequest, 3)} ms CPU each), echo-yoga ${fmt(e.requestsPerSecond)} req/s (${fmt(e.cpuMsPerRequest, 3)} ms)`,
+      );
     }
     const ratio = median(rounds.map((r) => r.gateway.requestsPerSecond / r.echo.requestsPerSecond));
     const cpuRatio = median(rounds.map((r) => r.echo.cpuMsPerRequest / r.gateway.cpuMsPerRequest));
@@ -71,9 +95,12 @@ export async function sendPath(env: BenchEnv): Promise<FigureResult> {
         { label: 'gateway ÷ echo-yoga', value: ratio, ...atLeast(0.8)(ratio) },
         { label: 'gateway ÷ echo-yoga, requests per server CPU-second', value: cpuRatio, goal: '—', met: true },
       ],
-      detail: `gateway ${fmt(median(rounds.map((r) => r.gateway.requestsPerSecond)))} req/s at ${fmt(median(rounds.map((r) => r.gateway.cpuMsPerRequest)), 3)} ms CPU each, `
-        + `echo-yoga ${fmt(median(rounds.map((r) => r.echo.requestsPerSecond)))} req/s at ${fmt(median(rounds.map((r) => r.echo.cpuMsPerRequest)), 3)} ms CPU each, `
-        + `${connections} connections` + (bad ? `; ${bad} failed requests` : '') + (exhausted ? `; ${exhausted} rounds ran out of drafts` : ''),
+      detail:
+        `gateway ${fmt(median(rounds.map((r) => r.gateway.requestsPerSecond)))} req/s at ${fmt(median(rounds.map((r) => r.gateway.cpuMsPerRequest)), 3)} ms CPU each, ` +
+        `echo-yoga ${fmt(median(rounds.map((r) => r.echo.requestsPerSecond)))} req/s at ${fmt(median(rounds.map((r) => r.echo.cpuMsPerRequest)), 3)} ms CPU each, ` +
+        `${connections} connections` +
+        (bad ? `; ${bad} failed requests` : '') +
+        (exhausted ? `; ${exhausted} rounds ran out of drafts` : ''),
       correctness: {},
       rounds,
     };

@@ -10,7 +10,12 @@ import { cpuSeconds, type ServerHandle } from '../servers';
 import { SENDER, type ServerKind } from '../server-under-test';
 import { median, sleep } from '../stats';
 
-interface Batch { group: 'small' | 'big'; cpuMsPerMessage: number; completionMs: number; routerVisitsPerMessage?: number }
+interface Batch {
+  group: 'small' | 'big';
+  cpuMsPerMessage: number;
+  completionMs: number;
+  routerVisitsPerMessage?: number;
+}
 
 /** Two distinct members, picked at random. */
 function pair(members: readonly string[]): string[] {
@@ -40,7 +45,11 @@ async function measure(env: BenchEnv, kind: ServerKind, starting: Promise<Server
 
     let serial = 0;
     const batch = async (group: 'small' | 'big', count: number, label?: string): Promise<Batch> => {
-      const outgoing: Outgoing[] = Array.from({ length: count }, () => ({ tag: `t${serial++}`, groupId: group, receivers: pair(groups[group]) }));
+      const outgoing: Outgoing[] = Array.from({ length: count }, () => ({
+        tag: `t${serial++}`,
+        groupId: group,
+        receivers: pair(groups[group]),
+      }));
       const prepared = await client.prepare(outgoing);
       const entries = outgoing.map((m) => ledger.expect(m.tag, new Set([SENDER, ...m.receivers!]), 2));
       const router0 = kind === 'gateway' ? await server.call<{ usersVisited: number }>('routerStats') : undefined;
@@ -59,7 +68,9 @@ async function measure(env: BenchEnv, kind: ServerKind, starting: Promise<Server
       const u1 = await server.usage();
       const router1 = kind === 'gateway' ? await server.call<{ usersVisited: number }>('routerStats') : undefined;
       return {
-        group, cpuMsPerMessage: (cpuSeconds(u0, u1) * 1000) / count, completionMs: median(times),
+        group,
+        cpuMsPerMessage: (cpuSeconds(u0, u1) * 1000) / count,
+        completionMs: median(times),
         routerVisitsPerMessage: router0 && router1 ? (router1.usersVisited - router0.usersVisited) / count : undefined,
       };
     };
@@ -71,7 +82,9 @@ async function measure(env: BenchEnv, kind: ServerKind, starting: Promise<Server
       const small = await batch('small', messagesPerRound, `fig2-small-r${r + 1}`);
       const big = await batch('big', messagesPerRound, `fig2-big-r${r + 1}`);
       rounds.push({ small, big });
-      env.log(`  ${kind} round ${r + 1}: cpu ${fmt(small.cpuMsPerMessage, 3)} → ${fmt(big.cpuMsPerMessage, 3)} ms/msg, completion ${fmt(small.completionMs, 2)} → ${fmt(big.completionMs, 2)} ms`);
+      env.log(
+        `  ${kind} round ${r + 1}: cpu ${fmt(small.cpuMsPerMessage, 3)} → ${fmt(big.cpuMsPerMessage, 3)} ms/msg, completion ${fmt(small.completionMs, 2)} → ${fmt(big.completionMs, 2)} ms`,
+      );
     }
     await sleep(200);
     if (load.problems.length) throw new Error(`${kind}: ${load.problems.slice(0, 5).join('; ')}`);
@@ -101,8 +114,11 @@ export async function targetedScaling(env: BenchEnv): Promise<FigureResult> {
   });
   const g = ratios(gw.rounds);
   const n = ratios(naive.rounds);
-  const med = (rs: typeof gw.rounds, group: 'small' | 'big', k: 'cpuMsPerMessage' | 'completionMs') => median(rs.map((r) => r[group][k]));
-  const visits = gw.rounds.map((r) => `${fmt(r.small.routerVisitsPerMessage ?? NaN, 1)}/${fmt(r.big.routerVisitsPerMessage ?? NaN, 1)}`)[0];
+  const med = (rs: typeof gw.rounds, group: 'small' | 'big', k: 'cpuMsPerMessage' | 'completionMs') =>
+    median(rs.map((r) => r[group][k]));
+  const visits = gw.rounds.map(
+    (r) => `${fmt(r.small.routerVisitsPerMessage ?? NaN, 1)}/${fmt(r.big.routerVisitsPerMessage ?? NaN, 1)}`,
+  )[0];
   return {
     figure: 2,
     title: `Targeted fan-out scaling (2 receivers, group of ${fmt(bigGroup)} ÷ group of ${fmt(smallGroup)})`,
@@ -112,10 +128,11 @@ export async function targetedScaling(env: BenchEnv): Promise<FigureResult> {
       { label: 'naive-yoga CPU per message (for contrast)', value: n.cpu, goal: '—', met: true },
       { label: 'naive-yoga completion time (for contrast)', value: n.time, goal: '—', met: true },
     ],
-    detail: `gateway: ${fmt(med(gw.rounds, 'small', 'cpuMsPerMessage'), 3)} → ${fmt(med(gw.rounds, 'big', 'cpuMsPerMessage'), 3)} ms CPU/msg, `
-      + `${fmt(med(gw.rounds, 'small', 'completionMs'), 2)} → ${fmt(med(gw.rounds, 'big', 'completionMs'), 2)} ms to both receivers, router visited ${visits} users/msg; `
-      + `naive-yoga: ${fmt(med(naive.rounds, 'small', 'cpuMsPerMessage'), 3)} → ${fmt(med(naive.rounds, 'big', 'cpuMsPerMessage'), 3)} ms CPU/msg, `
-      + `${fmt(med(naive.rounds, 'small', 'completionMs'), 2)} → ${fmt(med(naive.rounds, 'big', 'completionMs'), 2)} ms`,
+    detail:
+      `gateway: ${fmt(med(gw.rounds, 'small', 'cpuMsPerMessage'), 3)} → ${fmt(med(gw.rounds, 'big', 'cpuMsPerMessage'), 3)} ms CPU/msg, ` +
+      `${fmt(med(gw.rounds, 'small', 'completionMs'), 2)} → ${fmt(med(gw.rounds, 'big', 'completionMs'), 2)} ms to both receivers, router visited ${visits} users/msg; ` +
+      `naive-yoga: ${fmt(med(naive.rounds, 'small', 'cpuMsPerMessage'), 3)} → ${fmt(med(naive.rounds, 'big', 'cpuMsPerMessage'), 3)} ms CPU/msg, ` +
+      `${fmt(med(naive.rounds, 'small', 'completionMs'), 2)} → ${fmt(med(naive.rounds, 'big', 'completionMs'), 2)} ms`,
     correctness: { gateway: gw.counts, 'naive-yoga': naive.counts },
     rounds: [{ gateway: gw.rounds, 'naive-yoga': naive.rounds }],
   };

@@ -26,27 +26,30 @@ function remember(message: V2TimMessage) {
 
 function render() {
   const ul = $<HTMLUListElement>('messages');
-  ul.replaceChildren(...[...(byGroup.get(current ?? '')?.values() ?? [])]
-    .sort((a, b) => Number(a.seq ?? 0) - Number(b.seq ?? 0))
-    .map((m) => {
-      const li = document.createElement('li');
-      li.dataset.msgid = m.msgID ?? '';
-      if (m.isSelf) li.classList.add('self');
-      const meta = document.createElement('div');
-      meta.className = 'meta';
-      meta.textContent = `${m.sender} · ${new Date(m.timestamp * 1000).toLocaleTimeString()}`;
-      if (m.targetGroupMemberList) {
-        const to = document.createElement('span');
-        to.className = 'targeted';
-        to.textContent = ` · only for ${m.targetGroupMemberList.join(', ')}`;
-        meta.append(to);
-      }
-      const text = document.createElement('div');
-      text.className = 'text';
-      text.textContent = m.textElem?.text ?? (m.status === 'V2TIM_MSG_STATUS_LOCAL_REVOKED' ? '(revoked)' : '(custom message)');
-      li.append(meta, text);
-      return li;
-    }));
+  ul.replaceChildren(
+    ...[...(byGroup.get(current ?? '')?.values() ?? [])]
+      .sort((a, b) => Number(a.seq ?? 0) - Number(b.seq ?? 0))
+      .map((m) => {
+        const li = document.createElement('li');
+        li.dataset.msgid = m.msgID ?? '';
+        if (m.isSelf) li.classList.add('self');
+        const meta = document.createElement('div');
+        meta.className = 'meta';
+        meta.textContent = `${m.sender} · ${new Date(m.timestamp * 1000).toLocaleTimeString()}`;
+        if (m.targetGroupMemberList) {
+          const to = document.createElement('span');
+          to.className = 'targeted';
+          to.textContent = ` · only for ${m.targetGroupMemberList.join(', ')}`;
+          meta.append(to);
+        }
+        const text = document.createElement('div');
+        text.className = 'text';
+        text.textContent =
+          m.textElem?.text ?? (m.status === 'V2TIM_MSG_STATUS_LOCAL_REVOKED' ? '(revoked)' : '(custom message)');
+        li.append(meta, text);
+        return li;
+      }),
+  );
   ul.scrollTop = ul.scrollHeight;
 }
 
@@ -54,20 +57,25 @@ async function openGroup(groupID: string) {
   if (!im) return;
   current = groupID;
   $('title').textContent = groupID;
-  for (const b of $('groups').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.group === groupID));
+  for (const b of $('groups').querySelectorAll('button'))
+    b.setAttribute('aria-pressed', String(b.dataset.group === groupID));
   const [members, history] = await Promise.all([
     im.getGroupMemberList({ groupID, count: 100 }),
     im.getGroupHistoryMessageList({ groupID, count: 50 }),
   ]);
-  const boxes = isOk(members) ? members.data.memberInfoList.filter((m) => m.userID !== me).map((m) => {
-    const label = document.createElement('label');
-    const box = document.createElement('input');
-    box.type = 'checkbox';
-    box.name = 'receiver';
-    box.value = m.userID;
-    label.append(box, ` ${m.userID}`);
-    return label;
-  }) : [];
+  const boxes = isOk(members)
+    ? members.data.memberInfoList
+        .filter((m) => m.userID !== me)
+        .map((m) => {
+          const label = document.createElement('label');
+          const box = document.createElement('input');
+          box.type = 'checkbox';
+          box.name = 'receiver';
+          box.value = m.userID;
+          label.append(box, ` ${m.userID}`);
+          return label;
+        })
+    : [];
   const hint = document.createElement('div');
   hint.className = 'meta';
   hint.textContent = 'none ticked: everyone in the group';
@@ -79,7 +87,9 @@ async function openGroup(groupID: string) {
 
 async function send(text: string) {
   if (!im || !current) return;
-  const receivers = [...document.querySelectorAll<HTMLInputElement>('input[name=receiver]:checked')].map((b) => b.value);
+  const receivers = [...document.querySelectorAll<HTMLInputElement>('input[name=receiver]:checked')].map(
+    (b) => b.value,
+  );
   const created = await im.createTextMessage({ text });
   if (!isOk(created)) return alert(`${created.code}: ${created.desc}`);
   let id = created.data.id;
@@ -101,22 +111,28 @@ $('login').addEventListener('submit', (e) => {
     im = createIMClient({
       url: new URL('/graphql', location.href).href,
       userSig: () => userSigFor(me),
-      onStatus: (s) => { $('status').textContent = s === 'connected' ? `connected as ${me}` : 'reconnecting…'; },
+      onStatus: (s) => {
+        $('status').textContent = s === 'connected' ? `connected as ${me}` : 'reconnecting…';
+      },
     });
     im.addAdvancedMsgListener({ onRecvNewMessage: remember });
     const groups = await im.getJoinedGroupList();
     $('login').hidden = true;
     $('session').hidden = false;
-    $('groups').replaceChildren(...(isOk(groups) ? groups.data : []).map((g) => {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.dataset.group = g.groupID;
-      b.textContent = `${g.groupName} (${g.memberCount})`;
-      b.addEventListener('click', () => void openGroup(g.groupID));
-      return b;
-    }));
+    $('groups').replaceChildren(
+      ...(isOk(groups) ? groups.data : []).map((g) => {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.dataset.group = g.groupID;
+        b.textContent = `${g.groupName} (${g.memberCount})`;
+        b.addEventListener('click', () => void openGroup(g.groupID));
+        return b;
+      }),
+    );
     if (isOk(groups) && groups.data[0]) await openGroup(groups.data[0].groupID);
-  })().catch((err: unknown) => { $('status').textContent = String(err); });
+  })().catch((err: unknown) => {
+    $('status').textContent = String(err);
+  });
 });
 
 $('compose').addEventListener('submit', (e) => {
@@ -124,5 +140,7 @@ $('compose').addEventListener('submit', (e) => {
   const input = $<HTMLInputElement>('text');
   const text = input.value;
   input.value = '';
-  void send(text).catch((err: unknown) => { $('status').textContent = String(err); });
+  void send(text).catch((err: unknown) => {
+    $('status').textContent = String(err);
+  });
 });

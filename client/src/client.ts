@@ -47,7 +47,8 @@ export type SendMessageArgs = ops.SendMessageMutationVariables;
 
 export function createIMClient(options: IMClientOptions) {
   const { baseMs = 200, maxMs = 5000 } = options.backoff ?? {};
-  const wait = (attempt: number) => new Promise<void>((r) => setTimeout(r, Math.min(maxMs, baseMs * 2 ** attempt) * (0.5 + Math.random() / 2)));
+  const wait = (attempt: number) =>
+    new Promise<void>((r) => setTimeout(r, Math.min(maxMs, baseMs * 2 ** attempt) * (0.5 + Math.random() / 2)));
   const auth = createUserSigPolicy(options.userSig);
   let disposed = false;
   let cursor = options.afterCursor ?? null;
@@ -62,7 +63,10 @@ export function createIMClient(options: IMClientOptions) {
     // graphql-ws gives up on anything that is not a close event (e.g. ECONNREFUSED while a gateway restarts).
     shouldRetry: (e) => !disposed && (!isCloseEvent(e) || auth.shouldRetryClose(e.code)),
     on: {
-      connected: () => { auth.connected(); options.onStatus?.('connected'); },
+      connected: () => {
+        auth.connected();
+        options.onStatus?.('connected');
+      },
       closed: (e) => options.onStatus?.('closed', e),
     },
   });
@@ -71,16 +75,29 @@ export function createIMClient(options: IMClientOptions) {
   function request<R, V>(doc: ops.TypedDocumentString<R, V>, variables: V): Promise<R[keyof R]> {
     return new Promise((resolve, reject) => {
       let done = false;
-      ws.subscribe<R>({ query: doc.toString(), variables: variables as Record<string, unknown> }, {
-        next: (result) => {
-          if (done) return;
-          done = true;
-          if (result.errors?.length) reject(new Error(result.errors.map((e) => e.message).join('; ')));
-          else resolve(Object.values(result.data as object)[0] as R[keyof R]);
+      ws.subscribe<R>(
+        { query: doc.toString(), variables: variables as Record<string, unknown> },
+        {
+          next: (result) => {
+            if (done) return;
+            done = true;
+            if (result.errors?.length) reject(new Error(result.errors.map((e) => e.message).join('; ')));
+            else resolve(Object.values(result.data as object)[0] as R[keyof R]);
+          },
+          error: (e) => {
+            if (!done) {
+              done = true;
+              reject(e instanceof Error ? e : new Error(describeClose(e)));
+            }
+          },
+          complete: () => {
+            if (!done) {
+              done = true;
+              reject(new Error('the operation completed without a result'));
+            }
+          },
         },
-        error: (e) => { if (!done) { done = true; reject(e instanceof Error ? e : new Error(describeClose(e))); } },
-        complete: () => { if (!done) { done = true; reject(new Error('the operation completed without a result')); } },
-      });
+      );
     });
   }
 
@@ -96,7 +113,10 @@ export function createIMClient(options: IMClientOptions) {
       if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value!);
     }
     for (const l of listeners) l.onRecvNewMessage?.(message);
-    if (message.cursor !== null) { cursor = message.cursor; options.onCursor?.(cursor); }
+    if (message.cursor !== null) {
+      cursor = message.cursor;
+      options.onCursor?.(cursor);
+    }
   }
 
   /** Keeps one subscription open; graphql-ws re-sends `payload` itself after a reconnect, so its variables are a
@@ -106,12 +126,24 @@ export function createIMClient(options: IMClientOptions) {
     let stop = () => {};
     const open = () => {
       if (disposed) return;
-      const payload = { query, get variables() { return variables(); } };
+      const payload = {
+        query,
+        get variables() {
+          return variables();
+        },
+      };
       stop = ws.subscribe<R>(payload, {
-        next: (result) => { attempt = 0; if (result.data) next(result.data); },
+        next: (result) => {
+          attempt = 0;
+          if (result.data) next(result.data);
+        },
         // The gateway ends a subscription that fell behind or lost its wake-ups: the client resumes from its cursor.
-        error: () => { void wait(attempt++).then(open); },
-        complete: () => { void wait(attempt++).then(open); },
+        error: () => {
+          void wait(attempt++).then(open);
+        },
+        complete: () => {
+          void wait(attempt++).then(open);
+        },
       });
     };
     open();
@@ -119,18 +151,29 @@ export function createIMClient(options: IMClientOptions) {
   }
 
   function startListening() {
-    keepSubscribed<ops.OnRecvNewMessageSubscription>(ops.OnRecvNewMessageDocument.toString(), () => ({ afterCursor: cursor }),
-      (d) => deliver(d.onRecvNewMessage));
-    keepSubscribed<ops.OnRecvMessageRevokedSubscription>(ops.OnRecvMessageRevokedDocument.toString(), () => ({}),
-      (d) => { for (const l of listeners) l.onRecvMessageRevoked?.(d.onRecvMessageRevoked); });
+    keepSubscribed<ops.OnRecvNewMessageSubscription>(
+      ops.OnRecvNewMessageDocument.toString(),
+      () => ({ afterCursor: cursor }),
+      (d) => deliver(d.onRecvNewMessage),
+    );
+    keepSubscribed<ops.OnRecvMessageRevokedSubscription>(
+      ops.OnRecvMessageRevokedDocument.toString(),
+      () => ({}),
+      (d) => {
+        for (const l of listeners) l.onRecvMessageRevoked?.(d.onRecvMessageRevoked);
+      },
+    );
   }
 
   return {
     createTextMessage: (args: ops.CreateTextMessageMutationVariables) => request(ops.CreateTextMessageDocument, args),
-    createTextAtMessage: (args: ops.CreateTextAtMessageMutationVariables) => request(ops.CreateTextAtMessageDocument, args),
-    createCustomMessage: (args: ops.CreateCustomMessageMutationVariables) => request(ops.CreateCustomMessageDocument, args),
+    createTextAtMessage: (args: ops.CreateTextAtMessageMutationVariables) =>
+      request(ops.CreateTextAtMessageDocument, args),
+    createCustomMessage: (args: ops.CreateCustomMessageMutationVariables) =>
+      request(ops.CreateCustomMessageDocument, args),
     /** Use data.id of the answer for sendMessage (the gateway may answer with the same id or a new one). */
-    createTargetedGroupMessage: (args: ops.CreateTargetedGroupMessageMutationVariables) => request(ops.CreateTargetedGroupMessageDocument, args),
+    createTargetedGroupMessage: (args: ops.CreateTargetedGroupMessageMutationVariables) =>
+      request(ops.CreateTargetedGroupMessageDocument, args),
 
     /** Sends a created message; retries the same id with backoff after a transport failure or a retryable
      * code. A retry of an id already sent answers the same message and delivers nothing twice. */
@@ -146,19 +189,25 @@ export function createIMClient(options: IMClientOptions) {
         await wait(attempt);
       }
     },
-    revokeMessage: (args: ops.RevokeMessageMutationVariables): Promise<V2TimCallback> => request(ops.RevokeMessageDocument, args),
+    revokeMessage: (args: ops.RevokeMessageMutationVariables): Promise<V2TimCallback> =>
+      request(ops.RevokeMessageDocument, args),
 
     getLoginUser: () => request(ops.GetLoginUserDocument, {}),
     createGroup: (args: ops.CreateGroupMutationVariables) => request(ops.CreateGroupDocument, args),
     joinGroup: (args: ops.JoinGroupMutationVariables) => request(ops.JoinGroupDocument, args),
     getJoinedGroupList: () => request(ops.GetJoinedGroupListDocument, {}),
     getGroupMemberList: (args: ops.GetGroupMemberListQueryVariables) => request(ops.GetGroupMemberListDocument, args),
-    getGroupHistoryMessageList: (args: ops.GetGroupHistoryMessageListQueryVariables) => request(ops.GetGroupHistoryMessageListDocument, args),
-    getC2CHistoryMessageList: (args: ops.GetC2CHistoryMessageListQueryVariables) => request(ops.GetC2CHistoryMessageListDocument, args),
-    getConversationList: (args: ops.GetConversationListQueryVariables) => request(ops.GetConversationListDocument, args),
+    getGroupHistoryMessageList: (args: ops.GetGroupHistoryMessageListQueryVariables) =>
+      request(ops.GetGroupHistoryMessageListDocument, args),
+    getC2CHistoryMessageList: (args: ops.GetC2CHistoryMessageListQueryVariables) =>
+      request(ops.GetC2CHistoryMessageListDocument, args),
+    getConversationList: (args: ops.GetConversationListQueryVariables) =>
+      request(ops.GetConversationListDocument, args),
     getTotalUnreadMessageCount: () => request(ops.GetTotalUnreadMessageCountDocument, {}),
-    markGroupMessageAsRead: (args: ops.MarkGroupMessageAsReadMutationVariables) => request(ops.MarkGroupMessageAsReadDocument, args),
-    markC2CMessageAsRead: (args: ops.MarkC2CMessageAsReadMutationVariables) => request(ops.MarkC2CMessageAsReadDocument, args),
+    markGroupMessageAsRead: (args: ops.MarkGroupMessageAsReadMutationVariables) =>
+      request(ops.MarkGroupMessageAsReadDocument, args),
+    markC2CMessageAsRead: (args: ops.MarkC2CMessageAsReadMutationVariables) =>
+      request(ops.MarkC2CMessageAsReadDocument, args),
 
     /** Registers a listener; the first one opens the subscriptions. Returns a function that removes it. */
     addAdvancedMsgListener(listener: V2TimAdvancedMsgListener): () => void {
@@ -167,7 +216,8 @@ export function createIMClient(options: IMClientOptions) {
       return () => this.removeAdvancedMsgListener(listener);
     },
     removeAdvancedMsgListener(listener?: V2TimAdvancedMsgListener) {
-      if (listener) listeners.delete(listener); else listeners.clear();
+      if (listener) listeners.delete(listener);
+      else listeners.clear();
       if (listeners.size === 0) stops.splice(0).forEach((stop) => stop());
     },
 
@@ -186,4 +236,5 @@ export type IMClient = ReturnType<typeof createIMClient>;
 const isCloseEvent = (e: unknown): e is { code: number; reason?: string } =>
   typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'number';
 
-const describeClose = (e: unknown) => (isCloseEvent(e) ? `socket closed: ${e.code} ${e.reason ?? ''}`.trim() : String(e));
+const describeClose = (e: unknown) =>
+  isCloseEvent(e) ? `socket closed: ${e.code} ${e.reason ?? ''}`.trim() : String(e);

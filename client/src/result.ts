@@ -1,10 +1,18 @@
 // The SDK's envelope and its narrowing: on code 0 the gateway always sets data (schema.graphql says so).
 
-export interface V2TimCallback { code: number; desc: string }
-export interface V2TimValueCallback<T> extends V2TimCallback { data: T | null }
+export interface V2TimCallback {
+  code: number;
+  desc: string;
+}
+export interface V2TimValueCallback<T> extends V2TimCallback {
+  data: T | null;
+}
 
 /** A success: code 0 and data present. */
-export type Succeeded<R extends V2TimCallback> = R & { code: 0; data: R extends V2TimValueCallback<infer T> ? NonNullable<T> : never };
+export type Succeeded<R extends V2TimCallback> = R & {
+  code: 0;
+  data: R extends V2TimValueCallback<infer T> ? NonNullable<T> : never;
+};
 
 /** Narrows an answer to a success, so that `data` is non-null: `if (isOk(r)) use(r.data)`. */
 export function isOk<R extends V2TimCallback>(result: R): result is Succeeded<R> {
@@ -13,7 +21,12 @@ export function isOk<R extends V2TimCallback>(result: R): result is Succeeded<R>
 
 /** A failure as an Error, keeping the SDK's code and desc (for apps that prefer throwing). */
 export class IMError extends Error {
-  constructor(readonly code: number, readonly desc: string) { super(`${code}: ${desc}`); }
+  constructor(
+    readonly code: number,
+    readonly desc: string,
+  ) {
+    super(`${code}: ${desc}`);
+  }
 }
 
 /** The data of a success, or throws IMError with the code and desc. */

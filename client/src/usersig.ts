@@ -24,7 +24,12 @@ export function createUserSigPolicy(provider: UserSigProvider) {
   return {
     /** graphql-ws connectionParams: called before every connection attempt. */
     async connectionParams() {
-      const reason: UserSigReason = lastClose !== null && AUTH_CLOSE_CODES.has(lastClose) ? 'refused' : connections++ === 0 ? 'connect' : 'reconnect';
+      const reason: UserSigReason =
+        lastClose !== null && AUTH_CLOSE_CODES.has(lastClose)
+          ? 'refused'
+          : connections++ === 0
+            ? 'connect'
+            : 'reconnect';
       return { userSig: await provider(reason) };
     },
     /** Whether a close with `code` should be retried; false ends the client with that close as its error. */
@@ -33,6 +38,9 @@ export function createUserSigPolicy(provider: UserSigProvider) {
       if (!AUTH_CLOSE_CODES.has(code)) return true;
       return ++refusals <= MAX_REFUSALS_IN_A_ROW;
     },
-    connected() { refusals = 0; lastClose = null; },
+    connected() {
+      refusals = 0;
+      lastClose = null;
+    },
   };
 }

@@ -16,7 +16,12 @@ function isIntrospectionOnly(document: DocumentNode, operationName?: string | nu
 
 export function useAuth(): Plugin<GraphQLContext> {
   const refuse = (ctx: GraphQLContext) =>
-    unauthenticated(ctx.authFailure ?? { imCode: Code.NOT_LOGGED_IN, message: 'Not logged in: send Authorization: Bearer <UserSig>.' });
+    unauthenticated(
+      ctx.authFailure ?? {
+        imCode: Code.NOT_LOGGED_IN,
+        message: 'Not logged in: send Authorization: Bearer <UserSig>.',
+      },
+    );
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as GraphQLContext;
@@ -32,7 +37,15 @@ export function useAuth(): Plugin<GraphQLContext> {
       return {
         onSubscribeResult({ result, setResult }) {
           if (Symbol.asyncIterator in result) {
-            const expired = { errors: [unauthenticated({ imCode: Code.USERSIG_EXPIRED, message: 'UserSig has expired: subscribe again with a new one (afterCursor resumes).', reason: 'invalid' })] };
+            const expired = {
+              errors: [
+                unauthenticated({
+                  imCode: Code.USERSIG_EXPIRED,
+                  message: 'UserSig has expired: subscribe again with a new one (afterCursor resumes).',
+                  reason: 'invalid',
+                }),
+              ],
+            };
             setResult(endAtExpiry(result, (expiresAt + 1) * 1000, expired));
           }
         },
@@ -44,11 +57,20 @@ export function useAuth(): Plugin<GraphQLContext> {
 const MAX_TIMEOUT_MS = 2 ** 31 - 1; // setTimeout's limit; UserSigs may live for months
 
 /** `source`, until `deadlineMs`: then `last` once, and the source is ended. */
-function endAtExpiry(source: AsyncIterableIterator<ExecutionResult>, deadlineMs: number, last: ExecutionResult): AsyncIterableIterator<ExecutionResult> {
+function endAtExpiry(
+  source: AsyncIterableIterator<ExecutionResult>,
+  deadlineMs: number,
+  last: ExecutionResult,
+): AsyncIterableIterator<ExecutionResult> {
   let timer: NodeJS.Timeout | undefined;
   let state: 'live' | 'expired' | 'done' = 'live';
   let fire!: () => void;
-  const expiry = new Promise<'expired'>((resolve) => { fire = () => { state = 'expired'; resolve('expired'); }; });
+  const expiry = new Promise<'expired'>((resolve) => {
+    fire = () => {
+      state = 'expired';
+      resolve('expired');
+    };
+  });
   const arm = () => {
     const left = deadlineMs - Date.now();
     if (left <= 0) return fire();
@@ -80,6 +102,8 @@ function endAtExpiry(source: AsyncIterableIterator<ExecutionResult>, deadlineMs:
       await finish();
       throw error;
     },
-    [Symbol.asyncIterator]() { return this; },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
   };
 }

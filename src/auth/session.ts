@@ -14,9 +14,13 @@ export const USERSIG_EXPIRED_CLOSE = 4001;
 export const USERSIG_INVALID_CLOSE = 4403;
 
 /** A close reason: the imCode first, then the sentence, within the 123 bytes a close frame allows. */
-export const closeReason = (imCode: number, message: string) => Buffer.from(`${imCode} ${message}`).subarray(0, 123).toString();
+export const closeReason = (imCode: number, message: string) =>
+  Buffer.from(`${imCode} ${message}`).subarray(0, 123).toString();
 
-export const EXPIRED_REASON = closeReason(70001, 'The UserSig has expired: reconnect with a new one (or renew it with login before it expires).');
+export const EXPIRED_REASON = closeReason(
+  70001,
+  'The UserSig has expired: reconnect with a new one (or renew it with login before it expires).',
+);
 
 /** What the `login` mutation may change on a connection: its UserSig's expiry, never its user. */
 export interface LoginSession {
@@ -79,8 +83,12 @@ export function createExpirySweep(onExpired: (socket: WebSocket) => void, nowMs:
     },
     untrack,
     /** Sockets being watched (for tests and stats). */
-    get size() { return expiryOf.size; },
-    stop() { clearInterval(timer); },
+    get size() {
+      return expiryOf.size;
+    },
+    stop() {
+      clearInterval(timer);
+    },
   };
 }
 
@@ -88,7 +96,12 @@ export type ExpirySweep = ReturnType<typeof createExpirySweep>;
 
 /** A connection's login: renewing moves its socket in the sweep. A class, so no closures per connection. */
 class ConnectionLogin implements LoginSession {
-  constructor(private readonly socket: WebSocket, readonly userID: string, public expiresAt: number, private readonly sweep: ExpirySweep) {
+  constructor(
+    private readonly socket: WebSocket,
+    readonly userID: string,
+    public expiresAt: number,
+    private readonly sweep: ExpirySweep,
+  ) {
     sweep.track(socket, expiresAt);
   }
 
@@ -98,5 +111,9 @@ class ConnectionLogin implements LoginSession {
   }
 }
 
-export const createLoginSession = (socket: WebSocket, userID: string, expiresAt: number, sweep: ExpirySweep): LoginSession =>
-  new ConnectionLogin(socket, userID, expiresAt, sweep);
+export const createLoginSession = (
+  socket: WebSocket,
+  userID: string,
+  expiresAt: number,
+  sweep: ExpirySweep,
+): LoginSession => new ConnectionLogin(socket, userID, expiresAt, sweep);

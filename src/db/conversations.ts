@@ -10,8 +10,15 @@ import { row, rows, run, sql, type Executor } from './statement';
 import { viewColumns, viewed, type ViewedRow } from './views';
 import { profileMethods } from './profiles';
 
-type StateRow = ViewedRow & { conversationID: string; userID: string | null; groupID: string | null; groupName: string | null;
-  peerNickName: string | null; peerFaceUrl: string | null; unreadCount: number };
+type StateRow = ViewedRow & {
+  conversationID: string;
+  userID: string | null;
+  groupID: string | null;
+  groupName: string | null;
+  peerNickName: string | null;
+  peerFaceUrl: string | null;
+  unreadCount: number;
+};
 
 function state(r: StateRow): ConversationState {
   const { conversationID, userID, groupID, groupName, peerNickName, peerFaceUrl, unreadCount, ...message } = r;
@@ -41,17 +48,27 @@ export function createConversationStore(x: Executor): ConversationStore {
       const r = await x.read(() => row<StateRow>(states(viewer, conversationID)));
       return r && state(r);
     },
-    totalUnread: async (viewer) => Number((await x.read(() => row<{ n: number | null }>(sql`SELECT sum(${UNREAD}) AS "n"
-      FROM conversations c LEFT JOIN groups g ON g.group_id = c.group_id WHERE c.user_id = ${viewer}`)))?.n ?? 0),
+    totalUnread: async (viewer) =>
+      Number(
+        (
+          await x.read(() =>
+            row<{ n: number | null }>(sql`SELECT sum(${UNREAD}) AS "n"
+      FROM conversations c LEFT JOIN groups g ON g.group_id = c.group_id WHERE c.user_id = ${viewer}`),
+          )
+        )?.n ?? 0,
+      ),
     // "Everything up to now": the conversation's latest message (the group's, for a group), read from the rows the
     // same statement updates, so a send committed meanwhile is either counted and read, or neither. One narrow race
     // remains on PostgreSQL: a revoke of a group broadcast that commits while this statement waits on the same
     // row can leave read_count one too high until the next read (the property test runs sequentially).
-    markRead: async (viewer, conversationID) => (await x.write(() => run(sql`UPDATE conversations SET
+    markRead: async (viewer, conversationID) =>
+      (await x.write(() =>
+        run(sql`UPDATE conversations SET
         read_order = ${d.greatest(sql`read_order`, sql`head_order`, sql`coalesce((SELECT g.head_order FROM groups g WHERE g.group_id = conversations.group_id), 0)`)},
         read_count = coalesce((SELECT g.unread_total FROM groups g WHERE g.group_id = conversations.group_id), 0),
         unread_count = 0
-      WHERE user_id = ${viewer} AND conversation_id = ${conversationID}`))) > 0,
+      WHERE user_id = ${viewer} AND conversation_id = ${conversationID}`),
+      )) > 0,
   };
 }
 
@@ -61,7 +78,9 @@ export function createUserStore(x: Executor): UserStore {
   return {
     async ensure(userID, now) {
       if (known.has(userID)) return;
-      await x.write(() => run(sql`INSERT INTO users (user_id, created_at) VALUES (${userID}, ${now}) ON CONFLICT DO NOTHING`));
+      await x.write(() =>
+        run(sql`INSERT INTO users (user_id, created_at) VALUES (${userID}, ${now}) ON CONFLICT DO NOTHING`),
+      );
       if (known.size > 100_000) known.clear();
       known.add(userID);
     },

@@ -21,7 +21,14 @@ function* lockGroup(d: Dialect, groupId: string): Work<boolean> {
  * head, the window at 0 where the group type sees earlier history (`fromStart`), which then also brings the last
  * targeted message the user was sent there before as lastMessage.
  */
-function* join(d: Dialect, groupId: string, userIds: string[], role: number, now: number, fromStart: boolean): Work<void> {
+function* join(
+  d: Dialect,
+  groupId: string,
+  userIds: string[],
+  role: number,
+  now: number,
+  fromStart: boolean,
+): Work<void> {
   const start = fromStart ? 1 : 0;
   yield* run(sql`INSERT INTO users (user_id, created_at) SELECT u.value, ${int8(now)} FROM ${d.list(userIds, 'u')} WHERE true
     ON CONFLICT DO NOTHING`);
@@ -41,67 +48,106 @@ function* join(d: Dialect, groupId: string, userIds: string[], role: number, now
 export function createGroupStore(x: Executor, rules: GroupRules): GroupStore {
   const d = x.dialect;
   const member = (groupId: string, userId: string) =>
-    x.read(() => row<MemberRow>(sql`SELECT ${MEMBER_COLUMNS} FROM group_members gm WHERE gm.group_id = ${groupId} AND gm.user_id = ${userId}`));
+    x.read(() =>
+      row<MemberRow>(
+        sql`SELECT ${MEMBER_COLUMNS} FROM group_members gm WHERE gm.group_id = ${groupId} AND gm.user_id = ${userId}`,
+      ),
+    );
   return {
     ...groupProfileMethods(x),
-    create: (group, members, now) => x.write(function* () {
-      if ((yield* run(sql`INSERT INTO groups (group_id, group_type, group_name, owner, created_at) VALUES (${group.groupId},
-        ${group.groupType}, ${group.groupName}, ${group.owner}, ${group.createdAt}) ON CONFLICT DO NOTHING`)) === 0) return false;
-      const fromStart = rules.seesEarlierHistory(group.groupType);
-      yield* join(d, group.groupId, [group.owner], 400, now, fromStart);
-      const byRole = new Map<number, string[]>();
-      for (const m of members) if (m.userID !== group.owner) byRole.set(m.role, [...(byRole.get(m.role) ?? []), m.userID]);
-      for (const [role, ids] of byRole) yield* join(d, group.groupId, [...new Set(ids)], role, now, fromStart);
-      return true;
-    }),
-    get: (groupID) => x.read(() => row<GroupRow>(sql`SELECT ${GROUP_COLUMNS} FROM groups g WHERE g.group_id = ${groupID}`)),
+    create: (group, members, now) =>
+      x.write(function* () {
+        if (
+          (yield* run(sql`INSERT INTO groups (group_id, group_type, group_name, owner, created_at) VALUES (${group.groupId},
+        ${group.groupType}, ${group.groupName}, ${group.owner}, ${group.createdAt}) ON CONFLICT DO NOTHING`)) === 0
+        )
+          return false;
+        const fromStart = rules.seesEarlierHistory(group.groupType);
+        yield* join(d, group.groupId, [group.owner], 400, now, fromStart);
+        const byRole = new Map<number, string[]>();
+        for (const m of members)
+          if (m.userID !== group.owner) byRole.set(m.role, [...(byRole.get(m.role) ?? []), m.userID]);
+        for (const [role, ids] of byRole) yield* join(d, group.groupId, [...new Set(ids)], role, now, fromStart);
+        return true;
+      }),
+    get: (groupID) =>
+      x.read(() => row<GroupRow>(sql`SELECT ${GROUP_COLUMNS} FROM groups g WHERE g.group_id = ${groupID}`)),
     member,
-    addMembers: (groupID, userIDs, role, now, cap) => x.write(function* (): Work<JoinOutcome> {
-      const ids = [...new Set(userIDs)];
-      const g = yield* row<{ groupType: string; count: number }>(sql`SELECT g.group_type AS "groupType",
+    addMembers: (groupID, userIDs, role, now, cap) =>
+      x.write(function* (): Work<JoinOutcome> {
+        const ids = [...new Set(userIDs)];
+        const g = yield* row<{ groupType: string; count: number }>(sql`SELECT g.group_type AS "groupType",
         (SELECT count(*) FROM group_members gm WHERE gm.group_id = g.group_id) AS "count"
         FROM groups g WHERE g.group_id = ${groupID} ${d.forUpdate}`);
-      if (!g) return 'missing';
-      const fresh = (yield* rows<{ userId: string }>(sql`SELECT u.value AS "userId" FROM ${d.list(ids, 'u')}
-        WHERE NOT EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = ${groupID} AND gm.user_id = u.value)`)).map((r) => r.userId);
-      if (fresh.length === 0) return 'already';
-      if (g.count + fresh.length > cap) return 'full';
-      yield* join(d, groupID, fresh, role, now, rules.seesEarlierHistory(g.groupType));
-      return 'ok';
-    }),
-    removeMembers: (groupID, userIDs) => x.write(function* () {
-      yield* lockGroup(d, groupID);
-      const removed = new Set((yield* rows<{ userId: string }>(sql`DELETE FROM group_members WHERE group_id = ${groupID}
-        AND user_id IN ${d.inList(userIDs)} RETURNING user_id AS "userId"`)).map((r) => r.userId));
-      yield* run(sql`DELETE FROM conversations WHERE conversation_id = ${`group_${groupID}`} AND user_id IN ${d.inList([...removed])}`);
-      return [...new Set(userIDs)].filter((u) => removed.has(u));
-    }),
-    dismiss: (groupID) => x.write(function* () {
-      yield* lockGroup(d, groupID);
-      const ids = (yield* rows<{ userId: string }>(sql`SELECT user_id AS "userId" FROM group_members WHERE group_id = ${groupID}`)).map((r) => r.userId);
-      yield* run(sql`DELETE FROM conversations WHERE group_id = ${groupID}`);
-      yield* run(sql`DELETE FROM groups WHERE group_id = ${groupID}`);
-      // The messages go too (audience rows by cascade): a group created later with the same groupID must not show
-      // them (a Meeting group's members see its whole history) nor count them in its seqs.
-      yield* run(sql`DELETE FROM messages WHERE group_id = ${groupID}`);
-      return ids;
-    }),
+        if (!g) return 'missing';
+        const fresh = (yield* rows<{ userId: string }>(sql`SELECT u.value AS "userId" FROM ${d.list(ids, 'u')}
+        WHERE NOT EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = ${groupID} AND gm.user_id = u.value)`)).map(
+          (r) => r.userId,
+        );
+        if (fresh.length === 0) return 'already';
+        if (g.count + fresh.length > cap) return 'full';
+        yield* join(d, groupID, fresh, role, now, rules.seesEarlierHistory(g.groupType));
+        return 'ok';
+      }),
+    removeMembers: (groupID, userIDs) =>
+      x.write(function* () {
+        yield* lockGroup(d, groupID);
+        const removed = new Set(
+          (yield* rows<{ userId: string }>(sql`DELETE FROM group_members WHERE group_id = ${groupID}
+        AND user_id IN ${d.inList(userIDs)} RETURNING user_id AS "userId"`)).map((r) => r.userId),
+        );
+        yield* run(
+          sql`DELETE FROM conversations WHERE conversation_id = ${`group_${groupID}`} AND user_id IN ${d.inList([...removed])}`,
+        );
+        return [...new Set(userIDs)].filter((u) => removed.has(u));
+      }),
+    dismiss: (groupID) =>
+      x.write(function* () {
+        yield* lockGroup(d, groupID);
+        const ids = (yield* rows<{ userId: string }>(
+          sql`SELECT user_id AS "userId" FROM group_members WHERE group_id = ${groupID}`,
+        )).map((r) => r.userId);
+        yield* run(sql`DELETE FROM conversations WHERE group_id = ${groupID}`);
+        yield* run(sql`DELETE FROM groups WHERE group_id = ${groupID}`);
+        // The messages go too (audience rows by cascade): a group created later with the same groupID must not show
+        // them (a Meeting group's members see its whole history) nor count them in its seqs.
+        yield* run(sql`DELETE FROM messages WHERE group_id = ${groupID}`);
+        return ids;
+      }),
     mute: async (groupID, userID, until) =>
-      (await x.write(() => run(sql`UPDATE group_members SET mute_until = ${until} WHERE group_id = ${groupID} AND user_id = ${userID}`))) > 0,
+      (await x.write(() =>
+        run(sql`UPDATE group_members SET mute_until = ${until} WHERE group_id = ${groupID} AND user_id = ${userID}`),
+      )) > 0,
     joined: async (userID) =>
-      (await x.read(() => rows<GroupRow & { role: number; memberCount: number }>(sql`SELECT ${GROUP_COLUMNS}, gm.role,
+      (
+        await x.read(() =>
+          rows<GroupRow & { role: number; memberCount: number }>(sql`SELECT ${GROUP_COLUMNS}, gm.role,
           (SELECT count(*) FROM group_members c WHERE c.group_id = g.group_id) AS "memberCount"
         FROM group_members gm JOIN groups g ON g.group_id = gm.group_id WHERE gm.user_id = ${userID}
-        ORDER BY gm.join_time, g.group_id ${d.collate}`)))
-        .map(({ role, memberCount, ...group }) => ({ group, role, memberCount })),
+        ORDER BY gm.join_time, g.group_id ${d.collate}`),
+        )
+      ).map(({ role, memberCount, ...group }) => ({ group, role, memberCount })),
     joinedIDs: async (userID) =>
-      (await x.read(() => rows<{ groupId: string }>(sql`SELECT group_id AS "groupId" FROM group_members WHERE user_id = ${userID}`))).map((r) => r.groupId),
-    members: (groupID, offset, count) => x.read(() => rows<MemberRow>(sql`SELECT ${MEMBER_COLUMNS} FROM group_members gm
-      WHERE gm.group_id = ${groupID} ORDER BY gm.role DESC, gm.join_time, gm.user_id ${d.collate} LIMIT ${count} OFFSET ${offset}`)),
+      (
+        await x.read(() =>
+          rows<{ groupId: string }>(sql`SELECT group_id AS "groupId" FROM group_members WHERE user_id = ${userID}`),
+        )
+      ).map((r) => r.groupId),
+    members: (groupID, offset, count) =>
+      x.read(() =>
+        rows<MemberRow>(sql`SELECT ${MEMBER_COLUMNS} FROM group_members gm
+      WHERE gm.group_id = ${groupID} ORDER BY gm.role DESC, gm.join_time, gm.user_id ${d.collate} LIMIT ${count} OFFSET ${offset}`),
+      ),
     membersAmong: async (groupID, userIDs) => {
       if (userIDs.length === 0) return [];
-      const present = new Set((await x.read(() => rows<{ userId: string }>(sql`SELECT user_id AS "userId" FROM group_members
-        WHERE group_id = ${groupID} AND user_id IN ${d.inList(userIDs)}`))).map((r) => r.userId));
+      const present = new Set(
+        (
+          await x.read(() =>
+            rows<{ userId: string }>(sql`SELECT user_id AS "userId" FROM group_members
+        WHERE group_id = ${groupID} AND user_id IN ${d.inList(userIDs)}`),
+          )
+        ).map((r) => r.userId),
+      );
       return userIDs.filter((u) => present.has(u));
     },
   };

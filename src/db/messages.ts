@@ -1,8 +1,19 @@
 // Messages, written once for both databases: drafts, the send's statements, history, resume, find, revoke. Each
 // method is a constant number of set-based statements. The counters a send or a revoke changes (unread counts,
 // lastMessage, read marks: see schema.ts) change in the same transaction.
-import { pairKey, type DraftRow, type GroupRow, type GroupRules, type MemberRow, type MessageRow, type MessageStore,
-  type NewMessage, type SendCheck, type SendOutcome, type ViewedMessage } from './store';
+import {
+  pairKey,
+  type DraftRow,
+  type GroupRow,
+  type GroupRules,
+  type MemberRow,
+  type MessageRow,
+  type MessageStore,
+  type NewMessage,
+  type SendCheck,
+  type SendOutcome,
+  type ViewedMessage,
+} from './store';
 import { encodeList, row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
 import { MESSAGE_COLUMNS, viewColumns, viewed, viewedAll, visibleTo, type ViewedRow } from './views';
 
@@ -35,12 +46,27 @@ export interface SendPath {
  * The send's statements: checks under the group's row lock, the draft consumed, the order taken, the message with its
  * audience and ranks, then the counters it changes. Statement by statement the same on both databases.
  */
-function* sendWork(d: Dialect, rules: GroupRules, msg: NewMessage, now: number, onlineOnly: boolean, takeOrder: TakeOrder): Work<SendOutcome> {
+function* sendWork(
+  d: Dialect,
+  rules: GroupRules,
+  msg: NewMessage,
+  now: number,
+  onlineOnly: boolean,
+  takeOrder: TakeOrder,
+): Work<SendOutcome> {
   const fail = (reason: Failure): SendOutcome => ({ ok: false, reason });
   const audience = msg.groupId !== null ? msg.audience : null;
   let group: { groupType: string; publicCount: number; senderRank: number | null } | undefined;
   if (msg.groupId !== null) {
-    const checked = yield* row<{ groupType: string; publicCount: number; muteUntil: number | null; allMuted: number; senderRole: number | null; present: number; senderRank: number | null }>(sql`
+    const checked = yield* row<{
+      groupType: string;
+      publicCount: number;
+      muteUntil: number | null;
+      allMuted: number;
+      senderRole: number | null;
+      present: number;
+      senderRank: number | null;
+    }>(sql`
       SELECT g.group_type AS "groupType", g.public_count AS "publicCount", g.all_muted AS "allMuted",
         (SELECT gm.mute_until FROM group_members gm WHERE gm.group_id = g.group_id AND gm.user_id = ${msg.sender}) AS "muteUntil",
         (SELECT gm.role FROM group_members gm WHERE gm.group_id = g.group_id AND gm.user_id = ${msg.sender}) AS "senderRole",
@@ -60,23 +86,43 @@ function* sendWork(d: Dialect, rules: GroupRules, msg: NewMessage, now: number, 
   // before anything is allocated, since returning an outcome commits what was written so far.
   // Only the draft as the send read it: its receiverList unchanged since (IS NOT DISTINCT FROM also matches two NULLs;
   // the list is stored encoded, and a decoded list encodes back to the same text).
-  if ((yield* run(sql`DELETE FROM drafts WHERE id = ${msg.createId} AND owner = ${msg.sender}
-    AND targets IS NOT DISTINCT FROM ${encodeList(msg.draftTargets)}`)) === 0) return fail('draft-missing');
+  if (
+    (yield* run(sql`DELETE FROM drafts WHERE id = ${msg.createId} AND owner = ${msg.sender}
+    AND targets IS NOT DISTINCT FROM ${encodeList(msg.draftTargets)}`)) === 0
+  )
+    return fail('draft-missing');
   const pair = msg.groupId === null ? pairKey(msg.sender, msg.receiver!) : null;
   const { audience: _audience, draftTargets: _draftTargets, ...fields } = msg;
-  const flags = { targeted: audience ? 1 : 0, excludedUnread: msg.excludedUnread ? 1 : 0, excludedLast: msg.excludedLast ? 1 : 0, needReadReceipt: msg.needReadReceipt ? 1 : 0 };
+  const flags = {
+    targeted: audience ? 1 : 0,
+    excludedUnread: msg.excludedUnread ? 1 : 0,
+    excludedLast: msg.excludedLast ? 1 : 0,
+    needReadReceipt: msg.needReadReceipt ? 1 : 0,
+  };
   // Never stored: a transient row with no order (no cursor, no seq) for live delivery only.
-  if (onlineOnly) return { ok: true, message: { row: { ...fields, ...flags, pairKey: pair, seqBase: 0, orderNo: 0, revokedAt: null, revokedBy: null }, seq: 0, isRead: true } };
+  if (onlineOnly)
+    return {
+      ok: true,
+      message: {
+        row: { ...fields, ...flags, pairKey: pair, seqBase: 0, orderNo: 0, revokedAt: null, revokedBy: null },
+        seq: 0,
+        isRead: true,
+      },
+    };
 
   const counts = !msg.excludedUnread && (group === undefined || rules.countsUnread(group.groupType)) ? 1 : 0;
   const shown = msg.excludedLast ? 0 : 1;
-  const seqBase = group === undefined
-    ? sql`coalesce((SELECT p.seq_base FROM messages p WHERE p.pair_key = ${pair} ORDER BY p.order_no DESC LIMIT 1), 0) + 1`
-    : sql`${audience ? group.publicCount : group.publicCount + 1}`;
+  const seqBase =
+    group === undefined
+      ? sql`coalesce((SELECT p.seq_base FROM messages p WHERE p.pair_key = ${pair} ORDER BY p.order_no DESC LIMIT 1), 0) + 1`
+      : sql`${audience ? group.publicCount : group.publicCount + 1}`;
   const taken = yield* takeOrder(pair);
   const orderColumn = taken === undefined ? sql`` : sql`order_no, `;
   const orderValue = taken === undefined ? sql`` : sql`${int8(taken)}, `;
-  const stored = (yield* row<{ orderNo: number; seqBase: number }>(sql`INSERT INTO messages (${orderColumn}msg_id, create_id, sender,
+  const stored = (yield* row<{
+    orderNo: number;
+    seqBase: number;
+  }>(sql`INSERT INTO messages (${orderColumn}msg_id, create_id, sender,
       receiver, pair_key, group_id, targeted, targets, seq_base, elem_type, text, custom_data, custom_desc, custom_ext,
       at_users, priority, excluded_unread, excluded_last, need_read_receipt, cloud_custom_data, local_custom_data, random, timestamp)
     VALUES (${orderValue}${msg.msgId}, ${msg.createId}, ${msg.sender}, ${msg.receiver}, ${pair}, ${msg.groupId}, ${flags.targeted},
@@ -85,7 +131,15 @@ function* sendWork(d: Dialect, rules: GroupRules, msg: NewMessage, now: number, 
       ${flags.needReadReceipt}, ${msg.cloudCustomData}, ${msg.localCustomData}, ${msg.random}, ${msg.timestamp})
     RETURNING order_no AS "orderNo", seq_base AS "seqBase"`))!;
   const order = stored.orderNo;
-  const message: MessageRow = { ...fields, ...flags, pairKey: pair, orderNo: order, seqBase: stored.seqBase, revokedAt: null, revokedBy: null };
+  const message: MessageRow = {
+    ...fields,
+    ...flags,
+    pairKey: pair,
+    orderNo: order,
+    seqBase: stored.seqBase,
+    revokedAt: null,
+    revokedBy: null,
+  };
   const last = sql`CASE WHEN ${shown} = 1 THEN ${int8(order)} ELSE last_order END`;
 
   if (msg.groupId === null) {
@@ -104,7 +158,10 @@ function* sendWork(d: Dialect, rules: GroupRules, msg: NewMessage, now: number, 
   const conversation = `group_${msg.groupId}`;
   let seq: number;
   if (audience) {
-    const ranks = yield* rows<{ userId: string; rank: number }>(sql`INSERT INTO message_audience (order_no, user_id, group_id, rank)
+    const ranks = yield* rows<{
+      userId: string;
+      rank: number;
+    }>(sql`INSERT INTO message_audience (order_no, user_id, group_id, rank)
       SELECT ${int8(order)}, u.value, ${msg.groupId}, coalesce((SELECT a.rank FROM message_audience a WHERE a.user_id = u.value
         AND a.group_id = ${msg.groupId} ORDER BY a.order_no DESC LIMIT 1), 0) + 1
       FROM ${d.list(audience, 'u')} RETURNING user_id AS "userId", rank`);
@@ -127,7 +184,14 @@ function* sendWork(d: Dialect, rules: GroupRules, msg: NewMessage, now: number, 
 
 /** Revoking takes the message out of the unread counts of those who had not read it yet. */
 function* revokeWork(rules: GroupRules, orderNo: number, by: string, now: number): Work<void> {
-  const m = yield* row<{ groupId: string | null; targeted: number; excludedUnread: number; sender: string; receiver: string | null; groupType: string | null }>(sql`
+  const m = yield* row<{
+    groupId: string | null;
+    targeted: number;
+    excludedUnread: number;
+    sender: string;
+    receiver: string | null;
+    groupType: string | null;
+  }>(sql`
     UPDATE messages SET revoked_at = ${now}, revoked_by = ${by} WHERE order_no = ${orderNo} AND revoked_at IS NULL
     RETURNING group_id AS "groupId", targeted, excluded_unread AS "excludedUnread", sender, receiver`);
   if (!m || m.excludedUnread) return;
@@ -136,7 +200,9 @@ function* revokeWork(rules: GroupRules, orderNo: number, by: string, now: number
       WHERE user_id = ${m.receiver} AND conversation_id = ${`c2c_${m.sender}`} AND read_order < ${orderNo}`);
     return;
   }
-  const g = yield* row<{ groupType: string }>(sql`SELECT group_type AS "groupType" FROM groups WHERE group_id = ${m.groupId}`);
+  const g = yield* row<{ groupType: string }>(
+    sql`SELECT group_type AS "groupType" FROM groups WHERE group_id = ${m.groupId}`,
+  );
   if (!g || !rules.countsUnread(g.groupType)) return;
   if (m.targeted) {
     yield* run(sql`UPDATE conversations SET unread_count = unread_count - 1
@@ -145,26 +211,37 @@ function* revokeWork(rules: GroupRules, orderNo: number, by: string, now: number
   } else {
     // Who had read past it counted it in their read_count; the others simply have one unread less.
     yield* run(sql`UPDATE groups SET unread_total = unread_total - 1 WHERE group_id = ${m.groupId}`);
-    yield* run(sql`UPDATE conversations SET read_count = read_count - 1 WHERE group_id = ${m.groupId} AND read_order >= ${orderNo}`);
+    yield* run(
+      sql`UPDATE conversations SET read_count = read_count - 1 WHERE group_id = ${m.groupId} AND read_order >= ${orderNo}`,
+    );
   }
 }
 
 function* viewsForWork(d: Dialect, viewers: readonly string[], r: MessageRow): Work<Map<string, ViewedMessage>> {
   const out = new Map<string, ViewedMessage>();
   if (r.groupId === null) {
-    const receiver = viewers.includes(r.receiver!) && r.orderNo !== 0
-      ? yield* row<{ readOrder: number }>(sql`SELECT read_order AS "readOrder" FROM conversations
+    const receiver =
+      viewers.includes(r.receiver!) && r.orderNo !== 0
+        ? yield* row<{ readOrder: number }>(sql`SELECT read_order AS "readOrder" FROM conversations
           WHERE user_id = ${r.receiver} AND conversation_id = ${`c2c_${r.sender}`}`)
-      : undefined;
+        : undefined;
     for (const v of viewers) {
       if (v === r.sender) out.set(v, { row: r, seq: r.orderNo === 0 ? 0 : r.seqBase, isRead: true });
-      else if (v === r.receiver) out.set(v, { row: r, seq: r.orderNo === 0 ? 0 : r.seqBase, isRead: r.orderNo !== 0 && r.orderNo <= (receiver?.readOrder ?? 0) });
+      else if (v === r.receiver)
+        out.set(v, {
+          row: r,
+          seq: r.orderNo === 0 ? 0 : r.seqBase,
+          isRead: r.orderNo !== 0 && r.orderNo <= (receiver?.readOrder ?? 0),
+        });
     }
     return out;
   }
   if (r.orderNo === 0) {
-    for (const { userId } of yield* rows<{ userId: string }>(sql`SELECT gm.user_id AS "userId" FROM ${d.list(viewers, 'u')}
-      ${d.outerJoin} group_members gm ON gm.group_id = ${r.groupId} AND gm.user_id = u.value`)) out.set(userId, { row: r, seq: 0, isRead: r.sender === userId });
+    for (const { userId } of yield* rows<{
+      userId: string;
+    }>(sql`SELECT gm.user_id AS "userId" FROM ${d.list(viewers, 'u')}
+      ${d.outerJoin} group_members gm ON gm.group_id = ${r.groupId} AND gm.user_id = u.value`))
+      out.set(userId, { row: r, seq: 0, isRead: r.sender === userId });
     return out;
   }
   // One statement per event for all its local subscribers: membership window, targeted rank and read mark. The
@@ -186,16 +263,56 @@ function* viewsForWork(d: Dialect, viewers: readonly string[], r: MessageRow): W
 }
 
 interface DraftCheckRow extends DraftRow {
-  gGroupId: string | null; gGroupType: string; gGroupName: string; gOwner: string; gCreatedAt: number; gPublicCount: number;
-  mUserId: string | null; mRole: number; mJoinTime: number; mJoinOrder: number; mMuteUntil: number;
+  gGroupId: string | null;
+  gGroupType: string;
+  gGroupName: string;
+  gOwner: string;
+  gCreatedAt: number;
+  gPublicCount: number;
+  mUserId: string | null;
+  mRole: number;
+  mJoinTime: number;
+  mJoinOrder: number;
+  mMuteUntil: number;
 }
 
 function draftCheck(r: DraftCheckRow): SendCheck {
-  const { gGroupId, gGroupType, gGroupName, gOwner, gCreatedAt, gPublicCount, mUserId, mRole, mJoinTime, mJoinOrder, mMuteUntil, ...draft } = r;
-  const group: GroupRow | undefined = gGroupId === null ? undefined
-    : { groupId: gGroupId, groupType: gGroupType, groupName: gGroupName, owner: gOwner, createdAt: gCreatedAt, publicCount: gPublicCount };
-  const member: MemberRow | undefined = mUserId === null || gGroupId === null ? undefined
-    : { groupId: gGroupId, userId: mUserId, role: mRole, joinTime: mJoinTime, joinOrder: mJoinOrder, muteUntil: mMuteUntil };
+  const {
+    gGroupId,
+    gGroupType,
+    gGroupName,
+    gOwner,
+    gCreatedAt,
+    gPublicCount,
+    mUserId,
+    mRole,
+    mJoinTime,
+    mJoinOrder,
+    mMuteUntil,
+    ...draft
+  } = r;
+  const group: GroupRow | undefined =
+    gGroupId === null
+      ? undefined
+      : {
+          groupId: gGroupId,
+          groupType: gGroupType,
+          groupName: gGroupName,
+          owner: gOwner,
+          createdAt: gCreatedAt,
+          publicCount: gPublicCount,
+        };
+  const member: MemberRow | undefined =
+    mUserId === null || gGroupId === null
+      ? undefined
+      : {
+          groupId: gGroupId,
+          userId: mUserId,
+          role: mRole,
+          joinTime: mJoinTime,
+          joinOrder: mJoinOrder,
+          muteUntil: mMuteUntil,
+        };
   return { draft, group, member };
 }
 
@@ -206,82 +323,109 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
   }
   const draftQuery = (id: string, owner: string, now: number) =>
     sql`SELECT ${DRAFT_COLUMNS} FROM drafts d WHERE d.id = ${id} AND d.owner = ${owner} AND d.expires_at > ${now}`;
-  const find = (viewer: string, msgIds: readonly string[]) => x.read(function* () {
-    if (msgIds.length === 0) return [];
-    const found = new Map(viewedAll(yield* rows<ViewedRow>(sql`SELECT ${viewColumns(viewer)} FROM messages m
-      WHERE m.msg_id IN ${d.inList(msgIds)} AND ${visibleTo(viewer)}`)).map((v) => [v.row.msgId, v]));
-    return [...new Set(msgIds)].flatMap((id) => found.get(id) ?? []);
-  });
+  const find = (viewer: string, msgIds: readonly string[]) =>
+    x.read(function* () {
+      if (msgIds.length === 0) return [];
+      const found = new Map(
+        viewedAll(
+          yield* rows<ViewedRow>(sql`SELECT ${viewColumns(viewer)} FROM messages m
+      WHERE m.msg_id IN ${d.inList(msgIds)} AND ${visibleTo(viewer)}`),
+        ).map((v) => [v.row.msgId, v]),
+      );
+      return [...new Set(msgIds)].flatMap((id) => found.get(id) ?? []);
+    });
 
   return {
-    createDraft: (draft) => x.write(function* () {
-      yield* run(sql`INSERT INTO drafts (id, owner, created_at, expires_at, elem_type, text, custom_data, custom_desc,
+    createDraft: (draft) =>
+      x.write(function* () {
+        yield* run(sql`INSERT INTO drafts (id, owner, created_at, expires_at, elem_type, text, custom_data, custom_desc,
         custom_ext, at_users, targets) VALUES (${draft.id}, ${draft.owner}, ${draft.createdAt}, ${draft.expiresAt},
         ${draft.elemType}, ${draft.text}, ${draft.customData}, ${draft.customDesc}, ${draft.customExt},
         ${encodeList(draft.atUsers)}, ${encodeList(draft.targets)})`);
-    }),
+      }),
     draft: (id, owner, now) => x.read(() => row<DraftRow>(draftQuery(id, owner, now))),
-    targetDraft: (id, owner, now, receivers) => x.write(function* () {
-      return (yield* run(sql`UPDATE drafts SET targets = ${encodeList(receivers)}
-        WHERE id = ${id} AND owner = ${owner} AND expires_at > ${now}`)) > 0;
-    }),
+    targetDraft: (id, owner, now, receivers) =>
+      x.write(function* () {
+        return (
+          (yield* run(sql`UPDATE drafts SET targets = ${encodeList(receivers)}
+        WHERE id = ${id} AND owner = ${owner} AND expires_at > ${now}`)) > 0
+        );
+      }),
     // The draft, the group and the sender's membership in one statement (the send checks again under its locks).
-    draftToSend: (id, owner, now, groupID) => path.beforeSend(function* () {
-      const r = yield* row<DraftCheckRow>(sql`SELECT ${DRAFT_COLUMNS}, g.group_id AS "gGroupId", g.group_type AS "gGroupType",
+    draftToSend: (id, owner, now, groupID) =>
+      path.beforeSend(function* () {
+        const r =
+          yield* row<DraftCheckRow>(sql`SELECT ${DRAFT_COLUMNS}, g.group_id AS "gGroupId", g.group_type AS "gGroupType",
           g.group_name AS "gGroupName", g.owner AS "gOwner", g.created_at AS "gCreatedAt", g.public_count AS "gPublicCount",
           gm.user_id AS "mUserId", gm.role AS "mRole", gm.join_time AS "mJoinTime", gm.join_order AS "mJoinOrder",
           gm.mute_until AS "mMuteUntil"
         FROM drafts d LEFT JOIN groups g ON g.group_id = ${groupID}
         LEFT JOIN group_members gm ON gm.group_id = g.group_id AND gm.user_id = d.owner
         WHERE d.id = ${id} AND d.owner = ${owner} AND d.expires_at > ${now}`);
-      return r && draftCheck(r);
-    }),
-    sentFromDraft: (createId, sender) => x.read(function* () {
-      const r = yield* row<ViewedRow>(sql`SELECT ${viewColumns(sender)} FROM messages m WHERE m.create_id = ${createId} AND m.sender = ${sender}`);
-      return r && { ...viewed(r), isRead: true };
-    }),
+        return r && draftCheck(r);
+      }),
+    sentFromDraft: (createId, sender) =>
+      x.read(function* () {
+        const r = yield* row<ViewedRow>(
+          sql`SELECT ${viewColumns(sender)} FROM messages m WHERE m.create_id = ${createId} AND m.sender = ${sender}`,
+        );
+        return r && { ...viewed(r), isRead: true };
+      }),
     send: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, false, takeOrder)),
     sendOnline: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, true, takeOrder)),
     reclaimDrafts: (now) => x.write(() => run(sql`DELETE FROM drafts WHERE expires_at <= ${now}`)),
     visible: async (viewer, msgId) => (await find(viewer, [msgId]))[0],
     find,
-    groupHistory: (viewer, groupID, beforeOrder, count) => x.read(function* () {
-      // Newest first from `beforeOrder`, down to the viewer's window (none when not a member).
-      return viewedAll(yield* rows<ViewedRow>(sql`SELECT ${viewColumns(viewer)} FROM messages m
+    groupHistory: (viewer, groupID, beforeOrder, count) =>
+      x.read(function* () {
+        // Newest first from `beforeOrder`, down to the viewer's window (none when not a member).
+        return viewedAll(
+          yield* rows<ViewedRow>(sql`SELECT ${viewColumns(viewer)} FROM messages m
         WHERE m.group_id = ${groupID} AND m.order_no < ${beforeOrder}
           AND m.order_no > (SELECT gm.join_order FROM group_members gm WHERE gm.group_id = ${groupID} AND gm.user_id = ${viewer})
           AND (m.targeted = 0 OR EXISTS (SELECT 1 FROM message_audience a WHERE a.order_no = m.order_no AND a.user_id = ${viewer}))
-        ORDER BY m.order_no DESC LIMIT ${count}`));
-    }),
-    c2cHistory: (viewer, peer, beforeOrder, count) => x.read(function* () {
-      return viewedAll(yield* rows<ViewedRow>(sql`SELECT ${viewColumns(viewer)} FROM messages m
-        WHERE m.pair_key = ${pairKey(viewer, peer)} AND m.order_no < ${beforeOrder} ORDER BY m.order_no DESC LIMIT ${count}`));
-    }),
+        ORDER BY m.order_no DESC LIMIT ${count}`),
+        );
+      }),
+    c2cHistory: (viewer, peer, beforeOrder, count) =>
+      x.read(function* () {
+        return viewedAll(
+          yield* rows<ViewedRow>(sql`SELECT ${viewColumns(viewer)} FROM messages m
+        WHERE m.pair_key = ${pairKey(viewer, peer)} AND m.order_no < ${beforeOrder} ORDER BY m.order_no DESC LIMIT ${count}`),
+        );
+      }),
     // One ordered read of the next stretch of the global order (the primary key), keeping what the viewer may see:
     // a page costs at most limit × SCAN_PER_MESSAGE rows, whatever the number of groups or how far back it starts.
-    after: (viewer, afterOrder, limit) => x.read(function* () {
-      const end = afterOrder + limit * SCAN_PER_MESSAGE;
-      // The bound first, in its own statement: the read's snapshot, taken after it, holds every message up to it.
-      const head = yield* safeHead();
-      const list = yield* rows<ViewedRow>(sql`SELECT ${viewColumns(viewer)} FROM messages m
+    after: (viewer, afterOrder, limit) =>
+      x.read(function* () {
+        const end = afterOrder + limit * SCAN_PER_MESSAGE;
+        // The bound first, in its own statement: the read's snapshot, taken after it, holds every message up to it.
+        const head = yield* safeHead();
+        const list = yield* rows<ViewedRow>(sql`SELECT ${viewColumns(viewer)} FROM messages m
         WHERE m.order_no > ${afterOrder} AND m.order_no <= ${end} AND m.order_no <= ${head} AND ${visibleTo(viewer)}
         ORDER BY m.order_no LIMIT ${limit}`);
-      const messages = viewedAll(list);
-      if (messages.length === limit) return { messages, through: messages[messages.length - 1]!.row.orderNo, done: false };
-      return { messages, through: Math.max(afterOrder, Math.min(end, head)), done: end >= head };
-    }),
+        const messages = viewedAll(list);
+        if (messages.length === limit)
+          return { messages, through: messages[messages.length - 1]!.row.orderNo, done: false };
+        return { messages, through: Math.max(afterOrder, Math.min(end, head)), done: end >= head };
+      }),
     viewsFor: (viewers, r) => x.read(() => viewsForWork(d, viewers, r)),
     canSee: async (viewer, r) => {
       if (r.groupId === null) return r.sender === viewer || r.receiver === viewer;
-      return (await x.read(() => row(sql`SELECT 1 AS "ok" FROM messages m WHERE m.order_no = ${r.orderNo} AND ${visibleTo(viewer)}`))) !== undefined;
+      return (
+        (await x.read(() =>
+          row(sql`SELECT 1 AS "ok" FROM messages m WHERE m.order_no = ${r.orderNo} AND ${visibleTo(viewer)}`),
+        )) !== undefined
+      );
     },
     revoke: (orderNo, by, now) => x.write(() => revokeWork(rules, orderNo, by, now)),
     lastOrder: () => x.read(safeHead),
     // Every order below `beforeOrder` final first (its own statement), then the read: exactly the messages between.
-    between: (afterOrder, beforeOrder, limit) => x.read(function* () {
-      if (d.awaitOrdersBelow) yield* run(d.awaitOrdersBelow(beforeOrder));
-      return yield* rows<MessageRow>(sql`SELECT ${MESSAGE_COLUMNS} FROM messages m
+    between: (afterOrder, beforeOrder, limit) =>
+      x.read(function* () {
+        if (d.awaitOrdersBelow) yield* run(d.awaitOrdersBelow(beforeOrder));
+        return yield* rows<MessageRow>(sql`SELECT ${MESSAGE_COLUMNS} FROM messages m
         WHERE m.order_no > ${afterOrder} AND m.order_no < ${beforeOrder} ORDER BY m.order_no LIMIT ${limit}`);
-    }),
+      }),
   };
 }

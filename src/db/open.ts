@@ -37,7 +37,11 @@ export function openDatabase(url: string, rules: GroupRules = DEFAULT_GROUP_RULE
     groups: createGroupStore(x, rules),
     messages: createMessageStore(x, rules, createSqliteSendPath(sqlite, x)),
     conversations: createConversationStore(x),
-    ping: async () => { ping.get(); },
-    close: async () => { sqlite.close(); },
+    ping: async () => {
+      ping.get();
+    },
+    close: async () => {
+      sqlite.close();
+    },
   };
 }

@@ -9,7 +9,11 @@ type ProfileRow = Omit<UserProfile, 'customInfo'> & { customInfo: string | null 
 const COLUMNS = sql`u.user_id AS "userID", u.nick_name AS "nickName", u.face_url AS "faceUrl",
   u.self_signature AS "selfSignature", u.gender AS "gender", u.custom_info AS "customInfo"`;
 
-const decode = (r: ProfileRow): UserProfile => ({ ...r, gender: Number(r.gender), customInfo: r.customInfo ? JSON.parse(r.customInfo) as Record<string, string> : {} });
+const decode = (r: ProfileRow): UserProfile => ({
+  ...r,
+  gender: Number(r.gender),
+  customInfo: r.customInfo ? (JSON.parse(r.customInfo) as Record<string, string>) : {},
+});
 
 const byUser = (list: ProfileRow[]) => new Map(list.map((r) => [r.userID, decode(r)]));
 
@@ -23,25 +27,44 @@ const visibleTo = (viewer: string) => sql`(u.user_id = ${viewer}
 export function profileMethods(x: Executor): Omit<UserStore, 'ensure'> {
   const d = x.dialect;
   return {
-    setProfile: (userID, change, now) => x.write(function* () {
-      // customInfo merges key by key: read under the row lock, so two concurrent changes both land.
-      const current = yield* row<{ customInfo: string | null }>(sql`SELECT custom_info AS "customInfo" FROM users
+    setProfile: (userID, change, now) =>
+      x.write(function* () {
+        // customInfo merges key by key: read under the row lock, so two concurrent changes both land.
+        const current = yield* row<{ customInfo: string | null }>(sql`SELECT custom_info AS "customInfo" FROM users
         WHERE user_id = ${userID} ${d.forUpdate}`);
-      if (!current) yield* run(sql`INSERT INTO users (user_id, created_at) VALUES (${userID}, ${now}) ON CONFLICT DO NOTHING`);
-      const customInfo = change.customInfo
-        ? JSON.stringify({ ...(current?.customInfo ? JSON.parse(current.customInfo) as Record<string, string> : {}), ...change.customInfo })
-        : null;
-      yield* run(sql`UPDATE users SET nick_name = coalesce(${change.nickName ?? null}, nick_name),
+        if (!current)
+          yield* run(sql`INSERT INTO users (user_id, created_at) VALUES (${userID}, ${now}) ON CONFLICT DO NOTHING`);
+        const customInfo = change.customInfo
+          ? JSON.stringify({
+              ...(current?.customInfo ? (JSON.parse(current.customInfo) as Record<string, string>) : {}),
+              ...change.customInfo,
+            })
+          : null;
+        yield* run(sql`UPDATE users SET nick_name = coalesce(${change.nickName ?? null}, nick_name),
           face_url = coalesce(${change.faceUrl ?? null}, face_url),
           self_signature = coalesce(${change.selfSignature ?? null}, self_signature),
           gender = coalesce(${change.gender ?? null}, gender),
           custom_info = coalesce(${customInfo}, custom_info)
         WHERE user_id = ${userID}`);
-    }),
-    profiles: async (userIDs) => userIDs.length === 0 ? new Map()
-      : byUser(await x.read(() => rows<ProfileRow>(sql`SELECT ${COLUMNS} FROM users u WHERE u.user_id IN ${d.inList([...new Set(userIDs)])}`))),
-    visibleProfiles: async (viewer, userIDs) => userIDs.length === 0 ? new Map()
-      : byUser(await x.read(() => rows<ProfileRow>(sql`SELECT ${COLUMNS} FROM users u
-          WHERE u.user_id IN ${d.inList([...new Set(userIDs)])} AND ${visibleTo(viewer)}`))),
+      }),
+    profiles: async (userIDs) =>
+      userIDs.length === 0
+        ? new Map()
+        : byUser(
+            await x.read(() =>
+              rows<ProfileRow>(
+                sql`SELECT ${COLUMNS} FROM users u WHERE u.user_id IN ${d.inList([...new Set(userIDs)])}`,
+              ),
+            ),
+          ),
+    visibleProfiles: async (viewer, userIDs) =>
+      userIDs.length === 0
+        ? new Map()
+        : byUser(
+            await x.read(() =>
+              rows<ProfileRow>(sql`SELECT ${COLUMNS} FROM users u
+          WHERE u.user_id IN ${d.inList([...new Set(userIDs)])} AND ${visibleTo(viewer)}`),
+            ),
+          ),
   };
 }

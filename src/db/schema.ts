@@ -38,111 +38,138 @@ export const groups = sqliteTable('groups', {
   allMuted: integer('all_muted').notNull().default(0),
 });
 
-export const groupMembers = sqliteTable('group_members', {
-  groupId: text('group_id').notNull().references(() => groups.groupId, { onDelete: 'cascade' }),
-  userId: text('user_id').notNull(),
-  role: integer('role').notNull(),
-  joinTime: integer('join_time').notNull(),
-  /** The member sees group messages after this order: the group's head at join, or 0 where a group type sees
-   *  earlier history (the GroupType flag, passed in at join). */
-  joinOrder: integer('join_order').notNull(),
-  muteUntil: integer('mute_until').notNull().default(0),
-  /** The member's name card in this group (setGroupMemberInfo). */
-  nameCard: text('name_card'),
-}, (t) => [
-  primaryKey({ columns: [t.groupId, t.userId] }),
-  index('group_members_user').on(t.userId),
-]);
+export const groupMembers = sqliteTable(
+  'group_members',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.groupId, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    role: integer('role').notNull(),
+    joinTime: integer('join_time').notNull(),
+    /** The member sees group messages after this order: the group's head at join, or 0 where a group type sees
+     *  earlier history (the GroupType flag, passed in at join). */
+    joinOrder: integer('join_order').notNull(),
+    muteUntil: integer('mute_until').notNull().default(0),
+    /** The member's name card in this group (setGroupMemberInfo). */
+    nameCard: text('name_card'),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('group_members_user').on(t.userId)],
+);
 
-export const messages = sqliteTable('messages', {
-  /** Global commit order: the resume cursor (encrypted before it leaves the server). */
-  orderNo: integer('order_no').primaryKey({ autoIncrement: true }),
-  msgId: text('msg_id').notNull(),
-  /** The creation id that was sent (idempotent retries find the message by it). */
-  createId: text('create_id').notNull(),
-  sender: text('sender').notNull(),
-  /** C2C peer; null for group messages. */
-  receiver: text('receiver'),
-  /** Sorted "a\u0000b" of a C2C pair, for that conversation's history. */
-  pairKey: text('pair_key'),
-  groupId: text('group_id'),
-  /** 1 when only `message_audience` may see it. */
-  targeted: integer('targeted').notNull().default(0),
-  targets: text('targets'), // JSON list shown to the sender only
-  /** Broadcast group messages: public seq. Targeted: the group's publicCount when it was sent. C2C: pair seq. */
-  seqBase: integer('seq_base').notNull(),
-  elemType: integer('elem_type').notNull(),
-  text: text('text'),
-  customData: text('custom_data'),
-  customDesc: text('custom_desc'),
-  customExt: text('custom_ext'),
-  atUsers: text('at_users'), // JSON list
-  priority: integer('priority').notNull(),
-  excludedUnread: integer('excluded_unread').notNull(),
-  excludedLast: integer('excluded_last').notNull(),
-  needReadReceipt: integer('need_read_receipt').notNull(),
-  cloudCustomData: text('cloud_custom_data'),
-  localCustomData: text('local_custom_data'),
-  random: integer('random').notNull(),
-  timestamp: integer('timestamp').notNull(),
-  revokedAt: integer('revoked_at'),
-  revokedBy: text('revoked_by'),
-}, (t) => [
-  uniqueIndex('messages_msg_id').on(t.msgId),
-  uniqueIndex('messages_create_id').on(t.createId),
-  // Partial: each holds only the messages its queries look for (`group_id = ?` implies NOT NULL). A group's history
-  // and a resume read in order_no order (a resume scans the primary key), so no index splits by kind or sender.
-  index('messages_group').on(t.groupId, t.orderNo).where(sql`${t.groupId} IS NOT NULL`),
-  index('messages_pair').on(t.pairKey, t.orderNo).where(sql`${t.pairKey} IS NOT NULL`),
-]);
+export const messages = sqliteTable(
+  'messages',
+  {
+    /** Global commit order: the resume cursor (encrypted before it leaves the server). */
+    orderNo: integer('order_no').primaryKey({ autoIncrement: true }),
+    msgId: text('msg_id').notNull(),
+    /** The creation id that was sent (idempotent retries find the message by it). */
+    createId: text('create_id').notNull(),
+    sender: text('sender').notNull(),
+    /** C2C peer; null for group messages. */
+    receiver: text('receiver'),
+    /** Sorted "a\u0000b" of a C2C pair, for that conversation's history. */
+    pairKey: text('pair_key'),
+    groupId: text('group_id'),
+    /** 1 when only `message_audience` may see it. */
+    targeted: integer('targeted').notNull().default(0),
+    targets: text('targets'), // JSON list shown to the sender only
+    /** Broadcast group messages: public seq. Targeted: the group's publicCount when it was sent. C2C: pair seq. */
+    seqBase: integer('seq_base').notNull(),
+    elemType: integer('elem_type').notNull(),
+    text: text('text'),
+    customData: text('custom_data'),
+    customDesc: text('custom_desc'),
+    customExt: text('custom_ext'),
+    atUsers: text('at_users'), // JSON list
+    priority: integer('priority').notNull(),
+    excludedUnread: integer('excluded_unread').notNull(),
+    excludedLast: integer('excluded_last').notNull(),
+    needReadReceipt: integer('need_read_receipt').notNull(),
+    cloudCustomData: text('cloud_custom_data'),
+    localCustomData: text('local_custom_data'),
+    random: integer('random').notNull(),
+    timestamp: integer('timestamp').notNull(),
+    revokedAt: integer('revoked_at'),
+    revokedBy: text('revoked_by'),
+  },
+  (t) => [
+    uniqueIndex('messages_msg_id').on(t.msgId),
+    uniqueIndex('messages_create_id').on(t.createId),
+    // Partial: each holds only the messages its queries look for (`group_id = ?` implies NOT NULL). A group's history
+    // and a resume read in order_no order (a resume scans the primary key), so no index splits by kind or sender.
+    index('messages_group')
+      .on(t.groupId, t.orderNo)
+      .where(sql`${t.groupId} IS NOT NULL`),
+    index('messages_pair')
+      .on(t.pairKey, t.orderNo)
+      .where(sql`${t.pairKey} IS NOT NULL`),
+  ],
+);
 
-export const messageAudience = sqliteTable('message_audience', {
-  orderNo: integer('order_no').notNull().references(() => messages.orderNo, { onDelete: 'cascade' }),
-  userId: text('user_id').notNull(),
-  groupId: text('group_id').notNull(),
-  /** 1-based count of targeted messages this viewer has been in the audience of, in this group. */
-  rank: integer('rank').notNull(),
-}, (t) => [
-  primaryKey({ columns: [t.orderNo, t.userId] }),
-  index('message_audience_viewer').on(t.userId, t.groupId, t.orderNo),
-]);
+export const messageAudience = sqliteTable(
+  'message_audience',
+  {
+    orderNo: integer('order_no')
+      .notNull()
+      .references(() => messages.orderNo, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    groupId: text('group_id').notNull(),
+    /** 1-based count of targeted messages this viewer has been in the audience of, in this group. */
+    rank: integer('rank').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orderNo, t.userId] }),
+    index('message_audience_viewer').on(t.userId, t.groupId, t.orderNo),
+  ],
+);
 
 /** Created, not yet (successfully) sent messages. */
-export const drafts = sqliteTable('drafts', {
-  id: text('id').primaryKey(),
-  owner: text('owner').notNull(),
-  createdAt: integer('created_at').notNull(),
-  expiresAt: integer('expires_at').notNull(),
-  elemType: integer('elem_type').notNull(),
-  text: text('text'),
-  customData: text('custom_data'),
-  customDesc: text('custom_desc'),
-  customExt: text('custom_ext'),
-  atUsers: text('at_users'),
-  targets: text('targets'),
-}, (t) => [index('drafts_expires').on(t.expiresAt)]);
+export const drafts = sqliteTable(
+  'drafts',
+  {
+    id: text('id').primaryKey(),
+    owner: text('owner').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    elemType: integer('elem_type').notNull(),
+    text: text('text'),
+    customData: text('custom_data'),
+    customDesc: text('custom_desc'),
+    customExt: text('custom_ext'),
+    atUsers: text('at_users'),
+    targets: text('targets'),
+  },
+  (t) => [index('drafts_expires').on(t.expiresAt)],
+);
 
 /** Per-viewer conversation state: exists for each joined group and each C2C peer with a message. */
-export const conversations = sqliteTable('conversations', {
-  userId: text('user_id').notNull(),
-  conversationId: text('conversation_id').notNull(),
-  peerId: text('peer_id'),
-  groupId: text('group_id'),
-  /** Messages up to this order are read. */
-  readOrder: integer('read_order').notNull().default(0),
-  // Counters kept by the writes that change them (send, read, revoke, join), so no read counts messages.
-  /** Group: the group's unread_total when last read (unread = unread_total - read_count + unread_count). */
-  readCount: integer('read_count').notNull().default(0),
-  /** C2C: unread messages. Group: unread targeted messages to this viewer. */
-  unreadCount: integer('unread_count').notNull().default(0),
-  /** C2C: the latest message. Group: the latest targeted message to this viewer. */
-  headOrder: integer('head_order').notNull().default(0),
-  /** Like head_order, of the messages not excluded from lastMessage. */
-  lastOrder: integer('last_order').notNull().default(0),
-}, (t) => [
-  primaryKey({ columns: [t.userId, t.conversationId] }),
-  index('conversations_group').on(t.groupId).where(sql`${t.groupId} IS NOT NULL`),
-]);
+export const conversations = sqliteTable(
+  'conversations',
+  {
+    userId: text('user_id').notNull(),
+    conversationId: text('conversation_id').notNull(),
+    peerId: text('peer_id'),
+    groupId: text('group_id'),
+    /** Messages up to this order are read. */
+    readOrder: integer('read_order').notNull().default(0),
+    // Counters kept by the writes that change them (send, read, revoke, join), so no read counts messages.
+    /** Group: the group's unread_total when last read (unread = unread_total - read_count + unread_count). */
+    readCount: integer('read_count').notNull().default(0),
+    /** C2C: unread messages. Group: unread targeted messages to this viewer. */
+    unreadCount: integer('unread_count').notNull().default(0),
+    /** C2C: the latest message. Group: the latest targeted message to this viewer. */
+    headOrder: integer('head_order').notNull().default(0),
+    /** Like head_order, of the messages not excluded from lastMessage. */
+    lastOrder: integer('last_order').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.conversationId] }),
+    index('conversations_group')
+      .on(t.groupId)
+      .where(sql`${t.groupId} IS NOT NULL`),
+  ],
+);
 
 // The rows as stored; src/db/store.ts has the rows as the code above src/db sees them (lists decoded).
 export type Tables = {

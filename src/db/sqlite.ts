@@ -55,24 +55,32 @@ export function createSqliteExecutor(db: Database.Database): SqliteExecutor {
   };
 }
 
-interface Queued { work(): unknown; resolve(value: unknown): void; reject(e: unknown): void }
+interface Queued {
+  work(): unknown;
+  resolve(value: unknown): void;
+  reject(e: unknown): void;
+}
 
 /** The insert allocates the order: SQLite's one writer commits in order. */
-const insertAllocates = function* (): Work<number | undefined> { return undefined; };
+const insertAllocates = function* (): Work<number | undefined> {
+  return undefined;
+};
 
 /** Sends (and the reads before them) of one event-loop turn in one transaction, each send in a savepoint. */
 export function createSqliteSendPath(db: Database.Database, x: SqliteExecutor): SendPath {
   const queue: Queued[] = [];
   const savepoint = db.transaction((work: () => Work<unknown>) => x.now(work));
-  const runAll = db.transaction((items: Queued[]) => items.map((item) => {
-    try {
-      return { value: item.work() };
-    } catch (error) {
-      // An error that made SQLite roll back the whole transaction (disk full, I/O) fails the whole turn.
-      if (!db.inTransaction) throw error;
-      return { error };
-    }
-  }));
+  const runAll = db.transaction((items: Queued[]) =>
+    items.map((item) => {
+      try {
+        return { value: item.work() };
+      } catch (error) {
+        // An error that made SQLite roll back the whole transaction (disk full, I/O) fails the whole turn.
+        if (!db.inTransaction) throw error;
+        return { error };
+      }
+    }),
+  );
   const flush = () => {
     const items = queue.splice(0);
     let results: ReturnType<typeof runAll>;
@@ -84,12 +92,14 @@ export function createSqliteSendPath(db: Database.Database, x: SqliteExecutor): 
     }
     items.forEach((item, i) => {
       const r = results[i]!;
-      if ('error' in r) item.reject(r.error); else item.resolve(r.value);
+      if ('error' in r) item.reject(r.error);
+      else item.resolve(r.value);
     });
   };
-  const inTurn = <T>(work: () => T) => new Promise<T>((resolve, reject) => {
-    if (queue.push({ work, resolve: resolve as (value: unknown) => void, reject }) === 1) setImmediate(flush);
-  });
+  const inTurn = <T>(work: () => T) =>
+    new Promise<T>((resolve, reject) => {
+      if (queue.push({ work, resolve: resolve as (value: unknown) => void, reject }) === 1) setImmediate(flush);
+    });
   return {
     send: <T>(make: (takeOrder: TakeOrder) => Work<T>) => inTurn(() => savepoint(() => make(insertAllocates)) as T),
     beforeSend: (work) => inTurn(() => x.now(work)),

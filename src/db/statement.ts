@@ -7,7 +7,10 @@ import { sql, type SQL } from 'drizzle-orm';
 
 export { sql, type SQL };
 
-export interface Step { query: SQL; kind: 'rows' | 'run' }
+export interface Step {
+  query: SQL;
+  kind: 'rows' | 'run';
+}
 
 /** A unit of work: yields statements, returns the method's answer. */
 export type Work<T> = Generator<Step, T, unknown>;

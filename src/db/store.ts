@@ -11,9 +11,18 @@
 import type { Tables } from './schema';
 import { Code, defaultDesc } from '../codes';
 
-export type MessageRow = Omit<Tables['messages'], 'targets' | 'atUsers'> & { targets: string[] | null; atUsers: string[] | null };
-export type DraftRow = Omit<Tables['drafts'], 'targets' | 'atUsers'> & { targets: string[] | null; atUsers: string[] | null };
-export type GroupRow = Pick<Tables['groups'], 'groupId' | 'groupType' | 'groupName' | 'owner' | 'createdAt' | 'publicCount'>;
+export type MessageRow = Omit<Tables['messages'], 'targets' | 'atUsers'> & {
+  targets: string[] | null;
+  atUsers: string[] | null;
+};
+export type DraftRow = Omit<Tables['drafts'], 'targets' | 'atUsers'> & {
+  targets: string[] | null;
+  atUsers: string[] | null;
+};
+export type GroupRow = Pick<
+  Tables['groups'],
+  'groupId' | 'groupType' | 'groupName' | 'owner' | 'createdAt' | 'publicCount'
+>;
 export type MemberRow = Omit<Tables['groupMembers'], 'nameCard'>;
 
 /** What a group's type means to storage (the flags of src/resolvers/group-type.ts, given to the store at open). */
@@ -37,10 +46,14 @@ export const conversationIdOf = (viewer: string, row: Pick<MessageRow, 'groupId'
  * Who a stored message is for, besides the group's members: the C2C pair, or a targeted message's sender and
  * receivers; null for a broadcast (the group's members at the time).
  */
-export const audienceOf = (row: Pick<MessageRow, 'groupId' | 'sender' | 'receiver' | 'targeted' | 'targets'>): string[] | null =>
-  row.groupId === null ? [row.sender, row.receiver!]
-    : row.targeted ? [...new Set([row.sender, ...(row.targets ?? [])])]
-    : null;
+export const audienceOf = (
+  row: Pick<MessageRow, 'groupId' | 'sender' | 'receiver' | 'targeted' | 'targets'>,
+): string[] | null =>
+  row.groupId === null
+    ? [row.sender, row.receiver!]
+    : row.targeted
+      ? [...new Set([row.sender, ...(row.targets ?? [])])]
+      : null;
 
 /** A user's stored profile (V2TimUserFullInfo). */
 export interface UserProfile {
@@ -67,25 +80,44 @@ export interface UserStore {
   visibleProfiles(viewer: string, userIDs: readonly string[]): Promise<Map<string, UserProfile>>;
 }
 
-export interface NewMember { userID: string; role: number }
+export interface NewMember {
+  userID: string;
+  role: number;
+}
 
 export type JoinOutcome = 'ok' | 'missing' | 'already' | 'full';
 
-export interface JoinedGroup { group: GroupRow; role: number; memberCount: number }
+export interface JoinedGroup {
+  group: GroupRow;
+  role: number;
+  memberCount: number;
+}
 
 /** The group profile fields of getGroupsInfo / setGroupInfo. */
-export interface GroupProfile { groupName: string; notification: string | null; introduction: string | null; faceUrl: string | null; isAllMuted: boolean }
+export interface GroupProfile {
+  groupName: string;
+  notification: string | null;
+  introduction: string | null;
+  faceUrl: string | null;
+  isAllMuted: boolean;
+}
 
 export interface GroupStore {
   /** The profiles of these groups (the missing ones left out) with type, owner, member count and `viewer`'s role
    * (0: not a member), in one statement. */
-  profiles(groupIDs: readonly string[], viewer: string): Promise<Map<string, GroupProfile & { groupType: string; owner: string; memberCount: number; role: number }>>;
+  profiles(
+    groupIDs: readonly string[],
+    viewer: string,
+  ): Promise<Map<string, GroupProfile & { groupType: string; owner: string; memberCount: number; role: number }>>;
   /** Changes the given profile fields; false when the group does not exist. */
   setProfile(groupID: string, change: Partial<GroupProfile>): Promise<boolean>;
   /** Sets a member's role (200 or 300), unless they are the owner; false when they are not a member (or own it). */
   setRole(groupID: string, userID: string, role: number): Promise<boolean>;
   /** These users' memberships of the group (non-members left out) with their name cards, in one statement. */
-  memberCards(groupID: string, userIDs: readonly string[]): Promise<Map<string, MemberRow & { nameCard: string | null }>>;
+  memberCards(
+    groupID: string,
+    userIDs: readonly string[],
+  ): Promise<Map<string, MemberRow & { nameCard: string | null }>>;
   /** Sets a member's name card; false when they are not a member. */
   setNameCard(groupID: string, userID: string, nameCard: string): Promise<boolean>;
   /** Makes `to` (a member) the owner and `from` (the owner) a member, atomically; false when either is not so. */
@@ -108,7 +140,12 @@ export interface GroupStore {
 
 /** A stored message as one viewer sees it; `sender`: its sender's current nickName and faceUrl, where the read
  * brought them along (reads of stored messages do; a live event's views do not). */
-export interface ViewedMessage { row: MessageRow; seq: number; isRead: boolean; sender?: Pick<UserProfile, 'nickName' | 'faceUrl'> }
+export interface ViewedMessage {
+  row: MessageRow;
+  seq: number;
+  isRead: boolean;
+  sender?: Pick<UserProfile, 'nickName' | 'faceUrl'>;
+}
 
 export interface NewMessage {
   msgId: string;
@@ -141,14 +178,22 @@ export interface NewMessage {
   timestamp: number;
 }
 
-export interface ResumePage { messages: ViewedMessage[]; through: number; done: boolean }
+export interface ResumePage {
+  messages: ViewedMessage[];
+  through: number;
+  done: boolean;
+}
 
 export type SendOutcome =
   | { ok: true; message: ViewedMessage }
   | { ok: false; reason: 'group-missing' | 'not-member' | 'muted' | 'receiver-not-member' | 'draft-missing' };
 
 /** What a send checks before its transaction: the draft, and for a group send the group and the sender's membership. */
-export interface SendCheck { draft: DraftRow; group: GroupRow | undefined; member: MemberRow | undefined }
+export interface SendCheck {
+  draft: DraftRow;
+  group: GroupRow | undefined;
+  member: MemberRow | undefined;
+}
 
 export interface MessageStore {
   createDraft(draft: DraftRow): Promise<void>;

@@ -28,7 +28,9 @@ export const conversationOf = (viewer: string) =>
 
 /** Whether `viewer` may see `messages m`: a C2C pair's side, or a member after its window and, if targeted, in the
  * audience. The one statement of the audience rule in SQL. */
-export const visibleTo = (viewer: string) => sql`((m.group_id IS NULL AND (m.sender = ${viewer} OR m.receiver = ${viewer}))
+export const visibleTo = (
+  viewer: string,
+) => sql`((m.group_id IS NULL AND (m.sender = ${viewer} OR m.receiver = ${viewer}))
   OR (m.group_id IS NOT NULL AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = m.group_id
       AND gm.user_id = ${viewer} AND gm.join_order < m.order_no)
     AND (m.targeted = 0 OR EXISTS (SELECT 1 FROM message_audience a WHERE a.order_no = m.order_no AND a.user_id = ${viewer}))))`;
@@ -44,12 +46,22 @@ export const viewColumns = (viewer: string) => sql`${MESSAGE_COLUMNS},
   (SELECT u.nick_name FROM users u WHERE u.user_id = m.sender) AS "senderNickName",
   (SELECT u.face_url FROM users u WHERE u.user_id = m.sender) AS "senderFaceUrl"`;
 
-export type ViewedRow = MessageRow & { seq: number; isRead: number; senderNickName: string | null; senderFaceUrl: string | null };
+export type ViewedRow = MessageRow & {
+  seq: number;
+  isRead: number;
+  senderNickName: string | null;
+  senderFaceUrl: string | null;
+};
 
 /** A row selected with viewColumns as a ViewedMessage. */
 export function viewed(r: ViewedRow): ViewedMessage {
   const { seq, isRead, senderNickName, senderFaceUrl, ...row } = r;
-  return { row, seq, isRead: isRead === 1, sender: { nickName: senderNickName ?? null, faceUrl: senderFaceUrl ?? null } };
+  return {
+    row,
+    seq,
+    isRead: isRead === 1,
+    sender: { nickName: senderNickName ?? null, faceUrl: senderFaceUrl ?? null },
+  };
 }
 
 export const viewedAll = (list: ViewedRow[]): ViewedMessage[] => list.map(viewed);

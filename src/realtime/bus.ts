@@ -23,7 +23,9 @@ export function createLocalBus(): Bus {
   let handler: (event: RealtimeEvent) => void = () => {};
   return {
     publish: async (event) => handler(event),
-    subscribe: (h) => { handler = h; },
+    subscribe: (h) => {
+      handler = h;
+    },
     close: async () => {},
   };
 }

@@ -39,12 +39,14 @@ export interface RedisBusOptions {
   /** How often a publisher says where it is; a lost event is noticed within about three of these. Default 5 s. */
   heartbeatMs?: number;
   /** Where stored messages are read back to deliver them in commit order (the store's messages). */
-  storage?: { lastOrder(): Promise<number>; between(afterOrder: number, beforeOrder: number, limit: number): Promise<MessageRow[]> };
+  storage?: {
+    lastOrder(): Promise<number>;
+    between(afterOrder: number, beforeOrder: number, limit: number): Promise<MessageRow[]>;
+  };
   log?: Logger;
 }
 
 const FILL_PAGE = 500;
-
 
 export interface RedisBus extends Bus {
   /** The command connection (also used by the shared rate limiter). */
@@ -65,7 +67,10 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Redi
   // per command was a fifth of a PostgreSQL send's CPU, BENCHMARKS.md figure 8).
   const pub = new Redis(url, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
   const sub = new Redis(url, { maxRetriesPerRequest: 3 });
-  for (const [name, conn] of [['publisher', pub], ['subscriber', sub]] as const) {
+  for (const [name, conn] of [
+    ['publisher', pub],
+    ['subscriber', sub],
+  ] as const) {
     conn.on('error', (err: Error) => log?.warn({ err: err.message, connection: name }, 'redis bus connection error'));
   }
 
@@ -77,7 +82,10 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Redi
 
   const gap = (reason: string) => {
     heard.clear();
-    log?.warn({ reason }, 'redis bus: wake-ups may have been lost; ending local streams so clients resume from storage');
+    log?.warn(
+      { reason },
+      'redis bus: wake-ups may have been lost; ending local streams so clients resume from storage',
+    );
     for (const h of gapHandlers) h(reason);
   };
 
@@ -85,7 +93,12 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Redi
   const storage = options.storage;
   let delivered: number | undefined; // the highest order handed to the router
   let queue: Promise<void> = storage
-    ? storage.lastOrder().then((n) => { delivered = n; }, () => {})
+    ? storage.lastOrder().then(
+        (n) => {
+          delivered = n;
+        },
+        () => {},
+      )
     : Promise.resolve();
   async function deliver(event: RealtimeEvent): Promise<void> {
     if (event.type !== 'message' || event.row.orderNo === 0 || !storage) return handler(event);
@@ -116,13 +129,19 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Redi
   sub.on('message', (ch: string, raw: string) => {
     if (ch !== channel) return;
     let env: Envelope;
-    try { env = JSON.parse(raw) as Envelope; } catch { return; }
+    try {
+      env = JSON.parse(raw) as Envelope;
+    } catch {
+      return;
+    }
     if (env.from === id || typeof env.n !== 'number') return; // ours was delivered locally already
     const last = heard.get(env.from);
-    if (last !== undefined && env.n > last.n + (env.event ? 1 : 0)) gap(`missed events ${last.n + 1}..${env.n - (env.event ? 1 : 0)} from ${env.from}`);
+    if (last !== undefined && env.n > last.n + (env.event ? 1 : 0))
+      gap(`missed events ${last.n + 1}..${env.n - (env.event ? 1 : 0)} from ${env.from}`);
     if (env.bye) heard.delete(env.from);
     else heard.set(env.from, { n: Math.max(env.n, last?.n ?? 0), at: Date.now() });
-    if (env.event) enqueue(env.event).catch((err: unknown) => log?.error({ err }, 'redis bus: delivering an event failed'));
+    if (env.event)
+      enqueue(env.event).catch((err: unknown) => log?.error({ err }, 'redis bus: delivering an event failed'));
   });
 
   const subscribe = (): Promise<void> => sub.subscribe(channel).then(() => undefined);
@@ -130,10 +149,15 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Redi
   subscribed.catch(() => {});
   let connectedOnce = false;
   sub.on('ready', () => {
-    if (!connectedOnce) { connectedOnce = true; return; }
+    if (!connectedOnce) {
+      connectedOnce = true;
+      return;
+    }
     // Reconnected: anything published while we were away is gone. Resubscribe first, then report, so streams
     // reopened by resuming clients already receive new wake-ups.
-    subscribed = subscribe().then(() => { if (!closed) gap('redis subscriber reconnected'); });
+    subscribed = subscribe().then(() => {
+      if (!closed) gap('redis subscriber reconnected');
+    });
     subscribed.catch(() => {});
   });
 
@@ -153,20 +177,29 @@ export function createRedisBus(url: string, options: RedisBusOptions = {}): Redi
 
   return {
     commands: pub,
-    ready: async () => { await subscribed; await queue; },
-    onGap: (h) => { gapHandlers.push(h); },
+    ready: async () => {
+      await subscribed;
+      await queue;
+    },
+    onGap: (h) => {
+      gapHandlers.push(h);
+    },
     async publish(event) {
       send({ from: id, n: ++published, event });
       await enqueue(event);
     },
-    subscribe: (h) => { handler = h; },
+    subscribe: (h) => {
+      handler = h;
+    },
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(beat);
       // QUIT after the queued publishes (auto-pipelined ones too: QUIT itself is not), so a clean shutdown delivers
       // what was sent and its goodbye; give up after a second.
-      const bye = pub.publish(channel, JSON.stringify({ from: id, n: published, bye: true } satisfies Envelope)).catch(() => {});
+      const bye = pub
+        .publish(channel, JSON.stringify({ from: id, n: published, bye: true } satisfies Envelope))
+        .catch(() => {});
       await Promise.race([
         bye.then(() => Promise.allSettled([pub.quit(), sub.quit()])),
         new Promise((r) => setTimeout(r, 1000).unref()),

@@ -72,12 +72,15 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
     if (!set) return;
     for (const s of set) {
       const w = make(s.topic);
-      if (w) { stats.pushes++; s.push(w); }
+      if (w) {
+        stats.pushes++;
+        s.push(w);
+      }
     }
   }
 
   function audience(users: string[] | null, groupId: string | null): Iterable<string> {
-    return users ?? (groupId !== null ? groupOnline.get(groupId) ?? [] : []);
+    return users ?? (groupId !== null ? (groupOnline.get(groupId) ?? []) : []);
   }
 
   function dispatch(event: RealtimeEvent): void {
@@ -86,15 +89,25 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
         const stored = event.row.orderNo !== 0;
         const woken = [...audience(event.users, event.row.groupId)];
         for (const u of woken) {
-          wake(u, (topic) => topic === 'message' ? { topic, event, woken }
-            : topic !== 'revoked' && stored ? { topic, conversationId: conversationIdOf(u, event.row) } : null);
+          wake(u, (topic) =>
+            topic === 'message'
+              ? { topic, event, woken }
+              : topic !== 'revoked' && stored
+                ? { topic, conversationId: conversationIdOf(u, event.row) }
+                : null,
+          );
         }
         break;
       }
       case 'revoked': {
         for (const u of [...audience(event.users, event.row.groupId)]) {
-          wake(u, (topic) => topic === 'revoked' ? { topic, event }
-            : topic !== 'message' ? { topic, conversationId: conversationIdOf(u, event.row) } : null);
+          wake(u, (topic) =>
+            topic === 'revoked'
+              ? { topic, event }
+              : topic !== 'message'
+                ? { topic, conversationId: conversationIdOf(u, event.row) }
+                : null,
+          );
         }
         break;
       }
@@ -104,7 +117,9 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
         for (const u of event.left) unindex(event.groupId, u);
         break;
       case 'read':
-        wake(event.userId, (topic) => topic === 'conversation' || topic === 'unread' ? { topic, conversationId: event.conversationId } : null);
+        wake(event.userId, (topic) =>
+          topic === 'conversation' || topic === 'unread' ? { topic, conversationId: event.conversationId } : null,
+        );
         break;
     }
   }
@@ -121,14 +136,17 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
     async open(userId: string, topic: Topic): Promise<Stream<Wake>> {
       let set = streams.get(userId);
       if (!set) streams.set(userId, (set = new Set()));
-      const stream = Object.assign(new Stream<Wake>(streamLimit, () => {
-        set.delete(stream);
-        if (set.size === 0 && streams.get(userId) === set) {
-          streams.delete(userId);
-          for (const g of userGroups.get(userId) ?? []) unindex(g, userId);
-          userGroups.delete(userId);
-        }
-      }), { topic });
+      const stream = Object.assign(
+        new Stream<Wake>(streamLimit, () => {
+          set.delete(stream);
+          if (set.size === 0 && streams.get(userId) === set) {
+            streams.delete(userId);
+            for (const g of userGroups.get(userId) ?? []) unindex(g, userId);
+            userGroups.delete(userId);
+          }
+        }),
+        { topic },
+      );
       set.add(stream);
       if (!userGroups.has(userId)) {
         let pending = loading.get(userId);
@@ -142,9 +160,11 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
     },
     /** Number of open streams (for limits and tests). */
     streamCount: (userId?: string) =>
-      userId ? streams.get(userId)?.size ?? 0 : [...streams.values()].reduce((n, s) => n + s.size, 0),
+      userId ? (streams.get(userId)?.size ?? 0) : [...streams.values()].reduce((n, s) => n + s.size, 0),
     /** Ends every stream (shutdown). */
-    closeAll() { for (const set of [...streams.values()]) for (const s of [...set]) void s.return(); },
+    closeAll() {
+      for (const set of [...streams.values()]) for (const s of [...set]) void s.return();
+    },
     /** Fails every stream with a ResubscribeError: wake-ups may have been lost, clients resume from storage. */
     resetAll(why: string) {
       // In slices, one event-loop turn each: ending thousands of subscriptions (each an error frame, a closed

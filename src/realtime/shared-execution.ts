@@ -5,8 +5,14 @@
 // Only payloads marked with `SHARED` are cached: their fields must be plain exposures that never read the context
 // (the viewer is already baked into the view). Anything else executes per subscriber as graphql-js does.
 import {
-  createSourceEventStream, execute, Kind, visit,
-  type DocumentNode, type ExecutionArgs, type ExecutionResult, type OperationDefinitionNode,
+  createSourceEventStream,
+  execute,
+  Kind,
+  visit,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type OperationDefinitionNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Stream, StreamOverflowError, type Listenable } from './stream';
@@ -30,16 +36,29 @@ export function sharedView<V extends object>(event: object, key: string | number
 
 /** The variables an event's execution can depend on: those used below the root field, not in its arguments. */
 function selectionKey(args: ExecutionArgs): string {
-  const ops = args.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const ops = args.document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
   const op = args.operationName ? ops.find((o) => o.name?.value === args.operationName) : ops[0];
   const used = new Set<string>();
-  const collect = (node: Parameters<typeof visit>[0]) => visit(node, { Variable: (v) => { used.add(v.name.value); } });
+  const collect = (node: Parameters<typeof visit>[0]) =>
+    visit(node, {
+      Variable: (v) => {
+        used.add(v.name.value);
+      },
+    });
   for (const selection of op?.selectionSet.selections ?? []) {
-    if (selection.kind === Kind.FIELD) { if (selection.selectionSet) collect(selection.selectionSet); } else collect(selection);
+    if (selection.kind === Kind.FIELD) {
+      if (selection.selectionSet) collect(selection.selectionSet);
+    } else collect(selection);
   }
   for (const d of args.document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) collect(d);
   const values = args.variableValues ?? {};
-  return JSON.stringify([documentId(args.document), args.operationName ?? null, [...used].sort().map((n) => [n, values[n] ?? null])]);
+  return JSON.stringify([
+    documentId(args.document),
+    args.operationName ?? null,
+    [...used].sort().map((n) => [n, values[n] ?? null]),
+  ]);
 }
 
 // Parsed documents are cached by yoga, so the same text is usually the same object: number them cheaply.
@@ -52,7 +71,8 @@ function documentId(document: DocumentNode): string {
 }
 
 function resultFor(payload: unknown, args: ExecutionArgs, key: string): Promise<ExecutionResult> | ExecutionResult {
-  if (typeof payload !== 'object' || payload === null || !(SHARED in payload)) return execute({ ...args, rootValue: payload });
+  if (typeof payload !== 'object' || payload === null || !(SHARED in payload))
+    return execute({ ...args, rootValue: payload });
   let byKey = results.get(payload);
   if (!byKey) results.set(payload, (byKey = new Map()));
   let result = byKey.get(key);
@@ -99,7 +119,8 @@ function frame(result: ExecutionResult, prefix: Buffer): Buffer {
 
 const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
 
-const isListenable = (source: object): source is Listenable<unknown> => typeof (source as Partial<Listenable<unknown>>).listen === 'function';
+const isListenable = (source: object): source is Listenable<unknown> =>
+  typeof (source as Partial<Listenable<unknown>>).listen === 'function';
 
 /**
  * A subscription's results. Pulled, it maps its source's events one at a time. With a direct sink and a source that
@@ -116,7 +137,12 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
   /** Ended by graphql-ws (the client completed or went away): a paced producer stops waiting. */
   private returned = false;
 
-  constructor(private readonly source: AsyncIterator<unknown>, private readonly args: ExecutionArgs, private readonly key: string, private readonly sink: DirectSink | undefined) {
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly args: ExecutionArgs,
+    private readonly key: string,
+    private readonly sink: DirectSink | undefined,
+  ) {
     this.prefix = sink && Buffer.from(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":`);
   }
 
@@ -153,27 +179,36 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
 
   private listen(source: Listenable<unknown>): void {
     const forClient = (this.forClient = new Stream<ExecutionResult>(Infinity, () => void this.source.return?.()));
-    source.listen((event) => {
-      try {
-        // Behind a result still executing, this one waits its turn; otherwise it goes out in this call.
-        const result = this.tail ? this.tail.then(() => resultFor(event, this.args, this.key)) : resultFor(event, this.args, this.key);
-        if (result instanceof Promise) this.chain(result.then((r) => this.deliver(r)));
-        else this.deliver(result);
-      } catch (error) {
-        forClient.fail(asError(error));
-      }
-    }, (error) => {
-      // After what is still executing, so the end does not overtake the last results.
-      const end = () => (error ? forClient.fail(error) : void forClient.return());
-      if (this.tail) void this.tail.then(end, end); else end();
-    }, this.writable);
+    source.listen(
+      (event) => {
+        try {
+          // Behind a result still executing, this one waits its turn; otherwise it goes out in this call.
+          const result = this.tail
+            ? this.tail.then(() => resultFor(event, this.args, this.key))
+            : resultFor(event, this.args, this.key);
+          if (result instanceof Promise) this.chain(result.then((r) => this.deliver(r)));
+          else this.deliver(result);
+        } catch (error) {
+          forClient.fail(asError(error));
+        }
+      },
+      (error) => {
+        // After what is still executing, so the end does not overtake the last results.
+        const end = () => (error ? forClient.fail(error) : void forClient.return());
+        if (this.tail) void this.tail.then(end, end);
+        else end();
+      },
+      this.writable,
+    );
   }
 
   /** Later events wait for this one; a failure ends the subscription rather than going unhandled. */
   private chain(work: Promise<void>): void {
     const tail: Promise<void> = (this.tail = work
       .catch((error: unknown) => this.forClient!.fail(asError(error)))
-      .finally(() => { if (this.tail === tail) this.tail = undefined; }));
+      .finally(() => {
+        if (this.tail === tail) this.tail = undefined;
+      }));
   }
 
   private deliver(result: ExecutionResult): void {
@@ -201,7 +236,9 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
     throw error;
   }
 
-  [Symbol.asyncIterator]() { return this; }
+  [Symbol.asyncIterator]() {
+    return this;
+  }
 }
 
 export function useSharedEventExecution(): Plugin {
@@ -211,7 +248,12 @@ export function useSharedEventExecution(): Plugin {
         const source = await createSourceEventStream(args);
         if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
         const sink = (args.rootValue as { directSink?: DirectSink } | undefined)?.directSink;
-        return new EventResults((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), args, selectionKey(args), sink);
+        return new EventResults(
+          (source as AsyncIterable<unknown>)[Symbol.asyncIterator](),
+          args,
+          selectionKey(args),
+          sink,
+        );
       });
     },
   };

@@ -14,7 +14,9 @@ export class ResubscribeError extends GraphQLError {
 }
 
 export class StreamOverflowError extends ResubscribeError {
-  constructor() { super('This subscription fell too far behind and was closed'); }
+  constructor() {
+    super('This subscription fell too far behind and was closed');
+  }
 }
 
 /** A source that can push to its consumer instead of being pulled (see shared-execution.ts). */
@@ -23,7 +25,11 @@ export interface Listenable<T> {
    * From now on hand every item to `onItem` as it comes, and the end (null) or failure to `onEnd`. `writable`, if
    * given, says when the consumer can take more (undefined: now), so a producer with much to say is paced by it.
    */
-  listen(onItem: (item: T) => void, onEnd: (error: Error | null) => void, writable?: () => Promise<void> | undefined): void;
+  listen(
+    onItem: (item: T) => void,
+    onEnd: (error: Error | null) => void,
+    writable?: () => Promise<void> | undefined,
+  ): void;
 }
 
 export class Stream<T> implements AsyncIterableIterator<T>, Listenable<T> {
@@ -37,7 +43,10 @@ export class Stream<T> implements AsyncIterableIterator<T>, Listenable<T> {
   private ended = false;
   private error: Error | null = null;
 
-  constructor(private readonly limit: number, private readonly onClose: () => void) {}
+  constructor(
+    private readonly limit: number,
+    private readonly onClose: () => void,
+  ) {}
 
   push(item: T): void {
     if (this.ended) return;
@@ -66,7 +75,11 @@ export class Stream<T> implements AsyncIterableIterator<T>, Listenable<T> {
     reject?.(error);
   }
 
-  listen(onItem: (item: T) => void, onEnd: (error: Error | null) => void, writable?: () => Promise<void> | undefined): void {
+  listen(
+    onItem: (item: T) => void,
+    onEnd: (error: Error | null) => void,
+    writable?: () => Promise<void> | undefined,
+  ): void {
     const queued = this.queue;
     this.queue = [];
     this.onItem = onItem;
@@ -85,7 +98,10 @@ export class Stream<T> implements AsyncIterableIterator<T>, Listenable<T> {
     }
     if (this.error) return Promise.reject(this.error);
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => { this.waiting = resolve; this.failWaiting = reject; });
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.failWaiting = reject;
+    });
   }
 
   /**
@@ -96,7 +112,9 @@ export class Stream<T> implements AsyncIterableIterator<T>, Listenable<T> {
     if (this.ended) return Promise.resolve();
     if (this.onItem) return this.writable?.() ?? Promise.resolve();
     if (this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => { this.drainWaiting = resolve; });
+    return new Promise((resolve) => {
+      this.drainWaiting = resolve;
+    });
   }
 
   return(): Promise<IteratorResult<T>> {
@@ -110,9 +128,13 @@ export class Stream<T> implements AsyncIterableIterator<T>, Listenable<T> {
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  [Symbol.asyncIterator]() { return this; }
+  [Symbol.asyncIterator]() {
+    return this;
+  }
 
-  get isEnded(): boolean { return this.ended; }
+  get isEnded(): boolean {
+    return this.ended;
+  }
 
   private drained() {
     const resolve = this.drainWaiting;

@@ -18,7 +18,11 @@ export interface V2TimConversation {
   lastMessage: V2TimMessage | null;
 }
 
-export interface V2TimConversationResult { nextSeq: string | null; isFinished: boolean; conversationList: V2TimConversation[] }
+export interface V2TimConversationResult {
+  nextSeq: string | null;
+  isFinished: boolean;
+  conversationList: V2TimConversation[];
+}
 
 const MAX_PAGE = 100;
 
@@ -34,20 +38,22 @@ export const conversationView = (ctx: Viewer, c: ConversationState): V2TimConver
   lastMessage: c.lastMessage && messageView(ctx.viewer, c.lastMessage, ctx.cursors),
 });
 
-export const getConversationList = (ctx: Viewer, args: { count: number; nextSeq?: string | null }) => answer(async () => {
-  const count = checkCount(args.count, 'count', Code.INVALID_PARAMETERS, MAX_PAGE, 20);
-  const offset = checkOffset(args.nextSeq, 'nextSeq', Code.INVALID_PARAMETERS);
-  const all = await ctx.store.conversations.list(ctx.viewer);
-  const page = all.slice(offset, offset + count);
-  const isFinished = offset + count >= all.length;
-  return ok<V2TimConversationResult>({
-    nextSeq: isFinished ? null : String(offset + count),
-    isFinished,
-    conversationList: page.map((c) => conversationView(ctx, c)),
+export const getConversationList = (ctx: Viewer, args: { count: number; nextSeq?: string | null }) =>
+  answer(async () => {
+    const count = checkCount(args.count, 'count', Code.INVALID_PARAMETERS, MAX_PAGE, 20);
+    const offset = checkOffset(args.nextSeq, 'nextSeq', Code.INVALID_PARAMETERS);
+    const all = await ctx.store.conversations.list(ctx.viewer);
+    const page = all.slice(offset, offset + count);
+    const isFinished = offset + count >= all.length;
+    return ok<V2TimConversationResult>({
+      nextSeq: isFinished ? null : String(offset + count),
+      isFinished,
+      conversationList: page.map((c) => conversationView(ctx, c)),
+    });
   });
-});
 
-export const getTotalUnreadMessageCount = (ctx: Viewer) => answer(async () => ok(await ctx.store.conversations.totalUnread(ctx.viewer)));
+export const getTotalUnreadMessageCount = (ctx: Viewer) =>
+  answer(async () => ok(await ctx.store.conversations.totalUnread(ctx.viewer)));
 
 async function markRead(ctx: Viewer, conversationID: string, what: string): Promise<Callback> {
   if (!(await ctx.store.conversations.markRead(ctx.viewer, conversationID))) {
@@ -57,12 +63,14 @@ async function markRead(ctx: Viewer, conversationID: string, what: string): Prom
   return done();
 }
 
-export const markGroupMessageAsRead = (ctx: Viewer, args: { groupID: string }) => answer(async () => {
-  checkId(args.groupID, 'groupID', Code.INVALID_GROUP_ID, 48);
-  return markRead(ctx, `group_${args.groupID}`, `groupID "${args.groupID}"`);
-});
+export const markGroupMessageAsRead = (ctx: Viewer, args: { groupID: string }) =>
+  answer(async () => {
+    checkId(args.groupID, 'groupID', Code.INVALID_GROUP_ID, 48);
+    return markRead(ctx, `group_${args.groupID}`, `groupID "${args.groupID}"`);
+  });
 
-export const markC2CMessageAsRead = (ctx: Viewer, args: { userID: string }) => answer(async () => {
-  checkUserID(args.userID, 'userID');
-  return markRead(ctx, `c2c_${args.userID}`, `userID "${args.userID}"`);
-});
+export const markC2CMessageAsRead = (ctx: Viewer, args: { userID: string }) =>
+  answer(async () => {
+    checkUserID(args.userID, 'userID');
+    return markRead(ctx, `c2c_${args.userID}`, `userID "${args.userID}"`);
+  });

@@ -2,7 +2,14 @@
 import type { DraftRow, UserProfile, ViewedMessage } from '../db/store';
 import type { CursorCodec } from './cursor';
 
-export const Status = { SENDING: 1, SEND_SUCC: 2, SEND_FAIL: 3, HAS_DELETED: 4, LOCAL_IMPORTED: 5, LOCAL_REVOKED: 6 } as const;
+export const Status = {
+  SENDING: 1,
+  SEND_SUCC: 2,
+  SEND_FAIL: 3,
+  HAS_DELETED: 4,
+  LOCAL_IMPORTED: 5,
+  LOCAL_REVOKED: 6,
+} as const;
 export const ElemType = { NONE: 0, TEXT: 1, CUSTOM: 2 } as const;
 export const Priority = { DEFAULT: 0, HIGH: 1, NORMAL: 2, LOW: 3 } as const;
 
@@ -40,12 +47,19 @@ function elems(e: Elems) {
   return {
     elemType: e.elemType,
     textElem: e.elemType === ElemType.TEXT ? { text: e.text ?? '' } : null,
-    customElem: e.elemType === ElemType.CUSTOM ? { data: e.customData ?? '', desc: e.customDesc ?? '', extension: e.customExt ?? '' } : null,
+    customElem:
+      e.elemType === ElemType.CUSTOM
+        ? { data: e.customData ?? '', desc: e.customDesc ?? '', extension: e.customExt ?? '' }
+        : null,
   };
 }
 
 /** A created, unsent message (status 1), or one whose send failed (status 3) with the target it was sent to. */
-export function draftView(draft: DraftRow, status: number = Status.SENDING, target: { receiver?: string | null; groupID?: string | null } = {}): V2TimMessage {
+export function draftView(
+  draft: DraftRow,
+  status: number = Status.SENDING,
+  target: { receiver?: string | null; groupID?: string | null } = {},
+): V2TimMessage {
   return {
     msgID: null,
     id: draft.id,
@@ -54,7 +68,7 @@ export function draftView(draft: DraftRow, status: number = Status.SENDING, targ
     nickName: null,
     faceUrl: null,
     groupID: target.groupID ?? null,
-    userID: target.groupID ? null : target.receiver ?? null,
+    userID: target.groupID ? null : (target.receiver ?? null),
     status,
     ...elems(draft),
     isSelf: true,
@@ -77,7 +91,12 @@ export function draftView(draft: DraftRow, status: number = Status.SENDING, targ
 export type SenderProfile = Pick<UserProfile, 'nickName' | 'faceUrl'>;
 
 /** A sent message as `viewer` sees it. Revoked ones keep their place but not their content. */
-export function messageView(viewer: string, { row, seq, isRead, sender: read }: ViewedMessage, cursors: CursorCodec, sender: SenderProfile | undefined = read): V2TimMessage {
+export function messageView(
+  viewer: string,
+  { row, seq, isRead, sender: read }: ViewedMessage,
+  cursors: CursorCodec,
+  sender: SenderProfile | undefined = read,
+): V2TimMessage {
   const isSelf = row.sender === viewer;
   const revoked = row.revokedAt !== null;
   const stored = row.orderNo !== 0;

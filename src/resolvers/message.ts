@@ -8,9 +8,21 @@ import { draftView, ElemType, messageView, Priority, Status, type V2TimMessage }
 import { GroupType, isGroupType, Role } from './group-type';
 import { answer, done, fail, ok, Refusal, refusalOf, type Callback, type ValueCallback } from './result';
 import { planIncludesTargeted } from '../config';
-import { AT_ALL, checkId, checkSize, checkUnicode, checkUserID, checkUserList, utf8Bytes, MAX_MESSAGE_BYTES } from './validate';
+import {
+  AT_ALL,
+  checkId,
+  checkSize,
+  checkUnicode,
+  checkUserID,
+  checkUserList,
+  utf8Bytes,
+  MAX_MESSAGE_BYTES,
+} from './validate';
 
-export interface MsgCreateInfoResult { id: string; messageInfo: V2TimMessage }
+export interface MsgCreateInfoResult {
+  id: string;
+  messageInfo: V2TimMessage;
+}
 
 const REVOKE_WINDOW_SECONDS = 120;
 const MAX_AT_USERS = 30;
@@ -20,9 +32,18 @@ const MAX_TARGETED_RECEIVERS = 50;
 const newCreateId = () => `created_temp_id-${randomBytes(16).toString('base64url')}`;
 const newMsgId = (now: number) => `${now}-${randomBytes(9).toString('base64url')}`;
 
-async function createDraft(ctx: Viewer, content: Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt' | 'atUsers' | 'targets'>) {
+async function createDraft(
+  ctx: Viewer,
+  content: Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt' | 'atUsers' | 'targets'>,
+) {
   const now = ctx.now();
-  const draft: DraftRow = { id: newCreateId(), owner: ctx.viewer, createdAt: now, expiresAt: now + ctx.config.draftTtlSeconds, ...content };
+  const draft: DraftRow = {
+    id: newCreateId(),
+    owner: ctx.viewer,
+    createdAt: now,
+    expiresAt: now + ctx.config.draftTtlSeconds,
+    ...content,
+  };
   await ctx.store.messages.createDraft(draft);
   return ok<MsgCreateInfoResult>({ id: draft.id, messageInfo: draftView(draft) });
 }
@@ -32,32 +53,70 @@ function checkText(text: string): void {
   checkSize(text, 'text');
 }
 
-export const createTextMessage = (ctx: Viewer, args: { text: string }) => answer(async () => {
-  checkText(args.text);
-  return createDraft(ctx, { elemType: ElemType.TEXT, text: args.text, customData: null, customDesc: null, customExt: null, atUsers: null, targets: null });
-});
+export const createTextMessage = (ctx: Viewer, args: { text: string }) =>
+  answer(async () => {
+    checkText(args.text);
+    return createDraft(ctx, {
+      elemType: ElemType.TEXT,
+      text: args.text,
+      customData: null,
+      customDesc: null,
+      customExt: null,
+      atUsers: null,
+      targets: null,
+    });
+  });
 
-export const createTextAtMessage = (ctx: Viewer, args: { text: string; atUserList: readonly string[] }) => answer(async () => {
-  checkText(args.text);
-  if (args.atUserList.length > MAX_AT_USERS) {
-    throw new Refusal(Code.INVALID_PARAMETERS, `atUserList has ${args.atUserList.length} entries; at most ${MAX_AT_USERS} are allowed.`);
-  }
-  args.atUserList.forEach((u, i) => { if (u !== AT_ALL) checkUserID(u, `atUserList[${i}]`, Code.INVALID_PARAMETERS); });
-  const atUsers = [...new Set(args.atUserList)];
-  return createDraft(ctx, { elemType: ElemType.TEXT, text: args.text, customData: null, customDesc: null, customExt: null, atUsers, targets: null });
-});
+export const createTextAtMessage = (ctx: Viewer, args: { text: string; atUserList: readonly string[] }) =>
+  answer(async () => {
+    checkText(args.text);
+    if (args.atUserList.length > MAX_AT_USERS) {
+      throw new Refusal(
+        Code.INVALID_PARAMETERS,
+        `atUserList has ${args.atUserList.length} entries; at most ${MAX_AT_USERS} are allowed.`,
+      );
+    }
+    args.atUserList.forEach((u, i) => {
+      if (u !== AT_ALL) checkUserID(u, `atUserList[${i}]`, Code.INVALID_PARAMETERS);
+    });
+    const atUsers = [...new Set(args.atUserList)];
+    return createDraft(ctx, {
+      elemType: ElemType.TEXT,
+      text: args.text,
+      customData: null,
+      customDesc: null,
+      customExt: null,
+      atUsers,
+      targets: null,
+    });
+  });
 
-export const createCustomMessage = (ctx: Viewer, args: { data: string; desc?: string | null; extension?: string | null }) => answer(async () => {
-  const total = utf8Bytes(args.data) + utf8Bytes(args.desc ?? '') + utf8Bytes(args.extension ?? '');
-  if (total > MAX_MESSAGE_BYTES) {
-    throw new Refusal(Code.MESSAGE_TOO_LONG, `data, desc and extension are ${total} bytes of UTF-8 together; at most ${MAX_MESSAGE_BYTES} are allowed.`);
-  }
-  if (total === 0) throw new Refusal(Code.INVALID_PARAMETERS, 'data is empty (and so are desc and extension).');
-  checkUnicode(args.data, 'data');
-  checkUnicode(args.desc, 'desc');
-  checkUnicode(args.extension, 'extension');
-  return createDraft(ctx, { elemType: ElemType.CUSTOM, text: null, customData: args.data, customDesc: args.desc ?? '', customExt: args.extension ?? '', atUsers: null, targets: null });
-});
+export const createCustomMessage = (
+  ctx: Viewer,
+  args: { data: string; desc?: string | null; extension?: string | null },
+) =>
+  answer(async () => {
+    const total = utf8Bytes(args.data) + utf8Bytes(args.desc ?? '') + utf8Bytes(args.extension ?? '');
+    if (total > MAX_MESSAGE_BYTES) {
+      throw new Refusal(
+        Code.MESSAGE_TOO_LONG,
+        `data, desc and extension are ${total} bytes of UTF-8 together; at most ${MAX_MESSAGE_BYTES} are allowed.`,
+      );
+    }
+    if (total === 0) throw new Refusal(Code.INVALID_PARAMETERS, 'data is empty (and so are desc and extension).');
+    checkUnicode(args.data, 'data');
+    checkUnicode(args.desc, 'desc');
+    checkUnicode(args.extension, 'extension');
+    return createDraft(ctx, {
+      elemType: ElemType.CUSTOM,
+      text: null,
+      customData: args.data,
+      customDesc: args.desc ?? '',
+      customExt: args.extension ?? '',
+      atUsers: null,
+      targets: null,
+    });
+  });
 
 const MAX_GROUP_ID_BYTES = 48;
 
@@ -72,29 +131,37 @@ const wellFormedGroupID = (groupID: string) => {
   }
 };
 
-const notFound = (field = 'id') => new Refusal(Code.INVALID_PARAMETERS, `${field} does not exist: create the message first (unsent messages expire).`);
+const notFound = (field = 'id') =>
+  new Refusal(Code.INVALID_PARAMETERS, `${field} does not exist: create the message first (unsent messages expire).`);
 
 /**
  * Targets the created message itself and returns the same id (as Tencent's Flutter 8.x adapter and desktop plugin
  * do): from now on this id only ever reaches the sender and the receivers. A second call replaces the list.
  */
-export const createTargetedGroupMessage = (ctx: Viewer, args: { id: string; receiverList: readonly string[] }) => answer(async () => {
-  const draft = await ctx.store.messages.draft(args.id, ctx.viewer, ctx.now());
-  if (!draft) throw notFound();
-  const receivers = checkUserList(args.receiverList, 'receiverList', Code.INVALID_PARAMETERS, MAX_TARGETED_RECEIVERS);
-  if (draft.atUsers && draft.atUsers.length > 0) {
-    throw new Refusal(Code.INVALID_PARAMETERS, 'id is a message with an @ list (createTextAtMessage); it cannot be targeted.');
-  }
-  checkPlan(ctx);
-  // Sent (or expired) since the read above: the id is gone either way.
-  if (!(await ctx.store.messages.targetDraft(draft.id, ctx.viewer, ctx.now(), receivers))) throw notFound();
-  const targeted: DraftRow = { ...draft, targets: receivers };
-  return ok<MsgCreateInfoResult>({ id: targeted.id, messageInfo: draftView(targeted) });
-});
+export const createTargetedGroupMessage = (ctx: Viewer, args: { id: string; receiverList: readonly string[] }) =>
+  answer(async () => {
+    const draft = await ctx.store.messages.draft(args.id, ctx.viewer, ctx.now());
+    if (!draft) throw notFound();
+    const receivers = checkUserList(args.receiverList, 'receiverList', Code.INVALID_PARAMETERS, MAX_TARGETED_RECEIVERS);
+    if (draft.atUsers && draft.atUsers.length > 0) {
+      throw new Refusal(
+        Code.INVALID_PARAMETERS,
+        'id is a message with an @ list (createTextAtMessage); it cannot be targeted.',
+      );
+    }
+    checkPlan(ctx);
+    // Sent (or expired) since the read above: the id is gone either way.
+    if (!(await ctx.store.messages.targetDraft(draft.id, ctx.viewer, ctx.now(), receivers))) throw notFound();
+    const targeted: DraftRow = { ...draft, targets: receivers };
+    return ok<MsgCreateInfoResult>({ id: targeted.id, messageInfo: draftView(targeted) });
+  });
 
 function checkPlan(ctx: Viewer): void {
   if (!planIncludesTargeted(ctx.config.plan)) {
-    throw new Refusal(Code.PLAN_NOT_ULTIMATE, `Targeted group messages need the Ultimate, Enterprise, Pro or Pro Plus plan; IM_PLAN is "${ctx.config.plan}".`);
+    throw new Refusal(
+      Code.PLAN_NOT_ULTIMATE,
+      `Targeted group messages need the Ultimate, Enterprise, Pro or Pro Plus plan; IM_PLAN is "${ctx.config.plan}".`,
+    );
   }
 }
 
@@ -104,13 +171,18 @@ function checkPlan(ctx: Viewer): void {
  */
 function checkMessageSize(draft: DraftRow, args: SendArgs): void {
   const parts: [string, string | null | undefined][] = [
-    ['text', draft.text], ['customElem', (draft.customData ?? '') + (draft.customDesc ?? '') + (draft.customExt ?? '')],
-    ['cloudCustomData', args.cloudCustomData], ['localCustomData', args.localCustomData],
+    ['text', draft.text],
+    ['customElem', (draft.customData ?? '') + (draft.customDesc ?? '') + (draft.customExt ?? '')],
+    ['cloudCustomData', args.cloudCustomData],
+    ['localCustomData', args.localCustomData],
   ];
   const sized = parts.map(([name, v]) => [name, v ? utf8Bytes(v) : 0] as const).filter(([, n]) => n > 0);
   const total = sized.reduce((sum, [, n]) => sum + n, 0);
   if (total > MAX_MESSAGE_BYTES) {
-    throw new Refusal(Code.MESSAGE_TOO_LONG, `The message is ${total} bytes of UTF-8 in total (${sized.map(([name, n]) => `${name} ${n}`).join(', ')}); at most ${MAX_MESSAGE_BYTES} are allowed.`);
+    throw new Refusal(
+      Code.MESSAGE_TOO_LONG,
+      `The message is ${total} bytes of UTF-8 in total (${sized.map(([name, n]) => `${name} ${n}`).join(', ')}); at most ${MAX_MESSAGE_BYTES} are allowed.`,
+    );
   }
 }
 
@@ -129,20 +201,28 @@ export interface SendArgs {
 
 const outcomeRefusal = (reason: Extract<SendOutcome, { ok: false }>['reason'], groupID: string | null): Refusal => {
   switch (reason) {
-    case 'group-missing': return new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
-    case 'not-member': return new Refusal(Code.NO_PERMISSION, `You are not a member of group "${groupID}".`);
-    case 'muted': return new Refusal(Code.MUTED, `You are muted in group "${groupID}".`);
-    case 'receiver-not-member': return new Refusal(Code.INVALID_RECEIVER, `A receiver is not a member of group "${groupID}".`); // named by notMembers()
-    case 'draft-missing': return new DraftConsumed();
+    case 'group-missing':
+      return new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
+    case 'not-member':
+      return new Refusal(Code.NO_PERMISSION, `You are not a member of group "${groupID}".`);
+    case 'muted':
+      return new Refusal(Code.MUTED, `You are muted in group "${groupID}".`);
+    case 'receiver-not-member':
+      return new Refusal(Code.INVALID_RECEIVER, `A receiver is not a member of group "${groupID}".`); // named by notMembers()
+    case 'draft-missing':
+      return new DraftConsumed();
   }
 };
 
 /** A concurrent send of the same id won the race: answer as a retry. */
 class DraftConsumed extends Refusal {
-  constructor() { super(Code.INVALID_PARAMETERS); }
+  constructor() {
+    super(Code.INVALID_PARAMETERS);
+  }
 }
 
-export const sendMessage = (ctx: Viewer, args: SendArgs): Promise<ValueCallback<V2TimMessage>> => answer(() => send(ctx, args));
+export const sendMessage = (ctx: Viewer, args: SendArgs): Promise<ValueCallback<V2TimMessage>> =>
+  answer(() => send(ctx, args));
 
 async function send(ctx: Viewer, args: SendArgs, attempt = 0): Promise<ValueCallback<V2TimMessage>> {
   const { store, viewer } = ctx;
@@ -152,7 +232,12 @@ async function send(ctx: Viewer, args: SendArgs, attempt = 0): Promise<ValueCall
   const groupID = args.groupID || null;
 
   // The group and the sender's membership are read with the draft, in one go.
-  const checked = await store.messages.draftToSend(args.id, viewer, now, groupID !== null && wellFormedGroupID(groupID) ? groupID : null);
+  const checked = await store.messages.draftToSend(
+    args.id,
+    viewer,
+    now,
+    groupID !== null && wellFormedGroupID(groupID) ? groupID : null,
+  );
   if (!checked) return resend(ctx, args.id, receiver, groupID);
   const { draft } = checked;
 
@@ -162,7 +247,9 @@ async function send(ctx: Viewer, args: SendArgs, attempt = 0): Promise<ValueCall
   } catch (e) {
     if (e instanceof DraftConsumed) {
       // Sent by a concurrent call (answer as a retry), or targeted since it was read: send it again as it is now.
-      return attempt === 0 && (await store.messages.draft(args.id, viewer, now)) ? send(ctx, args, 1) : resend(ctx, args.id, receiver, groupID);
+      return attempt === 0 && (await store.messages.draft(args.id, viewer, now))
+        ? send(ctx, args, 1)
+        : resend(ctx, args.id, receiver, groupID);
     }
     const refusal = refusalOf(e);
     if (!refusal) throw e;
@@ -172,15 +259,22 @@ async function send(ctx: Viewer, args: SendArgs, attempt = 0): Promise<ValueCall
 }
 
 /** Retries are safe: an id that was sent answers with the message it became, and delivers nothing again. */
-async function resend(ctx: Viewer, id: string, receiver: string | null, groupID: string | null): Promise<ValueCallback<V2TimMessage>> {
+async function resend(
+  ctx: Viewer,
+  id: string,
+  receiver: string | null,
+  groupID: string | null,
+): Promise<ValueCallback<V2TimMessage>> {
   const sent = await ctx.store.messages.sentFromDraft(id, ctx.viewer);
   if (!sent) return fail(notFound().code, notFound().desc);
   const row = sent.row;
   const targets = row.targets;
-  const same = groupID === null
-    ? row.groupId === null && row.receiver === receiver
-    : row.groupId === groupID && (receiver === null || (targets?.length === 1 && targets[0] === receiver));
-  if (!same) return fail(Code.INVALID_PARAMETERS, 'id was already sent to another receiver or group; create a new message.');
+  const same =
+    groupID === null
+      ? row.groupId === null && row.receiver === receiver
+      : row.groupId === groupID && (receiver === null || (targets?.length === 1 && targets[0] === receiver));
+  if (!same)
+    return fail(Code.INVALID_PARAMETERS, 'id was already sent to another receiver or group; create a new message.');
   return ok(messageView(ctx.viewer, sent, ctx.cursors));
 }
 
@@ -189,20 +283,43 @@ async function notMembers(ctx: Viewer, groupID: string, targets: string[]): Prom
   const members = new Set(await ctx.store.groups.membersAmong(groupID, targets));
   const missing = targets.filter((u) => !members.has(u));
   if (missing.length === 0) return outcomeRefusal('receiver-not-member', groupID);
-  const shown = missing.slice(0, 10).map((u) => `"${u}"`).join(', ') + (missing.length > 10 ? ` and ${missing.length - 10} more` : '');
-  return new Refusal(Code.INVALID_RECEIVER, `${missing.length === 1 ? 'Receiver' : 'Receivers'} ${shown} ${missing.length === 1 ? 'is not a member' : 'are not members'} of group "${groupID}".`);
+  const shown =
+    missing
+      .slice(0, 10)
+      .map((u) => `"${u}"`)
+      .join(', ') + (missing.length > 10 ? ` and ${missing.length - 10} more` : '');
+  return new Refusal(
+    Code.INVALID_RECEIVER,
+    `${missing.length === 1 ? 'Receiver' : 'Receivers'} ${shown} ${missing.length === 1 ? 'is not a member' : 'are not members'} of group "${groupID}".`,
+  );
 }
 
-async function deliver(ctx: Viewer, { draft, group, member }: SendCheck, receiver: string | null, groupID: string | null, args: SendArgs, now: number): Promise<V2TimMessage> {
+async function deliver(
+  ctx: Viewer,
+  { draft, group, member }: SendCheck,
+  receiver: string | null,
+  groupID: string | null,
+  args: SendArgs,
+  now: number,
+): Promise<V2TimMessage> {
   const { store, viewer } = ctx;
   const draftTargets = draft.targets;
-  if (receiver === null && groupID === null) throw new Refusal(Code.INVALID_PARAMETERS, 'receiver and groupID are both empty; set one (or both for one member of a group).');
-  if (draftTargets && groupID === null) throw new Refusal(Code.INVALID_PARAMETERS, 'groupID is empty; a targeted group message is sent into a group.');
+  if (receiver === null && groupID === null)
+    throw new Refusal(
+      Code.INVALID_PARAMETERS,
+      'receiver and groupID are both empty; set one (or both for one member of a group).',
+    );
+  if (draftTargets && groupID === null)
+    throw new Refusal(Code.INVALID_PARAMETERS, 'groupID is empty; a targeted group message is sent into a group.');
   if (receiver !== null) {
     checkUserID(receiver, 'receiver');
-    if (receiver === viewer && groupID === null) throw new Refusal(Code.INVALID_RECEIVER, 'receiver is yourself; a one-to-one message needs another user.');
+    if (receiver === viewer && groupID === null)
+      throw new Refusal(Code.INVALID_RECEIVER, 'receiver is yourself; a one-to-one message needs another user.');
     if (draftTargets && !draftTargets.includes(receiver)) {
-      throw new Refusal(Code.INVALID_RECEIVER, `receiver "${receiver}" is not in the message's receiverList; an audience can only narrow.`);
+      throw new Refusal(
+        Code.INVALID_RECEIVER,
+        `receiver "${receiver}" is not in the message's receiverList; an audience can only narrow.`,
+      );
     }
   }
   if (groupID !== null) checkId(groupID, 'groupID', Code.INVALID_GROUP_ID, MAX_GROUP_ID_BYTES);
@@ -217,13 +334,18 @@ async function deliver(ctx: Viewer, { draft, group, member }: SendCheck, receive
   if (groupID !== null) {
     if (!group) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
     const type = isGroupType(group.groupType) ? GroupType[group.groupType] : GroupType.Public;
-    if (targets && !type.targeted) throw new Refusal(Code.NO_PERMISSION, `${group.groupType} groups do not support targeted messages.`);
-    if (onlineOnly && group.groupType === 'AVChatRoom') throw new Refusal(Code.NO_PERMISSION, 'onlineUserOnly is not supported in AVChatRoom groups.');
+    if (targets && !type.targeted)
+      throw new Refusal(Code.NO_PERMISSION, `${group.groupType} groups do not support targeted messages.`);
+    if (onlineOnly && group.groupType === 'AVChatRoom')
+      throw new Refusal(Code.NO_PERMISSION, 'onlineUserOnly is not supported in AVChatRoom groups.');
     if (targets) checkPlan(ctx);
     if (!type.history) stored = false; // AVChatRoom: online delivery only
     if (!member) throw new Refusal(Code.NO_PERMISSION, `You are not a member of group "${groupID}".`);
     if (!(await ctx.groupSendLimiter.take(groupID))) {
-      throw new Refusal(Code.GROUP_RATE_EXCEEDED, `Group "${groupID}" is over ${ctx.config.groupSendRate} messages per second; retry the same id shortly.`);
+      throw new Refusal(
+        Code.GROUP_RATE_EXCEEDED,
+        `Group "${groupID}" is over ${ctx.config.groupSendRate} messages per second; retry the same id shortly.`,
+      );
     }
   }
 
@@ -254,7 +376,10 @@ async function deliver(ctx: Viewer, { draft, group, member }: SendCheck, receive
     timestamp: now,
   };
   // The sender's nickName and faceUrl for the answer, read alongside the send (not inside its transaction).
-  const [outcome, profiles] = await Promise.all([stored ? store.messages.send(msg, now) : store.messages.sendOnline(msg, now), store.users.profiles([viewer])]);
+  const [outcome, profiles] = await Promise.all([
+    stored ? store.messages.send(msg, now) : store.messages.sendOnline(msg, now),
+    store.users.profiles([viewer]),
+  ]);
   if (!outcome.ok && outcome.reason === 'receiver-not-member') throw await notMembers(ctx, groupID!, targets!);
   if (!outcome.ok) throw outcomeRefusal(outcome.reason, groupID);
   const row = outcome.message.row;
@@ -263,26 +388,31 @@ async function deliver(ctx: Viewer, { draft, group, member }: SendCheck, receive
   return messageView(viewer, outcome.message, ctx.cursors, profiles.get(viewer));
 }
 
-export const revokeMessage = (ctx: Viewer, args: { msgID: string }): Promise<Callback> => answer(async (): Promise<Callback> => {
-  const { store, viewer } = ctx;
-  const seen = args.msgID ? await store.messages.visible(viewer, args.msgID) : undefined;
-  if (!seen) throw new Refusal(Code.REVOKE_NOT_FOUND, `msgID "${args.msgID}" was not found among your messages.`);
-  const row = seen.row;
-  if (row.revokedAt !== null) return done();
-  const now = ctx.now();
-  if (row.sender === viewer) {
-    // Tencent answers 10031 in groups and 20016 for one-to-one messages.
-    if (now - row.timestamp > REVOKE_WINDOW_SECONDS) {
-      throw new Refusal(row.groupId === null ? Code.C2C_REVOKE_TIME_LIMIT : Code.REVOKE_TIME_LIMIT, `msgID "${args.msgID}" was sent more than 2 minutes ago.`);
+export const revokeMessage = (ctx: Viewer, args: { msgID: string }): Promise<Callback> =>
+  answer(async (): Promise<Callback> => {
+    const { store, viewer } = ctx;
+    const seen = args.msgID ? await store.messages.visible(viewer, args.msgID) : undefined;
+    if (!seen) throw new Refusal(Code.REVOKE_NOT_FOUND, `msgID "${args.msgID}" was not found among your messages.`);
+    const row = seen.row;
+    if (row.revokedAt !== null) return done();
+    const now = ctx.now();
+    if (row.sender === viewer) {
+      // Tencent answers 10031 in groups and 20016 for one-to-one messages.
+      if (now - row.timestamp > REVOKE_WINDOW_SECONDS) {
+        throw new Refusal(
+          row.groupId === null ? Code.C2C_REVOKE_TIME_LIMIT : Code.REVOKE_TIME_LIMIT,
+          `msgID "${args.msgID}" was sent more than 2 minutes ago.`,
+        );
+      }
+    } else {
+      // Owners and admins may revoke members' group messages (decision: without a time limit).
+      const me = row.groupId !== null ? await store.groups.member(row.groupId, viewer) : undefined;
+      if (!me || me.role < Role.ADMIN)
+        throw new Refusal(Code.NO_PERMISSION, 'Only the sender, or a group owner or admin, can revoke this message.');
     }
-  } else {
-    // Owners and admins may revoke members' group messages (decision: without a time limit).
-    const me = row.groupId !== null ? await store.groups.member(row.groupId, viewer) : undefined;
-    if (!me || me.role < Role.ADMIN) throw new Refusal(Code.NO_PERMISSION, 'Only the sender, or a group owner or admin, can revoke this message.');
-  }
-  await store.messages.revoke(row.orderNo, viewer, now);
-  const revoked = { ...row, revokedAt: now, revokedBy: viewer };
-  const users = audienceOf(row);
-  await ctx.router.publish({ type: 'revoked', row: revoked, operateUser: viewer, users });
-  return done();
-});
+    await store.messages.revoke(row.orderNo, viewer, now);
+    const revoked = { ...row, revokedAt: now, revokedBy: viewer };
+    const users = audienceOf(row);
+    await ctx.router.publish({ type: 'revoked', row: revoked, operateUser: viewer, users });
+    return done();
+  });

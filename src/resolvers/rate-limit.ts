@@ -53,7 +53,11 @@ return 1`;
  * The per-group limit across processes (REDIS_URL). While Redis is unreachable each process falls back to its own
  * in-process window: the limit then holds per process, and sends keep working.
  */
-export function createRedisRateLimiter(redis: RedisScripts, limit: number, options: { prefix: string; windowMs?: number }): RateLimiter {
+export function createRedisRateLimiter(
+  redis: RedisScripts,
+  limit: number,
+  options: { prefix: string; windowMs?: number },
+): RateLimiter {
   const windowMs = options.windowMs ?? 1000;
   const local = createRateLimiter(limit, windowMs);
   const id = Math.random().toString(36).slice(2);
@@ -63,7 +67,10 @@ export function createRedisRateLimiter(redis: RedisScripts, limit: number, optio
       if (redis.status !== 'ready') return local.take(key, nowMs);
       try {
         // Members must be unique within a key: this limiter's id and a counter.
-        return (await redis.eval(TAKE, 1, `${options.prefix}:rate:${key}`, limit, windowMs, nowMs ?? -1, `${id}:${++n}`)) === 1;
+        return (
+          (await redis.eval(TAKE, 1, `${options.prefix}:rate:${key}`, limit, windowMs, nowMs ?? -1, `${id}:${++n}`)) ===
+          1
+        );
       } catch {
         return local.take(key, nowMs);
       }

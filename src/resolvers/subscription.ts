@@ -14,7 +14,12 @@ import { Refusal } from './result';
 
 const REPLAY_PAGE = 200;
 
-export interface MessageRevokedEvent { msgID: string; groupID: string | null; userID: string | null; operateUser: string }
+export interface MessageRevokedEvent {
+  msgID: string;
+  groupID: string | null;
+  userID: string | null;
+  operateUser: string;
+}
 
 type MessageWake = Extract<Wake, { topic: 'message' }>;
 
@@ -46,19 +51,29 @@ function readyViews(store: Store, wake: MessageWake, waiter: ViewWaiter): Map<st
   if (!batch) {
     const b: ViewBatch = { waiting: [] };
     batches.set(wake.event, (batch = b));
-    Promise.all([store.messages.viewsFor(wake.woken, wake.event.row), store.users.profiles([wake.event.row.sender])]).then(([map, profiles]) => {
-      b.sender = profiles.get(wake.event.row.sender);
-      b.views = map;
-      for (const w of b.waiting) {
-        // One subscriber's failure must not cost the others their delivery.
-        try { w.viewsReady(); } catch (error) { w.fail(asError(error)); }
-      }
-      b.waiting = [];
-    }, (error: unknown) => {
-      b.error = asError(error);
-      for (const w of b.waiting) w.fail(b.error);
-      b.waiting = [];
-    });
+    Promise.all([
+      store.messages.viewsFor(wake.woken, wake.event.row),
+      store.users.profiles([wake.event.row.sender]),
+    ]).then(
+      ([map, profiles]) => {
+        b.sender = profiles.get(wake.event.row.sender);
+        b.views = map;
+        for (const w of b.waiting) {
+          // One subscriber's failure must not cost the others their delivery.
+          try {
+            w.viewsReady();
+          } catch (error) {
+            w.fail(asError(error));
+          }
+        }
+        b.waiting = [];
+      },
+      (error: unknown) => {
+        b.error = asError(error);
+        for (const w of b.waiting) w.fail(b.error);
+        b.waiting = [];
+      },
+    );
   }
   if (batch.views) return batch.views;
   if (batch.error) waiter.fail(batch.error);
@@ -71,7 +86,11 @@ function readyViews(store: Store, wake: MessageWake, waiter: ViewWaiter): Map<st
  * next value arrives, so a client unsubscribing from a quiet stream would leave it registered until the next event;
  * this iterator ends the stream first, which lets the generator finish at once.
  */
-function live<T>(ctx: Viewer, topic: Topic, body: (stream: Stream<Wake>) => AsyncGenerator<T>): AsyncIterableIterator<T> {
+function live<T>(
+  ctx: Viewer,
+  topic: Topic,
+  body: (stream: Stream<Wake>) => AsyncGenerator<T>,
+): AsyncIterableIterator<T> {
   let stream: Stream<Wake> | undefined;
   let generator: AsyncGenerator<T> | undefined;
   let closed = false;
@@ -93,17 +112,26 @@ function live<T>(ctx: Viewer, topic: Topic, body: (stream: Stream<Wake>) => Asyn
       return opened.then(() => (closed || !generator ? { done: true, value: undefined } : generator.next()));
     },
     return: end,
-    async throw(error: unknown) { await end(); throw error; },
-    [Symbol.asyncIterator]() { return this; },
+    async throw(error: unknown) {
+      await end();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
   };
 }
 
 /** Validates the cursor before anything is opened, so a bad one is an immediate error. */
-export function onRecvNewMessage(ctx: Viewer, afterCursor?: string | null): AsyncIterableIterator<V2TimMessage> & Listenable<V2TimMessage> {
+export function onRecvNewMessage(
+  ctx: Viewer,
+  afterCursor?: string | null,
+): AsyncIterableIterator<V2TimMessage> & Listenable<V2TimMessage> {
   let after: number | undefined;
   if (afterCursor != null) {
     after = ctx.cursors.decode(afterCursor);
-    if (after === undefined) throw new Refusal(Code.INVALID_PARAMETERS, 'afterCursor is not a cursor this server issued.');
+    if (after === undefined)
+      throw new Refusal(Code.INVALID_PARAMETERS, 'afterCursor is not a cursor this server issued.');
   }
   return new NewMessages(ctx, after);
 }
@@ -124,7 +152,10 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
   /** Events routed while an earlier one's views are still being read, oldest first. */
   private backlog: MessageWake[] | undefined;
 
-  constructor(private readonly ctx: Viewer, after: number | undefined) {
+  constructor(
+    private readonly ctx: Viewer,
+    after: number | undefined,
+  ) {
     this.last = after ?? 0;
     this.out = new Stream<V2TimMessage>(ctx.router.streamLimit, () => void this.wakes?.return());
     this.run(after).catch((e: unknown) => this.out.fail(asError(e)));
@@ -156,7 +187,10 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
         if (this.closed) return;
       }
     }
-    wakes.listen((wake) => this.onWake(wake), (error) => (error ? this.out.fail(error) : void this.out.return()));
+    wakes.listen(
+      (wake) => this.onWake(wake),
+      (error) => (error ? this.out.fail(error) : void this.out.return()),
+    );
   }
 
   private onWake(wake: Wake): void {
@@ -193,15 +227,34 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
     return true;
   }
 
-  fail(error: Error): void { this.out.fail(error); }
+  fail(error: Error): void {
+    this.out.fail(error);
+  }
 
-  private get closed(): boolean { return this.out.isEnded; }
+  private get closed(): boolean {
+    return this.out.isEnded;
+  }
 
-  listen(onItem: (item: V2TimMessage) => void, onEnd: (error: Error | null) => void, writable?: () => Promise<void> | undefined): void { this.out.listen(onItem, onEnd, writable); }
-  next(): Promise<IteratorResult<V2TimMessage>> { return this.out.next(); }
-  return(): Promise<IteratorResult<V2TimMessage>> { return this.out.return(); }
-  async throw(error: unknown): Promise<IteratorResult<V2TimMessage>> { await this.out.return(); throw error; }
-  [Symbol.asyncIterator]() { return this; }
+  listen(
+    onItem: (item: V2TimMessage) => void,
+    onEnd: (error: Error | null) => void,
+    writable?: () => Promise<void> | undefined,
+  ): void {
+    this.out.listen(onItem, onEnd, writable);
+  }
+  next(): Promise<IteratorResult<V2TimMessage>> {
+    return this.out.next();
+  }
+  return(): Promise<IteratorResult<V2TimMessage>> {
+    return this.out.return();
+  }
+  async throw(error: unknown): Promise<IteratorResult<V2TimMessage>> {
+    await this.out.return();
+    throw error;
+  }
+  [Symbol.asyncIterator]() {
+    return this;
+  }
 }
 
 export const onRecvMessageRevoked = (ctx: Viewer) => live(ctx, 'revoked', (stream) => revocations(ctx, stream));
@@ -212,14 +265,20 @@ async function* revocations(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<M
       if (wake.topic !== 'revoked') continue;
       const { row, operateUser } = wake.event;
       if (!(await ctx.store.messages.canSee(ctx.viewer, row))) continue;
-      yield { msgID: row.msgId, groupID: row.groupId, userID: row.groupId === null ? conversationIdOf(ctx.viewer, row).slice(4) : null, operateUser };
+      yield {
+        msgID: row.msgId,
+        groupID: row.groupId,
+        userID: row.groupId === null ? conversationIdOf(ctx.viewer, row).slice(4) : null,
+        operateUser,
+      };
     }
   } finally {
     await stream.return();
   }
 }
 
-export const onConversationChanged = (ctx: Viewer) => live(ctx, 'conversation', (stream) => conversationChanges(ctx, stream));
+export const onConversationChanged = (ctx: Viewer) =>
+  live(ctx, 'conversation', (stream) => conversationChanges(ctx, stream));
 
 async function* conversationChanges(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<V2TimConversation[]> {
   try {
@@ -234,7 +293,8 @@ async function* conversationChanges(ctx: Viewer, stream: Stream<Wake>): AsyncGen
 }
 
 /** Emits the new total only when it changed. */
-export const onTotalUnreadMessageCountChanged = (ctx: Viewer) => live(ctx, 'unread', (stream) => unreadTotals(ctx, stream));
+export const onTotalUnreadMessageCountChanged = (ctx: Viewer) =>
+  live(ctx, 'unread', (stream) => unreadTotals(ctx, stream));
 
 async function* unreadTotals(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<number> {
   try {

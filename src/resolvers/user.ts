@@ -7,7 +7,10 @@ import type { Viewer } from './context';
 import { answer, done, ok, Refusal, type Callback } from './result';
 import { checkUnicode, checkUserList, utf8Bytes } from './validate';
 
-export interface V2TimCustomInfoEntry { key: string; value: string }
+export interface V2TimCustomInfoEntry {
+  key: string;
+  value: string;
+}
 
 export interface V2TimUserFullInfo {
   userID: string;
@@ -41,7 +44,10 @@ function checkField(value: string | null | undefined, field: string): void {
   if (value == null) return;
   checkUnicode(value, field);
   if (utf8Bytes(value) > MAX_FIELD_BYTES) {
-    throw new Refusal(Code.INVALID_PARAMETERS, `${field} is ${utf8Bytes(value)} bytes of UTF-8; at most ${MAX_FIELD_BYTES} are allowed.`);
+    throw new Refusal(
+      Code.INVALID_PARAMETERS,
+      `${field} is ${utf8Bytes(value)} bytes of UTF-8; at most ${MAX_FIELD_BYTES} are allowed.`,
+    );
   }
 }
 
@@ -49,13 +55,19 @@ function customInfoOf(entries: readonly V2TimCustomInfoEntry[]): Record<string, 
   const out: Record<string, string> = {};
   entries.forEach(({ key, value }, i) => {
     if (!CUSTOM_KEY.test(key)) {
-      throw new Refusal(Code.INVALID_PARAMETERS, `customInfo[${i}].key "${key}" must be 1 to 8 letters, digits or "_" (Tencent's custom profile key).`);
+      throw new Refusal(
+        Code.INVALID_PARAMETERS,
+        `customInfo[${i}].key "${key}" must be 1 to 8 letters, digits or "_" (Tencent's custom profile key).`,
+      );
     }
     checkField(value, `customInfo[${i}].value`);
     out[key] = value;
   });
   if (Object.keys(out).length > MAX_CUSTOM_KEYS) {
-    throw new Refusal(Code.INVALID_PARAMETERS, `customInfo has ${Object.keys(out).length} keys; at most ${MAX_CUSTOM_KEYS} are allowed.`);
+    throw new Refusal(
+      Code.INVALID_PARAMETERS,
+      `customInfo has ${Object.keys(out).length} keys; at most ${MAX_CUSTOM_KEYS} are allowed.`,
+    );
   }
   return out;
 }
@@ -70,34 +82,42 @@ export const profileView = (userID: string, p: UserProfile | undefined): V2TimUs
 });
 
 /** Sets the given fields of the caller's profile; a field left out (or null) keeps its value, "" clears it. */
-export const setSelfInfo = (ctx: Viewer, args: { userFullInfo: V2TimUserFullInfoInput }): Promise<Callback> => answer(async (): Promise<Callback> => {
-  const info = args.userFullInfo;
-  checkField(info.nickName, 'userFullInfo.nickName');
-  checkField(info.faceUrl, 'userFullInfo.faceUrl');
-  checkField(info.selfSignature, 'userFullInfo.selfSignature');
-  if (info.gender != null && !Object.values(Gender).includes(info.gender as 0)) {
-    throw new Refusal(Code.INVALID_PARAMETERS, `userFullInfo.gender is ${info.gender}; it must be 0 (unknown), 1 (male) or 2 (female).`);
-  }
-  const change: ProfileChange = {
-    ...(info.nickName != null && { nickName: info.nickName }),
-    ...(info.faceUrl != null && { faceUrl: info.faceUrl }),
-    ...(info.selfSignature != null && { selfSignature: info.selfSignature }),
-    ...(info.gender != null && { gender: info.gender }),
-    ...(info.customInfo != null && { customInfo: customInfoOf(info.customInfo) }),
-  };
-  if (change.customInfo) {
-    const stored = (await ctx.store.users.profiles([ctx.viewer])).get(ctx.viewer)?.customInfo ?? {};
-    const keys = new Set([...Object.keys(stored), ...Object.keys(change.customInfo)]);
-    if (keys.size > MAX_CUSTOM_KEYS) throw new Refusal(Code.INVALID_PARAMETERS, `customInfo would hold ${keys.size} keys; at most ${MAX_CUSTOM_KEYS} are allowed.`);
-  }
-  await ctx.store.users.setProfile(ctx.viewer, change, ctx.now());
-  return done();
-});
+export const setSelfInfo = (ctx: Viewer, args: { userFullInfo: V2TimUserFullInfoInput }): Promise<Callback> =>
+  answer(async (): Promise<Callback> => {
+    const info = args.userFullInfo;
+    checkField(info.nickName, 'userFullInfo.nickName');
+    checkField(info.faceUrl, 'userFullInfo.faceUrl');
+    checkField(info.selfSignature, 'userFullInfo.selfSignature');
+    if (info.gender != null && !Object.values(Gender).includes(info.gender as 0)) {
+      throw new Refusal(
+        Code.INVALID_PARAMETERS,
+        `userFullInfo.gender is ${info.gender}; it must be 0 (unknown), 1 (male) or 2 (female).`,
+      );
+    }
+    const change: ProfileChange = {
+      ...(info.nickName != null && { nickName: info.nickName }),
+      ...(info.faceUrl != null && { faceUrl: info.faceUrl }),
+      ...(info.selfSignature != null && { selfSignature: info.selfSignature }),
+      ...(info.gender != null && { gender: info.gender }),
+      ...(info.customInfo != null && { customInfo: customInfoOf(info.customInfo) }),
+    };
+    if (change.customInfo) {
+      const stored = (await ctx.store.users.profiles([ctx.viewer])).get(ctx.viewer)?.customInfo ?? {};
+      const keys = new Set([...Object.keys(stored), ...Object.keys(change.customInfo)]);
+      if (keys.size > MAX_CUSTOM_KEYS)
+        throw new Refusal(
+          Code.INVALID_PARAMETERS,
+          `customInfo would hold ${keys.size} keys; at most ${MAX_CUSTOM_KEYS} are allowed.`,
+        );
+    }
+    await ctx.store.users.setProfile(ctx.viewer, change, ctx.now());
+    return done();
+  });
 
 /** One entry per distinct userID asked, in the order asked. */
-export const getUsersInfo = (ctx: Viewer, args: { userIDList: readonly string[] }) => answer(async () => {
-  const users = checkUserList(args.userIDList, 'userIDList', Code.INVALID_PARAMETERS, MAX_USERS);
-  const seen = await ctx.store.users.visibleProfiles(ctx.viewer, users);
-  return ok<V2TimUserFullInfo[]>(users.map((u) => profileView(u, seen.get(u))));
-});
-
+export const getUsersInfo = (ctx: Viewer, args: { userIDList: readonly string[] }) =>
+  answer(async () => {
+    const users = checkUserList(args.userIDList, 'userIDList', Code.INVALID_PARAMETERS, MAX_USERS);
+    const seen = await ctx.store.users.visibleProfiles(ctx.viewer, users);
+    return ok<V2TimUserFullInfo[]>(users.map((u) => profileView(u, seen.get(u))));
+  });

@@ -24,21 +24,30 @@ export interface GraphQLContext extends Services {
 
 /** `WWW-Authenticate: Bearer …` for a 401 (RFC 6750 §3): the error, when there is one, and its description. */
 export function wwwAuthenticate(failure: AuthFailure): string {
-  const error = failure.reason === 'malformed' ? 'invalid_request' : failure.reason === 'missing' ? null : 'invalid_token';
+  const error =
+    failure.reason === 'malformed' ? 'invalid_request' : failure.reason === 'missing' ? null : 'invalid_token';
   const description = failure.message.replace(/["\\]/g, '');
-  return error === null ? 'Bearer realm="im"' : `Bearer realm="im", error="${error}", error_description="${description}"`;
+  return error === null
+    ? 'Bearer realm="im"'
+    : `Bearer realm="im", error="${error}", error_description="${description}"`;
 }
 
 export function unauthenticated(failure: AuthFailure): GraphQLError {
   return new GraphQLError(failure.message, {
-    extensions: { code: 'UNAUTHENTICATED', imCode: failure.imCode, http: { status: 401, headers: { 'WWW-Authenticate': wwwAuthenticate(failure) } } },
+    extensions: {
+      code: 'UNAUTHENTICATED',
+      imCode: failure.imCode,
+      http: { status: 401, headers: { 'WWW-Authenticate': wwwAuthenticate(failure) } },
+    },
   });
 }
 
 /** The resolver context for a signed-in viewer (the auth plugin has already refused anonymous operations). */
 export function signedIn(ctx: GraphQLContext): Viewer {
   if (ctx.viewer === null) {
-    throw unauthenticated(ctx.authFailure ?? { imCode: Code.NOT_LOGGED_IN, message: 'Not logged in: send a valid UserSig.' });
+    throw unauthenticated(
+      ctx.authFailure ?? { imCode: Code.NOT_LOGGED_IN, message: 'Not logged in: send a valid UserSig.' },
+    );
   }
   return ctx as Viewer;
 }
@@ -48,7 +57,8 @@ export function refusalAsError<T>(open: () => T): T {
   try {
     return open();
   } catch (e) {
-    if (e instanceof Refusal) throw new GraphQLError(e.desc, { extensions: { code: 'BAD_USER_INPUT', imCode: e.code } });
+    if (e instanceof Refusal)
+      throw new GraphQLError(e.desc, { extensions: { code: 'BAD_USER_INPUT', imCode: e.code } });
     throw e;
   }
 }

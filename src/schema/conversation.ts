@@ -1,6 +1,9 @@
 // Conversations, unread counts and read marks.
 import * as conversation from '../resolvers/conversation';
-import type { V2TimConversation as Conversation, V2TimConversationResult as ConversationResult } from '../resolvers/conversation';
+import type {
+  V2TimConversation as Conversation,
+  V2TimConversationResult as ConversationResult,
+} from '../resolvers/conversation';
 import { builder } from './builder';
 import { V2TimCallback, valueCallback } from './callback';
 import { signedIn } from './context';
@@ -33,26 +36,34 @@ const V2TimConversationResult = builder.objectRef<ConversationResult>('V2TimConv
   }),
 });
 
-builder.queryField('getConversationList', (t) => t.field({
-  type: valueCallback<ConversationResult>('ConversationResultValueCallback', V2TimConversationResult),
-  description: 'Most recent first. count: 1–100; pass nextSeq back for the next page.',
-  args: { count: t.arg.int({ required: true }), nextSeq: t.arg.string() },
-  resolve: (_, args, ctx) => conversation.getConversationList(signedIn(ctx), args),
-}));
+builder.queryField('getConversationList', (t) =>
+  t.field({
+    type: valueCallback<ConversationResult>('ConversationResultValueCallback', V2TimConversationResult),
+    description: 'Most recent first. count: 1–100; pass nextSeq back for the next page.',
+    args: { count: t.arg.int({ required: true }), nextSeq: t.arg.string() },
+    resolve: (_, args, ctx) => conversation.getConversationList(signedIn(ctx), args),
+  }),
+);
 
-builder.queryField('getTotalUnreadMessageCount', (t) => t.field({
-  type: valueCallback<number>('IntValueCallback', 'Int'),
-  resolve: (_, __, ctx) => conversation.getTotalUnreadMessageCount(signedIn(ctx)),
-}));
+builder.queryField('getTotalUnreadMessageCount', (t) =>
+  t.field({
+    type: valueCallback<number>('IntValueCallback', 'Int'),
+    resolve: (_, __, ctx) => conversation.getTotalUnreadMessageCount(signedIn(ctx)),
+  }),
+);
 
-builder.mutationField('markGroupMessageAsRead', (t) => t.field({
-  type: V2TimCallback,
-  args: { groupID: t.arg.string({ required: true }) },
-  resolve: (_, args, ctx) => conversation.markGroupMessageAsRead(signedIn(ctx), args),
-}));
+builder.mutationField('markGroupMessageAsRead', (t) =>
+  t.field({
+    type: V2TimCallback,
+    args: { groupID: t.arg.string({ required: true }) },
+    resolve: (_, args, ctx) => conversation.markGroupMessageAsRead(signedIn(ctx), args),
+  }),
+);
 
-builder.mutationField('markC2CMessageAsRead', (t) => t.field({
-  type: V2TimCallback,
-  args: { userID: t.arg.string({ required: true }) },
-  resolve: (_, args, ctx) => conversation.markC2CMessageAsRead(signedIn(ctx), args),
-}));
+builder.mutationField('markC2CMessageAsRead', (t) =>
+  t.field({
+    type: V2TimCallback,
+    args: { userID: t.arg.string({ required: true }) },
+    resolve: (_, args, ctx) => conversation.markC2CMessageAsRead(signedIn(ctx), args),
+  }),
+);

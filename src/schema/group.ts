@@ -2,7 +2,11 @@
 import * as group from '../resolvers/group';
 import * as groupProfile from '../resolvers/group-profile';
 import { Role } from '../resolvers/group-type';
-import type { V2TimGroupInfo as GroupInfo, V2TimGroupMemberFullInfo as MemberInfo, V2TimGroupMemberInfoResult as MemberInfoResult } from '../resolvers/group';
+import type {
+  V2TimGroupInfo as GroupInfo,
+  V2TimGroupMemberFullInfo as MemberInfo,
+  V2TimGroupMemberInfoResult as MemberInfoResult,
+} from '../resolvers/group';
 import { builder } from './builder';
 import { StringValueCallback, V2TimCallback, valueCallback } from './callback';
 import { signedIn } from './context';
@@ -10,7 +14,8 @@ import { Timestamp } from './timestamp';
 
 // Output enums named after the SDK's constants. Arguments keep their contract types (groupType: String, role: Int).
 const GroupType = builder.enumType('GroupType', {
-  description: "The SDK's group types (V2TIMManager GROUP_TYPE_*); createGroup takes their string values: Work, Public, Meeting, Community, AVChatRoom.",
+  description:
+    "The SDK's group types (V2TIMManager GROUP_TYPE_*); createGroup takes their string values: Work, Public, Meeting, Community, AVChatRoom.",
   values: {
     GROUP_TYPE_WORK: { value: 'Work' },
     GROUP_TYPE_PUBLIC: { value: 'Public' },
@@ -21,7 +26,8 @@ const GroupType = builder.enumType('GroupType', {
 });
 
 const GroupMemberRole = builder.enumType('GroupMemberRole', {
-  description: 'V2TIMGroupMemberRole: UNDEFINED 0, MEMBER 200, ADMIN 300, OWNER 400 (the native SDKs call the owner SUPER).',
+  description:
+    'V2TIMGroupMemberRole: UNDEFINED 0, MEMBER 200, ADMIN 300, OWNER 400 (the native SDKs call the owner SUPER).',
   values: {
     V2TIM_GROUP_MEMBER_UNDEFINED: { value: 0, description: 'Not a member (getGroupsInfo of a group you are not in).' },
     V2TIM_GROUP_MEMBER_ROLE_MEMBER: { value: Role.MEMBER },
@@ -37,11 +43,18 @@ const V2TimGroupInfo = builder.objectRef<GroupInfo>('V2TimGroupInfo').implement(
     groupName: t.exposeString('groupName'),
     owner: t.exposeID('owner', { description: 'The userID of the owner.' }),
     memberCount: t.exposeInt('memberCount'),
-    role: t.field({ type: GroupMemberRole, description: 'Your role in the group (UNDEFINED: not a member).', resolve: (g) => g.role as never }),
+    role: t.field({
+      type: GroupMemberRole,
+      description: 'Your role in the group (UNDEFINED: not a member).',
+      resolve: (g) => g.role as never,
+    }),
     notification: t.exposeString('notification', { nullable: true }),
     introduction: t.exposeString('introduction', { nullable: true }),
     faceUrl: t.exposeString('faceUrl', { nullable: true }),
-    isAllMuted: t.exposeBoolean('isAllMuted', { nullable: true, description: 'Mute-all: only the owner and admins may send (others get 10017).' }),
+    isAllMuted: t.exposeBoolean('isAllMuted', {
+      nullable: true,
+      description: 'Mute-all: only the owner and admins may send (others get 10017).',
+    }),
   }),
 });
 
@@ -51,7 +64,10 @@ const V2TimGroupMemberFullInfo = builder.objectRef<MemberInfo>('V2TimGroupMember
     role: t.field({ type: GroupMemberRole, resolve: (m) => m.role as never }),
     nickName: t.exposeString('nickName', { nullable: true }),
     faceUrl: t.exposeString('faceUrl', { nullable: true }),
-    nameCard: t.exposeString('nameCard', { nullable: true, description: 'The member\'s name in this group (setGroupMemberInfo).' }),
+    nameCard: t.exposeString('nameCard', {
+      nullable: true,
+      description: "The member's name in this group (setGroupMemberInfo).",
+    }),
     joinTime: t.expose('joinTime', { type: Timestamp }),
     muteUntil: t.expose('muteUntil', { type: Timestamp, description: '0 when not muted.' }),
   }),
@@ -65,73 +81,104 @@ const V2TimGroupMemberInfoResult = builder.objectRef<MemberInfoResult>('V2TimGro
 });
 
 const V2TimGroupMemberInput = builder.inputType('V2TimGroupMemberInput', {
-  fields: (t) => ({ userID: t.string({ required: true }), role: t.int({ description: '200 member (default) or 300 admin.' }) }),
+  fields: (t) => ({
+    userID: t.string({ required: true }),
+    role: t.int({ description: '200 member (default) or 300 admin.' }),
+  }),
 });
 
-builder.mutationField('createGroup', (t) => t.field({
-  type: StringValueCallback,
-  description: 'groupType: Work, Public, Meeting, Community or AVChatRoom. data is the groupID.',
-  args: {
-    groupType: t.arg.string({ required: true }),
-    groupName: t.arg.string({ required: true }),
-    groupID: t.arg.string(),
-    memberList: t.arg({ type: [V2TimGroupMemberInput] }),
-  },
-  resolve: (_, args, ctx) => group.createGroup(signedIn(ctx), args),
-}));
+builder.mutationField('createGroup', (t) =>
+  t.field({
+    type: StringValueCallback,
+    description: 'groupType: Work, Public, Meeting, Community or AVChatRoom. data is the groupID.',
+    args: {
+      groupType: t.arg.string({ required: true }),
+      groupName: t.arg.string({ required: true }),
+      groupID: t.arg.string(),
+      memberList: t.arg({ type: [V2TimGroupMemberInput] }),
+    },
+    resolve: (_, args, ctx) => group.createGroup(signedIn(ctx), args),
+  }),
+);
 
-builder.mutationField('joinGroup', (t) => t.field({
-  type: V2TimCallback,
-  args: { groupID: t.arg.string({ required: true }), message: t.arg.string() },
-  resolve: (_, args, ctx) => group.joinGroup(signedIn(ctx), args),
-}));
+builder.mutationField('joinGroup', (t) =>
+  t.field({
+    type: V2TimCallback,
+    args: { groupID: t.arg.string({ required: true }), message: t.arg.string() },
+    resolve: (_, args, ctx) => group.joinGroup(signedIn(ctx), args),
+  }),
+);
 
-builder.mutationField('quitGroup', (t) => t.field({
-  type: V2TimCallback,
-  args: { groupID: t.arg.string({ required: true }) },
-  resolve: (_, args, ctx) => group.quitGroup(signedIn(ctx), args),
-}));
+builder.mutationField('quitGroup', (t) =>
+  t.field({
+    type: V2TimCallback,
+    args: { groupID: t.arg.string({ required: true }) },
+    resolve: (_, args, ctx) => group.quitGroup(signedIn(ctx), args),
+  }),
+);
 
-builder.mutationField('dismissGroup', (t) => t.field({
-  type: V2TimCallback,
-  args: { groupID: t.arg.string({ required: true }) },
-  resolve: (_, args, ctx) => group.dismissGroup(signedIn(ctx), args),
-}));
+builder.mutationField('dismissGroup', (t) =>
+  t.field({
+    type: V2TimCallback,
+    args: { groupID: t.arg.string({ required: true }) },
+    resolve: (_, args, ctx) => group.dismissGroup(signedIn(ctx), args),
+  }),
+);
 
-builder.mutationField('inviteUserToGroup', (t) => t.field({
-  type: V2TimCallback,
-  args: { groupID: t.arg.string({ required: true }), userList: t.arg.stringList({ required: true }) },
-  resolve: (_, args, ctx) => group.inviteUserToGroup(signedIn(ctx), args),
-}));
+builder.mutationField('inviteUserToGroup', (t) =>
+  t.field({
+    type: V2TimCallback,
+    args: { groupID: t.arg.string({ required: true }), userList: t.arg.stringList({ required: true }) },
+    resolve: (_, args, ctx) => group.inviteUserToGroup(signedIn(ctx), args),
+  }),
+);
 
-builder.mutationField('kickGroupMember', (t) => t.field({
-  type: V2TimCallback,
-  args: { groupID: t.arg.string({ required: true }), memberList: t.arg.stringList({ required: true }), reason: t.arg.string() },
-  resolve: (_, args, ctx) => group.kickGroupMember(signedIn(ctx), args),
-}));
+builder.mutationField('kickGroupMember', (t) =>
+  t.field({
+    type: V2TimCallback,
+    args: {
+      groupID: t.arg.string({ required: true }),
+      memberList: t.arg.stringList({ required: true }),
+      reason: t.arg.string(),
+    },
+    resolve: (_, args, ctx) => group.kickGroupMember(signedIn(ctx), args),
+  }),
+);
 
-builder.mutationField('muteGroupMember', (t) => t.field({
-  type: V2TimCallback,
-  description: 'seconds: 0 unmutes.',
-  args: { groupID: t.arg.string({ required: true }), userID: t.arg.string({ required: true }), seconds: t.arg.int({ required: true }) },
-  resolve: (_, args, ctx) => group.muteGroupMember(signedIn(ctx), args),
-}));
+builder.mutationField('muteGroupMember', (t) =>
+  t.field({
+    type: V2TimCallback,
+    description: 'seconds: 0 unmutes.',
+    args: {
+      groupID: t.arg.string({ required: true }),
+      userID: t.arg.string({ required: true }),
+      seconds: t.arg.int({ required: true }),
+    },
+    resolve: (_, args, ctx) => group.muteGroupMember(signedIn(ctx), args),
+  }),
+);
 
-builder.queryField('getJoinedGroupList', (t) => t.field({
-  type: valueCallback<GroupInfo[]>('GroupInfoListValueCallback', [V2TimGroupInfo]),
-  resolve: (_, __, ctx) => group.getJoinedGroupList(signedIn(ctx)),
-}));
+builder.queryField('getJoinedGroupList', (t) =>
+  t.field({
+    type: valueCallback<GroupInfo[]>('GroupInfoListValueCallback', [V2TimGroupInfo]),
+    resolve: (_, __, ctx) => group.getJoinedGroupList(signedIn(ctx)),
+  }),
+);
 
-builder.queryField('getGroupMemberList', (t) => t.field({
-  type: valueCallback<MemberInfoResult>('GroupMemberListValueCallback', V2TimGroupMemberInfoResult),
-  description: 'count: 1–100 (default 100); pass nextSeq back for the next page.',
-  args: { groupID: t.arg.string({ required: true }), count: t.arg.int(), nextSeq: t.arg.string() },
-  resolve: (_, args, ctx) => group.getGroupMemberList(signedIn(ctx), args),
-}));
+builder.queryField('getGroupMemberList', (t) =>
+  t.field({
+    type: valueCallback<MemberInfoResult>('GroupMemberListValueCallback', V2TimGroupMemberInfoResult),
+    description: 'count: 1–100 (default 100); pass nextSeq back for the next page.',
+    args: { groupID: t.arg.string({ required: true }), count: t.arg.int(), nextSeq: t.arg.string() },
+    resolve: (_, args, ctx) => group.getGroupMemberList(signedIn(ctx), args),
+  }),
+);
 
 const V2TimGroupInfoResult = builder.objectRef<groupProfile.V2TimGroupInfoResult>('V2TimGroupInfoResult').implement({
   fields: (t) => ({
-    resultCode: t.exposeInt('resultCode', { description: '0, or 10010 (no such group), 10007 (a Work group you are not in).' }),
+    resultCode: t.exposeInt('resultCode', {
+      description: '0, or 10010 (no such group), 10007 (a Work group you are not in).',
+    }),
     resultMessage: t.exposeString('resultMessage'),
     groupInfo: t.expose('groupInfo', { type: V2TimGroupInfo, nullable: true }),
   }),
@@ -149,48 +196,78 @@ const V2TimGroupInfoInput = builder.inputType('V2TimGroupInfoInput', {
   }),
 });
 
-builder.queryField('getGroupsInfo', (t) => t.field({
-  type: valueCallback<groupProfile.V2TimGroupInfoResult[]>('GroupInfoResultListValueCallback', [V2TimGroupInfoResult]),
-  description: 'Profiles of up to 50 groups, each with its own resultCode: members see theirs; anyone sees a non-Work group\'s (role 0).',
-  args: { groupIDList: t.arg.stringList({ required: true }) },
-  resolve: (_, args, ctx) => groupProfile.getGroupsInfo(signedIn(ctx), args),
-}));
+builder.queryField('getGroupsInfo', (t) =>
+  t.field({
+    type: valueCallback<groupProfile.V2TimGroupInfoResult[]>('GroupInfoResultListValueCallback', [
+      V2TimGroupInfoResult,
+    ]),
+    description:
+      "Profiles of up to 50 groups, each with its own resultCode: members see theirs; anyone sees a non-Work group's (role 0).",
+    args: { groupIDList: t.arg.stringList({ required: true }) },
+    resolve: (_, args, ctx) => groupProfile.getGroupsInfo(signedIn(ctx), args),
+  }),
+);
 
-builder.mutationField('setGroupInfo', (t) => t.field({
-  type: V2TimCallback,
-  description: 'Changes a group\'s name, notification, introduction or faceUrl: any member of a Work group, the owner and admins of the other types (else 10007); 10004 names a field over its limit.',
-  args: { info: t.arg({ type: V2TimGroupInfoInput, required: true }) },
-  resolve: (_, args, ctx) => groupProfile.setGroupInfo(signedIn(ctx), args),
-}));
+builder.mutationField('setGroupInfo', (t) =>
+  t.field({
+    type: V2TimCallback,
+    description:
+      "Changes a group's name, notification, introduction or faceUrl: any member of a Work group, the owner and admins of the other types (else 10007); 10004 names a field over its limit.",
+    args: { info: t.arg({ type: V2TimGroupInfoInput, required: true }) },
+    resolve: (_, args, ctx) => groupProfile.setGroupInfo(signedIn(ctx), args),
+  }),
+);
 
-builder.mutationField('setGroupMemberRole', (t) => t.field({
-  type: V2TimCallback,
-  description: 'The owner sets a member\'s role: 300 admin or 200 member (10004 otherwise, or for a non-member); Work groups have no admins (10007).',
-  args: { groupID: t.arg.string({ required: true }), userID: t.arg.string({ required: true }), role: t.arg.int({ required: true }) },
-  resolve: (_, args, ctx) => groupProfile.setGroupMemberRole(signedIn(ctx), args),
-}));
+builder.mutationField('setGroupMemberRole', (t) =>
+  t.field({
+    type: V2TimCallback,
+    description:
+      "The owner sets a member's role: 300 admin or 200 member (10004 otherwise, or for a non-member); Work groups have no admins (10007).",
+    args: {
+      groupID: t.arg.string({ required: true }),
+      userID: t.arg.string({ required: true }),
+      role: t.arg.int({ required: true }),
+    },
+    resolve: (_, args, ctx) => groupProfile.setGroupMemberRole(signedIn(ctx), args),
+  }),
+);
 
-builder.mutationField('transferGroupOwner', (t) => t.field({
-  type: V2TimCallback,
-  description: 'The owner hands the group to a member (10004 for a non-member) and becomes a member; not in AVChatRoom groups (10007).',
-  args: { groupID: t.arg.string({ required: true }), userID: t.arg.string({ required: true }) },
-  resolve: (_, args, ctx) => groupProfile.transferGroupOwner(signedIn(ctx), args),
-}));
+builder.mutationField('transferGroupOwner', (t) =>
+  t.field({
+    type: V2TimCallback,
+    description:
+      'The owner hands the group to a member (10004 for a non-member) and becomes a member; not in AVChatRoom groups (10007).',
+    args: { groupID: t.arg.string({ required: true }), userID: t.arg.string({ required: true }) },
+    resolve: (_, args, ctx) => groupProfile.transferGroupOwner(signedIn(ctx), args),
+  }),
+);
 
 const V2TimGroupMemberInfoInput = builder.inputType('V2TimGroupMemberInfoInput', {
-  fields: (t) => ({ userID: t.string({ required: true }), nameCard: t.string({ description: 'At most 50 bytes; "" clears it.' }) }),
+  fields: (t) => ({
+    userID: t.string({ required: true }),
+    nameCard: t.string({ description: 'At most 50 bytes; "" clears it.' }),
+  }),
 });
 
-builder.queryField('getGroupMembersInfo', (t) => t.field({
-  type: valueCallback<MemberInfo[]>('GroupMemberFullInfoListValueCallback', [V2TimGroupMemberFullInfo]),
-  description: 'Up to 50 members\' info with their nameCard, for a member of the group (10007 otherwise); non-members in memberList are left out.',
-  args: { groupID: t.arg.string({ required: true }), memberList: t.arg.stringList({ required: true }) },
-  resolve: (_, args, ctx) => groupProfile.getGroupMembersInfo(signedIn(ctx), args),
-}));
+builder.queryField('getGroupMembersInfo', (t) =>
+  t.field({
+    type: valueCallback<MemberInfo[]>('GroupMemberFullInfoListValueCallback', [V2TimGroupMemberFullInfo]),
+    description:
+      "Up to 50 members' info with their nameCard, for a member of the group (10007 otherwise); non-members in memberList are left out.",
+    args: { groupID: t.arg.string({ required: true }), memberList: t.arg.stringList({ required: true }) },
+    resolve: (_, args, ctx) => groupProfile.getGroupMembersInfo(signedIn(ctx), args),
+  }),
+);
 
-builder.mutationField('setGroupMemberInfo', (t) => t.field({
-  type: V2TimCallback,
-  description: 'Sets a nameCard: your own, or as owner or admin that of a member below your role (10007 otherwise); 10004 over 50 bytes.',
-  args: { groupID: t.arg.string({ required: true }), info: t.arg({ type: V2TimGroupMemberInfoInput, required: true }) },
-  resolve: (_, args, ctx) => groupProfile.setGroupMemberInfo(signedIn(ctx), args),
-}));
+builder.mutationField('setGroupMemberInfo', (t) =>
+  t.field({
+    type: V2TimCallback,
+    description:
+      'Sets a nameCard: your own, or as owner or admin that of a member below your role (10007 otherwise); 10004 over 50 bytes.',
+    args: {
+      groupID: t.arg.string({ required: true }),
+      info: t.arg({ type: V2TimGroupMemberInfoInput, required: true }),
+    },
+    resolve: (_, args, ctx) => groupProfile.setGroupMemberInfo(signedIn(ctx), args),
+  }),
+);

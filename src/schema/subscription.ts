@@ -16,27 +16,36 @@ const MessageRevokedEvent = builder.objectRef<RevokedEvent>('MessageRevokedEvent
   }),
 });
 
-builder.subscriptionField('onRecvNewMessage', (t) => t.field({
-  type: V2TimMessage,
-  description: 'Everything new you may see, across all your conversations. With afterCursor: first every such message after it (in order, once), then live ones, with no gap and no duplicate.',
-  args: { afterCursor: t.arg.string() },
-  subscribe: (_, args, ctx) => refusalAsError(() => live.onRecvNewMessage(signedIn(ctx), args.afterCursor)),
-  resolve: (message) => message,
-}));
+builder.subscriptionField('onRecvNewMessage', (t) =>
+  t.field({
+    type: V2TimMessage,
+    description:
+      'Everything new you may see, across all your conversations. With afterCursor: first every such message after it (in order, once), then live ones, with no gap and no duplicate.',
+    args: { afterCursor: t.arg.string() },
+    subscribe: (_, args, ctx) => refusalAsError(() => live.onRecvNewMessage(signedIn(ctx), args.afterCursor)),
+    resolve: (message) => message,
+  }),
+);
 
-builder.subscriptionField('onRecvMessageRevoked', (t) => t.field({
-  type: MessageRevokedEvent,
-  subscribe: (_, __, ctx) => live.onRecvMessageRevoked(signedIn(ctx)),
-  resolve: (event) => event,
-}));
+builder.subscriptionField('onRecvMessageRevoked', (t) =>
+  t.field({
+    type: MessageRevokedEvent,
+    subscribe: (_, __, ctx) => live.onRecvMessageRevoked(signedIn(ctx)),
+    resolve: (event) => event,
+  }),
+);
 
-builder.subscriptionField('onConversationChanged', (t) => t.field({
-  type: [V2TimConversation],
-  subscribe: (_, __, ctx) => live.onConversationChanged(signedIn(ctx)),
-  resolve: (list) => list,
-}));
+builder.subscriptionField('onConversationChanged', (t) =>
+  t.field({
+    type: [V2TimConversation],
+    subscribe: (_, __, ctx) => live.onConversationChanged(signedIn(ctx)),
+    resolve: (list) => list,
+  }),
+);
 
-builder.subscriptionField('onTotalUnreadMessageCountChanged', (t) => t.int({
-  subscribe: (_, __, ctx) => live.onTotalUnreadMessageCountChanged(signedIn(ctx)),
-  resolve: (total) => total,
-}));
+builder.subscriptionField('onTotalUnreadMessageCountChanged', (t) =>
+  t.int({
+    subscribe: (_, __, ctx) => live.onTotalUnreadMessageCountChanged(signedIn(ctx)),
+    resolve: (total) => total,
+  }),
+);

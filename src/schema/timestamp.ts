@@ -11,7 +11,8 @@ const check = (value: unknown): number => {
 };
 
 export const Timestamp = builder.scalarType('Timestamp', {
-  description: 'Seconds since the Unix epoch (UTC), as a JSON integer: 53 bits, so it lasts past 2038 (GraphQL\'s Int would not).',
+  description:
+    "Seconds since the Unix epoch (UTC), as a JSON integer: 53 bits, so it lasts past 2038 (GraphQL's Int would not).",
   serialize: check,
   parseValue: check,
   parseLiteral: (ast) => {

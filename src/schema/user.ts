@@ -6,19 +6,21 @@ import { builder } from './builder';
 import { StringValueCallback, V2TimCallback, valueCallback } from './callback';
 import { signedIn } from './context';
 
-builder.queryField('getLoginUser', (t) => t.field({
-  type: StringValueCallback,
-  description: 'data: the userID of the UserSig this request carries.',
-  resolve: (_, __, ctx) => ok(signedIn(ctx).viewer),
-}));
+builder.queryField('getLoginUser', (t) =>
+  t.field({
+    type: StringValueCallback,
+    description: 'data: the userID of the UserSig this request carries.',
+    resolve: (_, __, ctx) => ok(signedIn(ctx).viewer),
+  }),
+);
 
 const V2TimCustomInfoEntry = builder.objectRef<user.V2TimCustomInfoEntry>('V2TimCustomInfoEntry').implement({
-  description: 'One custom profile field (the SDK\'s customInfo map, as a list of entries).',
+  description: "One custom profile field (the SDK's customInfo map, as a list of entries).",
   fields: (t) => ({ key: t.exposeString('key'), value: t.exposeString('value') }),
 });
 
 const V2TimUserFullInfo = builder.objectRef<user.V2TimUserFullInfo>('V2TimUserFullInfo').implement({
-  description: 'A user\'s profile. Users who share no group or conversation with you see only the userID.',
+  description: "A user's profile. Users who share no group or conversation with you see only the userID.",
   fields: (t) => ({
     userID: t.exposeID('userID'),
     nickName: t.exposeString('nickName', { nullable: true }),
@@ -30,7 +32,10 @@ const V2TimUserFullInfo = builder.objectRef<user.V2TimUserFullInfo>('V2TimUserFu
 });
 
 const V2TimCustomInfoInput = builder.inputType('V2TimCustomInfoInput', {
-  fields: (t) => ({ key: t.string({ required: true, description: '1 to 8 letters, digits or "_".' }), value: t.string({ required: true }) }),
+  fields: (t) => ({
+    key: t.string({ required: true, description: '1 to 8 letters, digits or "_".' }),
+    value: t.string({ required: true }),
+  }),
 });
 
 const V2TimUserFullInfoInput = builder.inputType('V2TimUserFullInfoInput', {
@@ -40,20 +45,29 @@ const V2TimUserFullInfoInput = builder.inputType('V2TimUserFullInfoInput', {
     faceUrl: t.string(),
     selfSignature: t.string(),
     gender: t.int({ description: '0 unknown, 1 male, 2 female.' }),
-    customInfo: t.field({ type: [V2TimCustomInfoInput], description: 'Merged key by key into the stored fields (at most 20).' }),
+    customInfo: t.field({
+      type: [V2TimCustomInfoInput],
+      description: 'Merged key by key into the stored fields (at most 20).',
+    }),
   }),
 });
 
-builder.mutationField('setSelfInfo', (t) => t.field({
-  type: V2TimCallback,
-  description: 'Sets your profile: nickName, faceUrl, selfSignature, gender, customInfo. 6017 names a field over its limit.',
-  args: { userFullInfo: t.arg({ type: V2TimUserFullInfoInput, required: true }) },
-  resolve: (_, args, ctx) => user.setSelfInfo(signedIn(ctx), args),
-}));
+builder.mutationField('setSelfInfo', (t) =>
+  t.field({
+    type: V2TimCallback,
+    description:
+      'Sets your profile: nickName, faceUrl, selfSignature, gender, customInfo. 6017 names a field over its limit.',
+    args: { userFullInfo: t.arg({ type: V2TimUserFullInfoInput, required: true }) },
+    resolve: (_, args, ctx) => user.setSelfInfo(signedIn(ctx), args),
+  }),
+);
 
-builder.queryField('getUsersInfo', (t) => t.field({
-  type: valueCallback<user.V2TimUserFullInfo[]>('UserFullInfoListValueCallback', [V2TimUserFullInfo]),
-  description: 'Profiles of up to 100 users: yours, and those of users who share a group or a conversation with you; anyone else comes back with only the userID.',
-  args: { userIDList: t.arg.stringList({ required: true }) },
-  resolve: (_, args, ctx) => user.getUsersInfo(signedIn(ctx), args),
-}));
+builder.queryField('getUsersInfo', (t) =>
+  t.field({
+    type: valueCallback<user.V2TimUserFullInfo[]>('UserFullInfoListValueCallback', [V2TimUserFullInfo]),
+    description:
+      'Profiles of up to 100 users: yours, and those of users who share a group or a conversation with you; anyone else comes back with only the userID.',
+    args: { userIDList: t.arg.stringList({ required: true }) },
+    resolve: (_, args, ctx) => user.getUsersInfo(signedIn(ctx), args),
+  }),
+);

@@ -11,7 +11,15 @@ export const TEST_SDKAPPID = 1400123456;
 export const TEST_KEY = 'test-secret-key-5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_KEY, DATABASE_URL: ':memory:', LOG_LEVEL: 'silent' }), ...overrides };
+  return {
+    ...loadConfig({
+      IM_SDKAPPID: String(TEST_SDKAPPID),
+      IM_SECRET_KEY: TEST_KEY,
+      DATABASE_URL: ':memory:',
+      LOG_LEVEL: 'silent',
+    }),
+    ...overrides,
+  };
 }
 
 /** A UserSig made by Tencent's own package, as a real app backend would. */
@@ -19,7 +27,10 @@ export function userSig(userID: string, expire = 3600, sdkAppId = TEST_SDKAPPID,
   return new TLSSigAPIv2.Api(sdkAppId, key).genUserSig(userID, expire);
 }
 
-export interface GqlResult<T = any> { status: number; body: { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] } }
+export interface GqlResult<T = any> {
+  status: number;
+  body: { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+}
 
 export interface TestGateway {
   app: App;
@@ -55,8 +66,19 @@ export function createTestGateway(options: Partial<AppOptions> & { config?: Conf
 }
 
 /** A graphql-ws client for `user` against a started gateway. */
-export function wsClient(port: number, connectionParams: Record<string, unknown> | (() => Record<string, unknown>), extra: Partial<Parameters<typeof createClient>[0]> = {}): Client {
-  return createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true, ...extra });
+export function wsClient(
+  port: number,
+  connectionParams: Record<string, unknown> | (() => Record<string, unknown>),
+  extra: Partial<Parameters<typeof createClient>[0]> = {},
+): Client {
+  return createClient({
+    url: `ws://127.0.0.1:${port}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams,
+    retryAttempts: 0,
+    lazy: true,
+    ...extra,
+  });
 }
 
 /** Collects a subscription's events; `next(n)` waits until n have arrived. */
@@ -64,20 +86,41 @@ export function collect<T = any>(client: Client, query: string, variables?: Reco
   const events: T[] = [];
   const errors: unknown[] = [];
   let waiters: (() => void)[] = [];
-  const dispose = client.subscribe<T>({ query, variables }, {
-    next: (v) => { if (v.errors) errors.push(v.errors); else events.push(v.data as T); waiters.forEach((w) => w()); },
-    error: (e) => { errors.push(e); waiters.forEach((w) => w()); },
-    complete: () => {},
-  });
+  const dispose = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (v) => {
+        if (v.errors) errors.push(v.errors);
+        else events.push(v.data as T);
+        waiters.forEach((w) => w());
+      },
+      error: (e) => {
+        errors.push(e);
+        waiters.forEach((w) => w());
+      },
+      complete: () => {},
+    },
+  );
   return {
     events,
     errors,
     dispose,
     async waitFor(n: number, timeoutMs = 5000): Promise<T[]> {
-      await until(() => {
-        if (errors.length) throw new Error(`subscription error: ${JSON.stringify(errors)}`);
-        return events.length >= n;
-      }, `${n} events (got ${events.length})`, timeoutMs, () => new Promise<void>((r) => { waiters.push(r); setTimeout(r, 50); }).then(() => { waiters = []; }));
+      await until(
+        () => {
+          if (errors.length) throw new Error(`subscription error: ${JSON.stringify(errors)}`);
+          return events.length >= n;
+        },
+        `${n} events (got ${events.length})`,
+        timeoutMs,
+        () =>
+          new Promise<void>((r) => {
+            waiters.push(r);
+            setTimeout(r, 50);
+          }).then(() => {
+            waiters = [];
+          }),
+      );
       return events;
     },
   };
@@ -90,7 +133,12 @@ export const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));
  * The one wait helper: polls `ready` until it holds. No assertion on time: the deadline only turns a hang into a
  * message naming `what`. `pause` is how to wait between polls (default 10 ms).
  */
-export async function until(ready: () => boolean, what: string, timeoutMs = 5000, pause = () => new Promise<void>((r) => setTimeout(r, 10))): Promise<void> {
+export async function until(
+  ready: () => boolean,
+  what: string,
+  timeoutMs = 5000,
+  pause = () => new Promise<void>((r) => setTimeout(r, 10)),
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!ready()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -8,10 +8,18 @@ import { groupRules } from '../../src/resolvers/group-type';
 import { PG_URL, createPgTestGateway, freshSchema } from './pg';
 import { createTestGateway, type TestGateway } from './app';
 
-export interface Backend { name: string; enabled: boolean; open(options?: PostgresOptions): Promise<{ store: Store; drop(): Promise<void> }> }
+export interface Backend {
+  name: string;
+  enabled: boolean;
+  open(options?: PostgresOptions): Promise<{ store: Store; drop(): Promise<void> }>;
+}
 
 export const backends: Backend[] = [
-  { name: 'SQLite', enabled: true, open: async () => ({ store: openStore(':memory:', groupRules), drop: async () => {} }) },
+  {
+    name: 'SQLite',
+    enabled: true,
+    open: async () => ({ store: openStore(':memory:', groupRules), drop: async () => {} }),
+  },
   {
     name: 'PostgreSQL',
     enabled: PG_URL !== undefined,
@@ -29,7 +37,12 @@ export const skipNotice = (suite: string) => {
 };
 
 /** Up to `limit` messages after `afterOrder`, over as many resume pages as that takes (at most 1,000 pages). */
-export async function readAfter(store: Store, viewer: string, afterOrder: number, limit: number): Promise<ViewedMessage[]> {
+export async function readAfter(
+  store: Store,
+  viewer: string,
+  afterOrder: number,
+  limit: number,
+): Promise<ViewedMessage[]> {
   const out: ViewedMessage[] = [];
   let from = afterOrder;
   for (let i = 0; i < 1000 && out.length < limit; i++) {
@@ -41,7 +54,11 @@ export async function readAfter(store: Store, viewer: string, afterOrder: number
   return out;
 }
 
-export interface GatewayBackend { name: string; enabled: boolean; create(options?: Parameters<typeof createTestGateway>[0]): TestGateway }
+export interface GatewayBackend {
+  name: string;
+  enabled: boolean;
+  create(options?: Parameters<typeof createTestGateway>[0]): TestGateway;
+}
 
 /** In-process gateways on each store, for the suites that run on both: `for (const backend of gateways)`. */
 export const gateways: GatewayBackend[] = [

@@ -10,7 +10,11 @@ export interface LiveGateway {
   /** A graphql-ws client signed in as `user` (one socket). */
   client(user: string, params?: Record<string, unknown>): Client;
   /** Subscribes on a new socket for `user` and waits until the router routes to it. */
-  subscribe<T = any>(user: string, query: string, variables?: Record<string, unknown>): Promise<ReturnType<typeof collect<T>>>;
+  subscribe<T = any>(
+    user: string,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<ReturnType<typeof collect<T>>>;
   /** Waits until `user` has `n` open router streams. */
   streams(user: string, n: number): Promise<void>;
   stop(): Promise<void>;
@@ -27,7 +31,8 @@ export async function startLive(options: Parameters<typeof createTestGateway>[0]
     clients.push(c);
     return c;
   };
-  const streams = (user: string, n: number) => until(() => router.streamCount(user) === n, `${user} to have ${n} open streams (has ${router.streamCount(user)})`);
+  const streams = (user: string, n: number) =>
+    until(() => router.streamCount(user) === n, `${user} to have ${n} open streams (has ${router.streamCount(user)})`);
 
   return {
     gw,

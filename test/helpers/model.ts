@@ -34,8 +34,15 @@ export const OWNER = 400;
 export const ADMIN = 300;
 export const MEMBER = 200;
 
-interface Member { role: number; joinedAt: number }
-interface Group { type: GroupType; gen: number; members: Map<User, Member> }
+interface Member {
+  role: number;
+  joinedAt: number;
+}
+interface Group {
+  type: GroupType;
+  gen: number;
+  members: Map<User, Member>;
+}
 
 export interface ModelMessage {
   text: string;
@@ -62,9 +69,16 @@ export type Target =
   | { kind: 'single'; g: GroupID; receiver: User }
   | { kind: 'c2c'; peer: User };
 
-export interface SendOptions { onlineUserOnly: boolean; isExcludedFromUnreadCount: boolean | null; isExcludedFromLastMessage: boolean }
+export interface SendOptions {
+  onlineUserOnly: boolean;
+  isExcludedFromUnreadCount: boolean | null;
+  isExcludedFromLastMessage: boolean;
+}
 
-export interface ExpectedConversation { unreadCount: number; lastMessage: { msgID: string; seq: string; status: string } | null }
+export interface ExpectedConversation {
+  unreadCount: number;
+  lastMessage: { msgID: string; seq: string; status: string } | null;
+}
 
 export class Model {
   readonly groups = new Map<GroupID, Group>();
@@ -229,14 +243,19 @@ export class Model {
       audience: targets ? new Set([by, ...targets]) : null,
       stored,
       at: stored ? ++this.lastAt : 0,
-      excludedUnread: targets ? options.isExcludedFromUnreadCount !== false : options.isExcludedFromUnreadCount === true,
+      excludedUnread: targets
+        ? options.isExcludedFromUnreadCount !== false
+        : options.isExcludedFromUnreadCount === true,
       excludedLast: options.isExcludedFromLastMessage,
       revoked: false,
     };
     this.messages.push(m);
     this.changes++;
     for (const u of USERS) {
-      const hears = m.group === null ? u === m.sender || u === m.receiver : group!.members.has(u) && (m.audience === null || m.audience.has(u));
+      const hears =
+        m.group === null
+          ? u === m.sender || u === m.receiver
+          : group!.members.has(u) && (m.audience === null || m.audience.has(u));
       if (hears && this.online.has(u)) this.deliver(u, m);
     }
     if (stored) {
@@ -323,9 +342,12 @@ export class Model {
    * message had been sent. Nothing else may show in it (im-semantics §7: not even existence).
    */
   seq(u: User, m: ModelMessage): string {
-    const same = (x: ModelMessage) => x.stored && x.at <= m.at && (m.group === null
-      ? x.group === null && pair(x) === pair(m)
-      : x.group === m.group && x.gen === m.gen && (x.audience === null || x.audience.has(u)));
+    const same = (x: ModelMessage) =>
+      x.stored &&
+      x.at <= m.at &&
+      (m.group === null
+        ? x.group === null && pair(x) === pair(m)
+        : x.group === m.group && x.gen === m.gen && (x.audience === null || x.audience.has(u)));
     return String(this.messages.filter(same).length);
   }
 
@@ -343,7 +365,10 @@ export class Model {
 
   /** findMessages(ids): the ones `u` may see, in the order asked. */
   find(u: User, msgIDs: string[]): string[] {
-    return msgIDs.filter((id) => { const m = this.messages.find((x) => x.msgID === id); return m !== undefined && this.visible(u, m); });
+    return msgIDs.filter((id) => {
+      const m = this.messages.find((x) => x.msgID === id);
+      return m !== undefined && this.visible(u, m);
+    });
   }
 
   setNickName(u: User, nickName: string) {
@@ -353,8 +378,12 @@ export class Model {
 
   /** Whose profile `u` reads: their own, a current fellow member's (any group), a C2C peer's (either side). */
   seesProfile(u: User, of: User): boolean {
-    return u === of || this.c2c.has(`${u}>${of}`) || this.c2c.has(`${of}>${u}`)
-      || [...this.groups.values()].some((g) => g.members.has(u) && g.members.has(of));
+    return (
+      u === of ||
+      this.c2c.has(`${u}>${of}`) ||
+      this.c2c.has(`${of}>${u}`) ||
+      [...this.groups.values()].some((g) => g.members.has(u) && g.members.has(of))
+    );
   }
 
   conversationIDs(u: User): string[] {
@@ -366,15 +395,27 @@ export class Model {
   conversations(u: User): Map<string, ExpectedConversation> {
     const out = new Map<string, ExpectedConversation>();
     for (const id of this.conversationIDs(u)) {
-      const inConversation = (m: ModelMessage) => id.startsWith('group_')
-        ? m.group === id.slice(6) && this.visible(u, m)
-        : m.stored && m.group === null && pair(m) === pairOf(u, id.slice(4) as User);
+      const inConversation = (m: ModelMessage) =>
+        id.startsWith('group_')
+          ? m.group === id.slice(6) && this.visible(u, m)
+          : m.stored && m.group === null && pair(m) === pairOf(u, id.slice(4) as User);
       const read = this.read.get(u)!.get(id) ?? 0;
       const mine = this.messages.filter(inConversation);
       const counted = !id.startsWith('group_') || countsUnread(typeOf(id.slice(6) as GroupID));
-      const unreadCount = counted ? mine.filter((m) => m.at > read && m.sender !== u && !m.excludedUnread && !m.revoked).length : 0;
+      const unreadCount = counted
+        ? mine.filter((m) => m.at > read && m.sender !== u && !m.excludedUnread && !m.revoked).length
+        : 0;
       const last = mine.filter((m) => !m.excludedLast).at(-1);
-      out.set(id, { unreadCount, lastMessage: last ? { msgID: last.msgID, seq: this.seq(u, last), status: last.revoked ? 'V2TIM_MSG_STATUS_LOCAL_REVOKED' : 'V2TIM_MSG_STATUS_SEND_SUCC' } : null });
+      out.set(id, {
+        unreadCount,
+        lastMessage: last
+          ? {
+              msgID: last.msgID,
+              seq: this.seq(u, last),
+              status: last.revoked ? 'V2TIM_MSG_STATUS_LOCAL_REVOKED' : 'V2TIM_MSG_STATUS_SEND_SUCC',
+            }
+          : null,
+      });
     }
     return out;
   }

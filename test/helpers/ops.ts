@@ -20,14 +20,30 @@ export const CREATE_GROUP = `mutation($groupType: String!, $groupName: String!, 
 export const ON_MESSAGE = `subscription($afterCursor: String) { onRecvNewMessage(afterCursor: $afterCursor) { msgID sender groupID userID isSelf seq cursor textElem { text } targetGroupMemberList } }`;
 
 /** Creates a group owned by `owner` with `members`; returns its id. */
-export async function group(gw: TestGateway, owner: string, members: string[], groupType = 'Work', groupID = `g-${Math.random().toString(36).slice(2, 10)}`): Promise<string> {
-  const r = await gw.call(owner, CREATE_GROUP, { groupType, groupName: `${groupType} group`, groupID, memberList: members.map((userID) => ({ userID })) });
+export async function group(
+  gw: TestGateway,
+  owner: string,
+  members: string[],
+  groupType = 'Work',
+  groupID = `g-${Math.random().toString(36).slice(2, 10)}`,
+): Promise<string> {
+  const r = await gw.call(owner, CREATE_GROUP, {
+    groupType,
+    groupName: `${groupType} group`,
+    groupID,
+    memberList: members.map((userID) => ({ userID })),
+  });
   if (r.code !== 0) throw new Error(`createGroup: ${r.code} ${r.desc}`);
   return r.data;
 }
 
 /** createTextMessage then sendMessage; returns the send envelope. */
-export async function sendText(gw: TestGateway, from: string, text: string, target: { receiver?: string; groupID?: string; receiverList?: string[] } & Record<string, unknown>) {
+export async function sendText(
+  gw: TestGateway,
+  from: string,
+  text: string,
+  target: { receiver?: string; groupID?: string; receiverList?: string[] } & Record<string, unknown>,
+) {
   const created = await gw.call(from, CREATE_TEXT, { text });
   if (created.code !== 0) throw new Error(`createTextMessage: ${created.code} ${created.desc}`);
   let id: string = created.data.id;

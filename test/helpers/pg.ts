@@ -37,14 +37,22 @@ const schemaName = () => `t_${randomBytes(6).toString('hex')}`;
 async function dropSchema(base: string, schema: string): Promise<void> {
   const c = new pg.Client({ connectionString: base });
   await c.connect();
-  try { await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`); } finally { await c.end(); }
+  try {
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await c.end();
+  }
 }
 
 export async function freshSchema(base = PG_URL!): Promise<FreshSchema> {
   const schema = schemaName();
   const client = new pg.Client({ connectionString: base });
   await client.connect();
-  try { await client.query(`CREATE SCHEMA ${schema}`); } finally { await client.end(); }
+  try {
+    await client.query(`CREATE SCHEMA ${schema}`);
+  } finally {
+    await client.end();
+  }
   return {
     schema,
     url: withSchema(base, schema),
@@ -72,10 +80,14 @@ export function freshPrefix(): { prefix: string; drop(): Promise<void> } {
 /** createTestGateway() on a fresh PostgreSQL schema (dropped by app.stop()); helpers/backends.ts offers it. */
 export function createPgTestGateway(options: Parameters<typeof createSqliteTestGateway>[0] = {}): TestGateway {
   // A test that chose its own database (a SQLite file it inspects) or store keeps it.
-  if (!PG_URL || options.store || (options.config && options.config.databaseUrl !== ':memory:')) return createSqliteTestGateway(options);
+  if (!PG_URL || options.store || (options.config && options.config.databaseUrl !== ':memory:'))
+    return createSqliteTestGateway(options);
   const schema = schemaName();
   const gw = createSqliteTestGateway({ ...options, store: openPostgres(PG_URL, { schema, rules: groupRules }) });
   const stop = gw.app.stop;
-  gw.app.stop = async () => { await stop(); await dropSchema(PG_URL!, schema); };
+  gw.app.stop = async () => {
+    await stop();
+    await dropSchema(PG_URL!, schema);
+  };
   return gw;
 }

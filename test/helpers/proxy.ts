@@ -15,13 +15,18 @@ export interface TcpProxy {
 export async function tcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let down = false;
-  const reset = (s: Socket) => { if (!s.destroyed) s.resetAndDestroy(); };
+  const reset = (s: Socket) => {
+    if (!s.destroyed) s.resetAndDestroy();
+  };
   const server = createServer((client) => {
     if (down) return reset(client);
     const upstream = connect(targetPort, targetHost);
     open.add(client).add(upstream);
     const drop = () => {
-      for (const s of [client, upstream]) { open.delete(s); s.destroy(); }
+      for (const s of [client, upstream]) {
+        open.delete(s);
+        s.destroy();
+      }
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
@@ -43,7 +48,9 @@ export async function tcpProxy(targetPort: number, targetHost = '127.0.0.1'): Pr
       for (const s of [...open]) reset(s);
       open.clear();
     },
-    restore() { down = false; },
+    restore() {
+      down = false;
+    },
     async close() {
       proxy.cut();
       await new Promise<void>((resolve) => server.close(() => resolve()));

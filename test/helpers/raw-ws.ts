@@ -4,7 +4,11 @@ import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { userSig } from './app';
 
-export interface Frame { id?: string; type: string; payload?: any }
+export interface Frame {
+  id?: string;
+  type: string;
+  payload?: any;
+}
 
 export class RawClient {
   readonly frames: Frame[] = [];
@@ -13,7 +17,12 @@ export class RawClient {
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => this.frames.push(JSON.parse(String(data)) as Frame));
-    this.closing = new Promise((resolve) => ws.on('close', (code, reason) => { this.closed = { code, reason: String(reason) }; resolve(); }));
+    this.closing = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        this.closed = { code, reason: String(reason) };
+        resolve();
+      }),
+    );
     ws.on('error', () => {});
   }
 
@@ -21,7 +30,10 @@ export class RawClient {
   static async connect(port: number): Promise<RawClient> {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
     const client = new RawClient(ws);
-    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
     return client;
   }
 
@@ -33,29 +45,44 @@ export class RawClient {
     return client;
   }
 
-  send(frame: Frame): void { this.ws.send(JSON.stringify(frame)); }
+  send(frame: Frame): void {
+    this.ws.send(JSON.stringify(frame));
+  }
 
   subscribe(id: string, query: string, variables?: Record<string, unknown>): void {
     this.send({ id, type: 'subscribe', payload: { query, variables } });
   }
 
   /** Stops reading from the socket (the kernel buffers fill, then the server's output queues up). */
-  pauseReading(): void { (this.ws as unknown as { _socket: Socket })._socket.pause(); }
-  resumeReading(): void { (this.ws as unknown as { _socket: Socket })._socket.resume(); }
+  pauseReading(): void {
+    (this.ws as unknown as { _socket: Socket })._socket.pause();
+  }
+  resumeReading(): void {
+    (this.ws as unknown as { _socket: Socket })._socket.resume();
+  }
 
-  framesOf(id: string): Frame[] { return this.frames.filter((f) => f.id === id); }
+  framesOf(id: string): Frame[] {
+    return this.frames.filter((f) => f.id === id);
+  }
 
   /** Waits (bounded) until `done()`; `what` names it in the failure. */
   async until(done: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
     for (const deadline = Date.now() + timeoutMs; !done();) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${this.frames.length} frames, closed: ${JSON.stringify(this.closed)})`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what} (${this.frames.length} frames, closed: ${JSON.stringify(this.closed)})`,
+        );
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
-  whenClosed(): Promise<void> { return this.closing; }
+  whenClosed(): Promise<void> {
+    return this.closing;
+  }
 
-  dispose(): void { this.ws.terminate(); }
+  dispose(): void {
+    this.ws.terminate();
+  }
 }
 
 /** Waits (bounded) until `done()`. */

@@ -24,13 +24,24 @@ export interface SpawnedGateway {
 export async function spawnGateway(env: Record<string, string>, timeoutMs = 20_000): Promise<SpawnedGateway> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', IM_SDKAPPID: String(TEST_SDKAPPID), IM_SECRET_KEY: TEST_KEY, PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      IM_SDKAPPID: String(TEST_SDKAPPID),
+      IM_SECRET_KEY: TEST_KEY,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
   const port = await new Promise<number>((resolvePort, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${output}`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       // pino writes one JSON object per line; the ready line carries the port.
@@ -38,13 +49,24 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 20_0
         if (!line.includes('IM gateway ready')) continue;
         try {
           const { port: p } = JSON.parse(line) as { port?: number };
-          if (typeof p === 'number') { clearTimeout(timer); resolvePort(p); return; }
-        } catch { /* a partial line; wait for the rest */ }
+          if (typeof p === 'number') {
+            clearTimeout(timer);
+            resolvePort(p);
+            return;
+          }
+        } catch {
+          /* a partial line; wait for the rest */
+        }
       }
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    void exited.then(() => { clearTimeout(timer); reject(new Error(`gateway exited before it was ready (code ${child.exitCode}):\n${output}`)); });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited before it was ready (code ${child.exitCode}):\n${output}`));
+    });
   });
   return {
     port,
@@ -65,7 +87,12 @@ export function tempDatabase(): { url: string; remove(): void } {
 }
 
 /** One GraphQL request over HTTP as `user` (the envelope of a single-field operation, or the GraphQL errors). */
-export async function httpCall<T = any>(url: string, userSig: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+export async function httpCall<T = any>(
+  url: string,
+  userSig: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<T> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${userSig}` },

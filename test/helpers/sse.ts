@@ -1,7 +1,10 @@
 // A small GraphQL-over-SSE reader (yoga's "distinct connections" mode): fetch with Accept: text/event-stream,
 // then parse `event:` / `data:` frames off the body as they arrive. Enough for tests; not a general client.
 
-export interface SseFrame { event: string; data: string }
+export interface SseFrame {
+  event: string;
+  data: string;
+}
 
 export interface SseSubscription<T = any> {
   status: number;
@@ -45,7 +48,10 @@ export async function sseSubscribe<T = any>(
   const errors: unknown[] = [];
   let completed = false;
   let wake: () => void = () => {};
-  const changed = () => new Promise<void>((r) => { wake = r; });
+  const changed = () =>
+    new Promise<void>((r) => {
+      wake = r;
+    });
 
   const onFrame = (frame: SseFrame) => {
     if (frame.event === 'complete') completed = true;
@@ -57,7 +63,10 @@ export async function sseSubscribe<T = any>(
 
   void (async () => {
     try {
-      for await (const frame of frames(res.body!)) { onFrame(frame); wake(); }
+      for await (const frame of frames(res.body!)) {
+        onFrame(frame);
+        wake();
+      }
     } catch {
       // aborted by close(), or the server went away: either way the stream is over
     }
@@ -77,12 +86,18 @@ export async function sseSubscribe<T = any>(
     status: res.status,
     events,
     errors,
-    get completed() { return completed; },
+    get completed() {
+      return completed;
+    },
     async waitFor(n, timeoutMs = 5000) {
-      await until(() => {
-        if (errors.length) throw new Error(`SSE subscription error: ${JSON.stringify(errors)}`);
-        return events.length >= n;
-      }, `${n} events (got ${events.length})`, timeoutMs);
+      await until(
+        () => {
+          if (errors.length) throw new Error(`SSE subscription error: ${JSON.stringify(errors)}`);
+          return events.length >= n;
+        },
+        `${n} events (got ${events.length})`,
+        timeoutMs,
+      );
       return events;
     },
     done: (timeoutMs = 5000) => until(() => completed, 'the stream to complete', timeoutMs),

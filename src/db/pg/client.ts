@@ -23,14 +23,27 @@ export function createPool(url: string, max = 10, schema?: string): pg.Pool {
 
 // Node's socket errors, pg's own messages for a lost or unobtainable connection, and SQLSTATE class 08
 // (connection exception), 57P01–57P03 (shutdown, crash, cannot connect now) and 53300 (too many connections).
-const CONNECTION_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-const CONNECTION_MESSAGES = /Connection terminated|connection error and is not queryable|not queryable|timeout exceeded when trying to connect|Connection refused/i;
+const CONNECTION_ERRNOS = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection error and is not queryable|not queryable|timeout exceeded when trying to connect|Connection refused/i;
 
 /** True when `e` (or what it wraps: drizzle wraps driver errors in `cause`) says the database is out of reach. */
 export function isConnectionError(e: unknown): boolean {
   for (let err = e, depth = 0; err instanceof Error && depth < 5; err = (err as { cause?: unknown }).cause, depth++) {
     const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && (CONNECTION_ERRNOS.has(code) || code.startsWith('08') || /^57P0[123]$|^53300$/.test(code))) return true;
+    if (
+      typeof code === 'string' &&
+      (CONNECTION_ERRNOS.has(code) || code.startsWith('08') || /^57P0[123]$|^53300$/.test(code))
+    )
+      return true;
     if (CONNECTION_MESSAGES.test(err.message)) return true;
   }
   return false;
@@ -42,8 +55,11 @@ export function isConnectionError(e: unknown): boolean {
 const ESC = '\uE000';
 
 export const toDbText = <T extends string | null>(text: T): T =>
-  (text !== null && /[\u0000\uE000]/.test(text) ? text.replace(/[\u0000\uE000]/g, (c) => ESC + (c === ESC ? 'e' : '0')) : text) as T;
+  (text !== null && /[\u0000\uE000]/.test(text)
+    ? text.replace(/[\u0000\uE000]/g, (c) => ESC + (c === ESC ? 'e' : '0'))
+    : text) as T;
 
 export const fromDbText = <T extends string | null>(text: T): T =>
-  (text !== null && text.includes(ESC) ? text.replace(/\uE000([0e])/g, (_, c: string) => (c === '0' ? '\u0000' : ESC)) : text) as T;
-
+  (text !== null && text.includes(ESC)
+    ? text.replace(/\uE000([0e])/g, (_, c: string) => (c === '0' ? '\u0000' : ESC))
+    : text) as T;

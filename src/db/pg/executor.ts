@@ -48,9 +48,12 @@ export function createPgExecutor(pool: pg.Pool, options: PgExecutorOptions = {})
     onStatement?.(text);
     const values = params.map((p) => (typeof p === 'string' ? toDbText(p) : p));
     const result = await client.query({ text, values });
-    return step.kind === 'run' ? result.rowCount ?? 0 : decode(result);
+    return step.kind === 'run' ? (result.rowCount ?? 0) : decode(result);
   };
-  const plain = async (client: pg.PoolClient, text: string) => { onStatement?.(text); await client.query(text); };
+  const plain = async (client: pg.PoolClient, text: string) => {
+    onStatement?.(text);
+    await client.query(text);
+  };
   return {
     dialect: postgresDialect,
     read: (work) => driveAsync(work(), (step) => exec(pool, step)),

@@ -48,7 +48,9 @@ export async function runPostgresMigrations(pool: pg.Pool): Promise<void> {
 }
 
 /** A lost connection becomes StorageUnavailable, the one error the layers above know how to answer. */
-const unavailable = (e: unknown): never => { throw isConnectionError(e) ? new StorageUnavailable(e) : e; };
+const unavailable = (e: unknown): never => {
+  throw isConnectionError(e) ? new StorageUnavailable(e) : e;
+};
 
 /**
  * Each method of `target`, run once `ready` has settled (and rejected with its error if it failed), its connection
@@ -71,12 +73,14 @@ function gated<T extends object>(target: T, ready: Promise<void>): T {
 
 export function openPostgres(url: string, options: PostgresOptions = {}): Store {
   const { schema } = options;
-  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`schema "${schema}" is not a plain lower-case identifier`);
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new Error(`schema "${schema}" is not a plain lower-case identifier`);
   const pool = createPool(url, options.poolSize, schema);
   const x = createPgExecutor(pool, options);
   const rules = options.rules ?? DEFAULT_GROUP_RULES;
-  const ready = (schema === undefined ? Promise.resolve() : pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).then(() => {}))
-    .then(() => runPostgresMigrations(pool));
+  const ready = (
+    schema === undefined ? Promise.resolve() : pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).then(() => {})
+  ).then(() => runPostgresMigrations(pool));
   ready.catch(() => {}); // reported by every method (and by ping at start-up), not as an unhandled rejection
   let closing: Promise<void> | undefined;
   return {
@@ -84,7 +88,10 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Store 
     groups: gated(createGroupStore(x, rules), ready),
     messages: gated(createMessageStore(x, rules, createPgSendPath(x)), ready),
     conversations: gated(createConversationStore(x), ready),
-    ping: async () => { await ready; await pool.query('SELECT 1').catch(unavailable); },
+    ping: async () => {
+      await ready;
+      await pool.query('SELECT 1').catch(unavailable);
+    },
     close: () => (closing ??= ready.catch(() => {}).then(() => pool.end())),
   };
 }

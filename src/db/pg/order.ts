@@ -71,6 +71,9 @@ export const awaitOrdersBelow = (order: number) => sql`SELECT im_await_orders_be
 
 /** A C2C send's pair lock (held to the commit), then the order, allocated and marked in flight. */
 export const takeOrder: TakeOrder = function* (pair): Work<number | undefined> {
-  if (pair !== null) yield* run(sql`SELECT pg_advisory_xact_lock(hashtextextended(coalesce(current_schema(), '') || ' ' || ${pair}, ${PAIR_LOCK}))`);
+  if (pair !== null)
+    yield* run(
+      sql`SELECT pg_advisory_xact_lock(hashtextextended(coalesce(current_schema(), '') || ' ' || ${pair}, ${PAIR_LOCK}))`,
+    );
   return (yield* row<{ o: number }>(sql`SELECT im_take_order() AS "o"`))!.o;
 };

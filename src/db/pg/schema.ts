@@ -3,12 +3,31 @@
 // PostgreSQL stores orders, times and counts as bigint (read back as numbers) and the small codes and 0/1 flags
 // as integer. drizzle-kit generates ./drizzle-pg from this file (drizzle.pg.config.ts).
 import { Column, SQL, getTableColumns } from 'drizzle-orm';
-import { bigint, bigserial, foreignKey, index, integer, pgTable, primaryKey, text, uniqueIndex, type PgColumnBuilderBase } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  foreignKey,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+  type PgColumnBuilderBase,
+} from 'drizzle-orm/pg-core';
 import { getTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import * as lite from '../schema';
 
 /** Columns whose values are small codes or 0/1 flags. */
-const INT4 = new Set(['role', 'targeted', 'elem_type', 'priority', 'excluded_unread', 'excluded_last', 'need_read_receipt']);
+const INT4 = new Set([
+  'role',
+  'targeted',
+  'elem_type',
+  'priority',
+  'excluded_unread',
+  'excluded_last',
+  'need_read_receipt',
+]);
 
 const built = new Map<SQLiteTable, ReturnType<typeof pgTable>>();
 
@@ -17,26 +36,43 @@ function toPg(table: SQLiteTable) {
   const columns: Record<string, PgColumnBuilderBase> = {};
   for (const [key, c] of Object.entries(getTableColumns(table))) {
     // drizzle's builders are chained generics; this conversion only needs their runtime shape.
-    let b: any = c.columnType === 'SQLiteText' ? text(c.name)
-      : c.primary && (c as { autoIncrement?: boolean }).autoIncrement ? bigserial(c.name, { mode: 'number' })
-      : INT4.has(c.name) ? integer(c.name) : bigint(c.name, { mode: 'number' });
+    let b: any =
+      c.columnType === 'SQLiteText'
+        ? text(c.name)
+        : c.primary && (c as { autoIncrement?: boolean }).autoIncrement
+          ? bigserial(c.name, { mode: 'number' })
+          : INT4.has(c.name)
+            ? integer(c.name)
+            : bigint(c.name, { mode: 'number' });
     if (c.notNull && !c.primary) b = b.notNull();
     if (c.hasDefault && c.default !== undefined) b = b.default(c.default);
     if (c.primary) b = b.primaryKey();
     columns[key] = b;
   }
-  const byName = (pt: Record<string, unknown>, col: Column) => pt[Object.entries(getTableColumns(table)).find(([, v]) => v === col)![0]];
+  const byName = (pt: Record<string, unknown>, col: Column) =>
+    pt[Object.entries(getTableColumns(table)).find(([, v]) => v === col)![0]];
   const result = pgTable(config.name, columns, (pt: any) => [
     ...config.primaryKeys.map((pk) => primaryKey({ columns: pk.columns.map((col) => byName(pt, col)) as any })),
     ...config.indexes.map(({ config: ix }) => {
-      const on = (ix.unique ? uniqueIndex : index)(ix.name).on(...(ix.columns.map((col) => byName(pt, col as Column)) as [any]));
-      return ix.where ? on.where(new SQL(ix.where.queryChunks.map((chunk) => (chunk instanceof Column ? byName(pt, chunk) : chunk)) as any)) : on;
+      const on = (ix.unique ? uniqueIndex : index)(ix.name).on(
+        ...(ix.columns.map((col) => byName(pt, col as Column)) as [any]),
+      );
+      return ix.where
+        ? on.where(
+            new SQL(ix.where.queryChunks.map((chunk) => (chunk instanceof Column ? byName(pt, chunk) : chunk)) as any),
+          )
+        : on;
     }),
     ...config.foreignKeys.map((fk) => {
       const ref = fk.reference();
       const target = built.get(ref.foreignTable as SQLiteTable)! as any;
-      const targetColumns = Object.entries(getTableColumns(ref.foreignTable)).filter(([, v]) => ref.foreignColumns.includes(v as any)).map(([k]) => target[k]);
-      return foreignKey({ columns: ref.columns.map((col) => byName(pt, col)) as any, foreignColumns: targetColumns as any }).onDelete(fk.onDelete ?? 'no action');
+      const targetColumns = Object.entries(getTableColumns(ref.foreignTable))
+        .filter(([, v]) => ref.foreignColumns.includes(v as any))
+        .map(([k]) => target[k]);
+      return foreignKey({
+        columns: ref.columns.map((col) => byName(pt, col)) as any,
+        foreignColumns: targetColumns as any,
+      }).onDelete(fk.onDelete ?? 'no action');
     }),
   ]);
   built.set(table, result);
