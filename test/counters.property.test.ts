@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewMessage, Store, ViewedMessage } from '../src/db/store';
 import { backends, skipNotice } from './helpers/backends';
+import { textMessage } from './helpers/new-message';
 
 skipNotice('counters property');
 
@@ -116,7 +117,7 @@ for (const backend of backends) {
             });
             const targets = to.targets ?? null;
             const outcome = await store.messages.send(
-              {
+              textMessage({
                 msgId: `${id}-m`,
                 createId: id,
                 sender,
@@ -124,23 +125,10 @@ for (const backend of backends) {
                 groupId: to.groupId ?? null,
                 audience: targets ? [...new Set([sender, ...targets])] : null,
                 targets,
-                draftTargets: null,
-                elemType: 1,
                 text: id,
-                customData: null,
-                customDesc: null,
-                customExt: null,
-                atUsers: null,
-                priority: 2,
-                excludedUnread: false,
-                excludedLast: false,
-                needReadReceipt: false,
-                cloudCustomData: null,
-                localCustomData: null,
-                random: 1,
                 timestamp: NOW,
                 ...o,
-              },
+              }),
               NOW,
             );
             if (outcome.ok) sent.push(outcome.message.row.orderNo);

@@ -1,10 +1,10 @@
 // A long resume over a real socket: every missed message once and in order, and other users are answered while it
 // runs (asserted by the order of events: the answer arrives before the replay's end).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NewMessage } from '../src/db/store';
 import { testConfig, userSig, expectCode } from './helpers/app';
 import { startLive, type LiveGateway } from './helpers/live';
 import { CONVERSATIONS, ON_MESSAGE, group, sendText } from './helpers/ops';
+import { textMessage } from './helpers/new-message';
 
 const NOW = Math.floor(Date.now() / 1000);
 
@@ -51,7 +51,7 @@ async function seed(count: number): Promise<string[]> {
             targets,
           })
           .then(() => {
-            const msg: NewMessage = {
+            const msg = textMessage({
               msgId: `seed-msg-${i}`,
               createId: id,
               sender,
@@ -60,21 +60,9 @@ async function seed(count: number): Promise<string[]> {
               audience: targets && !c2c ? [sender, ...targets] : null,
               targets: c2c ? null : targets,
               draftTargets: targets,
-              elemType: 1,
               text,
-              customData: null,
-              customDesc: null,
-              customExt: null,
-              atUsers: null,
-              priority: 2,
-              excludedUnread: false,
-              excludedLast: false,
-              needReadReceipt: false,
-              cloudCustomData: null,
-              localCustomData: null,
-              random: 1,
               timestamp: NOW,
-            };
+            });
             return store.messages.send(msg, NOW);
           }),
       );

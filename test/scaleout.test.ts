@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 import pg from 'pg';
 import { openStore } from '../src/db';
 import { readAfter } from './helpers/backends';
-import type { DraftRow, MessageRow, NewMessage, Store } from '../src/db/store';
+import type { DraftRow, MessageRow, Store } from '../src/db/store';
 import { createRedisBus } from '../src/realtime/redis-bus';
 import type { RealtimeEvent } from '../src/realtime/bus';
 import { createRedisRateLimiter } from '../src/resolvers/rate-limit';
@@ -25,6 +25,7 @@ import {
 } from './helpers/ops';
 import { PG_URL, REDIS_URL, SKIP_MESSAGE, freshPrefix, freshSchema } from './helpers/pg';
 import { httpCall, spawnGateway, type SpawnedGateway } from './helpers/spawn';
+import { textMessage } from './helpers/new-message';
 
 const enabled = PG_URL !== undefined && REDIS_URL !== undefined;
 if (!enabled) console.log(SKIP_MESSAGE);
@@ -419,7 +420,7 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
     };
     await store.messages.createDraft(draft);
     const targets = to.targets ?? null;
-    const msg: NewMessage = {
+    const msg = textMessage({
       msgId: `m-${draft.id}`,
       createId: draft.id,
       sender,
@@ -427,22 +428,9 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
       groupId: to.groupId ?? null,
       audience: targets ? [...new Set([sender, ...targets])] : null,
       targets,
-      draftTargets: null,
-      elemType: 1,
       text: draft.text,
-      customData: null,
-      customDesc: null,
-      customExt: null,
-      atUsers: null,
-      priority: 2,
-      excludedUnread: false,
-      excludedLast: false,
-      needReadReceipt: false,
-      cloudCustomData: null,
-      localCustomData: null,
-      random: 1,
       timestamp: NOW,
-    };
+    });
     const outcome = await store.messages.send(msg, NOW);
     if (!outcome.ok) throw new Error(outcome.reason);
     return outcome.message;

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DraftRow, NewMessage, SendOutcome, Store, ViewedMessage } from '../src/db/store';
 import { PG_URL } from './helpers/pg';
 import { backends, readAfter, skipNotice } from './helpers/backends';
+import { textMessage } from './helpers/new-message';
 
 const NOW = 1_800_000_000;
 
@@ -33,7 +34,7 @@ const draftRow = (owner: string, text: string, expiresAt = NOW + 3600): DraftRow
 
 function newMessage(draft: DraftRow, sender: string, to: Target, options: Partial<NewMessage> = {}): NewMessage {
   const targets = to.targets ?? null;
-  return {
+  return textMessage({
     msgId: `msg-${draft.id}`,
     createId: draft.id,
     sender,
@@ -41,23 +42,12 @@ function newMessage(draft: DraftRow, sender: string, to: Target, options: Partia
     groupId: to.groupId ?? null,
     audience: targets ? [...new Set([sender, ...targets])] : null,
     targets,
-    draftTargets: null,
-    elemType: 1,
     text: draft.text,
-    customData: null,
-    customDesc: null,
-    customExt: null,
-    atUsers: null,
-    priority: 2,
     excludedUnread: targets !== null,
-    excludedLast: false,
-    needReadReceipt: false,
-    cloudCustomData: null,
-    localCustomData: null,
     random: 7,
     timestamp: NOW,
     ...options,
-  };
+  });
 }
 
 for (const backend of backends) {

@@ -17,6 +17,7 @@ import type { Store, ViewedMessage } from '../src/db/store';
 import { groupRules } from '../src/resolvers/group-type';
 import { readAfter } from './helpers/backends';
 import { PG_URL, freshSchema, type FreshSchema } from './helpers/pg';
+import { textMessage } from './helpers/new-message';
 
 const root = new URL('..', import.meta.url).pathname;
 const fixture = JSON.parse(readFileSync(join(root, 'test/fixtures/store-58449c6.json'), 'utf8')) as {
@@ -100,30 +101,14 @@ async function checkUpgraded(store: Store) {
     targets: null,
   });
   const sent = await store.messages.send(
-    {
+    textMessage({
       msgId: 'after-upgrade-m',
       createId: 'after-upgrade',
       sender: 'dan',
       receiver: 'ann',
-      groupId: null,
-      audience: null,
-      targets: null,
-      draftTargets: null,
-      elemType: 1,
       text: 'new',
-      customData: null,
-      customDesc: null,
-      customExt: null,
-      atUsers: null,
-      priority: 2,
-      excludedUnread: false,
-      excludedLast: false,
-      needReadReceipt: false,
-      cloudCustomData: null,
-      localCustomData: null,
-      random: 1,
       timestamp: 1,
-    },
+    }),
     1,
   );
   expect(sent.ok && sent.message.row.orderNo).toBe(last + 1);
