@@ -167,7 +167,16 @@ describe('crash safety', () => {
         ...sent.filter((s) => s.target.receiver && (s.sender === u || s.target.receiver === u)).map((s) => s.msgID!),
       ]);
       const before = live[u]!.events.map((e) => e.onRecvNewMessage.msgID);
-      await resumed[u]!.waitFor(audience.size - before.length, 15_000);
+      await resumed[u]!.waitFor(audience.size - before.length, 15_000).catch((e: Error) => {
+        // Name what is missing, so a failure says which messages (and of which kind) the resume did not bring.
+        const got = new Set([...before, ...resumed[u]!.events.map((x) => x.onRecvNewMessage.msgID)]);
+        const missing = sent.filter((s) => audience.has(s.msgID!) && !got.has(s.msgID!));
+        const at = (id: string) => history.indexOf(id);
+        throw new Error(
+          `${u}: ${e.message}; last live cursor after ${before.length} events, last live msg at history index ` +
+            `${at(before.at(-1)!)}; missing ${JSON.stringify(missing.map((s) => [s.text, s.target, s.inFlight ?? false, at(s.msgID!)]))}`,
+        );
+      });
       const seen = [...before, ...resumed[u]!.events.map((e) => e.onRecvNewMessage.msgID)];
       expect([...counts(seen).entries()].filter(([, n]) => n > 1)).toEqual([]);
       expect(new Set(seen)).toEqual(audience);
