@@ -85,6 +85,7 @@ export async function startGateway(): Promise<ServerUnderTest> {
                 customDesc: null,
                 customExt: null,
                 atUsers: null,
+                elem: null,
                 targets: to ?? null,
               });
             }),

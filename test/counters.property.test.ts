@@ -113,6 +113,7 @@ for (const backend of backends) {
               customDesc: null,
               customExt: null,
               atUsers: null,
+              elem: null,
               targets: null,
             });
             const targets = to.targets ?? null;

@@ -48,6 +48,7 @@ async function seed(count: number): Promise<string[]> {
             customDesc: null,
             customExt: null,
             atUsers: null,
+            elem: null,
             targets,
           })
           .then(() => {

@@ -416,6 +416,7 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
       customDesc: null,
       customExt: null,
       atUsers: null,
+      elem: null,
       targets: null,
     };
     await store.messages.createDraft(draft);

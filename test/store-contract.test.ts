@@ -29,6 +29,7 @@ const draftRow = (owner: string, text: string, expiresAt = NOW + 3600): DraftRow
   customDesc: null,
   customExt: null,
   atUsers: null,
+  elem: null,
   targets: null,
 });
 

@@ -98,6 +98,7 @@ async function checkUpgraded(store: Store) {
     customDesc: null,
     customExt: null,
     atUsers: null,
+    elem: null,
     targets: null,
   });
   const sent = await store.messages.send(

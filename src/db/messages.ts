@@ -14,7 +14,7 @@ import {
   type SendOutcome,
   type ViewedMessage,
 } from './store';
-import { encodeList, row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
+import { encodeElem, encodeList, row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
 import { MESSAGE_COLUMNS, viewColumns, viewed, viewedAll, visibleTo, type ViewedRow } from './views';
 
 /** A resume page reads at most this many orders of the global message order per message it may return. */
@@ -22,7 +22,7 @@ const SCAN_PER_MESSAGE = 10;
 
 const DRAFT_COLUMNS = sql.raw(`d.id, d.owner, d.created_at AS "createdAt", d.expires_at AS "expiresAt",
   d.elem_type AS "elemType", d.text, d.custom_data AS "customData", d.custom_desc AS "customDesc",
-  d.custom_ext AS "customExt", d.at_users AS "atUsers", d.targets`);
+  d.custom_ext AS "customExt", d.at_users AS "atUsers", d.targets, d.elem`);
 
 /** A parameter in a SELECT list, where PostgreSQL cannot infer its type. */
 export const int8 = (value: number) => sql`CAST(${value} AS bigint)`;
@@ -124,10 +124,10 @@ function* sendWork(
     seqBase: number;
   }>(sql`INSERT INTO messages (${orderColumn}msg_id, create_id, sender,
       receiver, pair_key, group_id, targeted, targets, seq_base, elem_type, text, custom_data, custom_desc, custom_ext,
-      at_users, priority, excluded_unread, excluded_last, need_read_receipt, cloud_custom_data, local_custom_data, random, timestamp)
+      at_users, elem, priority, excluded_unread, excluded_last, need_read_receipt, cloud_custom_data, local_custom_data, random, timestamp)
     VALUES (${orderValue}${msg.msgId}, ${msg.createId}, ${msg.sender}, ${msg.receiver}, ${pair}, ${msg.groupId}, ${flags.targeted},
       ${encodeList(msg.targets)}, ${seqBase}, ${msg.elemType}, ${msg.text}, ${msg.customData}, ${msg.customDesc},
-      ${msg.customExt}, ${encodeList(msg.atUsers)}, ${msg.priority}, ${flags.excludedUnread}, ${flags.excludedLast},
+      ${msg.customExt}, ${encodeList(msg.atUsers)}, ${encodeElem(msg.elem)}, ${msg.priority}, ${flags.excludedUnread}, ${flags.excludedLast},
       ${flags.needReadReceipt}, ${msg.cloudCustomData}, ${msg.localCustomData}, ${msg.random}, ${msg.timestamp})
     RETURNING order_no AS "orderNo", seq_base AS "seqBase"`))!;
   const order = stored.orderNo;
@@ -339,9 +339,9 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
     createDraft: (draft) =>
       x.write(function* () {
         yield* run(sql`INSERT INTO drafts (id, owner, created_at, expires_at, elem_type, text, custom_data, custom_desc,
-        custom_ext, at_users, targets) VALUES (${draft.id}, ${draft.owner}, ${draft.createdAt}, ${draft.expiresAt},
+        custom_ext, at_users, targets, elem) VALUES (${draft.id}, ${draft.owner}, ${draft.createdAt}, ${draft.expiresAt},
         ${draft.elemType}, ${draft.text}, ${draft.customData}, ${draft.customDesc}, ${draft.customExt},
-        ${encodeList(draft.atUsers)}, ${encodeList(draft.targets)})`);
+        ${encodeList(draft.atUsers)}, ${encodeList(draft.targets)}, ${encodeElem(draft.elem)})`);
       }),
     draft: (id, owner, now) => x.read(() => row<DraftRow>(draftQuery(id, owner, now))),
     targetDraft: (id, owner, now, receivers) =>

@@ -82,6 +82,8 @@ export const messages = sqliteTable(
     customDesc: text('custom_desc'),
     customExt: text('custom_ext'),
     atUsers: text('at_users'), // JSON list
+    /** The payload of element types beyond text and custom, as JSON (src/db/element.ts). */
+    elem: text('elem'),
     priority: integer('priority').notNull(),
     excludedUnread: integer('excluded_unread').notNull(),
     excludedLast: integer('excluded_last').notNull(),
@@ -139,6 +141,7 @@ export const drafts = sqliteTable(
     customExt: text('custom_ext'),
     atUsers: text('at_users'),
     targets: text('targets'),
+    elem: text('elem'),
   },
   (t) => [index('drafts_expires').on(t.expiresAt)],
 );

@@ -4,6 +4,7 @@
 // PostgreSQL over the network (./pg/executor.ts). drizzle renders the same template with `?` for SQLite and `$n`
 // for PostgreSQL; the few real differences between the dialects are the fragments of `Dialect`.
 import { sql, type SQL } from 'drizzle-orm';
+import type { Elem } from './element';
 
 export { sql, type SQL };
 
@@ -75,7 +76,9 @@ export interface Executor {
   write<T>(work: () => Work<T>): Promise<T>;
 }
 
-/** Columns that hold a JSON list of userIDs; each executor's row mapper decodes them, so nothing above src/db parses. */
-export const LIST_COLUMNS = new Set(['targets', 'atUsers']);
+/** Columns that hold JSON (lists of userIDs, an element's payload); each executor's row mapper decodes them, so
+ *  nothing above src/db parses. */
+export const JSON_COLUMNS = new Set(['targets', 'atUsers', 'elem']);
 
 export const encodeList = (list: readonly string[] | null): string | null => (list ? JSON.stringify(list) : null);
+export const encodeElem = (elem: Elem | null): string | null => (elem ? JSON.stringify(elem) : null);

@@ -9,15 +9,18 @@
 // their checks (joins under a member cap, a send by a member who may be kicked at the same moment) do the check
 // inside and return an outcome, never throw for it. Rows come out typed: lists are string[], never JSON text.
 import type { Tables } from './schema';
+import type { Elem } from './element';
 import { Code, defaultDesc } from '../codes';
 
-export type MessageRow = Omit<Tables['messages'], 'targets' | 'atUsers'> & {
+export type MessageRow = Omit<Tables['messages'], 'targets' | 'atUsers' | 'elem'> & {
   targets: string[] | null;
   atUsers: string[] | null;
+  elem: Elem | null;
 };
-export type DraftRow = Omit<Tables['drafts'], 'targets' | 'atUsers'> & {
+export type DraftRow = Omit<Tables['drafts'], 'targets' | 'atUsers' | 'elem'> & {
   targets: string[] | null;
   atUsers: string[] | null;
+  elem: Elem | null;
 };
 export type GroupRow = Pick<
   Tables['groups'],
@@ -168,6 +171,7 @@ export interface NewMessage {
   customDesc: string | null;
   customExt: string | null;
   atUsers: string[] | null;
+  elem: Elem | null;
   priority: number;
   excludedUnread: boolean;
   excludedLast: boolean;

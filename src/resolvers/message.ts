@@ -34,7 +34,8 @@ const newMsgId = (now: number) => `${now}-${randomBytes(9).toString('base64url')
 
 async function createDraft(
   ctx: Viewer,
-  content: Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt' | 'atUsers' | 'targets'>,
+  content: Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt' | 'atUsers' | 'targets'> &
+    Partial<Pick<DraftRow, 'elem'>>,
 ) {
   const now = ctx.now();
   const draft: DraftRow = {
@@ -42,6 +43,7 @@ async function createDraft(
     owner: ctx.viewer,
     createdAt: now,
     expiresAt: now + ctx.config.draftTtlSeconds,
+    elem: null,
     ...content,
   };
   await ctx.store.messages.createDraft(draft);
@@ -365,6 +367,7 @@ async function deliver(
     customDesc: draft.customDesc,
     customExt: draft.customExt,
     atUsers: draft.atUsers,
+    elem: draft.elem,
     priority: args.priority ?? Priority.NORMAL,
     // Targeted messages do not count as unread unless the sender says so explicitly (im-semantics §7).
     excludedUnread: targets ? args.isExcludedFromUnreadCount !== false : args.isExcludedFromUnreadCount === true,

@@ -17,6 +17,7 @@ export function textMessage(
     customDesc: null,
     customExt: null,
     atUsers: null,
+    elem: null,
     priority: 2,
     excludedUnread: false,
     excludedLast: false,
