@@ -27,6 +27,8 @@ export const Code = {
   C2C_REVOKE_TIME_LIMIT: 20016,
   USERSIG_EXPIRED: 70001,
   MESSAGE_TOO_LONG: 80002,
+  /** ERR_SDK_MSG_MODIFY_CONFLICT: modifyMessage lost a race with another edit (v2tim-surface.md). */
+  MSG_MODIFY_CONFLICT: 8006,
 } as const;
 
 export type CodeValue = (typeof Code)[keyof typeof Code];
@@ -54,4 +56,5 @@ export const defaultDesc: Record<CodeValue, string> = {
   20016: 'The one-to-one message is past the 2-minute revoke window.',
   70001: 'The UserSig has expired.',
   80002: 'The message is too long.',
+  8006: 'The message was modified by another edit first.',
 };

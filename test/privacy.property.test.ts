@@ -52,6 +52,8 @@ for (const backend of gateways)
       /** byMember: one of the group's members at that moment sends (random users often are not members). */
       | { t: 'send'; u: User; byMember: number | null; to: Target; options: SendOptions; local: boolean }
       | { t: 'revoke'; u: User; pick: number }
+      /** modifyMessage of a message picked among all sent (most are not the actor's: those must be refused). */
+      | { t: 'modify'; u: User; pick: number }
       | { t: 'read'; u: User; conversation: { g: GroupID } | { peer: User } }
       /** setSelfInfo with a new nickName (profiles follow group and conversation changes, never messages). */
       | { t: 'profile'; u: User }
@@ -117,6 +119,7 @@ for (const backend of gateways)
         }),
       },
       { weight: 2, arbitrary: fc.record({ t: fc.constant('revoke' as const), u: user, pick: fc.nat() }) },
+      { weight: 2, arbitrary: fc.record({ t: fc.constant('modify' as const), u: user, pick: fc.nat() }) },
       {
         weight: 1,
         arbitrary: fc.record({
@@ -187,7 +190,7 @@ for (const backend of gateways)
       constructor(
         private readonly gw: TestGateway,
         private readonly u: string,
-        private readonly field: 'onRecvNewMessage' | 'onRecvMessageRevoked',
+        private readonly field: 'onRecvNewMessage' | 'onRecvMessageRevoked' | 'onRecvMessageModified',
       ) {}
 
       async open(afterCursor: string | null = null): Promise<void> {
@@ -274,7 +277,8 @@ for (const backend of gateways)
       textElem: m.revoked ? null : { text: m.text },
       // Only the sender learns who else a targeted message went to, and its own localCustomData.
       targetGroupMemberList: m.sender === u ? m.targets : null,
-      localCustomData: m.sender === u && m.text.endsWith('+local') ? `local of ${m.text}` : null,
+      localCustomData:
+        m.sender === u && (m.sentText ?? m.text).endsWith('+local') ? `local of ${m.sentText ?? m.text}` : null,
     });
     const observed = ({ id, ...m }: any) => ({ ...m, hasCreateId: id !== null });
 
@@ -339,6 +343,7 @@ for (const backend of gateways)
     const SEND = `mutation($id: String!, $receiver: String, $groupID: String, $onlineUserOnly: Boolean, $isExcludedFromUnreadCount: Boolean, $isExcludedFromLastMessage: Boolean, $localCustomData: String) {
   sendMessage(id: $id, receiver: $receiver, groupID: $groupID, onlineUserOnly: $onlineUserOnly, isExcludedFromUnreadCount: $isExcludedFromUnreadCount, isExcludedFromLastMessage: $isExcludedFromLastMessage, localCustomData: $localCustomData) { code desc data { msgID } } }`;
     const REVOKE = 'mutation($m: String!) { revokeMessage(msgID: $m) { code desc } }';
+    const MODIFY = 'mutation($m: String!, $t: String) { modifyMessage(msgID: $m, text: $t) { code desc } }';
     const groupOp = (op: string, extra = '') =>
       `mutation($g: String!${extra ? ', $u: [String!]!' : ''}) { ${op}(groupID: $g${extra}) { code desc } }`;
     const OPS = {
@@ -354,6 +359,7 @@ for (const backend of gateways)
       model: Model;
       messages: Map<User, Subscriber>;
       revokes: Map<User, Subscriber>;
+      modifies: Map<User, Subscriber>;
     }
 
     /** Waits until every subscription has what the model says it must have by now (a few event-loop turns). */
@@ -362,7 +368,8 @@ for (const backend of gateways)
         USERS.every(
           (u) =>
             w.messages.get(u)!.got.length >= w.model.delivered.get(u)!.length &&
-            w.revokes.get(u)!.got.length >= w.model.revokeEvents.get(u)!.length,
+            w.revokes.get(u)!.got.length >= w.model.revokeEvents.get(u)!.length &&
+            w.modifies.get(u)!.got.length >= w.model.modifyEvents.get(u)!.length,
         ),
       );
 
@@ -432,6 +439,16 @@ for (const backend of gateways)
           const code = model.revokeCode(a.u, m);
           expectCode(await call(gw, a.u, REVOKE, { m: m.msgID }), code);
           if (code === 0) model.revoked(m);
+          return;
+        }
+        case 'modify': {
+          const sent = model.messages;
+          if (sent.length === 0) return;
+          const m = sent[a.pick % sent.length]!;
+          const code = model.modifyCode(a.u, m);
+          const text = `${m.text} (edited)`;
+          expectCode(await call(gw, a.u, MODIFY, { m: m.msgID, t: text }), code);
+          if (code === 0) model.modified(m, text);
           return;
         }
         case 'read': {
@@ -593,15 +610,22 @@ for (const backend of gateways)
                       expect((await call(gw, m.userID, OPS.join, { g: s.id })).code).toBe(model.join(m.userID, s.id));
                   }
                 }
-                const w: World = { gw, model, messages: new Map(), revokes: new Map() };
+                const w: World = { gw, model, messages: new Map(), revokes: new Map(), modifies: new Map() };
                 for (const u of USERS) {
                   w.messages.set(u, new Subscriber(gw, u, 'onRecvNewMessage'));
                   w.revokes.set(u, new Subscriber(gw, u, 'onRecvMessageRevoked'));
+                  w.modifies.set(u, new Subscriber(gw, u, 'onRecvMessageModified'));
                 }
-                await Promise.all(USERS.flatMap((u) => [w.messages.get(u)!.open(), w.revokes.get(u)!.open()]));
+                await Promise.all(
+                  USERS.flatMap((u) => [
+                    w.messages.get(u)!.open(),
+                    w.revokes.get(u)!.open(),
+                    w.modifies.get(u)!.open(),
+                  ]),
+                );
                 const router = gw.app.services.router;
-                await until(() => USERS.every((u) => router.streamCount(u) === 2));
-                expect(USERS.map((u) => router.streamCount(u))).toEqual(USERS.map(() => 2));
+                await until(() => USERS.every((u) => router.streamCount(u) === 3));
+                expect(USERS.map((u) => router.streamCount(u))).toEqual(USERS.map(() => 3));
 
                 // Everyone gets a stored message first, so each has a cursor to resume from when it goes away.
                 for (const [i, u] of USERS.entries()) {
@@ -649,6 +673,10 @@ for (const backend of gateways)
                       w.revokes.get(u)!.got,
                       `after step ${n} ${JSON.stringify(a)}: ${u}'s onRecvMessageRevoked events`,
                     ).toEqual(model.revokeEvents.get(u));
+                    expect(
+                      w.modifies.get(u)!.got,
+                      `after step ${n} ${JSON.stringify(a)}: ${u}'s onRecvMessageModified events`,
+                    ).toEqual(model.modifyEvents.get(u));
                   }
                 }
 
@@ -664,6 +692,9 @@ for (const backend of gateways)
                   expect(w.messages.get(u)!.got, `${u}'s onRecvNewMessage events`).toEqual(model.delivered.get(u));
                   expect(w.revokes.get(u)!.got, `${u}'s onRecvMessageRevoked events`).toEqual(
                     model.revokeEvents.get(u),
+                  );
+                  expect(w.modifies.get(u)!.got, `${u}'s onRecvMessageModified events`).toEqual(
+                    model.modifyEvents.get(u),
                   );
                 }
               } finally {

@@ -104,7 +104,16 @@ function* sendWork(
     return {
       ok: true,
       message: {
-        row: { ...fields, ...flags, pairKey: pair, seqBase: 0, orderNo: 0, revokedAt: null, revokedBy: null },
+        row: {
+          ...fields,
+          ...flags,
+          pairKey: pair,
+          seqBase: 0,
+          orderNo: 0,
+          revokedAt: null,
+          revokedBy: null,
+          version: 0,
+        },
         seq: 0,
         isRead: true,
       },
@@ -139,6 +148,7 @@ function* sendWork(
     seqBase: stored.seqBase,
     revokedAt: null,
     revokedBy: null,
+    version: 0,
   };
   const last = sql`CASE WHEN ${shown} = 1 THEN ${int8(order)} ELSE last_order END`;
 
@@ -419,6 +429,18 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
       );
     },
     revoke: (orderNo, by, now) => x.write(() => revokeWork(rules, orderNo, by, now)),
+    // One conditional update: by its sender, not revoked, and (when given) still at the version the editor saw, so
+    // of two racing edits of one version exactly one wins. Counters do not change: an edit is not a new message.
+    modify: (orderNo, sender, version, content) =>
+      x.write(function* () {
+        const r = yield* row<{ version: number }>(sql`UPDATE messages SET text = ${content.text},
+          custom_data = ${content.customData}, custom_desc = ${content.customDesc}, custom_ext = ${content.customExt},
+          cloud_custom_data = ${content.cloudCustomData}, version = version + 1
+        WHERE order_no = ${orderNo} AND sender = ${sender} AND revoked_at IS NULL
+          AND (${version ?? -1} < 0 OR version = ${version ?? -1})
+        RETURNING version`);
+        return r?.version;
+      }),
     lastOrder: () => x.read(safeHead),
     // Every order below `beforeOrder` final first (its own statement), then the read: exactly the messages between.
     between: (afterOrder, beforeOrder, limit) =>

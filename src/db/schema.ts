@@ -94,6 +94,8 @@ export const messages = sqliteTable(
     timestamp: integer('timestamp').notNull(),
     revokedAt: integer('revoked_at'),
     revokedBy: text('revoked_by'),
+    /** Edits so far (modifyMessage): an edit names the version it changes, so of two racing edits one wins. */
+    version: integer('version').notNull().default(0),
   },
   (t) => [
     uniqueIndex('messages_msg_id').on(t.msgId),

@@ -199,6 +199,9 @@ export interface SendCheck {
   member: MemberRow | undefined;
 }
 
+/** What modifyMessage may change: the element's content and cloudCustomData. */
+export type MessageContent = Pick<MessageRow, 'text' | 'customData' | 'customDesc' | 'customExt' | 'cloudCustomData'>;
+
 export interface MessageStore {
   createDraft(draft: DraftRow): Promise<void>;
   /** The caller's live draft, or undefined (unknown, someone else's, or expired: all look the same). */
@@ -242,6 +245,11 @@ export interface MessageStore {
   /** Whether `viewer` may see this stored message now (membership, window, audience). */
   canSee(viewer: string, row: MessageRow): Promise<boolean>;
   revoke(orderNo: number, by: string, now: number): Promise<void>;
+  /**
+   * modifyMessage: replaces the element's content and cloudCustomData of `sender`'s message, if it is not revoked
+   * and (unless `version` is null) still at `version`. The new version, or undefined when that did not hold.
+   */
+  modify(orderNo: number, sender: string, version: number | null, content: MessageContent): Promise<number | undefined>;
   lastOrder(): Promise<number>;
   /**
    * Stored messages with afterOrder < orderNo < beforeOrder, oldest first, at most `limit`, whoever sees them: the

@@ -6,13 +6,14 @@ import { conversationIdOf, type Store } from '../db/store';
 import type { Bus, RealtimeEvent } from './bus';
 import { ResubscribeError, Stream } from './stream';
 
-export type Topic = 'message' | 'revoked' | 'conversation' | 'unread';
+export type Topic = 'message' | 'revoked' | 'modified' | 'conversation' | 'unread';
 
 /** What a stream receives: the event, or for conversation/unread streams the conversation that changed. */
 export type Wake =
   /** `woken`: every local user this event was routed to, shared by their wakes, so views are computed in one batch. */
   | { topic: 'message'; event: Extract<RealtimeEvent, { type: 'message' }>; woken: readonly string[] }
   | { topic: 'revoked'; event: Extract<RealtimeEvent, { type: 'revoked' }> }
+  | { topic: 'modified'; event: Extract<RealtimeEvent, { type: 'modified' }> }
   | { topic: 'conversation' | 'unread'; conversationId: string };
 
 export interface RouterOptions {
@@ -92,7 +93,7 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
           wake(u, (topic) =>
             topic === 'message'
               ? { topic, event, woken }
-              : topic !== 'revoked' && stored
+              : (topic === 'conversation' || topic === 'unread') && stored
                 ? { topic, conversationId: conversationIdOf(u, event.row) }
                 : null,
           );
@@ -104,7 +105,20 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
           wake(u, (topic) =>
             topic === 'revoked'
               ? { topic, event }
-              : topic !== 'message'
+              : topic === 'conversation' || topic === 'unread'
+                ? { topic, conversationId: conversationIdOf(u, event.row) }
+                : null,
+          );
+        }
+        break;
+      }
+      case 'modified': {
+        // The conversation too: its lastMessage may be the edited one.
+        for (const u of [...audience(event.users, event.row.groupId)]) {
+          wake(u, (topic) =>
+            topic === 'modified'
+              ? { topic, event }
+              : topic === 'conversation'
                 ? { topic, conversationId: conversationIdOf(u, event.row) }
                 : null,
           );

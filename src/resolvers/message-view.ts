@@ -39,6 +39,7 @@ export interface V2TimMessage {
   cloudCustomData: string | null;
   localCustomData: string | null;
   cursor: string | null;
+  version: number;
 }
 
 type Elems = Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt'>;
@@ -84,6 +85,7 @@ export function draftView(
     cloudCustomData: null,
     localCustomData: null,
     cursor: null,
+    version: 0,
   };
 }
 
@@ -126,5 +128,6 @@ export function messageView(
     cloudCustomData: row.cloudCustomData,
     localCustomData: isSelf ? row.localCustomData : null,
     cursor: stored ? cursors.encode(row.orderNo) : null,
+    version: row.version,
   };
 }

@@ -277,6 +277,21 @@ async function* revocations(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<M
   }
 }
 
+/** Edits of messages the viewer may see, as the viewer sees them now (storage has the last word on the audience). */
+export const onRecvMessageModified = (ctx: Viewer) => live(ctx, 'modified', (stream) => modifications(ctx, stream));
+
+async function* modifications(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<V2TimMessage> {
+  try {
+    for await (const wake of stream) {
+      if (wake.topic !== 'modified') continue;
+      const seen = await ctx.store.messages.visible(ctx.viewer, wake.event.row.msgId);
+      if (seen) yield messageView(ctx.viewer, seen, ctx.cursors);
+    }
+  } finally {
+    await stream.return();
+  }
+}
+
 export const onConversationChanged = (ctx: Viewer) =>
   live(ctx, 'conversation', (stream) => conversationChanges(ctx, stream));
 

@@ -1,5 +1,6 @@
 // V2TimMessage and the create → target → send flow, plus revoke. Resolvers are one line into src/resolvers.
 import * as message from '../resolvers/message';
+import * as modify from '../resolvers/message-modify';
 import type { MsgCreateInfoResult } from '../resolvers/message';
 import { Priority, Status, type V2TimMessage as Message } from '../resolvers/message-view';
 import { builder } from './builder';
@@ -120,6 +121,10 @@ export const V2TimMessage = builder.objectRef<Message>('V2TimMessage').implement
       description:
         "Where this message sits in the viewer's stream; pass back as afterCursor. Set on every stored message; null on drafts and onlineUserOnly ones.",
     }),
+    version: t.exposeInt('version', {
+      description:
+        'How many times modifyMessage changed it (0: never). Pass it to modifyMessage so that an edit racing another fails with 8006 instead of overwriting it.',
+    }),
   }),
 });
 
@@ -188,6 +193,26 @@ builder.mutationField('sendMessage', (t) =>
       localCustomData: t.arg.string(),
     },
     resolve: (_, args, ctx) => message.sendMessage(signedIn(ctx), args),
+  }),
+);
+
+builder.mutationField('modifyMessage', (t) =>
+  t.field({
+    type: MessageValueCallback,
+    description:
+      "Edits a sent message of yours (V2TIMMessageManager.modifyMessage): a text message's text, a custom message's data/desc/extension, and cloudCustomData. Its audience gets onRecvMessageModified; history and findMessages show the latest version. 8006 when version is given and another edit came first.",
+    args: {
+      msgID: t.arg.string({ required: true }),
+      text: t.arg.string(),
+      data: t.arg.string(),
+      desc: t.arg.string(),
+      extension: t.arg.string(),
+      cloudCustomData: t.arg.string(),
+      version: t.arg.int({
+        description: 'The version you edited (V2TimMessage.version); omit to overwrite whatever is there.',
+      }),
+    },
+    resolve: (_, args, ctx) => modify.modifyMessage(signedIn(ctx), args),
   }),
 );
 

@@ -35,6 +35,15 @@ builder.subscriptionField('onRecvMessageRevoked', (t) =>
   }),
 );
 
+builder.subscriptionField('onRecvMessageModified', (t) =>
+  t.field({
+    type: V2TimMessage,
+    description: 'A message you may see was edited (modifyMessage): its latest version, as you see it.',
+    subscribe: (_, __, ctx) => live.onRecvMessageModified(signedIn(ctx)),
+    resolve: (message) => message,
+  }),
+);
+
 builder.subscriptionField('onConversationChanged', (t) =>
   t.field({
     type: [V2TimConversation],

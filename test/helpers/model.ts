@@ -46,6 +46,8 @@ interface Group {
 
 export interface ModelMessage {
   text: string;
+  /** The text as sent, before any modifyMessage (what localCustomData was made from). */
+  sentText?: string;
   msgID: string;
   sender: User;
   group: GroupID | null;
@@ -87,6 +89,8 @@ export class Model {
   readonly delivered = new Map<User, string[]>(USERS.map((u) => [u, []]));
   /** Every revoke event each user's onRecvMessageRevoked subscription must get, in order (msgIDs). */
   readonly revokeEvents = new Map<User, string[]>(USERS.map((u) => [u, []]));
+  /** Every edit event each user's onRecvMessageModified subscription must get, in order (msgIDs). */
+  readonly modifyEvents = new Map<User, string[]>(USERS.map((u) => [u, []]));
   /** Users whose onRecvNewMessage subscription is open (the others resume from their last cursor later). */
   private readonly online = new Set<User>(USERS);
   /** The `at` of the last stored message each user's subscription delivered: its resume cursor. */
@@ -314,6 +318,18 @@ export class Model {
     this.changes++;
     for (const u of USERS) if (this.visible(u, m)) this.revokeEvents.get(u)!.push(m.msgID);
     m.revoked = true;
+  }
+
+  modifyCode(by: User, m: ModelMessage): number {
+    if (!this.visible(by, m)) return 6017;
+    return m.sender === by && !m.revoked ? 0 : 10007;
+  }
+
+  modified(m: ModelMessage, text: string) {
+    this.changes++;
+    m.sentText ??= m.text;
+    m.text = text;
+    for (const u of USERS) if (this.visible(u, m)) this.modifyEvents.get(u)!.push(m.msgID);
   }
 
   markReadCode(u: User, conversationID: string): number {

@@ -1,0 +1,90 @@
+// modifyMessage (V2TIMMessageManager.modifyMessage): the sender edits a sent message's content in place. The edit
+// keeps the message's id, order, seq and counters (it is not a new message); its audience, and nobody else, gets
+// onRecvMessageModified; history, findMessages and resume show the latest version. Decisions where Tencent's docs
+// leave the server's rule open: only the sender edits (not group admins), the element type cannot change, and a
+// revoked message cannot be edited.
+import { Code } from '../codes';
+import { audienceOf } from '../db/store';
+import type { Viewer } from './context';
+import { ElemType, messageView, type V2TimMessage } from './message-view';
+import { answer, ok, Refusal } from './result';
+import { checkSize, checkUnicode, MAX_MESSAGE_BYTES, utf8Bytes } from './validate';
+
+export interface ModifyArgs {
+  msgID: string;
+  text?: string | null;
+  data?: string | null;
+  desc?: string | null;
+  extension?: string | null;
+  cloudCustomData?: string | null;
+  version?: number | null;
+}
+
+/** Tencent's ERR_SDK_MSG_MODIFY_CONFLICT: another edit of the same version came first. */
+const MODIFY_CONFLICT = Code.MSG_MODIFY_CONFLICT;
+
+export const modifyMessage = (ctx: Viewer, args: ModifyArgs) =>
+  answer(async () => {
+    const { store, viewer } = ctx;
+    const seen = args.msgID ? await store.messages.visible(viewer, args.msgID) : undefined;
+    // Not visible and not existing answer alike: an edit must not tell whether a message exists.
+    if (!seen) throw new Refusal(Code.INVALID_PARAMETERS, `msgID "${args.msgID}" was not found among your messages.`);
+    const row = seen.row;
+    if (row.sender !== viewer) throw new Refusal(Code.NO_PERMISSION, 'Only the sender can modify a message.');
+    if (row.revokedAt !== null) throw new Refusal(Code.NO_PERMISSION, `msgID "${args.msgID}" was revoked.`);
+    if (args.version != null && (!Number.isInteger(args.version) || args.version < 0))
+      throw new Refusal(Code.INVALID_PARAMETERS, 'version must be a V2TimMessage.version (a whole number ≥ 0).');
+
+    const content = {
+      text: row.text,
+      customData: row.customData,
+      customDesc: row.customDesc,
+      customExt: row.customExt,
+      cloudCustomData: args.cloudCustomData !== undefined ? args.cloudCustomData : row.cloudCustomData,
+    };
+    if (row.elemType === ElemType.TEXT) {
+      for (const field of ['data', 'desc', 'extension'] as const)
+        if (args[field] != null)
+          throw new Refusal(Code.INVALID_PARAMETERS, `${field} is for custom messages; this one is text.`);
+      if (args.text != null) {
+        if (args.text === '') throw new Refusal(Code.INVALID_PARAMETERS, 'text is empty.');
+        checkUnicode(args.text, 'text');
+        content.text = args.text;
+      }
+    } else if (row.elemType === ElemType.CUSTOM) {
+      if (args.text != null)
+        throw new Refusal(Code.INVALID_PARAMETERS, 'text is for text messages; this one is custom.');
+      for (const [field, column] of [
+        ['data', 'customData'],
+        ['desc', 'customDesc'],
+        ['extension', 'customExt'],
+      ] as const) {
+        if (args[field] == null) continue;
+        checkUnicode(args[field], field);
+        content[column] = args[field];
+      }
+    } else if (args.text != null || args.data != null || args.desc != null || args.extension != null) {
+      throw new Refusal(Code.INVALID_PARAMETERS, 'Only text and custom messages can have their content modified.');
+    }
+    checkUnicode(content.cloudCustomData, 'cloudCustomData');
+    checkSize(content.cloudCustomData, 'cloudCustomData');
+    const total = [content.text, content.customData, content.customDesc, content.customExt, content.cloudCustomData]
+      .map((v) => (v ? utf8Bytes(v) : 0))
+      .reduce((a, b) => a + b, 0);
+    if (total > MAX_MESSAGE_BYTES)
+      throw new Refusal(
+        Code.MESSAGE_TOO_LONG,
+        `The modified message is ${total} bytes of UTF-8 in total; at most ${MAX_MESSAGE_BYTES} are allowed.`,
+      );
+
+    const version = await store.messages.modify(row.orderNo, viewer, args.version ?? null, content);
+    if (version === undefined) {
+      throw new Refusal(
+        MODIFY_CONFLICT,
+        `msgID "${args.msgID}" was modified (or revoked) since version ${args.version ?? row.version}; read it again and retry.`,
+      );
+    }
+    const modified = { ...row, ...content, version };
+    await ctx.router.publish({ type: 'modified', row: modified, users: audienceOf(modified) });
+    return ok<V2TimMessage>(messageView(viewer, { ...seen, row: modified }, ctx.cursors));
+  });
