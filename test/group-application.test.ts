@@ -2,7 +2,7 @@
 // invitations follow approveOpt; getGroupApplicationList, acceptGroupApplication, refuseGroupApplication and
 // setGroupApplicationRead, with their refusal codes and who may see what. On both stores.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type TestGateway, expectCode } from './helpers/app';
+import { type TestGateway, collect, expectCode, settle, until, userSig, wsClient } from './helpers/app';
 import { CREATE_GROUP, group } from './helpers/ops';
 import { gateways, skipNotice } from './helpers/backends';
 
@@ -321,6 +321,59 @@ for (const backend of gateways)
         expectCode(r, 10007);
         expect(r.desc).toMatch(/FORBID/);
         expect(await members('alice', g)).not.toContain('dave');
+      });
+    });
+
+    describe('live events', () => {
+      const RECEIVED = `subscription { onReceiveJoinApplication { groupID member { userID nickName } opReason } }`;
+      const PROCESSED = `subscription { onApplicationProcessed { groupID opUser { userID nickName } isAgreeJoin opReason } }`;
+
+      it('when dave applies and is accepted, then the owner and admin get onReceiveJoinApplication and dave onApplicationProcessed, nobody else', async () => {
+        const port = await gw.app.start(0, '127.0.0.1');
+        const g = await publicGroup();
+        expectCode(await gw.call('alice', PROFILE, { n: 'Alice' }), 0);
+        expectCode(await gw.call('dave', PROFILE, { n: 'Dave' }), 0);
+        const clients = new Map(
+          ['alice', 'bob', 'carol', 'dave', 'erin'].map((u) => [u, wsClient(port, { userSig: userSig(u) })]),
+        );
+        const received = new Map([...clients].map(([u, c]) => [u, collect(c, RECEIVED)]));
+        const processed = new Map([...clients].map(([u, c]) => [u, collect(c, PROCESSED)]));
+        const router = gw.app.services.router;
+        await until(() => [...clients.keys()].every((u) => router.streamCount(u) === 2), 'every subscription to open');
+        try {
+          expectCode(await gw.call('dave', JOIN, { g, msg: 'hi' }), 0);
+          const event = { groupID: g, member: { userID: 'dave', nickName: 'Dave' }, opReason: 'hi' };
+          expect(await received.get('alice')!.waitFor(1)).toEqual([{ onReceiveJoinApplication: event }]);
+          expect(await received.get('bob')!.waitFor(1)).toEqual([{ onReceiveJoinApplication: event }]);
+          // A refused applicant does not learn the owner's profile; an accepted one does (they share the group now).
+          expectCode(await gw.call('alice', REFUSE, { g, from: 'dave', reason: 'not yet' }), 0);
+          expect(await processed.get('dave')!.waitFor(1)).toEqual([
+            {
+              onApplicationProcessed: {
+                groupID: g,
+                opUser: { userID: 'alice', nickName: null },
+                isAgreeJoin: false,
+                opReason: 'not yet',
+              },
+            },
+          ]);
+          expectCode(await gw.call('dave', JOIN, { g }), 0);
+          expectCode(await gw.call('alice', ACCEPT, { g, from: 'dave' }), 0);
+          expect((await processed.get('dave')!.waitFor(2))[1]).toEqual({
+            onApplicationProcessed: {
+              groupID: g,
+              opUser: { userID: 'alice', nickName: 'Alice' },
+              isAgreeJoin: true,
+              opReason: null,
+            },
+          });
+          await settle();
+          expect(received.get('alice')!.events).toHaveLength(2);
+          for (const u of ['carol', 'dave', 'erin']) expect(received.get(u)!.events, u).toEqual([]);
+          for (const u of ['alice', 'bob', 'carol', 'erin']) expect(processed.get(u)!.events, u).toEqual([]);
+        } finally {
+          for (const c of clients.values()) await c.dispose();
+        }
       });
     });
 

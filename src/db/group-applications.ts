@@ -79,6 +79,13 @@ export function groupApplicationMethods(x: Executor, rules: GroupRules): GroupAp
           handled_msg = ${handledMsg} WHERE app_no = ${int8(app.appNo)}`);
         return outcome;
       }),
+    handlers: async (groupID) =>
+      (
+        await x.read(() =>
+          rows<{ userId: string }>(sql`SELECT user_id AS "userId" FROM group_members
+          WHERE group_id = ${groupID} AND role >= ${ADMIN}`),
+        )
+      ).map((r) => r.userId),
     markApplicationsRead: async (viewer) => {
       await x.write(() =>
         run(sql`UPDATE users SET group_application_read = coalesce((SELECT max(app_no) FROM group_applications), 0)

@@ -156,6 +156,8 @@ export interface GroupApplicationStore {
     now: number,
     cap: number,
   ): Promise<HandleOutcome>;
+  /** The group's owner and admins: who is told of a new application (one statement). */
+  handlers(groupID: string): Promise<string[]>;
   /** Marks every application so far read for `viewer`. */
   markApplicationsRead(viewer: string): Promise<void>;
 }

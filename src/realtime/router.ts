@@ -6,14 +6,15 @@ import { conversationIdOf, type Store } from '../db/store';
 import type { Bus, RealtimeEvent } from './bus';
 import { ResubscribeError, Stream } from './stream';
 
-export type Topic = 'message' | 'revoked' | 'conversation' | 'unread';
+export type Topic = 'message' | 'revoked' | 'conversation' | 'unread' | 'application';
 
 /** What a stream receives: the event, or for conversation/unread streams the conversation that changed. */
 export type Wake =
   /** `woken`: every local user this event was routed to, shared by their wakes, so views are computed in one batch. */
   | { topic: 'message'; event: Extract<RealtimeEvent, { type: 'message' }>; woken: readonly string[] }
   | { topic: 'revoked'; event: Extract<RealtimeEvent, { type: 'revoked' }> }
-  | { topic: 'conversation' | 'unread'; conversationId: string };
+  | { topic: 'conversation' | 'unread'; conversationId: string }
+  | { topic: 'application'; event: Extract<RealtimeEvent, { type: 'application' }>['event'] };
 
 export interface RouterOptions {
   /** Events a stream may hold unread before it is closed (the client resumes from its cursor). Default 10,000. */
@@ -92,7 +93,7 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
           wake(u, (topic) =>
             topic === 'message'
               ? { topic, event, woken }
-              : topic !== 'revoked' && stored
+              : (topic === 'conversation' || topic === 'unread') && stored
                 ? { topic, conversationId: conversationIdOf(u, event.row) }
                 : null,
           );
@@ -104,7 +105,7 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
           wake(u, (topic) =>
             topic === 'revoked'
               ? { topic, event }
-              : topic !== 'message'
+              : topic === 'conversation' || topic === 'unread'
                 ? { topic, conversationId: conversationIdOf(u, event.row) }
                 : null,
           );
@@ -115,6 +116,10 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
         for (const u of [...event.joined, ...event.left]) epochs.set(u, (epochs.get(u) ?? 0) + 1);
         for (const u of event.joined) if (userGroups.has(u)) index(event.groupId, u);
         for (const u of event.left) unindex(event.groupId, u);
+        break;
+      case 'application':
+        for (const u of event.users)
+          wake(u, (topic) => (topic === 'application' ? { topic, event: event.event } : null));
         break;
       case 'read':
         wake(event.userId, (topic) =>

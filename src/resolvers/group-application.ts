@@ -7,7 +7,11 @@
 import { Code } from '../codes';
 import type { ApplicationKey, ApplicationRow, GroupRow, HandleOutcome } from '../db/store';
 import type { Viewer } from './context';
+import type { GroupApplicationEvent } from '../realtime/bus';
+import type { Stream } from '../realtime/stream';
+import type { Wake } from '../realtime/router';
 import { capOf, joinRefusal, membersJoined } from './group';
+import { live } from './subscription';
 import { answer, done, ok, Refusal, type Callback } from './result';
 import { checkId, checkUnicode, checkUserID, utf8Bytes } from './validate';
 
@@ -71,6 +75,7 @@ export async function requestJoin(ctx: Viewer, group: GroupRow, message: string 
     'You are',
   );
   if (refusal) throw refusal;
+  await received(ctx, group.groupId, ctx.viewer, requestMsg);
   return done();
 }
 
@@ -86,7 +91,10 @@ export async function requestInvitations(ctx: Viewer, group: GroupRow, users: re
     };
     outcomes.push(await ctx.store.groups.apply(key, null, ctx.now(), capOf(group)));
   }
-  if (outcomes.includes('ok')) return done();
+  if (outcomes.includes('ok')) {
+    await received(ctx, group.groupId, ctx.viewer, null);
+    return done();
+  }
   const refusal = joinRefusal(
     outcomes.includes('missing') ? 'missing' : outcomes.includes('full') ? 'full' : 'already',
     group.groupId,
@@ -195,6 +203,13 @@ async function handle(ctx: Viewer, args: ApplicationInput & { reason?: string | 
   const group = await ctx.store.groups.get(key.groupID);
   if (!group) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${key.groupID}" does not exist.`);
   const outcome = await ctx.store.groups.handle(key, ctx.viewer, accept, reason, ctx.now(), capOf(group));
+  // Answered (also when closed because the user is a member already): the applicant hears of it.
+  if (outcome === 'ok' || outcome === 'already')
+    await ctx.router.publish({
+      type: 'application',
+      users: [key.fromUser],
+      event: { kind: 'processed', groupID: key.groupID, opUser: ctx.viewer, isAgreeJoin: accept, opReason: reason },
+    });
   const refusal = handleRefusal(outcome, key);
   if (refusal) throw refusal;
   if (accept) await membersJoined(ctx, key.groupID, [key.toUser === '' ? key.fromUser : key.toUser]);
@@ -214,3 +229,77 @@ export const setGroupApplicationRead = (ctx: Viewer) =>
     await ctx.store.groups.markApplicationsRead(ctx.viewer);
     return done();
   });
+
+/** Tells the group's owner and admins (onReceiveJoinApplication) that `member` applied (or invited someone). */
+async function received(ctx: Viewer, groupID: string, member: string, opReason: string | null) {
+  const users = await ctx.store.groups.handlers(groupID);
+  if (users.length > 0)
+    await ctx.router.publish({ type: 'application', users, event: { kind: 'received', groupID, member, opReason } });
+}
+
+/** V2TIMGroupMemberInfo as these events carry it; a profile shows only where the viewer may see it. */
+export interface V2TimGroupMemberInfo {
+  userID: string;
+  nickName: string | null;
+  faceUrl: string | null;
+}
+export interface V2TimReceiveJoinApplication {
+  groupID: string;
+  member: V2TimGroupMemberInfo;
+  opReason: string | null;
+}
+export interface V2TimApplicationProcessed {
+  groupID: string;
+  opUser: V2TimGroupMemberInfo;
+  isAgreeJoin: boolean;
+  opReason: string | null;
+}
+
+async function memberInfo(ctx: Viewer, userID: string, applicant: boolean): Promise<V2TimGroupMemberInfo> {
+  // The applicant's profile goes with the application to the group's owner and admins (as fromUserNickName does);
+  // the one who answered shows theirs only where the applicant may see it (a refused applicant shares nothing).
+  const p = applicant
+    ? (await ctx.store.users.profiles([userID])).get(userID)
+    : (await ctx.store.users.visibleProfiles(ctx.viewer, [userID])).get(userID);
+  return { userID, nickName: p?.nickName ?? null, faceUrl: p?.faceUrl ?? null };
+}
+
+async function* applicationEvents<T>(
+  stream: Stream<Wake>,
+  view: (event: GroupApplicationEvent) => Promise<T> | null,
+): AsyncGenerator<T> {
+  try {
+    for await (const wake of stream) {
+      if (wake.topic !== 'application') continue;
+      const v = view(wake.event);
+      if (v) yield await v;
+    }
+  } finally {
+    await stream.return();
+  }
+}
+
+/** V2TIMGroupListener.onReceiveJoinApplication: to the owner and admins of a group, when someone applies. */
+export const onReceiveJoinApplication = (ctx: Viewer) =>
+  live(ctx, 'application', (stream) =>
+    applicationEvents<V2TimReceiveJoinApplication>(stream, (e) =>
+      e.kind === 'received'
+        ? memberInfo(ctx, e.member, true).then((member) => ({ groupID: e.groupID, member, opReason: e.opReason }))
+        : null,
+    ),
+  );
+
+/** V2TIMGroupListener.onApplicationProcessed: to the applicant, when an owner or admin answered. */
+export const onApplicationProcessed = (ctx: Viewer) =>
+  live(ctx, 'application', (stream) =>
+    applicationEvents<V2TimApplicationProcessed>(stream, (e) =>
+      e.kind === 'processed'
+        ? memberInfo(ctx, e.opUser, false).then((opUser) => ({
+            groupID: e.groupID,
+            opUser,
+            isAgreeJoin: e.isAgreeJoin,
+            opReason: e.opReason,
+          }))
+        : null,
+    ),
+  );

@@ -135,3 +135,55 @@ builder.mutationField('setGroupApplicationRead', (t) =>
     resolve: (_, __, ctx) => application.setGroupApplicationRead(signedIn(ctx)),
   }),
 );
+
+const V2TimGroupMemberInfo = builder.objectRef<application.V2TimGroupMemberInfo>('V2TimGroupMemberInfo').implement({
+  description: "A user as a group event names them; nickName and faceUrl only where you may see the user's profile.",
+  fields: (t) => ({
+    userID: t.exposeID('userID'),
+    nickName: t.exposeString('nickName', { nullable: true }),
+    faceUrl: t.exposeString('faceUrl', { nullable: true }),
+  }),
+});
+
+const ReceiveJoinApplicationEvent = builder
+  .objectRef<application.V2TimReceiveJoinApplication>('ReceiveJoinApplicationEvent')
+  .implement({
+    fields: (t) => ({
+      groupID: t.exposeID('groupID'),
+      member: t.expose('member', {
+        type: V2TimGroupMemberInfo,
+        description: 'The applicant (or the member whose invitation waits).',
+      }),
+      opReason: t.exposeString('opReason', { nullable: true, description: "joinGroup's message." }),
+    }),
+  });
+
+const ApplicationProcessedEvent = builder
+  .objectRef<application.V2TimApplicationProcessed>('ApplicationProcessedEvent')
+  .implement({
+    fields: (t) => ({
+      groupID: t.exposeID('groupID'),
+      opUser: t.expose('opUser', { type: V2TimGroupMemberInfo, description: 'The owner or admin who answered.' }),
+      isAgreeJoin: t.exposeBoolean('isAgreeJoin'),
+      opReason: t.exposeString('opReason', { nullable: true, description: 'The reason they gave.' }),
+    }),
+  });
+
+builder.subscriptionField('onReceiveJoinApplication', (t) =>
+  t.field({
+    type: ReceiveJoinApplicationEvent,
+    description:
+      'V2TIMGroupListener.onReceiveJoinApplication: a join request (or a member invitation) to a group you own or administer.',
+    subscribe: (_, __, ctx) => application.onReceiveJoinApplication(signedIn(ctx)),
+    resolve: (event) => event,
+  }),
+);
+
+builder.subscriptionField('onApplicationProcessed', (t) =>
+  t.field({
+    type: ApplicationProcessedEvent,
+    description: 'V2TIMGroupListener.onApplicationProcessed: an owner or admin accepted or refused your application.',
+    subscribe: (_, __, ctx) => application.onApplicationProcessed(signedIn(ctx)),
+    resolve: (event) => event,
+  }),
+);
