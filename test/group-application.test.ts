@@ -103,6 +103,9 @@ for (const backend of gateways)
         expectCode(await gw.call('dave', JOIN, { g: 'nope' }), 10010);
         const g = await publicGroup();
         expectCode(await gw.call('carol', JOIN, { g }), 10013);
+        const long = await gw.call('dave', JOIN, { g, msg: 'x'.repeat(301) });
+        expectCode(long, 10004);
+        expect(long.desc).toMatch(/message is 301 bytes/);
         const work = await group(gw, 'alice', [], 'Work');
         expectCode(await gw.call('dave', JOIN, { g: work }), 10007);
         expect((await list('alice')).groupApplicationList).toEqual([]);
