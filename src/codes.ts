@@ -17,6 +17,8 @@ export const Code = {
   MUTED: 10017,
   GROUP_ID_IN_USE: 10021,
   GROUP_RATE_EXCEEDED: 10023,
+  /** ERR_SVR_GROUP_REQ_ALLREADY_BEEN_PROCESSED: a group application (or invitation) was already handled. */
+  REQUEST_ALREADY_PROCESSED: 10024,
   REVOKE_NOT_FOUND: 10030,
   REVOKE_TIME_LIMIT: 10031,
   PLAN_NOT_ULTIMATE: 10059,
@@ -49,6 +51,7 @@ export const defaultDesc: Record<CodeValue, string> = {
   10017: 'The sender is muted in this group.',
   10021: 'The groupID is already used.',
   10023: 'The group send rate is exceeded.',
+  10024: 'This application has already been handled.',
   10030: 'The message to revoke was not found.',
   10031: 'The message is past the 2-minute revoke window.',
   10059: 'This feature needs the Ultimate plan.',

@@ -116,8 +116,14 @@ for (const backend of gateways)
     });
 
     describe('joinGroup and quitGroup', () => {
-      it('when dave joins a Public group, then he is a member; joining again is 10013; quitting removes him', async () => {
-        const g = await group(gw, 'alice', [], 'Public');
+      it('when dave joins a Public group open to anyone, then he is a member; joining again is 10013; quitting removes him', async () => {
+        // groupAddOpt ANY (2); the default, approval, is test/group-application.test.ts's.
+        const g = (
+          await gw.call(
+            'alice',
+            `mutation { createGroup(groupType: "Public", groupName: "p", addOpt: 2) { code data } }`,
+          )
+        ).data;
         expectCode(await gw.call('dave', JOIN, { g }), 0);
         expect(await members('alice', g)).toEqual(['alice', 'dave']);
         expectCode(await gw.call('dave', JOIN, { g }), 10013);

@@ -114,6 +114,21 @@ describe('examples/operations.graphql', () => {
     await run(gw, 'alice', ops.CreateGroupDocument, { groupType: 'Meeting', groupName: 'Open', groupID: 'open' });
     expect(await run(gw, 'erin', ops.JoinGroupDocument, { groupID: 'open' })).toMatchObject({ code: 0 });
     expect(await run(gw, 'erin', ops.QuitGroupDocument, { groupID: 'open' })).toMatchObject({ code: 0 });
+    // A Public group: joinGroup files a join request (default groupAddOpt: approval) that the owner answers.
+    await run(gw, 'alice', ops.CreateGroupDocument, { groupType: 'Public', groupName: 'Club', groupID: 'club' });
+    expect(await run(gw, 'erin', ops.JoinGroupDocument, { groupID: 'club' })).toMatchObject({ code: 0 });
+    expect(await run(gw, 'frank', ops.JoinGroupDocument, { groupID: 'club' })).toMatchObject({ code: 0 });
+    expect(await run(gw, 'alice', ops.GetGroupApplicationListDocument, {})).toMatchObject({
+      code: 0,
+      data: { unreadCount: 2, groupApplicationList: [{ fromUser: 'frank' }, { fromUser: 'erin', toUser: null }] },
+    });
+    expect(await run(gw, 'alice', ops.SetGroupApplicationReadDocument, {})).toMatchObject({ code: 0 });
+    expect(
+      await run(gw, 'alice', ops.AcceptGroupApplicationDocument, { groupID: 'club', fromUser: 'erin', reason: 'hi' }),
+    ).toMatchObject({ code: 0 });
+    expect(
+      await run(gw, 'alice', ops.RefuseGroupApplicationDocument, { groupID: 'club', fromUser: 'frank', type: 0 }),
+    ).toMatchObject({ code: 0 });
     expect(
       await run(gw, 'alice', ops.InviteUserToGroupDocument, { groupID: 'work', userList: ['erin'] }),
     ).toMatchObject({ code: 0 });

@@ -1,9 +1,10 @@
 // The privacy invariant (im-semantics §7), model-based: random sequences of group changes (joins, kicks, role
-// changes, profile changes), sends of every kind, revokes and read marks run against the in-process gateway and
+// changes, profile changes, join requests and their answers), sends of every kind, revokes and read marks run against the in-process gateway and
 // against test/helpers/model.ts. After every step each user's every read path must match the model exactly: group
 // and C2C history (content, seq without a gap, who sees the receiver list, the sender's nickName), findMessages,
 // the conversation list (lastMessage, unreadCount), the total unread count, getUsersInfo (a profile reaches
-// exactly those who share a group or a conversation, never a stranger); and at the end, every event their open
+// exactly those who share a group or a conversation, never a stranger), getGroupApplicationList (exactly the
+// applications to the groups the user owns or administers now); and at the end, every event their open
 // subscriptions got (onRecvNewMessage, onRecvMessageRevoked).
 // So nobody sees, counts or can infer a message outside its audience, and nobody misses one inside it.
 // PRIVACY_RUNS=3000 explores longer; a failure prints `seed` and `path`: PRIVACY_SEED=… PRIVACY_PATH=… replays it.
@@ -55,6 +56,10 @@ for (const backend of gateways)
       /** modifyMessage of a message picked among all sent (most are not the actor's: those must be refused). */
       | { t: 'modify'; u: User; pick: number }
       | { t: 'read'; u: User; conversation: { g: GroupID } | { peer: User } }
+      /** acceptGroupApplication / refuseGroupApplication of target's join request (joinGroup on a Public group). */
+      | { t: 'accept' | 'refuse'; u: User; g: GroupID; target: User; byOwner: boolean }
+      /** setGroupApplicationRead. */
+      | { t: 'appRead'; u: User }
       /** setSelfInfo with a new nickName (profiles follow group and conversation changes, never messages). */
       | { t: 'profile'; u: User }
       /** Closes the user's onRecvNewMessage subscription; it resubscribes from its last cursor `steps` actions later. */
@@ -136,6 +141,18 @@ for (const backend of gateways)
         arbitrary: fc.record({ t: fc.constant('away' as const), u: user, steps: fc.integer({ min: 1, max: 4 }) }),
       },
       { weight: 1, arbitrary: fc.record({ t: fc.constant('profile' as const), u: user }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          t: fc.constantFrom('accept' as const, 'refuse' as const),
+          u: user,
+          // Applications exist in Public groups; now and then another group (10004, 10007).
+          g: fc.constantFrom<GroupID>('pub', 'pub', 'pub', 'work'),
+          target: user,
+          byOwner: fc.boolean(),
+        }),
+      },
+      { weight: 1, arbitrary: fc.record({ t: fc.constant('appRead' as const), u: user }) },
       {
         weight: 1,
         arbitrary: fc.record({
@@ -254,6 +271,7 @@ for (const backend of gateways)
         await new Promise((r) => (i < 100 ? setImmediate(r) : setTimeout(r, 1)));
     }
 
+    const APPS = 'unreadCount groupApplicationList { groupID fromUser handleStatus handleResult }';
     const M =
       'fragment M on V2TimMessage { msgID sender nickName seq status isSelf id textElem { text } targetGroupMemberList localCustomData }';
     const CHECK = `query($ids: [String!]!) {
@@ -263,6 +281,7 @@ for (const backend of gateways)
   conversations: getConversationList(count: 100) { code data { isFinished conversationList { conversationID unreadCount lastMessage { msgID seq status } } } }
   total: getTotalUnreadMessageCount { code data }
   users: getUsersInfo(userIDList: ${JSON.stringify(USERS)}) { code data { userID nickName } }
+  apps: getGroupApplicationList { code data { ${APPS} } }
 } ${M}`;
 
     /** A message as `u` must see it in a history. */
@@ -290,8 +309,14 @@ for (const backend of gateways)
       expect((await gql(gw, SENTINEL, USERS_INFO)).getUsersInfo.data, `${step}: a stranger's getUsersInfo`).toEqual(
         USERS.map((p) => ({ userID: p, nickName: null })),
       );
+      expect(
+        (await gql(gw, SENTINEL, `query { getGroupApplicationList { data { ${APPS} } } }`)).getGroupApplicationList
+          .data,
+        `${step}: a stranger's getGroupApplicationList`,
+      ).toEqual({ unreadCount: 0, groupApplicationList: [] });
       for (const u of USERS) {
         const r = await gql(gw, u, CHECK, { ids });
+        expect(r.apps.data, `${step}: ${u}'s getGroupApplicationList`).toEqual(model.applicationList(u));
         SLOTS.forEach((s, i) => {
           const want = model.groupHistory(u, s.id);
           const got = r[`g${i}`];
@@ -480,6 +505,22 @@ for (const backend of gateways)
             code,
           );
         }
+        case 'accept':
+        case 'refuse': {
+          const u = (a.byOwner && model.owner(a.g)) || a.u;
+          const code = model.handle(u, a.g, a.target, a.t === 'accept');
+          const op = a.t === 'accept' ? 'acceptGroupApplication' : 'refuseGroupApplication';
+          return expectCode(
+            await call(gw, u, `mutation($g: String!, $f: String!) { ${op}(groupID: $g, fromUser: $f) { code desc } }`, {
+              g: a.g,
+              f: a.target,
+            }),
+            code,
+          );
+        }
+        case 'appRead':
+          model.markApplicationsRead(a.u);
+          return expectCode(await call(gw, a.u, 'mutation { setGroupApplicationRead { code desc } }'), 0);
         case 'profile': {
           const nickName = `${a.u}#${n}`;
           expectCode(
@@ -564,12 +605,31 @@ for (const backend of gateways)
           { t: 'quit', u: 'bob', g: 'pub' },
           send('cat', { kind: 'group', g: 'pub' }),
           { t: 'join', u: 'bob', g: 'pub' },
+          send('cat', { kind: 'group', g: 'pub' }), // bob's request waits: not for him
+          { t: 'accept', u: 'dan', g: 'pub', target: 'bob', byOwner: false },
           send('ann', { kind: 'single', g: 'meet', receiver: 'cat' }),
           { t: 'quit', u: 'bob', g: 'meet' },
           { t: 'away', u: 'bob', steps: 2 },
           send('dan', { kind: 'group', g: 'meet' }),
           { t: 'join', u: 'bob', g: 'meet' },
           { t: 'revoke', u: 'dan', pick: 4 },
+        ],
+      ],
+      // Join requests: refused, asked again, read, accepted by an admin who is then demoted; kicked, asks again.
+      [
+        everyoneIn('ann'),
+        [
+          { t: 'kick', u: 'ann', g: 'pub', target: 'cat', byOwner: true },
+          { t: 'join', u: 'cat', g: 'pub' },
+          { t: 'refuse', u: 'ann', g: 'pub', target: 'cat', byOwner: true },
+          { t: 'accept', u: 'dan', g: 'pub', target: 'cat', byOwner: false },
+          { t: 'join', u: 'cat', g: 'pub' },
+          { t: 'appRead', u: 'dan' },
+          send('bob', { kind: 'targeted', g: 'pub', receivers: ['dan'], narrow: null }),
+          { t: 'accept', u: 'dan', g: 'pub', target: 'cat', byOwner: false },
+          { t: 'role', u: 'ann', g: 'pub', target: 'dan', admin: false, byOwner: true },
+          { t: 'accept', u: 'bob', g: 'pub', target: 'cat', byOwner: false },
+          send('cat', { kind: 'group', g: 'pub' }),
         ],
       ],
       // An admin revokes a targeted message it never saw: 10030, and no revoke event reaches anyone outside.

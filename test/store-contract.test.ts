@@ -256,7 +256,17 @@ for (const backend of backends) {
       const joined = await store.groups.joined('carol');
       expect(joined).toEqual([
         {
-          group: { groupId: 'g', groupType: 'Work', groupName: 'g', owner: 'alice', createdAt: NOW, publicCount: 0 },
+          group: {
+            groupId: 'g',
+            groupType: 'Work',
+            groupName: 'g',
+            owner: 'alice',
+            createdAt: NOW,
+            publicCount: 0,
+            // The join options: null, the group type's default (src/resolvers/group-type.ts).
+            addOpt: null,
+            approveOpt: null,
+          },
           role: 300,
           memberCount: 3,
         },

@@ -9,6 +9,26 @@ export type ConversationType =
   | 'V2TIM_C2C'
   | 'V2TIM_GROUP';
 
+/** V2TIMGroupApplicationHandleResult (REFUSE also while unhandled, as the SDK reports it). */
+export type GroupApplicationHandleResult =
+  | 'V2TIM_GROUP_APPLICATION_HANDLE_RESULT_AGREE'
+  | 'V2TIM_GROUP_APPLICATION_HANDLE_RESULT_REFUSE';
+
+/** V2TIMGroupApplicationHandleStatus, as you see it. */
+export type GroupApplicationHandleStatus =
+  | 'V2TIM_GROUP_APPLICATION_HANDLE_STATUS_HANDLED_BY_OTHER'
+  | 'V2TIM_GROUP_APPLICATION_HANDLE_STATUS_HANDLED_BY_SELF'
+  | 'V2TIM_GROUP_APPLICATION_HANDLE_STATUS_UNHANDLED';
+
+/** V2TIMGroupApplicationType. */
+export type GroupApplicationType =
+  /** 2: a plain member's invitation where approveOpt is AUTH. */
+  | 'V2TIM_GROUP_INVITE_APPLICATION_NEED_APPROVED_BY_ADMIN'
+  /** 1: not used by the gateway (invitees do not confirm). */
+  | 'V2TIM_GROUP_INVITE_APPLICATION_NEED_APPROVED_BY_INVITEE'
+  /** 0: a join request (joinGroup). */
+  | 'V2TIM_GROUP_JOIN_APPLICATION_NEED_APPROVED_BY_ADMIN';
+
 /** V2TIMGroupMemberRole: UNDEFINED 0, MEMBER 200, ADMIN 300, OWNER 400 (the native SDKs call the owner SUPER). */
 export type GroupMemberRole =
   | 'V2TIM_GROUP_MEMBER_ROLE_ADMIN'
@@ -157,6 +177,38 @@ export type JoinGroupMutationVariables = Exact<{
 
 
 export type JoinGroupMutation = { joinGroup: { code: number, desc: string } };
+
+export type GetGroupApplicationListQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type GetGroupApplicationListQuery = { getGroupApplicationList: { code: number, desc: string, data: { unreadCount: number, groupApplicationList: Array<{ groupID: string, fromUser: string, fromUserNickName: string | null, toUser: string | null, addTime: number, requestMsg: string | null, type: GroupApplicationType, handleStatus: GroupApplicationHandleStatus, handleResult: GroupApplicationHandleResult }> } | null } };
+
+export type AcceptGroupApplicationMutationVariables = Exact<{
+  groupID: string;
+  fromUser: string;
+  toUser?: string | null | undefined;
+  type?: number | null | undefined;
+  reason?: string | null | undefined;
+}>;
+
+
+export type AcceptGroupApplicationMutation = { acceptGroupApplication: { code: number, desc: string } };
+
+export type RefuseGroupApplicationMutationVariables = Exact<{
+  groupID: string;
+  fromUser: string;
+  toUser?: string | null | undefined;
+  type?: number | null | undefined;
+  reason?: string | null | undefined;
+}>;
+
+
+export type RefuseGroupApplicationMutation = { refuseGroupApplication: { code: number, desc: string } };
+
+export type SetGroupApplicationReadMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SetGroupApplicationReadMutation = { setGroupApplicationRead: { code: number, desc: string } };
 
 export type QuitGroupMutationVariables = Exact<{
   groupID: string;
@@ -564,6 +616,64 @@ export const JoinGroupDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<JoinGroupMutation, JoinGroupMutationVariables>;
+export const GetGroupApplicationListDocument = new TypedDocumentString(`
+    query GetGroupApplicationList {
+  getGroupApplicationList {
+    code
+    desc
+    data {
+      unreadCount
+      groupApplicationList {
+        groupID
+        fromUser
+        fromUserNickName
+        toUser
+        addTime
+        requestMsg
+        type
+        handleStatus
+        handleResult
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<GetGroupApplicationListQuery, GetGroupApplicationListQueryVariables>;
+export const AcceptGroupApplicationDocument = new TypedDocumentString(`
+    mutation AcceptGroupApplication($groupID: String!, $fromUser: String!, $toUser: String, $type: Int, $reason: String) {
+  acceptGroupApplication(
+    groupID: $groupID
+    fromUser: $fromUser
+    toUser: $toUser
+    type: $type
+    reason: $reason
+  ) {
+    code
+    desc
+  }
+}
+    `) as unknown as TypedDocumentString<AcceptGroupApplicationMutation, AcceptGroupApplicationMutationVariables>;
+export const RefuseGroupApplicationDocument = new TypedDocumentString(`
+    mutation RefuseGroupApplication($groupID: String!, $fromUser: String!, $toUser: String, $type: Int, $reason: String) {
+  refuseGroupApplication(
+    groupID: $groupID
+    fromUser: $fromUser
+    toUser: $toUser
+    type: $type
+    reason: $reason
+  ) {
+    code
+    desc
+  }
+}
+    `) as unknown as TypedDocumentString<RefuseGroupApplicationMutation, RefuseGroupApplicationMutationVariables>;
+export const SetGroupApplicationReadDocument = new TypedDocumentString(`
+    mutation SetGroupApplicationRead {
+  setGroupApplicationRead {
+    code
+    desc
+  }
+}
+    `) as unknown as TypedDocumentString<SetGroupApplicationReadMutation, SetGroupApplicationReadMutationVariables>;
 export const QuitGroupDocument = new TypedDocumentString(`
     mutation QuitGroup($groupID: String!) {
   quitGroup(groupID: $groupID) {

@@ -18,14 +18,22 @@ export function groupProfileMethods(
         >(sql`
         SELECT g.group_id AS "groupId", g.group_type AS "groupType", g.owner, g.group_name AS "groupName", g.notification,
           g.introduction, g.face_url AS "faceUrl", g.all_muted AS "isAllMuted",
+          g.add_opt AS "addOpt", g.approve_opt AS "approveOpt",
           (SELECT count(*) FROM group_members c WHERE c.group_id = g.group_id) AS "memberCount",
           (SELECT gm.role FROM group_members gm WHERE gm.group_id = g.group_id AND gm.user_id = ${viewer}) AS "role"
         FROM groups g WHERE g.group_id IN ${d.inList([...new Set(groupIDs)])}`),
       );
       return new Map(
-        list.map(({ groupId, memberCount, role, isAllMuted, ...p }) => [
+        list.map(({ groupId, memberCount, role, isAllMuted, addOpt, approveOpt, ...p }) => [
           groupId,
-          { ...p, isAllMuted: Number(isAllMuted) === 1, memberCount: Number(memberCount), role: Number(role ?? 0) },
+          {
+            ...p,
+            isAllMuted: Number(isAllMuted) === 1,
+            addOpt: addOpt === null ? null : Number(addOpt),
+            approveOpt: approveOpt === null ? null : Number(approveOpt),
+            memberCount: Number(memberCount),
+            role: Number(role ?? 0),
+          },
         ]),
       );
     },
@@ -36,7 +44,9 @@ export function groupProfileMethods(
         notification = coalesce(${change.notification ?? null}, notification),
         introduction = coalesce(${change.introduction ?? null}, introduction),
         face_url = coalesce(${change.faceUrl ?? null}, face_url),
-        all_muted = coalesce(CAST(${change.isAllMuted === undefined ? null : change.isAllMuted ? 1 : 0} AS integer), all_muted)
+        all_muted = coalesce(CAST(${change.isAllMuted === undefined ? null : change.isAllMuted ? 1 : 0} AS integer), all_muted),
+        add_opt = coalesce(CAST(${change.addOpt ?? null} AS integer), add_opt),
+        approve_opt = coalesce(CAST(${change.approveOpt ?? null} AS integer), approve_opt)
       WHERE group_id = ${groupID}`),
       )) > 0,
     memberCards: async (groupID, userIDs) => {

@@ -6,9 +6,10 @@ import type { GroupRow, GroupRules, GroupStore, JoinOutcome, MemberRow } from '.
 import { row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
 import { int8 } from './messages';
 import { groupProfileMethods } from './group-profile';
+import { groupApplicationMethods } from './group-applications';
 
 const GROUP_COLUMNS = sql.raw(`g.group_id AS "groupId", g.group_type AS "groupType", g.group_name AS "groupName",
-  g.owner, g.created_at AS "createdAt", g.public_count AS "publicCount"`);
+  g.owner, g.created_at AS "createdAt", g.public_count AS "publicCount", g.add_opt AS "addOpt", g.approve_opt AS "approveOpt"`);
 const MEMBER_COLUMNS = sql.raw(`gm.group_id AS "groupId", gm.user_id AS "userId", gm.role, gm.join_time AS "joinTime",
   gm.join_order AS "joinOrder", gm.mute_until AS "muteUntil"`);
 
@@ -45,6 +46,34 @@ function* join(
     FROM groups g, ${d.list(userIds, 'u')} WHERE g.group_id = ${groupId} ON CONFLICT DO NOTHING`);
 }
 
+/**
+ * Adds the users that are not members yet, all or none within `cap`, under the group's lock: the one membership
+ * change behind addMembers (joinGroup, inviteUserToGroup) and an accepted group application.
+ */
+export function* addMembersWork(
+  d: Dialect,
+  rules: GroupRules,
+  groupID: string,
+  userIDs: string[],
+  role: number,
+  now: number,
+  cap: number,
+): Work<JoinOutcome> {
+  const ids = [...new Set(userIDs)];
+  const g = yield* row<{ groupType: string; count: number }>(sql`SELECT g.group_type AS "groupType",
+    (SELECT count(*) FROM group_members gm WHERE gm.group_id = g.group_id) AS "count"
+    FROM groups g WHERE g.group_id = ${groupID} ${d.forUpdate}`);
+  if (!g) return 'missing';
+  const fresh = (yield* rows<{ userId: string }>(sql`SELECT u.value AS "userId" FROM ${d.list(ids, 'u')}
+    WHERE NOT EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = ${groupID} AND gm.user_id = u.value)`)).map(
+    (r) => r.userId,
+  );
+  if (fresh.length === 0) return 'already';
+  if (Number(g.count) + fresh.length > cap) return 'full';
+  yield* join(d, groupID, fresh, role, now, rules.seesEarlierHistory(g.groupType));
+  return 'ok';
+}
+
 export function createGroupStore(x: Executor, rules: GroupRules): GroupStore {
   const d = x.dialect;
   const member = (groupId: string, userId: string) =>
@@ -55,11 +84,14 @@ export function createGroupStore(x: Executor, rules: GroupRules): GroupStore {
     );
   return {
     ...groupProfileMethods(x),
+    ...groupApplicationMethods(x, rules),
     create: (group, members, now) =>
       x.write(function* () {
         if (
-          (yield* run(sql`INSERT INTO groups (group_id, group_type, group_name, owner, created_at) VALUES (${group.groupId},
-        ${group.groupType}, ${group.groupName}, ${group.owner}, ${group.createdAt}) ON CONFLICT DO NOTHING`)) === 0
+          (yield* run(sql`INSERT INTO groups (group_id, group_type, group_name, owner, created_at, add_opt, approve_opt)
+        VALUES (${group.groupId}, ${group.groupType}, ${group.groupName}, ${group.owner}, ${group.createdAt},
+        CAST(${group.addOpt ?? null} AS integer), CAST(${group.approveOpt ?? null} AS integer)) ON CONFLICT DO NOTHING`)) ===
+          0
         )
           return false;
         const fromStart = rules.seesEarlierHistory(group.groupType);
@@ -74,21 +106,7 @@ export function createGroupStore(x: Executor, rules: GroupRules): GroupStore {
       x.read(() => row<GroupRow>(sql`SELECT ${GROUP_COLUMNS} FROM groups g WHERE g.group_id = ${groupID}`)),
     member,
     addMembers: (groupID, userIDs, role, now, cap) =>
-      x.write(function* (): Work<JoinOutcome> {
-        const ids = [...new Set(userIDs)];
-        const g = yield* row<{ groupType: string; count: number }>(sql`SELECT g.group_type AS "groupType",
-        (SELECT count(*) FROM group_members gm WHERE gm.group_id = g.group_id) AS "count"
-        FROM groups g WHERE g.group_id = ${groupID} ${d.forUpdate}`);
-        if (!g) return 'missing';
-        const fresh = (yield* rows<{ userId: string }>(sql`SELECT u.value AS "userId" FROM ${d.list(ids, 'u')}
-        WHERE NOT EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = ${groupID} AND gm.user_id = u.value)`)).map(
-          (r) => r.userId,
-        );
-        if (fresh.length === 0) return 'already';
-        if (g.count + fresh.length > cap) return 'full';
-        yield* join(d, groupID, fresh, role, now, rules.seesEarlierHistory(g.groupType));
-        return 'ok';
-      }),
+      x.write(() => addMembersWork(d, rules, groupID, userIDs, role, now, cap)),
     removeMembers: (groupID, userIDs) =>
       x.write(function* () {
         yield* lockGroup(d, groupID);

@@ -14,6 +14,8 @@ export const users = sqliteTable('users', {
   gender: integer('gender').notNull().default(0),
   /** customInfo as a JSON object of strings (decoded in src/db, like the lists). */
   customInfo: text('custom_info'),
+  /** setGroupApplicationRead: group applications up to this app_no count as read for this user. */
+  groupApplicationRead: integer('group_application_read').notNull().default(0),
 });
 
 export const groups = sqliteTable('groups', {
@@ -36,6 +38,10 @@ export const groups = sqliteTable('groups', {
   faceUrl: text('face_url'),
   /** Mute-all (setGroupInfo isAllMuted): only the owner and admins may send. */
   allMuted: integer('all_muted').notNull().default(0),
+  /** V2TIMGroupAddOpt for joinGroup (0 forbid, 1 approval, 2 anyone) and for invitations (approveOpt); null: the
+   *  group type's default (src/resolvers/group-type.ts). */
+  addOpt: integer('add_opt'),
+  approveOpt: integer('approve_opt'),
 });
 
 export const groupMembers = sqliteTable(
@@ -176,6 +182,39 @@ export const conversations = sqliteTable(
   ],
 );
 
+/**
+ * Join requests and invitations waiting for (or given) an owner's or admin's answer (V2TIMGroupApplication). One
+ * per (group, fromUser, toUser, type), the SDK's way of naming one: asking again replaces it (a new app_no).
+ */
+export const groupApplications = sqliteTable(
+  'group_applications',
+  {
+    /** Order of arrival: the list is newest first, and a user's read mark is an app_no. */
+    appNo: integer('app_no').primaryKey({ autoIncrement: true }),
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.groupId, { onDelete: 'cascade' }),
+    /** The applicant (a join request) or the inviter (an invitation). */
+    fromUser: text('from_user').notNull(),
+    /** The invitee; '' for a join request. */
+    toUser: text('to_user').notNull().default(''),
+    /** V2TIMGroupApplicationType: 0 join request, 2 invitation that needs an owner's or admin's approval. */
+    type: integer('type').notNull(),
+    requestMsg: text('request_msg'),
+    addTime: integer('add_time').notNull(),
+    /** Who answered it; null while it waits. */
+    handledBy: text('handled_by'),
+    /** V2TIMGroupApplicationHandleResult: 0 refused, 1 accepted. */
+    handleResult: integer('handle_result'),
+    handledMsg: text('handled_msg'),
+  },
+  (t) => [
+    uniqueIndex('group_applications_key').on(t.groupId, t.fromUser, t.toUser, t.type),
+    index('group_applications_group').on(t.groupId, t.appNo),
+    index('group_applications_from').on(t.fromUser),
+  ],
+);
+
 // The rows as stored; src/db/store.ts has the rows as the code above src/db sees them (lists decoded).
 export type Tables = {
   messages: typeof messages.$inferSelect;
@@ -183,4 +222,5 @@ export type Tables = {
   groups: typeof groups.$inferSelect;
   groupMembers: typeof groupMembers.$inferSelect;
   conversations: typeof conversations.$inferSelect;
+  groupApplications: typeof groupApplications.$inferSelect;
 };

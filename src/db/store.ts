@@ -25,7 +25,9 @@ export type DraftRow = Omit<Tables['drafts'], 'targets' | 'atUsers' | 'elem'> & 
 export type GroupRow = Pick<
   Tables['groups'],
   'groupId' | 'groupType' | 'groupName' | 'owner' | 'createdAt' | 'publicCount'
->;
+> &
+  /** The join options (groups.get and joined read them; a send's read leaves them out). */
+  Partial<Pick<Tables['groups'], 'addOpt' | 'approveOpt'>>;
 export type MemberRow = Omit<Tables['groupMembers'], 'nameCard'>;
 
 /** What a group's type means to storage (the flags of src/resolvers/group-type.ts, given to the store at open). */
@@ -103,9 +105,64 @@ export interface GroupProfile {
   introduction: string | null;
   faceUrl: string | null;
   isAllMuted: boolean;
+  /** V2TIMGroupAddOpt for joinGroup and for invitations; null: the group type's default. */
+  addOpt: number | null;
+  approveOpt: number | null;
 }
 
-export interface GroupStore {
+/** A group application as stored (V2TIMGroupApplication), with the applicant's (fromUser's) profile. */
+export interface ApplicationRow {
+  appNo: number;
+  groupId: string;
+  fromUser: string;
+  /** The invitee of an invitation; '' for a join request. */
+  toUser: string;
+  type: number;
+  requestMsg: string | null;
+  addTime: number;
+  handledBy: string | null;
+  handleResult: number | null;
+  handledMsg: string | null;
+  fromUserNickName: string | null;
+  fromUserFaceUrl: string | null;
+}
+
+/** What names one application, as the SDK passes it back to accept or refuse it. */
+export interface ApplicationKey {
+  groupID: string;
+  fromUser: string;
+  toUser: string;
+  type: number;
+}
+
+export type ApplyOutcome = 'ok' | 'missing' | 'already' | 'full';
+/** 'forbidden': `by` is not the group's owner or an admin; 'none': no such application; 'handled': answered before. */
+export type HandleOutcome = JoinOutcome | 'forbidden' | 'none' | 'handled';
+
+/** Join requests and invitations (./group-applications.ts), part of the group store. */
+export interface GroupApplicationStore {
+  /** Files (or files again, replacing the earlier one) an application, unless the user it would add is a member
+   *  already or the group is full (`cap`), under the group's lock. */
+  apply(key: ApplicationKey, requestMsg: string | null, now: number, cap: number): Promise<ApplyOutcome>;
+  /** The newest `limit` applications to the groups `viewer` owns or administers, and how many of them wait unread. */
+  applications(viewer: string, limit: number): Promise<{ list: ApplicationRow[]; unreadCount: number }>;
+  /** Accepts (adding the user as joinGroup does, within `cap`) or refuses a waiting application, atomically, if
+   *  `by` is the group's owner or an admin. An accept whose user became a member meanwhile closes it: 'already'. */
+  handle(
+    key: ApplicationKey,
+    by: string,
+    accept: boolean,
+    handledMsg: string | null,
+    now: number,
+    cap: number,
+  ): Promise<HandleOutcome>;
+  /** The group's owner and admins: who is told of a new application (one statement). */
+  handlers(groupID: string): Promise<string[]>;
+  /** Marks every application so far read for `viewer`. */
+  markApplicationsRead(viewer: string): Promise<void>;
+}
+
+export interface GroupStore extends GroupApplicationStore {
   /** The profiles of these groups (the missing ones left out) with type, owner, member count and `viewer`'s role
    * (0: not a member), in one statement. */
   profiles(

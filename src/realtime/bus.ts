@@ -11,7 +11,14 @@ export type RealtimeEvent =
   /** Membership changed: open streams of these users start or stop receiving the group at once. */
   | { type: 'membership'; groupId: string; joined: string[]; left: string[] }
   /** A viewer's read state changed (their other connections' conversation and unread subscriptions). */
-  | { type: 'read'; userId: string; conversationId: string };
+  | { type: 'read'; userId: string; conversationId: string }
+  /** A group application arrived (`users`: the group's owner and admins) or was answered (`users`: its applicant). */
+  | { type: 'application'; users: string[]; event: GroupApplicationEvent };
+
+/** What onReceiveJoinApplication / onApplicationProcessed tell (src/resolvers/group-application.ts). */
+export type GroupApplicationEvent =
+  | { kind: 'received'; groupID: string; member: string; opReason: string | null }
+  | { kind: 'processed'; groupID: string; opUser: string; isAgreeJoin: boolean; opReason: string | null };
 
 export interface Bus {
   publish(event: RealtimeEvent): Promise<void>;

@@ -6,7 +6,7 @@ import { conversationIdOf, type Store } from '../db/store';
 import type { Bus, RealtimeEvent } from './bus';
 import { ResubscribeError, Stream } from './stream';
 
-export type Topic = 'message' | 'revoked' | 'modified' | 'conversation' | 'unread';
+export type Topic = 'message' | 'revoked' | 'modified' | 'conversation' | 'unread' | 'application';
 
 /** What a stream receives: the event, or for conversation/unread streams the conversation that changed. */
 export type Wake =
@@ -14,7 +14,8 @@ export type Wake =
   | { topic: 'message'; event: Extract<RealtimeEvent, { type: 'message' }>; woken: readonly string[] }
   | { topic: 'revoked'; event: Extract<RealtimeEvent, { type: 'revoked' }> }
   | { topic: 'modified'; event: Extract<RealtimeEvent, { type: 'modified' }> }
-  | { topic: 'conversation' | 'unread'; conversationId: string };
+  | { topic: 'conversation' | 'unread'; conversationId: string }
+  | { topic: 'application'; event: Extract<RealtimeEvent, { type: 'application' }>['event'] };
 
 export interface RouterOptions {
   /** Events a stream may hold unread before it is closed (the client resumes from its cursor). Default 10,000. */
@@ -129,6 +130,10 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
         for (const u of [...event.joined, ...event.left]) epochs.set(u, (epochs.get(u) ?? 0) + 1);
         for (const u of event.joined) if (userGroups.has(u)) index(event.groupId, u);
         for (const u of event.left) unindex(event.groupId, u);
+        break;
+      case 'application':
+        for (const u of event.users)
+          wake(u, (topic) => (topic === 'application' ? { topic, event: event.event } : null));
         break;
       case 'read':
         wake(event.userId, (topic) =>

@@ -5,10 +5,10 @@
 import { Code } from '../codes';
 import type { GroupProfile } from '../db/store';
 import type { Viewer } from './context';
-import { GroupType, isGroupType, Role } from './group-type';
+import { addOptOf, approveOptOf, GroupType, isGroupType, Role } from './group-type';
 import { answer, done, ok, Refusal, type Callback } from './result';
 import { checkId, checkUnicode, checkUserID, checkUserList, utf8Bytes } from './validate';
-import type { V2TimGroupInfo, V2TimGroupMemberFullInfo } from './group';
+import { checkAddOpts, type V2TimGroupInfo, type V2TimGroupMemberFullInfo } from './group';
 
 export interface V2TimGroupInfoResult {
   resultCode: number;
@@ -63,6 +63,8 @@ export const getGroupsInfo = (ctx: Viewer, args: { groupIDList: readonly string[
             introduction: profile.introduction,
             faceUrl: profile.faceUrl,
             isAllMuted: profile.isAllMuted,
+            groupAddOpt: addOptOf(profile),
+            approveOpt: approveOptOf(profile),
           },
         };
       }),
@@ -76,12 +78,14 @@ export interface GroupInfoInput {
   introduction?: string | null;
   faceUrl?: string | null;
   isAllMuted?: boolean | null;
+  groupAddOpt?: number | null;
+  approveOpt?: number | null;
 }
 
 /** Changes the fields given (left out or null: unchanged; "" clears, except groupName, which cannot be empty). */
 export const setGroupInfo = (ctx: Viewer, args: { info: GroupInfoInput }): Promise<Callback> =>
   answer(async (): Promise<Callback> => {
-    const { groupID, isAllMuted, ...fields } = args.info;
+    const { groupID, isAllMuted, groupAddOpt, approveOpt, ...fields } = args.info;
     checkId(groupID, 'info.groupID', Code.INVALID_GROUP_ID, 48);
     const change: Partial<GroupProfile> = {};
     for (const field of Object.keys(LIMITS) as (keyof typeof LIMITS)[]) {
@@ -113,6 +117,23 @@ export const setGroupInfo = (ctx: Viewer, args: { info: GroupInfoInput }): Promi
       throw new Refusal(Code.NO_PERMISSION, `${group.groupType} groups cannot be muted.`);
     if (change.isAllMuted !== undefined && me.role < Role.ADMIN)
       throw new Refusal(Code.NO_PERMISSION, `Only the owner and admins can mute group "${groupID}".`);
+    // The join options: the owner and admins (a Work group's owner), where the group type lets the group choose.
+    if (groupAddOpt != null || approveOpt != null) {
+      if (me.role < Role.ADMIN)
+        throw new Refusal(
+          Code.NO_PERMISSION,
+          `Only the owner and admins can set the join options of group "${groupID}".`,
+        );
+      const opts = checkAddOpts(
+        group.groupType,
+        { addOpt: groupAddOpt, approveOpt },
+        'info.',
+        Code.NO_PERMISSION,
+        'groupAddOpt',
+      );
+      if (opts.addOpt !== null) change.addOpt = opts.addOpt;
+      if (opts.approveOpt !== null) change.approveOpt = opts.approveOpt;
+    }
     if (!(await ctx.store.groups.setProfile(groupID, change)))
       throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
     return done();

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { Code } from '../codes';
 import type { GroupRow, JoinOutcome } from '../db/store';
 import type { Viewer } from './context';
-import { GroupType, isGroupType, Role } from './group-type';
+import { AddOpt, addOptOf, approveOptOf, GroupType, isAddOpt, isGroupType, Role } from './group-type';
+import { requestInvitations, requestJoin } from './group-application';
 import { answer, done, ok, Refusal, type Callback } from './result';
 import { checkCount, checkId, checkOffset, checkUnicode, checkUserID, checkUserList, utf8Bytes } from './validate';
 
@@ -19,6 +20,9 @@ export interface V2TimGroupInfo {
   introduction?: string | null;
   faceUrl?: string | null;
   isAllMuted?: boolean;
+  /** V2TIMGroupAddOpt of joinGroup, and of inviteUserToGroup (approveOpt). */
+  groupAddOpt?: number;
+  approveOpt?: number;
 }
 export interface V2TimGroupMemberFullInfo {
   userID: string;
@@ -54,11 +58,11 @@ async function myRole(ctx: Viewer, groupID: string): Promise<number> {
   return me.role;
 }
 
-const capOf = (group: GroupRow) => (isGroupType(group.groupType) ? GroupType[group.groupType].cap : 0);
+export const capOf = (group: GroupRow) => (isGroupType(group.groupType) ? GroupType[group.groupType].cap : 0);
 /** A stored group's rules; a type this version does not know gets Public's. */
 const rulesOf = (group: GroupRow) => (isGroupType(group.groupType) ? GroupType[group.groupType] : GroupType.Public);
 
-function joinRefusal(outcome: JoinOutcome, groupID: string, who: string): Refusal | null {
+export function joinRefusal(outcome: JoinOutcome, groupID: string, who: string): Refusal | null {
   switch (outcome) {
     case 'ok':
       return null;
@@ -71,6 +75,39 @@ function joinRefusal(outcome: JoinOutcome, groupID: string, who: string): Refusa
   }
 }
 
+/**
+ * Checks groupAddOpt / approveOpt (createGroup's addOpt, setGroupInfo's info.groupAddOpt) against the enum and the
+ * group type: only a group whose type lets it choose (Public) takes an addOpt; an AVChatRoom takes no approveOpt.
+ * `code`: 10004 for a bad value; a type that does not take it answers `typeCode`.
+ */
+export function checkAddOpts(
+  type: string,
+  opts: { addOpt?: number | null; approveOpt?: number | null },
+  prefix: string,
+  typeCode: typeof Code.GROUP_INVALID_PARAMETERS | typeof Code.NO_PERMISSION,
+  addOptName = 'addOpt',
+): { addOpt: number | null; approveOpt: number | null } {
+  const rules = isGroupType(type) ? GroupType[type] : GroupType.Public;
+  for (const [name, value] of [
+    [addOptName, opts.addOpt],
+    ['approveOpt', opts.approveOpt],
+  ] as const) {
+    if (value != null && !isAddOpt(value))
+      throw new Refusal(
+        Code.GROUP_INVALID_PARAMETERS,
+        `${prefix}${name} is ${value}; it must be 0 (V2TIM_GROUP_ADD_FORBID), 1 (V2TIM_GROUP_ADD_AUTH) or 2 (V2TIM_GROUP_ADD_ANY).`,
+      );
+  }
+  if (opts.addOpt != null && rules.addOpt !== 'set')
+    throw new Refusal(
+      typeCode,
+      `${prefix}${addOptName}: ${type} groups have no choice of join option (${rules.addOpt === AddOpt.FORBID ? 'invite only' : 'anyone may joinGroup'}).`,
+    );
+  if (opts.approveOpt != null && type === 'AVChatRoom')
+    throw new Refusal(typeCode, `${prefix}approveOpt: AVChatRoom groups take no invitations.`);
+  return { addOpt: opts.addOpt ?? null, approveOpt: opts.approveOpt ?? null };
+}
+
 export const createGroup = (
   ctx: Viewer,
   args: {
@@ -78,6 +115,8 @@ export const createGroup = (
     groupName: string;
     groupID?: string | null;
     memberList?: readonly { userID: string; role?: number | null }[] | null;
+    addOpt?: number | null;
+    approveOpt?: number | null;
   },
 ) =>
   answer(async () => {
@@ -109,6 +148,7 @@ export const createGroup = (
       }
     }
     const rules = GroupType[type];
+    const { addOpt, approveOpt } = checkAddOpts(type, args, '', Code.GROUP_INVALID_PARAMETERS);
     if (!rules.members && (args.memberList?.length ?? 0) > 0) {
       throw new Refusal(
         Code.GROUP_INVALID_PARAMETERS,
@@ -142,7 +182,15 @@ export const createGroup = (
     for (let attempt = 0; attempt < 3; attempt++) {
       const id = groupID ?? `@TGS#${type === 'Community' ? '_' : ''}${randomBytes(9).toString('base64url')}`;
       const created = await ctx.store.groups.create(
-        { groupId: id, groupType: type, groupName: args.groupName, owner: ctx.viewer, createdAt: now },
+        {
+          groupId: id,
+          groupType: type,
+          groupName: args.groupName,
+          owner: ctx.viewer,
+          createdAt: now,
+          addOpt,
+          approveOpt,
+        },
         members,
         now,
       );
@@ -165,12 +213,23 @@ export const joinGroup = (ctx: Viewer, args: { groupID: string; message?: string
         `${group.groupType} groups are invite only; ask a member to inviteUserToGroup.`,
       );
     }
+    // A Public group follows its groupAddOpt: approval files a group application (code 0, the join waits for an
+    // owner or admin: acceptGroupApplication), forbid refuses.
+    const addOpt = addOptOf(group);
+    if (addOpt === AddOpt.FORBID)
+      throw new Refusal(Code.NO_PERMISSION, `Group "${args.groupID}" takes no join requests (groupAddOpt FORBID).`);
+    if (addOpt === AddOpt.AUTH) return requestJoin(ctx, group, args.message ?? null);
     const outcome = await ctx.store.groups.addMembers(args.groupID, [ctx.viewer], Role.MEMBER, ctx.now(), capOf(group));
     const refusal = joinRefusal(outcome, args.groupID, 'You are');
     if (refusal) throw refusal;
-    await ctx.router.publish({ type: 'membership', groupId: args.groupID, joined: [ctx.viewer], left: [] });
+    await membersJoined(ctx, args.groupID, [ctx.viewer]);
     return done();
   });
+
+/** After users became members (joinGroup, inviteUserToGroup, an accepted group application): open subscriptions
+ *  start receiving the group's messages at once. */
+export const membersJoined = (ctx: Viewer, groupID: string, users: string[]) =>
+  ctx.router.publish({ type: 'membership', groupId: groupID, joined: users, left: [] });
 
 export const quitGroup = (ctx: Viewer, args: { groupID: string }): Promise<Callback> =>
   answer(async (): Promise<Callback> => {
@@ -216,6 +275,12 @@ export const inviteUserToGroup = (
       throw new Refusal(Code.NO_PERMISSION, 'AVChatRoom groups do not take invitations; users joinGroup.');
     if (group.groupType !== 'Work' && role < Role.ADMIN)
       throw new Refusal(Code.NO_PERMISSION, `Only the owner or an admin can invite to a ${group.groupType} group.`);
+    // approveOpt: FORBID takes no invitations; AUTH makes a plain member's invitations wait for the owner or an
+    // admin (an owner's or admin's own invitation is their approval).
+    const approveOpt = approveOptOf(group);
+    if (approveOpt === AddOpt.FORBID)
+      throw new Refusal(Code.NO_PERMISSION, `Group "${args.groupID}" takes no invitations (approveOpt FORBID).`);
+    if (approveOpt === AddOpt.AUTH && role < Role.ADMIN) return requestInvitations(ctx, group, users);
     const outcome = await ctx.store.groups.addMembers(args.groupID, users, Role.MEMBER, ctx.now(), capOf(group));
     const refusal = joinRefusal(
       outcome,
@@ -223,7 +288,7 @@ export const inviteUserToGroup = (
       users.length === 1 ? `"${users[0]}" is` : 'Every user in userList is',
     );
     if (refusal) throw refusal;
-    await ctx.router.publish({ type: 'membership', groupId: args.groupID, joined: users, left: [] });
+    await membersJoined(ctx, args.groupID, users);
     return done();
   });
 
@@ -306,6 +371,8 @@ export const getJoinedGroupList = (ctx: Viewer) =>
           introduction: p?.introduction ?? null,
           faceUrl: p?.faceUrl ?? null,
           isAllMuted: p?.isAllMuted ?? false,
+          groupAddOpt: addOptOf(group),
+          approveOpt: approveOptOf(group),
         };
       }),
     );

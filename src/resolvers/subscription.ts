@@ -86,7 +86,7 @@ function readyViews(store: Store, wake: MessageWake, waiter: ViewWaiter): Map<st
  * next value arrives, so a client unsubscribing from a quiet stream would leave it registered until the next event;
  * this iterator ends the stream first, which lets the generator finish at once.
  */
-function live<T>(
+export function live<T>(
   ctx: Viewer,
   topic: Topic,
   body: (stream: Stream<Wake>) => AsyncGenerator<T>,

@@ -11,6 +11,7 @@ import { builder } from './builder';
 import { StringValueCallback, V2TimCallback, valueCallback } from './callback';
 import { signedIn } from './context';
 import { Timestamp } from './timestamp';
+import { GroupAddOpt } from './group-application';
 
 // Output enums named after the SDK's constants. Arguments keep their contract types (groupType: String, role: Int).
 const GroupType = builder.enumType('GroupType', {
@@ -55,6 +56,18 @@ const V2TimGroupInfo = builder.objectRef<GroupInfo>('V2TimGroupInfo').implement(
       nullable: true,
       description: 'Mute-all: only the owner and admins may send (others get 10017).',
     }),
+    groupAddOpt: t.field({
+      type: GroupAddOpt,
+      nullable: true,
+      description: 'How joinGroup works: a Public group chooses (default AUTH); Work FORBID; the others ANY.',
+      resolve: (g) => g.groupAddOpt as never,
+    }),
+    approveOpt: t.field({
+      type: GroupAddOpt,
+      nullable: true,
+      description: "How inviteUserToGroup works (default ANY; AUTH: a plain member's invitations wait for approval).",
+      resolve: (g) => g.approveOpt as never,
+    }),
   }),
 });
 
@@ -96,6 +109,10 @@ builder.mutationField('createGroup', (t) =>
       groupName: t.arg.string({ required: true }),
       groupID: t.arg.string(),
       memberList: t.arg({ type: [V2TimGroupMemberInput] }),
+      addOpt: t.arg.int({
+        description: 'V2TIMGroupAddOpt for joinGroup, Public groups only: 0 forbid, 1 approval (default), 2 anyone.',
+      }),
+      approveOpt: t.arg.int({ description: 'V2TIMGroupAddOpt for inviteUserToGroup: 0, 1 or 2 (default).' }),
     },
     resolve: (_, args, ctx) => group.createGroup(signedIn(ctx), args),
   }),
@@ -104,6 +121,8 @@ builder.mutationField('createGroup', (t) =>
 builder.mutationField('joinGroup', (t) =>
   t.field({
     type: V2TimCallback,
+    description:
+      'Public groups follow groupAddOpt: ANY joins, AUTH files a group application (code 0; an owner or admin accepts it), FORBID is 10007. Work: invite only (10007). Others: joins.',
     args: { groupID: t.arg.string({ required: true }), message: t.arg.string() },
     resolve: (_, args, ctx) => group.joinGroup(signedIn(ctx), args),
   }),
@@ -193,6 +212,10 @@ const V2TimGroupInfoInput = builder.inputType('V2TimGroupInfoInput', {
     introduction: t.string({ description: 'At most 240 bytes.' }),
     faceUrl: t.string({ description: 'At most 100 bytes.' }),
     isAllMuted: t.boolean({ description: 'Mute-all, by the owner or an admin; not in Work groups (10007).' }),
+    groupAddOpt: t.int({
+      description: 'V2TIMGroupAddOpt 0/1/2 for joinGroup, by the owner or an admin; Public groups only (10007).',
+    }),
+    approveOpt: t.int({ description: 'V2TIMGroupAddOpt 0/1/2 for inviteUserToGroup, by the owner or an admin.' }),
   }),
 });
 

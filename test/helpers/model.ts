@@ -21,6 +21,8 @@ export type GroupID = (typeof SLOTS)[number]['id'];
 
 const typeOf = (g: GroupID): GroupType => SLOTS.find((s) => s.id === g)!.type;
 const joinable = (t: GroupType) => t !== 'Work';
+/** joinGroup files an application instead of joining (groupAddOpt AUTH, a Public group's default). */
+const needsApproval = (t: GroupType) => t === 'Public';
 const targetable = (t: GroupType) => t !== 'Community' && t !== 'AVChatRoom';
 const keepsHistory = (t: GroupType) => t !== 'AVChatRoom';
 // Tencent's rules per type: a Work group's owner may quit and nobody dismisses it through the SDK, it has no
@@ -38,10 +40,19 @@ interface Member {
   role: number;
   joinedAt: number;
 }
+/** A join request (group application): Public groups need an owner's or admin's approval (Tencent's default). */
+interface Application {
+  from: User;
+  /** Order of arrival across all groups: the list is newest first, and read marks compare it. */
+  no: number;
+  handledBy: User | null;
+  accepted: boolean;
+}
 interface Group {
   type: GroupType;
   gen: number;
   members: Map<User, Member>;
+  applications: Application[];
 }
 
 export interface ModelMessage {
@@ -99,6 +110,9 @@ export class Model {
   /** Bumped by every change: a step that changed nothing here (a refusal) need not be re-checked at once. */
   changes = 0;
   private gens = 0;
+  private applicationNo = 0;
+  /** setGroupApplicationRead marks: user → the application number read up to. */
+  private readonly applicationRead = new Map<User, number>();
   /** Conversation read marks: user → conversationID → at. */
   private readonly read = new Map<User, Map<string, number>>(USERS.map((u) => [u, new Map()]));
   /** C2C conversations that exist, as `${user}>${peer}`. */
@@ -113,7 +127,7 @@ export class Model {
     const type = typeOf(g);
     if (type === 'AVChatRoom' && members.length > 0) return 10004;
     if (type === 'Work' && members.some((m) => m.role !== MEMBER)) return 10004;
-    const group: Group = { type: typeOf(g), gen: ++this.gens, members: new Map() };
+    const group: Group = { type: typeOf(g), gen: ++this.gens, members: new Map(), applications: [] };
     this.groups.set(g, group);
     this.admit(g, by, OWNER);
     for (const m of members) if (m.userID !== by) this.admit(g, m.userID, m.role);
@@ -125,8 +139,64 @@ export class Model {
     if (!group) return 10010;
     if (!joinable(group.type)) return 10007;
     if (group.members.has(u)) return 10013;
+    if (needsApproval(group.type)) {
+      // Asking again replaces the earlier application: it is the newest, and waits again.
+      group.applications = group.applications.filter((a) => a.from !== u);
+      group.applications.push({ from: u, no: ++this.applicationNo, handledBy: null, accepted: false });
+      this.changes++;
+      return 0;
+    }
     this.admit(g, u, MEMBER);
     return 0;
+  }
+
+  /** acceptGroupApplication / refuseGroupApplication of `from`'s join request, by `by`. */
+  handle(by: User, g: GroupID, from: User, accept: boolean): number {
+    const group = this.groups.get(g);
+    if (!group) return 10010;
+    if ((group.members.get(by)?.role ?? 0) < ADMIN) return 10007;
+    const a = group.applications.find((x) => x.from === from);
+    if (!a) return 10004;
+    if (a.handledBy !== null) return 10024;
+    a.handledBy = by;
+    a.accepted = accept;
+    this.changes++;
+    if (!accept) return 0;
+    if (group.members.has(from)) return 10013; // joined otherwise meanwhile: closed
+    this.admit(g, from, MEMBER);
+    return 0;
+  }
+
+  /** setGroupApplicationRead: everything filed so far is read for `u`. */
+  markApplicationsRead(u: User): void {
+    const all = [...this.groups.values()].flatMap((x) => x.applications.map((a) => a.no));
+    this.applicationRead.set(u, all.length === 0 ? 0 : Math.max(...all));
+    this.changes++;
+  }
+
+  /** getGroupApplicationList as `u` must see it: the applications of the groups `u` owns or administers. */
+  applicationList(u: User) {
+    const mark = this.applicationRead.get(u) ?? 0;
+    const list = [...this.groups.entries()]
+      .filter(([, x]) => (x.members.get(u)?.role ?? 0) >= ADMIN)
+      .flatMap(([g, x]) => x.applications.map((a) => ({ g, a })))
+      .sort((p, q) => q.a.no - p.a.no);
+    return {
+      unreadCount: list.filter(({ a }) => a.handledBy === null && a.no > mark).length,
+      groupApplicationList: list.map(({ g, a }) => ({
+        groupID: g,
+        fromUser: a.from,
+        handleStatus:
+          a.handledBy === null
+            ? 'V2TIM_GROUP_APPLICATION_HANDLE_STATUS_UNHANDLED'
+            : a.handledBy === u
+              ? 'V2TIM_GROUP_APPLICATION_HANDLE_STATUS_HANDLED_BY_SELF'
+              : 'V2TIM_GROUP_APPLICATION_HANDLE_STATUS_HANDLED_BY_OTHER',
+        handleResult: a.accepted
+          ? 'V2TIM_GROUP_APPLICATION_HANDLE_RESULT_AGREE'
+          : 'V2TIM_GROUP_APPLICATION_HANDLE_RESULT_REFUSE',
+      })),
+    };
   }
 
   quit(u: User, g: GroupID): number {
