@@ -31,6 +31,11 @@ export const Code = {
   MESSAGE_TOO_LONG: 80002,
   /** ERR_SDK_MSG_MODIFY_CONFLICT: modifyMessage lost a race with another edit (v2tim-surface.md). */
   MSG_MODIFY_CONFLICT: 8006,
+  // Reactions (the Flutter SDK's addMessageReaction documentation): over 10 kinds on a message, over 100 users on one
+  // kind, and the user already reacted so.
+  REACTION_COUNT_LIMIT: 23005,
+  REACTION_USER_LIMIT: 23006,
+  REACTION_ALREADY: 23007,
 } as const;
 
 export type CodeValue = (typeof Code)[keyof typeof Code];
@@ -60,4 +65,7 @@ export const defaultDesc: Record<CodeValue, string> = {
   70001: 'The UserSig has expired.',
   80002: 'The message is too long.',
   8006: 'The message was modified by another edit first.',
+  23005: 'The message has the most reactions it may have.',
+  23006: 'The reaction has the most users it may have.',
+  23007: 'You have already reacted so.',
 };

@@ -15,6 +15,7 @@ import {
   type ViewedMessage,
 } from './store';
 import { encodeElem, encodeList, row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
+import { reactionMethods } from './reactions';
 import { MESSAGE_COLUMNS, viewColumns, viewed, viewedAll, visibleTo, type ViewedRow } from './views';
 
 /** A resume page reads at most this many orders of the global message order per message it may return. */
@@ -346,6 +347,7 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
     });
 
   return {
+    ...reactionMethods(x),
     createDraft: (draft) =>
       x.write(function* () {
         yield* run(sql`INSERT INTO drafts (id, owner, created_at, expires_at, elem_type, text, custom_data, custom_desc,

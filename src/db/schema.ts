@@ -134,6 +134,24 @@ export const messageAudience = sqliteTable(
   ],
 );
 
+/** Reactions (addMessageReaction): who reacted with what to a stored message, in order of arrival. */
+export const messageReactions = sqliteTable(
+  'message_reactions',
+  {
+    orderNo: integer('order_no')
+      .notNull()
+      .references(() => messages.orderNo, { onDelete: 'cascade' }),
+    reactionId: text('reaction_id').notNull(),
+    userId: text('user_id').notNull(),
+    /** Arrival within the message: the order of a reaction's users and of a message's reactions. */
+    seq: integer('seq').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orderNo, t.reactionId, t.userId] }),
+    index('message_reactions_order').on(t.orderNo, t.reactionId, t.seq),
+  ],
+);
+
 /** Created, not yet (successfully) sent messages. */
 export const drafts = sqliteTable(
   'drafts',

@@ -256,10 +256,37 @@ export interface SendCheck {
   member: MemberRow | undefined;
 }
 
+/** One reaction of a message as a viewer sees it (V2TIMMessageReaction; users as ids, profiles added above). */
+export interface MessageReaction {
+  reactionID: string;
+  totalUserCount: number;
+  reactedByMyself: boolean;
+  /** The first users who reacted so, in order, up to the read's maxUsers. */
+  userIDs: string[];
+}
+
+export type ReactionOutcome = 'ok' | 'already' | 'too-many-reactions' | 'too-many-users' | 'message-missing';
+
+export interface ReactionStore {
+  /** Adds `user` to the message's `reactionId`, within Tencent's limits (checked with the message locked). */
+  addReaction(orderNo: number, reactionId: string, user: string): Promise<ReactionOutcome>;
+  /** False when the user had not reacted so. */
+  removeReaction(orderNo: number, reactionId: string, user: string): Promise<boolean>;
+  /** The reactions of these messages (at most 20) with their first `maxUsers` users, in one statement. */
+  reactions(viewer: string, orderNos: readonly number[], maxUsers: number): Promise<Map<number, MessageReaction[]>>;
+  /** A page of a reaction's users, in order of arrival. */
+  reactionUsers(
+    orderNo: number,
+    reactionId: string,
+    offset: number,
+    count: number,
+  ): Promise<{ userIDs: string[]; more: boolean }>;
+}
+
 /** What modifyMessage may change: the element's content and cloudCustomData. */
 export type MessageContent = Pick<MessageRow, 'text' | 'customData' | 'customDesc' | 'customExt' | 'cloudCustomData'>;
 
-export interface MessageStore {
+export interface MessageStore extends ReactionStore {
   createDraft(draft: DraftRow): Promise<void>;
   /** The caller's live draft, or undefined (unknown, someone else's, or expired: all look the same). */
   draft(id: string, owner: string, now: number): Promise<DraftRow | undefined>;

@@ -6,6 +6,8 @@ export type RealtimeEvent =
   /** A message was stored (or, with orderNo 0, sent online-only). `users` for C2C and targeted, else the group. */
   | { type: 'message'; row: MessageRow; users: string[] | null }
   | { type: 'revoked'; row: MessageRow; operateUser: string; users: string[] | null }
+  /** A message's reactions changed (add or remove), to its audience. */
+  | { type: 'reaction'; row: MessageRow; users: string[] | null }
   /** modifyMessage: the row as edited, to the message's audience. */
   | { type: 'modified'; row: MessageRow; users: string[] | null }
   /** Membership changed: open streams of these users start or stop receiving the group at once. */

@@ -6,7 +6,7 @@ import { conversationIdOf, type Store } from '../db/store';
 import type { Bus, RealtimeEvent } from './bus';
 import { ResubscribeError, Stream } from './stream';
 
-export type Topic = 'message' | 'revoked' | 'modified' | 'conversation' | 'unread' | 'application';
+export type Topic = 'message' | 'revoked' | 'modified' | 'reaction' | 'conversation' | 'unread' | 'application';
 
 /** What a stream receives: the event, or for conversation/unread streams the conversation that changed. */
 export type Wake =
@@ -14,6 +14,7 @@ export type Wake =
   | { topic: 'message'; event: Extract<RealtimeEvent, { type: 'message' }>; woken: readonly string[] }
   | { topic: 'revoked'; event: Extract<RealtimeEvent, { type: 'revoked' }> }
   | { topic: 'modified'; event: Extract<RealtimeEvent, { type: 'modified' }> }
+  | { topic: 'reaction'; event: Extract<RealtimeEvent, { type: 'reaction' }> }
   | { topic: 'conversation' | 'unread'; conversationId: string }
   | { topic: 'application'; event: Extract<RealtimeEvent, { type: 'application' }>['event'] };
 
@@ -126,6 +127,10 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
         }
         break;
       }
+      case 'reaction':
+        for (const u of [...audience(event.users, event.row.groupId)])
+          wake(u, (topic) => (topic === 'reaction' ? { topic, event } : null));
+        break;
       case 'membership':
         for (const u of [...event.joined, ...event.left]) epochs.set(u, (epochs.get(u) ?? 0) + 1);
         for (const u of event.joined) if (userGroups.has(u)) index(event.groupId, u);

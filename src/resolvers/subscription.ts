@@ -11,6 +11,7 @@ import type { Viewer } from './context';
 import { conversationView, type V2TimConversation } from './conversation';
 import { messageView, type SenderProfile, type V2TimMessage } from './message-view';
 import { Refusal } from './result';
+import { reactionChange, type V2TimMessageReactionChangeInfo } from './reaction';
 
 const REPLAY_PAGE = 200;
 
@@ -286,6 +287,22 @@ async function* modifications(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator
       if (wake.topic !== 'modified') continue;
       const seen = await ctx.store.messages.visible(ctx.viewer, wake.event.row.msgId);
       if (seen) yield messageView(ctx.viewer, seen, ctx.cursors);
+    }
+  } finally {
+    await stream.return();
+  }
+}
+
+/** Reaction changes of messages the viewer may see, with the reactions as the viewer sees them now. */
+export const onRecvMessageReactionsChanged = (ctx: Viewer) =>
+  live(ctx, 'reaction', (stream) => reactionChanges(ctx, stream));
+
+async function* reactionChanges(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<V2TimMessageReactionChangeInfo[]> {
+  try {
+    for await (const wake of stream) {
+      if (wake.topic !== 'reaction') continue;
+      const change = await reactionChange(ctx, wake.event.row.msgId);
+      if (change) yield change;
     }
   } finally {
     await stream.return();

@@ -8,6 +8,7 @@ import './session';
 import './group';
 import './group-application';
 import './message';
+import './reaction';
 import './history';
 import './conversation';
 import './subscription';

@@ -85,6 +85,7 @@ export const groups = toPg(lite.groups);
 export const groupMembers = toPg(lite.groupMembers);
 export const messages = toPg(lite.messages);
 export const messageAudience = toPg(lite.messageAudience);
+export const messageReactions = toPg(lite.messageReactions);
 export const drafts = toPg(lite.drafts);
 export const conversations = toPg(lite.conversations);
 export const groupApplications = toPg(lite.groupApplications);

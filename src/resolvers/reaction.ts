@@ -1,0 +1,171 @@
+// Message reactions (V2TIMMessageManager addMessageReaction, removeMessageReaction, getMessageReactions,
+// getAllUserListOfMessageReaction; the onRecvMessageReactionsChanged event). A reaction belongs to a message's
+// audience: only those who may see the message can react, read its reactions or hear of a change, and a message
+// they may not see answers like one that does not exist. Decisions where Tencent's docs are silent: a reactionID is
+// 1–100 bytes of UTF-8; removing a reaction one never made answers 0 and changes nothing; revoked messages take no
+// new reactions (10007) and keep showing the ones they had.
+import { Code } from '../codes';
+import { audienceOf, type MessageReaction, type ViewedMessage } from '../db/store';
+import type { Viewer } from './context';
+import { answer, done, ok, Refusal } from './result';
+import { checkUnicode, utf8Bytes } from './validate';
+
+const MAX_REACTION_ID_BYTES = 100;
+/** getMessageReactions: at most 20 messages, at most 10 users per reaction (Tencent's limits). */
+const MAX_MESSAGES = 20;
+const MAX_USERS_PER_REACTION = 10;
+/** getAllUserListOfMessageReaction: a page holds at most 100 users. */
+const MAX_PAGE = 100;
+
+export interface V2TimUserInfo {
+  userID: string;
+  nickName: string | null;
+  faceUrl: string | null;
+}
+export interface V2TimMessageReaction {
+  reactionID: string;
+  totalUserCount: number;
+  partialUserList: V2TimUserInfo[];
+  reactedByMyself: boolean;
+}
+export interface V2TimMessageReactionResult {
+  resultCode: number;
+  resultInfo: string;
+  msgID: string;
+  reactionList: V2TimMessageReaction[];
+}
+export interface V2TimMessageReactionChangeInfo {
+  messageID: string;
+  reactionList: V2TimMessageReaction[];
+}
+
+const notFound = (msgID: string) =>
+  new Refusal(Code.INVALID_PARAMETERS, `msgID "${msgID}" was not found among your messages.`);
+
+async function seen(ctx: Viewer, msgID: string): Promise<ViewedMessage> {
+  const m = msgID ? await ctx.store.messages.visible(ctx.viewer, msgID) : undefined;
+  if (!m) throw notFound(msgID);
+  return m;
+}
+
+function checkReactionID(reactionID: string): void {
+  if (!reactionID) throw new Refusal(Code.INVALID_PARAMETERS, 'reactionID is empty.');
+  checkUnicode(reactionID, 'reactionID');
+  if (utf8Bytes(reactionID) > MAX_REACTION_ID_BYTES)
+    throw new Refusal(Code.INVALID_PARAMETERS, `reactionID is over ${MAX_REACTION_ID_BYTES} bytes of UTF-8.`);
+}
+
+/** The users as the viewer may see them: a profile only where the viewer shares a group or conversation. */
+async function withProfiles(ctx: Viewer, reactions: MessageReaction[]): Promise<V2TimMessageReaction[]> {
+  const ids = [...new Set(reactions.flatMap((r) => r.userIDs))];
+  const profiles = ids.length ? await ctx.store.users.visibleProfiles(ctx.viewer, ids) : new Map();
+  const info = (userID: string): V2TimUserInfo => ({
+    userID,
+    nickName: profiles.get(userID)?.nickName ?? null,
+    faceUrl: profiles.get(userID)?.faceUrl ?? null,
+  });
+  return reactions.map((r) => ({
+    reactionID: r.reactionID,
+    totalUserCount: r.totalUserCount,
+    reactedByMyself: r.reactedByMyself,
+    partialUserList: r.userIDs.map(info),
+  }));
+}
+
+export const addMessageReaction = (ctx: Viewer, args: { msgID: string; reactionID: string }) =>
+  answer(async () => {
+    checkReactionID(args.reactionID);
+    const m = await seen(ctx, args.msgID);
+    if (m.row.revokedAt !== null) throw new Refusal(Code.NO_PERMISSION, `msgID "${args.msgID}" was revoked.`);
+    const outcome = await ctx.store.messages.addReaction(m.row.orderNo, args.reactionID, ctx.viewer);
+    switch (outcome) {
+      case 'message-missing':
+        throw notFound(args.msgID);
+      case 'already':
+        throw new Refusal(
+          Code.REACTION_ALREADY,
+          `You have already reacted to msgID "${args.msgID}" with this reactionID.`,
+        );
+      case 'too-many-reactions':
+        throw new Refusal(Code.REACTION_COUNT_LIMIT, `msgID "${args.msgID}" already has 10 different reactions.`);
+      case 'too-many-users':
+        throw new Refusal(Code.REACTION_USER_LIMIT, `This reactionID already has 100 users on msgID "${args.msgID}".`);
+    }
+    await ctx.router.publish({ type: 'reaction', row: m.row, users: audienceOf(m.row) });
+    return done();
+  });
+
+export const removeMessageReaction = (ctx: Viewer, args: { msgID: string; reactionID: string }) =>
+  answer(async () => {
+    checkReactionID(args.reactionID);
+    const m = await seen(ctx, args.msgID);
+    if (await ctx.store.messages.removeReaction(m.row.orderNo, args.reactionID, ctx.viewer))
+      await ctx.router.publish({ type: 'reaction', row: m.row, users: audienceOf(m.row) });
+    return done();
+  });
+
+export const getMessageReactions = (
+  ctx: Viewer,
+  args: { msgIDList: string[]; maxUserCountPerReaction?: number | null },
+) =>
+  answer(async () => {
+    const ids = [...new Set(args.msgIDList)];
+    if (ids.length === 0 || ids.length > MAX_MESSAGES)
+      throw new Refusal(
+        Code.INVALID_PARAMETERS,
+        `msgIDList holds ${ids.length} ids; 1 to ${MAX_MESSAGES} are allowed.`,
+      );
+    const maxUsers = args.maxUserCountPerReaction ?? MAX_USERS_PER_REACTION;
+    if (!Number.isInteger(maxUsers) || maxUsers < 0 || maxUsers > MAX_USERS_PER_REACTION)
+      throw new Refusal(Code.INVALID_PARAMETERS, `maxUserCountPerReaction must be 0 to ${MAX_USERS_PER_REACTION}.`);
+    const found = new Map((await ctx.store.messages.find(ctx.viewer, ids)).map((m) => [m.row.msgId, m]));
+    const orders = [...found.values()].map((m) => m.row.orderNo);
+    const byOrder = await ctx.store.messages.reactions(ctx.viewer, orders, maxUsers);
+    const results: V2TimMessageReactionResult[] = [];
+    for (const msgID of ids) {
+      const m = found.get(msgID);
+      if (!m) {
+        const r = notFound(msgID);
+        results.push({ resultCode: r.code, resultInfo: r.desc, msgID, reactionList: [] });
+      } else {
+        const reactionList = await withProfiles(ctx, byOrder.get(m.row.orderNo) ?? []);
+        results.push({ resultCode: 0, resultInfo: 'ok', msgID, reactionList });
+      }
+    }
+    return ok(results);
+  });
+
+export const getAllUserListOfMessageReaction = (
+  ctx: Viewer,
+  args: { msgID: string; reactionID: string; nextSeq?: number | null; count?: number | null },
+) =>
+  answer(async () => {
+    checkReactionID(args.reactionID);
+    const offset = args.nextSeq ?? 0;
+    const count = args.count ?? MAX_PAGE;
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new Refusal(Code.INVALID_PARAMETERS, 'nextSeq must be 0 or a nextSeq this call returned.');
+    if (!Number.isInteger(count) || count < 1 || count > MAX_PAGE)
+      throw new Refusal(Code.INVALID_PARAMETERS, `count must be 1 to ${MAX_PAGE}.`);
+    const m = await seen(ctx, args.msgID);
+    const page = await ctx.store.messages.reactionUsers(m.row.orderNo, args.reactionID, offset, count);
+    const [reaction] = await withProfiles(ctx, [
+      { reactionID: args.reactionID, totalUserCount: 0, reactedByMyself: false, userIDs: page.userIDs },
+    ]);
+    return ok({
+      userInfoList: reaction!.partialUserList,
+      nextSeq: page.more ? offset + page.userIDs.length : 0,
+      isFinished: !page.more,
+    });
+  });
+
+/** The change as this viewer sees it now (storage decides the audience again, as for every live event). */
+export async function reactionChange(
+  ctx: Viewer,
+  msgID: string,
+): Promise<V2TimMessageReactionChangeInfo[] | undefined> {
+  const m = await ctx.store.messages.visible(ctx.viewer, msgID);
+  if (!m) return undefined;
+  const byOrder = await ctx.store.messages.reactions(ctx.viewer, [m.row.orderNo], MAX_USERS_PER_REACTION);
+  return [{ messageID: msgID, reactionList: await withProfiles(ctx, byOrder.get(m.row.orderNo) ?? []) }];
+}
