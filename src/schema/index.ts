@@ -6,6 +6,7 @@ import './callback';
 import './user';
 import './session';
 import './group';
+import './group-tips';
 import './message';
 import './history';
 import './conversation';
