@@ -5,7 +5,9 @@
 // eligible as lastMessage. Its audience is the members at that moment: a join's tip is stored after the join (the
 // joiner sees it), a quit's or kick's before the removal (the leaver is a member for it), and the leavers' views of
 // it are read before they go (`departing`), for their own live delivery. A tip names members and profile fields,
-// never a message.
+// never a message. Limits: a leaver gets his own tip live only (a resume after it finds him no longer a member, so
+// it is not replayed), and on the Redis bus a tip filled in from storage (an event that arrived out of commit
+// order, src/realtime/redis-bus.ts) no longer carries `departing`: the leaver's live copy is lost in that case.
 import type { GroupRules, JoinOutcome, NewMessage, GroupProfile, ViewedMessage } from './store';
 import { row, rows, sql, type Dialect, type Executor, type Work } from './statement';
 import { sendWork, viewsForWork, type SendPath } from './messages';
