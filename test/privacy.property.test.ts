@@ -1,7 +1,8 @@
 // The privacy invariant (im-semantics §7), model-based: random sequences of group changes (joins, kicks, role
 // changes, profile changes, join requests and their answers), sends of every kind, revokes and read marks run against the in-process gateway and
 // against test/helpers/model.ts. After every step each user's every read path must match the model exactly: group
-// and C2C history (content, seq without a gap, who sees the receiver list, the sender's nickName), findMessages,
+// and C2C history (content, seq without a gap, who sees the receiver list, the sender's nickName, the group tips that
+// joins, quits, invites, kicks and role changes leave: their type and the members they name), findMessages,
 // the conversation list (lastMessage, unreadCount), the total unread count, getUsersInfo (a profile reaches
 // exactly those who share a group or a conversation, never a stranger), getGroupApplicationList (exactly the
 // applications to the groups the user owns or administers now); and at the end, every event their open
@@ -273,7 +274,7 @@ for (const backend of gateways)
 
     const APPS = 'unreadCount groupApplicationList { groupID fromUser handleStatus handleResult }';
     const M =
-      'fragment M on V2TimMessage { msgID sender nickName seq status isSelf id textElem { text } targetGroupMemberList localCustomData }';
+      'fragment M on V2TimMessage { msgID sender nickName seq status isSelf id textElem { text } targetGroupMemberList localCustomData groupTipsElem { type opMember { userID } memberList { userID } } }';
     const CHECK = `query($ids: [String!]!) {
   ${SLOTS.map((s, i) => `g${i}: getGroupHistoryMessageList(groupID: "${s.id}", count: 100) { code data { ...M } }`).join('\n  ')}
   ${USERS.map((p) => `c_${p}: getC2CHistoryMessageList(userID: "${p}", count: 100) { code data { ...M } }`).join('\n  ')}
@@ -293,11 +294,19 @@ for (const backend of gateways)
       status: m.revoked ? 'V2TIM_MSG_STATUS_LOCAL_REVOKED' : 'V2TIM_MSG_STATUS_SEND_SUCC',
       isSelf: m.sender === u,
       hasCreateId: m.sender === u,
-      textElem: m.revoked ? null : { text: m.text },
+      textElem: m.revoked || m.tip ? null : { text: m.text },
       // Only the sender learns who else a targeted message went to, and its own localCustomData.
       targetGroupMemberList: m.sender === u ? m.targets : null,
       localCustomData:
         m.sender === u && (m.sentText ?? m.text).endsWith('+local') ? `local of ${m.sentText ?? m.text}` : null,
+      // A tip names its operator and the members it concerns, and nothing about any message.
+      groupTipsElem: m.tip
+        ? {
+            type: `V2TIM_GROUP_TIPS_TYPE_${m.tip.type}`,
+            opMember: { userID: m.sender },
+            memberList: m.tip.members.map((userID) => ({ userID })),
+          }
+        : null,
     });
     const observed = ({ id, ...m }: any) => ({ ...m, hasCreateId: id !== null });
 
@@ -387,6 +396,21 @@ for (const backend of gateways)
       modifies: Map<User, Subscriber>;
     }
 
+    /** The msgIDs of the group tips the gateway publishes, in order (the mutations answer only code and desc). */
+    function tipsOf(gw: TestGateway): string[] {
+      const ids: string[] = [];
+      const router = gw.app.services.router;
+      const publish = router.publish;
+      router.publish = (event) => {
+        if (event.type === 'message' && event.row.elem?.kind === 'groupTips') ids.push(event.row.msgId);
+        return publish(event);
+      };
+      return ids;
+    }
+    const tipIDs = new WeakMap<TestGateway, string[]>();
+    /** After a group change: the model learns the msgIDs of the tips it made (and fails if their number differs). */
+    const nameTips = (w: Pick<World, 'gw' | 'model'>) => w.model.nameTips(tipIDs.get(w.gw)!.splice(0));
+
     /** Waits until every subscription has what the model says it must have by now (a few event-loop turns). */
     const delivered = (w: World) =>
       until(() =>
@@ -407,7 +431,8 @@ for (const backend of gateways)
         case 'join':
         case 'quit': {
           const code = model[a.t](a.u, a.g);
-          return expectCode(await call(gw, a.u, OPS[a.t], { g: a.g }), code);
+          expectCode(await call(gw, a.u, OPS[a.t], { g: a.g }), code);
+          return nameTips(w);
         }
         case 'dismiss': {
           const u = (a.byOwner && model.owner(a.g)) || a.u;
@@ -420,7 +445,8 @@ for (const backend of gateways)
         case 'invite': {
           const u = (a.byOwner && model.owner(a.g)) || a.u;
           const code = model[a.t](u, a.g, a.target);
-          return expectCode(await call(gw, u, OPS[a.t], { g: a.g, u: [a.target] }), code);
+          expectCode(await call(gw, u, OPS[a.t], { g: a.g, u: [a.target] }), code);
+          return nameTips(w);
         }
         case 'create': {
           const code = model.create(a.u, a.g, []);
@@ -495,7 +521,7 @@ for (const backend of gateways)
           const u = (a.byOwner && model.owner(a.g)) || a.u;
           const role = a.admin ? ADMIN : MEMBER;
           const code = model.setRole(u, a.g, a.target, role);
-          return expectCode(
+          expectCode(
             await call(
               gw,
               u,
@@ -504,6 +530,7 @@ for (const backend of gateways)
             ),
             code,
           );
+          return nameTips(w);
         }
         case 'accept':
         case 'refuse': {
@@ -651,6 +678,7 @@ for (const backend of gateways)
           await fc.assert(
             fc.asyncProperty(setup, fc.array(action, { minLength: 1, maxLength: 12 }), async (groups, actions) => {
               const gw = backend.create();
+              tipIDs.set(gw, tipsOf(gw));
               try {
                 const model = new Model();
                 for (const [i, s] of SLOTS.entries()) {
@@ -668,8 +696,11 @@ for (const backend of gateways)
                   if (s.type === 'AVChatRoom') {
                     for (const m of drawn)
                       expect((await call(gw, m.userID, OPS.join, { g: s.id })).code).toBe(model.join(m.userID, s.id));
+                    nameTips({ gw, model });
                   }
                 }
+                // The AVChatRoom joins' tips (online only) went out before anyone subscribed.
+                for (const u of USERS) model.delivered.get(u)!.length = 0;
                 const w: World = { gw, model, messages: new Map(), revokes: new Map(), modifies: new Map() };
                 for (const u of USERS) {
                   w.messages.set(u, new Subscriber(gw, u, 'onRecvNewMessage'));

@@ -16,7 +16,9 @@ import {
 import { describe, expect, it } from 'vitest';
 import {
   ConversationType,
+  GroupInfoChangeType,
   GroupMemberRole,
+  GroupTipsType,
   GroupType,
   MessageElemType,
   MessagePriorityEnum,
@@ -132,6 +134,8 @@ describe('output types', () => {
       GroupMemberRole,
       ConversationType,
       GroupType,
+      GroupTipsType,
+      GroupInfoChangeType,
     };
     for (const [name, values] of Object.entries(numbers)) {
       const ours = schema.getType(name === 'MessagePriority' ? 'MessagePriorityEnum' : name) as GraphQLEnumType;

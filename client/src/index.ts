@@ -12,7 +12,9 @@ export {
 } from './client';
 export {
   ConversationType,
+  GroupInfoChangeType,
   GroupMemberRole,
+  GroupTipsType,
   GroupType,
   MessageElemType,
   MessagePriorityEnum,

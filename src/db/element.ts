@@ -5,9 +5,13 @@
 // src/resolvers/message-view.ts, its GraphQL type in src/schema/message.ts. Text and custom keep their columns
 // (upgraded databases have them; they are what every message so far is).
 
+import type { GroupTipsElem } from './group-tips';
+
 /** Payload interfaces by kind; each element module adds its own entry. */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface ElemPayloads {}
+export interface ElemPayloads {
+  /** V2TIM_ELEM_TYPE_GROUP_TIPS (9): a membership or profile change, stored by the store itself (./group-tips.ts). */
+  groupTips: GroupTipsElem;
+}
 
 /** One stored element: its kind, then the SDK element's fields. */
 export type Elem = { [K in keyof ElemPayloads]: { kind: K } & ElemPayloads[K] }[keyof ElemPayloads];

@@ -71,7 +71,7 @@ export function groupApplicationMethods(x: Executor, rules: GroupRules): GroupAp
         let outcome: HandleOutcome = 'ok';
         if (accept) {
           const joiner = key.type === JOIN_REQUEST ? key.fromUser : key.toUser;
-          outcome = yield* addMembersWork(d, rules, key.groupID, [joiner], 200, now, cap);
+          outcome = (yield* addMembersWork(d, rules, key.groupID, [joiner], 200, now, cap)).outcome;
           // Full: it stays waiting (an admin may accept once there is room). Already a member: it is moot, closed.
           if (outcome !== 'ok' && outcome !== 'already') return outcome;
         }

@@ -1,9 +1,42 @@
 // Group profiles (getGroupsInfo / setGroupInfo), written once for both databases.
 import type { GroupProfile, GroupStore, MemberRow } from './store';
-import { row, rows, run, sql, type Executor } from './statement';
+import { row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
 
 const OWNER = 400;
 const MEMBER = 200;
+
+export const setProfileWork = (groupID: string, change: Partial<GroupProfile>) =>
+  run(sql`UPDATE groups SET
+    group_name = coalesce(${change.groupName ?? null}, group_name),
+    notification = coalesce(${change.notification ?? null}, notification),
+    introduction = coalesce(${change.introduction ?? null}, introduction),
+    face_url = coalesce(${change.faceUrl ?? null}, face_url),
+    all_muted = coalesce(CAST(${change.isAllMuted === undefined ? null : change.isAllMuted ? 1 : 0} AS integer), all_muted),
+    add_opt = coalesce(CAST(${change.addOpt ?? null} AS integer), add_opt),
+    approve_opt = coalesce(CAST(${change.approveOpt ?? null} AS integer), approve_opt)
+  WHERE group_id = ${groupID}`);
+
+export const setRoleWork = (groupID: string, userID: string, role: number) =>
+  run(
+    sql`UPDATE group_members SET role = ${role} WHERE group_id = ${groupID} AND user_id = ${userID} AND role <> ${OWNER}`,
+  );
+
+/** Under the group's row lock, so two transfers (or a transfer and a quit) cannot leave two owners or none. */
+export function* transferOwnerWork(d: Dialect, groupID: string, from: string, to: string): Work<boolean> {
+  const locked = yield* row<{ owner: string }>(
+    sql`SELECT owner FROM groups WHERE group_id = ${groupID} ${d.forUpdate}`,
+  );
+  if (!locked) return false;
+  const roles = new Map(
+    (yield* rows<{ userId: string; role: number }>(sql`SELECT user_id AS "userId", role FROM group_members
+    WHERE group_id = ${groupID} AND user_id IN ${d.inList([from, to])}`)).map((r) => [r.userId, Number(r.role)]),
+  );
+  if (roles.get(from) !== OWNER || roles.get(to) === undefined || from === to) return false;
+  yield* run(sql`UPDATE group_members SET role = CASE WHEN user_id = ${to} THEN CAST(${OWNER} AS integer) ELSE CAST(${MEMBER} AS integer) END
+    WHERE group_id = ${groupID} AND user_id IN ${d.inList([from, to])}`);
+  yield* run(sql`UPDATE groups SET owner = ${to} WHERE group_id = ${groupID}`);
+  return true;
+}
 
 export function groupProfileMethods(
   x: Executor,
@@ -37,18 +70,7 @@ export function groupProfileMethods(
         ]),
       );
     },
-    setProfile: async (groupID, change) =>
-      (await x.write(() =>
-        run(sql`UPDATE groups SET
-        group_name = coalesce(${change.groupName ?? null}, group_name),
-        notification = coalesce(${change.notification ?? null}, notification),
-        introduction = coalesce(${change.introduction ?? null}, introduction),
-        face_url = coalesce(${change.faceUrl ?? null}, face_url),
-        all_muted = coalesce(CAST(${change.isAllMuted === undefined ? null : change.isAllMuted ? 1 : 0} AS integer), all_muted),
-        add_opt = coalesce(CAST(${change.addOpt ?? null} AS integer), add_opt),
-        approve_opt = coalesce(CAST(${change.approveOpt ?? null} AS integer), approve_opt)
-      WHERE group_id = ${groupID}`),
-      )) > 0,
+    setProfile: async (groupID, change) => (await x.write(() => setProfileWork(groupID, change))) > 0,
     memberCards: async (groupID, userIDs) => {
       if (userIDs.length === 0) return new Map();
       const list = await x.read(() =>
@@ -64,27 +86,8 @@ export function groupProfileMethods(
         run(sql`UPDATE group_members SET name_card = ${nameCard}
       WHERE group_id = ${groupID} AND user_id = ${userID}`),
       )) > 0,
-    setRole: async (groupID, userID, role) =>
-      (await x.write(() =>
-        run(sql`UPDATE group_members SET role = ${role}
-      WHERE group_id = ${groupID} AND user_id = ${userID} AND role <> ${OWNER}`),
-      )) > 0,
+    setRole: async (groupID, userID, role) => (await x.write(() => setRoleWork(groupID, userID, role))) > 0,
     // Under the group's row lock, so two transfers (or a transfer and a quit) cannot leave two owners or none.
-    transferOwner: (groupID, from, to) =>
-      x.write(function* () {
-        const locked = yield* row<{ owner: string }>(
-          sql`SELECT owner FROM groups WHERE group_id = ${groupID} ${d.forUpdate}`,
-        );
-        if (!locked) return false;
-        const roles = new Map(
-          (yield* rows<{ userId: string; role: number }>(sql`SELECT user_id AS "userId", role FROM group_members
-        WHERE group_id = ${groupID} AND user_id IN ${d.inList([from, to])}`)).map((r) => [r.userId, Number(r.role)]),
-        );
-        if (roles.get(from) !== OWNER || roles.get(to) === undefined || from === to) return false;
-        yield* run(sql`UPDATE group_members SET role = CASE WHEN user_id = ${to} THEN CAST(${OWNER} AS integer) ELSE CAST(${MEMBER} AS integer) END
-        WHERE group_id = ${groupID} AND user_id IN ${d.inList([from, to])}`);
-        yield* run(sql`UPDATE groups SET owner = ${to} WHERE group_id = ${groupID}`);
-        return true;
-      }),
+    transferOwner: (groupID, from, to) => x.write(() => transferOwnerWork(d, groupID, from, to)),
   };
 }

@@ -13,7 +13,7 @@ const GROUP_COLUMNS = sql.raw(`g.group_id AS "groupId", g.group_type AS "groupTy
 const MEMBER_COLUMNS = sql.raw(`gm.group_id AS "groupId", gm.user_id AS "userId", gm.role, gm.join_time AS "joinTime",
   gm.join_order AS "joinOrder", gm.mute_until AS "muteUntil"`);
 
-function* lockGroup(d: Dialect, groupId: string): Work<boolean> {
+export function* lockGroup(d: Dialect, groupId: string): Work<boolean> {
   return (yield* rows(sql`SELECT 1 AS "ok" FROM groups WHERE group_id = ${groupId} ${d.forUpdate}`)).length > 0;
 }
 
@@ -46,10 +46,7 @@ function* join(
     FROM groups g, ${d.list(userIds, 'u')} WHERE g.group_id = ${groupId} ON CONFLICT DO NOTHING`);
 }
 
-/**
- * Adds the users that are not members yet, all or none within `cap`, under the group's lock: the one membership
- * change behind addMembers (joinGroup, inviteUserToGroup) and an accepted group application.
- */
+/** Adds the users that are not members yet (all or none within `cap`), under the group's row lock; `fresh`: who. */
 export function* addMembersWork(
   d: Dialect,
   rules: GroupRules,
@@ -58,21 +55,43 @@ export function* addMembersWork(
   role: number,
   now: number,
   cap: number,
-): Work<JoinOutcome> {
+): Work<{ outcome: JoinOutcome; fresh: string[] }> {
   const ids = [...new Set(userIDs)];
   const g = yield* row<{ groupType: string; count: number }>(sql`SELECT g.group_type AS "groupType",
     (SELECT count(*) FROM group_members gm WHERE gm.group_id = g.group_id) AS "count"
     FROM groups g WHERE g.group_id = ${groupID} ${d.forUpdate}`);
-  if (!g) return 'missing';
+  if (!g) return { outcome: 'missing', fresh: [] };
   const fresh = (yield* rows<{ userId: string }>(sql`SELECT u.value AS "userId" FROM ${d.list(ids, 'u')}
     WHERE NOT EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = ${groupID} AND gm.user_id = u.value)`)).map(
     (r) => r.userId,
   );
-  if (fresh.length === 0) return 'already';
-  if (Number(g.count) + fresh.length > cap) return 'full';
+  if (fresh.length === 0) return { outcome: 'already', fresh };
+  if (Number(g.count) + fresh.length > cap) return { outcome: 'full', fresh: [] };
   yield* join(d, groupID, fresh, role, now, rules.seesEarlierHistory(g.groupType));
-  return 'ok';
+  return { outcome: 'ok', fresh };
 }
+
+/** Locks the group's row and answers which of these users are its members (in the order given, once each). */
+export function* presentMembers(d: Dialect, groupID: string, userIDs: string[]): Work<string[]> {
+  yield* lockGroup(d, groupID);
+  const present = new Set(
+    (yield* rows<{ userId: string }>(sql`SELECT user_id AS "userId" FROM group_members WHERE group_id = ${groupID}
+      AND user_id IN ${d.inList(userIDs)}`)).map((r) => r.userId),
+  );
+  return [...new Set(userIDs)].filter((u) => present.has(u));
+}
+
+/** Removes these members and their conversations of the group. */
+export function* deleteMembers(d: Dialect, groupID: string, userIDs: string[]): Work<void> {
+  if (userIDs.length === 0) return;
+  yield* run(sql`DELETE FROM group_members WHERE group_id = ${groupID} AND user_id IN ${d.inList(userIDs)}`);
+  yield* run(
+    sql`DELETE FROM conversations WHERE conversation_id = ${`group_${groupID}`} AND user_id IN ${d.inList(userIDs)}`,
+  );
+}
+
+export const muteWork = (groupID: string, userID: string, until: number) =>
+  run(sql`UPDATE group_members SET mute_until = ${until} WHERE group_id = ${groupID} AND user_id = ${userID}`);
 
 export function createGroupStore(x: Executor, rules: GroupRules): GroupStore {
   const d = x.dialect;
@@ -105,19 +124,13 @@ export function createGroupStore(x: Executor, rules: GroupRules): GroupStore {
     get: (groupID) =>
       x.read(() => row<GroupRow>(sql`SELECT ${GROUP_COLUMNS} FROM groups g WHERE g.group_id = ${groupID}`)),
     member,
-    addMembers: (groupID, userIDs, role, now, cap) =>
-      x.write(() => addMembersWork(d, rules, groupID, userIDs, role, now, cap)),
+    addMembers: async (groupID, userIDs, role, now, cap) =>
+      (await x.write(() => addMembersWork(d, rules, groupID, userIDs, role, now, cap))).outcome,
     removeMembers: (groupID, userIDs) =>
       x.write(function* () {
-        yield* lockGroup(d, groupID);
-        const removed = new Set(
-          (yield* rows<{ userId: string }>(sql`DELETE FROM group_members WHERE group_id = ${groupID}
-        AND user_id IN ${d.inList(userIDs)} RETURNING user_id AS "userId"`)).map((r) => r.userId),
-        );
-        yield* run(
-          sql`DELETE FROM conversations WHERE conversation_id = ${`group_${groupID}`} AND user_id IN ${d.inList([...removed])}`,
-        );
-        return [...new Set(userIDs)].filter((u) => removed.has(u));
+        const present = yield* presentMembers(d, groupID, userIDs);
+        yield* deleteMembers(d, groupID, present);
+        return present;
       }),
     dismiss: (groupID) =>
       x.write(function* () {
@@ -132,10 +145,7 @@ export function createGroupStore(x: Executor, rules: GroupRules): GroupStore {
         yield* run(sql`DELETE FROM messages WHERE group_id = ${groupID}`);
         return ids;
       }),
-    mute: async (groupID, userID, until) =>
-      (await x.write(() =>
-        run(sql`UPDATE group_members SET mute_until = ${until} WHERE group_id = ${groupID} AND user_id = ${userID}`),
-      )) > 0,
+    mute: async (groupID, userID, until) => (await x.write(() => muteWork(groupID, userID, until))) > 0,
     joined: async (userID) =>
       (
         await x.read(() =>

@@ -10,6 +10,7 @@ import { createGroupStore } from './groups';
 import { createMessageStore } from './messages';
 import { createConversationStore, createUserStore } from './conversations';
 import { createSqliteExecutor, createSqliteSendPath } from './sqlite';
+import { createGroupTipsStore } from './group-tips';
 
 const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
@@ -32,11 +33,13 @@ export function openDatabase(url: string, rules: GroupRules = DEFAULT_GROUP_RULE
   runMigrations(sqlite);
   const ping = sqlite.prepare('SELECT 1');
   const x = createSqliteExecutor(sqlite);
+  const sendPath = createSqliteSendPath(sqlite, x);
   return {
     users: createUserStore(x),
     groups: createGroupStore(x, rules),
-    messages: createMessageStore(x, rules, createSqliteSendPath(sqlite, x)),
+    messages: createMessageStore(x, rules, sendPath),
     conversations: createConversationStore(x),
+    tips: createGroupTipsStore(x, rules, sendPath),
     ping: async () => {
       ping.get();
     },

@@ -10,6 +10,7 @@
 // inside and return an outcome, never throw for it. Rows come out typed: lists are string[], never JSON text.
 import type { Tables } from './schema';
 import type { Elem } from './element';
+import type { GroupTipsStore } from './group-tips';
 import { Code, defaultDesc } from '../codes';
 
 export type MessageRow = Omit<Tables['messages'], 'targets' | 'atUsers' | 'elem'> & {
@@ -366,6 +367,8 @@ export interface Store {
   groups: GroupStore;
   messages: MessageStore;
   conversations: ConversationStore;
+  /** Membership and profile changes together with their group tips message, each in one unit of work. */
+  tips: GroupTipsStore;
   /** Answers when the database does (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

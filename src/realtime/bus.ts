@@ -1,10 +1,18 @@
 // The wake-up bus between gateway processes. Storage is the source of truth; the bus only says "look". The
 // in-process bus is the default; a Redis bus (REDIS_URL) carries the same events between processes.
 import type { MessageRow } from '../db/store';
+import type { TipMember } from '../db/group-tips';
 
 export type RealtimeEvent =
   /** A message was stored (or, with orderNo 0, sent online-only). `users` for C2C and targeted, else the group. */
-  | { type: 'message'; row: MessageRow; users: string[] | null }
+  | {
+      type: 'message';
+      row: MessageRow;
+      users: string[] | null;
+      /** A group tip's leavers (kicked, quitting), no longer members when it is delivered: their views of it, read
+       *  before they left, so each still gets his own kick or quit live (and nothing after). */
+      departing?: Record<string, { seq: number; isRead: boolean }>;
+    }
   | { type: 'revoked'; row: MessageRow; operateUser: string; users: string[] | null }
   /** A message's reactions changed (add or remove), to its audience. */
   | { type: 'reaction'; row: MessageRow; users: string[] | null }
@@ -12,6 +20,8 @@ export type RealtimeEvent =
   | { type: 'modified'; row: MessageRow; users: string[] | null }
   /** Membership changed: open streams of these users start or stop receiving the group at once. */
   | { type: 'membership'; groupId: string; joined: string[]; left: string[] }
+  /** A group was dismissed: its members at that moment get onGroupDismissed (its history is gone, so no tip). */
+  | { type: 'groupDismissed'; groupId: string; opUser: TipMember; users: string[] }
   /** A viewer's read state changed (their other connections' conversation and unread subscriptions). */
   | { type: 'read'; userId: string; conversationId: string }
   /** A group application arrived (`users`: the group's owner and admins) or was answered (`users`: its applicant). */

@@ -6,12 +6,19 @@ import { conversationIdOf, type Store } from '../db/store';
 import type { Bus, RealtimeEvent } from './bus';
 import { ResubscribeError, Stream } from './stream';
 
-export type Topic = 'message' | 'revoked' | 'modified' | 'reaction' | 'conversation' | 'unread' | 'application';
+export type Topic =
+  'message' | 'revoked' | 'modified' | 'reaction' | 'conversation' | 'unread' | 'application' | 'group';
+
+type MessageEvent = Extract<RealtimeEvent, { type: 'message' }>;
 
 /** What a stream receives: the event, or for conversation/unread streams the conversation that changed. */
 export type Wake =
   /** `woken`: every local user this event was routed to, shared by their wakes, so views are computed in one batch. */
-  | { topic: 'message'; event: Extract<RealtimeEvent, { type: 'message' }>; woken: readonly string[] }
+  | { topic: 'message'; event: MessageEvent; woken: readonly string[] }
+  /** Group events (onGroupEvent): a group tip as it is delivered (the same event and woken list as its message
+   *  wake, so its views are read once for both), or a dismissal. */
+  | { topic: 'group'; event: MessageEvent; woken: readonly string[] }
+  | { topic: 'group'; event: Extract<RealtimeEvent, { type: 'groupDismissed' }> }
   | { topic: 'revoked'; event: Extract<RealtimeEvent, { type: 'revoked' }> }
   | { topic: 'modified'; event: Extract<RealtimeEvent, { type: 'modified' }> }
   | { topic: 'reaction'; event: Extract<RealtimeEvent, { type: 'reaction' }> }
@@ -91,15 +98,29 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
       case 'message': {
         const stored = event.row.orderNo !== 0;
         const woken = [...audience(event.users, event.row.groupId)];
+        // A tip's leavers may be unindexed already (another process' membership event came first): named here.
+        if (event.departing) {
+          const named = new Set(woken);
+          for (const u of Object.keys(event.departing)) if (!named.has(u)) woken.push(u);
+        }
+        const tip = event.row.elem?.kind === 'groupTips';
         for (const u of woken) {
           wake(u, (topic) =>
             topic === 'message'
               ? { topic, event, woken }
-              : (topic === 'conversation' || topic === 'unread') && stored
-                ? { topic, conversationId: conversationIdOf(u, event.row) }
-                : null,
+              : topic === 'group'
+                ? tip
+                  ? { topic, event, woken }
+                  : null
+                : (topic === 'conversation' || topic === 'unread') && stored
+                  ? { topic, conversationId: conversationIdOf(u, event.row) }
+                  : null,
           );
         }
+        break;
+      }
+      case 'groupDismissed': {
+        for (const u of event.users) wake(u, (topic) => (topic === 'group' ? { topic, event } : null));
         break;
       }
       case 'revoked': {

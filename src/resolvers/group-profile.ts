@@ -9,6 +9,7 @@ import { addOptOf, approveOptOf, GroupType, isGroupType, Role } from './group-ty
 import { answer, done, ok, Refusal, type Callback } from './result';
 import { checkId, checkUnicode, checkUserID, checkUserList, utf8Bytes } from './validate';
 import { checkAddOpts, type V2TimGroupInfo, type V2TimGroupMemberFullInfo } from './group';
+import { changeInfo, GroupInfoChangeType, GroupTipsType, publishTip, tipRequest } from './group-tips';
 
 export interface V2TimGroupInfoResult {
   resultCode: number;
@@ -134,10 +135,40 @@ export const setGroupInfo = (ctx: Viewer, args: { info: GroupInfoInput }): Promi
       if (opts.addOpt !== null) change.addOpt = opts.addOpt;
       if (opts.approveOpt !== null) change.approveOpt = opts.approveOpt;
     }
-    if (!(await ctx.store.groups.setProfile(groupID, change)))
-      throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
+    // One GROUP_INFO_CHANGE tip listing the fields given (V2TIMGroupInfoChangeType), in the change's transaction.
+    const infos = [
+      ...(['groupName', 'introduction', 'notification', 'faceUrl'] as const)
+        .filter((f) => change[f] !== undefined)
+        .map((f) => changeInfo(CHANGE_TYPE[f], { value: change[f] })),
+      ...(change.isAllMuted !== undefined
+        ? [changeInfo(GroupInfoChangeType.SHUT_UP_ALL, { boolValue: change.isAllMuted })]
+        : []),
+    ];
+    if (infos.length === 0) {
+      // Only the join options (no tip: Tencent's V2TIMGroupInfoChangeType has none for them), or nothing at all.
+      if (
+        (change.addOpt !== undefined || change.approveOpt !== undefined) &&
+        !(await ctx.store.groups.setProfile(groupID, change))
+      )
+        throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
+      return done();
+    }
+    const tipped = await ctx.store.tips.setProfile(
+      groupID,
+      change,
+      tipRequest(ctx, group.groupType, GroupTipsType.GROUP_INFO_CHANGE, { groupChangeInfoList: infos }),
+    );
+    if (!tipped.result) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
+    await publishTip(ctx, tipped);
     return done();
   });
+
+const CHANGE_TYPE = {
+  groupName: GroupInfoChangeType.NAME,
+  introduction: GroupInfoChangeType.INTRODUCTION,
+  notification: GroupInfoChangeType.NOTIFICATION,
+  faceUrl: GroupInfoChangeType.FACE,
+} as const;
 
 /** V2TIMGroupMemberRole values setGroupMemberRole takes. */
 const SETTABLE_ROLES: readonly number[] = [Role.MEMBER, Role.ADMIN];
@@ -164,12 +195,19 @@ export const setGroupMemberRole = (
         Code.GROUP_INVALID_PARAMETERS,
         'userID is you, the owner; transferGroupOwner hands the group over.',
       );
-    if (!(await ctx.store.groups.setRole(args.groupID, args.userID, args.role))) {
+    const tipped = await ctx.store.tips.setRole(
+      args.groupID,
+      args.userID,
+      args.role,
+      tipRequest(ctx, group.groupType, args.role === Role.ADMIN ? GroupTipsType.SET_ADMIN : GroupTipsType.CANCEL_ADMIN),
+    );
+    if (!tipped.result) {
       throw new Refusal(
         Code.GROUP_INVALID_PARAMETERS,
         `userID "${args.userID}" is not a member of group "${args.groupID}".`,
       );
     }
+    await publishTip(ctx, tipped);
     return done();
   });
 
@@ -187,12 +225,21 @@ export const transferGroupOwner = (ctx: Viewer, args: { groupID: string; userID:
       throw new Refusal(Code.NO_PERMISSION, `Only the owner of group "${args.groupID}" can transfer it.`);
     if (args.userID === ctx.viewer)
       throw new Refusal(Code.GROUP_INVALID_PARAMETERS, 'userID is you; name the member who becomes the owner.');
-    if (!(await ctx.store.groups.transferOwner(args.groupID, ctx.viewer, args.userID))) {
+    const tipped = await ctx.store.tips.transferOwner(
+      args.groupID,
+      ctx.viewer,
+      args.userID,
+      tipRequest(ctx, group.groupType, GroupTipsType.GROUP_INFO_CHANGE, {
+        groupChangeInfoList: [changeInfo(GroupInfoChangeType.OWNER, { value: args.userID })],
+      }),
+    );
+    if (!tipped.result) {
       throw new Refusal(
         Code.GROUP_INVALID_PARAMETERS,
         `userID "${args.userID}" is not a member of group "${args.groupID}".`,
       );
     }
+    await publishTip(ctx, tipped);
     return done();
   });
 

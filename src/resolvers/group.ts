@@ -7,6 +7,7 @@ import type { Viewer } from './context';
 import { AddOpt, addOptOf, approveOptOf, GroupType, isAddOpt, isGroupType, Role } from './group-type';
 import { requestInvitations, requestJoin } from './group-application';
 import { answer, done, ok, Refusal, type Callback } from './result';
+import { GroupTipsType, publishTip, tipRequest } from './group-tips';
 import { checkCount, checkId, checkOffset, checkUnicode, checkUserID, checkUserList, utf8Bytes } from './validate';
 
 export interface V2TimGroupInfo {
@@ -219,10 +220,17 @@ export const joinGroup = (ctx: Viewer, args: { groupID: string; message?: string
     if (addOpt === AddOpt.FORBID)
       throw new Refusal(Code.NO_PERMISSION, `Group "${args.groupID}" takes no join requests (groupAddOpt FORBID).`);
     if (addOpt === AddOpt.AUTH) return requestJoin(ctx, group, args.message ?? null);
-    const outcome = await ctx.store.groups.addMembers(args.groupID, [ctx.viewer], Role.MEMBER, ctx.now(), capOf(group));
-    const refusal = joinRefusal(outcome, args.groupID, 'You are');
+    const tipped = await ctx.store.tips.addMembers(
+      args.groupID,
+      [ctx.viewer],
+      Role.MEMBER,
+      capOf(group),
+      tipRequest(ctx, group.groupType, GroupTipsType.JOIN),
+    );
+    const refusal = joinRefusal(tipped.result, args.groupID, 'You are');
     if (refusal) throw refusal;
     await membersJoined(ctx, args.groupID, [ctx.viewer]);
+    await publishTip(ctx, tipped); // after the membership event: the joiner's open streams get it
     return done();
   });
 
@@ -241,7 +249,12 @@ export const quitGroup = (ctx: Viewer, args: { groupID: string }): Promise<Callb
         `You own ${group.groupType} group "${args.groupID}"; its owner cannot quit, dismissGroup instead.`,
       );
     }
-    await ctx.store.groups.removeMembers(args.groupID, [ctx.viewer]);
+    const tipped = await ctx.store.tips.removeMembers(
+      args.groupID,
+      [ctx.viewer],
+      tipRequest(ctx, group.groupType, GroupTipsType.QUIT),
+    );
+    await publishTip(ctx, tipped); // before the membership event: the quitter gets his own quit
     await ctx.router.publish({ type: 'membership', groupId: args.groupID, joined: [], left: [ctx.viewer] });
     return done();
   });
@@ -257,7 +270,14 @@ export const dismissGroup = (ctx: Viewer, args: { groupID: string }): Promise<Ca
     }
     if ((await myRole(ctx, args.groupID)) !== Role.OWNER)
       throw new Refusal(Code.NO_PERMISSION, `Only the owner can dismiss group "${args.groupID}".`);
-    const members = await ctx.store.groups.dismiss(args.groupID);
+    const [members, profiles] = await Promise.all([
+      ctx.store.groups.dismiss(args.groupID),
+      ctx.store.users.profiles([ctx.viewer]),
+    ]);
+    // No tip (the group's history goes with it): onGroupDismissed to the members it had.
+    const me = profiles.get(ctx.viewer);
+    const opUser = { userID: ctx.viewer, nickName: me?.nickName ?? null, faceUrl: me?.faceUrl ?? null, nameCard: null };
+    await ctx.router.publish({ type: 'groupDismissed', groupId: args.groupID, opUser, users: members });
     await ctx.router.publish({ type: 'membership', groupId: args.groupID, joined: [], left: members });
     return done();
   });
@@ -281,14 +301,21 @@ export const inviteUserToGroup = (
     if (approveOpt === AddOpt.FORBID)
       throw new Refusal(Code.NO_PERMISSION, `Group "${args.groupID}" takes no invitations (approveOpt FORBID).`);
     if (approveOpt === AddOpt.AUTH && role < Role.ADMIN) return requestInvitations(ctx, group, users);
-    const outcome = await ctx.store.groups.addMembers(args.groupID, users, Role.MEMBER, ctx.now(), capOf(group));
+    const tipped = await ctx.store.tips.addMembers(
+      args.groupID,
+      users,
+      Role.MEMBER,
+      capOf(group),
+      tipRequest(ctx, group.groupType, GroupTipsType.INVITE),
+    );
     const refusal = joinRefusal(
-      outcome,
+      tipped.result,
       args.groupID,
       users.length === 1 ? `"${users[0]}" is` : 'Every user in userList is',
     );
     if (refusal) throw refusal;
     await membersJoined(ctx, args.groupID, users);
+    await publishTip(ctx, tipped);
     return done();
   });
 
@@ -311,12 +338,18 @@ export const kickGroupMember = (
       if (target && target.role >= role)
         throw new Refusal(Code.NO_PERMISSION, `You cannot kick "${u}": their role is not below yours.`);
     }
-    const removed = await ctx.store.groups.removeMembers(args.groupID, users);
+    const tipped = await ctx.store.tips.removeMembers(
+      args.groupID,
+      users,
+      tipRequest(ctx, group.groupType, GroupTipsType.KICKED),
+    );
+    const removed = tipped.result;
     if (removed.length === 0)
       throw new Refusal(
         Code.GROUP_INVALID_PARAMETERS,
         `memberList: none of them is a member of group "${args.groupID}".`,
       );
+    await publishTip(ctx, tipped); // before the membership event: the kicked get their own kick
     await ctx.router.publish({ type: 'membership', groupId: args.groupID, joined: [], left: removed });
     return done();
   });
@@ -346,7 +379,15 @@ export const muteGroupMember = (
       );
     if (target.role >= role)
       throw new Refusal(Code.NO_PERMISSION, `You cannot mute "${args.userID}": their role is not below yours.`);
-    await ctx.store.groups.mute(args.groupID, args.userID, args.seconds === 0 ? 0 : ctx.now() + args.seconds);
+    const tipped = await ctx.store.tips.mute(
+      args.groupID,
+      args.userID,
+      args.seconds === 0 ? 0 : ctx.now() + args.seconds,
+      tipRequest(ctx, group.groupType, GroupTipsType.MEMBER_INFO_CHANGE, {
+        memberChangeInfoList: [{ userID: args.userID, muteTime: args.seconds }],
+      }),
+    );
+    await publishTip(ctx, tipped);
     return done();
   });
 

@@ -1,5 +1,6 @@
 // V2TimMessage as one viewer sees it (im-semantics §8): the shape the schema exposes field by field.
 import type { DraftRow, UserProfile, ViewedMessage } from '../db/store';
+import type { GroupTipsElem } from '../db/group-tips';
 import type { CursorCodec } from './cursor';
 
 export const Status = {
@@ -10,7 +11,7 @@ export const Status = {
   LOCAL_IMPORTED: 5,
   LOCAL_REVOKED: 6,
 } as const;
-export const ElemType = { NONE: 0, TEXT: 1, CUSTOM: 2 } as const;
+export const ElemType = { NONE: 0, TEXT: 1, CUSTOM: 2, GROUP_TIPS: 9 } as const;
 export const Priority = { DEFAULT: 0, HIGH: 1, NORMAL: 2, LOW: 3 } as const;
 
 export interface V2TimMessage {
@@ -26,6 +27,7 @@ export interface V2TimMessage {
   elemType: number;
   textElem: { text: string } | null;
   customElem: { data: string; desc: string; extension: string } | null;
+  groupTipsElem: GroupTipsElem | null;
   isSelf: boolean;
   isRead: boolean;
   priority: number | null;
@@ -42,7 +44,7 @@ export interface V2TimMessage {
   version: number;
 }
 
-type Elems = Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt'>;
+type Elems = Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt' | 'elem'>;
 
 function elems(e: Elems) {
   return {
@@ -52,6 +54,7 @@ function elems(e: Elems) {
       e.elemType === ElemType.CUSTOM
         ? { data: e.customData ?? '', desc: e.customDesc ?? '', extension: e.customExt ?? '' }
         : null,
+    groupTipsElem: e.elem?.kind === 'groupTips' ? e.elem : null,
   };
 }
 
@@ -102,7 +105,9 @@ export function messageView(
   const isSelf = row.sender === viewer;
   const revoked = row.revokedAt !== null;
   const stored = row.orderNo !== 0;
-  const content = revoked ? { elemType: row.elemType, textElem: null, customElem: null } : elems(row);
+  const content = revoked
+    ? { elemType: row.elemType, textElem: null, customElem: null, groupTipsElem: null }
+    : elems(row);
   return {
     msgID: row.msgId,
     id: isSelf ? row.createId : null,

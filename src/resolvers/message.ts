@@ -398,6 +398,9 @@ export const revokeMessage = (ctx: Viewer, args: { msgID: string }): Promise<Cal
     if (!seen) throw new Refusal(Code.REVOKE_NOT_FOUND, `msgID "${args.msgID}" was not found among your messages.`);
     const row = seen.row;
     if (row.revokedAt !== null) return done();
+    // A group tip records a change the group went through; it is not anyone's message to take back.
+    if (row.elemType === ElemType.GROUP_TIPS)
+      throw new Refusal(Code.NO_PERMISSION, `msgID "${args.msgID}" is a group tips message; it cannot be revoked.`);
     const now = ctx.now();
     if (row.sender === viewer) {
       // Tencent answers 10031 in groups and 20016 for one-to-one messages.

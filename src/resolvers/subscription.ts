@@ -12,6 +12,7 @@ import { conversationView, type V2TimConversation } from './conversation';
 import { messageView, type SenderProfile, type V2TimMessage } from './message-view';
 import { Refusal } from './result';
 import { reactionChange, type V2TimMessageReactionChangeInfo } from './reaction';
+import { dismissedEvent, groupEventOf, type V2TimGroupEvent } from './group-tips';
 
 const REPLAY_PAGE = 200;
 
@@ -23,6 +24,8 @@ export interface MessageRevokedEvent {
 }
 
 type MessageWake = Extract<Wake, { topic: 'message' }>;
+/** A wake that carries a stored (or online-only) message: its views are read once for every topic it woke. */
+type ViewsWake = Pick<MessageWake, 'event' | 'woken'>;
 
 /** A subscriber waiting for an event's views. */
 interface ViewWaiter {
@@ -47,7 +50,7 @@ const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
  * The views of a live message for every local user it woke, computed once per event (the first subscriber to ask
  * starts the batch). Returns them when they are ready; otherwise `waiter` is told when they are, or that they failed.
  */
-function readyViews(store: Store, wake: MessageWake, waiter: ViewWaiter): Map<string, ViewedMessage> | undefined {
+function readyViews(store: Store, wake: ViewsWake, waiter: ViewWaiter): Map<string, ViewedMessage> | undefined {
   let batch = batches.get(wake.event);
   if (!batch) {
     const b: ViewBatch = { waiting: [] };
@@ -217,7 +220,7 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
     // event for all the local subscribers it woke.
     const views = readyViews(this.ctx.store, wake, this);
     if (!views) return false;
-    const viewed = views.get(this.ctx.viewer);
+    const viewed = views.get(this.ctx.viewer) ?? departingView(wake, this.ctx.viewer);
     if (!viewed) return true;
     const { viewer, cursors } = this.ctx;
     // Viewers with equal views share one object, so GraphQL runs once per distinct view (shared-execution.ts).
@@ -255,6 +258,45 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
   }
   [Symbol.asyncIterator]() {
     return this;
+  }
+}
+
+/** A group tip's leaver's view of it, read by the store before he left (he is no longer a member now). */
+function departingView(wake: ViewsWake, viewer: string): ViewedMessage | undefined {
+  const v = wake.event.departing?.[viewer];
+  return v && { row: wake.event.row, seq: v.seq, isRead: v.isRead };
+}
+
+/** The views of a tip's message, as a promise (readyViews' batch, shared with the onRecvNewMessage deliveries). */
+const viewsOf = (store: Store, wake: ViewsWake) =>
+  new Promise<Map<string, ViewedMessage>>((resolve, reject) => {
+    const ready = readyViews(store, wake, {
+      viewsReady: () => resolve(batches.get(wake.event)!.views!),
+      fail: reject,
+    });
+    if (ready) resolve(ready);
+  });
+
+/** V2TIMGroupListener's callbacks, for the groups the viewer is in: derived from the group tips it receives. */
+export const onGroupEvent = (ctx: Viewer) => live(ctx, 'group', (stream) => groupEvents(ctx, stream));
+
+async function* groupEvents(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<V2TimGroupEvent> {
+  try {
+    for await (const wake of stream) {
+      if (wake.topic !== 'group') continue;
+      if (wake.event.type === 'groupDismissed') {
+        yield dismissedEvent(wake.event.groupId, wake.event.opUser);
+        continue;
+      }
+      const tipWake = wake as ViewsWake;
+      const event = groupEventOf(tipWake.event.row);
+      if (!event) continue;
+      // Exactly who gets the tip: storage says who may see it now, or the leaver's view says he could then.
+      const views = await viewsOf(ctx.store, tipWake);
+      if (views.has(ctx.viewer) || departingView(tipWake, ctx.viewer)) yield event;
+    }
+  } finally {
+    await stream.return();
   }
 }
 

@@ -7,6 +7,7 @@ import type {
 } from '../resolvers/group-application';
 import { AddOpt } from '../resolvers/group-type';
 import { builder } from './builder';
+import { V2TimGroupMemberInfo } from './group-tips';
 import { V2TimCallback, valueCallback } from './callback';
 import { signedIn } from './context';
 import { Timestamp } from './timestamp';
@@ -135,15 +136,6 @@ builder.mutationField('setGroupApplicationRead', (t) =>
     resolve: (_, __, ctx) => application.setGroupApplicationRead(signedIn(ctx)),
   }),
 );
-
-const V2TimGroupMemberInfo = builder.objectRef<application.V2TimGroupMemberInfo>('V2TimGroupMemberInfo').implement({
-  description: "A user as a group event names them; nickName and faceUrl only where you may see the user's profile.",
-  fields: (t) => ({
-    userID: t.exposeID('userID'),
-    nickName: t.exposeString('nickName', { nullable: true }),
-    faceUrl: t.exposeString('faceUrl', { nullable: true }),
-  }),
-});
 
 const ReceiveJoinApplicationEvent = builder
   .objectRef<application.V2TimReceiveJoinApplication>('ReceiveJoinApplicationEvent')

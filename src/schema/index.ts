@@ -7,6 +7,7 @@ import './user';
 import './session';
 import './group';
 import './group-application';
+import './group-tips';
 import './message';
 import './reaction';
 import './history';

@@ -7,6 +7,7 @@ import { builder } from './builder';
 import { V2TimCallback, valueCallback } from './callback';
 import { signedIn } from './context';
 import { Timestamp } from './timestamp';
+import { V2TimGroupTipsElem } from './group-tips';
 
 const V2TimTextElem = builder.objectRef<{ text: string }>('V2TimTextElem').implement({
   fields: (t) => ({ text: t.exposeString('text') }),
@@ -95,6 +96,11 @@ export const V2TimMessage = builder.objectRef<Message>('V2TimMessage').implement
       type: V2TimCustomElem,
       nullable: true,
       description: 'Set when elemType is V2TIM_ELEM_TYPE_CUSTOM (and the message is not revoked).',
+    }),
+    groupTipsElem: t.expose('groupTipsElem', {
+      type: V2TimGroupTipsElem,
+      nullable: true,
+      description: 'Set when elemType is V2TIM_ELEM_TYPE_GROUP_TIPS: a membership or profile change of the group.',
     }),
     isSelf: t.exposeBoolean('isSelf'),
     isRead: t.exposeBoolean('isRead'),

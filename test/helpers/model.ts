@@ -74,6 +74,8 @@ export interface ModelMessage {
   excludedUnread: boolean;
   excludedLast: boolean;
   revoked: boolean;
+  /** A group tips message: its V2TIMGroupTipsType name, operator (the sender) and the members it names. */
+  tip: { type: string; members: User[] } | null;
 }
 
 export type Target =
@@ -147,6 +149,7 @@ export class Model {
       return 0;
     }
     this.admit(g, u, MEMBER);
+    this.tip(u, g, 'JOIN', [u]); // after the join: the joiner is in its audience
     return 0;
   }
 
@@ -205,6 +208,7 @@ export class Model {
     const me = group.members.get(u);
     if (!me) return 10007;
     if (me.role === OWNER && !ownerQuits(group.type)) return 10009;
+    this.tip(u, g, 'QUIT', [u]); // before the removal: the quitter is in its audience
     this.leave(g, u); // a Work group goes on without an owner
     return 0;
   }
@@ -218,6 +222,7 @@ export class Model {
     if (group.type !== 'Work' && me.role < ADMIN) return 10007;
     if (group.members.has(target)) return 10013;
     this.admit(g, target, MEMBER);
+    this.tip(by, g, 'INVITE', [target]);
     return 0;
   }
 
@@ -230,6 +235,7 @@ export class Model {
     const them = group.members.get(target);
     if (them && them.role >= me.role) return 10007;
     if (!them) return 10004;
+    this.tip(by, g, 'KICKED', [target]);
     this.leave(g, target);
     return 0;
   }
@@ -244,6 +250,7 @@ export class Model {
     if (!them || them.role === OWNER) return 10004;
     them.role = role;
     this.changes++;
+    this.tip(by, g, role === ADMIN ? 'SET_ADMIN' : 'CANCEL_ADMIN', [target]);
     return 0;
   }
 
@@ -276,6 +283,48 @@ export class Model {
     this.changes++;
     this.groups.get(g)!.members.delete(u);
     this.read.get(u)!.delete(`group_${g}`);
+  }
+
+  // ---- group tips: a broadcast by the operator to the members at that moment, not unread, can be lastMessage ----
+
+  /** Tips recorded whose msgID the gateway has not told yet (placeholders in `messages` and `delivered`). */
+  private readonly unnamed: ModelMessage[] = [];
+
+  private tip(by: User, g: GroupID, type: string, members: User[]) {
+    const group = this.groups.get(g)!;
+    const stored = keepsHistory(group.type);
+    const m: ModelMessage = {
+      text: '',
+      msgID: `(tip ${this.messages.length})`,
+      sender: by,
+      group: g,
+      gen: group.gen,
+      receiver: null,
+      targets: null,
+      audience: null,
+      stored,
+      at: stored ? ++this.lastAt : 0,
+      excludedUnread: true,
+      excludedLast: false,
+      revoked: false,
+      tip: { type, members },
+    };
+    this.messages.push(m);
+    this.unnamed.push(m);
+    this.changes++;
+    for (const u of group.members.keys()) if (this.online.has(u)) this.deliver(u, m);
+  }
+
+  /** The msgIDs of the tips the gateway made, in order: they must be exactly the ones recorded since. */
+  nameTips(msgIDs: string[]): void {
+    const pending = this.unnamed.splice(0);
+    if (pending.length !== msgIDs.length)
+      throw new Error(`the gateway made ${msgIDs.length} group tips, the model ${pending.length}`);
+    pending.forEach((m, i) => {
+      const placeholder = m.msgID;
+      m.msgID = msgIDs[i]!;
+      for (const list of this.delivered.values()) list.forEach((id, k) => id === placeholder && (list[k] = m.msgID));
+    });
   }
 
   // ---- messages ----
@@ -322,6 +371,7 @@ export class Model {
         : options.isExcludedFromUnreadCount === true,
       excludedLast: options.isExcludedFromLastMessage,
       revoked: false,
+      tip: null,
     };
     this.messages.push(m);
     this.changes++;
@@ -378,6 +428,7 @@ export class Model {
   revokeCode(by: User, m: ModelMessage): number {
     if (!this.visible(by, m)) return 10030;
     if (m.revoked) return 0;
+    if (m.tip) return 10007; // nobody revokes a group tip
     if (m.sender === by) return 0;
     const me = m.group !== null ? this.groups.get(m.group)!.members.get(by) : undefined;
     return me && me.role >= ADMIN ? 0 : 10007;

@@ -13,6 +13,7 @@ import { createConversationStore, createUserStore } from '../conversations';
 import { createPool, isConnectionError } from './client';
 import { createPgExecutor, type PgExecutorOptions } from './executor';
 import { createPgSendPath } from './send';
+import { createGroupTipsStore } from '../group-tips';
 
 const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle-pg');
 /** Session advisory lock held while migrating, so processes starting together migrate one at a time. */
@@ -88,6 +89,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Store 
     groups: gated(createGroupStore(x, rules), ready),
     messages: gated(createMessageStore(x, rules, createPgSendPath(x)), ready),
     conversations: gated(createConversationStore(x), ready),
+    tips: gated(createGroupTipsStore(x, rules, createPgSendPath(x)), ready),
     ping: async () => {
       await ready;
       await pool.query('SELECT 1').catch(unavailable);
