@@ -47,13 +47,14 @@ for (const backend of backends) {
       expectCode(r, 0, `${u}'s history`);
       return [...r.data].reverse(); // oldest first
     };
+    // Open to anyone (addOpt ANY), so joinGroup joins at once rather than filing an application.
     const publicGroup = async (members: string[]) =>
       (
-        await call('alice', CREATE_GROUP, {
-          groupType: 'Public',
-          groupName: 'pub',
-          memberList: members.map((userID) => ({ userID })),
-        })
+        await call(
+          'alice',
+          `mutation($m: [V2TimGroupMemberInput!]) { createGroup(groupType: "Public", groupName: "pub", memberList: $m, addOpt: 2) { code data } }`,
+          { m: members.map((userID) => ({ userID })) },
+        )
       ).data as string;
     const tipTypes = (list: any[]) =>
       list.map((m) => (m.elemType === 'V2TIM_ELEM_TYPE_GROUP_TIPS' ? m.groupTipsElem.type : m.textElem.text));
