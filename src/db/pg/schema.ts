@@ -87,3 +87,4 @@ export const messages = toPg(lite.messages);
 export const messageAudience = toPg(lite.messageAudience);
 export const drafts = toPg(lite.drafts);
 export const conversations = toPg(lite.conversations);
+export const hiddenMessages = toPg(lite.hiddenMessages);
