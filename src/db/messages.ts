@@ -432,7 +432,8 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
       }),
     viewsFor: (viewers, r) => x.read(() => viewsForWork(d, viewers, r)),
     canSee: async (viewer, r) => {
-      if (r.groupId === null) return r.sender === viewer || r.receiver === viewer;
+      // A C2C message is its pair's, unless the viewer deleted it (asked of the database like a group's).
+      if (r.groupId === null && r.sender !== viewer && r.receiver !== viewer) return false;
       return (
         (await x.read(() =>
           row(sql`SELECT 1 AS "ok" FROM messages m WHERE m.order_no = ${r.orderNo} AND ${visibleTo(viewer)}`),
