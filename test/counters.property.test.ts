@@ -2,10 +2,11 @@
 // sequences of joins, leaves, sends (C2C, broadcast, targeted, excluded or not), revokes and reads against each store
 // and compares, for every user and conversation, the counters with a recount over the messages that user may see:
 // the history read paths, which do not use the counters (unread = not read, not one's own, not excluded, not
-// revoked; lastMessage = the newest not excluded from it; Meeting groups count nothing).
+// revoked; lastMessage = the newest not excluded from it; Meeting groups count nothing). Deletes for oneself,
+// cleared histories and deleted conversations are in the mix: the history leaves them out, the counters must too.
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NewMessage, Store, ViewedMessage } from '../src/db/store';
+import { conversationIdOf, type NewMessage, type Store, type ViewedMessage } from '../src/db/store';
 import { backends, skipNotice } from './helpers/backends';
 import { textMessage } from './helpers/new-message';
 
@@ -48,6 +49,13 @@ const action = fc.oneof(
     excludedLast: fc.boolean(),
   }),
   fc.record({ t: fc.constant('revoke' as const), nth: fc.nat() }),
+  // deleteMessages for oneself (of a message the user may see), clearing a history, deleting a conversation.
+  fc.record({ t: fc.constant('delete' as const), u: user, nth: fc.nat(), more: fc.nat() }),
+  fc.record({
+    t: fc.constantFrom('clear' as const, 'remove' as const),
+    u: user,
+    c: fc.constantFrom(...GROUPS.map((g) => `group_${g.id}`), ...USERS.map((p) => `c2c_${p}`)),
+  }),
   fc.record({
     t: fc.constant('read' as const),
     u: user,
@@ -81,7 +89,7 @@ for (const backend of backends) {
       await drop();
     });
 
-    it('when random sends, revokes, reads, joins and leaves run, then every unread count and lastMessage equals a recount', async () => {
+    it('when random sends, revokes, reads, joins, leaves, deletes and clears run, then every unread count and lastMessage equals a recount', async () => {
       let run = 0;
       await fc.assert(
         fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 30 }), async (actions) => {
@@ -89,6 +97,7 @@ for (const backend of backends) {
           const p = `r${run}-`; // each run in its own groups and pairs of the same store
           let n = 0;
           const sent: number[] = [];
+          const sentIds: string[] = [];
           for (const g of GROUPS) {
             await store.groups.create(
               { groupId: p + g.id, groupType: g.type, groupName: g.id, owner: p + 'ann', createdAt: NOW },
@@ -132,9 +141,36 @@ for (const backend of backends) {
               }),
               NOW,
             );
-            if (outcome.ok) sent.push(outcome.message.row.orderNo);
+            if (outcome.ok) {
+              sent.push(outcome.message.row.orderNo);
+              sentIds.push(outcome.message.row.msgId);
+            }
           };
+          // Every counter against its recount: after each delete or clear (whose effect a later read or send would hide)
+          // and at the end.
+          const verify = async () => {
+            for (const u of USERS) {
+              const viewer = p + u;
+              const states = await store.conversations.list(viewer);
+              let total = 0;
+              for (const c of states) {
+                const expected = await recount(store, viewer, c.conversationID, c.conversationID === `group_${p}meet`);
+                const got = {
+                  unread: c.unreadCount,
+                  last: c.lastMessage ? `${c.lastMessage.row.msgId}@${c.lastMessage.seq}` : null,
+                };
+                expect(got, `${viewer} ${c.conversationID} after ${JSON.stringify(actions)} (step ${step})`).toEqual(
+                  expected,
+                );
+                total += expected.unread;
+              }
+              expect(await store.conversations.totalUnread(viewer), `${viewer}'s total`).toBe(total);
+            }
+          };
+          let step = 0;
           for (const a of actions as Action[]) {
+            step++;
+            if (step > 1 && ['delete', 'clear', 'remove'].includes(actions[step - 2]!.t)) await verify();
             switch (a.t) {
               case 'join':
                 await store.groups.addMembers(p + a.g, [p + a.u], 200, NOW, 100);
@@ -170,23 +206,33 @@ for (const backend of backends) {
               case 'read':
                 await store.conversations.markRead(p + a.u, a.c.replace('_', `_${p}`));
                 break;
+              case 'delete': {
+                if (sentIds.length === 0) break;
+                // One message, or two of the same conversation (what deleteMessages accepts).
+                const [first, ...rest] = await store.messages.find(p + a.u, [
+                  sentIds[a.nth % sentIds.length]!,
+                  sentIds[(a.nth + a.more) % sentIds.length]!,
+                ]);
+                if (!first) break;
+                const conversation = conversationIdOf(p + a.u, first.row);
+                const ids = [first, ...rest.filter((m) => conversationIdOf(p + a.u, m.row) === conversation)];
+                await store.messages.hide(
+                  p + a.u,
+                  conversation,
+                  ids.map((m) => m.row.msgId),
+                  conversation !== `group_${p}meet`,
+                );
+                break;
+              }
+              case 'clear':
+                await store.conversations.clearHistory(p + a.u, a.c.replace('_', `_${p}`));
+                break;
+              case 'remove':
+                await store.conversations.remove(p + a.u, a.c.replace('_', `_${p}`));
+                break;
             }
           }
-          for (const u of USERS) {
-            const viewer = p + u;
-            const states = await store.conversations.list(viewer);
-            let total = 0;
-            for (const c of states) {
-              const expected = await recount(store, viewer, c.conversationID, c.conversationID === `group_${p}meet`);
-              const got = {
-                unread: c.unreadCount,
-                last: c.lastMessage ? `${c.lastMessage.row.msgId}@${c.lastMessage.seq}` : null,
-              };
-              expect(got, `${viewer} ${c.conversationID} after ${JSON.stringify(actions)}`).toEqual(expected);
-              total += expected.unread;
-            }
-            expect(await store.conversations.totalUnread(viewer), `${viewer}'s total`).toBe(total);
-          }
+          await verify();
         }),
         { numRuns: backend.name === 'SQLite' ? 150 : 25 },
       );

@@ -6,7 +6,9 @@
 // the conversation list (lastMessage, unreadCount), the total unread count, getUsersInfo (a profile reaches
 // exactly those who share a group or a conversation, never a stranger), getGroupApplicationList (exactly the
 // applications to the groups the user owns or administers now); and at the end, every event their open
-// subscriptions got (onRecvNewMessage, onRecvMessageRevoked).
+// subscriptions got (onRecvNewMessage, onRecvMessageRevoked, onRecvMessageModified). Deletes for oneself, clearing
+// history, deleting and pinning conversations, edits and join requests are in the mix, and getHistoryMessageList's
+// newer pages are read alongside the older ones.
 // So nobody sees, counts or can infer a message outside its audience, and nobody misses one inside it.
 // PRIVACY_RUNS=3000 explores longer; a failure prints `seed` and `path`: PRIVACY_SEED=… PRIVACY_PATH=… replays it.
 import fc from 'fast-check';
@@ -61,6 +63,11 @@ for (const backend of gateways)
       | { t: 'accept' | 'refuse'; u: User; g: GroupID; target: User; byOwner: boolean }
       /** setGroupApplicationRead. */
       | { t: 'appRead'; u: User }
+      /** deleteMessages of one message (any, often one the user cannot see: 6017). */
+      | { t: 'delete'; u: User; pick: number }
+      /** clearGroupHistoryMessage / clearC2CHistoryMessage, deleteConversation, pinConversation. */
+      | { t: 'clear' | 'deleteConversation'; u: User; conversation: { g: GroupID } | { peer: User } }
+      | { t: 'pin'; u: User; conversation: { g: GroupID } | { peer: User }; pinned: boolean }
       /** setSelfInfo with a new nickName (profiles follow group and conversation changes, never messages). */
       | { t: 'profile'; u: User }
       /** Closes the user's onRecvNewMessage subscription; it resubscribes from its last cursor `steps` actions later. */
@@ -90,6 +97,11 @@ for (const backend of gateways)
       isExcludedFromUnreadCount: fc.constantFrom(null, null, true, false),
       isExcludedFromLastMessage: oneIn(5),
     });
+    const conversationOf = fc.oneof(
+      slot.map((g) => ({ g })),
+      user.map((peer) => ({ peer })),
+    );
+    const conversationID = (c: { g: GroupID } | { peer: User }) => ('g' in c ? `group_${c.g}` : `c2c_${c.peer}`);
     const action: fc.Arbitrary<Action> = fc.oneof(
       { weight: 2, arbitrary: fc.record({ t: fc.constantFrom('join' as const, 'quit' as const), u: user, g: slot }) },
       {
@@ -140,6 +152,24 @@ for (const backend of gateways)
       {
         weight: 2,
         arbitrary: fc.record({ t: fc.constant('away' as const), u: user, steps: fc.integer({ min: 1, max: 4 }) }),
+      },
+      { weight: 2, arbitrary: fc.record({ t: fc.constant('delete' as const), u: user, pick: fc.nat() }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          t: fc.constantFrom('clear' as const, 'deleteConversation' as const),
+          u: user,
+          conversation: conversationOf,
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          t: fc.constant('pin' as const),
+          u: user,
+          conversation: conversationOf,
+          pinned: fc.boolean(),
+        }),
       },
       { weight: 1, arbitrary: fc.record({ t: fc.constant('profile' as const), u: user }) },
       {
@@ -279,10 +309,17 @@ for (const backend of gateways)
   ${SLOTS.map((s, i) => `g${i}: getGroupHistoryMessageList(groupID: "${s.id}", count: 100) { code data { ...M } }`).join('\n  ')}
   ${USERS.map((p) => `c_${p}: getC2CHistoryMessageList(userID: "${p}", count: 100) { code data { ...M } }`).join('\n  ')}
   find: findMessages(messageIDList: $ids) { code data { msgID } }
-  conversations: getConversationList(count: 100) { code data { isFinished conversationList { conversationID unreadCount lastMessage { msgID seq status } } } }
+  conversations: getConversationList(count: 100) { code data { isFinished conversationList { conversationID unreadCount isPinned lastMessage { msgID seq status } } } }
   total: getTotalUnreadMessageCount { code data }
   users: getUsersInfo(userIDList: ${JSON.stringify(USERS)}) { code data { userID nickName } }
   apps: getGroupApplicationList { code data { ${APPS} } }
+} ${M}`;
+
+    /** getHistoryMessageList's newer pages from the start (its own request: the server allows 15 aliases each), read
+     *  at each run's last check only, to keep a run's time. */
+    const CHECK_NEWER = `query {
+  ${SLOTS.map((s, i) => `n${i}: getHistoryMessageList(option: { getType: 2, groupID: "${s.id}", count: 100 }) { code data { ...M } }`).join('\n  ')}
+  ${USERS.map((p) => `nc_${p}: getHistoryMessageList(option: { getType: 2, userID: "${p}", count: 100 }) { code data { ...M } }`).join('\n  ')}
 } ${M}`;
 
     /** A message as `u` must see it in a history. */
@@ -312,7 +349,7 @@ for (const backend of gateways)
 
     const USERS_INFO = `query { getUsersInfo(userIDList: ${JSON.stringify(USERS)}) { code data { userID nickName } } }`;
 
-    async function check(gw: TestGateway, model: Model, step: string) {
+    async function check(gw: TestGateway, model: Model, step: string, newerPages: boolean) {
       const ids = model.messages.map((m) => m.msgID);
       // The sentinel shares nothing with anyone until the very end: a stranger, who learns no profile.
       expect((await gql(gw, SENTINEL, USERS_INFO)).getUsersInfo.data, `${step}: a stranger's getUsersInfo`).toEqual(
@@ -326,6 +363,7 @@ for (const backend of gateways)
       for (const u of USERS) {
         const r = await gql(gw, u, CHECK, { ids });
         expect(r.apps.data, `${step}: ${u}'s getGroupApplicationList`).toEqual(model.applicationList(u));
+        if (newerPages) Object.assign(r, await gql(gw, u, CHECK_NEWER));
         SLOTS.forEach((s, i) => {
           const want = model.groupHistory(u, s.id);
           const got = r[`g${i}`];
@@ -333,10 +371,17 @@ for (const backend of gateways)
             { code: got.code, data: (got.data ?? []).map(observed) },
             `${step}: ${u}'s history of ${s.id}`,
           ).toEqual({ code: want.code, data: want.messages.map((m) => seen(model, u, m)) });
-          // No gap: a viewer's seqs run 1 by 1 (the exact values are checked above too).
+          // Newer pages from the start: the same messages, oldest first.
+          const newer = r[`n${i}`];
+          if (newer)
+            expect(
+              { code: newer.code, data: (newer.data ?? []).map(observed) },
+              `${step}: ${u}'s newer history of ${s.id}`,
+            ).toEqual({ code: want.code, data: [...want.messages].reverse().map((m) => seen(model, u, m)) });
+          // No gap: a viewer's seqs run 1 by 1 (the exact values are checked above too), unless they deleted some.
           const seqs = (got.data ?? []).map((m: any) => Number(m.seq));
           expect(
-            seqs.every((q: number, k: number) => k === 0 || seqs[k - 1] === q + 1),
+            model.deletedAny(u) || seqs.every((q: number, k: number) => k === 0 || seqs[k - 1] === q + 1),
             `${step}: ${u}'s seqs in ${s.id}: ${seqs}`,
           ).toBe(true);
         });
@@ -344,17 +389,25 @@ for (const backend of gateways)
           expect(r[`c_${p}`].data.map(observed), `${step}: ${u}'s C2C history with ${p}`).toEqual(
             model.c2cHistory(u, p).map((m) => seen(model, u, m)),
           );
+          if (newerPages)
+            expect(r[`nc_${p}`].data.map(observed), `${step}: ${u}'s newer C2C history with ${p}`).toEqual(
+              [...model.c2cHistory(u, p)].reverse().map((m) => seen(model, u, m)),
+            );
         }
         expect(
           r.find.data.map((m: any) => m.msgID),
           `${step}: ${u}'s findMessages`,
         ).toEqual(model.find(u, ids));
+        const list = r.conversations.data.conversationList;
         const conversations = new Map(
-          r.conversations.data.conversationList.map((c: any) => [
+          list.map((c: any) => [
             c.conversationID,
-            { unreadCount: c.unreadCount, lastMessage: c.lastMessage },
+            { unreadCount: c.unreadCount, isPinned: c.isPinned, lastMessage: c.lastMessage },
           ]),
         );
+        // Pinned ones first.
+        const pins = list.map((c: any) => c.isPinned);
+        expect(pins, `${step}: ${u}'s pinned conversations first`).toEqual([...pins].sort((a, b) => b - a));
         expect(conversations, `${step}: ${u}'s conversations`).toEqual(model.conversations(u));
         expect(r.total.data, `${step}: ${u}'s total unread`).toBe(model.totalUnread(u));
         // A profile reaches exactly those who share a group or a conversation; the others get the bare userID.
@@ -517,6 +570,54 @@ for (const backend of gateways)
                 ];
           return expectCode(await call(gw, a.u, query, vars), model.markReadCode(a.u, conversationID));
         }
+        case 'delete': {
+          const sent = model.messages;
+          if (sent.length === 0) return;
+          const m = sent[a.pick % sent.length]!;
+          const code = model.deleteCode(a.u, m);
+          return expectCode(
+            await call(gw, a.u, 'mutation($m: [String!]!) { deleteMessages(msgIDList: $m) { code desc } }', {
+              m: [m.msgID],
+            }),
+            code,
+          );
+        }
+        case 'clear': {
+          const [query, vars] =
+            'g' in a.conversation
+              ? [
+                  'mutation($x: String!) { clearGroupHistoryMessage(groupID: $x) { code desc } }',
+                  { x: a.conversation.g },
+                ]
+              : [
+                  'mutation($x: String!) { clearC2CHistoryMessage(userID: $x) { code desc } }',
+                  { x: a.conversation.peer },
+                ];
+          return expectCode(await call(gw, a.u, query, vars), model.clearCode(a.u, conversationID(a.conversation)));
+        }
+        case 'deleteConversation': {
+          const id = conversationID(a.conversation);
+          const code = model.deleteConversationCode(a.u, id);
+          return expectCode(
+            await call(gw, a.u, 'mutation($x: String!) { deleteConversation(conversationID: $x) { code desc } }', {
+              x: id,
+            }),
+            code,
+          );
+        }
+        case 'pin': {
+          const id = conversationID(a.conversation);
+          const code = model.pinCode(a.u, id, a.pinned);
+          return expectCode(
+            await call(
+              gw,
+              a.u,
+              'mutation($x: String!, $p: Boolean!) { pinConversation(conversationID: $x, isPinned: $p) { code desc } }',
+              { x: id, p: a.pinned },
+            ),
+            code,
+          );
+        }
         case 'role': {
           const u = (a.byOwner && model.owner(a.g)) || a.u;
           const role = a.admin ? ADMIN : MEMBER;
@@ -670,6 +771,28 @@ for (const backend of gateways)
       ],
     ];
 
+    EXAMPLES.push(
+      // bob deletes his lastMessage past a targeted one he never saw, clears, deletes and pins conversations; a
+      // revoke of what he deleted unread, and a resume over what he deleted.
+      [
+        everyoneIn('ann'),
+        [
+          send('ann', { kind: 'group', g: 'pub' }),
+          send('ann', { kind: 'targeted', g: 'pub', receivers: ['cat'], narrow: null }),
+          send('ann', { kind: 'group', g: 'pub' }),
+          { t: 'away', u: 'bob', steps: 4 },
+          { t: 'delete', u: 'bob', pick: 6 },
+          { t: 'delete', u: 'bob', pick: 5 },
+          { t: 'revoke', u: 'ann', pick: 6 },
+          { t: 'pin', u: 'bob', conversation: { g: 'pub' }, pinned: true },
+          { t: 'deleteConversation', u: 'cat', conversation: { g: 'pub' } },
+          send('dan', { kind: 'group', g: 'pub' }),
+          { t: 'clear', u: 'dan', conversation: { peer: 'ann' } },
+          { t: 'quit', u: 'bob', g: 'meet' },
+        ],
+      ],
+    );
+
     describe('privacy invariant (model-based)', () => {
       const runs = RUNS[backend.name as keyof typeof RUNS];
       it(
@@ -754,7 +877,7 @@ for (const backend of gateways)
                   // A refused step changed nothing in the model; if it changed the gateway, the next check still sees it.
                   if (model.changes === checked && n < actions.length - 1) continue;
                   checked = model.changes;
-                  await check(gw, model, `after step ${n} ${JSON.stringify(a)}`);
+                  await check(gw, model, `after step ${n} ${JSON.stringify(a)}`, n === actions.length - 1);
                   for (const u of USERS) {
                     expect(
                       w.messages.get(u)!.got,

@@ -142,6 +142,9 @@ export function createGroupStore(x: Executor, rules: GroupRules): GroupStore {
         yield* run(sql`DELETE FROM groups WHERE group_id = ${groupID}`);
         // The messages go too (audience rows by cascade): a group created later with the same groupID must not show
         // them (a Meeting group's members see its whole history) nor count them in its seqs.
+        yield* run(
+          sql`DELETE FROM hidden_messages WHERE order_no IN (SELECT m.order_no FROM messages m WHERE m.group_id = ${groupID})`,
+        );
         yield* run(sql`DELETE FROM messages WHERE group_id = ${groupID}`);
         return ids;
       }),

@@ -2,6 +2,7 @@
 // method is a constant number of set-based statements. The counters a send or a revoke changes (unread counts,
 // lastMessage, read marks: see schema.ts) change in the same transaction.
 import {
+  AT_ALL,
   pairKey,
   type DraftRow,
   type GroupRow,
@@ -16,7 +17,8 @@ import {
 } from './store';
 import { encodeElem, encodeList, row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
 import { reactionMethods } from './reactions';
-import { MESSAGE_COLUMNS, viewColumns, viewed, viewedAll, visibleTo, type ViewedRow } from './views';
+import { keptBy, MESSAGE_COLUMNS, viewColumns, viewed, viewedAll, visibleTo, type ViewedRow } from './views';
+import { historyMethods } from './history';
 
 /** A resume page reads at most this many orders of the global message order per message it may return. */
 const SCAN_PER_MESSAGE = 10;
@@ -171,6 +173,17 @@ export function* sendWork(
   }
 
   const conversation = `group_${msg.groupId}`;
+  // The "@ me" / "@ all" badges (groupAtInfoList) as state: the @-mentioned members' latest @ message, limited to
+  // the audience of a targeted one; a broadcast's @-all once on the group.
+  const atUsers = (msg.atUsers ?? []).filter((u) => u !== AT_ALL && u !== msg.sender);
+  const atAll = msg.atUsers?.includes(AT_ALL) ? 1 : 0;
+  if (atUsers.length > 0)
+    yield* run(sql`UPDATE conversations SET at_me_order = ${order}
+      WHERE conversation_id = ${conversation} AND user_id IN ${d.inList(atUsers)}
+        ${audience ? sql`AND user_id IN ${d.inList(audience)}` : sql``}`);
+  if (atAll && audience)
+    yield* run(sql`UPDATE conversations SET at_all_order = ${order}
+      WHERE conversation_id = ${conversation} AND user_id IN ${d.inList(audience)} AND user_id <> ${msg.sender}`);
   let seq: number;
   if (audience) {
     const ranks = yield* rows<{
@@ -187,7 +200,8 @@ export function* sendWork(
   } else {
     seq = stored.seqBase + (group!.senderRank ?? 0);
     yield* run(sql`UPDATE groups SET public_count = public_count + 1, unread_total = unread_total + ${counts},
-      head_order = ${order}, last_order = ${last} WHERE group_id = ${msg.groupId}`);
+      head_order = ${order}, last_order = ${last},
+      at_all_order = CASE WHEN ${atAll} = 1 THEN ${int8(order)} ELSE at_all_order END WHERE group_id = ${msg.groupId}`);
   }
   if (system) return { ok: true, message: { row: message, seq, isRead: true } };
   yield* run(sql`UPDATE conversations SET read_order = ${order}, unread_count = 0,
@@ -213,7 +227,8 @@ function* revokeWork(rules: GroupRules, orderNo: number, by: string, now: number
   if (!m || m.excludedUnread) return;
   if (m.groupId === null) {
     yield* run(sql`UPDATE conversations SET unread_count = unread_count - 1
-      WHERE user_id = ${m.receiver} AND conversation_id = ${`c2c_${m.sender}`} AND read_order < ${orderNo}`);
+      WHERE user_id = ${m.receiver} AND conversation_id = ${`c2c_${m.sender}`} AND read_order < ${orderNo}
+        AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ${m.receiver} AND h.order_no = ${orderNo})`);
     return;
   }
   const g = yield* row<{ groupType: string }>(
@@ -223,13 +238,17 @@ function* revokeWork(rules: GroupRules, orderNo: number, by: string, now: number
   if (m.targeted) {
     yield* run(sql`UPDATE conversations SET unread_count = unread_count - 1
       WHERE conversation_id = ${`group_${m.groupId}`} AND read_order < ${orderNo} AND user_id <> ${m.sender}
-        AND user_id IN (SELECT a.user_id FROM message_audience a WHERE a.order_no = ${orderNo})`);
+        AND user_id IN (SELECT a.user_id FROM message_audience a WHERE a.order_no = ${orderNo})
+        AND user_id NOT IN (SELECT h.user_id FROM hidden_messages h WHERE h.order_no = ${orderNo})`);
   } else {
     // Who had read past it counted it in their read_count; the others simply have one unread less.
     yield* run(sql`UPDATE groups SET unread_total = unread_total - 1 WHERE group_id = ${m.groupId}`);
     yield* run(
       sql`UPDATE conversations SET read_count = read_count - 1 WHERE group_id = ${m.groupId} AND read_order >= ${orderNo}`,
     );
+    // Who deleted it unread already took it out of their count (deleteMessages): give back the one just taken.
+    yield* run(sql`UPDATE conversations SET unread_count = unread_count + 1 WHERE group_id = ${m.groupId}
+      AND read_order < ${orderNo} AND user_id IN (SELECT h.user_id FROM hidden_messages h WHERE h.order_no = ${orderNo})`);
   }
 }
 
@@ -402,6 +421,7 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
         WHERE m.group_id = ${groupID} AND m.order_no < ${beforeOrder}
           AND m.order_no > (SELECT gm.join_order FROM group_members gm WHERE gm.group_id = ${groupID} AND gm.user_id = ${viewer})
           AND (m.targeted = 0 OR EXISTS (SELECT 1 FROM message_audience a WHERE a.order_no = m.order_no AND a.user_id = ${viewer}))
+          AND ${keptBy(viewer)}
         ORDER BY m.order_no DESC LIMIT ${count}`),
         );
       }),
@@ -409,7 +429,8 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
       x.read(function* () {
         return viewedAll(
           yield* rows<ViewedRow>(sql`SELECT ${viewColumns(viewer)} FROM messages m
-        WHERE m.pair_key = ${pairKey(viewer, peer)} AND m.order_no < ${beforeOrder} ORDER BY m.order_no DESC LIMIT ${count}`),
+        WHERE m.pair_key = ${pairKey(viewer, peer)} AND m.order_no < ${beforeOrder} AND ${keptBy(viewer)}
+        ORDER BY m.order_no DESC LIMIT ${count}`),
         );
       }),
     // One ordered read of the next stretch of the global order (the primary key), keeping what the viewer may see:
@@ -429,7 +450,8 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
       }),
     viewsFor: (viewers, r) => x.read(() => viewsForWork(d, viewers, r)),
     canSee: async (viewer, r) => {
-      if (r.groupId === null) return r.sender === viewer || r.receiver === viewer;
+      // A C2C message is its pair's, unless the viewer deleted it (asked of the database like a group's).
+      if (r.groupId === null && r.sender !== viewer && r.receiver !== viewer) return false;
       return (
         (await x.read(() =>
           row(sql`SELECT 1 AS "ok" FROM messages m WHERE m.order_no = ${r.orderNo} AND ${visibleTo(viewer)}`),
@@ -449,6 +471,7 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
         RETURNING version`);
         return r?.version;
       }),
+    ...historyMethods(x),
     lastOrder: () => x.read(safeHead),
     // Every order below `beforeOrder` final first (its own statement), then the read: exactly the messages between.
     between: (afterOrder, beforeOrder, limit) =>

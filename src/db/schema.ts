@@ -42,6 +42,9 @@ export const groups = sqliteTable('groups', {
    *  group type's default (src/resolvers/group-type.ts). */
   addOpt: integer('add_opt'),
   approveOpt: integer('approve_opt'),
+  /** The latest broadcast that @-mentions everyone (`__kImSDK_MesssageAtALL__`): the "@ all" badge of every member
+   *  who has not read past it, kept here once instead of on every member's conversation. */
+  atAllOrder: integer('at_all_order').notNull().default(0),
 });
 
 export const groupMembers = sqliteTable(
@@ -114,6 +117,11 @@ export const messages = sqliteTable(
     index('messages_pair')
       .on(t.pairKey, t.orderNo)
       .where(sql`${t.pairKey} IS NOT NULL`),
+    // getHistoryMessageList by lastMsgSeq: a viewer's seq is seq_base plus a rank, so a seq is found in a short
+    // range of seq_base (src/db/history.ts).
+    index('messages_group_seq')
+      .on(t.groupId, t.seqBase)
+      .where(sql`${t.groupId} IS NOT NULL`),
   ],
 );
 
@@ -172,6 +180,17 @@ export const drafts = sqliteTable(
   (t) => [index('drafts_expires').on(t.expiresAt)],
 );
 
+/** deleteMessages: messages deleted from one viewer's own history (the others' views are untouched). No foreign key
+ *  (drizzle-kit would name the PostgreSQL schema in it): dismissGroup deletes these rows with the messages. */
+export const hiddenMessages = sqliteTable(
+  'hidden_messages',
+  {
+    userId: text('user_id').notNull(),
+    orderNo: integer('order_no').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.orderNo] })],
+);
+
 /** Per-viewer conversation state: exists for each joined group and each C2C peer with a message. */
 export const conversations = sqliteTable(
   'conversations',
@@ -191,6 +210,26 @@ export const conversations = sqliteTable(
     headOrder: integer('head_order').notNull().default(0),
     /** Like head_order, of the messages not excluded from lastMessage. */
     lastOrder: integer('last_order').notNull().default(0),
+    // The viewer's own controls (V2TimConversation fields).
+    isPinned: integer('is_pinned').notNull().default(0),
+    draftText: text('draft_text'),
+    draftTimestamp: integer('draft_timestamp'),
+    /** markConversation: the bits of V2TIMConversationMarkType (STAR 1, UNREAD 2, FOLD 4, HIDE 8, custom ones). */
+    markBits: integer('mark_bits').notNull().default(0),
+    /** V2TIMReceiveMessageOpt: RECEIVE 0, NOT_RECEIVE 1, NOT_NOTIFY 2. */
+    recvOpt: integer('recv_opt').notNull().default(0),
+    /** deleteConversation: left out of the list until a message after cleared_order arrives. */
+    hidden: integer('hidden').notNull().default(0),
+    /** clear…HistoryMessage / deleteConversation: the viewer's history starts after this order. */
+    clearedOrder: integer('cleared_order').notNull().default(0),
+    /** The latest message @-mentioning this viewer, and a targeted one @-mentioning all its audience (the "@ me"
+     *  badge shows them while they are after read_order). */
+    atMeOrder: integer('at_me_order').notNull().default(0),
+    atAllOrder: integer('at_all_order').notNull().default(0),
+    /** deleteMessages of the lastMessage: the counters' lastMessage counts only above last_hidden; at or below it the
+     *  lastMessage is last_fallback (the previous one the viewer still sees, found when deleting; 0: none). */
+    lastHidden: integer('last_hidden').notNull().default(0),
+    lastFallback: integer('last_fallback').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.conversationId] }),

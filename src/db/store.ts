@@ -240,6 +240,22 @@ export interface NewMessage {
   timestamp: number;
 }
 
+export interface HistoryQuery {
+  /** The group, or the C2C peer. */
+  groupID: string | null;
+  peer: string | null;
+  /** Older: newest first, below `from`; newer: oldest first, above it. */
+  newer: boolean;
+  /** The anchor's order (none: from the newest, or for newer from the oldest). */
+  from: number | null;
+  /** Whether the anchor itself is part of the page (a seq anchor is; a message anchor is not). */
+  inclusive: boolean;
+  count: number;
+  /** getTimeBegin/getTimePeriod as a timestamp range (inclusive), or null. */
+  timeFrom: number | null;
+  timeTo: number | null;
+}
+
 export interface ResumePage {
   messages: ViewedMessage[];
   through: number;
@@ -335,6 +351,15 @@ export interface MessageStore extends ReactionStore {
    * and (unless `version` is null) still at `version`. The new version, or undefined when that did not hold.
    */
   modify(orderNo: number, sender: string, version: number | null, content: MessageContent): Promise<number | undefined>;
+  /**
+   * deleteMessages: hides these messages (all of `conversationID`, all visible to `viewer`) from the viewer's own
+   * history, lowering their unread count by the unread ones and moving their lastMessage back when it is one of them.
+   */
+  hide(viewer: string, conversationID: string, msgIds: readonly string[], countsUnread: boolean): Promise<void>;
+  /** getHistoryMessageList: one page of a conversation as `viewer` sees it (src/db/history.ts). */
+  history(viewer: string, query: HistoryQuery): Promise<ViewedMessage[]>;
+  /** The order of the group message `viewer` sees with this seq, or undefined. */
+  orderOfSeq(viewer: string, groupID: string, seq: number): Promise<number | undefined>;
   lastOrder(): Promise<number>;
   /**
    * Stored messages with afterOrder < orderNo < beforeOrder, oldest first, at most `limit`, whoever sees them: the
@@ -352,7 +377,21 @@ export interface ConversationState {
   peer: Pick<UserProfile, 'nickName' | 'faceUrl'> | null;
   unreadCount: number;
   lastMessage: ViewedMessage | null;
+  isPinned: boolean;
+  draftText: string | null;
+  draftTimestamp: number | null;
+  /** markConversation's bits. */
+  markBits: number;
+  recvOpt: number;
+  /** The unread "@ me" / "@ all" messages (the latest of each), oldest first: the viewer's seq and V2TIMGroupAtType. */
+  groupAtInfoList: { seq: number; atType: number }[];
 }
+
+/** Conversations by id, or all of one kind (cleanConversationUnreadMessageCount's "", "c2c", "group"). */
+export type ConversationScope = { conversationIDs: readonly string[] } | { kind: 'all' | 'c2c' | 'group' };
+
+/** The SDK's @-everyone marker in groupAtUserList. */
+export const AT_ALL = '__kImSDK_MesssageAtALL__';
 
 export interface ConversationStore {
   list(viewer: string): Promise<ConversationState[]>;
@@ -360,6 +399,22 @@ export interface ConversationStore {
   totalUnread(viewer: string): Promise<number>;
   /** Marks everything up to now read; false when the viewer has no such conversation. */
   markRead(viewer: string, conversationID: string): Promise<boolean>;
+  /** markRead over a scope; how many conversations it read. */
+  markReadIn(viewer: string, scope: ConversationScope): Promise<number>;
+  // The viewer's own controls; each false when the viewer has no such conversation.
+  pin(viewer: string, conversationID: string, pinned: boolean): Promise<boolean>;
+  /** null clears the draft. */
+  setDraft(viewer: string, conversationID: string, text: string | null, now: number): Promise<boolean>;
+  /** Sets or clears one mark bit; the ids of the viewer's conversations among those given. */
+  mark(viewer: string, conversationIDs: readonly string[], bit: number, enable: boolean): Promise<string[]>;
+  /** Clears the viewer's history of it (and its unread and lastMessage) up to now. */
+  clearHistory(viewer: string, conversationID: string): Promise<boolean>;
+  /** clearHistory, and the conversation leaves the list until a newer message arrives. */
+  remove(viewer: string, conversationID: string): Promise<boolean>;
+  setGroupRecvOpt(viewer: string, groupID: string, opt: number): Promise<boolean>;
+  /** Creates the C2C conversations that do not exist yet (out of the list until their first message). */
+  setC2CRecvOpt(viewer: string, userIDs: readonly string[], opt: number): Promise<void>;
+  recvOpts(viewer: string, conversationIDs: readonly string[]): Promise<Map<string, number>>;
 }
 
 export interface Store {

@@ -27,20 +27,34 @@ export const conversationOf = (viewer: string) =>
     ELSE 'c2c_' || m.sender END`;
 
 /** Whether `viewer` may see `messages m`: a C2C pair's side, or a member after its window and, if targeted, in the
- * audience. The one statement of the audience rule in SQL. */
+ * audience; and not deleted from the viewer's own history (deleteMessages, clear…HistoryMessage). The one statement
+ * of the audience rule in SQL. */
 export const visibleTo = (
   viewer: string,
 ) => sql`((m.group_id IS NULL AND (m.sender = ${viewer} OR m.receiver = ${viewer}))
   OR (m.group_id IS NOT NULL AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = m.group_id
       AND gm.user_id = ${viewer} AND gm.join_order < m.order_no)
-    AND (m.targeted = 0 OR EXISTS (SELECT 1 FROM message_audience a WHERE a.order_no = m.order_no AND a.user_id = ${viewer}))))`;
+    AND (m.targeted = 0 OR EXISTS (SELECT 1 FROM message_audience a WHERE a.order_no = m.order_no AND a.user_id = ${viewer}))))
+  AND ${keptBy(viewer)}`;
+
+/** `messages m` is still in `viewer`'s own history: not deleted by them, after their conversation's cleared mark. */
+export const keptBy = (viewer: string) => sql`NOT EXISTS (SELECT 1 FROM hidden_messages h
+    WHERE h.user_id = ${viewer} AND h.order_no = m.order_no)
+  AND m.order_no > coalesce((SELECT c.cleared_order FROM conversations c
+    WHERE c.user_id = ${viewer} AND c.conversation_id = ${conversationOf(viewer)}), 0)`;
+
+/** `viewer`'s seq of the message `alias` (see the top of this file). */
+export const seqOf = (viewer: string, alias: string) => {
+  const m = sql.raw(alias);
+  return sql`${m}.seq_base + CASE WHEN ${m}.group_id IS NULL THEN 0
+    WHEN ${m}.targeted = 1 THEN coalesce((SELECT a.rank FROM message_audience a WHERE a.order_no = ${m}.order_no AND a.user_id = ${viewer}), 0)
+    ELSE coalesce((SELECT a.rank FROM message_audience a WHERE a.user_id = ${viewer} AND a.group_id = ${m}.group_id
+      AND a.order_no < ${m}.order_no ORDER BY a.order_no DESC LIMIT 1), 0) END`;
+};
 
 /** MESSAGE_COLUMNS plus `viewer`'s "seq" and "isRead" of `messages m`, and its sender's nickName and faceUrl. */
 export const viewColumns = (viewer: string) => sql`${MESSAGE_COLUMNS},
-  m.seq_base + CASE WHEN m.group_id IS NULL THEN 0
-    WHEN m.targeted = 1 THEN coalesce((SELECT a.rank FROM message_audience a WHERE a.order_no = m.order_no AND a.user_id = ${viewer}), 0)
-    ELSE coalesce((SELECT a.rank FROM message_audience a WHERE a.user_id = ${viewer} AND a.group_id = m.group_id
-      AND a.order_no < m.order_no ORDER BY a.order_no DESC LIMIT 1), 0) END AS "seq",
+  ${seqOf(viewer, 'm')} AS "seq",
   CASE WHEN m.sender = ${viewer} OR m.order_no <= coalesce((SELECT c.read_order FROM conversations c
     WHERE c.user_id = ${viewer} AND c.conversation_id = ${conversationOf(viewer)}), 0) THEN 1 ELSE 0 END AS "isRead",
   (SELECT u.nick_name FROM users u WHERE u.user_id = m.sender) AS "senderNickName",

@@ -92,6 +92,7 @@ export interface SendOptions {
 
 export interface ExpectedConversation {
   unreadCount: number;
+  isPinned: boolean;
   lastMessage: { msgID: string; seq: string; status: string } | null;
 }
 
@@ -121,6 +122,13 @@ export class Model {
   private readonly c2c = new Set<string>();
   /** Each user's nickName, as setSelfInfo left it. */
   readonly nickNames = new Map<User, string>();
+  /** deleteMessages: the msgIDs each user deleted from their own history. */
+  private readonly hidden = new Map<User, Set<string>>(USERS.map((u) => [u, new Set()]));
+  /** clear…HistoryMessage / deleteConversation: user → conversationID → the `at` their history starts after. */
+  private readonly cleared = new Map<User, Map<string, number>>(USERS.map((u) => [u, new Map()]));
+  /** deleteConversation: out of the list until a newer message. */
+  private readonly removed = new Map<User, Set<string>>(USERS.map((u) => [u, new Set()]));
+  private readonly pinned = new Map<User, Set<string>>(USERS.map((u) => [u, new Set()]));
 
   // ---- group operations: each returns the code the gateway must answer, and applies the change on 0 ----
 
@@ -282,7 +290,9 @@ export class Model {
   private leave(g: GroupID, u: User) {
     this.changes++;
     this.groups.get(g)!.members.delete(u);
-    this.read.get(u)!.delete(`group_${g}`);
+    // The conversation goes, and its controls with it; deleted messages stay deleted.
+    for (const state of [this.read, this.cleared]) state.get(u)!.delete(`group_${g}`);
+    for (const state of [this.removed, this.pinned]) state.get(u)!.delete(`group_${g}`);
   }
 
   // ---- group tips: a broadcast by the operator to the members at that moment, not unread, can be lastMessage ----
@@ -460,11 +470,63 @@ export class Model {
     return 0;
   }
 
+  // ---- one's own history and conversation controls: each returns the code, and applies the change on 0 ----
+
+  /** deleteMessages([m]): only a message `u` sees now. */
+  deleteCode(u: User, m: ModelMessage): number {
+    if (!this.visible(u, m)) return 6017;
+    this.hidden.get(u)!.add(m.msgID);
+    this.changes++;
+    return 0;
+  }
+
+  /** clearGroupHistoryMessage / clearC2CHistoryMessage: up to now, read too. */
+  clearCode(u: User, conversationID: string): number {
+    if (conversationID.startsWith('group_')) {
+      const group = this.groups.get(conversationID.slice(6) as GroupID);
+      if (!group) return 10010;
+      if (!group.members.has(u)) return 10007;
+    }
+    if (!this.conversationIDs(u).includes(conversationID)) return 0; // nothing to clear
+    this.cleared.get(u)!.set(conversationID, this.lastAt);
+    this.read.get(u)!.set(conversationID, this.lastAt);
+    this.changes++;
+    return 0;
+  }
+
+  deleteConversationCode(u: User, conversationID: string): number {
+    if (!this.conversationIDs(u).includes(conversationID)) return 6017;
+    this.clearCode(u, conversationID);
+    this.removed.get(u)!.add(conversationID);
+    return 0;
+  }
+
+  /** Pinning shows a deleted conversation again. */
+  pinCode(u: User, conversationID: string, pinned: boolean): number {
+    if (!this.conversationIDs(u).includes(conversationID)) return 6017;
+    if (pinned) this.pinned.get(u)!.add(conversationID);
+    else this.pinned.get(u)!.delete(conversationID);
+    this.removed.get(u)!.delete(conversationID);
+    this.changes++;
+    return 0;
+  }
+
+  /** Whether `u` deleted or cleared anything: their own history may then skip seqs (others' never does). */
+  deletedAny(u: User): boolean {
+    return this.hidden.get(u)!.size > 0 || this.cleared.get(u)!.size > 0;
+  }
+
+  /** Still in `u`'s own history: not deleted by them, after their cleared mark of its conversation. */
+  private kept(u: User, m: ModelMessage): boolean {
+    const id = m.group !== null ? `group_${m.group}` : `c2c_${m.sender === u ? m.receiver : m.sender}`;
+    return !this.hidden.get(u)!.has(m.msgID) && m.at > (this.cleared.get(u)!.get(id) ?? 0);
+  }
+
   // ---- what a user may observe ----
 
   /** Whether `u` may see a stored message now (history, findMessages, conversations, revoke). */
   visible(u: User, m: ModelMessage): boolean {
-    if (!m.stored) return false;
+    if (!m.stored || !this.kept(u, m)) return false;
     if (m.group === null) return u === m.sender || u === m.receiver;
     const group = this.groups.get(m.group);
     if (!group || group.gen !== m.gen) return false;
@@ -497,7 +559,7 @@ export class Model {
   }
 
   c2cHistory(u: User, peer: User): ModelMessage[] {
-    return this.newestFirst((m) => m.stored && m.group === null && pair(m) === pairOf(u, peer));
+    return this.newestFirst((m) => m.stored && m.group === null && pair(m) === pairOf(u, peer) && this.kept(u, m));
   }
 
   /** findMessages(ids): the ones `u` may see, in the order asked. */
@@ -535,7 +597,7 @@ export class Model {
       const inConversation = (m: ModelMessage) =>
         id.startsWith('group_')
           ? m.group === id.slice(6) && this.visible(u, m)
-          : m.stored && m.group === null && pair(m) === pairOf(u, id.slice(4) as User);
+          : m.stored && m.group === null && pair(m) === pairOf(u, id.slice(4) as User) && this.kept(u, m);
       const read = this.read.get(u)!.get(id) ?? 0;
       const mine = this.messages.filter(inConversation);
       const counted = !id.startsWith('group_') || countsUnread(typeOf(id.slice(6) as GroupID));
@@ -543,8 +605,11 @@ export class Model {
         ? mine.filter((m) => m.at > read && m.sender !== u && !m.excludedUnread && !m.revoked).length
         : 0;
       const last = mine.filter((m) => !m.excludedLast).at(-1);
+      // A deleted conversation shows again once a message after its cleared mark is its lastMessage.
+      if (this.removed.get(u)!.has(id) && !(last && last.at > (this.cleared.get(u)!.get(id) ?? 0))) continue;
       out.set(id, {
         unreadCount,
+        isPinned: this.pinned.get(u)!.has(id),
         lastMessage: last
           ? {
               msgID: last.msgID,

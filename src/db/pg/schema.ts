@@ -89,3 +89,4 @@ export const messageReactions = toPg(lite.messageReactions);
 export const drafts = toPg(lite.drafts);
 export const conversations = toPg(lite.conversations);
 export const groupApplications = toPg(lite.groupApplications);
+export const hiddenMessages = toPg(lite.hiddenMessages);
