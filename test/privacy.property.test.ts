@@ -40,8 +40,8 @@ for (const backend of gateways)
     };
     /** The time budget per run: a hang guard. */
     const MS_PER_RUN = {
-      SQLite: Number(process.env.PRIVACY_MS_PER_RUN ?? 500),
-      PostgreSQL: Number(process.env.PRIVACY_MS_PER_RUN ?? 3000),
+      SQLite: Number(process.env.PRIVACY_MS_PER_RUN ?? 1500),
+      PostgreSQL: Number(process.env.PRIVACY_MS_PER_RUN ?? 8000),
     };
     const SENTINEL = 'zed'; // writes to everyone at the end: once each has its note, all earlier events have arrived
 
