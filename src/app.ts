@@ -26,6 +26,11 @@ import { renderGraphiQL, seedTabs, serveGraphiQLAsset } from './graphiql';
 import { serveDemo } from './demo';
 import { useSingleConnectionSSE } from './sse';
 import { createLogger, type Logger } from './log';
+import { openMediaBlobs } from './media/open';
+import type { MediaBlobs } from './media/store';
+import { createMediaUrls } from './media/url';
+import { serveMedia } from './media/download';
+import { asJsonRequest, handleMultipart, isMultipart } from './media/upload';
 
 export interface AppOptions {
   config: Config;
@@ -36,6 +41,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Seconds since the epoch; tests move it to cross expiry and revoke windows. */
   now?: () => number;
+  /** Defaults to config.media.store: the disk under config.media.dir, or PostgreSQL (src/media/open.ts). */
+  mediaBlobs?: MediaBlobs;
 }
 
 const GRAPHIQL_HEADERS = JSON.stringify({ Authorization: 'Bearer <UserSig from: npm run usersig -- alice>' });
@@ -57,6 +64,8 @@ export function createApp(options: AppOptions) {
   const router = createRouter(store, bus);
   // A wake-up from another process may have been lost: end local streams; clients resume from storage by cursor.
   redis?.onGap(() => router.resetAll('Live delivery between gateway processes was interrupted'));
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const mediaBlobs = options.mediaBlobs ?? openMediaBlobs(config);
   const services: Services = {
     store,
     router,
@@ -66,7 +75,8 @@ export function createApp(options: AppOptions) {
       ? createRedisRateLimiter(redis.commands, config.groupSendRate, { prefix: config.redisPrefix })
       : createRateLimiter(config.groupSendRate),
     cursors: createCursorCodec(config.secretKey),
-    now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+    media: { blobs: mediaBlobs, urls: createMediaUrls(config.secretKey, config.media.urlTtlSeconds, now) },
+    now,
   };
 
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
@@ -105,6 +115,7 @@ export function createApp(options: AppOptions) {
         authFailure: auth.authFailure,
         session: (initial.wsLogin as LoginSession | undefined) ?? null,
         expiresAt: auth.viewer !== null ? auth.expiresAt : null,
+        uploads: initial.uploads as GraphQLContext['uploads'],
       };
     },
   });
@@ -122,6 +133,16 @@ export function createApp(options: AppOptions) {
     }
     if (!config.production && serveGraphiQLAsset(path, res)) return;
     if (serveDemo(path, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''), config, res)) return;
+    if (serveMedia(req, res, services)) return;
+    // Uploads are streamed into the media store, not bounded by maxBodyBytes (each file has its own limit).
+    if (path === '/graphql' && isMultipart(req))
+      return handleMultipart(
+        req,
+        res,
+        config,
+        mediaBlobs,
+        (body, uploads) => void yoga(asJsonRequest(req, body), res, { uploads }),
+      );
     limitBody(req, res, config.limits.maxBodyBytes, () => void yoga(req, res));
   });
   const ws = attachWebSocket(server, yoga, config, log);
@@ -162,6 +183,7 @@ export function createApp(options: AppOptions) {
         server.closeAllConnections();
       });
       await bus.close();
+      await mediaBlobs.close();
       await store.close();
     },
   };

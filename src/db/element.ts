@@ -5,9 +5,15 @@
 // src/resolvers/message-view.ts, its GraphQL type in src/schema/message.ts. Text and custom keep their columns
 // (upgraded databases have them; they are what every message so far is).
 
+import type { FileElem, ImageElem, SoundElem, VideoElem } from '../media/element';
+
 /** Payload interfaces by kind; each element module adds its own entry. */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface ElemPayloads {}
+export interface ElemPayloads {
+  image: ImageElem;
+  sound: SoundElem;
+  video: VideoElem;
+  file: FileElem;
+}
 
 /** One stored element: its kind, then the SDK element's fields. */
 export type Elem = { [K in keyof ElemPayloads]: { kind: K } & ElemPayloads[K] }[keyof ElemPayloads];

@@ -35,7 +35,7 @@ export const conversationView = (ctx: Viewer, c: ConversationState): V2TimConver
   showName: c.groupID !== null ? c.groupName : c.peer?.nickName || c.userID,
   faceUrl: c.peer?.faceUrl ?? null,
   unreadCount: c.unreadCount,
-  lastMessage: c.lastMessage && messageView(ctx.viewer, c.lastMessage, ctx.cursors),
+  lastMessage: c.lastMessage && messageView(ctx.viewer, c.lastMessage, ctx),
 });
 
 export const getConversationList = (ctx: Viewer, args: { count: number; nextSeq?: string | null }) =>

@@ -7,6 +7,7 @@ import './user';
 import './session';
 import './group';
 import './message';
+import './media';
 import './history';
 import './conversation';
 import './subscription';
