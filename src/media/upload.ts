@@ -233,6 +233,8 @@ export function handleMultipart(
     tokens.set(name, token);
     written.push(staged.blobId!);
     const sink = new PassThrough();
+    // Its failure is reported by the store's write (below); a store may not be reading yet when it is destroyed.
+    sink.on('error', () => {});
     sinks.add(sink);
     let size = 0;
     stream.on('data', (chunk: Buffer) => {
