@@ -30,6 +30,7 @@ import { openMediaBlobs } from './media/open';
 import type { MediaBlobs } from './media/store';
 import { createMediaUrls } from './media/url';
 import { serveMedia } from './media/download';
+import { partsOf } from './media/element';
 import { asJsonRequest, handleMultipart, isMultipart } from './media/upload';
 
 export interface AppOptions {
@@ -148,8 +149,15 @@ export function createApp(options: AppOptions) {
   const ws = attachWebSocket(server, yoga, config, log);
 
   // Unsent created messages are reclaimed once expired (reads already treat them as gone).
+  // Their media goes with them: the blobs of the drafts about to be deleted are read first, deleted after.
+  const reclaimDrafts = async () => {
+    const now = services.now();
+    const elems = await store.messages.expiredDraftElems(now);
+    await store.messages.reclaimDrafts(now);
+    await mediaBlobs.delete(elems.flatMap((e) => partsOf(e).map((p) => p.uuid)));
+  };
   const reclaim = setInterval(() => {
-    store.messages.reclaimDrafts(services.now()).catch((e: unknown) => log.error({ err: e }, 'draft reclaim failed'));
+    reclaimDrafts().catch((e: unknown) => log.error({ err: e }, 'draft reclaim failed'));
   }, config.draftReclaimSeconds * 1000);
   reclaim.unref();
 
@@ -161,6 +169,8 @@ export function createApp(options: AppOptions) {
     ws,
     services,
     log,
+    /** Deletes expired drafts and their media now (the timer does it every IM_DRAFT_RECLAIM_SECONDS). */
+    reclaimDrafts,
     /** Listens on `port` (0 = any free port) and resolves with the port. */
     async start(port = config.port, host?: string): Promise<number> {
       // Fail before taking traffic when the database (migrated) or Redis cannot be reached.

@@ -421,6 +421,23 @@ for (const mediaStore of stores) {
         expect(await blobs()).toBe(0);
       });
 
+      it('when a media draft expires unsent, then the reclaim deletes its blobs and keeps those of sent messages', async () => {
+        const sent = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(40, 40), name: 'a.png' } });
+        expectCode(await call('alice', SEND_MEDIA, { id: sent.result.data.id, receiver: 'bob' }), 0, 'sendMessage');
+        const unsent = await upload('alice', CREATE_FILE, {
+          file: { bytes: Buffer.from('left behind'), name: 'x.txt' },
+        });
+        expectCode(unsent.result, 0, 'createFileMessage');
+        expect(await blobs()).toBe(4); // three versions of the picture, one file
+        await live.gw.app.reclaimDrafts();
+        expect(await blobs()).toBe(4); // nothing has expired yet
+        live.gw.clock.now += live.gw.app.services.config.draftTtlSeconds + 1;
+        await live.gw.app.reclaimDrafts();
+        expect(await blobs()).toBe(3);
+        const [m] = (await call('bob', C2C_MEDIA, { userID: 'alice' })).data;
+        expect((await download(m.imageElem.imageList[0].url, 'bob')).status).toBe(200);
+      });
+
       it('when a draft is made but the operation refuses another argument, then only the refused upload goes', async () => {
         const ok = await upload('alice', CREATE_FILE, { file: { bytes: Buffer.from('x'.repeat(10)), name: 'ok.txt' } });
         expectCode(ok.result, 0, 'createFileMessage');
