@@ -244,6 +244,23 @@ for (const mediaStore of stores) {
         expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true);
       });
 
+      it('when a picture is broadcast live, then each subscriber gets URLs minted for itself, which work only for it', async () => {
+        await group(live.gw, 'alice', ['bob', 'carol'], 'Work', 'team');
+        const ON_MEDIA = `subscription { onRecvNewMessage { msgID imageElem { imageList { url } } } }`;
+        const [bob, carol] = await Promise.all([live.subscribe('bob', ON_MEDIA), live.subscribe('carol', ON_MEDIA)]);
+        const up = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(30, 30), name: 'p.png' } });
+        expectCode(await call('alice', SEND_MEDIA, { id: up.result.data.id, groupID: 'team' }), 0, 'sendMessage');
+        const [b] = await bob.waitFor(1);
+        const [c] = await carol.waitFor(1);
+        const bobUrl = b.onRecvNewMessage.imageElem.imageList[0].url;
+        const carolUrl = c.onRecvNewMessage.imageElem.imageList[0].url;
+        expect(bobUrl).toContain('u=bob');
+        expect(carolUrl).toContain('u=carol');
+        expect((await download(bobUrl, 'bob')).status).toBe(200);
+        expect((await download(carolUrl, 'carol')).status).toBe(200);
+        expect((await download(bobUrl, 'carol')).status).toBe(403);
+      });
+
       it('when the sender reads the draft, then its URLs work for the sender before sending', async () => {
         const up = await upload(
           'alice',

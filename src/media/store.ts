@@ -3,7 +3,7 @@
 // several gateway processes, chosen when DATABASE_URL is PostgreSQL). Blob ids are made by the server (newBlobId)
 // and checked against one pattern before any store sees them, so no client-controlled text reaches a path or a key.
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -51,8 +51,13 @@ const STALE_PARTIAL_MS = 3600_000;
  */
 export function createDiskBlobs(dir: string): MediaBlobs {
   const partials = join(dir, '.partial');
-  mkdirSync(partials, { recursive: true });
-  for (const name of readdirSync(partials)) {
+  // Created on the first write, so a gateway that never receives media leaves no directory behind.
+  let made = false;
+  const ensureDirs = () => {
+    if (!made) mkdirSync(partials, { recursive: true });
+    made = true;
+  };
+  for (const name of existsSync(partials) ? readdirSync(partials) : []) {
     const p = join(partials, name);
     try {
       if (Date.now() - statSync(p).mtimeMs > STALE_PARTIAL_MS) unlinkSync(p);
@@ -64,6 +69,7 @@ export function createDiskBlobs(dir: string): MediaBlobs {
   return {
     async write(id, source) {
       const partial = join(partials, checkId(id));
+      ensureDirs();
       try {
         await pipeline(source, createWriteStream(partial, { flags: 'wx' }));
         await rename(partial, final(id));
@@ -97,6 +103,8 @@ export function createDiskBlobs(dir: string): MediaBlobs {
 
 /** What a test asks: the blobs a store holds now (disk: the files in its directory, partials included). */
 export function diskBlobCount(dir: string): number {
+  if (!existsSync(dir)) return 0;
   const files = readdirSync(dir).filter((n) => n !== '.partial');
-  return files.length + readdirSync(join(dir, '.partial')).length;
+  const partials = join(dir, '.partial');
+  return files.length + (existsSync(partials) ? readdirSync(partials).length : 0);
 }
