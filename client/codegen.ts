@@ -22,7 +22,7 @@ export async function generate(): Promise<string> {
     config: {
       // String unions, not TS enums: the values are the wire's names and nothing needs importing at run time.
       enumsAsTypes: true,
-      scalars: { ID: 'string', Timestamp: 'number' },
+      scalars: { ID: 'string', Timestamp: 'number', Upload: 'Blob' }, // Upload: a File or Blob in a multipart request
       strictScalars: true,
       useTypeImports: true,
       documentMode: 'string',

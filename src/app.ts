@@ -26,6 +26,12 @@ import { renderGraphiQL, seedTabs, serveGraphiQLAsset } from './graphiql';
 import { serveDemo } from './demo';
 import { useSingleConnectionSSE } from './sse';
 import { createLogger, type Logger } from './log';
+import { openMediaBlobs } from './media/open';
+import type { MediaBlobs } from './media/store';
+import { createMediaUrls } from './media/url';
+import { serveMedia } from './media/download';
+import { partsOf } from './media/element';
+import { asJsonRequest, handleMultipart, isMultipart } from './media/upload';
 
 export interface AppOptions {
   config: Config;
@@ -36,6 +42,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Seconds since the epoch; tests move it to cross expiry and revoke windows. */
   now?: () => number;
+  /** Defaults to config.media.store: the disk under config.media.dir, or PostgreSQL (src/media/open.ts). */
+  mediaBlobs?: MediaBlobs;
 }
 
 const GRAPHIQL_HEADERS = JSON.stringify({ Authorization: 'Bearer <UserSig from: npm run usersig -- alice>' });
@@ -57,6 +65,8 @@ export function createApp(options: AppOptions) {
   const router = createRouter(store, bus);
   // A wake-up from another process may have been lost: end local streams; clients resume from storage by cursor.
   redis?.onGap(() => router.resetAll('Live delivery between gateway processes was interrupted'));
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const mediaBlobs = options.mediaBlobs ?? openMediaBlobs(config);
   const services: Services = {
     store,
     router,
@@ -66,7 +76,8 @@ export function createApp(options: AppOptions) {
       ? createRedisRateLimiter(redis.commands, config.groupSendRate, { prefix: config.redisPrefix })
       : createRateLimiter(config.groupSendRate),
     cursors: createCursorCodec(config.secretKey),
-    now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+    media: { blobs: mediaBlobs, urls: createMediaUrls(config.secretKey, config.media.urlTtlSeconds, now) },
+    now,
   };
 
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
@@ -105,6 +116,7 @@ export function createApp(options: AppOptions) {
         authFailure: auth.authFailure,
         session: (initial.wsLogin as LoginSession | undefined) ?? null,
         expiresAt: auth.viewer !== null ? auth.expiresAt : null,
+        uploads: initial.uploads as GraphQLContext['uploads'],
       };
     },
   });
@@ -122,13 +134,30 @@ export function createApp(options: AppOptions) {
     }
     if (!config.production && serveGraphiQLAsset(path, res)) return;
     if (serveDemo(path, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''), config, res)) return;
+    if (serveMedia(req, res, services)) return;
+    // Uploads are streamed into the media store, not bounded by maxBodyBytes (each file has its own limit).
+    if (path === '/graphql' && isMultipart(req))
+      return handleMultipart(
+        req,
+        res,
+        config,
+        mediaBlobs,
+        (body, uploads) => void yoga(asJsonRequest(req, body), res, { uploads }),
+      );
     limitBody(req, res, config.limits.maxBodyBytes, () => void yoga(req, res));
   });
   const ws = attachWebSocket(server, yoga, config, log);
 
   // Unsent created messages are reclaimed once expired (reads already treat them as gone).
+  // Their media goes with them: the blobs of the drafts about to be deleted are read first, deleted after.
+  const reclaimDrafts = async () => {
+    const now = services.now();
+    const elems = await store.messages.expiredDraftElems(now);
+    await store.messages.reclaimDrafts(now);
+    await mediaBlobs.delete(elems.flatMap((e) => partsOf(e).map((p) => p.uuid)));
+  };
   const reclaim = setInterval(() => {
-    store.messages.reclaimDrafts(services.now()).catch((e: unknown) => log.error({ err: e }, 'draft reclaim failed'));
+    reclaimDrafts().catch((e: unknown) => log.error({ err: e }, 'draft reclaim failed'));
   }, config.draftReclaimSeconds * 1000);
   reclaim.unref();
 
@@ -140,6 +169,8 @@ export function createApp(options: AppOptions) {
     ws,
     services,
     log,
+    /** Deletes expired drafts and their media now (the timer does it every IM_DRAFT_RECLAIM_SECONDS). */
+    reclaimDrafts,
     /** Listens on `port` (0 = any free port) and resolves with the port. */
     async start(port = config.port, host?: string): Promise<number> {
       // Fail before taking traffic when the database (migrated) or Redis cannot be reached.
@@ -162,6 +193,7 @@ export function createApp(options: AppOptions) {
         server.closeAllConnections();
       });
       await bus.close();
+      await mediaBlobs.close();
       await store.close();
     },
   };

@@ -4,7 +4,13 @@
 export const Code = {
   OK: 0,
   NOT_LOGGED_IN: 6014,
+  // Media (src/media): the native SDK's file-transfer and element codes (TIMErrorCode.h).
+  FILE_TRANS_UPLOAD_FAILED: 6008,
+  FILE_TRANS_DOWNLOAD_FAILED: 6009,
+  INVALID_MSG_ELEM: 6016,
   INVALID_PARAMETERS: 6017,
+  IMAGE_UPLOAD_FAILED_NOT_IMAGE: 6031,
+  MSG_BODY_SIZE_LIMIT: 8001,
   INVALID_RECEIVER: 6032,
   INVALID_USER_ID: 7003,
   GROUP_INVALID_PARAMETERS: 10004,
@@ -43,7 +49,12 @@ export type CodeValue = (typeof Code)[keyof typeof Code];
 export const defaultDesc: Record<CodeValue, string> = {
   0: 'ok',
   6014: 'Not logged in: send a valid UserSig.',
+  6008: 'The upload failed: send it again.',
+  6009: 'The download failed: the URL is expired, not yours, or the message is gone.',
+  6016: 'Invalid message element.',
   6017: 'Invalid parameters.',
+  6031: 'The upload is not an image.',
+  8001: 'The upload is over the size limit.',
   6032: 'Invalid message receiver.',
   7003: 'Invalid userID.',
   10004: 'Invalid parameters.',

@@ -1,4 +1,5 @@
 // Environment → typed configuration, validated once at start-up with a message that names the variable.
+import { dirname } from 'node:path';
 
 /** The dev app credentials: fine on a laptop, refused in production. */
 export const DEV_SDKAPPID = 1400000000;
@@ -39,6 +40,8 @@ export interface Config {
    * without a UserSig). A list also refuses WebSocket upgrades from other browser origins (403).
    */
   corsOrigins: readonly string[];
+  /** Media messages (src/media): where the bytes go, how large each kind may be, how long a download URL works. */
+  media: MediaConfig;
   /** Production turns off GraphiQL and introspection. */
   production: boolean;
   logLevel: string;
@@ -67,6 +70,37 @@ export interface Limits {
   /** Unsent bytes per socket before it is no longer read and its live events end with the resumable error
    *  (IM_WS_MAX_BUFFERED_BYTES, default 256 KiB). */
   wsMaxBufferedBytes: number;
+}
+
+export interface MediaConfig {
+  /** Directory of the local-disk media store (IM_MEDIA_DIR; default `media` next to the SQLite file, or ./data/media). */
+  dir: string;
+  /** `disk` or `postgres` (IM_MEDIA_STORE; default `postgres` when DATABASE_URL is PostgreSQL, else `disk`). */
+  store: 'disk' | 'postgres';
+  /** Largest upload per kind in bytes: Tencent's 28 MB for image and sound, 100 MB for video and file. */
+  maxBytes: { image: number; sound: number; video: number; file: number };
+  /** Seconds a minted download URL stays valid (IM_MEDIA_URL_TTL_SECONDS, default 1 h). */
+  urlTtlSeconds: number;
+}
+
+/** Tencent's limits (v2tim-surface §1: createImageMessage and createSoundMessage ≤ 28 MB, video and file ≤ 100 MB). */
+export const MB = 1024 * 1024;
+export const TENCENT_MEDIA_LIMITS = { image: 28 * MB, sound: 28 * MB, video: 100 * MB, file: 100 * MB } as const;
+
+function mediaConfig(env: NodeJS.ProcessEnv, databaseUrl: string): MediaConfig {
+  const pg = /^postgres(ql)?:\/\//.test(databaseUrl);
+  const store = env.IM_MEDIA_STORE || (pg ? 'postgres' : 'disk');
+  if (store !== 'disk' && store !== 'postgres')
+    throw new ConfigError(`IM_MEDIA_STORE must be disk or postgres, got "${store}"`);
+  if (store === 'postgres' && !pg) throw new ConfigError('IM_MEDIA_STORE=postgres needs DATABASE_URL=postgres://…');
+  const sqliteFile = databaseUrl.startsWith('file:') ? databaseUrl.slice(5) : databaseUrl;
+  const dir = env.IM_MEDIA_DIR || (pg || sqliteFile === ':memory:' ? './data/media' : `${dirname(sqliteFile)}/media`);
+  return {
+    dir,
+    store,
+    maxBytes: { ...TENCENT_MEDIA_LIMITS },
+    urlTtlSeconds: int(env, 'IM_MEDIA_URL_TTL_SECONDS', 3600, 10, 7 * 24 * 3600),
+  };
 }
 
 export class ConfigError extends Error {}
@@ -161,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       wsMaxBufferedBytes: int(env, 'IM_WS_MAX_BUFFERED_BYTES', 256 * 1024, 16 * 1024, 64 * 1024 * 1024),
     },
     corsOrigins: corsOrigins(env.IM_CORS_ORIGINS),
+    media: mediaConfig(env, env.DATABASE_URL || './data/im.db'),
     production,
     logLevel: env.LOG_LEVEL || (production ? 'info' : 'info'),
   };

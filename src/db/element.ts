@@ -6,11 +6,16 @@
 // (upgraded databases have them; they are what every message so far is).
 
 import type { GroupTipsElem } from './group-tips';
+import type { FileElem, ImageElem, SoundElem, VideoElem } from '../media/element';
 
 /** Payload interfaces by kind; each element module adds its own entry. */
 export interface ElemPayloads {
   /** V2TIM_ELEM_TYPE_GROUP_TIPS (9): a membership or profile change, stored by the store itself (./group-tips.ts). */
   groupTips: GroupTipsElem;
+  image: ImageElem;
+  sound: SoundElem;
+  video: VideoElem;
+  file: FileElem;
 }
 
 /** One stored element: its kind, then the SDK element's fields. */

@@ -1,6 +1,7 @@
 // Messages, written once for both databases: drafts, the send's statements, history, resume, find, revoke. Each
 // method is a constant number of set-based statements. The counters a send or a revoke changes (unread counts,
 // lastMessage, read marks: see schema.ts) change in the same transaction.
+import type { Elem } from './element';
 import {
   AT_ALL,
   pairKey,
@@ -411,6 +412,13 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
     send: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, false, takeOrder)),
     sendOnline: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, true, takeOrder)),
     reclaimDrafts: (now) => x.write(() => run(sql`DELETE FROM drafts WHERE expires_at <= ${now}`)),
+    expiredDraftElems: (now) =>
+      x.read(function* () {
+        const r = yield* rows<{ elem: Elem }>(
+          sql`SELECT elem FROM drafts WHERE expires_at <= ${now} AND elem IS NOT NULL`,
+        );
+        return r.map((e) => e.elem);
+      }),
     visible: async (viewer, msgId) => (await find(viewer, [msgId]))[0],
     find,
     groupHistory: (viewer, groupID, beforeOrder, count) =>

@@ -325,6 +325,8 @@ export interface MessageStore extends ReactionStore {
   sendOnline(msg: NewMessage, now: number): Promise<SendOutcome>;
   /** Deletes drafts past their expiry; returns how many. */
   reclaimDrafts(now: number): Promise<number>;
+  /** The elements of the drafts reclaimDrafts(now) deletes (those that have one): their media goes with them. */
+  expiredDraftElems(now: number): Promise<Elem[]>;
   /** The message if `viewer` may see it. */
   visible(viewer: string, msgId: string): Promise<ViewedMessage | undefined>;
   /** The ones of these messages `viewer` may see, in the order asked, in one statement. */

@@ -4,6 +4,8 @@ import type { Store } from '../db/store';
 import type { Router } from '../realtime/router';
 import type { RateLimiter } from './rate-limit';
 import type { CursorCodec } from './cursor';
+import type { MediaBlobs } from '../media/store';
+import type { MediaUrls } from '../media/url';
 
 export interface Services {
   store: Store;
@@ -11,6 +13,8 @@ export interface Services {
   config: Config;
   groupSendLimiter: RateLimiter;
   cursors: CursorCodec;
+  /** Media bytes (src/media/store.ts) and the per-viewer download URLs of message views (src/media/url.ts). */
+  media: { blobs: MediaBlobs; urls: MediaUrls };
   /** Seconds since the epoch; injectable so tests can move time (expiry, revoke window). */
   now(): number;
 }

@@ -56,7 +56,7 @@ export const conversationView = (ctx: Viewer, c: ConversationState): V2TimConver
   showName: c.groupID !== null ? c.groupName : c.peer?.nickName || c.userID,
   faceUrl: c.peer?.faceUrl ?? null,
   unreadCount: c.unreadCount,
-  lastMessage: c.lastMessage && messageView(ctx.viewer, c.lastMessage, ctx.cursors),
+  lastMessage: c.lastMessage && messageView(ctx.viewer, c.lastMessage, ctx),
   draftText: c.draftText,
   draftTimestamp: c.draftTimestamp,
   isPinned: c.isPinned,

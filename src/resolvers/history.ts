@@ -34,7 +34,7 @@ export const getGroupHistoryMessageList = (
     if (isGroupType(group.groupType) && !GroupType[group.groupType].history) return ok<V2TimMessage[]>([]);
     const before = await beforeOrder(ctx, args.lastMsgID, `group_${args.groupID}`);
     const page = await ctx.store.messages.groupHistory(ctx.viewer, args.groupID, before, count);
-    return ok(page.map((m) => messageView(ctx.viewer, m, ctx.cursors)));
+    return ok(page.map((m) => messageView(ctx.viewer, m, ctx)));
   });
 
 export const getC2CHistoryMessageList = (
@@ -46,7 +46,7 @@ export const getC2CHistoryMessageList = (
     const count = checkCount(args.count, 'count', Code.INVALID_PARAMETERS, MAX_PAGE, 20);
     const before = await beforeOrder(ctx, args.lastMsgID, `c2c_${args.userID}`);
     const page = await ctx.store.messages.c2cHistory(ctx.viewer, args.userID, before, count);
-    return ok(page.map((m) => messageView(ctx.viewer, m, ctx.cursors)));
+    return ok(page.map((m) => messageView(ctx.viewer, m, ctx)));
   });
 
 export const findMessages = (ctx: Viewer, args: { messageIDList: readonly string[] }) =>
@@ -61,7 +61,7 @@ export const findMessages = (ctx: Viewer, args: { messageIDList: readonly string
       ctx.viewer,
       args.messageIDList.filter((id) => id),
     );
-    return ok(found.map((m) => messageView(ctx.viewer, m, ctx.cursors)));
+    return ok(found.map((m) => messageView(ctx.viewer, m, ctx)));
   });
 
 /** V2TIMMessageGetType: GET_CLOUD_OLDER_MSG 1, GET_CLOUD_NEWER_MSG 2, GET_LOCAL_OLDER_MSG 3, GET_LOCAL_NEWER_MSG 4
@@ -153,7 +153,7 @@ export const getHistoryMessageList = (ctx: Viewer, args: { option: V2TimMessageL
       timeFrom,
       timeTo,
     });
-    return ok(page.map((m) => messageView(ctx.viewer, m, ctx.cursors)));
+    return ok(page.map((m) => messageView(ctx.viewer, m, ctx)));
   });
 
 /**

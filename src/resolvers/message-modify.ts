@@ -86,5 +86,5 @@ export const modifyMessage = (ctx: Viewer, args: ModifyArgs) =>
     }
     const modified = { ...row, ...content, version };
     await ctx.router.publish({ type: 'modified', row: modified, users: audienceOf(modified) });
-    return ok<V2TimMessage>(messageView(viewer, { ...seen, row: modified }, ctx.cursors));
+    return ok<V2TimMessage>(messageView(viewer, { ...seen, row: modified }, ctx));
   });

@@ -1,7 +1,8 @@
 // V2TimMessage as one viewer sees it (im-semantics §8): the shape the schema exposes field by field.
 import type { DraftRow, UserProfile, ViewedMessage } from '../db/store';
 import type { GroupTipsElem } from '../db/group-tips';
-import type { CursorCodec } from './cursor';
+import type { Services } from './context';
+import { mediaElems, noMedia, type MediaViews } from '../media/view';
 
 export const Status = {
   SENDING: 1,
@@ -11,10 +12,10 @@ export const Status = {
   LOCAL_IMPORTED: 5,
   LOCAL_REVOKED: 6,
 } as const;
-export const ElemType = { NONE: 0, TEXT: 1, CUSTOM: 2, GROUP_TIPS: 9 } as const;
+export const ElemType = { NONE: 0, TEXT: 1, CUSTOM: 2, IMAGE: 3, SOUND: 4, VIDEO: 5, FILE: 6, GROUP_TIPS: 9 } as const;
 export const Priority = { DEFAULT: 0, HIGH: 1, NORMAL: 2, LOW: 3 } as const;
 
-export interface V2TimMessage {
+export type V2TimMessage = {
   msgID: string | null;
   id: string | null;
   timestamp: number | null;
@@ -28,26 +29,32 @@ export interface V2TimMessage {
   textElem: { text: string } | null;
   customElem: { data: string; desc: string; extension: string } | null;
   groupTipsElem: GroupTipsElem | null;
-  isSelf: boolean;
-  isRead: boolean;
-  priority: number | null;
-  seq: string | null;
-  random: number | null;
-  groupAtUserList: string[];
-  targetGroupMemberList: string[] | null;
-  isExcludedFromUnreadCount: boolean;
-  isExcludedFromLastMessage: boolean;
-  needReadReceipt: boolean;
-  cloudCustomData: string | null;
-  localCustomData: string | null;
-  cursor: string | null;
-  version: number;
-}
+} & MediaViews & {
+    isSelf: boolean;
+    isRead: boolean;
+    priority: number | null;
+    seq: string | null;
+    random: number | null;
+    groupAtUserList: string[];
+    targetGroupMemberList: string[] | null;
+    isExcludedFromUnreadCount: boolean;
+    isExcludedFromLastMessage: boolean;
+    needReadReceipt: boolean;
+    cloudCustomData: string | null;
+    localCustomData: string | null;
+    cursor: string | null;
+    version: number;
+  };
 
 type Elems = Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt' | 'elem'>;
 
-function elems(e: Elems) {
+/** What a view needs besides the row: cursors, and download URLs minted for the viewer. */
+export type ViewServices = Pick<Services, 'cursors' | 'media'>;
+
+/** `url(uuid)`: the viewer's download URL of one of the element's blobs. */
+function elems(e: Elems, url: ((uuid: string) => string) | null) {
   return {
+    ...mediaElems(e.elem, url),
     elemType: e.elemType,
     textElem: e.elemType === ElemType.TEXT ? { text: e.text ?? '' } : null,
     customElem:
@@ -63,7 +70,9 @@ export function draftView(
   draft: DraftRow,
   status: number = Status.SENDING,
   target: { receiver?: string | null; groupID?: string | null } = {},
+  services?: Pick<Services, 'media'>,
 ): V2TimMessage {
+  const url = services ? (uuid: string) => services.media.urls.mint(draft.owner, draft.id, uuid) : null;
   return {
     msgID: null,
     id: draft.id,
@@ -74,7 +83,7 @@ export function draftView(
     groupID: target.groupID ?? null,
     userID: target.groupID ? null : (target.receiver ?? null),
     status,
-    ...elems(draft),
+    ...elems(draft, url),
     isSelf: true,
     isRead: true,
     priority: Priority.NORMAL,
@@ -99,15 +108,15 @@ export type SenderProfile = Pick<UserProfile, 'nickName' | 'faceUrl'>;
 export function messageView(
   viewer: string,
   { row, seq, isRead, sender: read }: ViewedMessage,
-  cursors: CursorCodec,
+  { cursors, media }: ViewServices,
   sender: SenderProfile | undefined = read,
 ): V2TimMessage {
   const isSelf = row.sender === viewer;
   const revoked = row.revokedAt !== null;
   const stored = row.orderNo !== 0;
   const content = revoked
-    ? { elemType: row.elemType, textElem: null, customElem: null, groupTipsElem: null }
-    : elems(row);
+    ? { elemType: row.elemType, textElem: null, customElem: null, groupTipsElem: null, ...noMedia }
+    : elems(row, (uuid) => media.urls.mint(viewer, row.msgId, uuid));
   return {
     msgID: row.msgId,
     id: isSelf ? row.createId : null,

@@ -32,7 +32,8 @@ const MAX_TARGETED_RECEIVERS = 50;
 const newCreateId = () => `created_temp_id-${randomBytes(16).toString('base64url')}`;
 const newMsgId = (now: number) => `${now}-${randomBytes(9).toString('base64url')}`;
 
-async function createDraft(
+/** Stores a new draft of this content for the viewer and answers with it (media.ts creates its drafts here too). */
+export async function createDraft(
   ctx: Viewer,
   content: Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt' | 'atUsers' | 'targets'> &
     Partial<Pick<DraftRow, 'elem'>>,
@@ -47,7 +48,7 @@ async function createDraft(
     ...content,
   };
   await ctx.store.messages.createDraft(draft);
-  return ok<MsgCreateInfoResult>({ id: draft.id, messageInfo: draftView(draft) });
+  return ok<MsgCreateInfoResult>({ id: draft.id, messageInfo: draftView(draft, undefined, {}, ctx) });
 }
 
 function checkText(text: string): void {
@@ -155,7 +156,7 @@ export const createTargetedGroupMessage = (ctx: Viewer, args: { id: string; rece
     // Sent (or expired) since the read above: the id is gone either way.
     if (!(await ctx.store.messages.targetDraft(draft.id, ctx.viewer, ctx.now(), receivers))) throw notFound();
     const targeted: DraftRow = { ...draft, targets: receivers };
-    return ok<MsgCreateInfoResult>({ id: targeted.id, messageInfo: draftView(targeted) });
+    return ok<MsgCreateInfoResult>({ id: targeted.id, messageInfo: draftView(targeted, undefined, {}, ctx) });
   });
 
 function checkPlan(ctx: Viewer): void {
@@ -256,7 +257,7 @@ async function send(ctx: Viewer, args: SendArgs, attempt = 0): Promise<ValueCall
     const refusal = refusalOf(e);
     if (!refusal) throw e;
     // The SDK returns the message with status 3 on failure; the id stays usable for another try.
-    return fail(refusal.code, refusal.desc, draftView(draft, Status.SEND_FAIL, { receiver, groupID }));
+    return fail(refusal.code, refusal.desc, draftView(draft, Status.SEND_FAIL, { receiver, groupID }, ctx));
   }
 }
 
@@ -277,7 +278,7 @@ async function resend(
       : row.groupId === groupID && (receiver === null || (targets?.length === 1 && targets[0] === receiver));
   if (!same)
     return fail(Code.INVALID_PARAMETERS, 'id was already sent to another receiver or group; create a new message.');
-  return ok(messageView(ctx.viewer, sent, ctx.cursors));
+  return ok(messageView(ctx.viewer, sent, ctx));
 }
 
 /** 6032 naming the receivers who are not members (read after the refused send, so the list is current). */
@@ -388,7 +389,7 @@ async function deliver(
   const row = outcome.message.row;
   // Stored first (above), acknowledged and delivered second.
   await ctx.router.publish({ type: 'message', row, users: audienceOf(row) });
-  return messageView(viewer, outcome.message, ctx.cursors, profiles.get(viewer));
+  return messageView(viewer, outcome.message, ctx, profiles.get(viewer));
 }
 
 export const revokeMessage = (ctx: Viewer, args: { msgID: string }): Promise<Callback> =>

@@ -10,6 +10,7 @@ import type { Topic, Wake } from '../realtime/router';
 import type { Viewer } from './context';
 import { conversationView, type V2TimConversation } from './conversation';
 import { messageView, type SenderProfile, type V2TimMessage } from './message-view';
+import { isMedia } from '../media/element';
 import { Refusal } from './result';
 import { reactionChange, type V2TimMessageReactionChangeInfo } from './reaction';
 import { dismissedEvent, groupEventOf, type V2TimGroupEvent } from './group-tips';
@@ -166,7 +167,7 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
   }
 
   private async run(after: number | undefined): Promise<void> {
-    const { store, viewer, cursors, router } = this.ctx;
+    const { store, viewer, router } = this.ctx;
     const wakes = await router.open(viewer, 'message');
     this.wakes = wakes;
     if (this.closed) return void wakes.return();
@@ -179,7 +180,7 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
         if (this.closed) return;
         for (const m of page.messages) {
           this.last = m.row.orderNo;
-          this.out.push(messageView(viewer, m, cursors));
+          this.out.push(messageView(viewer, m, this.ctx));
           // Message by message, not page by page: the socket's bound (IM_WS_MAX_BUFFERED_BYTES) may be smaller than
           // a page, and a replay cut off at the same page every time would never finish.
           await this.out.whenDrained();
@@ -222,12 +223,14 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
     if (!views) return false;
     const viewed = views.get(this.ctx.viewer) ?? departingView(wake, this.ctx.viewer);
     if (!viewed) return true;
-    const { viewer, cursors } = this.ctx;
+    const { viewer } = this.ctx;
     // Viewers with equal views share one object, so GraphQL runs once per distinct view (shared-execution.ts).
     // The key packs (seq, is sender, is read) into one number: cheaper to hash than a string, once per delivery.
-    const key = viewed.seq * 4 + (wake.event.row.sender === viewer ? 2 : 0) + (viewed.isRead ? 1 : 0);
+    // A media message's view holds download URLs minted for its one viewer: never shared.
+    const packed = viewed.seq * 4 + (wake.event.row.sender === viewer ? 2 : 0) + (viewed.isRead ? 1 : 0);
+    const key = wake.event.row.elem && isMedia(wake.event.row.elem) ? `${packed}\u0000${viewer}` : packed;
     const sender = batches.get(wake.event)?.sender;
-    this.out.push(sharedView(wake.event, key, () => messageView(viewer, viewed, cursors, sender)));
+    this.out.push(sharedView(wake.event, key, () => messageView(viewer, viewed, this.ctx, sender)));
     return true;
   }
 
@@ -328,7 +331,7 @@ async function* modifications(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator
     for await (const wake of stream) {
       if (wake.topic !== 'modified') continue;
       const seen = await ctx.store.messages.visible(ctx.viewer, wake.event.row.msgId);
-      if (seen) yield messageView(ctx.viewer, seen, ctx.cursors);
+      if (seen) yield messageView(ctx.viewer, seen, ctx);
     }
   } finally {
     await stream.return();

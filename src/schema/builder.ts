@@ -8,6 +8,7 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     ID: { Input: string; Output: string };
     Timestamp: { Input: number; Output: number };
+    Upload: { Input: string; Output: never };
   };
 }>({
   defaultFieldNullability: false,

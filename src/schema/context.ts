@@ -4,6 +4,7 @@ import { Code } from '../codes';
 import type { Services, Viewer } from '../resolvers/context';
 import { Refusal } from '../resolvers/result';
 import type { LoginSession } from '../auth/session';
+import type { Uploads } from '../media/upload';
 
 export interface AuthFailure {
   imCode: number;
@@ -20,6 +21,8 @@ export interface GraphQLContext extends Services {
   session: LoginSession | null;
   /** The request's UserSig is valid through this second (seconds since the epoch); null when not signed in. */
   expiresAt: number | null;
+  /** The files of a multipart request, staged in the media store (src/media/upload.ts); absent otherwise. */
+  uploads?: Uploads;
 }
 
 /** `WWW-Authenticate: Bearer …` for a 401 (RFC 6750 §3): the error, when there is one, and its description. */

@@ -139,7 +139,7 @@ const V2TimMsgCreateInfoResult = builder.objectRef<MsgCreateInfoResult>('V2TimMs
   fields: (t) => ({ id: t.exposeID('id'), messageInfo: t.expose('messageInfo', { type: V2TimMessage }) }),
 });
 
-const MsgCreateInfoResultValueCallback = valueCallback<MsgCreateInfoResult>(
+export const MsgCreateInfoResultValueCallback = valueCallback<MsgCreateInfoResult>(
   'MsgCreateInfoResultValueCallback',
   V2TimMsgCreateInfoResult,
 );

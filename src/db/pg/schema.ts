@@ -6,6 +6,7 @@ import { Column, SQL, getTableColumns } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  customType,
   foreignKey,
   index,
   integer,
@@ -90,3 +91,13 @@ export const drafts = toPg(lite.drafts);
 export const conversations = toPg(lite.conversations);
 export const groupApplications = toPg(lite.groupApplications);
 export const hiddenMessages = toPg(lite.hiddenMessages);
+
+// PostgreSQL only: the bytes of media (src/media/pg-store.ts) when several gateway processes share one database.
+// The SQLite deployment keeps them as files beside its database instead (src/media/store.ts), so this table has
+// no SQLite twin. Fixed-size chunks, so a byte range maps to a range of chunk numbers.
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
+export const mediaChunks = pgTable(
+  'media_chunks',
+  { blobId: text('blob_id').notNull(), n: integer('n').notNull(), data: bytea('data').notNull() },
+  (t) => [primaryKey({ columns: [t.blobId, t.n] })],
+);

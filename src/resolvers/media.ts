@@ -1,0 +1,213 @@
+// createImageMessage, createSoundMessage, createVideoMessage, createFileMessage: drafts like createTextMessage whose
+// element names blobs staged by the multipart request (src/media/upload.ts). Order of checks: the upload is there,
+// within its limit, not empty, then what its bytes are (file-type; the client's Content-Type and name are never
+// trusted), then the other arguments. A refused upload is deleted when the response ends (nothing claims it).
+import { fileTypeFromBuffer, type FileTypeResult } from 'file-type';
+import { Code } from '../codes';
+import type { Elem } from '../db/element';
+import { partsOf } from '../media/element';
+import { imageSize, imageVersions } from '../media/image';
+import type { StagedUpload, Uploads } from '../media/upload';
+import type { Viewer } from './context';
+import { createDraft } from './message';
+import { ElemType } from './message-view';
+import { answer, Refusal } from './result';
+import { checkUnicode, utf8Bytes } from './validate';
+
+const MB = 1024 * 1024;
+/** Pictures sharp decodes. */
+const IMAGE_MIMES = new Set([
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/heic',
+  'image/tiff',
+  'image/bmp',
+]);
+const MAX_DURATION_SECONDS = 24 * 3600;
+const MAX_FILE_NAME_BYTES = 255;
+
+function staged(uploads: Uploads | undefined, token: unknown, field: string): StagedUpload & { blobId: string } {
+  const upload = uploads?.take(token);
+  if (!upload) {
+    throw new Refusal(
+      Code.INVALID_PARAMETERS,
+      `${field} is not a file of this request: send the operation as a GraphQL multipart request with the file mapped to variables.${field} (once).`,
+    );
+  }
+  if (upload.tooLarge || upload.blobId === null) {
+    throw new Refusal(
+      Code.MSG_BODY_SIZE_LIMIT,
+      `${field} is over ${upload.limit} bytes (${+(upload.limit / MB).toFixed(2)} MB), the limit for this message type.`,
+    );
+  }
+  if (upload.size === 0) throw new Refusal(Code.INVALID_PARAMETERS, `${field} is empty.`);
+  return upload as StagedUpload & { blobId: string };
+}
+
+const sniff = (upload: StagedUpload): Promise<FileTypeResult | undefined> =>
+  fileTypeFromBuffer(upload.head).catch(() => undefined);
+
+const described = (type: FileTypeResult | undefined) => (type ? `${type.mime} (.${type.ext})` : 'of no known type');
+
+async function picture(upload: StagedUpload, field: string): Promise<FileTypeResult> {
+  const type = await sniff(upload);
+  if (!type || !IMAGE_MIMES.has(type.mime)) {
+    throw new Refusal(
+      Code.IMAGE_UPLOAD_FAILED_NOT_IMAGE,
+      `${field} is not a picture: its bytes are ${described(type)}.`,
+    );
+  }
+  return type;
+}
+
+function checkDuration(duration: number, field = 'duration'): void {
+  if (!Number.isInteger(duration) || duration < 0 || duration > MAX_DURATION_SECONDS)
+    throw new Refusal(
+      Code.INVALID_PARAMETERS,
+      `${field} must be whole seconds from 0 to ${MAX_DURATION_SECONDS}, got ${duration}.`,
+    );
+}
+
+/** Stores the draft and hands its blobs over from the request to it. */
+async function mediaDraft(ctx: Viewer, uploads: Uploads, elemType: number, elem: Elem) {
+  const created = await createDraft(ctx, {
+    elemType,
+    text: null,
+    customData: null,
+    customDesc: null,
+    customExt: null,
+    atUsers: null,
+    targets: null,
+    elem,
+  });
+  uploads.claim(partsOf(elem).map((p) => p.uuid));
+  return created;
+}
+
+export const createImageMessage = (ctx: Viewer, uploads: Uploads | undefined, args: { image: unknown }) =>
+  answer(async () => {
+    const upload = staged(uploads, args.image, 'image');
+    const type = await picture(upload, 'image');
+    let imageList;
+    try {
+      imageList = await imageVersions(
+        ctx.media.blobs,
+        { uuid: upload.blobId, size: upload.size, contentType: type.mime },
+        (id) => uploads!.written(id),
+      );
+    } catch {
+      throw new Refusal(
+        Code.IMAGE_UPLOAD_FAILED_NOT_IMAGE,
+        `image is not a picture that can be opened (${type.mime}, damaged).`,
+      );
+    }
+    return mediaDraft(ctx, uploads!, ElemType.IMAGE, { kind: 'image', imageList });
+  });
+
+export const createSoundMessage = (
+  ctx: Viewer,
+  uploads: Uploads | undefined,
+  args: { sound: unknown; duration: number },
+) =>
+  answer(async () => {
+    const upload = staged(uploads, args.sound, 'sound');
+    const type = await sniff(upload);
+    // m4a is found as audio/mp4 or video/mp4 depending on its brand.
+    if (!type || !(type.mime.startsWith('audio/') || type.ext === 'm4a' || type.mime === 'video/mp4'))
+      throw new Refusal(Code.INVALID_MSG_ELEM, `sound is not audio: its bytes are ${described(type)}.`);
+    checkDuration(args.duration);
+    const contentType = type.mime === 'video/mp4' ? 'audio/mp4' : type.mime;
+    return mediaDraft(ctx, uploads!, ElemType.SOUND, {
+      kind: 'sound',
+      uuid: upload.blobId,
+      dataSize: upload.size,
+      duration: args.duration,
+      contentType,
+    });
+  });
+
+export const createVideoMessage = (
+  ctx: Viewer,
+  uploads: Uploads | undefined,
+  args: { video: unknown; type?: string | null; duration: number; snapshot?: unknown },
+) =>
+  answer(async () => {
+    const upload = staged(uploads, args.video, 'video');
+    const found = await sniff(upload);
+    if (!found || !found.mime.startsWith('video/'))
+      throw new Refusal(Code.INVALID_MSG_ELEM, `video is not a video: its bytes are ${described(found)}.`);
+    checkDuration(args.duration);
+    const videoType = args.type || found.ext;
+    if (!/^[A-Za-z0-9]{1,16}$/.test(videoType))
+      throw new Refusal(Code.INVALID_PARAMETERS, 'type must be a file extension such as mp4 (1–16 letters or digits).');
+    // The snapshot is optional: the gateway has no video encoder to make one (README, Media).
+    let snapshot = {
+      snapshotUUID: null as string | null,
+      snapshotSize: 0,
+      snapshotWidth: 0,
+      snapshotHeight: 0,
+      snapshotContentType: null as string | null,
+    };
+    if (args.snapshot != null) {
+      const shot = staged(uploads, args.snapshot, 'snapshot');
+      const shotType = await picture(shot, 'snapshot');
+      let size;
+      try {
+        size = await imageSize(ctx.media.blobs, shot.blobId);
+      } catch {
+        throw new Refusal(
+          Code.IMAGE_UPLOAD_FAILED_NOT_IMAGE,
+          `snapshot is not a picture that can be opened (${shotType.mime}, damaged).`,
+        );
+      }
+      snapshot = {
+        snapshotUUID: shot.blobId,
+        snapshotSize: shot.size,
+        snapshotWidth: size.width,
+        snapshotHeight: size.height,
+        snapshotContentType: shotType.mime,
+      };
+    }
+    return mediaDraft(ctx, uploads!, ElemType.VIDEO, {
+      kind: 'video',
+      videoUUID: upload.blobId,
+      videoSize: upload.size,
+      duration: args.duration,
+      videoType: videoType.toLowerCase(),
+      contentType: found.mime,
+      ...snapshot,
+    });
+  });
+
+export const createFileMessage = (
+  ctx: Viewer,
+  uploads: Uploads | undefined,
+  args: { file: unknown; fileName?: string | null },
+) =>
+  answer(async () => {
+    const upload = staged(uploads, args.file, 'file');
+    const fileName = args.fileName || upload.fileName;
+    if (!fileName) throw new Refusal(Code.INVALID_PARAMETERS, 'fileName is empty (and the upload has no file name).');
+    const field = args.fileName ? 'fileName' : 'the upload’s file name';
+    checkUnicode(fileName, field);
+    if (utf8Bytes(fileName) > MAX_FILE_NAME_BYTES)
+      throw new Refusal(
+        Code.INVALID_PARAMETERS,
+        `${field} is ${utf8Bytes(fileName)} bytes of UTF-8; at most ${MAX_FILE_NAME_BYTES} are allowed.`,
+      );
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(fileName))
+      throw new Refusal(Code.INVALID_PARAMETERS, `${field} has control characters.`);
+    // Any content is a file; what it is decides only the Content-Type of its (always attachment) download.
+    const type = await sniff(upload);
+    return mediaDraft(ctx, uploads!, ElemType.FILE, {
+      kind: 'file',
+      uuid: upload.blobId,
+      fileName,
+      fileSize: upload.size,
+      contentType: type?.mime ?? 'application/octet-stream',
+    });
+  });

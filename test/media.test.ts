@@ -1,0 +1,467 @@
+// Media messages through the public API: multipart uploads (createImageMessage, createSoundMessage,
+// createVideoMessage, createFileMessage), sends, and downloads from the signed per-viewer URLs, which only the
+// message's audience can use. Refused and cut-off uploads leave no blob behind.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig, TENCENT_MEDIA_LIMITS } from '../src/config';
+import { diskBlobCount } from '../src/media/store';
+import { openPostgres } from '../src/db/pg/open';
+import { createPgBlobs, pgBlobCount } from '../src/media/pg-store';
+import { groupRules } from '../src/resolvers/group-type';
+import { expectCode, testConfig, userSig } from './helpers/app';
+import { PG_URL, freshSchema } from './helpers/pg';
+import { startLive, type LiveGateway } from './helpers/live';
+import { CREATE_TARGETED, group } from './helpers/ops';
+
+const KB = 1024;
+const LIMITS = { image: 200 * KB, sound: 64 * KB, video: 256 * KB, file: 128 * KB };
+
+const MEDIA = `elemType imageElem { imageList { uuid type size width height url } } soundElem { uuid dataSize duration url }
+  videoElem { videoUUID videoSize duration videoType videoUrl snapshotUUID snapshotSize snapshotWidth snapshotHeight snapshotUrl }
+  fileElem { uuid fileName fileSize url }`;
+const created = `code desc data { id messageInfo { id status ${MEDIA} } }`;
+const CREATE_IMAGE = `mutation($image: Upload!) { createImageMessage(image: $image) { ${created} } }`;
+const CREATE_SOUND = `mutation($sound: Upload!, $duration: Int!) { createSoundMessage(sound: $sound, duration: $duration) { ${created} } }`;
+const CREATE_VIDEO = `mutation($video: Upload!, $duration: Int!, $snapshot: Upload, $type: String) { createVideoMessage(video: $video, duration: $duration, snapshot: $snapshot, type: $type) { ${created} } }`;
+const CREATE_FILE = `mutation($file: Upload!, $fileName: String) { createFileMessage(file: $file, fileName: $fileName) { ${created} } }`;
+const SEND_MEDIA = `mutation($id: String!, $groupID: String, $receiver: String) { sendMessage(id: $id, groupID: $groupID, receiver: $receiver) { code desc data { msgID ${MEDIA} } } }`;
+const HISTORY_MEDIA = `query($groupID: String!) { getGroupHistoryMessageList(groupID: $groupID, count: 20) { code desc data { msgID ${MEDIA} } } }`;
+const C2C_MEDIA = `query($userID: String!) { getC2CHistoryMessageList(userID: $userID, count: 20) { code desc data { msgID ${MEDIA} } } }`;
+const REVOKE = `mutation($msgID: String!) { revokeMessage(msgID: $msgID) { code desc } }`;
+const KICK = `mutation($groupID: String!, $memberList: [String!]!) { kickGroupMember(groupID: $groupID, memberList: $memberList) { code desc } }`;
+
+const png = (width: number, height: number) =>
+  sharp({ create: { width, height, channels: 3, background: '#36c' } })
+    .png()
+    .toBuffer();
+function wav(bytes: number): Buffer {
+  const b = Buffer.alloc(bytes, 7);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(bytes - 8, 4);
+  b.write('WAVEfmt ', 8);
+  return b;
+}
+function mp4(bytes: number): Buffer {
+  const b = Buffer.alloc(bytes, 3);
+  b.writeUInt32BE(24, 0);
+  b.write('ftypisom', 4);
+  b.writeUInt32BE(512, 12);
+  b.write('isomiso2', 16);
+  return b;
+}
+
+interface Part {
+  bytes: Buffer;
+  name: string;
+  type?: string;
+}
+
+let live: LiveGateway;
+let blobs: () => Promise<number>;
+
+/** Each media store with the database it goes with: disk beside SQLite, PostgreSQL chunks beside PostgreSQL. */
+const stores = [
+  { name: 'disk', enabled: true },
+  { name: 'PostgreSQL', enabled: PG_URL !== undefined },
+] as const;
+if (!PG_URL) console.log('media: PostgreSQL store half skipped: set DATABASE_URL=postgres://… to run it');
+
+for (const mediaStore of stores) {
+  describe.skipIf(!mediaStore.enabled)(`media on the ${mediaStore.name} store`, () => {
+    let cleanup: () => Promise<void>;
+    beforeEach(async () => {
+      const base = testConfig();
+      const config = { ...base, media: { ...base.media, maxBytes: LIMITS } };
+      if (mediaStore.name === 'disk') {
+        const dir = mkdtempSync(join(tmpdir(), 'im-media-'));
+        live = await startLive({ config: { ...config, media: { ...config.media, dir, store: 'disk' } } });
+        blobs = async () => diskBlobCount(dir);
+        cleanup = async () => rmSync(dir, { recursive: true, force: true });
+      } else {
+        const { schema, drop } = await freshSchema();
+        live = await startLive({
+          config,
+          store: openPostgres(PG_URL!, { schema, rules: groupRules }),
+          mediaBlobs: createPgBlobs(PG_URL!, { schema, poolSize: 2 }),
+        });
+        blobs = () => pgBlobCount(PG_URL!, schema);
+        cleanup = drop;
+      }
+    });
+    afterEach(async () => {
+      await live?.stop();
+      await cleanup?.();
+    });
+
+    const base = () => `http://127.0.0.1:${live.port}`;
+
+    async function untilAsync(check: () => Promise<boolean>, what: string, ms = 3000): Promise<void> {
+      const end = Date.now() + ms;
+      while (!(await check())) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    const call = (user: string, query: string, variables?: Record<string, unknown>) =>
+      live.gw.call(user, query, variables);
+
+    /** A GraphQL multipart request (operations, map, files) as apollo-upload-client sends it. */
+    async function upload(
+      user: string,
+      query: string,
+      files: Record<string, Part>,
+      variables: Record<string, unknown> = {},
+    ) {
+      const form = new FormData();
+      const names = Object.keys(files);
+      form.set(
+        'operations',
+        JSON.stringify({ query, variables: { ...variables, ...Object.fromEntries(names.map((n) => [n, null])) } }),
+      );
+      form.set('map', JSON.stringify(Object.fromEntries(names.map((n, i) => [String(i), [`variables.${n}`]]))));
+      names.forEach((n, i) =>
+        form.set(
+          String(i),
+          new Blob([new Uint8Array(files[n]!.bytes)], { type: files[n]!.type ?? '' }),
+          files[n]!.name,
+        ),
+      );
+      const res = await fetch(`${base()}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${userSig(user)}` },
+        body: form,
+      });
+      const body = (await res.json()) as any;
+      return { status: res.status, body, result: body.data ? (Object.values(body.data)[0] as any) : undefined };
+    }
+
+    async function download(url: string, user: string | null, headers: Record<string, string> = {}) {
+      return fetch(`${base()}${url}`, {
+        headers: { ...(user ? { authorization: `Bearer ${userSig(user)}` } : {}), ...headers },
+      });
+    }
+
+    describe('media messages', () => {
+      it('when alice sends a picture to a group, then every member gets original, large and thumbnail with sizes, and can download each', async () => {
+        await group(live.gw, 'alice', ['bob'], 'Work', 'team');
+        const picture = await png(1600, 900);
+        const up = await upload('alice', CREATE_IMAGE, {
+          image: { bytes: picture, name: 'holiday.png', type: 'image/png' },
+        });
+        expect(up.status).toBe(200);
+        expectCode(up.result, 0, 'createImageMessage');
+        const list = up.result.data.messageInfo.imageElem.imageList;
+        expect(list.map((i: any) => [i.type, i.width, i.height])).toEqual([
+          [0, 1600, 900],
+          [1, 198, 111],
+          [2, 720, 405],
+        ]);
+        expect(list[0].size).toBe(picture.length);
+        const sent = await call('alice', SEND_MEDIA, { id: up.result.data.id, groupID: 'team' });
+        expectCode(sent, 0, 'sendMessage');
+        const history = await call('bob', HISTORY_MEDIA, { groupID: 'team' });
+        const seen = history.data[0].imageElem.imageList;
+        expect(seen.map((i: any) => i.uuid)).toEqual(list.map((i: any) => i.uuid));
+        const origin = await download(seen[0].url, 'bob');
+        expect(origin.status).toBe(200);
+        expect(origin.headers.get('content-type')).toBe('image/png');
+        expect(Buffer.from(await origin.arrayBuffer()).equals(picture)).toBe(true);
+        const thumb = await download(seen[1].url, 'bob');
+        expect(thumb.status).toBe(200);
+        expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).width).toBe(198);
+      });
+
+      it('when bob sends voice in C2C, then alice downloads it and a Range request gets 206 with just those bytes', async () => {
+        const voice = wav(40 * KB);
+        const up = await upload('bob', CREATE_SOUND, { sound: { bytes: voice, name: 'v.wav' } }, { duration: 7 });
+        expectCode(up.result, 0, 'createSoundMessage');
+        expectCode(await call('bob', SEND_MEDIA, { id: up.result.data.id, receiver: 'alice' }), 0, 'sendMessage');
+        const [m] = (await call('alice', C2C_MEDIA, { userID: 'bob' })).data;
+        expect(m.soundElem).toMatchObject({ dataSize: voice.length, duration: 7 });
+        const whole = await download(m.soundElem.url, 'alice');
+        expect(whole.status).toBe(200);
+        expect(whole.headers.get('content-type')).toBe('audio/wav');
+        expect(whole.headers.get('accept-ranges')).toBe('bytes');
+        await whole.arrayBuffer();
+        const part = await download(m.soundElem.url, 'alice', { range: 'bytes=100-199' });
+        expect(part.status).toBe(206);
+        expect(part.headers.get('content-range')).toBe(`bytes 100-199/${voice.length}`);
+        expect(Buffer.from(await part.arrayBuffer()).equals(voice.subarray(100, 200))).toBe(true);
+        const tail = await download(m.soundElem.url, 'alice', { range: 'bytes=-10' });
+        expect(tail.status).toBe(206);
+        expect(Buffer.from(await tail.arrayBuffer()).equals(voice.subarray(voice.length - 10))).toBe(true);
+        expect((await download(m.soundElem.url, 'alice', { range: `bytes=${voice.length}-` })).status).toBe(416);
+      });
+
+      it('when alice sends a video with a snapshot, then bob downloads both and a ranged video read works', async () => {
+        await group(live.gw, 'alice', ['bob'], 'Work', 'team');
+        const video = mp4(100 * KB);
+        const shot = await png(320, 180);
+        const up = await upload(
+          'alice',
+          CREATE_VIDEO,
+          { video: { bytes: video, name: 'clip.mp4' }, snapshot: { bytes: shot, name: 's.png' } },
+          { duration: 12 },
+        );
+        expectCode(up.result, 0, 'createVideoMessage');
+        expect(up.result.data.messageInfo.videoElem).toMatchObject({
+          videoSize: video.length,
+          duration: 12,
+          videoType: 'mp4',
+          snapshotWidth: 320,
+          snapshotHeight: 180,
+          snapshotSize: shot.length,
+        });
+        expectCode(await call('alice', SEND_MEDIA, { id: up.result.data.id, groupID: 'team' }), 0, 'sendMessage');
+        const v = (await call('bob', HISTORY_MEDIA, { groupID: 'team' })).data[0].videoElem;
+        const got = await download(v.videoUrl, 'bob', { range: 'bytes=0-1023' });
+        expect(got.status).toBe(206);
+        expect(got.headers.get('content-type')).toBe('video/mp4');
+        expect(Buffer.from(await got.arrayBuffer()).equals(video.subarray(0, 1024))).toBe(true);
+        const snap = await download(v.snapshotUrl, 'bob');
+        expect(snap.status).toBe(200);
+        expect(Buffer.from(await snap.arrayBuffer()).equals(shot)).toBe(true);
+      });
+
+      it('when alice sends a file with a non-ASCII name, then bob downloads it as an attachment with that name safely encoded', async () => {
+        const bytes = Buffer.from('plain text report\n'.repeat(100));
+        const fileName = 'résumé "final"; 报告.txt';
+        const up = await upload('alice', CREATE_FILE, { file: { bytes, name: '../../etc/passwd' } }, { fileName });
+        expectCode(up.result, 0, 'createFileMessage');
+        expectCode(await call('alice', SEND_MEDIA, { id: up.result.data.id, receiver: 'bob' }), 0, 'sendMessage');
+        const [m] = (await call('bob', C2C_MEDIA, { userID: 'alice' })).data;
+        expect(m.fileElem).toMatchObject({ fileName, fileSize: bytes.length });
+        const got = await download(m.fileElem.url, 'bob');
+        expect(got.status).toBe(200);
+        expect(got.headers.get('content-type')).toBe('application/octet-stream');
+        const disposition = got.headers.get('content-disposition')!;
+        expect(disposition).toMatch(/^attachment; filename="[\x20-\x7e]*"; filename\*=UTF-8''/);
+        expect(decodeURIComponent(disposition.split("UTF-8''")[1]!)).toBe(fileName);
+        expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true);
+      });
+
+      it('when a picture is broadcast live, then each subscriber gets URLs minted for itself, which work only for it', async () => {
+        await group(live.gw, 'alice', ['bob', 'carol'], 'Work', 'team');
+        const ON_MEDIA = `subscription { onRecvNewMessage { msgID imageElem { imageList { url } } } }`;
+        const [bob, carol] = await Promise.all([live.subscribe('bob', ON_MEDIA), live.subscribe('carol', ON_MEDIA)]);
+        const up = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(30, 30), name: 'p.png' } });
+        expectCode(await call('alice', SEND_MEDIA, { id: up.result.data.id, groupID: 'team' }), 0, 'sendMessage');
+        const [b] = await bob.waitFor(1);
+        const [c] = await carol.waitFor(1);
+        const bobUrl = b.onRecvNewMessage.imageElem.imageList[0].url;
+        const carolUrl = c.onRecvNewMessage.imageElem.imageList[0].url;
+        expect(bobUrl).toContain('u=bob');
+        expect(carolUrl).toContain('u=carol');
+        expect((await download(bobUrl, 'bob')).status).toBe(200);
+        expect((await download(carolUrl, 'carol')).status).toBe(200);
+        expect((await download(bobUrl, 'carol')).status).toBe(403);
+      });
+
+      it('when the sender reads the draft, then its URLs work for the sender before sending', async () => {
+        const up = await upload(
+          'alice',
+          CREATE_SOUND,
+          { sound: { bytes: wav(2 * KB), name: 'v.wav' } },
+          { duration: 1 },
+        );
+        expectCode(up.result, 0, 'createSoundMessage');
+        expect((await download(up.result.data.messageInfo.soundElem.url, 'alice')).status).toBe(200);
+        expect((await download(up.result.data.messageInfo.soundElem.url, 'bob')).status).toBe(403);
+      });
+    });
+
+    describe('only the audience can fetch the bytes', () => {
+      let imageUrl: string;
+      let msgID: string;
+      beforeEach(async () => {
+        await group(live.gw, 'alice', ['bob', 'carol', 'dave'], 'Work', 'team');
+        const up = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(300, 300), name: 'secret.png' } });
+        expectCode(up.result, 0, 'createImageMessage');
+        const t = await call('alice', CREATE_TARGETED, { id: up.result.data.id, receiverList: ['bob'] });
+        expectCode(t, 0, 'createTargetedGroupMessage');
+        const sent = await call('alice', SEND_MEDIA, { id: t.data.id, groupID: 'team' });
+        expectCode(sent, 0, 'sendMessage');
+        msgID = sent.data.msgID;
+        const [m] = (await call('bob', HISTORY_MEDIA, { groupID: 'team' })).data;
+        expect(m.msgID).toBe(msgID);
+        imageUrl = m.imageElem.imageList[0].url;
+      });
+
+      it('when the receiver downloads a targeted image, then it works; a non-receiver sees no message and its copy of the URL is refused', async () => {
+        expect((await download(imageUrl, 'bob')).status).toBe(200);
+        expect((await call('carol', HISTORY_MEDIA, { groupID: 'team' })).data).toEqual([]);
+        const copied = await download(imageUrl, 'carol');
+        expect(copied.status).toBe(403);
+        expect(await copied.json()).toMatchObject({ code: 6009 });
+        // Even a correctly signed URL for carol (as if one had leaked): the audience check at download refuses it.
+        const uuid = imageUrl.split('?')[0]!.split('/').pop()!;
+        expect((await download(live.gw.app.services.media.urls.mint('carol', msgID, uuid), 'carol')).status).toBe(403);
+        // Re-labelled for carol by hand is not a URL the server minted.
+        expect((await download(imageUrl.replace('u=bob', 'u=carol'), 'carol')).status).toBe(403);
+        expect((await download(imageUrl, null)).status).toBe(401);
+        const tampered = imageUrl.replace(/([?&]e=)(\d+)/, (_, k, e) => `${k}${Number(e) + 1000}`);
+        expect((await download(tampered, 'bob')).status).toBe(403);
+      });
+
+      it('when the receiver passes its UserSig as userSig, then the URL works without a header (for <img src>)', async () => {
+        expect((await download(`${imageUrl}&userSig=${encodeURIComponent(userSig('bob'))}`, null)).status).toBe(200);
+        expect((await download(`${imageUrl}&userSig=${encodeURIComponent(userSig('carol'))}`, null)).status).toBe(403);
+      });
+
+      it('when the message is revoked, then its URL is refused to everyone', async () => {
+        expectCode(await call('alice', REVOKE, { msgID }), 0, 'revokeMessage');
+        expect((await download(imageUrl, 'bob')).status).toBe(403);
+      });
+
+      it('when the URL expires, then it is refused', async () => {
+        live.gw.clock.now += 3601;
+        expect((await download(imageUrl, 'bob')).status).toBe(403);
+      });
+
+      it('when a member is kicked, then the URL of a picture sent after the kick is refused to them', async () => {
+        const up = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(50, 50), name: 'x.png' } });
+        const broadcast = up.result.data.id;
+        // dave sees a broadcast picture; kicked, then a later one's URL minted for him before is not his.
+        expectCode(await call('alice', SEND_MEDIA, { id: broadcast, groupID: 'team' }), 0, 'sendMessage');
+        const [m] = (await call('dave', HISTORY_MEDIA, { groupID: 'team' })).data;
+        expect((await download(m.imageElem.imageList[0].url, 'dave')).status).toBe(200);
+        expectCode(await call('alice', KICK, { groupID: 'team', memberList: ['dave'] }), 0, 'kickGroupMember');
+        const later = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(60, 60), name: 'y.png' } });
+        const sent = await call('alice', SEND_MEDIA, { id: later.result.data.id, groupID: 'team' });
+        expectCode(sent, 0, 'sendMessage');
+        // A correctly signed URL for dave (as if one had been minted for him): the audience check at download refuses it.
+        const uuid = sent.data.imageElem.imageList[0].uuid;
+        const signedForDave = live.gw.app.services.media.urls.mint('dave', sent.data.msgID, uuid);
+        expect((await download(signedForDave, 'dave')).status).toBe(403);
+        expect((await download(live.gw.app.services.media.urls.mint('bob', sent.data.msgID, uuid), 'bob')).status).toBe(
+          200,
+        );
+      });
+    });
+
+    describe('refused uploads leave nothing behind', () => {
+      it('when the default limits are read, then they are Tencent’s: 28 MB image and sound, 100 MB video and file', () => {
+        const MB = 1024 * 1024;
+        expect(loadConfig({}).media.maxBytes).toEqual({
+          image: 28 * MB,
+          sound: 28 * MB,
+          video: 100 * MB,
+          file: 100 * MB,
+        });
+        expect(TENCENT_MEDIA_LIMITS.image).toBe(28 * MB);
+      });
+
+      it('when an image is over the limit, then 8001 names the field and no blob is kept', async () => {
+        const big = Buffer.concat([await png(10, 10), Buffer.alloc(LIMITS.image)]);
+        const up = await upload('alice', CREATE_IMAGE, { image: { bytes: big, name: 'big.png' } });
+        expectCode(up.result, 8001, 'createImageMessage');
+        expect(up.result.desc).toMatch(/^image is over 204800 bytes/);
+        await untilAsync(async () => (await blobs()) === 0, 'no blob left');
+      });
+
+      it('when a text file is sent as an image, then 6031 names the field and no blob is kept', async () => {
+        const up = await upload('alice', CREATE_IMAGE, {
+          image: { bytes: Buffer.from('not a picture at all'), name: 'fake.png', type: 'image/png' },
+        });
+        expectCode(up.result, 6031, 'createImageMessage');
+        expect(up.result.desc).toMatch(/^image is not a picture/);
+        await untilAsync(async () => (await blobs()) === 0, 'no blob left');
+      });
+
+      it('when a picture is sent as a voice message or a video, then 6016 names the field', async () => {
+        const sound = await upload(
+          'alice',
+          CREATE_SOUND,
+          { sound: { bytes: await png(8, 8), name: 'v.wav' } },
+          { duration: 1 },
+        );
+        expectCode(sound.result, 6016, 'createSoundMessage');
+        expect(sound.result.desc).toMatch(/^sound is not audio: its bytes are image\/png/);
+        const video = await upload(
+          'alice',
+          CREATE_VIDEO,
+          { video: { bytes: wav(KB), name: 'v.mp4' } },
+          { duration: 1 },
+        );
+        expectCode(video.result, 6016, 'createVideoMessage');
+        await untilAsync(async () => (await blobs()) === 0, 'no blob left');
+      });
+
+      it('when an Upload variable is not a file of the request, then 6017 names the field', async () => {
+        const r = await call('alice', CREATE_IMAGE, { image: 'upload:guessed' });
+        expectCode(r, 6017, 'createImageMessage');
+        expect(r.desc).toMatch(/^image is not a file of this request/);
+      });
+
+      it('when an upload is cut off before the request ends, then 6008 answers and no blob is kept', async () => {
+        const boundary = 'xBOUNDARYx';
+        const ops = JSON.stringify({ query: CREATE_FILE, variables: { file: null, fileName: 'a.bin' } });
+        const head = Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${ops}\r\n` +
+            `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
+            `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="a.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+        );
+        const body = Buffer.concat([head, Buffer.alloc(50 * KB, 1)]); // no closing boundary
+        const answer = await new Promise<{ status: number; body: any }>((resolve, reject) => {
+          const req = request(`${base()}/graphql`, {
+            method: 'POST',
+            headers: {
+              'content-type': `multipart/form-data; boundary=${boundary}`,
+              'content-length': body.length,
+              authorization: `Bearer ${userSig('alice')}`,
+            },
+          });
+          req.on('response', (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+        expect(answer.status).toBe(400);
+        expect(answer.body.errors[0].extensions).toMatchObject({ imCode: 6008 });
+        await untilAsync(async () => (await blobs()) === 0, 'no blob left');
+      });
+
+      it('when an anonymous client uploads, then 401 and nothing is stored', async () => {
+        const form = new FormData();
+        form.set('operations', JSON.stringify({ query: CREATE_FILE, variables: { file: null } }));
+        form.set('map', '{"0":["variables.file"]}');
+        form.set('0', new Blob([new Uint8Array(KB)]), 'a.bin');
+        const res = await fetch(`${base()}/graphql`, { method: 'POST', body: form });
+        expect(res.status).toBe(401);
+        expect(await blobs()).toBe(0);
+      });
+
+      it('when a media draft expires unsent, then the reclaim deletes its blobs and keeps those of sent messages', async () => {
+        const sent = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(40, 40), name: 'a.png' } });
+        expectCode(await call('alice', SEND_MEDIA, { id: sent.result.data.id, receiver: 'bob' }), 0, 'sendMessage');
+        const unsent = await upload('alice', CREATE_FILE, {
+          file: { bytes: Buffer.from('left behind'), name: 'x.txt' },
+        });
+        expectCode(unsent.result, 0, 'createFileMessage');
+        expect(await blobs()).toBe(4); // three versions of the picture, one file
+        await live.gw.app.reclaimDrafts();
+        expect(await blobs()).toBe(4); // nothing has expired yet
+        live.gw.clock.now += live.gw.app.services.config.draftTtlSeconds + 1;
+        await live.gw.app.reclaimDrafts();
+        expect(await blobs()).toBe(3);
+        const [m] = (await call('bob', C2C_MEDIA, { userID: 'alice' })).data;
+        expect((await download(m.imageElem.imageList[0].url, 'bob')).status).toBe(200);
+      });
+
+      it('when a draft is made but the operation refuses another argument, then only the refused upload goes', async () => {
+        const ok = await upload('alice', CREATE_FILE, { file: { bytes: Buffer.from('x'.repeat(10)), name: 'ok.txt' } });
+        expectCode(ok.result, 0, 'createFileMessage');
+        const bad = await upload('alice', CREATE_SOUND, { sound: { bytes: wav(KB), name: 'v.wav' } }, { duration: -1 });
+        expectCode(bad.result, 6017, 'createSoundMessage');
+        await untilAsync(async () => (await blobs()) === 1, 'just the draft’s blob left');
+      });
+    });
+  });
+}
