@@ -58,6 +58,8 @@ for (const backend of gateways)
       | { t: 'revoke'; u: User; pick: number }
       /** modifyMessage of a message picked among all sent (most are not the actor's: those must be refused). */
       | { t: 'modify'; u: User; pick: number }
+      /** addMessageReaction or removeMessageReaction of a message picked among all sent. */
+      | { t: 'react'; u: User; pick: number; reaction: string; remove: boolean }
       | { t: 'read'; u: User; conversation: { g: GroupID } | { peer: User } }
       /** acceptGroupApplication / refuseGroupApplication of target's join request (joinGroup on a Public group). */
       | { t: 'accept' | 'refuse'; u: User; g: GroupID; target: User; byOwner: boolean }
@@ -138,6 +140,16 @@ for (const backend of gateways)
       },
       { weight: 2, arbitrary: fc.record({ t: fc.constant('revoke' as const), u: user, pick: fc.nat() }) },
       { weight: 2, arbitrary: fc.record({ t: fc.constant('modify' as const), u: user, pick: fc.nat() }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          t: fc.constant('react' as const),
+          u: user,
+          pick: fc.nat(),
+          reaction: fc.constantFrom('👍', 'ok'),
+          remove: oneIn(3),
+        }),
+      },
       {
         weight: 1,
         arbitrary: fc.record({
@@ -363,7 +375,18 @@ for (const backend of gateways)
       for (const u of USERS) {
         const r = await gql(gw, u, CHECK, { ids });
         expect(r.apps.data, `${step}: ${u}'s getGroupApplicationList`).toEqual(model.applicationList(u));
-        if (newerPages) Object.assign(r, await gql(gw, u, CHECK_NEWER));
+        if (newerPages) {
+          Object.assign(r, await gql(gw, u, CHECK_NEWER));
+          // Reactions: exactly the model's for the messages u may see, and the not-found answer for the rest.
+          for (let k = 0; k < model.messages.length; k += 20) {
+            const chunk = model.messages.slice(k, k + 20);
+            const got = (await gql(gw, u, REACTIONS, { ids: chunk.map((m) => m.msgID) })).getMessageReactions.data;
+            expect(
+              got.map((x: any) => ({ resultCode: x.resultCode, reactionList: x.reactionList })),
+              `${step}: ${u}'s getMessageReactions`,
+            ).toEqual(chunk.map((m) => model.reactionList(u, m)));
+          }
+        }
         SLOTS.forEach((s, i) => {
           const want = model.groupHistory(u, s.id);
           const got = r[`g${i}`];
@@ -430,6 +453,11 @@ for (const backend of gateways)
     const SEND = `mutation($id: String!, $receiver: String, $groupID: String, $onlineUserOnly: Boolean, $isExcludedFromUnreadCount: Boolean, $isExcludedFromLastMessage: Boolean, $localCustomData: String) {
   sendMessage(id: $id, receiver: $receiver, groupID: $groupID, onlineUserOnly: $onlineUserOnly, isExcludedFromUnreadCount: $isExcludedFromUnreadCount, isExcludedFromLastMessage: $isExcludedFromLastMessage, localCustomData: $localCustomData) { code desc data { msgID } } }`;
     const REVOKE = 'mutation($m: String!) { revokeMessage(msgID: $m) { code desc } }';
+    const REACT = 'mutation($m: String!, $r: String!) { addMessageReaction(msgID: $m, reactionID: $r) { code desc } }';
+    const UNREACT =
+      'mutation($m: String!, $r: String!) { removeMessageReaction(msgID: $m, reactionID: $r) { code desc } }';
+    const REACTIONS = `query($ids: [String!]!) { getMessageReactions(msgIDList: $ids) { code data { resultCode msgID
+      reactionList { reactionID totalUserCount reactedByMyself partialUserList { userID } } } } }`;
     const MODIFY = 'mutation($m: String!, $t: String) { modifyMessage(msgID: $m, text: $t) { code desc } }';
     const groupOp = (op: string, extra = '') =>
       `mutation($g: String!${extra ? ', $u: [String!]!' : ''}) { ${op}(groupID: $g${extra}) { code desc } }`;
@@ -543,6 +571,15 @@ for (const backend of gateways)
           const code = model.revokeCode(a.u, m);
           expectCode(await call(gw, a.u, REVOKE, { m: m.msgID }), code);
           if (code === 0) model.revoked(m);
+          return;
+        }
+        case 'react': {
+          const sent = model.messages;
+          if (sent.length === 0) return;
+          const m = sent[a.pick % sent.length]!;
+          const code = model.reactCode(a.u, m, a.reaction, a.remove);
+          expectCode(await call(gw, a.u, a.remove ? UNREACT : REACT, { m: m.msgID, r: a.reaction }), code);
+          if (code === 0) model.reacted(a.u, m, a.reaction, a.remove);
           return;
         }
         case 'modify': {

@@ -168,12 +168,15 @@ export function createConversationStore(x: Executor): ConversationStore {
       const r = await x.read(() => row<StateRow>(states(viewer, conversationID)));
       return r && state(r);
     },
+    // Over the conversations the list shows: a deleted one counts again when it shows again.
     totalUnread: async (viewer) =>
       Number(
         (
           await x.read(() =>
             row<{ n: number | null }>(sql`SELECT sum(${UNREAD}) AS "n"
-      FROM conversations c LEFT JOIN groups g ON g.group_id = c.group_id WHERE c.user_id = ${viewer}`),
+      FROM conversations c LEFT JOIN groups g ON g.group_id = c.group_id
+        LEFT JOIN group_members gm ON gm.group_id = c.group_id AND gm.user_id = c.user_id
+      WHERE c.user_id = ${viewer} AND (c.hidden = 0 OR ${LAST} > c.cleared_order)`),
           )
         )?.n ?? 0,
       ),

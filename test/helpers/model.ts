@@ -451,6 +451,48 @@ export class Model {
     m.revoked = true;
   }
 
+  /** Reactions by msgID: each kind's users with their arrival number (the gateway's order of both). */
+  readonly reactions = new Map<string, Map<string, { user: User; seq: number }[]>>();
+  private reactionSeq = 0;
+
+  reactCode(u: User, m: ModelMessage, reactionID: string, remove: boolean): number {
+    if (!this.visible(u, m)) return 6017;
+    if (remove) return 0;
+    if (m.revoked) return 10007;
+    return this.reactions
+      .get(m.msgID)
+      ?.get(reactionID)
+      ?.some((x) => x.user === u)
+      ? 23007
+      : 0;
+  }
+
+  reacted(u: User, m: ModelMessage, reactionID: string, remove: boolean) {
+    let kinds = this.reactions.get(m.msgID);
+    if (!kinds) this.reactions.set(m.msgID, (kinds = new Map()));
+    const users = (kinds.get(reactionID) ?? []).filter((x) => x.user !== u);
+    if (!remove) users.push({ user: u, seq: ++this.reactionSeq });
+    if (users.length > 0) kinds.set(reactionID, users);
+    else kinds.delete(reactionID);
+  }
+
+  /** getMessageReactions as `u` must see it: kinds by their earliest remaining user, users in order. */
+  reactionList(u: User, m: ModelMessage) {
+    if (!this.visible(u, m)) return { resultCode: 6017, reactionList: [] };
+    const kinds = [...(this.reactions.get(m.msgID) ?? new Map<string, { user: User; seq: number }[]>()).entries()]
+      .map(([reactionID, users]) => ({ reactionID, users: [...users].sort((a, b) => a.seq - b.seq) }))
+      .sort((a, b) => a.users[0]!.seq - b.users[0]!.seq || (a.reactionID < b.reactionID ? -1 : 1));
+    return {
+      resultCode: 0,
+      reactionList: kinds.map((k) => ({
+        reactionID: k.reactionID,
+        totalUserCount: k.users.length,
+        reactedByMyself: k.users.some((x) => x.user === u),
+        partialUserList: k.users.slice(0, 10).map((x) => ({ userID: x.user })),
+      })),
+    };
+  }
+
   modifyCode(by: User, m: ModelMessage): number {
     if (!this.visible(by, m)) return 6017;
     return m.sender === by && !m.revoked ? 0 : 10007;
