@@ -675,13 +675,14 @@ for (const backend of gateways)
           const u = (a.byOwner && model.owner(a.g)) || a.u;
           const code = model.handle(u, a.g, a.target, a.t === 'accept');
           const op = a.t === 'accept' ? 'acceptGroupApplication' : 'refuseGroupApplication';
-          return expectCode(
+          expectCode(
             await call(gw, u, `mutation($g: String!, $f: String!) { ${op}(groupID: $g, fromUser: $f) { code desc } }`, {
               g: a.g,
               f: a.target,
             }),
             code,
           );
+          return nameTips(w); // an accepted join's tip
         }
         case 'appRead':
           model.markApplicationsRead(a.u);

@@ -2,8 +2,15 @@
 // for both databases. Each change runs under the group's row lock, like every membership change (./groups.ts), so
 // an accept and a quit, a dismissal or a second accept of the same application cannot interleave: handling twice
 // answers 'handled', and an accept adds the member through the same statements as joinGroup (addMembersWork).
-import type { ApplicationRow, ApplyOutcome, GroupApplicationStore, GroupRules, HandleOutcome } from './store';
-import { row, rows, run, sql, type Executor, type Work } from './statement';
+import type {
+  ApplicationKey,
+  ApplicationRow,
+  ApplyOutcome,
+  GroupApplicationStore,
+  GroupRules,
+  HandleOutcome,
+} from './store';
+import { row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
 import { int8 } from './messages';
 import { addMembersWork } from './groups';
 
@@ -14,6 +21,40 @@ const JOIN_REQUEST = 0;
 const APPLICATION_COLUMNS = sql.raw(`a.app_no AS "appNo", a.group_id AS "groupId", a.from_user AS "fromUser",
   a.to_user AS "toUser", a.type, a.request_msg AS "requestMsg", a.add_time AS "addTime", a.handled_by AS "handledBy",
   a.handle_result AS "handleResult", a.handled_msg AS "handledMsg"`);
+
+/** acceptGroupApplication / refuseGroupApplication under the group's row lock; an accept adds the member as
+ * joinGroup does (group-tips.ts composes it with the JOIN or INVITE tip). */
+export function* handleWork(
+  d: Dialect,
+  rules: GroupRules,
+  key: ApplicationKey,
+  by: string,
+  accept: boolean,
+  handledMsg: string | null,
+  now: number,
+  cap: number,
+): Work<HandleOutcome> {
+  const g = yield* row<{ role: number | null }>(sql`SELECT
+      (SELECT gm.role FROM group_members gm WHERE gm.group_id = g.group_id AND gm.user_id = ${by}) AS "role"
+      FROM groups g WHERE g.group_id = ${key.groupID} ${d.forUpdate}`);
+  if (!g) return 'missing';
+  if (Number(g.role ?? 0) < ADMIN) return 'forbidden';
+  const app = yield* row<{ appNo: number; handledBy: string | null }>(sql`SELECT app_no AS "appNo",
+      handled_by AS "handledBy" FROM group_applications WHERE group_id = ${key.groupID} AND from_user = ${key.fromUser}
+      AND to_user = ${key.toUser} AND type = ${key.type}`);
+  if (!app) return 'none';
+  if (app.handledBy !== null) return 'handled';
+  let outcome: HandleOutcome = 'ok';
+  if (accept) {
+    const joiner = key.type === JOIN_REQUEST ? key.fromUser : key.toUser;
+    outcome = (yield* addMembersWork(d, rules, key.groupID, [joiner], 200, now, cap)).outcome;
+    // Full: it stays waiting (an admin may accept once there is room). Already a member: it is moot, closed.
+    if (outcome !== 'ok' && outcome !== 'already') return outcome;
+  }
+  yield* run(sql`UPDATE group_applications SET handled_by = ${by}, handle_result = CAST(${accept ? 1 : 0} AS integer),
+      handled_msg = ${handledMsg} WHERE app_no = ${int8(app.appNo)}`);
+  return outcome;
+}
 
 export function groupApplicationMethods(x: Executor, rules: GroupRules): GroupApplicationStore {
   const d = x.dialect;
@@ -57,28 +98,7 @@ export function groupApplicationMethods(x: Executor, rules: GroupRules): GroupAp
       return { list, unreadCount: Number(unread?.n ?? 0) };
     },
     handle: (key, by, accept, handledMsg, now, cap) =>
-      x.write(function* (): Work<HandleOutcome> {
-        const g = yield* row<{ role: number | null }>(sql`SELECT
-          (SELECT gm.role FROM group_members gm WHERE gm.group_id = g.group_id AND gm.user_id = ${by}) AS "role"
-          FROM groups g WHERE g.group_id = ${key.groupID} ${d.forUpdate}`);
-        if (!g) return 'missing';
-        if (Number(g.role ?? 0) < ADMIN) return 'forbidden';
-        const app = yield* row<{ appNo: number; handledBy: string | null }>(sql`SELECT app_no AS "appNo",
-          handled_by AS "handledBy" FROM group_applications WHERE group_id = ${key.groupID} AND from_user = ${key.fromUser}
-          AND to_user = ${key.toUser} AND type = ${key.type}`);
-        if (!app) return 'none';
-        if (app.handledBy !== null) return 'handled';
-        let outcome: HandleOutcome = 'ok';
-        if (accept) {
-          const joiner = key.type === JOIN_REQUEST ? key.fromUser : key.toUser;
-          outcome = (yield* addMembersWork(d, rules, key.groupID, [joiner], 200, now, cap)).outcome;
-          // Full: it stays waiting (an admin may accept once there is room). Already a member: it is moot, closed.
-          if (outcome !== 'ok' && outcome !== 'already') return outcome;
-        }
-        yield* run(sql`UPDATE group_applications SET handled_by = ${by}, handle_result = CAST(${accept ? 1 : 0} AS integer),
-          handled_msg = ${handledMsg} WHERE app_no = ${int8(app.appNo)}`);
-        return outcome;
-      }),
+      x.write(() => handleWork(d, rules, key, by, accept, handledMsg, now, cap)),
     handlers: async (groupID) =>
       (
         await x.read(() =>

@@ -8,7 +8,16 @@
 // never a message. Limits: a leaver gets his own tip live only (a resume after it finds him no longer a member, so
 // it is not replayed), and on the Redis bus a tip filled in from storage (an event that arrived out of commit
 // order, src/realtime/redis-bus.ts) no longer carries `departing`: the leaver's live copy is lost in that case.
-import type { GroupRules, JoinOutcome, NewMessage, GroupProfile, ViewedMessage } from './store';
+import type {
+  ApplicationKey,
+  GroupRules,
+  HandleOutcome,
+  JoinOutcome,
+  NewMessage,
+  GroupProfile,
+  ViewedMessage,
+} from './store';
+import { handleWork } from './group-applications';
 import { row, rows, sql, type Dialect, type Executor, type Work } from './statement';
 import { sendWork, viewsForWork, type SendPath } from './messages';
 import { addMembersWork, deleteMembers, lockGroup, muteWork, presentMembers } from './groups';
@@ -82,6 +91,15 @@ export interface GroupTipsStore {
     cap: number,
     tip: TipRequest,
   ): Promise<Tipped<JoinOutcome>>;
+  /** groups.handle (acceptGroupApplication), with a tip naming the member it adds: `joiner`. */
+  handleApplication(
+    key: ApplicationKey,
+    by: string,
+    joiner: string,
+    handledMsg: string | null,
+    cap: number,
+    tip: TipRequest,
+  ): Promise<Tipped<HandleOutcome>>;
   /** groups.removeMembers, with a tip naming those removed (QUIT or KICKED), stored while they are still members. */
   removeMembers(groupID: string, userIDs: string[], tip: TipRequest): Promise<Tipped<string[]>>;
   /** groups.setRole, with a SET_ADMIN or CANCEL_ADMIN tip naming the member. */
@@ -184,6 +202,11 @@ export function createGroupTipsStore(x: Executor, rules: GroupRules, path: SendP
       tipped(groupID, tip, function* () {
         const { outcome, fresh } = yield* addMembersWork(d, rules, groupID, userIDs, role, tip.timestamp, cap);
         return { result: outcome, members: outcome === 'ok' ? fresh : null };
+      }),
+    handleApplication: (key, by, joiner, handledMsg, cap, tip) =>
+      tipped(key.groupID, tip, function* () {
+        const outcome = yield* handleWork(d, rules, key, by, true, handledMsg, tip.timestamp, cap);
+        return { result: outcome, members: outcome === 'ok' ? [joiner] : null };
       }),
     // The tip first, while the leavers are members (they are in its audience), then the removal.
     removeMembers: (groupID, userIDs, tip) =>

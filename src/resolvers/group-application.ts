@@ -11,6 +11,7 @@ import type { GroupApplicationEvent } from '../realtime/bus';
 import type { Stream } from '../realtime/stream';
 import type { Wake } from '../realtime/router';
 import { capOf, joinRefusal, membersJoined } from './group';
+import { GroupTipsType, publishTip, tipRequest } from './group-tips';
 import { live } from './subscription';
 import { answer, done, ok, Refusal, type Callback } from './result';
 import { checkId, checkUnicode, checkUserID, utf8Bytes } from './validate';
@@ -202,7 +203,17 @@ async function handle(ctx: Viewer, args: ApplicationInput & { reason?: string | 
   // The cap of the group's type: read first; the store checks membership, role and count again under the lock.
   const group = await ctx.store.groups.get(key.groupID);
   if (!group) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${key.groupID}" does not exist.`);
-  const outcome = await ctx.store.groups.handle(key, ctx.viewer, accept, reason, ctx.now(), capOf(group));
+  // An accept adds the member with its tip in one unit of work: JOIN by the applicant, or INVITE by the inviter.
+  const joiner = key.toUser === '' ? key.fromUser : key.toUser;
+  const tipped = accept
+    ? await ctx.store.tips.handleApplication(key, ctx.viewer, joiner, reason, capOf(group), {
+        ...tipRequest(ctx, group.groupType, key.toUser === '' ? GroupTipsType.JOIN : GroupTipsType.INVITE),
+        op: key.fromUser,
+      })
+    : undefined;
+  const outcome = tipped
+    ? tipped.result
+    : await ctx.store.groups.handle(key, ctx.viewer, accept, reason, ctx.now(), capOf(group));
   // Answered (also when closed because the user is a member already): the applicant hears of it.
   if (outcome === 'ok' || outcome === 'already')
     await ctx.router.publish({
@@ -212,7 +223,10 @@ async function handle(ctx: Viewer, args: ApplicationInput & { reason?: string | 
     });
   const refusal = handleRefusal(outcome, key);
   if (refusal) throw refusal;
-  if (accept) await membersJoined(ctx, key.groupID, [key.toUser === '' ? key.fromUser : key.toUser]);
+  if (tipped) {
+    await membersJoined(ctx, key.groupID, [joiner]);
+    await publishTip(ctx, tipped); // after the membership event: the joiner's open streams get it
+  }
   return done();
 }
 

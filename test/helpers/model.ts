@@ -175,6 +175,7 @@ export class Model {
     if (!accept) return 0;
     if (group.members.has(from)) return 10013; // joined otherwise meanwhile: closed
     this.admit(g, from, MEMBER);
+    this.tip(from, g, 'JOIN', [from]); // the applicant's join, as joinGroup's
     return 0;
   }
 
@@ -495,7 +496,8 @@ export class Model {
 
   modifyCode(by: User, m: ModelMessage): number {
     if (!this.visible(by, m)) return 6017;
-    return m.sender === by && !m.revoked ? 0 : 10007;
+    if (m.sender !== by || m.revoked) return 10007;
+    return m.tip ? 6017 : 0; // a group tip's content is the server's: only text and custom content can change
   }
 
   modified(m: ModelMessage, text: string) {
