@@ -104,6 +104,8 @@ export function createConversationStore(x: Executor): ConversationStore {
   const d = x.dialect;
   const UNREAD = sql`CASE WHEN c.group_id IS NULL THEN c.unread_count ELSE coalesce(g.unread_total, 0) - c.read_count + c.unread_count END`;
   const LAST = lastOrderOf(d);
+  /** In the list: not deleted, or deleted and shown again by a lastMessage after its cleared mark. */
+  const SHOWN = sql`(c.hidden = 0 OR ${LAST} > c.cleared_order)`;
   // The "@ me" / "@ all" badges: the latest such message after the read (and cleared) mark, unless the viewer
   // deleted it. A group's @-all broadcast is counted only inside the viewer's window.
   const readMark = d.greatest(sql`c.read_order`, sql`c.cleared_order`);
@@ -129,7 +131,7 @@ export function createConversationStore(x: Executor): ConversationStore {
     LEFT JOIN users pu ON pu.user_id = c.peer_id
     LEFT JOIN group_members gm ON gm.group_id = c.group_id AND gm.user_id = c.user_id
     LEFT JOIN messages m ON m.order_no = ${LAST}
-    WHERE c.user_id = ${viewer} ${conversationID === null ? sql`AND (c.hidden = 0 OR coalesce(m.order_no, 0) > c.cleared_order)` : sql`AND c.conversation_id = ${conversationID}`}
+    WHERE c.user_id = ${viewer} ${conversationID === null ? sql`AND ${SHOWN}` : sql`AND c.conversation_id = ${conversationID}`}
     ORDER BY c.is_pinned DESC, coalesce(m.order_no, 0) DESC, c.conversation_id ${d.collate}`;
   // "Everything up to now": the conversation's latest message (the group's, for a group), read from the rows the
   // same statement updates, so a send committed meanwhile is either counted and read, or neither. One narrow race
@@ -176,7 +178,7 @@ export function createConversationStore(x: Executor): ConversationStore {
             row<{ n: number | null }>(sql`SELECT sum(${UNREAD}) AS "n"
       FROM conversations c LEFT JOIN groups g ON g.group_id = c.group_id
         LEFT JOIN group_members gm ON gm.group_id = c.group_id AND gm.user_id = c.user_id
-      WHERE c.user_id = ${viewer} AND (c.hidden = 0 OR ${LAST} > c.cleared_order)`),
+      WHERE c.user_id = ${viewer} AND ${SHOWN}`),
           )
         )?.n ?? 0,
       ),

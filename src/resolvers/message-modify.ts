@@ -8,7 +8,8 @@ import { audienceOf } from '../db/store';
 import type { Viewer } from './context';
 import { ElemType, messageView, type V2TimMessage } from './message-view';
 import { answer, ok, Refusal } from './result';
-import { checkSize, checkUnicode, MAX_MESSAGE_BYTES, utf8Bytes } from './validate';
+import { checkMessageSize } from './message';
+import { checkSize, checkUnicode } from './validate';
 
 export interface ModifyArgs {
   msgID: string;
@@ -19,9 +20,6 @@ export interface ModifyArgs {
   cloudCustomData?: string | null;
   version?: number | null;
 }
-
-/** Tencent's ERR_SDK_MSG_MODIFY_CONFLICT: another edit of the same version came first. */
-const MODIFY_CONFLICT = Code.MSG_MODIFY_CONFLICT;
 
 export const modifyMessage = (ctx: Viewer, args: ModifyArgs) =>
   answer(async () => {
@@ -66,21 +64,14 @@ export const modifyMessage = (ctx: Viewer, args: ModifyArgs) =>
     } else if (args.text != null || args.data != null || args.desc != null || args.extension != null) {
       throw new Refusal(Code.INVALID_PARAMETERS, 'Only text and custom messages can have their content modified.');
     }
-    checkUnicode(content.cloudCustomData, 'cloudCustomData');
     checkSize(content.cloudCustomData, 'cloudCustomData');
-    const total = [content.text, content.customData, content.customDesc, content.customExt, content.cloudCustomData]
-      .map((v) => (v ? utf8Bytes(v) : 0))
-      .reduce((a, b) => a + b, 0);
-    if (total > MAX_MESSAGE_BYTES)
-      throw new Refusal(
-        Code.MESSAGE_TOO_LONG,
-        `The modified message is ${total} bytes of UTF-8 in total; at most ${MAX_MESSAGE_BYTES} are allowed.`,
-      );
+    // Tencent's 12 KB for the whole message, as sendMessage counts it (localCustomData is stored with it too).
+    checkMessageSize(content, { cloudCustomData: content.cloudCustomData, localCustomData: row.localCustomData });
 
     const version = await store.messages.modify(row.orderNo, viewer, args.version ?? null, content);
     if (version === undefined) {
       throw new Refusal(
-        MODIFY_CONFLICT,
+        Code.MSG_MODIFY_CONFLICT,
         `msgID "${args.msgID}" was modified (or revoked) since version ${args.version ?? row.version}; read it again and retry.`,
       );
     }

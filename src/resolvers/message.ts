@@ -172,7 +172,10 @@ function checkPlan(ctx: Viewer): void {
  * Tencent caps a message at 12 KB in total, not each field: the element (text, or custom data + desc + extension)
  * plus cloudCustomData, and here localCustomData too, since the gateway stores and returns it with the message.
  */
-function checkMessageSize(draft: DraftRow, args: SendArgs): void {
+export function checkMessageSize(
+  draft: Pick<DraftRow, 'text' | 'customData' | 'customDesc' | 'customExt'>,
+  args: Pick<SendArgs, 'cloudCustomData' | 'localCustomData'>,
+): void {
   const parts: [string, string | null | undefined][] = [
     ['text', draft.text],
     ['customElem', (draft.customData ?? '') + (draft.customDesc ?? '') + (draft.customExt ?? '')],

@@ -55,21 +55,24 @@ function checkReactionID(reactionID: string): void {
     throw new Refusal(Code.INVALID_PARAMETERS, `reactionID is over ${MAX_REACTION_ID_BYTES} bytes of UTF-8.`);
 }
 
-/** The users as the viewer may see them: a profile only where the viewer shares a group or conversation. */
-async function withProfiles(ctx: Viewer, reactions: MessageReaction[]): Promise<V2TimMessageReaction[]> {
-  const ids = [...new Set(reactions.flatMap((r) => r.userIDs))];
+/** The users as the viewer may see them (a profile only where the viewer shares a group or conversation), for
+ *  several messages' reactions at once: one profile read. */
+async function withProfiles(ctx: Viewer, lists: MessageReaction[][]): Promise<V2TimMessageReaction[][]> {
+  const ids = [...new Set(lists.flat().flatMap((r) => r.userIDs))];
   const profiles = ids.length ? await ctx.store.users.visibleProfiles(ctx.viewer, ids) : new Map();
   const info = (userID: string): V2TimUserInfo => ({
     userID,
     nickName: profiles.get(userID)?.nickName ?? null,
     faceUrl: profiles.get(userID)?.faceUrl ?? null,
   });
-  return reactions.map((r) => ({
-    reactionID: r.reactionID,
-    totalUserCount: r.totalUserCount,
-    reactedByMyself: r.reactedByMyself,
-    partialUserList: r.userIDs.map(info),
-  }));
+  return lists.map((reactions) =>
+    reactions.map((r) => ({
+      reactionID: r.reactionID,
+      totalUserCount: r.totalUserCount,
+      reactedByMyself: r.reactedByMyself,
+      partialUserList: r.userIDs.map(info),
+    })),
+  );
 }
 
 export const addMessageReaction = (ctx: Viewer, args: { msgID: string; reactionID: string }) =>
@@ -121,18 +124,17 @@ export const getMessageReactions = (
     const found = new Map((await ctx.store.messages.find(ctx.viewer, ids)).map((m) => [m.row.msgId, m]));
     const orders = [...found.values()].map((m) => m.row.orderNo);
     const byOrder = await ctx.store.messages.reactions(ctx.viewer, orders, maxUsers);
-    const results: V2TimMessageReactionResult[] = [];
-    for (const msgID of ids) {
-      const m = found.get(msgID);
-      if (!m) {
+    const lists = await withProfiles(
+      ctx,
+      ids.map((msgID) => byOrder.get(found.get(msgID)?.row.orderNo ?? -1) ?? []),
+    );
+    return ok<V2TimMessageReactionResult[]>(
+      ids.map((msgID, i) => {
+        if (found.has(msgID)) return { resultCode: 0, resultInfo: 'ok', msgID, reactionList: lists[i]! };
         const r = notFound(msgID);
-        results.push({ resultCode: r.code, resultInfo: r.desc, msgID, reactionList: [] });
-      } else {
-        const reactionList = await withProfiles(ctx, byOrder.get(m.row.orderNo) ?? []);
-        results.push({ resultCode: 0, resultInfo: 'ok', msgID, reactionList });
-      }
-    }
-    return ok(results);
+        return { resultCode: r.code, resultInfo: r.desc, msgID, reactionList: [] };
+      }),
+    );
   });
 
 export const getAllUserListOfMessageReaction = (
@@ -149,11 +151,11 @@ export const getAllUserListOfMessageReaction = (
       throw new Refusal(Code.INVALID_PARAMETERS, `count must be 1 to ${MAX_PAGE}.`);
     const m = await seen(ctx, args.msgID);
     const page = await ctx.store.messages.reactionUsers(m.row.orderNo, args.reactionID, offset, count);
-    const [reaction] = await withProfiles(ctx, [
-      { reactionID: args.reactionID, totalUserCount: 0, reactedByMyself: false, userIDs: page.userIDs },
+    const [list] = await withProfiles(ctx, [
+      [{ reactionID: args.reactionID, totalUserCount: 0, reactedByMyself: false, userIDs: page.userIDs }],
     ]);
     return ok({
-      userInfoList: reaction!.partialUserList,
+      userInfoList: list![0]!.partialUserList,
       nextSeq: page.more ? offset + page.userIDs.length : 0,
       isFinished: !page.more,
     });
@@ -167,5 +169,6 @@ export async function reactionChange(
   const m = await ctx.store.messages.visible(ctx.viewer, msgID);
   if (!m) return undefined;
   const byOrder = await ctx.store.messages.reactions(ctx.viewer, [m.row.orderNo], MAX_USERS_PER_REACTION);
-  return [{ messageID: msgID, reactionList: await withProfiles(ctx, byOrder.get(m.row.orderNo) ?? []) }];
+  const [reactionList] = await withProfiles(ctx, [byOrder.get(m.row.orderNo) ?? []]);
+  return [{ messageID: msgID, reactionList: reactionList! }];
 }
