@@ -191,5 +191,41 @@ for (const backend of backends) {
         (await call('alice', CONVERSATIONS)).data.conversationList.find((c: any) => c.conversationID === 'c2c_bob'),
       ).toMatchObject({ showName: 'bob', faceUrl: null });
     });
+
+    it("when alice changes her profile, then her group's members, her C2C peer and her other session hear of it live; a stranger does not", async () => {
+      const g = await group(live.gw, 'alice', ['bob']);
+      expect((await sendText(live.gw, 'carol', 'hello', { receiver: 'alice' })).code).toBe(0);
+      // erin shares a group with dan, the stranger: dan's first profile event must be erin's.
+      await group(live.gw, 'erin', ['dan']);
+      const CHANGED = `subscription { onUserInfoChanged { userID nickName faceUrl customInfo { key value } } }`;
+      const bob = await live.subscribe('bob', CHANGED);
+      const carol = await live.subscribe('carol', CHANGED);
+      const dan = await live.subscribe('dan', CHANGED);
+      const self = await live.subscribe('alice', `subscription { onSelfInfoUpdated { userID nickName } }`);
+      const others = await live.subscribe('alice', CHANGED);
+      expect(
+        await call('alice', SET, { info: { nickName: 'Alice', customInfo: [{ key: 'city', value: 'Paris' }] } }),
+      ).toMatchObject({ code: 0 });
+      const change = {
+        onUserInfoChanged: [
+          { userID: 'alice', nickName: 'Alice', faceUrl: null, customInfo: [{ key: 'city', value: 'Paris' }] },
+        ],
+      };
+      expect(await bob.waitFor(1)).toEqual([change]);
+      expect(await carol.waitFor(1)).toEqual([change]);
+      expect(await self.waitFor(1)).toEqual([{ onSelfInfoUpdated: { userID: 'alice', nickName: 'Alice' } }]);
+      await call('erin', SET, { info: { nickName: 'Erin' } });
+      expect((await dan.waitFor(1))[0]).toMatchObject({ onUserInfoChanged: [{ userID: 'erin', nickName: 'Erin' }] });
+      // Once bob leaves the group he shares nothing with alice: her next change is not his to hear.
+      expect((await call('bob', `mutation($g: String!) { quitGroup(groupID: $g) { code } }`, { g })).code).toBe(0);
+      await call('alice', SET, { info: { nickName: 'Alice 2' } });
+      await call('erin', SET, { info: { faceUrl: 'https://example.com/e.png' } });
+      await carol.waitFor(2);
+      await dan.waitFor(2);
+      expect(bob.events).toEqual([change]);
+      expect(dan.events.map((e: any) => e.onUserInfoChanged[0].userID)).toEqual(['erin', 'erin']);
+      // alice's own changes are onSelfInfoUpdated, not onUserInfoChanged.
+      expect(others.events).toEqual([]);
+    });
   });
 }

@@ -1,7 +1,7 @@
 // Profiles (V2TimUserFullInfo), written once for both databases. Who may read whose: a user reads their own, and
 // the profiles of users who share a group or a C2C conversation with them (stated once, in visibleTo below);
 // reads that already showed the viewer a user (a message's sender, a member, a peer) use profiles() directly.
-import type { ProfileChange, UserProfile, UserStore } from './store';
+import type { ProfileChange, ProfileChanged, UserProfile, UserStore } from './store';
 import { row, rows, run, sql, type Executor } from './statement';
 
 type ProfileRow = Omit<UserProfile, 'customInfo'> & { customInfo: string | null };
@@ -28,7 +28,7 @@ export function profileMethods(x: Executor): Omit<UserStore, 'ensure'> {
   const d = x.dialect;
   return {
     setProfile: (userID, change, now) =>
-      x.write(function* () {
+      x.write(function* (): Generator<any, ProfileChanged, any> {
         // customInfo merges key by key: read under the row lock, so two concurrent changes both land.
         const current = yield* row<{ customInfo: string | null }>(sql`SELECT custom_info AS "customInfo" FROM users
         WHERE user_id = ${userID} ${d.forUpdate}`);
@@ -46,6 +46,12 @@ export function profileMethods(x: Executor): Omit<UserStore, 'ensure'> {
           gender = coalesce(${change.gender ?? null}, gender),
           custom_info = coalesce(${customInfo}, custom_info)
         WHERE user_id = ${userID}`);
+        const profile = yield* row<ProfileRow>(sql`SELECT ${COLUMNS} FROM users u WHERE u.user_id = ${userID}`);
+        const groups = yield* rows<{ id: string }>(sql`SELECT group_id AS "id" FROM group_members
+          WHERE user_id = ${userID}`);
+        const peers = yield* rows<{ id: string }>(sql`SELECT peer_id AS "id" FROM conversations
+          WHERE user_id = ${userID} AND peer_id IS NOT NULL`);
+        return { profile: decode(profile!), groupIds: groups.map((g) => g.id), peers: peers.map((p) => p.id) };
       }),
     profiles: async (userIDs) =>
       userIDs.length === 0

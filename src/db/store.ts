@@ -74,10 +74,19 @@ export interface UserProfile {
 /** The fields setSelfInfo changes; customInfo's keys are merged into the stored ones. */
 export type ProfileChange = Partial<Omit<UserProfile, 'userID'>>;
 
+/** A profile after setSelfInfo, with those who share something with its user: the groups they are in and the
+ *  peers of their C2C conversations (visibleProfiles' rule, as the user's own rows state it). */
+export interface ProfileChanged {
+  profile: UserProfile;
+  groupIds: string[];
+  peers: string[];
+}
+
 export interface UserStore {
   /** Creates the account on its first valid login; cheap when it exists. */
   ensure(userID: string, now: number): Promise<void>;
-  setProfile(userID: string, change: ProfileChange, now: number): Promise<void>;
+  /** Changes the profile; answers it as stored and who may see it change (its live event's audience). */
+  setProfile(userID: string, change: ProfileChange, now: number): Promise<ProfileChanged>;
   /** The stored profiles of these users, in one statement: for users a read has already shown the viewer (a
    * message's sender, a fellow member, a C2C peer). Users without a row are left out. */
   profiles(userIDs: readonly string[]): Promise<Map<string, UserProfile>>;

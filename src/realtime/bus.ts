@@ -1,6 +1,6 @@
 // The wake-up bus between gateway processes. Storage is the source of truth; the bus only says "look". The
 // in-process bus is the default; a Redis bus (REDIS_URL) carries the same events between processes.
-import type { MessageRow } from '../db/store';
+import type { MessageRow, UserProfile } from '../db/store';
 import type { TipMember } from '../db/group-tips';
 
 export type RealtimeEvent =
@@ -22,6 +22,9 @@ export type RealtimeEvent =
   | { type: 'membership'; groupId: string; joined: string[]; left: string[] }
   /** A group was dismissed: its members at that moment get onGroupDismissed (its history is gone, so no tip). */
   | { type: 'groupDismissed'; groupId: string; opUser: TipMember; users: string[] }
+  /** setSelfInfo: the profile as changed, to the user's other sessions and to whoever shares a group (`groupIds`,
+   *  its online members) or a C2C conversation (`peers`) with them. */
+  | { type: 'profile'; profile: UserProfile; groupIds: string[]; peers: string[] }
   /** A viewer's read state changed (their other connections' conversation and unread subscriptions). */
   | { type: 'read'; userId: string; conversationId: string }
   /** A group application arrived (`users`: the group's owner and admins) or was answered (`users`: its applicant). */

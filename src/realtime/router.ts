@@ -7,7 +7,15 @@ import type { Bus, RealtimeEvent } from './bus';
 import { ResubscribeError, Stream } from './stream';
 
 export type Topic =
-  'message' | 'revoked' | 'modified' | 'reaction' | 'conversation' | 'unread' | 'application' | 'group';
+  | 'message'
+  | 'revoked'
+  | 'modified'
+  | 'reaction'
+  | 'conversation'
+  | 'unread'
+  | 'application'
+  | 'group'
+  | 'profile';
 
 type MessageEvent = Extract<RealtimeEvent, { type: 'message' }>;
 
@@ -23,7 +31,8 @@ export type Wake =
   | { topic: 'modified'; event: Extract<RealtimeEvent, { type: 'modified' }> }
   | { topic: 'reaction'; event: Extract<RealtimeEvent, { type: 'reaction' }> }
   | { topic: 'conversation' | 'unread'; conversationId: string }
-  | { topic: 'application'; event: Extract<RealtimeEvent, { type: 'application' }>['event'] };
+  | { topic: 'application'; event: Extract<RealtimeEvent, { type: 'application' }>['event'] }
+  | { topic: 'profile'; event: Extract<RealtimeEvent, { type: 'profile' }> };
 
 export interface RouterOptions {
   /** Events a stream may hold unread before it is closed (the client resumes from its cursor). Default 10,000. */
@@ -161,6 +170,13 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
         for (const u of event.users)
           wake(u, (topic) => (topic === 'application' ? { topic, event: event.event } : null));
         break;
+      case 'profile': {
+        // The user, the peers and the groups' online members, each once: O(those woken), whatever the groups' sizes.
+        const woken = new Set([event.profile.userID, ...event.peers]);
+        for (const g of event.groupIds) for (const u of groupOnline.get(g) ?? []) woken.add(u);
+        for (const u of woken) wake(u, (topic) => (topic === 'profile' ? { topic, event } : null));
+        break;
+      }
       case 'read':
         wake(event.userId, (topic) =>
           topic === 'conversation' || topic === 'unread' ? { topic, conversationId: event.conversationId } : null,

@@ -14,6 +14,7 @@ import { isMedia } from '../media/element';
 import { Refusal } from './result';
 import { reactionChange, type V2TimMessageReactionChangeInfo } from './reaction';
 import { dismissedEvent, groupEventOf, type V2TimGroupEvent } from './group-tips';
+import { profileView, type V2TimUserFullInfo } from './user';
 
 const REPLAY_PAGE = 200;
 
@@ -348,6 +349,30 @@ async function* reactionChanges(ctx: Viewer, stream: Stream<Wake>): AsyncGenerat
       if (wake.topic !== 'reaction') continue;
       const change = await reactionChange(ctx, wake.event.row.msgId);
       if (change) yield change;
+    }
+  } finally {
+    await stream.return();
+  }
+}
+
+/** V2TIMSDKListener.onUserInfoChanged: profile changes of users who share a group or a C2C conversation with the
+ *  viewer (the router wakes exactly those), as changed; never a stranger's. */
+export const onUserInfoChanged = (ctx: Viewer) =>
+  live(ctx, 'profile', (stream) => profileChanges(ctx, stream, (userID) => userID !== ctx.viewer));
+
+/** V2TIMSDKListener.onSelfInfoUpdated: the viewer's own profile, changed in any session. */
+export const onSelfInfoUpdated = (ctx: Viewer) =>
+  live(ctx, 'profile', (stream) => profileChanges(ctx, stream, (userID) => userID === ctx.viewer));
+
+async function* profileChanges(
+  ctx: Viewer,
+  stream: Stream<Wake>,
+  wanted: (userID: string) => boolean,
+): AsyncGenerator<V2TimUserFullInfo> {
+  try {
+    for await (const wake of stream) {
+      if (wake.topic !== 'profile' || !wanted(wake.event.profile.userID)) continue;
+      yield profileView(wake.event.profile.userID, wake.event.profile);
     }
   } finally {
     await stream.return();

@@ -110,7 +110,8 @@ export const setSelfInfo = (ctx: Viewer, args: { userFullInfo: V2TimUserFullInfo
           `customInfo would hold ${keys.size} keys; at most ${MAX_CUSTOM_KEYS} are allowed.`,
         );
     }
-    await ctx.store.users.setProfile(ctx.viewer, change, ctx.now());
+    const changed = await ctx.store.users.setProfile(ctx.viewer, change, ctx.now());
+    await ctx.router.publish({ type: 'profile', ...changed });
     return done();
   });
 

@@ -2,6 +2,7 @@
 // and profiles: setSelfInfo and getUsersInfo.
 import { ok } from '../resolvers/result';
 import * as user from '../resolvers/user';
+import * as live from '../resolvers/subscription';
 import { builder } from './builder';
 import { StringValueCallback, V2TimCallback, valueCallback } from './callback';
 import { signedIn } from './context';
@@ -69,5 +70,24 @@ builder.queryField('getUsersInfo', (t) =>
       'Profiles of up to 100 users: yours, and those of users who share a group or a conversation with you; anyone else comes back with only the userID.',
     args: { userIDList: t.arg.stringList({ required: true }) },
     resolve: (_, args, ctx) => user.getUsersInfo(signedIn(ctx), args),
+  }),
+);
+
+builder.subscriptionField('onUserInfoChanged', (t) =>
+  t.field({
+    type: [V2TimUserFullInfo],
+    description:
+      'Profiles of users who share a group or a one-to-one conversation with you, each time one of them changes it (setSelfInfo).',
+    subscribe: (_, __, ctx) => live.onUserInfoChanged(signedIn(ctx)),
+    resolve: (profile) => [profile],
+  }),
+);
+
+builder.subscriptionField('onSelfInfoUpdated', (t) =>
+  t.field({
+    type: V2TimUserFullInfo,
+    description: 'Your own profile, each time it changes (setSelfInfo from any of your sessions).',
+    subscribe: (_, __, ctx) => live.onSelfInfoUpdated(signedIn(ctx)),
+    resolve: (profile) => profile,
   }),
 );
