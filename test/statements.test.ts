@@ -6,6 +6,7 @@ import { groupRules } from '../src/resolvers/group-type';
 import { createTestGateway, testConfig, type TestGateway } from './helpers/app';
 import { CONVERSATIONS, FIND, TOTAL_UNREAD, group, sendText } from './helpers/ops';
 import { PG_URL, freshSchema, type FreshSchema } from './helpers/pg';
+import { startLive } from './helpers/live';
 
 if (!PG_URL) console.log('statement counts: skipped: set DATABASE_URL=postgres://… to run them');
 
@@ -69,5 +70,53 @@ async function countsFor(groups: number, peers: number) {
     // must be taken after the bound, so they cannot be one statement.
     expect(large).toEqual({ conversations: 1, unread: 1, find20: 1, resumePage: 2 });
     expect(small).toEqual(large);
+  }, 120_000);
+});
+
+/** A group of alice and `members` others, each online on onRecvMessageRevoked and onRecvMessageModified; counts
+ *  the statements of an edit and of a revoke of a broadcast message, from the mutation to the last delivery. */
+async function eventCosts(members: number) {
+  schema = await freshSchema();
+  let statements = 0;
+  const store = openPostgres(PG_URL!, {
+    schema: schema.schema,
+    rules: groupRules,
+    onStatement: () => {
+      statements++;
+    },
+  });
+  const live = await startLive({ store, config: testConfig({ groupSendRate: 1_000_000 }) });
+  try {
+    const users = Array.from({ length: members }, (_, i) => `m${i}`);
+    const g = await group(live.gw, 'alice', users, 'Work', 'costs');
+    const msgID = (await sendText(live.gw, 'alice', 'to all', { groupID: g })).data.msgID;
+    const edits = await Promise.all(
+      users.map((u) => live.subscribe(u, `subscription { onRecvMessageModified { msgID } }`)),
+    );
+    const revokes = await Promise.all(
+      users.map((u) => live.subscribe(u, `subscription { onRecvMessageRevoked { msgID } }`)),
+    );
+    const cost = async (mutation: string, subs: typeof edits) => {
+      const before = statements;
+      expect((await live.gw.call('alice', mutation, { msgID })).code).toBe(0);
+      await Promise.all(subs.map((s) => s.waitFor(1)));
+      return statements - before;
+    };
+    return {
+      edit: await cost(`mutation($msgID: String!) { modifyMessage(msgID: $msgID, text: "edited") { code } }`, edits),
+      revoke: await cost(`mutation($msgID: String!) { revokeMessage(msgID: $msgID) { code } }`, revokes),
+    };
+  } finally {
+    await live.stop();
+    await schema.drop();
+    schema = undefined;
+  }
+}
+
+(PG_URL ? describe : describe.skip)('PostgreSQL statements per live event', () => {
+  it('when an edit and a revoke reach 3 or 30 online members, then the statements are the same: one audience check per event, not per subscriber', async () => {
+    const small = await eventCosts(3);
+    const large = await eventCosts(30);
+    expect(large).toEqual(small);
   }, 120_000);
 });

@@ -111,7 +111,7 @@ for (const backend of backends) {
       expect(texts(await history('dave', 'g'))).toEqual(['three', 'one']);
       expect(seqs(await history('dave', 'g'))).toEqual([2, 1]);
       expect(await store.messages.visible('dave', targeted.row.msgId)).toBeUndefined();
-      expect(await store.messages.canSee('dave', targeted.row)).toBe(false);
+      expect((await store.messages.seenBy(['dave'], targeted.row.msgId)).has('dave')).toBe(false);
       expect((await store.messages.visible('carol', targeted.row.msgId))?.seq).toBe(2);
       expect(texts(await readAfter(store, 'dave', 0, 100))).toEqual(['one', 'three']);
       expect(texts(await readAfter(store, 'carol', 0, 100))).toEqual(['one', 'two', 'three']);
@@ -126,6 +126,27 @@ for (const backend of backends) {
         ['alice', 3],
         ['dave', 2],
       ]);
+    });
+
+    it('when a live event asks who of many may see a message, then seenBy answers for each what visible answers', async () => {
+      await group('g', 'alice', ['bob', 'carol', 'dave']);
+      const broadcast = await send('alice', 'one', { groupId: 'g' });
+      const targeted = await send('alice', 'two', { groupId: 'g', targets: ['bob'] });
+      const c2c = await send('carol', 'psst', { receiver: 'dave' });
+      await store.messages.hide('bob', 'group_g', [broadcast.row.msgId], true);
+      const viewers = ['alice', 'bob', 'carol', 'dave', 'erin', 'bob'];
+      for (const m of [broadcast, targeted, c2c]) {
+        const seen = await store.messages.seenBy(viewers, m.row.msgId);
+        for (const v of viewers)
+          expect(seen.get(v), `${v} of ${m.row.text}`).toEqual(await store.messages.visible(v, m.row.msgId));
+      }
+      expect([...(await store.messages.seenBy(viewers, targeted.row.msgId)).keys()].sort()).toEqual(['alice', 'bob']);
+      expect([...(await store.messages.seenBy(viewers, broadcast.row.msgId)).keys()].sort()).toEqual([
+        'alice',
+        'carol',
+        'dave',
+      ]);
+      expect((await store.messages.seenBy(viewers, 'no-such-id')).size).toBe(0);
     });
 
     it('when a member joins later, then they see only what came after; a Meeting member sees everything', async () => {

@@ -353,6 +353,9 @@ function draftCheck(r: DraftCheckRow): SendCheck {
   return { draft, group, member };
 }
 
+/** The viewer column of a list of viewers (`d.list(viewers, 'u')`). */
+const U = sql.raw('u.value');
+
 export function createMessageStore(x: Executor, rules: GroupRules, path: SendPath): MessageStore {
   const d = x.dialect;
   function* safeHead(): Work<number> {
@@ -420,6 +423,15 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
         return r.map((e) => e.elem);
       }),
     visible: async (viewer, msgId) => (await find(viewer, [msgId]))[0],
+    seenBy: (viewers, msgId) =>
+      x.read(function* () {
+        if (viewers.length === 0) return new Map();
+        // The list is the outer loop: one probe per viewer of the one message, whatever the group's size.
+        const list = yield* rows<ViewedRow & { viewer: string }>(sql`SELECT u.value AS "viewer", ${viewColumns(U)}
+          FROM ${d.list([...new Set(viewers)], 'u')} ${d.outerJoin} messages m ON m.msg_id = ${msgId}
+          WHERE ${visibleTo(U)}`);
+        return new Map(list.map(({ viewer, ...r }) => [viewer, viewed(r)]));
+      }),
     find,
     groupHistory: (viewer, groupID, beforeOrder, count) =>
       x.read(function* () {
@@ -457,15 +469,6 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
         return { messages, through: Math.max(afterOrder, Math.min(end, head)), done: end >= head };
       }),
     viewsFor: (viewers, r) => x.read(() => viewsForWork(d, viewers, r)),
-    canSee: async (viewer, r) => {
-      // A C2C message is its pair's, unless the viewer deleted it (asked of the database like a group's).
-      if (r.groupId === null && r.sender !== viewer && r.receiver !== viewer) return false;
-      return (
-        (await x.read(() =>
-          row(sql`SELECT 1 AS "ok" FROM messages m WHERE m.order_no = ${r.orderNo} AND ${visibleTo(viewer)}`),
-        )) !== undefined
-      );
-    },
     revoke: (orderNo, by, now) => x.write(() => revokeWork(rules, orderNo, by, now)),
     // One conditional update: by its sender, not revoked, and (when given) still at the version the editor saw, so
     // of two racing edits of one version exactly one wins. Counters do not change: an edit is not a new message.

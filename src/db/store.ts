@@ -338,6 +338,9 @@ export interface MessageStore extends ReactionStore {
   expiredDraftElems(now: number): Promise<Elem[]>;
   /** The message if `viewer` may see it. */
   visible(viewer: string, msgId: string): Promise<ViewedMessage | undefined>;
+  /** How each of `viewers` who may see this stored message sees it now, in one statement (a live event's audience
+   *  check for all its local subscribers at once: a revoke, an edit, a reaction). */
+  seenBy(viewers: readonly string[], msgId: string): Promise<Map<string, ViewedMessage>>;
   /** The ones of these messages `viewer` may see, in the order asked, in one statement. */
   find(viewer: string, msgIds: readonly string[]): Promise<ViewedMessage[]>;
   /** Newest first, before `beforeOrder` (exclusive). */
@@ -354,8 +357,6 @@ export interface MessageStore extends ReactionStore {
    * one batch for all the local subscribers of a broadcast instead of a few queries each.
    */
   viewsFor(viewers: readonly string[], row: MessageRow): Promise<Map<string, ViewedMessage>>;
-  /** Whether `viewer` may see this stored message now (membership, window, audience). */
-  canSee(viewer: string, row: MessageRow): Promise<boolean>;
   revoke(orderNo: number, by: string, now: number): Promise<void>;
   /**
    * modifyMessage: replaces the element's content and cloudCustomData of `sender`'s message, if it is not revoked

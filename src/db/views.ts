@@ -10,7 +10,11 @@
 // Membership windows are data: a member sees the group's messages after its join_order, which a join sets to the
 // group's head, or to 0 where the group type sees earlier history (GroupRules, applied at join).
 import type { MessageRow, ViewedMessage } from './store';
-import { sql } from './statement';
+import { sql, type SQL } from './statement';
+
+/** Whose view: a userID (bound as a parameter), or a column holding one (`u.value` of a list of viewers, so one
+ *  statement answers for many viewers). */
+export type ViewerRef = string | SQL;
 
 /** Every column of MessageRow, from `messages m`. */
 export const MESSAGE_COLUMNS = sql.raw(`m.order_no AS "orderNo", m.msg_id AS "msgId", m.create_id AS "createId",
@@ -22,7 +26,7 @@ export const MESSAGE_COLUMNS = sql.raw(`m.order_no AS "orderNo", m.msg_id AS "ms
   m.revoked_at AS "revokedAt", m.revoked_by AS "revokedBy"`);
 
 /** `group_<groupID>` or `c2c_<peer>`: the conversation of `messages m` as `viewer` sees it (conversationIdOf). */
-export const conversationOf = (viewer: string) =>
+export const conversationOf = (viewer: ViewerRef) =>
   sql`CASE WHEN m.group_id IS NOT NULL THEN 'group_' || m.group_id WHEN m.sender = ${viewer} THEN 'c2c_' || m.receiver
     ELSE 'c2c_' || m.sender END`;
 
@@ -30,7 +34,7 @@ export const conversationOf = (viewer: string) =>
  * audience; and not deleted from the viewer's own history (deleteMessages, clear…HistoryMessage). The one statement
  * of the audience rule in SQL. */
 export const visibleTo = (
-  viewer: string,
+  viewer: ViewerRef,
 ) => sql`((m.group_id IS NULL AND (m.sender = ${viewer} OR m.receiver = ${viewer}))
   OR (m.group_id IS NOT NULL AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = m.group_id
       AND gm.user_id = ${viewer} AND gm.join_order < m.order_no)
@@ -38,13 +42,13 @@ export const visibleTo = (
   AND ${keptBy(viewer)}`;
 
 /** `messages m` is still in `viewer`'s own history: not deleted by them, after their conversation's cleared mark. */
-export const keptBy = (viewer: string) => sql`NOT EXISTS (SELECT 1 FROM hidden_messages h
+export const keptBy = (viewer: ViewerRef) => sql`NOT EXISTS (SELECT 1 FROM hidden_messages h
     WHERE h.user_id = ${viewer} AND h.order_no = m.order_no)
   AND m.order_no > coalesce((SELECT c.cleared_order FROM conversations c
     WHERE c.user_id = ${viewer} AND c.conversation_id = ${conversationOf(viewer)}), 0)`;
 
 /** `viewer`'s seq of the message `alias` (see the top of this file). */
-export const seqOf = (viewer: string, alias: string) => {
+export const seqOf = (viewer: ViewerRef, alias: string) => {
   const m = sql.raw(alias);
   return sql`${m}.seq_base + CASE WHEN ${m}.group_id IS NULL THEN 0
     WHEN ${m}.targeted = 1 THEN coalesce((SELECT a.rank FROM message_audience a WHERE a.order_no = ${m}.order_no AND a.user_id = ${viewer}), 0)
@@ -53,7 +57,7 @@ export const seqOf = (viewer: string, alias: string) => {
 };
 
 /** MESSAGE_COLUMNS plus `viewer`'s "seq" and "isRead" of `messages m`, and its sender's nickName and faceUrl. */
-export const viewColumns = (viewer: string) => sql`${MESSAGE_COLUMNS},
+export const viewColumns = (viewer: ViewerRef) => sql`${MESSAGE_COLUMNS},
   ${seqOf(viewer, 'm')} AS "seq",
   CASE WHEN m.sender = ${viewer} OR m.order_no <= coalesce((SELECT c.read_order FROM conversations c
     WHERE c.user_id = ${viewer} AND c.conversation_id = ${conversationOf(viewer)}), 0) THEN 1 ELSE 0 END AS "isRead",

@@ -7,15 +7,7 @@ import type { Bus, RealtimeEvent } from './bus';
 import { ResubscribeError, Stream } from './stream';
 
 export type Topic =
-  | 'message'
-  | 'revoked'
-  | 'modified'
-  | 'reaction'
-  | 'conversation'
-  | 'unread'
-  | 'application'
-  | 'group'
-  | 'profile';
+  'message' | 'revoked' | 'modified' | 'reaction' | 'conversation' | 'unread' | 'application' | 'group' | 'profile';
 
 type MessageEvent = Extract<RealtimeEvent, { type: 'message' }>;
 
@@ -27,9 +19,10 @@ export type Wake =
    *  wake, so its views are read once for both), or a dismissal. */
   | { topic: 'group'; event: MessageEvent; woken: readonly string[] }
   | { topic: 'group'; event: Extract<RealtimeEvent, { type: 'groupDismissed' }> }
-  | { topic: 'revoked'; event: Extract<RealtimeEvent, { type: 'revoked' }> }
-  | { topic: 'modified'; event: Extract<RealtimeEvent, { type: 'modified' }> }
-  | { topic: 'reaction'; event: Extract<RealtimeEvent, { type: 'reaction' }> }
+  /** Events about a stored message (`woken` as for a message: who is asked, in one batch, whether they see it). */
+  | { topic: 'revoked'; event: Extract<RealtimeEvent, { type: 'revoked' }>; woken: readonly string[] }
+  | { topic: 'modified'; event: Extract<RealtimeEvent, { type: 'modified' }>; woken: readonly string[] }
+  | { topic: 'reaction'; event: Extract<RealtimeEvent, { type: 'reaction' }>; woken: readonly string[] }
   | { topic: 'conversation' | 'unread'; conversationId: string }
   | { topic: 'application'; event: Extract<RealtimeEvent, { type: 'application' }>['event'] }
   | { topic: 'profile'; event: Extract<RealtimeEvent, { type: 'profile' }> };
@@ -133,10 +126,11 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
         break;
       }
       case 'revoked': {
-        for (const u of [...audience(event.users, event.row.groupId)]) {
+        const woken = [...audience(event.users, event.row.groupId)];
+        for (const u of woken) {
           wake(u, (topic) =>
             topic === 'revoked'
-              ? { topic, event }
+              ? { topic, event, woken }
               : topic === 'conversation' || topic === 'unread'
                 ? { topic, conversationId: conversationIdOf(u, event.row) }
                 : null,
@@ -146,10 +140,11 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
       }
       case 'modified': {
         // The conversation too: its lastMessage may be the edited one.
-        for (const u of [...audience(event.users, event.row.groupId)]) {
+        const woken = [...audience(event.users, event.row.groupId)];
+        for (const u of woken) {
           wake(u, (topic) =>
             topic === 'modified'
-              ? { topic, event }
+              ? { topic, event, woken }
               : topic === 'conversation'
                 ? { topic, conversationId: conversationIdOf(u, event.row) }
                 : null,
@@ -157,10 +152,11 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
         }
         break;
       }
-      case 'reaction':
-        for (const u of [...audience(event.users, event.row.groupId)])
-          wake(u, (topic) => (topic === 'reaction' ? { topic, event } : null));
+      case 'reaction': {
+        const woken = [...audience(event.users, event.row.groupId)];
+        for (const u of woken) wake(u, (topic) => (topic === 'reaction' ? { topic, event, woken } : null));
         break;
+      }
       case 'membership':
         for (const u of [...event.joined, ...event.left]) epochs.set(u, (epochs.get(u) ?? 0) + 1);
         for (const u of event.joined) if (userGroups.has(u)) index(event.groupId, u);

@@ -161,13 +161,13 @@ export const getAllUserListOfMessageReaction = (
     });
   });
 
-/** The change as this viewer sees it now (storage decides the audience again, as for every live event). */
+/** The change as this viewer sees it now, given the message as the viewer sees it (undefined: not theirs to see). */
 export async function reactionChange(
   ctx: Viewer,
-  msgID: string,
+  m: ViewedMessage | undefined,
 ): Promise<V2TimMessageReactionChangeInfo[] | undefined> {
-  const m = await ctx.store.messages.visible(ctx.viewer, msgID);
   if (!m) return undefined;
+  const msgID = m.row.msgId;
   const byOrder = await ctx.store.messages.reactions(ctx.viewer, [m.row.orderNo], MAX_USERS_PER_REACTION);
   const [reactionList] = await withProfiles(ctx, [byOrder.get(m.row.orderNo) ?? []]);
   return [{ messageID: msgID, reactionList: reactionList! }];

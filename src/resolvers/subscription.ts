@@ -304,6 +304,17 @@ async function* groupEvents(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<V
   }
 }
 
+type StoredMessageWake = Extract<Wake, { topic: 'revoked' | 'modified' | 'reaction' }>;
+const seenByEvent = new WeakMap<object, Promise<Map<string, ViewedMessage>>>();
+
+/** Who of the users an event woke may see its message now, asked once per event for all its local subscribers
+ *  (one statement, not one per subscriber); storage has the last word on the audience, as for every live event. */
+function seenOnce(store: Store, wake: StoredMessageWake): Promise<Map<string, ViewedMessage>> {
+  let seen = seenByEvent.get(wake.event);
+  if (!seen) seenByEvent.set(wake.event, (seen = store.messages.seenBy(wake.woken, wake.event.row.msgId)));
+  return seen;
+}
+
 export const onRecvMessageRevoked = (ctx: Viewer) => live(ctx, 'revoked', (stream) => revocations(ctx, stream));
 
 async function* revocations(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<MessageRevokedEvent> {
@@ -311,7 +322,7 @@ async function* revocations(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<M
     for await (const wake of stream) {
       if (wake.topic !== 'revoked') continue;
       const { row, operateUser } = wake.event;
-      if (!(await ctx.store.messages.canSee(ctx.viewer, row))) continue;
+      if (!(await seenOnce(ctx.store, wake)).has(ctx.viewer)) continue;
       yield {
         msgID: row.msgId,
         groupID: row.groupId,
@@ -331,7 +342,7 @@ async function* modifications(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator
   try {
     for await (const wake of stream) {
       if (wake.topic !== 'modified') continue;
-      const seen = await ctx.store.messages.visible(ctx.viewer, wake.event.row.msgId);
+      const seen = (await seenOnce(ctx.store, wake)).get(ctx.viewer);
       if (seen) yield messageView(ctx.viewer, seen, ctx);
     }
   } finally {
@@ -347,7 +358,7 @@ async function* reactionChanges(ctx: Viewer, stream: Stream<Wake>): AsyncGenerat
   try {
     for await (const wake of stream) {
       if (wake.topic !== 'reaction') continue;
-      const change = await reactionChange(ctx, wake.event.row.msgId);
+      const change = await reactionChange(ctx, (await seenOnce(ctx.store, wake)).get(ctx.viewer));
       if (change) yield change;
     }
   } finally {
