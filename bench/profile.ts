@@ -47,8 +47,8 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     idle: { rounds: 2, sockets: 20_000, levels: 4 },
     growth: { small: 10_000, large: 1_000_000, samples: 30, replay: 100_000 },
     scaleOut: { rounds: 5, seconds: 5, connections: 32, groups: 200, lowRate: 20, lowSeconds: 5 },
-    edits: { members: 200, outsiders: 20, ops: 1200, inFlight: 8 },
-    media: { rounds: 5, fileMB: 20, concurrent: 10, concurrentMB: 100 },
+    edits: { members: 1000, outsiders: 50, ops: 4000, inFlight: 16 },
+    media: { rounds: 11, fileMB: 20, concurrent: 10, concurrentMB: 100 },
   },
   quick: {
     name: 'quick',
@@ -60,8 +60,8 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     idle: { rounds: 1, sockets: 5000, levels: 2 },
     growth: { small: 2_000, large: 20_000, samples: 10, replay: 2_000 },
     scaleOut: { rounds: 2, seconds: 2, connections: 32, groups: 200, lowRate: 20, lowSeconds: 2 },
-    edits: { members: 200, outsiders: 20, ops: 300, inFlight: 8 },
-    media: { rounds: 2, fileMB: 20, concurrent: 10, concurrentMB: 20 },
+    edits: { members: 1000, outsiders: 50, ops: 600, inFlight: 16 },
+    media: { rounds: 3, fileMB: 20, concurrent: 10, concurrentMB: 20 },
   },
   smoke: {
     name: 'smoke',
