@@ -3,9 +3,10 @@
 // history — against writing and reading the same bytes with plain fs streams in the same run, rounds interleaved
 // (gateway upload, fs write, gateway download, fs read); (b) the gateway's peak RSS while ten 100 MB uploads run at
 // once, read from /proc/<pid>/status of its process (the higher of VmHWM after resetting it through clear_refs and
-// VmRSS sampled every 10 ms), against the bytes in flight: streamed uploads keep it far below them. The harness streams each
-// request body from one 1 MB buffer, so its own memory stays out of the way; the gateway writes to its temp data
-// directory's disk store (the default), on the same file system as the fs baseline.
+// VmRSS sampled every 10 ms), against the bytes in flight: streamed uploads keep it far below them. The harness
+// streams each request body from one 1 MB buffer, so its own memory stays out of the way; the gateway writes to its
+// temp data directory's disk store (the default), on the same file system as the fs baseline. With --cpu-prof the
+// gateway's uploads and downloads are profiled (fig9-upload-r<n>, fig9-download-r<n>).
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
-import { atMost, fmt, start, type BenchEnv, type FigureResult } from '../figure';
+import { atMost, fmt, profiled, start, type BenchEnv, type FigureResult } from '../figure';
 import { postJson } from '../http';
 import { userSig } from '../keys';
 import type { ServerHandle } from '../servers';
@@ -111,10 +112,19 @@ interface Round {
   fsReadMBps: number;
 }
 
-async function throughputRound(server: ServerHandle, bytes: number, chunk: Buffer, dir: string): Promise<Round> {
+async function throughputRound(
+  env: BenchEnv,
+  server: ServerHandle,
+  bytes: number,
+  chunk: Buffer,
+  dir: string,
+  label?: string,
+): Promise<Round> {
+  const timed = <T>(what: string, fn: () => Promise<T>) =>
+    label ? profiled(env, server, `fig9-${what}-${label}`, fn) : fn();
   const mbps = (ms: number) => bytes / MB / (ms / 1000);
   let t = performance.now();
-  const id = await upload(server.port, bytes, chunk, 'report.bin');
+  const id = await timed('upload', () => upload(server.port, bytes, chunk, 'report.bin'));
   const up = performance.now() - t;
   await call(server, UPLOADER, SEND, { id, receiver: RECEIVER });
   const [m] = (await call(server, RECEIVER, HISTORY, { userID: UPLOADER })).data;
@@ -129,7 +139,7 @@ async function throughputRound(server: ServerHandle, bytes: number, chunk: Buffe
   const write = performance.now() - t;
 
   t = performance.now();
-  const got = await download(server.port, m.fileElem.url, RECEIVER);
+  const got = await timed('download', () => download(server.port, m.fileElem.url, RECEIVER));
   const down = performance.now() - t;
   if (got !== bytes) throw new Error(`figure 9: downloaded ${got} of ${bytes} bytes`);
 
@@ -222,9 +232,9 @@ export async function media(env: BenchEnv): Promise<FigureResult> {
   try {
     const server = await start(env, 'gateway');
     try {
-      await throughputRound(server, Math.min(bytes, 2 * MB), chunk, dir); // warm-up
+      await throughputRound(env, server, Math.min(bytes, 2 * MB), chunk, dir); // warm-up
       for (let r = 0; r < rounds; r++) {
-        const round = await throughputRound(server, bytes, chunk, dir);
+        const round = await throughputRound(env, server, bytes, chunk, dir, `r${r + 1}`);
         results.push(round);
         env.log(
           `  round ${r + 1}: upload ${fmt(round.gatewayUploadMBps)} MB/s (fs write ${fmt(round.fsWriteMBps)}), ` +
