@@ -194,7 +194,7 @@ export function correctness(figures: readonly FigureResult[], own?: EditsLoad): 
   const others = [...totals].filter(([k]) => k !== 'gateway').reduce((n, [, c]) => n + c.nonReceivers, 0);
   const after = own ? own.byKind.edit.nonReceivers + own.byKind.reaction.nonReceivers : NaN;
   const ownDetail = own
-    ? `. Own load (${own.ops.message} targeted sends, ${own.ops.edit} edits, ${own.ops.reaction} reactions, ` +
+    ? `. Own load (${fmt(own.ops.message)} targeted sends, ${fmt(own.ops.edit)} edits, ${fmt(own.ops.reaction)} reactions, ` +
       `${fmt(own.seconds, 1)} s): ` +
       (['message', 'edit', 'reaction'] as const)
         .map(
