@@ -1,7 +1,8 @@
 // Many graphql-transport-ws sockets in one process, as lean as the servers under test are not: plain TCP sockets
 // with a minimal frame reader (bench/websocket-frames.ts) instead of a graphql-ws client, or even a `ws` socket, per
-// subscriber. Each socket subscribes once, with id "1"; a delivery is a `next` frame whose text is a message tag,
-// found by a byte search rather than a JSON parse so the client stays cheaper than what it measures.
+// subscriber. Each socket subscribes once, with id "1" (and, for figure 6's own load, to more events with ids "2",
+// "3", …); a delivery is a `next` frame whose text (a message's or an edit's) or first reactionID is a tag, found by
+// a byte search rather than a JSON parse so the client stays cheaper than what it measures.
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { clientFrame, FrameReader, Opcode, upgradeRequest } from './websocket-frames';
@@ -11,12 +12,15 @@ export interface SubscriberSpec {
   connectionParams: Record<string, unknown>;
   query: string;
   variables?: Record<string, unknown>;
+  /** More subscriptions on the same socket (ids "2", "3", …), e.g. onRecvMessageModified. */
+  more?: string[];
 }
 
 /** Called for each delivered message tag, with the receive time (performance.now(), ms). */
 export type DeliveryHandler = (userId: string, tag: string, atMs: number) => void;
 
 const TEXT_KEY = Buffer.from('"text":"');
+const REACTION_KEY = Buffer.from('"reactionID":"');
 const QUOTE = 0x22;
 const HEADERS_END = Buffer.from('\r\n\r\n');
 
@@ -63,6 +67,12 @@ export class LoadClient {
             this.onDelivery(spec.userId, buf.toString('latin1', from, buf.indexOf(QUOTE, from)), performance.now());
             return;
           }
+          const r = spec.more ? buf.indexOf(REACTION_KEY, start) : -1;
+          if (r >= 0 && r < end) {
+            const from = r + REACTION_KEY.length;
+            this.onDelivery(spec.userId, buf.toString('latin1', from, buf.indexOf(QUOTE, from)), performance.now());
+            return;
+          }
           const text = buf.toString('utf8', start, end);
           const msg = JSON.parse(text) as { type: string };
           if (msg.type === 'connection_ack') {
@@ -73,6 +83,9 @@ export class LoadClient {
                 type: 'subscribe',
                 payload: { query: spec.query, variables: spec.variables ?? {} },
               }),
+            );
+            (spec.more ?? []).forEach((query, k) =>
+              send(Opcode.TEXT, JSON.stringify({ id: String(k + 2), type: 'subscribe', payload: { query } })),
             );
             subscribed = true;
             this.sockets.add(socket);

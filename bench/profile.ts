@@ -24,6 +24,16 @@ export interface BenchProfile {
     lowRate: number;
     lowSeconds: number;
   };
+  /**
+   * Figure 6's own load: `ops` sends, edits and reactions of targeted messages in a group of `members` (all online,
+   * `outsiders` online in another group), `inFlight` at a time.
+   */
+  edits: { members: number; outsiders: number; ops: number; inFlight: number };
+  /**
+   * Figure 9: `rounds` of a `fileMB` upload + download against plain fs streams, then `concurrent` uploads of
+   * `concurrentMB` each while the gateway's RSS is sampled.
+   */
+  media: { rounds: number; fileMB: number; concurrent: number; concurrentMB: number };
 }
 
 export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
@@ -37,6 +47,8 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     idle: { rounds: 2, sockets: 20_000, levels: 4 },
     growth: { small: 10_000, large: 1_000_000, samples: 30, replay: 100_000 },
     scaleOut: { rounds: 5, seconds: 5, connections: 32, groups: 200, lowRate: 20, lowSeconds: 5 },
+    edits: { members: 1000, outsiders: 50, ops: 4000, inFlight: 16 },
+    media: { rounds: 11, fileMB: 20, concurrent: 10, concurrentMB: 100 },
   },
   quick: {
     name: 'quick',
@@ -48,6 +60,8 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     idle: { rounds: 1, sockets: 5000, levels: 2 },
     growth: { small: 2_000, large: 20_000, samples: 10, replay: 2_000 },
     scaleOut: { rounds: 2, seconds: 2, connections: 32, groups: 200, lowRate: 20, lowSeconds: 2 },
+    edits: { members: 1000, outsiders: 50, ops: 600, inFlight: 16 },
+    media: { rounds: 3, fileMB: 20, concurrent: 10, concurrentMB: 20 },
   },
   smoke: {
     name: 'smoke',
@@ -59,5 +73,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     idle: { rounds: 1, sockets: 8, levels: 1 },
     growth: { small: 1_000, large: 3_000, samples: 2, replay: 100 },
     scaleOut: { rounds: 1, seconds: 0.5, connections: 4, groups: 5, lowRate: 20, lowSeconds: 0.2 },
+    edits: { members: 8, outsiders: 3, ops: 30, inFlight: 2 },
+    media: { rounds: 1, fileMB: 2, concurrent: 3, concurrentMB: 2 },
   },
 };

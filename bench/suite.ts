@@ -12,13 +12,17 @@ import { targetedScaling } from './figures/targeted-scaling';
 import { broadcastFanout } from './figures/broadcast';
 import { latency } from './figures/latency';
 import { idleMemory } from './figures/idle-memory';
-import { correctness } from './figures/correctness';
+import { correctness, editsAndReactions } from './figures/correctness';
 import { growth } from './figures/growth';
 import { scaleOut, scaleOutUrls } from './figures/scale-out';
+import { media } from './figures/media';
 
 export interface BenchOptions {
   profile: BenchProfile;
-  /** Figures to run (1–5, 7, 8; 6 is always computed); default all (8 only with DATABASE_URL and REDIS_URL set). */
+  /**
+   * Figures to run (1–5, 7–9; 6 always totals the others' checks, and runs its own load of edits and reactions when
+   * selected); default all (8 only with DATABASE_URL and REDIS_URL set).
+   */
   only?: number[];
   cpuProfDir?: string;
   cpuProfKinds?: ServerKind[];
@@ -94,7 +98,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     await run(7, 'growth', () => growth(env));
     if (scaleOutUrls()) await run(8, 'scale-out (PostgreSQL + Redis)', () => scaleOut(env));
     else if (want(8)) log('figure 8 skipped: set DATABASE_URL=postgres://… and REDIS_URL=redis://… to run it');
-    figures.push(correctness(figures));
+    await run(9, 'media', () => media(env));
+    if (want(6)) log('figure 6: correctness, with edits and reactions of targeted messages');
+    const own = want(6) ? await editsAndReactions(env) : undefined;
+    figures.push(correctness(figures, own));
   } finally {
     closeHttp();
   }
