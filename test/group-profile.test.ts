@@ -16,6 +16,14 @@ const MEMBERS = `query($g: String!) { getGroupMemberList(groupID: $g) { data { m
 const CARD = `mutation($g: String!, $u: String!, $c: String) { setGroupMemberInfo(groupID: $g, info: { userID: $u, nameCard: $c }) { code desc } }`;
 const MEMBERS_INFO = `query($g: String!, $u: [String!]!) { getGroupMembersInfo(groupID: $g, memberList: $u) { code desc data { userID role nameCard } } }`;
 const LIST_CARDS = `query($g: String!) { getGroupMemberList(groupID: $g) { data { memberInfoList { userID nameCard } } } }`;
+const CUSTOM = `query($ids: [String!]!) { getGroupsInfo(groupIDList: $ids) { data { resultCode groupInfo { role customInfo { key value } } } } }`;
+const MEMBER_SET = `mutation($g: String!, $info: V2TimGroupMemberInfoInput!) { setGroupMemberInfo(groupID: $g, info: $info) { code desc } }`;
+const MEMBER_CUSTOM = `query($g: String!, $u: [String!]!) { getGroupMembersInfo(groupID: $g, memberList: $u) { code desc data { userID nameCard customInfo { key value } } } }`;
+const LIST_CUSTOM = `query($g: String!) { getGroupMemberList(groupID: $g) { code data { memberInfoList { userID customInfo { key value } } } } }`;
+const TIPS = `query($g: String!) { getGroupHistoryMessageList(groupID: $g, count: 100) { code data { elemType groupTipsElem {
+  type opMember { userID } memberList { userID nameCard } groupChangeInfoList { type key value }
+  memberChangeInfoList { userID muteTime nameCard customInfo { key value } } } } } }`;
+const kv = (entries: Record<string, string>) => Object.entries(entries).map(([key, value]) => ({ key, value }));
 
 const PROFILE = {
   groupName: 'Release crew',
@@ -285,6 +293,198 @@ for (const backend of backends) {
         code: 10007,
         desc: expect.stringMatching(/Work groups cannot be muted/),
       });
+    });
+
+    const tips = async (user: string, g: string) =>
+      ((await gw.call(user, TIPS, { g })).data as any[])
+        .filter((m) => m.elemType === 'V2TIM_ELEM_TYPE_GROUP_TIPS')
+        .map((m) => m.groupTipsElem)
+        .reverse();
+    const adminGroup = async () =>
+      (
+        await gw.call(
+          'alice',
+          `mutation { createGroup(groupType: "Public", groupName: "pub", memberList: [{ userID: "bob", role: 300 }, { userID: "carol" }]) { data } }`,
+        )
+      ).data as string;
+
+    it('when the owner and an admin set group customInfo, then it merges key by key, members read it, a non-member does not, and each key is a CUSTOM tip', async () => {
+      const g = await adminGroup();
+      const set = (u: string, entries: Record<string, string>) =>
+        gw.call(u, SET, { info: { groupID: g, customInfo: kv(entries) } });
+      expect(await set('alice', { level: 'gold', Region_2: 'eu' })).toEqual({ code: 0, desc: 'ok' });
+      expect((await set('bob', { level: 'platinum', empty: '' })).code).toBe(0);
+      expect(await set('carol', { level: 'mine' })).toMatchObject({
+        code: 10007,
+        desc: expect.stringMatching(/owner and admins/),
+      });
+      expect((await set('mallory', { level: 'x' })).code).toBe(10007);
+      const custom = async (u: string) => (await gw.call(u, CUSTOM, { ids: [g] })).data[0].groupInfo;
+      const expected = kv({ level: 'platinum', Region_2: 'eu', empty: '' });
+      expect(await custom('carol')).toEqual({ role: 'V2TIM_GROUP_MEMBER_ROLE_MEMBER', customInfo: expected });
+      expect(await custom('alice')).toEqual({ role: 'V2TIM_GROUP_MEMBER_ROLE_OWNER', customInfo: expected });
+      // A non-member reads the Public group's profile, not its custom fields.
+      expect(await custom('mallory')).toEqual({ role: 'V2TIM_GROUP_MEMBER_UNDEFINED', customInfo: null });
+      expect((await tips('carol', g)).map((t) => [t.type, t.opMember.userID, t.groupChangeInfoList])).toEqual([
+        [
+          'V2TIM_GROUP_TIPS_TYPE_GROUP_INFO_CHANGE',
+          'alice',
+          [
+            { type: 'V2TIM_GROUP_INFO_CHANGE_TYPE_CUSTOM', key: 'level', value: 'gold' },
+            { type: 'V2TIM_GROUP_INFO_CHANGE_TYPE_CUSTOM', key: 'Region_2', value: 'eu' },
+          ],
+        ],
+        [
+          'V2TIM_GROUP_TIPS_TYPE_GROUP_INFO_CHANGE',
+          'bob',
+          [
+            { type: 'V2TIM_GROUP_INFO_CHANGE_TYPE_CUSTOM', key: 'level', value: 'platinum' },
+            { type: 'V2TIM_GROUP_INFO_CHANGE_TYPE_CUSTOM', key: 'empty', value: '' },
+          ],
+        ],
+      ]);
+      // Any member of a Work group sets them, as the rest of its profile.
+      const w = await group(gw, 'alice', ['bob']);
+      expect((await gw.call('bob', SET, { info: { groupID: w, customInfo: kv({ k: 'v' }) } })).code).toBe(0);
+      expect((await gw.call('alice', CUSTOM, { ids: [w] })).data[0].groupInfo.customInfo).toEqual(kv({ k: 'v' }));
+      expect((await gw.call('mallory', CUSTOM, { ids: [w] })).data[0]).toEqual({ resultCode: 10007, groupInfo: null });
+    });
+
+    it('when group customInfo has a bad key, a value over 4096 bytes or too many keys, then 10004 names the field and nothing changes', async () => {
+      const g = await adminGroup();
+      const keys = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: 'v' }));
+      const cases: [unknown[], RegExp][] = [
+        [
+          [
+            { key: 'ok', value: 'v' },
+            { key: 'x'.repeat(17), value: 'v' },
+          ],
+          /info\.customInfo\[1\]\.key "x{17}" must be 1 to 16/,
+        ],
+        [[{ key: 'bad-key', value: 'v' }], /info\.customInfo\[0\]\.key "bad-key"/],
+        [[{ key: '', value: 'v' }], /info\.customInfo\[0\]\.key ""/],
+        [[{ key: 'big', value: 'é'.repeat(2049) }], /info\.customInfo\[0\]\.value is 4098 bytes/],
+        [[{ key: 'bad', value: '\ud800' }], /info\.customInfo\[0\]\.value is not valid Unicode/],
+        [keys(11), /info\.customInfo has 11 keys; at most 10/],
+      ];
+      for (const [customInfo, desc] of cases)
+        expect(
+          await gw.call('alice', SET, { info: { groupID: g, notification: 'n', customInfo } }),
+          JSON.stringify(customInfo).slice(0, 80),
+        ).toMatchObject({ code: 10004, desc: expect.stringMatching(desc) });
+      expect((await gw.call('alice', SET, { info: { groupID: g, customInfo: keys(10) } })).code).toBe(0);
+      expect((await gw.call('alice', SET, { info: { groupID: g, customInfo: keys(1, 3) } })).code).toBe(0); // known key
+      expect(await gw.call('alice', SET, { info: { groupID: g, customInfo: keys(1, 10) } })).toMatchObject({
+        code: 10004,
+        desc: expect.stringMatching(/info\.customInfo would hold 11 keys/),
+      });
+      expect(
+        (await gw.call('alice', SET, { info: { groupID: g, customInfo: [{ key: 'k', value: 'é'.repeat(2048) }] } }))
+          .code,
+      ).toBe(10004); // an 11th key
+      const info = (await gw.call('carol', GET, { ids: [g] })).data[0].groupInfo;
+      expect(info.notification).toBeNull();
+      expect((await gw.call('carol', CUSTOM, { ids: [g] })).data[0].groupInfo.customInfo).toEqual(keys(10));
+      expect((await tips('carol', g)).length).toBe(2); // the two accepted changes only
+    });
+
+    it('when members set member customInfo, then it merges, members read it in getGroupMembersInfo and getGroupMemberList, and a MEMBER_INFO_CHANGE tip names what changed', async () => {
+      const g = await adminGroup();
+      expect(
+        await gw.call('carol', MEMBER_SET, {
+          g,
+          info: { userID: 'carol', nameCard: 'Caz', customInfo: kv({ team: 'web' }) },
+        }),
+      ).toEqual({ code: 0, desc: 'ok' });
+      expect(
+        (
+          await gw.call('bob', MEMBER_SET, {
+            g,
+            info: { userID: 'carol', customInfo: kv({ desk: '4F', team: 'ops' }) },
+          })
+        ).code,
+      ).toBe(0); // an admin, for a member below him
+      expect(
+        await gw.call('carol', MEMBER_SET, { g, info: { userID: 'bob', customInfo: kv({ team: 'x' }) } }),
+      ).toMatchObject({
+        code: 10007,
+        desc: expect.stringMatching(/your own name card and custom fields/),
+      });
+      expect(
+        (await gw.call('bob', MEMBER_SET, { g, info: { userID: 'alice', customInfo: kv({ a: 'b' }) } })).code,
+      ).toBe(10007); // the owner is above him
+      expect(
+        (await gw.call('mallory', MEMBER_SET, { g, info: { userID: 'mallory', customInfo: kv({ a: 'b' }) } })).code,
+      ).toBe(10007);
+      const carol = { userID: 'carol', nameCard: 'Caz', customInfo: kv({ team: 'ops', desk: '4F' }) };
+      expect(await gw.call('alice', MEMBER_CUSTOM, { g, u: ['carol', 'bob'] })).toEqual({
+        code: 0,
+        desc: 'ok',
+        data: [carol, { userID: 'bob', nameCard: null, customInfo: [] }],
+      });
+      expect((await gw.call('bob', LIST_CUSTOM, { g })).data.memberInfoList).toContainEqual({
+        userID: 'carol',
+        customInfo: carol.customInfo,
+      });
+      // A non-member reads neither.
+      expect(await gw.call('mallory', MEMBER_CUSTOM, { g, u: ['carol'] })).toMatchObject({ code: 10007, data: null });
+      expect(await gw.call('mallory', LIST_CUSTOM, { g })).toMatchObject({ code: 10007, data: null });
+      expect(
+        (await tips('carol', g)).map((t) => [t.type, t.opMember.userID, t.memberList, t.memberChangeInfoList]),
+      ).toEqual([
+        [
+          'V2TIM_GROUP_TIPS_TYPE_MEMBER_INFO_CHANGE',
+          'carol',
+          [{ userID: 'carol', nameCard: 'Caz' }],
+          [{ userID: 'carol', muteTime: 0, nameCard: 'Caz', customInfo: kv({ team: 'web' }) }],
+        ],
+        [
+          'V2TIM_GROUP_TIPS_TYPE_MEMBER_INFO_CHANGE',
+          'bob',
+          [{ userID: 'carol', nameCard: 'Caz' }],
+          [{ userID: 'carol', muteTime: 0, nameCard: null, customInfo: kv({ desk: '4F', team: 'ops' }) }],
+        ],
+      ]);
+    });
+
+    it('when member customInfo has a bad key, a value over 64 bytes or too many keys, then 10004 names the field and nothing changes', async () => {
+      const g = await adminGroup();
+      const keys = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: 'v' }));
+      const cases: [unknown[], RegExp][] = [
+        [[{ key: 'x'.repeat(17), value: 'v' }], /info\.customInfo\[0\]\.key "x{17}" must be 1 to 16/],
+        [[{ key: 'a b', value: 'v' }], /info\.customInfo\[0\]\.key "a b"/],
+        [
+          [
+            { key: 'ok', value: 'v' },
+            { key: 'big', value: 'x'.repeat(65) },
+          ],
+          /info\.customInfo\[1\]\.value is 65 bytes/,
+        ],
+        [keys(6), /info\.customInfo has 6 keys; at most 5/],
+      ];
+      for (const [customInfo, desc] of cases)
+        expect(
+          await gw.call('carol', MEMBER_SET, { g, info: { userID: 'carol', nameCard: 'n', customInfo } }),
+          JSON.stringify(customInfo).slice(0, 80),
+        ).toMatchObject({ code: 10004, desc: expect.stringMatching(desc) });
+      expect((await gw.call('carol', MEMBER_SET, { g, info: { userID: 'carol', customInfo: keys(5) } })).code).toBe(0);
+      expect(
+        await gw.call('carol', MEMBER_SET, { g, info: { userID: 'carol', customInfo: keys(1, 5) } }),
+      ).toMatchObject({
+        code: 10004,
+        desc: expect.stringMatching(/info\.customInfo would hold 6 keys/),
+      });
+      expect(await gw.call('alice', MEMBER_SET, { g, info: { userID: 'dave', customInfo: keys(1) } })).toMatchObject({
+        code: 10004,
+        desc: expect.stringMatching(/"dave" is not a member/),
+      });
+      expect(
+        (await gw.call('alice', MEMBER_SET, { g: 'nope', info: { userID: 'bob', customInfo: keys(1) } })).code,
+      ).toBe(10010);
+      expect((await gw.call('alice', MEMBER_CUSTOM, { g, u: ['carol'] })).data).toEqual([
+        { userID: 'carol', nameCard: null, customInfo: keys(5) },
+      ]);
+      expect((await tips('carol', g)).length).toBe(1);
     });
   });
 }

@@ -247,6 +247,44 @@ for (const backend of backends) {
       expect(bob.map((m) => m.seq)).toEqual(['1', '2', '3', '4', '5']);
     });
 
+    it('when custom fields change, then members get onGroupInfoChanged / onMemberInfoChanged with the keys; a non-member nothing', async () => {
+      const g = await publicGroup(['bob']);
+      const ON_CUSTOM = `subscription { onGroupEvent { type groupID msgID opUser { userID } memberList { userID }
+        changeInfos { type key value } memberChangeInfoList { userID nameCard customInfo { key value } } } }`;
+      const subs = Object.fromEntries(
+        await Promise.all(['alice', 'bob', 'zed'].map(async (u) => [u, await live.subscribe(u, ON_CUSTOM)])),
+      );
+      expectCode(
+        await call('alice', SET_INFO, { info: { groupID: g, customInfo: [{ key: 'theme', value: 'dark' }] } }),
+        0,
+      );
+      expectCode(
+        await call(
+          'bob',
+          op('setGroupMemberInfo', 'groupID: $g, info: $info', '$g: String!, $info: V2TimGroupMemberInfoInput!'),
+          { g, info: { userID: 'bob', customInfo: [{ key: 'seat', value: '12A' }] } },
+        ),
+        0,
+      );
+      for (const u of ['alice', 'bob']) {
+        const [info, member] = (await subs[u].waitFor(2)).map((e: any) => e.onGroupEvent);
+        expect(info, u).toMatchObject({
+          type: 'onGroupInfoChanged',
+          groupID: g,
+          opUser: { userID: 'alice' },
+          changeInfos: [{ type: 'V2TIM_GROUP_INFO_CHANGE_TYPE_CUSTOM', key: 'theme', value: 'dark' }],
+        });
+        expect(member, u).toMatchObject({
+          type: 'onMemberInfoChanged',
+          opUser: { userID: 'bob' },
+          memberList: [{ userID: 'bob' }],
+          memberChangeInfoList: [{ userID: 'bob', nameCard: null, customInfo: [{ key: 'seat', value: '12A' }] }],
+        });
+      }
+      await settle();
+      expect(subs.zed.events, 'a non-member').toEqual([]);
+    });
+
     it('when a change is refused, then no tip is stored', async () => {
       const g = await publicGroup(['bob']);
       expectCode(await call('bob', JOIN, { g }), 10013);

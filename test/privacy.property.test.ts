@@ -1,8 +1,9 @@
 // The privacy invariant (im-semantics §7), model-based: random sequences of group changes (joins, kicks, role
-// changes, profile changes, join requests and their answers), sends of every kind, revokes and read marks run against the in-process gateway and
+// changes, group profile changes and mute-all, name cards, mutes, profile changes, join requests and their answers), sends of every kind, revokes and read marks run against the in-process gateway and
 // against test/helpers/model.ts. After every step each user's every read path must match the model exactly: group
 // and C2C history (content, seq without a gap, who sees the receiver list, the sender's nickName, the group tips that
-// joins, quits, invites, kicks and role changes leave: their type and the members they name), findMessages,
+// joins, quits, invites, kicks, role changes, group info changes, name cards and mutes leave: their type and the
+// members they name), findMessages,
 // the conversation list (lastMessage, unreadCount), the total unread count, getUsersInfo (a profile reaches
 // exactly those who share a group or a conversation, never a stranger), getGroupApplicationList (exactly the
 // applications to the groups the user owns or administers now); and at the end, every event their open
@@ -70,6 +71,19 @@ for (const backend of gateways)
       /** clearGroupHistoryMessage / clearC2CHistoryMessage, deleteConversation, pinConversation. */
       | { t: 'clear' | 'deleteConversation'; u: User; conversation: { g: GroupID } | { peer: User } }
       | { t: 'pin'; u: User; conversation: { g: GroupID } | { peer: User }; pinned: boolean }
+      /** setGroupInfo of one field by a member picked at that moment (byMember) or anyone: allowed or refused by role. */
+      | {
+          t: 'groupInfo';
+          u: User;
+          byMember: number | null;
+          g: GroupID;
+          field: 'groupName' | 'notification' | 'customInfo' | 'isAllMuted';
+          on: boolean;
+        }
+      /** setGroupMemberInfo(nameCard): one's own (self) or another's. */
+      | { t: 'nameCard'; u: User; byMember: number | null; g: GroupID; target: User; self: boolean }
+      /** muteGroupMember (seconds 0 unmutes): who may send changes, who sees what must not. */
+      | { t: 'mute'; u: User; byMember: number | null; g: GroupID; target: User; seconds: number }
       /** setSelfInfo with a new nickName (profiles follow group and conversation changes, never messages). */
       | { t: 'profile'; u: User }
       /** Closes the user's onRecvNewMessage subscription; it resubscribes from its last cursor `steps` actions later. */
@@ -196,6 +210,44 @@ for (const backend of gateways)
         }),
       },
       { weight: 1, arbitrary: fc.record({ t: fc.constant('appRead' as const), u: user }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          t: fc.constant('groupInfo' as const),
+          u: user,
+          byMember: fc.option(fc.nat(), { freq: 3 }),
+          g: slot,
+          field: fc.constantFrom(
+            'groupName' as const,
+            'notification' as const,
+            'customInfo' as const,
+            'isAllMuted' as const,
+          ),
+          on: fc.boolean(),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          t: fc.constant('nameCard' as const),
+          u: user,
+          byMember: fc.option(fc.nat(), { freq: 3 }),
+          g: slot,
+          target: user,
+          self: fc.boolean(),
+        }),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          t: fc.constant('mute' as const),
+          u: user,
+          byMember: fc.option(fc.nat(), { freq: 3 }),
+          g: slot,
+          target: user,
+          seconds: fc.constantFrom(0, 600),
+        }),
+      },
       {
         weight: 1,
         arbitrary: fc.record({
@@ -334,6 +386,11 @@ for (const backend of gateways)
   ${USERS.map((p) => `nc_${p}: getHistoryMessageList(option: { getType: 2, userID: "${p}", count: 100 }) { code data { ...M } }`).join('\n  ')}
 } ${M}`;
 
+    /** Members' name cards and mutes (getGroupMembersInfo of every group): members only. At the last check only. */
+    const CHECK_MEMBERS = `query {
+  ${SLOTS.map((s, i) => `m${i}: getGroupMembersInfo(groupID: "${s.id}", memberList: ${JSON.stringify(USERS)}) { code data { userID nameCard muteUntil } }`).join('\n  ')}
+}`;
+
     /** A message as `u` must see it in a history. */
     const seen = (model: Model, u: User, m: ModelMessage) => ({
       msgID: m.msgID,
@@ -377,6 +434,19 @@ for (const backend of gateways)
         expect(r.apps.data, `${step}: ${u}'s getGroupApplicationList`).toEqual(model.applicationList(u));
         if (newerPages) {
           Object.assign(r, await gql(gw, u, CHECK_NEWER));
+          const members = await gql(gw, u, CHECK_MEMBERS);
+          SLOTS.forEach((s, i) => {
+            const got = members[`m${i}`];
+            expect(
+              {
+                code: got.code,
+                data:
+                  got.data?.map((m: any) => ({ userID: m.userID, nameCard: m.nameCard, muted: m.muteUntil > 0 })) ??
+                  null,
+              },
+              `${step}: ${u}'s getGroupMembersInfo of ${s.id}`,
+            ).toEqual(model.membersInfo(u, s.id, USERS));
+          });
           // Reactions: exactly the model's for the messages u may see, and the not-found answer for the rest.
           for (let k = 0; k < model.messages.length; k += 20) {
             const chunk = model.messages.slice(k, k + 20);
@@ -459,6 +529,11 @@ for (const backend of gateways)
     const REACTIONS = `query($ids: [String!]!) { getMessageReactions(msgIDList: $ids) { code data { resultCode msgID
       reactionList { reactionID totalUserCount reactedByMyself partialUserList { userID } } } } }`;
     const MODIFY = 'mutation($m: String!, $t: String) { modifyMessage(msgID: $m, text: $t) { code desc } }';
+    const SET_INFO = 'mutation($info: V2TimGroupInfoInput!) { setGroupInfo(info: $info) { code desc } }';
+    const SET_CARD =
+      'mutation($g: String!, $u: String!, $c: String) { setGroupMemberInfo(groupID: $g, info: { userID: $u, nameCard: $c }) { code desc } }';
+    const MUTE =
+      'mutation($g: String!, $u: String!, $s: Int!) { muteGroupMember(groupID: $g, userID: $u, seconds: $s) { code desc } }';
     const groupOp = (op: string, extra = '') =>
       `mutation($g: String!${extra ? ', $u: [String!]!' : ''}) { ${op}(groupID: $g${extra}) { code desc } }`;
     const OPS = {
@@ -684,6 +759,34 @@ for (const backend of gateways)
           );
           return nameTips(w); // an accepted join's tip
         }
+        case 'groupInfo':
+        case 'nameCard':
+        case 'mute': {
+          const members = model.members(a.g);
+          const u = a.byMember !== null && members.length > 0 ? members[a.byMember % members.length]! : a.u;
+          if (a.t === 'groupInfo') {
+            const value = `${a.field}${n}`;
+            const info = {
+              groupID: a.g,
+              ...(a.field === 'isAllMuted'
+                ? { isAllMuted: a.on }
+                : a.field === 'customInfo'
+                  ? { customInfo: [{ key: a.on ? 'k1' : 'k2', value }] }
+                  : { [a.field]: value }),
+            };
+            const code = model.setInfo(u, a.g, a.field, a.on);
+            expectCode(await call(gw, u, SET_INFO, { info }), code);
+          } else if (a.t === 'nameCard') {
+            const target = a.self ? u : a.target;
+            const nameCard = `card${n}`;
+            const code = model.setNameCard(u, a.g, target, nameCard);
+            expectCode(await call(gw, u, SET_CARD, { g: a.g, u: target, c: nameCard }), code);
+          } else {
+            const code = model.mute(u, a.g, a.target, a.seconds);
+            expectCode(await call(gw, u, MUTE, { g: a.g, u: a.target, s: a.seconds }), code);
+          }
+          return nameTips(w);
+        }
         case 'appRead':
           model.markApplicationsRead(a.u);
           return expectCode(await call(gw, a.u, 'mutation { setGroupApplicationRead { code desc } }'), 0);
@@ -827,6 +930,29 @@ for (const backend of gateways)
           send('dan', { kind: 'group', g: 'pub' }),
           { t: 'clear', u: 'dan', conversation: { peer: 'ann' } },
           { t: 'quit', u: 'bob', g: 'meet' },
+        ],
+      ],
+    );
+
+    EXAMPLES.push(
+      // Mutes, mute-all, name cards and group info: allowed and refused by role, tips to the members at that moment
+      // (cat away over some of them), and a targeted message between them that the tips never mention.
+      [
+        everyoneIn('ann'),
+        [
+          { t: 'mute', u: 'ann', byMember: null, g: 'pub', target: 'bob', seconds: 600 },
+          send('bob', { kind: 'group', g: 'pub' }),
+          { t: 'groupInfo', u: 'cat', byMember: null, g: 'pub', field: 'notification', on: true },
+          { t: 'groupInfo', u: 'dan', byMember: null, g: 'meet', field: 'isAllMuted', on: true },
+          send('cat', { kind: 'group', g: 'meet' }),
+          send('dan', { kind: 'targeted', g: 'meet', receivers: ['ann'], narrow: null }),
+          { t: 'away', u: 'cat', steps: 3 },
+          { t: 'nameCard', u: 'cat', byMember: null, g: 'work', target: 'cat', self: true },
+          { t: 'nameCard', u: 'bob', byMember: null, g: 'pub', target: 'cat', self: false },
+          { t: 'mute', u: 'dan', byMember: null, g: 'pub', target: 'ann', seconds: 600 },
+          { t: 'groupInfo', u: 'bob', byMember: null, g: 'work', field: 'customInfo', on: true },
+          { t: 'mute', u: 'ann', byMember: null, g: 'pub', target: 'bob', seconds: 0 },
+          send('bob', { kind: 'group', g: 'pub' }),
         ],
       ],
     );

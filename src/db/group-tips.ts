@@ -15,13 +15,14 @@ import type {
   JoinOutcome,
   NewMessage,
   GroupProfile,
+  MemberInfo,
   ViewedMessage,
 } from './store';
 import { handleWork } from './group-applications';
 import { row, rows, sql, type Dialect, type Executor, type Work } from './statement';
 import { sendWork, viewsForWork, type SendPath } from './messages';
 import { addMembersWork, deleteMembers, lockGroup, muteWork, presentMembers } from './groups';
-import { setProfileWork, setRoleWork, transferOwnerWork } from './group-profile';
+import { setMemberInfoWork, setProfileWork, setRoleWork, transferOwnerWork } from './group-profile';
 
 /** V2TimGroupMemberInfo as a tip shows it: the profile and name card at the time of the change. */
 export interface TipMember {
@@ -41,10 +42,13 @@ export interface GroupChangeInfo {
   intValue: number | null;
 }
 
-/** V2TimGroupMemberChangeInfo: a member's new mute, in seconds from the change (0: unmuted). */
+/** V2TimGroupMemberChangeInfo: a member's mute, in seconds from the change (0: unmuted); a setGroupMemberInfo tip
+ *  adds what it changed (the gateway's fields: Tencent's SDK reports mutes only). */
 export interface MemberChangeInfo {
   userID: string;
   muteTime: number;
+  nameCard?: string | null;
+  customInfo?: { key: string; value: string }[];
 }
 
 /** The payload of a GROUP_TIPS element (ElemPayloads.groupTips). */
@@ -106,6 +110,13 @@ export interface GroupTipsStore {
   setRole(groupID: string, userID: string, role: number, tip: TipRequest): Promise<Tipped<boolean>>;
   /** groups.mute, with a MEMBER_INFO_CHANGE tip (tip.memberChangeInfoList). */
   mute(groupID: string, userID: string, until: number, tip: TipRequest): Promise<Tipped<boolean>>;
+  /** setGroupMemberInfo's change, with a MEMBER_INFO_CHANGE tip naming the member; false: not a member. */
+  setMemberInfo(
+    groupID: string,
+    userID: string,
+    change: Partial<MemberInfo>,
+    tip: TipRequest,
+  ): Promise<Tipped<boolean>>;
   /** groups.setProfile, with a GROUP_INFO_CHANGE tip (tip.groupChangeInfoList). */
   setProfile(groupID: string, change: Partial<GroupProfile>, tip: TipRequest): Promise<Tipped<boolean>>;
   /** groups.transferOwner, with a GROUP_INFO_CHANGE tip (owner) naming the new owner. */
@@ -231,8 +242,13 @@ export function createGroupTipsStore(x: Executor, rules: GroupRules, path: SendP
       }),
     setProfile: (groupID, change, tip) =>
       tipped(groupID, tip, function* () {
-        const ok = (yield* setProfileWork(groupID, change)) > 0;
+        const ok = (yield* setProfileWork(d, groupID, change)) > 0;
         return { result: ok, members: ok ? [] : null };
+      }),
+    setMemberInfo: (groupID, userID, change, tip) =>
+      tipped(groupID, tip, function* () {
+        const ok = yield* setMemberInfoWork(d, groupID, userID, change);
+        return { result: ok, members: ok ? [userID] : null };
       }),
     transferOwner: (groupID, from, to, tip) =>
       tipped(groupID, tip, function* () {

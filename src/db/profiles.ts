@@ -9,10 +9,18 @@ type ProfileRow = Omit<UserProfile, 'customInfo'> & { customInfo: string | null 
 const COLUMNS = sql`u.user_id AS "userID", u.nick_name AS "nickName", u.face_url AS "faceUrl",
   u.self_signature AS "selfSignature", u.gender AS "gender", u.custom_info AS "customInfo"`;
 
+/** A custom_info column (users, groups, group_members): a JSON object of strings, or null for none. */
+export const decodeCustomInfo = (json: string | null | undefined): Record<string, string> =>
+  json ? (JSON.parse(json) as Record<string, string>) : {};
+
+/** The stored column with `change`'s keys merged in, as the JSON to store. */
+export const mergeCustomInfo = (json: string | null | undefined, change: Record<string, string>): string =>
+  JSON.stringify({ ...decodeCustomInfo(json), ...change });
+
 const decode = (r: ProfileRow): UserProfile => ({
   ...r,
   gender: Number(r.gender),
-  customInfo: r.customInfo ? (JSON.parse(r.customInfo) as Record<string, string>) : {},
+  customInfo: decodeCustomInfo(r.customInfo),
 });
 
 const byUser = (list: ProfileRow[]) => new Map(list.map((r) => [r.userID, decode(r)]));
@@ -34,12 +42,7 @@ export function profileMethods(x: Executor): Omit<UserStore, 'ensure'> {
         WHERE user_id = ${userID} ${d.forUpdate}`);
         if (!current)
           yield* run(sql`INSERT INTO users (user_id, created_at) VALUES (${userID}, ${now}) ON CONFLICT DO NOTHING`);
-        const customInfo = change.customInfo
-          ? JSON.stringify({
-              ...(current?.customInfo ? (JSON.parse(current.customInfo) as Record<string, string>) : {}),
-              ...change.customInfo,
-            })
-          : null;
+        const customInfo = change.customInfo ? mergeCustomInfo(current?.customInfo, change.customInfo) : null;
         yield* run(sql`UPDATE users SET nick_name = coalesce(${change.nickName ?? null}, nick_name),
           face_url = coalesce(${change.faceUrl ?? null}, face_url),
           self_signature = coalesce(${change.selfSignature ?? null}, self_signature),

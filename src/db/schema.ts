@@ -42,6 +42,8 @@ export const groups = sqliteTable('groups', {
    *  group type's default (src/resolvers/group-type.ts). */
   addOpt: integer('add_opt'),
   approveOpt: integer('approve_opt'),
+  /** The group's custom fields (setGroupInfo customInfo): a JSON object of strings, decoded in src/db. */
+  customInfo: text('custom_info'),
   /** The latest broadcast that @-mentions everyone (`__kImSDK_MesssageAtALL__`): the "@ all" badge of every member
    *  who has not read past it, kept here once instead of on every member's conversation. */
   atAllOrder: integer('at_all_order').notNull().default(0),
@@ -62,6 +64,8 @@ export const groupMembers = sqliteTable(
     muteUntil: integer('mute_until').notNull().default(0),
     /** The member's name card in this group (setGroupMemberInfo). */
     nameCard: text('name_card'),
+    /** The member's custom fields in this group (setGroupMemberInfo customInfo): a JSON object of strings. */
+    customInfo: text('custom_info'),
   },
   (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('group_members_user').on(t.userId)],
 );

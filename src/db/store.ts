@@ -29,7 +29,13 @@ export type GroupRow = Pick<
 > &
   /** The join options (groups.get and joined read them; a send's read leaves them out). */
   Partial<Pick<Tables['groups'], 'addOpt' | 'approveOpt'>>;
-export type MemberRow = Omit<Tables['groupMembers'], 'nameCard'>;
+export type MemberRow = Omit<Tables['groupMembers'], 'nameCard' | 'customInfo'>;
+
+/** A member's fields setGroupMemberInfo changes (customInfo: the keys to merge into the stored ones). */
+export interface MemberInfo {
+  nameCard: string | null;
+  customInfo: Record<string, string>;
+}
 
 /** What a group's type means to storage (the flags of src/resolvers/group-type.ts, given to the store at open). */
 export interface GroupRules {
@@ -118,6 +124,8 @@ export interface GroupProfile {
   /** V2TIMGroupAddOpt for joinGroup and for invitations; null: the group type's default. */
   addOpt: number | null;
   approveOpt: number | null;
+  /** The group's custom fields; in a change, the keys to merge into the stored ones. */
+  customInfo: Record<string, string>;
 }
 
 /** A group application as stored (V2TIMGroupApplication), with the applicant's (fromUser's) profile. */
@@ -183,13 +191,9 @@ export interface GroupStore extends GroupApplicationStore {
   setProfile(groupID: string, change: Partial<GroupProfile>): Promise<boolean>;
   /** Sets a member's role (200 or 300), unless they are the owner; false when they are not a member (or own it). */
   setRole(groupID: string, userID: string, role: number): Promise<boolean>;
-  /** These users' memberships of the group (non-members left out) with their name cards, in one statement. */
-  memberCards(
-    groupID: string,
-    userIDs: readonly string[],
-  ): Promise<Map<string, MemberRow & { nameCard: string | null }>>;
-  /** Sets a member's name card; false when they are not a member. */
-  setNameCard(groupID: string, userID: string, nameCard: string): Promise<boolean>;
+  /** These users' memberships of the group (non-members left out) with their name cards and custom fields, in one
+   *  statement. */
+  memberCards(groupID: string, userIDs: readonly string[]): Promise<Map<string, MemberRow & MemberInfo>>;
   /** Makes `to` (a member) the owner and `from` (the owner) a member, atomically; false when either is not so. */
   transferOwner(groupID: string, from: string, to: string): Promise<boolean>;
   /** False when the groupID is taken. */

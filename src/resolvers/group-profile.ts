@@ -10,6 +10,14 @@ import { answer, done, ok, Refusal, type Callback } from './result';
 import { checkId, checkUnicode, checkUserID, checkUserList, utf8Bytes } from './validate';
 import { checkAddOpts, type V2TimGroupInfo, type V2TimGroupMemberFullInfo } from './group';
 import { changeInfo, GroupInfoChangeType, GroupTipsType, publishTip, tipRequest } from './group-tips';
+import {
+  checkMergedKeys,
+  customInfoOf,
+  CustomInfoLimit,
+  entriesOf,
+  type CustomInfoLimits,
+  type V2TimCustomInfoEntry,
+} from './custom-info';
 
 export interface V2TimGroupInfoResult {
   resultCode: number;
@@ -20,6 +28,12 @@ export interface V2TimGroupInfoResult {
 // Tencent's limits: notification 300 bytes, introduction 240, faceUrl 100; groupName as createGroup takes it.
 const LIMITS = { groupName: 100, notification: 300, introduction: 240, faceUrl: 100 } as const;
 const MAX_GROUPS = 50;
+const GROUP_CUSTOM: CustomInfoLimits = {
+  ...CustomInfoLimit.group,
+  field: 'info.customInfo',
+  code: Code.GROUP_INVALID_PARAMETERS,
+};
+const MEMBER_CUSTOM: CustomInfoLimits = { ...GROUP_CUSTOM, ...CustomInfoLimit.member };
 
 const rulesOf = (groupType: string) => (isGroupType(groupType) ? GroupType[groupType] : GroupType.Public);
 
@@ -66,6 +80,8 @@ export const getGroupsInfo = (ctx: Viewer, args: { groupIDList: readonly string[
             isAllMuted: profile.isAllMuted,
             groupAddOpt: addOptOf(profile),
             approveOpt: approveOptOf(profile),
+            // Custom fields are the members' (a non-member reading a Public group's profile sees none).
+            customInfo: role === 0 ? null : entriesOf(profile.customInfo),
           },
         };
       }),
@@ -81,12 +97,13 @@ export interface GroupInfoInput {
   isAllMuted?: boolean | null;
   groupAddOpt?: number | null;
   approveOpt?: number | null;
+  customInfo?: readonly V2TimCustomInfoEntry[] | null;
 }
 
 /** Changes the fields given (left out or null: unchanged; "" clears, except groupName, which cannot be empty). */
 export const setGroupInfo = (ctx: Viewer, args: { info: GroupInfoInput }): Promise<Callback> =>
   answer(async (): Promise<Callback> => {
-    const { groupID, isAllMuted, groupAddOpt, approveOpt, ...fields } = args.info;
+    const { groupID, isAllMuted, groupAddOpt, approveOpt, customInfo, ...fields } = args.info;
     checkId(groupID, 'info.groupID', Code.INVALID_GROUP_ID, 48);
     const change: Partial<GroupProfile> = {};
     for (const field of Object.keys(LIMITS) as (keyof typeof LIMITS)[]) {
@@ -103,6 +120,7 @@ export const setGroupInfo = (ctx: Viewer, args: { info: GroupInfoInput }): Promi
     }
     if (change.groupName === '') throw new Refusal(Code.GROUP_INVALID_PARAMETERS, 'info.groupName is empty.');
     if (isAllMuted != null) change.isAllMuted = isAllMuted;
+    if (customInfo != null && customInfo.length > 0) change.customInfo = customInfoOf(customInfo, GROUP_CUSTOM);
     const group = await ctx.store.groups.get(groupID);
     if (!group) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
     const me = await ctx.store.groups.member(groupID, ctx.viewer);
@@ -135,6 +153,10 @@ export const setGroupInfo = (ctx: Viewer, args: { info: GroupInfoInput }): Promi
       if (opts.addOpt !== null) change.addOpt = opts.addOpt;
       if (opts.approveOpt !== null) change.approveOpt = opts.approveOpt;
     }
+    if (change.customInfo) {
+      const stored = (await ctx.store.groups.profiles([groupID], ctx.viewer)).get(groupID)?.customInfo ?? {};
+      checkMergedKeys(stored, change.customInfo, GROUP_CUSTOM);
+    }
     // One GROUP_INFO_CHANGE tip listing the fields given (V2TIMGroupInfoChangeType), in the change's transaction.
     const infos = [
       ...(['groupName', 'introduction', 'notification', 'faceUrl'] as const)
@@ -143,6 +165,9 @@ export const setGroupInfo = (ctx: Viewer, args: { info: GroupInfoInput }): Promi
       ...(change.isAllMuted !== undefined
         ? [changeInfo(GroupInfoChangeType.SHUT_UP_ALL, { boolValue: change.isAllMuted })]
         : []),
+      ...Object.entries(change.customInfo ?? {}).map(([key, value]) =>
+        changeInfo(GroupInfoChangeType.CUSTOM, { key, value }),
+      ),
     ];
     if (infos.length === 0) {
       // Only the join options (no tip: Tencent's V2TIMGroupInfoChangeType has none for them), or nothing at all.
@@ -273,6 +298,7 @@ export const getGroupMembersInfo = (ctx: Viewer, args: { groupID: string; member
                 nameCard: m.nameCard,
                 joinTime: m.joinTime,
                 muteUntil: m.muteUntil,
+                customInfo: entriesOf(m.customInfo),
               },
             ]
           : [];
@@ -280,22 +306,37 @@ export const getGroupMembersInfo = (ctx: Viewer, args: { groupID: string; member
     );
   });
 
-/** A member sets their own name card; the owner and admins set anyone's below their own role. */
+export interface GroupMemberInfoInput {
+  userID: string;
+  nameCard?: string | null;
+  customInfo?: readonly V2TimCustomInfoEntry[] | null;
+}
+
+/**
+ * A member sets their own name card and custom fields; the owner and admins set anyone's below their own role. The
+ * change goes out as a MEMBER_INFO_CHANGE tip (onMemberInfoChanged) naming the member, with what changed.
+ */
 export const setGroupMemberInfo = (
   ctx: Viewer,
-  args: { groupID: string; info: { userID: string; nameCard?: string | null } },
+  args: { groupID: string; info: GroupMemberInfoInput },
 ): Promise<Callback> =>
   answer(async (): Promise<Callback> => {
     checkId(args.groupID, 'groupID', Code.INVALID_GROUP_ID, 48);
     const target = checkUserID(args.info.userID, 'info.userID', Code.GROUP_INVALID_PARAMETERS);
     const nameCard = args.info.nameCard;
-    if (nameCard == null) return done(); // nothing to change
-    checkUnicode(nameCard, 'info.nameCard', Code.GROUP_INVALID_PARAMETERS);
-    if (utf8Bytes(nameCard) > MAX_NAME_CARD_BYTES) {
-      throw new Refusal(
-        Code.GROUP_INVALID_PARAMETERS,
-        `info.nameCard is ${utf8Bytes(nameCard)} bytes of UTF-8; at most ${MAX_NAME_CARD_BYTES} are allowed.`,
-      );
+    const customInfo =
+      args.info.customInfo != null && args.info.customInfo.length > 0
+        ? customInfoOf(args.info.customInfo, MEMBER_CUSTOM)
+        : undefined;
+    if (nameCard == null && !customInfo) return done(); // nothing to change
+    if (nameCard != null) {
+      checkUnicode(nameCard, 'info.nameCard', Code.GROUP_INVALID_PARAMETERS);
+      if (utf8Bytes(nameCard) > MAX_NAME_CARD_BYTES) {
+        throw new Refusal(
+          Code.GROUP_INVALID_PARAMETERS,
+          `info.nameCard is ${utf8Bytes(nameCard)} bytes of UTF-8; at most ${MAX_NAME_CARD_BYTES} are allowed.`,
+        );
+      }
     }
     const group = await ctx.store.groups.get(args.groupID);
     if (!group) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${args.groupID}" does not exist.`);
@@ -303,22 +344,33 @@ export const setGroupMemberInfo = (
     const me = cards.get(ctx.viewer);
     if (!me) throw new Refusal(Code.NO_PERMISSION, `You are not a member of group "${args.groupID}".`);
     const them = cards.get(target);
-    if (!them)
-      throw new Refusal(
-        Code.GROUP_INVALID_PARAMETERS,
-        `info.userID "${target}" is not a member of group "${args.groupID}".`,
-      );
+    const notMember = () =>
+      new Refusal(Code.GROUP_INVALID_PARAMETERS, `info.userID "${target}" is not a member of group "${args.groupID}".`);
+    if (!them) throw notMember();
     if (target !== ctx.viewer && (me.role < Role.ADMIN || them.role >= me.role)) {
       throw new Refusal(
         Code.NO_PERMISSION,
-        `You can set your own name card; only the owner and admins set others' (below their own role).`,
+        `You can set your own name card and custom fields; only the owner and admins set others' (below their own role).`,
       );
     }
-    if (!(await ctx.store.groups.setNameCard(args.groupID, target, nameCard))) {
-      throw new Refusal(
-        Code.GROUP_INVALID_PARAMETERS,
-        `info.userID "${target}" is not a member of group "${args.groupID}".`,
-      );
-    }
+    if (customInfo) checkMergedKeys(them.customInfo, customInfo, MEMBER_CUSTOM);
+    const now = ctx.now();
+    const tipped = await ctx.store.tips.setMemberInfo(
+      args.groupID,
+      target,
+      { ...(nameCard != null && { nameCard }), ...(customInfo && { customInfo }) },
+      tipRequest(ctx, group.groupType, GroupTipsType.MEMBER_INFO_CHANGE, {
+        memberChangeInfoList: [
+          {
+            userID: target,
+            muteTime: them.muteUntil > now ? them.muteUntil - now : 0,
+            ...(nameCard != null && { nameCard }),
+            ...(customInfo && { customInfo: entriesOf(customInfo) }),
+          },
+        ],
+      }),
+    );
+    if (!tipped.result) throw notMember();
+    await publishTip(ctx, tipped);
     return done();
   });

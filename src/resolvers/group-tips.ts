@@ -53,14 +53,14 @@ export function tipRequest(
   };
 }
 
-/** One changed profile field (string fields as value; isAllMuted as boolValue). */
+/** One changed profile field (string fields as value; isAllMuted as boolValue; a custom field's key as key). */
 export const changeInfo = (
   type: number,
-  value: { value?: string | null; boolValue?: boolean | null },
+  value: { value?: string | null; boolValue?: boolean | null; key?: string },
 ): GroupChangeInfo => ({
   type,
   value: value.value ?? null,
-  key: null,
+  key: value.key ?? null,
   boolValue: value.boolValue ?? null,
   intValue: null,
 });

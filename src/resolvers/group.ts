@@ -8,6 +8,7 @@ import { AddOpt, addOptOf, approveOptOf, GroupType, isAddOpt, isGroupType, Role 
 import { requestInvitations, requestJoin } from './group-application';
 import { answer, done, ok, Refusal, type Callback } from './result';
 import { GroupTipsType, publishTip, tipRequest } from './group-tips';
+import { entriesOf, type V2TimCustomInfoEntry } from './custom-info';
 import { checkCount, checkId, checkOffset, checkUnicode, checkUserID, checkUserList, utf8Bytes } from './validate';
 
 export interface V2TimGroupInfo {
@@ -24,6 +25,8 @@ export interface V2TimGroupInfo {
   /** V2TIMGroupAddOpt of joinGroup, and of inviteUserToGroup (approveOpt). */
   groupAddOpt?: number;
   approveOpt?: number;
+  /** The group's custom fields: getGroupsInfo, for members only. */
+  customInfo?: V2TimCustomInfoEntry[] | null;
 }
 export interface V2TimGroupMemberFullInfo {
   userID: string;
@@ -33,6 +36,7 @@ export interface V2TimGroupMemberFullInfo {
   nameCard?: string | null;
   joinTime: number;
   muteUntil: number;
+  customInfo?: V2TimCustomInfoEntry[];
 }
 export interface V2TimGroupMemberInfoResult {
   nextSeq: string | null;
@@ -447,6 +451,7 @@ export const getGroupMemberList = (
         nameCard: cards.get(m.userId)?.nameCard ?? null,
         joinTime: m.joinTime,
         muteUntil: m.muteUntil,
+        customInfo: entriesOf(cards.get(m.userId)?.customInfo),
       })),
     });
   });

@@ -6,11 +6,16 @@ import type { ProfileChange, UserProfile } from '../db/store';
 import type { Viewer } from './context';
 import { answer, done, ok, Refusal, type Callback } from './result';
 import { checkUnicode, checkUserList, utf8Bytes } from './validate';
+import {
+  checkMergedKeys,
+  customInfoOf,
+  CustomInfoLimit,
+  entriesOf,
+  type CustomInfoLimits,
+  type V2TimCustomInfoEntry,
+} from './custom-info';
 
-export interface V2TimCustomInfoEntry {
-  key: string;
-  value: string;
-}
+export type { V2TimCustomInfoEntry };
 
 export interface V2TimUserFullInfo {
   userID: string;
@@ -32,13 +37,15 @@ export interface V2TimUserFullInfoInput {
 /** V2TIMGender: 0 unknown, 1 male, 2 female. */
 export const Gender = { UNKNOWN: 0, MALE: 1, FEMALE: 2 } as const;
 
-// Tencent's limits on profile fields: nickname, avatar URL and signature at most 500 bytes each; custom fields
-// (Tag_Profile_Custom_<key>) have a key of at most 8 bytes of letters, digits and "_", at most 20 of them per
-// user, each value at most 500 bytes.
+// Tencent's limits on profile fields: nickname, avatar URL and signature at most 500 bytes each (custom fields:
+// CustomInfoLimit.user).
 const MAX_FIELD_BYTES = 500;
-const MAX_CUSTOM_KEYS = 20;
-const CUSTOM_KEY = /^[A-Za-z0-9_]{1,8}$/;
 const MAX_USERS = 100;
+const CUSTOM: CustomInfoLimits = {
+  ...CustomInfoLimit.user,
+  field: 'userFullInfo.customInfo',
+  code: Code.INVALID_PARAMETERS,
+};
 
 function checkField(value: string | null | undefined, field: string): void {
   if (value == null) return;
@@ -51,34 +58,13 @@ function checkField(value: string | null | undefined, field: string): void {
   }
 }
 
-function customInfoOf(entries: readonly V2TimCustomInfoEntry[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  entries.forEach(({ key, value }, i) => {
-    if (!CUSTOM_KEY.test(key)) {
-      throw new Refusal(
-        Code.INVALID_PARAMETERS,
-        `customInfo[${i}].key "${key}" must be 1 to 8 letters, digits or "_" (Tencent's custom profile key).`,
-      );
-    }
-    checkField(value, `customInfo[${i}].value`);
-    out[key] = value;
-  });
-  if (Object.keys(out).length > MAX_CUSTOM_KEYS) {
-    throw new Refusal(
-      Code.INVALID_PARAMETERS,
-      `customInfo has ${Object.keys(out).length} keys; at most ${MAX_CUSTOM_KEYS} are allowed.`,
-    );
-  }
-  return out;
-}
-
 export const profileView = (userID: string, p: UserProfile | undefined): V2TimUserFullInfo => ({
   userID,
   nickName: p?.nickName ?? null,
   faceUrl: p?.faceUrl ?? null,
   selfSignature: p?.selfSignature ?? null,
   gender: p?.gender ?? Gender.UNKNOWN,
-  customInfo: Object.entries(p?.customInfo ?? {}).map(([key, value]) => ({ key, value })),
+  customInfo: entriesOf(p?.customInfo),
 });
 
 /** Sets the given fields of the caller's profile; a field left out (or null) keeps its value, "" clears it. */
@@ -99,16 +85,11 @@ export const setSelfInfo = (ctx: Viewer, args: { userFullInfo: V2TimUserFullInfo
       ...(info.faceUrl != null && { faceUrl: info.faceUrl }),
       ...(info.selfSignature != null && { selfSignature: info.selfSignature }),
       ...(info.gender != null && { gender: info.gender }),
-      ...(info.customInfo != null && { customInfo: customInfoOf(info.customInfo) }),
+      ...(info.customInfo != null && { customInfo: customInfoOf(info.customInfo, CUSTOM) }),
     };
     if (change.customInfo) {
       const stored = (await ctx.store.users.profiles([ctx.viewer])).get(ctx.viewer)?.customInfo ?? {};
-      const keys = new Set([...Object.keys(stored), ...Object.keys(change.customInfo)]);
-      if (keys.size > MAX_CUSTOM_KEYS)
-        throw new Refusal(
-          Code.INVALID_PARAMETERS,
-          `customInfo would hold ${keys.size} keys; at most ${MAX_CUSTOM_KEYS} are allowed.`,
-        );
+      checkMergedKeys(stored, change.customInfo, CUSTOM);
     }
     const changed = await ctx.store.users.setProfile(ctx.viewer, change, ctx.now());
     await ctx.router.publish({ type: 'profile', ...changed });

@@ -12,6 +12,7 @@ import {
 } from '../resolvers/group-tips';
 import { builder } from './builder';
 import { signedIn } from './context';
+import { V2TimCustomInfoEntry } from './user';
 
 const GroupTipsType = builder.enumType('GroupTipsType', {
   description:
@@ -58,6 +59,16 @@ const V2TimGroupMemberChangeInfo = builder.objectRef<MemberChangeInfo>('V2TimGro
   fields: (t) => ({
     userID: t.exposeID('userID'),
     muteTime: t.exposeInt('muteTime', { description: 'Seconds muted from the change (0: unmuted).' }),
+    nameCard: t.string({
+      nullable: true,
+      description: "setGroupMemberInfo: the member's new name card (null: unchanged).",
+      resolve: (c) => c.nameCard ?? null,
+    }),
+    customInfo: t.field({
+      type: [V2TimCustomInfoEntry],
+      description: 'setGroupMemberInfo: the custom fields it set (empty for a mute).',
+      resolve: (c) => c.customInfo ?? [],
+    }),
   }),
 });
 

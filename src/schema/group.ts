@@ -12,6 +12,7 @@ import { StringValueCallback, V2TimCallback, valueCallback } from './callback';
 import { signedIn } from './context';
 import { Timestamp } from './timestamp';
 import { GroupAddOpt } from './group-application';
+import { V2TimCustomInfoEntry, V2TimCustomInfoInput } from './user';
 
 // Output enums named after the SDK's constants. Arguments keep their contract types (groupType: String, role: Int).
 const GroupType = builder.enumType('GroupType', {
@@ -68,6 +69,13 @@ const V2TimGroupInfo = builder.objectRef<GroupInfo>('V2TimGroupInfo').implement(
       description: "How inviteUserToGroup works (default ANY; AUTH: a plain member's invitations wait for approval).",
       resolve: (g) => g.approveOpt as never,
     }),
+    customInfo: t.field({
+      type: [V2TimCustomInfoEntry],
+      nullable: true,
+      description:
+        "The group's custom fields (setGroupInfo): getGroupsInfo, for members (null for a non-member and in getJoinedGroupList).",
+      resolve: (g) => g.customInfo ?? null,
+    }),
   }),
 });
 
@@ -83,6 +91,11 @@ const V2TimGroupMemberFullInfo = builder.objectRef<MemberInfo>('V2TimGroupMember
     }),
     joinTime: t.expose('joinTime', { type: Timestamp }),
     muteUntil: t.expose('muteUntil', { type: Timestamp, description: '0 when not muted.' }),
+    customInfo: t.field({
+      type: [V2TimCustomInfoEntry],
+      description: "The member's custom fields in this group (setGroupMemberInfo).",
+      resolve: (m) => m.customInfo ?? [],
+    }),
   }),
 });
 
@@ -216,6 +229,11 @@ const V2TimGroupInfoInput = builder.inputType('V2TimGroupInfoInput', {
       description: 'V2TIMGroupAddOpt 0/1/2 for joinGroup, by the owner or an admin; Public groups only (10007).',
     }),
     approveOpt: t.int({ description: 'V2TIMGroupAddOpt 0/1/2 for inviteUserToGroup, by the owner or an admin.' }),
+    customInfo: t.field({
+      type: [V2TimCustomInfoInput],
+      description:
+        'Custom fields merged key by key into the stored ones: at most 10 keys, each value at most 4096 bytes.',
+    }),
   }),
 });
 
@@ -235,7 +253,7 @@ builder.mutationField('setGroupInfo', (t) =>
   t.field({
     type: V2TimCallback,
     description:
-      "Changes a group's name, notification, introduction or faceUrl: any member of a Work group, the owner and admins of the other types (else 10007); 10004 names a field over its limit.",
+      "Changes a group's name, notification, introduction, faceUrl or customInfo: any member of a Work group, the owner and admins of the other types (else 10007); 10004 names a field over its limit.",
     args: { info: t.arg({ type: V2TimGroupInfoInput, required: true }) },
     resolve: (_, args, ctx) => groupProfile.setGroupInfo(signedIn(ctx), args),
   }),
@@ -269,6 +287,10 @@ const V2TimGroupMemberInfoInput = builder.inputType('V2TimGroupMemberInfoInput',
   fields: (t) => ({
     userID: t.string({ required: true }),
     nameCard: t.string({ description: 'At most 50 bytes; "" clears it.' }),
+    customInfo: t.field({
+      type: [V2TimCustomInfoInput],
+      description: 'Custom fields merged key by key into the stored ones: at most 5 keys, each value at most 64 bytes.',
+    }),
   }),
 });
 
@@ -276,7 +298,7 @@ builder.queryField('getGroupMembersInfo', (t) =>
   t.field({
     type: valueCallback<MemberInfo[]>('GroupMemberFullInfoListValueCallback', [V2TimGroupMemberFullInfo]),
     description:
-      "Up to 50 members' info with their nameCard, for a member of the group (10007 otherwise); non-members in memberList are left out.",
+      "Up to 50 members' info with their nameCard and customInfo, for a member of the group (10007 otherwise); non-members in memberList are left out.",
     args: { groupID: t.arg.string({ required: true }), memberList: t.arg.stringList({ required: true }) },
     resolve: (_, args, ctx) => groupProfile.getGroupMembersInfo(signedIn(ctx), args),
   }),
@@ -286,7 +308,7 @@ builder.mutationField('setGroupMemberInfo', (t) =>
   t.field({
     type: V2TimCallback,
     description:
-      'Sets a nameCard: your own, or as owner or admin that of a member below your role (10007 otherwise); 10004 over 50 bytes.',
+      'Sets a nameCard or customInfo: your own, or as owner or admin that of a member below your role (10007 otherwise); 10004 names a field over its limit. Members get a MEMBER_INFO_CHANGE tip.',
     args: {
       groupID: t.arg.string({ required: true }),
       info: t.arg({ type: V2TimGroupMemberInfoInput, required: true }),

@@ -15,8 +15,8 @@ builder.queryField('getLoginUser', (t) =>
   }),
 );
 
-const V2TimCustomInfoEntry = builder.objectRef<user.V2TimCustomInfoEntry>('V2TimCustomInfoEntry').implement({
-  description: "One custom profile field (the SDK's customInfo map, as a list of entries).",
+export const V2TimCustomInfoEntry = builder.objectRef<user.V2TimCustomInfoEntry>('V2TimCustomInfoEntry').implement({
+  description: "One custom field of a profile, a group or a member (the SDK's customInfo map, as a list of entries).",
   fields: (t) => ({ key: t.exposeString('key'), value: t.exposeString('value') }),
 });
 
@@ -32,9 +32,12 @@ const V2TimUserFullInfo = builder.objectRef<user.V2TimUserFullInfo>('V2TimUserFu
   }),
 });
 
-const V2TimCustomInfoInput = builder.inputType('V2TimCustomInfoInput', {
+export const V2TimCustomInfoInput = builder.inputType('V2TimCustomInfoInput', {
   fields: (t) => ({
-    key: t.string({ required: true, description: '1 to 8 letters, digits or "_".' }),
+    key: t.string({
+      required: true,
+      description: 'Letters, digits or "_": 1 to 8 in a profile, 1 to 16 for a group or a member.',
+    }),
     value: t.string({ required: true }),
   }),
 });

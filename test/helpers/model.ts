@@ -39,6 +39,10 @@ export const MEMBER = 200;
 interface Member {
   role: number;
   joinedAt: number;
+  /** muteGroupMember with seconds > 0 (the runs are far shorter than any mute), until unmuted with 0. */
+  muted: boolean;
+  /** setGroupMemberInfo's nameCard; a member who joins again starts without one. */
+  nameCard: string | null;
 }
 /** A join request (group application): Public groups need an owner's or admin's approval (Tencent's default). */
 interface Application {
@@ -51,6 +55,8 @@ interface Application {
 interface Group {
   type: GroupType;
   gen: number;
+  /** setGroupInfo isAllMuted: only the owner and admins send. */
+  allMuted: boolean;
   members: Map<User, Member>;
   applications: Application[];
 }
@@ -137,7 +143,13 @@ export class Model {
     const type = typeOf(g);
     if (type === 'AVChatRoom' && members.length > 0) return 10004;
     if (type === 'Work' && members.some((m) => m.role !== MEMBER)) return 10004;
-    const group: Group = { type: typeOf(g), gen: ++this.gens, members: new Map(), applications: [] };
+    const group: Group = {
+      type: typeOf(g),
+      gen: ++this.gens,
+      allMuted: false,
+      members: new Map(),
+      applications: [],
+    };
     this.groups.set(g, group);
     this.admit(g, by, OWNER);
     for (const m of members) if (m.userID !== by) this.admit(g, m.userID, m.role);
@@ -263,6 +275,75 @@ export class Model {
     return 0;
   }
 
+  /**
+   * setGroupInfo of one field (groupName, notification, a customInfo key, or isAllMuted): any member of a Work group,
+   * the owner and admins elsewhere; mute-all only by the owner and admins, never in Work groups.
+   */
+  setInfo(
+    by: User,
+    g: GroupID,
+    field: 'groupName' | 'notification' | 'customInfo' | 'isAllMuted',
+    on: boolean,
+  ): number {
+    const group = this.groups.get(g);
+    if (!group) return 10010;
+    const me = group.members.get(by);
+    if (!me) return 10007;
+    if (group.type !== 'Work' && me.role < ADMIN) return 10007;
+    if (field === 'isAllMuted') {
+      if (group.type === 'Work' || me.role < ADMIN) return 10007;
+      group.allMuted = on;
+    }
+    this.changes++;
+    this.tip(by, g, 'GROUP_INFO_CHANGE', []);
+    return 0;
+  }
+
+  /** setGroupMemberInfo(nameCard): one's own, or as owner or admin that of a member below. */
+  setNameCard(by: User, g: GroupID, target: User, nameCard: string): number {
+    const group = this.groups.get(g);
+    if (!group) return 10010;
+    const me = group.members.get(by);
+    if (!me) return 10007;
+    const them = group.members.get(target);
+    if (!them) return 10004;
+    if (target !== by && (me.role < ADMIN || them.role >= me.role)) return 10007;
+    them.nameCard = nameCard;
+    this.changes++;
+    this.tip(by, g, 'MEMBER_INFO_CHANGE', [target]);
+    return 0;
+  }
+
+  /** muteGroupMember: the owner and admins mute (seconds > 0) or unmute (0) a member below them; not in Work groups. */
+  mute(by: User, g: GroupID, target: User, seconds: number): number {
+    const group = this.groups.get(g);
+    if (!group) return 10010;
+    if (group.type === 'Work') return 10007;
+    const me = group.members.get(by);
+    if (!me || me.role < ADMIN) return 10007;
+    const them = group.members.get(target);
+    if (!them) return 10004;
+    if (them.role >= me.role) return 10007;
+    them.muted = seconds > 0;
+    this.changes++;
+    this.tip(by, g, 'MEMBER_INFO_CHANGE', [target]);
+    return 0;
+  }
+
+  /** getGroupMembersInfo(g, USERS) as `u` must see it: members only, in the order asked, with name card and mute. */
+  membersInfo(u: User, g: GroupID, asked: readonly User[]) {
+    const group = this.groups.get(g);
+    if (!group) return { code: 10010, data: null };
+    if (!group.members.has(u)) return { code: 10007, data: null };
+    return {
+      code: 0,
+      data: asked.flatMap((p) => {
+        const m = group.members.get(p);
+        return m ? [{ userID: p, nameCard: m.nameCard, muted: m.muted }] : [];
+      }),
+    };
+  }
+
   dismiss(by: User, g: GroupID): number {
     const group = this.groups.get(g);
     if (!group) return 10010;
@@ -284,7 +365,7 @@ export class Model {
 
   private admit(g: GroupID, u: User, role: number) {
     this.changes++;
-    this.groups.get(g)!.members.set(u, { role, joinedAt: this.lastAt });
+    this.groups.get(g)!.members.set(u, { role, joinedAt: this.lastAt, muted: false, nameCard: null });
     this.read.get(u)!.set(`group_${g}`, this.lastAt);
   }
 
@@ -349,7 +430,9 @@ export class Model {
     const targeted = to.kind !== 'group';
     if (targeted && !targetable(group.type)) return 10007;
     if (options.onlineUserOnly && group.type === 'AVChatRoom') return 10007;
-    if (!group.members.has(by)) return 10007;
+    const me = group.members.get(by);
+    if (!me) return 10007;
+    if (me.muted || (group.allMuted && me.role < ADMIN)) return 10017;
     const targets = this.targetsOf(to);
     if (targets && targets.some((t) => !group.members.has(t))) return 6032;
     return 0;
