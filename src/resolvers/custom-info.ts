@@ -25,8 +25,8 @@ export interface CustomInfoLimits {
 export const CustomInfoLimit = {
   /** Tag_Profile_Custom_<key>: key ≤ 8, ≤ 20 keys, value ≤ 500 bytes. */
   user: { kind: 'custom profile key', maxKeyLength: 8, maxValueBytes: 500, maxKeys: 20 },
-  /** Group dimension (AppDefinedData): key ≤ 16, ≤ 10 keys, value ≤ 4 KB. */
-  group: { kind: 'group custom field key', maxKeyLength: 16, maxValueBytes: 4096, maxKeys: 10 },
+  /** Group dimension (AppDefinedData): key ≤ 16, ≤ 10 keys, value ≤ 512 bytes (Tencent "Use Limits", group custom fields). */
+  group: { kind: 'group custom field key', maxKeyLength: 16, maxValueBytes: 512, maxKeys: 10 },
   /** Member dimension (AppMemberDefinedData): key ≤ 16, ≤ 5 keys, value ≤ 64 bytes. */
   member: { kind: 'member custom field key', maxKeyLength: 16, maxValueBytes: 64, maxKeys: 5 },
 } as const;

@@ -232,7 +232,7 @@ const V2TimGroupInfoInput = builder.inputType('V2TimGroupInfoInput', {
     customInfo: t.field({
       type: [V2TimCustomInfoInput],
       description:
-        'Custom fields merged key by key into the stored ones: at most 10 keys, each value at most 4096 bytes.',
+        'Custom fields merged key by key into the stored ones: at most 10 keys, each value at most 512 bytes.',
     }),
   }),
 });
