@@ -7,7 +7,7 @@ import type { Bus, RealtimeEvent } from './bus';
 import { ResubscribeError, Stream } from './stream';
 
 export type Topic =
-  'message' | 'revoked' | 'modified' | 'reaction' | 'conversation' | 'unread' | 'application' | 'group';
+  'message' | 'revoked' | 'modified' | 'reaction' | 'receipt' | 'conversation' | 'unread' | 'application' | 'group';
 
 type MessageEvent = Extract<RealtimeEvent, { type: 'message' }>;
 
@@ -22,6 +22,7 @@ export type Wake =
   | { topic: 'revoked'; event: Extract<RealtimeEvent, { type: 'revoked' }> }
   | { topic: 'modified'; event: Extract<RealtimeEvent, { type: 'modified' }> }
   | { topic: 'reaction'; event: Extract<RealtimeEvent, { type: 'reaction' }> }
+  | { topic: 'receipt'; event: Extract<RealtimeEvent, { type: 'receipt' }> }
   | { topic: 'conversation' | 'unread'; conversationId: string }
   | { topic: 'application'; event: Extract<RealtimeEvent, { type: 'application' }>['event'] };
 
@@ -151,6 +152,10 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
       case 'reaction':
         for (const u of [...audience(event.users, event.row.groupId)])
           wake(u, (topic) => (topic === 'reaction' ? { topic, event } : null));
+        break;
+      case 'receipt':
+        // Named users only (the message's sender): never a walk of the group.
+        for (const u of event.users) wake(u, (topic) => (topic === 'receipt' ? { topic, event } : null));
         break;
       case 'membership':
         for (const u of [...event.joined, ...event.left]) epochs.set(u, (epochs.get(u) ?? 0) + 1);

@@ -32,6 +32,8 @@ export type V2TimMessage = {
 } & MediaViews & {
     isSelf: boolean;
     isRead: boolean;
+    /** C2C messages of one's own: the receiver has read it (a read receipt, or the conversation read past it). */
+    isPeerRead: boolean | null;
     priority: number | null;
     seq: string | null;
     random: number | null;
@@ -86,6 +88,7 @@ export function draftView(
     ...elems(draft, url),
     isSelf: true,
     isRead: true,
+    isPeerRead: null,
     priority: Priority.NORMAL,
     seq: null,
     random: null,
@@ -107,7 +110,7 @@ export type SenderProfile = Pick<UserProfile, 'nickName' | 'faceUrl'>;
 /** A sent message as `viewer` sees it. Revoked ones keep their place but not their content. */
 export function messageView(
   viewer: string,
-  { row, seq, isRead, sender: read }: ViewedMessage,
+  { row, seq, isRead, sender: read, peerRead }: ViewedMessage,
   { cursors, media }: ViewServices,
   sender: SenderProfile | undefined = read,
 ): V2TimMessage {
@@ -130,6 +133,7 @@ export function messageView(
     ...content,
     isSelf,
     isRead,
+    isPeerRead: row.groupId === null && isSelf ? (peerRead ?? false) : null,
     priority: row.priority,
     seq: stored ? String(seq) : null,
     random: row.random,

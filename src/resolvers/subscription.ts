@@ -13,6 +13,7 @@ import { messageView, type SenderProfile, type V2TimMessage } from './message-vi
 import { isMedia } from '../media/element';
 import { Refusal } from './result';
 import { reactionChange, type V2TimMessageReactionChangeInfo } from './reaction';
+import { receiptChange, type V2TimMessageReceipt } from './receipt';
 import { dismissedEvent, groupEventOf, type V2TimGroupEvent } from './group-tips';
 
 const REPLAY_PAGE = 200;
@@ -348,6 +349,21 @@ async function* reactionChanges(ctx: Viewer, stream: Stream<Wake>): AsyncGenerat
       if (wake.topic !== 'reaction') continue;
       const change = await reactionChange(ctx, wake.event.row.msgId);
       if (change) yield change;
+    }
+  } finally {
+    await stream.return();
+  }
+}
+
+/** Read receipts for the viewer's own messages, with the counts as they are now. */
+export const onRecvMessageReadReceipts = (ctx: Viewer) => live(ctx, 'receipt', (stream) => receipts(ctx, stream));
+
+async function* receipts(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<V2TimMessageReceipt[]> {
+  try {
+    for await (const wake of stream) {
+      if (wake.topic !== 'receipt') continue;
+      const receipt = await receiptChange(ctx, wake.event.row.msgId);
+      if (receipt) yield receipt;
     }
   } finally {
     await stream.return();
