@@ -6,9 +6,11 @@
 // the conversation list (lastMessage, unreadCount), the total unread count, getUsersInfo (a profile reaches
 // exactly those who share a group or a conversation, never a stranger), getGroupApplicationList (exactly the
 // applications to the groups the user owns or administers now); and at the end, every event their open
-// subscriptions got (onRecvNewMessage, onRecvMessageRevoked, onRecvMessageModified). Deletes for oneself, clearing
-// history, deleting and pinning conversations, edits and join requests are in the mix, and getHistoryMessageList's
-// newer pages are read alongside the older ones.
+// subscriptions got (onRecvNewMessage, onRecvMessageRevoked, onRecvMessageModified, onRecvMessageReadReceipts: a
+// receipt reaches the message's sender only). Deletes for oneself, clearing history, deleting and pinning
+// conversations, edits, reactions, read receipts (and isPeerRead in C2C history) and join requests are in the mix;
+// at each run's last check getMessageReadReceipts and getMessageReactions are compared too, and
+// getHistoryMessageList's newer pages are read alongside the older ones.
 // So nobody sees, counts or can infer a message outside its audience, and nobody misses one inside it.
 // PRIVACY_RUNS=3000 explores longer; a failure prints `seed` and `path`: PRIVACY_SEED=… PRIVACY_PATH=… replays it.
 import fc from 'fast-check';
@@ -58,6 +60,8 @@ for (const backend of gateways)
       | { t: 'revoke'; u: User; pick: number }
       /** modifyMessage of a message picked among all sent (most are not the actor's: those must be refused). */
       | { t: 'modify'; u: User; pick: number }
+      /** sendMessageReadReceipts of a message picked among all sent (most are refused: not asked, own, unseen). */
+      | { t: 'receipt'; u: User; pick: number }
       /** addMessageReaction or removeMessageReaction of a message picked among all sent. */
       | { t: 'react'; u: User; pick: number; reaction: string; remove: boolean }
       | { t: 'read'; u: User; conversation: { g: GroupID } | { peer: User } }
@@ -98,6 +102,7 @@ for (const backend of gateways)
       onlineUserOnly: oneIn(6),
       isExcludedFromUnreadCount: fc.constantFrom(null, null, true, false),
       isExcludedFromLastMessage: oneIn(5),
+      needReadReceipt: oneIn(2),
     });
     const conversationOf = fc.oneof(
       slot.map((g) => ({ g })),
@@ -140,6 +145,7 @@ for (const backend of gateways)
       },
       { weight: 2, arbitrary: fc.record({ t: fc.constant('revoke' as const), u: user, pick: fc.nat() }) },
       { weight: 2, arbitrary: fc.record({ t: fc.constant('modify' as const), u: user, pick: fc.nat() }) },
+      { weight: 2, arbitrary: fc.record({ t: fc.constant('receipt' as const), u: user, pick: fc.nat() }) },
       {
         weight: 2,
         arbitrary: fc.record({
@@ -250,7 +256,11 @@ for (const backend of gateways)
       constructor(
         private readonly gw: TestGateway,
         private readonly u: string,
-        private readonly field: 'onRecvNewMessage' | 'onRecvMessageRevoked' | 'onRecvMessageModified',
+        private readonly field:
+          | 'onRecvNewMessage'
+          | 'onRecvMessageRevoked'
+          | 'onRecvMessageModified'
+          | 'onRecvMessageReadReceipts',
       ) {}
 
       async open(afterCursor: string | null = null): Promise<void> {
@@ -293,7 +303,9 @@ for (const backend of gateways)
               this.got.push(`error: ${JSON.stringify(payload.errors)}`);
               continue;
             }
-            const event = Object.values(payload.data)[0] as { msgID: string; cursor?: string | null };
+            const value = Object.values(payload.data)[0] as { msgID: string; cursor?: string | null };
+            // onRecvMessageReadReceipts sends a list (one receipt per event here).
+            const event = Array.isArray(value) ? (value[0] as typeof value) : value;
             this.got.push(event.msgID);
             if (event.cursor) this.lastCursor = event.cursor;
           }
@@ -316,7 +328,7 @@ for (const backend of gateways)
 
     const APPS = 'unreadCount groupApplicationList { groupID fromUser handleStatus handleResult }';
     const M =
-      'fragment M on V2TimMessage { msgID sender nickName seq status isSelf id textElem { text } targetGroupMemberList localCustomData groupTipsElem { type opMember { userID } memberList { userID } } }';
+      'fragment M on V2TimMessage { msgID sender nickName seq status isSelf isPeerRead id textElem { text } targetGroupMemberList localCustomData groupTipsElem { type opMember { userID } memberList { userID } } }';
     const CHECK = `query($ids: [String!]!) {
   ${SLOTS.map((s, i) => `g${i}: getGroupHistoryMessageList(groupID: "${s.id}", count: 100) { code data { ...M } }`).join('\n  ')}
   ${USERS.map((p) => `c_${p}: getC2CHistoryMessageList(userID: "${p}", count: 100) { code data { ...M } }`).join('\n  ')}
@@ -342,6 +354,8 @@ for (const backend of gateways)
       seq: model.seq(u, m),
       status: m.revoked ? 'V2TIM_MSG_STATUS_LOCAL_REVOKED' : 'V2TIM_MSG_STATUS_SEND_SUCC',
       isSelf: m.sender === u,
+      // One's own C2C messages: whether the receiver read them (a receipt, or the conversation read past them).
+      isPeerRead: m.group === null && m.sender === u ? model.peerRead(m) : null,
       hasCreateId: m.sender === u,
       textElem: m.revoked || m.tip ? null : { text: m.text },
       // Only the sender learns who else a targeted message went to, and its own localCustomData.
@@ -385,6 +399,15 @@ for (const backend of gateways)
               got.map((x: any) => ({ resultCode: x.resultCode, reactionList: x.reactionList })),
               `${step}: ${u}'s getMessageReactions`,
             ).toEqual(chunk.map((m) => model.reactionList(u, m)));
+          }
+          // Read receipts: the model's counts over each message's audience, and the not-found answer outside it.
+          for (let k = 0; k < model.messages.length; k += 100) {
+            const chunk = model.messages.slice(k, k + 100);
+            const got = (await gql(gw, u, RECEIPTS, { ids: chunk.map((m) => m.msgID) })).getMessageReadReceipts.data;
+            expect(
+              got.map(({ msgID: _, ...x }: any) => x),
+              `${step}: ${u}'s getMessageReadReceipts`,
+            ).toEqual(chunk.map((m) => model.receiptOf(u, m)));
           }
         }
         SLOTS.forEach((s, i) => {
@@ -450,8 +473,12 @@ for (const backend of gateways)
     const CREATE_TEXT = 'mutation($text: String!) { createTextMessage(text: $text) { code data { id } } }';
     const CREATE_TARGETED =
       'mutation($id: String!, $r: [String!]!) { createTargetedGroupMessage(id: $id, receiverList: $r) { code desc data { id } } }';
-    const SEND = `mutation($id: String!, $receiver: String, $groupID: String, $onlineUserOnly: Boolean, $isExcludedFromUnreadCount: Boolean, $isExcludedFromLastMessage: Boolean, $localCustomData: String) {
-  sendMessage(id: $id, receiver: $receiver, groupID: $groupID, onlineUserOnly: $onlineUserOnly, isExcludedFromUnreadCount: $isExcludedFromUnreadCount, isExcludedFromLastMessage: $isExcludedFromLastMessage, localCustomData: $localCustomData) { code desc data { msgID } } }`;
+    const SEND = `mutation($id: String!, $receiver: String, $groupID: String, $onlineUserOnly: Boolean, $isExcludedFromUnreadCount: Boolean, $isExcludedFromLastMessage: Boolean, $needReadReceipt: Boolean, $localCustomData: String) {
+  sendMessage(id: $id, receiver: $receiver, groupID: $groupID, onlineUserOnly: $onlineUserOnly, isExcludedFromUnreadCount: $isExcludedFromUnreadCount, isExcludedFromLastMessage: $isExcludedFromLastMessage, needReadReceipt: $needReadReceipt, localCustomData: $localCustomData) { code desc data { msgID } } }`;
+    const SEND_RECEIPTS =
+      'mutation($ids: [String!]!) { sendMessageReadReceipts(messageIDList: $ids) { code desc } }';
+    const RECEIPTS = `query($ids: [String!]!) { getMessageReadReceipts(messageIDList: $ids) { code data { resultCode msgID
+      readCount unreadCount isPeerRead } } }`;
     const REVOKE = 'mutation($m: String!) { revokeMessage(msgID: $m) { code desc } }';
     const REACT = 'mutation($m: String!, $r: String!) { addMessageReaction(msgID: $m, reactionID: $r) { code desc } }';
     const UNREACT =
@@ -475,6 +502,7 @@ for (const backend of gateways)
       messages: Map<User, Subscriber>;
       revokes: Map<User, Subscriber>;
       modifies: Map<User, Subscriber>;
+      receipts: Map<User, Subscriber>;
     }
 
     /** The msgIDs of the group tips the gateway publishes, in order (the mutations answer only code and desc). */
@@ -499,7 +527,8 @@ for (const backend of gateways)
           (u) =>
             w.messages.get(u)!.got.length >= w.model.delivered.get(u)!.length &&
             w.revokes.get(u)!.got.length >= w.model.revokeEvents.get(u)!.length &&
-            w.modifies.get(u)!.got.length >= w.model.modifyEvents.get(u)!.length,
+            w.modifies.get(u)!.got.length >= w.model.modifyEvents.get(u)!.length &&
+            w.receipts.get(u)!.got.length >= w.model.receiptEvents.get(u)!.length,
         ),
       );
 
@@ -581,6 +610,13 @@ for (const backend of gateways)
           expectCode(await call(gw, a.u, a.remove ? UNREACT : REACT, { m: m.msgID, r: a.reaction }), code);
           if (code === 0) model.reacted(a.u, m, a.reaction, a.remove);
           return;
+        }
+        case 'receipt': {
+          const sent = model.messages;
+          if (sent.length === 0) return;
+          const m = sent[a.pick % sent.length]!;
+          const code = model.receiptCode(a.u, m);
+          return expectCode(await call(gw, a.u, SEND_RECEIPTS, { ids: [m.msgID] }), code);
         }
         case 'modify': {
           const sent = model.messages;
@@ -862,22 +898,31 @@ for (const backend of gateways)
                 }
                 // The AVChatRoom joins' tips (online only) went out before anyone subscribed.
                 for (const u of USERS) model.delivered.get(u)!.length = 0;
-                const w: World = { gw, model, messages: new Map(), revokes: new Map(), modifies: new Map() };
+                const w: World = {
+                  gw,
+                  model,
+                  messages: new Map(),
+                  revokes: new Map(),
+                  modifies: new Map(),
+                  receipts: new Map(),
+                };
                 for (const u of USERS) {
                   w.messages.set(u, new Subscriber(gw, u, 'onRecvNewMessage'));
                   w.revokes.set(u, new Subscriber(gw, u, 'onRecvMessageRevoked'));
                   w.modifies.set(u, new Subscriber(gw, u, 'onRecvMessageModified'));
+                  w.receipts.set(u, new Subscriber(gw, u, 'onRecvMessageReadReceipts'));
                 }
                 await Promise.all(
                   USERS.flatMap((u) => [
                     w.messages.get(u)!.open(),
                     w.revokes.get(u)!.open(),
                     w.modifies.get(u)!.open(),
+                    w.receipts.get(u)!.open(),
                   ]),
                 );
                 const router = gw.app.services.router;
-                await until(() => USERS.every((u) => router.streamCount(u) === 3));
-                expect(USERS.map((u) => router.streamCount(u))).toEqual(USERS.map(() => 3));
+                await until(() => USERS.every((u) => router.streamCount(u) === 4));
+                expect(USERS.map((u) => router.streamCount(u))).toEqual(USERS.map(() => 4));
 
                 // Everyone gets a stored message first, so each has a cursor to resume from when it goes away.
                 for (const [i, u] of USERS.entries()) {
@@ -929,6 +974,10 @@ for (const backend of gateways)
                       w.modifies.get(u)!.got,
                       `after step ${n} ${JSON.stringify(a)}: ${u}'s onRecvMessageModified events`,
                     ).toEqual(model.modifyEvents.get(u));
+                    expect(
+                      w.receipts.get(u)!.got,
+                      `after step ${n} ${JSON.stringify(a)}: ${u}'s onRecvMessageReadReceipts events`,
+                    ).toEqual(model.receiptEvents.get(u));
                   }
                 }
 
@@ -947,6 +996,9 @@ for (const backend of gateways)
                   );
                   expect(w.modifies.get(u)!.got, `${u}'s onRecvMessageModified events`).toEqual(
                     model.modifyEvents.get(u),
+                  );
+                  expect(w.receipts.get(u)!.got, `${u}'s onRecvMessageReadReceipts events`).toEqual(
+                    model.receiptEvents.get(u),
                   );
                 }
               } finally {
