@@ -60,8 +60,9 @@ for (const backend of gateways)
       | { t: 'revoke'; u: User; pick: number }
       /** modifyMessage of a message picked among all sent (most are not the actor's: those must be refused). */
       | { t: 'modify'; u: User; pick: number }
-      /** sendMessageReadReceipts of a message picked among all sent (most are refused: not asked, own, unseen). */
-      | { t: 'receipt'; u: User; pick: number }
+      /** sendMessageReadReceipts of a message picked among those sent with needReadReceipt (`asked`, when there
+       *  are any) or among all; `byAudience`: by one of those who see it, other than its sender. */
+      | { t: 'receipt'; u: User; pick: number; asked: boolean; byAudience: boolean }
       /** addMessageReaction or removeMessageReaction of a message picked among all sent. */
       | { t: 'react'; u: User; pick: number; reaction: string; remove: boolean }
       | { t: 'read'; u: User; conversation: { g: GroupID } | { peer: User } }
@@ -102,7 +103,7 @@ for (const backend of gateways)
       onlineUserOnly: oneIn(6),
       isExcludedFromUnreadCount: fc.constantFrom(null, null, true, false),
       isExcludedFromLastMessage: oneIn(5),
-      needReadReceipt: oneIn(2),
+      needReadReceipt: oneIn(4).map((k) => !k),
     });
     const conversationOf = fc.oneof(
       slot.map((g) => ({ g })),
@@ -145,7 +146,16 @@ for (const backend of gateways)
       },
       { weight: 2, arbitrary: fc.record({ t: fc.constant('revoke' as const), u: user, pick: fc.nat() }) },
       { weight: 2, arbitrary: fc.record({ t: fc.constant('modify' as const), u: user, pick: fc.nat() }) },
-      { weight: 2, arbitrary: fc.record({ t: fc.constant('receipt' as const), u: user, pick: fc.nat() }) },
+      {
+        weight: 3,
+        arbitrary: fc.record({
+          t: fc.constant('receipt' as const),
+          u: user,
+          pick: fc.nat(),
+          asked: oneIn(4).map((k) => !k),
+          byAudience: fc.boolean(),
+        }),
+      },
       {
         weight: 2,
         arbitrary: fc.record({
@@ -257,10 +267,7 @@ for (const backend of gateways)
         private readonly gw: TestGateway,
         private readonly u: string,
         private readonly field:
-          | 'onRecvNewMessage'
-          | 'onRecvMessageRevoked'
-          | 'onRecvMessageModified'
-          | 'onRecvMessageReadReceipts',
+          'onRecvNewMessage' | 'onRecvMessageRevoked' | 'onRecvMessageModified' | 'onRecvMessageReadReceipts',
       ) {}
 
       async open(afterCursor: string | null = null): Promise<void> {
@@ -475,8 +482,7 @@ for (const backend of gateways)
       'mutation($id: String!, $r: [String!]!) { createTargetedGroupMessage(id: $id, receiverList: $r) { code desc data { id } } }';
     const SEND = `mutation($id: String!, $receiver: String, $groupID: String, $onlineUserOnly: Boolean, $isExcludedFromUnreadCount: Boolean, $isExcludedFromLastMessage: Boolean, $needReadReceipt: Boolean, $localCustomData: String) {
   sendMessage(id: $id, receiver: $receiver, groupID: $groupID, onlineUserOnly: $onlineUserOnly, isExcludedFromUnreadCount: $isExcludedFromUnreadCount, isExcludedFromLastMessage: $isExcludedFromLastMessage, needReadReceipt: $needReadReceipt, localCustomData: $localCustomData) { code desc data { msgID } } }`;
-    const SEND_RECEIPTS =
-      'mutation($ids: [String!]!) { sendMessageReadReceipts(messageIDList: $ids) { code desc } }';
+    const SEND_RECEIPTS = 'mutation($ids: [String!]!) { sendMessageReadReceipts(messageIDList: $ids) { code desc } }';
     const RECEIPTS = `query($ids: [String!]!) { getMessageReadReceipts(messageIDList: $ids) { code data { resultCode msgID
       readCount unreadCount isPeerRead } } }`;
     const REVOKE = 'mutation($m: String!) { revokeMessage(msgID: $m) { code desc } }';
@@ -612,11 +618,15 @@ for (const backend of gateways)
           return;
         }
         case 'receipt': {
-          const sent = model.messages;
+          const asked = model.messages.filter((m) => m.receipt);
+          // Asked: one of the last three such (the setup's C2C ones would be picked most otherwise).
+          const sent = a.asked && asked.length > 0 ? asked.slice(-3) : model.messages;
           if (sent.length === 0) return;
           const m = sent[a.pick % sent.length]!;
-          const code = model.receiptCode(a.u, m);
-          return expectCode(await call(gw, a.u, SEND_RECEIPTS, { ids: [m.msgID] }), code);
+          const readers = USERS.filter((x) => x !== m.sender && model.visible(x, m));
+          const u = a.byAudience && readers.length > 0 ? readers[a.pick % readers.length]! : a.u;
+          const code = model.receiptCode(u, m);
+          return expectCode(await call(gw, u, SEND_RECEIPTS, { ids: [m.msgID] }), code);
         }
         case 'modify': {
           const sent = model.messages;
@@ -845,7 +855,28 @@ for (const backend of gateways)
       ],
     ];
 
+    const asked: SendOptions = { ...plain, needReadReceipt: true };
+    const receipt = (u: User, pick: number): Action => ({ t: 'receipt', u, pick, asked: true, byAudience: false });
     EXAMPLES.push(
+      // Receipts: a targeted message's receiver and a non-receiver (6017); a Meeting member who left and came back
+      // sees the broadcast but was not asked (10007); a C2C message read by a receipt and by the read mark.
+      [
+        everyoneIn('ann'),
+        [
+          send('ann', { kind: 'targeted', g: 'work', receivers: ['bob', 'cat'], narrow: null }, asked),
+          send('bob', { kind: 'group', g: 'meet' }, asked),
+          send('cat', { kind: 'c2c', peer: 'dan' }, asked),
+          send('cat', { kind: 'c2c', peer: 'dan' }, asked),
+          receipt('bob', 0),
+          receipt('dan', 0),
+          { t: 'quit', u: 'dan', g: 'meet' },
+          { t: 'join', u: 'dan', g: 'meet' },
+          receipt('dan', 1),
+          receipt('cat', 1),
+          receipt('dan', 2),
+          { t: 'read', u: 'dan', conversation: { peer: 'cat' } },
+        ],
+      ],
       // bob deletes his lastMessage past a targeted one he never saw, clears, deletes and pins conversations; a
       // revoke of what he deleted unread, and a resume over what he deleted.
       [
@@ -933,10 +964,12 @@ for (const backend of gateways)
                       u,
                       byMember: null,
                       to: { kind: 'c2c', peer: USERS[(i + 1) % USERS.length]! },
+                      // Asking for receipts, so that each run has messages to send them for.
                       options: {
                         onlineUserOnly: false,
                         isExcludedFromUnreadCount: null,
                         isExcludedFromLastMessage: false,
+                        needReadReceipt: true,
                       },
                       local: false,
                     },

@@ -483,9 +483,7 @@ export class Model {
 
   /** A C2C message's receiver has read it: a receipt, or their conversation read past it (isPeerRead). */
   peerRead(m: ModelMessage): boolean {
-    return (
-      (m.receipt?.readers.length ?? 0) > 0 || (this.read.get(m.receiver!)!.get(`c2c_${m.sender}`) ?? 0) >= m.at
-    );
+    return (m.receipt?.readers.length ?? 0) > 0 || (this.read.get(m.receiver!)!.get(`c2c_${m.sender}`) ?? 0) >= m.at;
   }
 
   /** getMessageReadReceipts([m]) as `u` must see it. */
