@@ -16,6 +16,8 @@ const MEMBERS = `query($m: String!, $f: GroupMessageReadMembersFilter!, $seq: In
 const ON_RECEIPTS = `subscription { onRecvMessageReadReceipts { msgID groupID userID readCount unreadCount isPeerRead } }`;
 const C2C_HISTORY = `query($u: String!) { getC2CHistoryMessageList(userID: $u, count: 10) { code desc data { msgID isPeerRead } } }`;
 const MARK_C2C = `mutation($u: String!) { markC2CMessageAsRead(userID: $u) { code desc } }`;
+const ON_C2C = `subscription { onRecvC2CReadReceipt { msgID userID isPeerRead } }`;
+const SET_OPT = `mutation($u: [String!]!) { setC2CReceiveMessageOpt(userIDList: $u, opt: 2) { code desc } }`;
 const JOIN = `mutation($g: String!) { joinGroup(groupID: $g) { code desc } }`;
 const READ = 'V2TIM_GROUP_MESSAGE_READ_MEMBERS_FILTER_READ';
 const UNREAD = 'V2TIM_GROUP_MESSAGE_READ_MEMBERS_FILTER_UNREAD';
@@ -155,8 +157,15 @@ for (const backend of backends) {
         );
       expect(await history()).toEqual({ [m1.msgID]: true, [m2.msgID]: false });
       expect((await call('bob', C2C_HISTORY, { u: 'alice' })).data[0].isPeerRead).toBeNull(); // not his own
+      const c2c = await live.subscribe('alice', ON_C2C);
+      // A stranger who opened a conversation with alice without a message tells her nothing by reading it.
+      expectCode(await call('erin', SET_OPT, { u: ['alice'] }), 0);
+      expectCode(await call('erin', MARK_C2C, { u: 'alice' }), 0);
       expectCode(await call('bob', MARK_C2C, { u: 'alice' }), 0);
       expect(await history()).toEqual({ [m1.msgID]: true, [m2.msgID]: true });
+      await c2c.waitFor(1);
+      await settle();
+      expect(c2c.events.map((e) => e.onRecvC2CReadReceipt)).toEqual([[{ msgID: '', userID: 'bob', isPeerRead: true }]]);
       expectCode(await call('alice', SEND_RECEIPTS, { ids: [m1.msgID] }), 10007); // her own
       expectCode(await call('bob', MEMBERS, { m: m1.msgID, f: READ }), 6017); // not a group message
     });

@@ -7,7 +7,16 @@ import type { Bus, RealtimeEvent } from './bus';
 import { ResubscribeError, Stream } from './stream';
 
 export type Topic =
-  'message' | 'revoked' | 'modified' | 'reaction' | 'receipt' | 'conversation' | 'unread' | 'application' | 'group';
+  | 'message'
+  | 'revoked'
+  | 'modified'
+  | 'reaction'
+  | 'receipt'
+  | 'c2cReceipt'
+  | 'conversation'
+  | 'unread'
+  | 'application'
+  | 'group';
 
 type MessageEvent = Extract<RealtimeEvent, { type: 'message' }>;
 
@@ -23,6 +32,7 @@ export type Wake =
   | { topic: 'modified'; event: Extract<RealtimeEvent, { type: 'modified' }> }
   | { topic: 'reaction'; event: Extract<RealtimeEvent, { type: 'reaction' }> }
   | { topic: 'receipt'; event: Extract<RealtimeEvent, { type: 'receipt' }> }
+  | { topic: 'c2cReceipt'; event: Extract<RealtimeEvent, { type: 'c2cRead' }> }
   | { topic: 'conversation' | 'unread'; conversationId: string }
   | { topic: 'application'; event: Extract<RealtimeEvent, { type: 'application' }>['event'] };
 
@@ -156,6 +166,9 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
       case 'receipt':
         // Named users only (the message's sender): never a walk of the group.
         for (const u of event.users) wake(u, (topic) => (topic === 'receipt' ? { topic, event } : null));
+        break;
+      case 'c2cRead':
+        for (const u of event.users) wake(u, (topic) => (topic === 'c2cReceipt' ? { topic, event } : null));
         break;
       case 'membership':
         for (const u of [...event.joined, ...event.left]) epochs.set(u, (epochs.get(u) ?? 0) + 1);

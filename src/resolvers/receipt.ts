@@ -198,6 +198,30 @@ export const getGroupMessageReadMemberList = (
     });
   });
 
+/** onRecvC2CReadReceipt: `reader` read their conversation with the viewer, told only if the two still share a
+ *  message the viewer sees (a conversation opened by setC2CReceiveMessageOpt alone tells nothing). */
+export async function c2cReadReceipt(
+  ctx: Viewer,
+  reader: string,
+  timestamp: number,
+): Promise<V2TimMessageReceipt[] | undefined> {
+  const [shared] = await ctx.store.messages.c2cHistory(ctx.viewer, reader, Number.MAX_SAFE_INTEGER, 1);
+  if (!shared) return undefined;
+  return [
+    {
+      resultCode: 0,
+      resultInfo: 'ok',
+      msgID: '',
+      userID: reader,
+      groupID: null,
+      readCount: 0,
+      unreadCount: 0,
+      timestamp,
+      isPeerRead: true,
+    },
+  ];
+}
+
 /** A receipt as the message's sender sees it now (storage decides again who may, as for every live event). */
 export async function receiptChange(ctx: Viewer, msgID: string): Promise<V2TimMessageReceipt[] | undefined> {
   const m = await ctx.store.messages.visible(ctx.viewer, msgID);

@@ -79,6 +79,16 @@ builder.queryField('getGroupMessageReadMemberList', (t) =>
   }),
 );
 
+builder.subscriptionField('onRecvC2CReadReceipt', (t) =>
+  t.field({
+    type: [V2TimMessageReceipt],
+    description:
+      'A C2C peer read your conversation (markC2CMessageAsRead, cleanConversationUnreadMessageCount): userID and timestamp, msgID empty; your messages to them now show isPeerRead.',
+    subscribe: (_, __, ctx) => live.onRecvC2CReadReceipt(signedIn(ctx)),
+    resolve: (receipts) => receipts,
+  }),
+);
+
 builder.subscriptionField('onRecvMessageReadReceipts', (t) =>
   t.field({
     type: [V2TimMessageReceipt],
