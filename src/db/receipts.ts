@@ -39,7 +39,6 @@ export function receiptMethods(x: Executor): ReceiptStore {
           audience: number;
           readCount: number;
           inAudience: number;
-          readByViewer: number;
           peerRead: number;
           timestamp: number | null;
         }>(sql`SELECT r.order_no AS "orderNo", r.audience, r.read_count AS "readCount",
@@ -49,8 +48,6 @@ export function receiptMethods(x: Executor): ReceiptStore {
               WHERE a.order_no = m.order_no AND a.user_id = ${viewer}) THEN 1 ELSE 0 END
             ELSE CASE WHEN EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = m.group_id
               AND gm.user_id = ${viewer} AND gm.join_head < m.order_no) THEN 1 ELSE 0 END END AS "inAudience",
-          CASE WHEN EXISTS (SELECT 1 FROM message_readers x WHERE x.order_no = m.order_no AND x.user_id = ${viewer})
-            THEN 1 ELSE 0 END AS "readByViewer",
           CASE WHEN m.group_id IS NULL THEN ${peerRead} ELSE 0 END AS "peerRead",
           (SELECT x.read_at FROM message_readers x WHERE x.order_no = m.order_no ORDER BY x.seq DESC LIMIT 1) AS "timestamp"
         FROM message_receipts r JOIN messages m ON m.order_no = r.order_no WHERE r.order_no IN (${orders(orderNos)})`);
@@ -60,7 +57,6 @@ export function receiptMethods(x: Executor): ReceiptStore {
             audience: Number(r.audience),
             readCount: Number(r.readCount),
             inAudience: Number(r.inAudience) === 1,
-            readByViewer: Number(r.readByViewer) === 1,
             peerRead: Number(r.peerRead) === 1,
             timestamp: Number(r.timestamp ?? 0),
           });
@@ -77,16 +73,12 @@ export function receiptMethods(x: Executor): ReceiptStore {
           yield* run(sql`UPDATE message_receipts SET read_count = read_count + 1 WHERE order_no IN (${orders(fresh)})`);
         return fresh.sort((a, b) => a - b);
       }),
-    readMembers: (orderNo, afterSeq, count) =>
+    // Readers only append (a receipt is never taken back), so a position stays where it was between pages.
+    readMembers: (orderNo, offset, count) =>
       x.read(function* () {
-        const list = yield* rows<{ userId: string; seq: number }>(sql`SELECT user_id AS "userId", seq
-          FROM message_readers WHERE order_no = ${orderNo} AND seq > ${afterSeq} ORDER BY seq LIMIT ${count + 1}`);
-        const page = list.slice(0, count);
-        return {
-          userIDs: page.map((r) => r.userId),
-          lastSeq: page.length ? Number(page[page.length - 1]!.seq) : afterSeq,
-          more: list.length > count,
-        };
+        const list = yield* rows<{ userId: string }>(sql`SELECT user_id AS "userId" FROM message_readers
+          WHERE order_no = ${orderNo} ORDER BY seq LIMIT ${count + 1} OFFSET ${offset}`);
+        return { userIDs: list.slice(0, count).map((r) => r.userId), more: list.length > count };
       }),
     unreadMembers: (m, offset, count) =>
       x.read(function* () {

@@ -175,7 +175,7 @@ export const messageReceipts = sqliteTable('message_receipts', {
   readCount: integer('read_count').notNull().default(0),
 });
 
-/** Who sent a read receipt for a message, in order of arrival (`seq`: the keyset of the read-member list). */
+/** Who sent a read receipt for a message, in order of arrival (`seq`, global: it orders the read-member list). */
 export const messageReaders = sqliteTable(
   'message_readers',
   {

@@ -317,8 +317,6 @@ export interface ReceiptState {
   readCount: number;
   /** The viewer is in that audience. */
   inAudience: boolean;
-  /** The viewer sent a receipt for it already. */
-  readByViewer: boolean;
   /** C2C: the receiver read it (a receipt, or the conversation read past it). */
   peerRead: boolean;
   /** When the latest receipt came (seconds; 0: none yet). */
@@ -331,12 +329,9 @@ export interface ReceiptStore {
   receipts(viewer: string, orderNos: readonly number[]): Promise<Map<number, ReceiptState>>;
   /** Records `reader`'s receipts (checked to be in each audience), once each: the orders read now for the first time. */
   sendReceipts(reader: string, orderNos: readonly number[], now: number): Promise<number[]>;
-  /** A page of a message's readers in order of arrival, after the reader numbered `afterSeq`. */
-  readMembers(
-    orderNo: number,
-    afterSeq: number,
-    count: number,
-  ): Promise<{ userIDs: string[]; lastSeq: number; more: boolean }>;
+  /** A page of a message's readers in order of arrival, from position `offset` (a reader's row number is global
+   *  and never leaves the store: it would tell how many receipts the whole server took meanwhile). */
+  readMembers(orderNo: number, offset: number, count: number): Promise<{ userIDs: string[]; more: boolean }>;
   /** A page of a group message's audience who have not sent a receipt (by userID). */
   unreadMembers(
     row: Pick<MessageRow, 'orderNo' | 'groupId' | 'sender' | 'targeted'>,

@@ -174,18 +174,12 @@ export const getGroupMessageReadMemberList = (
       throw new Refusal(Code.NO_PERMISSION, 'Only the sender of a message can list who read it.');
     const state = (await ctx.store.messages.receipts(ctx.viewer, [m.row.orderNo])).get(m.row.orderNo);
     if (!state) throw noReceipts(args.msgID);
-    let userIDs: string[];
-    let next: number;
-    let more: boolean;
-    if (args.filter === ReadMembersFilter.READ) {
-      const page = await ctx.store.messages.readMembers(m.row.orderNo, nextSeq, count);
-      ({ userIDs, more } = page);
-      next = page.lastSeq;
-    } else {
-      // Unread members are paged by position (nextSeq: how many came before).
-      ({ userIDs, more } = await ctx.store.messages.unreadMembers(m.row, nextSeq, count));
-      next = nextSeq + userIDs.length;
-    }
+    // Paged by position (nextSeq: how many came before): readers in the order they read, the others by userID.
+    const { userIDs, more } =
+      args.filter === ReadMembersFilter.READ
+        ? await ctx.store.messages.readMembers(m.row.orderNo, nextSeq, count)
+        : await ctx.store.messages.unreadMembers(m.row, nextSeq, count);
+    const next = nextSeq + userIDs.length;
     const profiles = userIDs.length ? await ctx.store.users.visibleProfiles(ctx.viewer, userIDs) : new Map();
     return ok({
       memberInfoList: userIDs.map((userID): V2TimGroupMemberInfo => ({
