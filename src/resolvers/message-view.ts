@@ -1,7 +1,9 @@
 // V2TimMessage as one viewer sees it (im-semantics §8): the shape the schema exposes field by field.
 import type { DraftRow, UserProfile, ViewedMessage } from '../db/store';
 import type { GroupTipsElem } from '../db/group-tips';
-import type { Services } from './context';
+import type { Services, Viewer } from './context';
+import { Code } from '../codes';
+import { Refusal } from './result';
 import { mediaElems, noMedia, type MediaViews } from '../media/view';
 
 export const Status = {
@@ -102,6 +104,18 @@ export function draftView(
     cursor: null,
     version: 0,
   };
+}
+
+/** What a message the viewer may not see answers: the same as one that does not exist (6017), so no call tells
+ *  whether a message outside one's audience exists. */
+export const messageNotFound = (msgID: string) =>
+  new Refusal(Code.INVALID_PARAMETERS, `msgID "${msgID}" was not found among your messages.`);
+
+/** The message as the viewer sees it, or the not-found refusal (modifyMessage, reactions, receipts). */
+export async function seenMessage(ctx: Pick<Viewer, 'store' | 'viewer'>, msgID: string): Promise<ViewedMessage> {
+  const m = msgID ? await ctx.store.messages.visible(ctx.viewer, msgID) : undefined;
+  if (!m) throw messageNotFound(msgID);
+  return m;
 }
 
 /** The sender's profile fields a message shows (nickName, faceUrl): read with the message, current when read. */

@@ -10,6 +10,7 @@
 import { Code } from '../codes';
 import { conversationIdOf, type MessageRow, type ReceiptState, type ViewedMessage } from '../db/store';
 import type { Viewer } from './context';
+import { messageNotFound, seenMessage } from './message-view';
 import { answer, done, ok, Refusal } from './result';
 
 /** Ids per call of sendMessageReadReceipts and getMessageReadReceipts. */
@@ -41,8 +42,6 @@ export interface V2TimGroupMemberInfo {
   faceUrl: string | null;
 }
 
-const notFound = (msgID: string) =>
-  new Refusal(Code.INVALID_PARAMETERS, `msgID "${msgID}" was not found among your messages.`);
 const noReceipts = (msgID: string) =>
   new Refusal(
     Code.INVALID_PARAMETERS,
@@ -62,7 +61,7 @@ async function seenAll(ctx: Viewer, ids: string[]): Promise<ViewedMessage[]> {
   const found = new Map((await ctx.store.messages.find(ctx.viewer, ids)).map((m) => [m.row.msgId, m]));
   const list = ids.map((id) => {
     const m = found.get(id);
-    if (!m) throw notFound(id);
+    if (!m) throw messageNotFound(id);
     return m;
   });
   if (new Set(list.map((m) => conversationIdOf(ctx.viewer, m.row))).size > 1)
@@ -137,7 +136,7 @@ export const getMessageReadReceipts = (ctx: Viewer, args: { messageIDList: strin
         const m = found.get(msgID);
         const s = m && states.get(m.row.orderNo);
         if (m && s) return receiptOf(m.row, s);
-        const r = m ? noReceipts(msgID) : notFound(msgID);
+        const r = m ? noReceipts(msgID) : messageNotFound(msgID);
         return {
           resultCode: r.code,
           resultInfo: r.desc,
@@ -166,8 +165,7 @@ export const getGroupMessageReadMemberList = (
       throw new Refusal(Code.INVALID_PARAMETERS, 'nextSeq must be 0 or a nextSeq this call returned.');
     if (!Number.isInteger(count) || count < 1 || count > MAX_PAGE)
       throw new Refusal(Code.INVALID_PARAMETERS, `count must be 1 to ${MAX_PAGE}.`);
-    const m = args.msgID ? await ctx.store.messages.visible(ctx.viewer, args.msgID) : undefined;
-    if (!m) throw notFound(args.msgID);
+    const m = await seenMessage(ctx, args.msgID);
     if (m.row.groupId === null)
       throw new Refusal(Code.INVALID_PARAMETERS, `msgID "${args.msgID}" is not a group message.`);
     if (m.row.sender !== ctx.viewer)
