@@ -7,9 +7,11 @@
 // the conversation list (lastMessage, unreadCount), the total unread count, getUsersInfo (a profile reaches
 // exactly those who share a group or a conversation, never a stranger), getGroupApplicationList (exactly the
 // applications to the groups the user owns or administers now); and at the end, every event their open
-// subscriptions got (onRecvNewMessage, onRecvMessageRevoked, onRecvMessageModified). Deletes for oneself, clearing
-// history, deleting and pinning conversations, edits and join requests are in the mix, and getHistoryMessageList's
-// newer pages are read alongside the older ones.
+// subscriptions got (onRecvNewMessage, onRecvMessageRevoked, onRecvMessageModified, onRecvMessageReadReceipts: a
+// receipt reaches the message's sender only). Deletes for oneself, clearing history, deleting and pinning
+// conversations, edits, reactions, read receipts (and isPeerRead in C2C history) and join requests are in the mix;
+// at each run's last check getMessageReadReceipts and getMessageReactions are compared too, and
+// getHistoryMessageList's newer pages are read alongside the older ones.
 // So nobody sees, counts or can infer a message outside its audience, and nobody misses one inside it.
 // PRIVACY_RUNS=3000 explores longer; a failure prints `seed` and `path`: PRIVACY_SEED=… PRIVACY_PATH=… replays it.
 import fc from 'fast-check';
@@ -59,6 +61,9 @@ for (const backend of gateways)
       | { t: 'revoke'; u: User; pick: number }
       /** modifyMessage of a message picked among all sent (most are not the actor's: those must be refused). */
       | { t: 'modify'; u: User; pick: number }
+      /** sendMessageReadReceipts of a message picked among those sent with needReadReceipt (`asked`, when there
+       *  are any) or among all; `byAudience`: by one of those who see it, other than its sender. */
+      | { t: 'receipt'; u: User; pick: number; asked: boolean; byAudience: boolean }
       /** addMessageReaction or removeMessageReaction of a message picked among all sent. */
       | { t: 'react'; u: User; pick: number; reaction: string; remove: boolean }
       | { t: 'read'; u: User; conversation: { g: GroupID } | { peer: User } }
@@ -112,6 +117,7 @@ for (const backend of gateways)
       onlineUserOnly: oneIn(6),
       isExcludedFromUnreadCount: fc.constantFrom(null, null, true, false),
       isExcludedFromLastMessage: oneIn(5),
+      needReadReceipt: oneIn(4).map((k) => !k),
     });
     const conversationOf = fc.oneof(
       slot.map((g) => ({ g })),
@@ -154,6 +160,16 @@ for (const backend of gateways)
       },
       { weight: 2, arbitrary: fc.record({ t: fc.constant('revoke' as const), u: user, pick: fc.nat() }) },
       { weight: 2, arbitrary: fc.record({ t: fc.constant('modify' as const), u: user, pick: fc.nat() }) },
+      {
+        weight: 3,
+        arbitrary: fc.record({
+          t: fc.constant('receipt' as const),
+          u: user,
+          pick: fc.nat(),
+          asked: oneIn(4).map((k) => !k),
+          byAudience: fc.boolean(),
+        }),
+      },
       {
         weight: 2,
         arbitrary: fc.record({
@@ -302,7 +318,8 @@ for (const backend of gateways)
       constructor(
         private readonly gw: TestGateway,
         private readonly u: string,
-        private readonly field: 'onRecvNewMessage' | 'onRecvMessageRevoked' | 'onRecvMessageModified',
+        private readonly field:
+          'onRecvNewMessage' | 'onRecvMessageRevoked' | 'onRecvMessageModified' | 'onRecvMessageReadReceipts',
       ) {}
 
       async open(afterCursor: string | null = null): Promise<void> {
@@ -345,7 +362,9 @@ for (const backend of gateways)
               this.got.push(`error: ${JSON.stringify(payload.errors)}`);
               continue;
             }
-            const event = Object.values(payload.data)[0] as { msgID: string; cursor?: string | null };
+            const value = Object.values(payload.data)[0] as { msgID: string; cursor?: string | null };
+            // onRecvMessageReadReceipts sends a list (one receipt per event here).
+            const event = Array.isArray(value) ? (value[0] as typeof value) : value;
             this.got.push(event.msgID);
             if (event.cursor) this.lastCursor = event.cursor;
           }
@@ -368,7 +387,7 @@ for (const backend of gateways)
 
     const APPS = 'unreadCount groupApplicationList { groupID fromUser handleStatus handleResult }';
     const M =
-      'fragment M on V2TimMessage { msgID sender nickName seq status isSelf id textElem { text } targetGroupMemberList localCustomData groupTipsElem { type opMember { userID } memberList { userID } } }';
+      'fragment M on V2TimMessage { msgID sender nickName seq status isSelf isPeerRead id textElem { text } targetGroupMemberList localCustomData groupTipsElem { type opMember { userID } memberList { userID } } }';
     const CHECK = `query($ids: [String!]!) {
   ${SLOTS.map((s, i) => `g${i}: getGroupHistoryMessageList(groupID: "${s.id}", count: 100) { code data { ...M } }`).join('\n  ')}
   ${USERS.map((p) => `c_${p}: getC2CHistoryMessageList(userID: "${p}", count: 100) { code data { ...M } }`).join('\n  ')}
@@ -399,6 +418,8 @@ for (const backend of gateways)
       seq: model.seq(u, m),
       status: m.revoked ? 'V2TIM_MSG_STATUS_LOCAL_REVOKED' : 'V2TIM_MSG_STATUS_SEND_SUCC',
       isSelf: m.sender === u,
+      // One's own C2C messages: whether the receiver read them (a receipt, or the conversation read past them).
+      isPeerRead: m.group === null && m.sender === u ? model.peerRead(m) : null,
       hasCreateId: m.sender === u,
       textElem: m.revoked || m.tip ? null : { text: m.text },
       // Only the sender learns who else a targeted message went to, and its own localCustomData.
@@ -455,6 +476,15 @@ for (const backend of gateways)
               got.map((x: any) => ({ resultCode: x.resultCode, reactionList: x.reactionList })),
               `${step}: ${u}'s getMessageReactions`,
             ).toEqual(chunk.map((m) => model.reactionList(u, m)));
+          }
+          // Read receipts: the model's counts over each message's audience, and the not-found answer outside it.
+          for (let k = 0; k < model.messages.length; k += 100) {
+            const chunk = model.messages.slice(k, k + 100);
+            const got = (await gql(gw, u, RECEIPTS, { ids: chunk.map((m) => m.msgID) })).getMessageReadReceipts.data;
+            expect(
+              got.map(({ msgID: _, ...x }: any) => x),
+              `${step}: ${u}'s getMessageReadReceipts`,
+            ).toEqual(chunk.map((m) => model.receiptOf(u, m)));
           }
         }
         SLOTS.forEach((s, i) => {
@@ -520,8 +550,11 @@ for (const backend of gateways)
     const CREATE_TEXT = 'mutation($text: String!) { createTextMessage(text: $text) { code data { id } } }';
     const CREATE_TARGETED =
       'mutation($id: String!, $r: [String!]!) { createTargetedGroupMessage(id: $id, receiverList: $r) { code desc data { id } } }';
-    const SEND = `mutation($id: String!, $receiver: String, $groupID: String, $onlineUserOnly: Boolean, $isExcludedFromUnreadCount: Boolean, $isExcludedFromLastMessage: Boolean, $localCustomData: String) {
-  sendMessage(id: $id, receiver: $receiver, groupID: $groupID, onlineUserOnly: $onlineUserOnly, isExcludedFromUnreadCount: $isExcludedFromUnreadCount, isExcludedFromLastMessage: $isExcludedFromLastMessage, localCustomData: $localCustomData) { code desc data { msgID } } }`;
+    const SEND = `mutation($id: String!, $receiver: String, $groupID: String, $onlineUserOnly: Boolean, $isExcludedFromUnreadCount: Boolean, $isExcludedFromLastMessage: Boolean, $needReadReceipt: Boolean, $localCustomData: String) {
+  sendMessage(id: $id, receiver: $receiver, groupID: $groupID, onlineUserOnly: $onlineUserOnly, isExcludedFromUnreadCount: $isExcludedFromUnreadCount, isExcludedFromLastMessage: $isExcludedFromLastMessage, needReadReceipt: $needReadReceipt, localCustomData: $localCustomData) { code desc data { msgID } } }`;
+    const SEND_RECEIPTS = 'mutation($ids: [String!]!) { sendMessageReadReceipts(messageIDList: $ids) { code desc } }';
+    const RECEIPTS = `query($ids: [String!]!) { getMessageReadReceipts(messageIDList: $ids) { code data { resultCode msgID
+      readCount unreadCount isPeerRead } } }`;
     const REVOKE = 'mutation($m: String!) { revokeMessage(msgID: $m) { code desc } }';
     const REACT = 'mutation($m: String!, $r: String!) { addMessageReaction(msgID: $m, reactionID: $r) { code desc } }';
     const UNREACT =
@@ -550,6 +583,7 @@ for (const backend of gateways)
       messages: Map<User, Subscriber>;
       revokes: Map<User, Subscriber>;
       modifies: Map<User, Subscriber>;
+      receipts: Map<User, Subscriber>;
     }
 
     /** The msgIDs of the group tips the gateway publishes, in order (the mutations answer only code and desc). */
@@ -574,7 +608,8 @@ for (const backend of gateways)
           (u) =>
             w.messages.get(u)!.got.length >= w.model.delivered.get(u)!.length &&
             w.revokes.get(u)!.got.length >= w.model.revokeEvents.get(u)!.length &&
-            w.modifies.get(u)!.got.length >= w.model.modifyEvents.get(u)!.length,
+            w.modifies.get(u)!.got.length >= w.model.modifyEvents.get(u)!.length &&
+            w.receipts.get(u)!.got.length >= w.model.receiptEvents.get(u)!.length,
         ),
       );
 
@@ -656,6 +691,17 @@ for (const backend of gateways)
           expectCode(await call(gw, a.u, a.remove ? UNREACT : REACT, { m: m.msgID, r: a.reaction }), code);
           if (code === 0) model.reacted(a.u, m, a.reaction, a.remove);
           return;
+        }
+        case 'receipt': {
+          const asked = model.messages.filter((m) => m.receipt);
+          // Asked: one of the last three such (the setup's C2C ones would be picked most otherwise).
+          const sent = a.asked && asked.length > 0 ? asked.slice(-3) : model.messages;
+          if (sent.length === 0) return;
+          const m = sent[a.pick % sent.length]!;
+          const readers = USERS.filter((x) => x !== m.sender && model.visible(x, m));
+          const u = a.byAudience && readers.length > 0 ? readers[a.pick % readers.length]! : a.u;
+          const code = model.receiptCode(u, m);
+          return expectCode(await call(gw, u, SEND_RECEIPTS, { ids: [m.msgID] }), code);
         }
         case 'modify': {
           const sent = model.messages;
@@ -912,7 +958,28 @@ for (const backend of gateways)
       ],
     ];
 
+    const asked: SendOptions = { ...plain, needReadReceipt: true };
+    const receipt = (u: User, pick: number): Action => ({ t: 'receipt', u, pick, asked: true, byAudience: false });
     EXAMPLES.push(
+      // Receipts: a targeted message's receiver and a non-receiver (6017); a Meeting member who left and came back
+      // sees the broadcast but was not asked (10007); a C2C message read by a receipt and by the read mark.
+      [
+        everyoneIn('ann'),
+        [
+          send('ann', { kind: 'targeted', g: 'work', receivers: ['bob', 'cat'], narrow: null }, asked),
+          send('bob', { kind: 'group', g: 'meet' }, asked),
+          send('cat', { kind: 'c2c', peer: 'dan' }, asked),
+          send('cat', { kind: 'c2c', peer: 'dan' }, asked),
+          receipt('bob', 0),
+          receipt('dan', 0),
+          { t: 'quit', u: 'dan', g: 'meet' },
+          { t: 'join', u: 'dan', g: 'meet' },
+          receipt('dan', 1),
+          receipt('cat', 1),
+          receipt('dan', 2),
+          { t: 'read', u: 'dan', conversation: { peer: 'cat' } },
+        ],
+      ],
       // bob deletes his lastMessage past a targeted one he never saw, clears, deletes and pins conversations; a
       // revoke of what he deleted unread, and a resume over what he deleted.
       [
@@ -988,22 +1055,31 @@ for (const backend of gateways)
                 }
                 // The AVChatRoom joins' tips (online only) went out before anyone subscribed.
                 for (const u of USERS) model.delivered.get(u)!.length = 0;
-                const w: World = { gw, model, messages: new Map(), revokes: new Map(), modifies: new Map() };
+                const w: World = {
+                  gw,
+                  model,
+                  messages: new Map(),
+                  revokes: new Map(),
+                  modifies: new Map(),
+                  receipts: new Map(),
+                };
                 for (const u of USERS) {
                   w.messages.set(u, new Subscriber(gw, u, 'onRecvNewMessage'));
                   w.revokes.set(u, new Subscriber(gw, u, 'onRecvMessageRevoked'));
                   w.modifies.set(u, new Subscriber(gw, u, 'onRecvMessageModified'));
+                  w.receipts.set(u, new Subscriber(gw, u, 'onRecvMessageReadReceipts'));
                 }
                 await Promise.all(
                   USERS.flatMap((u) => [
                     w.messages.get(u)!.open(),
                     w.revokes.get(u)!.open(),
                     w.modifies.get(u)!.open(),
+                    w.receipts.get(u)!.open(),
                   ]),
                 );
                 const router = gw.app.services.router;
-                await until(() => USERS.every((u) => router.streamCount(u) === 3));
-                expect(USERS.map((u) => router.streamCount(u))).toEqual(USERS.map(() => 3));
+                await until(() => USERS.every((u) => router.streamCount(u) === 4));
+                expect(USERS.map((u) => router.streamCount(u))).toEqual(USERS.map(() => 4));
 
                 // Everyone gets a stored message first, so each has a cursor to resume from when it goes away.
                 for (const [i, u] of USERS.entries()) {
@@ -1014,10 +1090,12 @@ for (const backend of gateways)
                       u,
                       byMember: null,
                       to: { kind: 'c2c', peer: USERS[(i + 1) % USERS.length]! },
+                      // Asking for receipts, so that each run has messages to send them for.
                       options: {
                         onlineUserOnly: false,
                         isExcludedFromUnreadCount: null,
                         isExcludedFromLastMessage: false,
+                        needReadReceipt: true,
                       },
                       local: false,
                     },
@@ -1055,6 +1133,10 @@ for (const backend of gateways)
                       w.modifies.get(u)!.got,
                       `after step ${n} ${JSON.stringify(a)}: ${u}'s onRecvMessageModified events`,
                     ).toEqual(model.modifyEvents.get(u));
+                    expect(
+                      w.receipts.get(u)!.got,
+                      `after step ${n} ${JSON.stringify(a)}: ${u}'s onRecvMessageReadReceipts events`,
+                    ).toEqual(model.receiptEvents.get(u));
                   }
                 }
 
@@ -1073,6 +1155,9 @@ for (const backend of gateways)
                   );
                   expect(w.modifies.get(u)!.got, `${u}'s onRecvMessageModified events`).toEqual(
                     model.modifyEvents.get(u),
+                  );
+                  expect(w.receipts.get(u)!.got, `${u}'s onRecvMessageReadReceipts events`).toEqual(
+                    model.receiptEvents.get(u),
                   );
                 }
               } finally {

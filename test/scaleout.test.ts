@@ -221,6 +221,56 @@ suite('scale-out: two gateway processes on PostgreSQL and Redis', () => {
     ]);
   });
 
+  it('when a receiver sends a receipt for a targeted message through one process, then its sender on the other hears of it and a non-receiver does not', async () => {
+    const [a, b] = await cluster();
+    const groupID = await createGroup(a!, 'alice', ['bob', 'carol', 'dave']);
+    const RECEIPTS = `mutation($ids: [String!]!) { sendMessageReadReceipts(messageIDList: $ids) { code desc } }`;
+    const ON_RECEIPTS = `subscription { onRecvMessageReadReceipts { msgID readCount unreadCount } }`;
+    const asked = async (from: string, target: { groupID: string; receiverList?: string[] }) => {
+      const { receiverList, ...to } = target;
+      const r = await call(a!, from, SEND, {
+        id: await create(a!, from, 'asks', receiverList),
+        ...to,
+        needReadReceipt: true,
+      });
+      expectCode(r, 0);
+      return r.data.msgID as string;
+    };
+    const subs = Object.fromEntries(
+      ['alice', 'dave'].map((u) => {
+        const client = wsClient(b!.port, { userSig: sig(u) });
+        cleanup.push(() => client.dispose());
+        return [u, collect(client, ON_RECEIPTS)] as const;
+      }),
+    );
+    // A subscription has no cursor: warm each up with receipts of its own broadcasts until one arrives.
+    for (const u of ['alice', 'dave']) {
+      for (let i = 0; i < 50 && subs[u]!.events.length === 0; i++) {
+        expectCode(await call(a!, 'carol', RECEIPTS, { ids: [await asked(u, { groupID })] }), 0);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(subs[u]!.events.length, `${u}'s warm-up`).toBeGreaterThan(0);
+    }
+    await new Promise((r) => setTimeout(r, 300)); // the last warm-up receipts land before counting them
+    const warm = { alice: subs.alice!.events.length, dave: subs.dave!.events.length };
+
+    const targeted = await asked('alice', { groupID, receiverList: ['bob', 'carol'] });
+    expectCode(await call(a!, 'bob', RECEIPTS, { ids: [targeted] }), 0);
+    expectCode(await call(a!, 'dave', RECEIPTS, { ids: [targeted] }), 6017);
+    const later = await asked('dave', { groupID });
+    expectCode(await call(a!, 'bob', RECEIPTS, { ids: [later] }), 0);
+    await subs.alice!.waitFor(warm.alice + 1, 10_000);
+    await subs.dave!.waitFor(warm.dave + 1, 10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(subs.alice!.events.slice(warm.alice).map((e: any) => e.onRecvMessageReadReceipts[0])).toEqual([
+      { msgID: targeted, readCount: 1, unreadCount: 1 },
+    ]);
+    // dave's first event after the warm-up is the later broadcast's: the targeted one's never reached him.
+    expect(subs.dave!.events.slice(warm.dave).map((e: any) => e.onRecvMessageReadReceipts[0])).toEqual([
+      { msgID: later, readCount: 1, unreadCount: 2 },
+    ]);
+  });
+
   it('when a subscriber reconnects to the other process with its cursor, then it gets every missed message once, in order, then live ones', async () => {
     const [a, b] = await cluster();
     const groupID = await createGroup(a!, 'alice', ['bob', 'carol']);

@@ -41,8 +41,9 @@ function* join(
     ON CONFLICT (user_id, conversation_id) DO UPDATE SET peer_id = NULL, group_id = excluded.group_id,
       read_order = excluded.read_order, read_count = excluded.read_count, unread_count = 0, head_order = 0,
       last_order = excluded.last_order`);
-  yield* run(sql`INSERT INTO group_members (group_id, user_id, role, join_time, join_order)
-    SELECT g.group_id, u.value, CAST(${role} AS integer), ${int8(now)}, CASE WHEN ${start} = 1 THEN 0 ELSE g.head_order END
+  yield* run(sql`INSERT INTO group_members (group_id, user_id, role, join_time, join_order, join_head)
+    SELECT g.group_id, u.value, CAST(${role} AS integer), ${int8(now)}, CASE WHEN ${start} = 1 THEN 0 ELSE g.head_order END,
+      g.head_order
     FROM groups g, ${d.list(userIds, 'u')} WHERE g.group_id = ${groupId} ON CONFLICT DO NOTHING`);
 }
 

@@ -18,6 +18,7 @@ import {
 } from './store';
 import { encodeElem, encodeList, row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
 import { reactionMethods } from './reactions';
+import { openReceipts, receiptMethods } from './receipts';
 import { keptBy, MESSAGE_COLUMNS, viewColumns, viewed, viewedAll, visibleTo, type ViewedRow } from './views';
 import { historyMethods } from './history';
 
@@ -148,6 +149,8 @@ export function* sendWork(
       ${flags.needReadReceipt}, ${msg.cloudCustomData}, ${msg.localCustomData}, ${msg.random}, ${msg.timestamp})
     RETURNING order_no AS "orderNo", seq_base AS "seqBase"`))!;
   const order = stored.orderNo;
+  if (msg.needReadReceipt && !system && (group === undefined || rules.readReceipts(group.groupType)))
+    yield* openReceipts(order, msg);
   const message: MessageRow = {
     ...fields,
     ...flags,
@@ -377,6 +380,7 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
 
   return {
     ...reactionMethods(x),
+    ...receiptMethods(x),
     createDraft: (draft) =>
       x.write(function* () {
         yield* run(sql`INSERT INTO drafts (id, owner, created_at, expires_at, elem_type, text, custom_data, custom_desc,

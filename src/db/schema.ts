@@ -66,6 +66,9 @@ export const groupMembers = sqliteTable(
     nameCard: text('name_card'),
     /** The member's custom fields in this group (setGroupMemberInfo customInfo): a JSON object of strings. */
     customInfo: text('custom_info'),
+    /** The group's head at join, whatever the group type (join_order is 0 where earlier history is seen): a
+     *  broadcast's read-receipt audience is the members who joined before it (src/db/receipts.ts). */
+    joinHead: integer('join_head').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('group_members_user').on(t.userId)],
 );
@@ -161,6 +164,35 @@ export const messageReactions = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.orderNo, t.reactionId, t.userId] }),
     index('message_reactions_order').on(t.orderNo, t.reactionId, t.seq),
+  ],
+);
+
+/** Read receipts (sendMessageReadReceipts): one row per message sent with needReadReceipt where receipts apply, made
+ *  by the send. `audience`: who may send one, fixed at send time (the C2C peer; a targeted message's receivers; a
+ *  broadcast's members then, less the sender); `read_count`: how many did. Unread is audience − read_count, so no
+ *  read counts rows or scans the group. */
+export const messageReceipts = sqliteTable('message_receipts', {
+  orderNo: integer('order_no')
+    .primaryKey()
+    .references(() => messages.orderNo, { onDelete: 'cascade' }),
+  audience: integer('audience').notNull(),
+  readCount: integer('read_count').notNull().default(0),
+});
+
+/** Who sent a read receipt for a message, in order of arrival (`seq`, global: it orders the read-member list). */
+export const messageReaders = sqliteTable(
+  'message_readers',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    orderNo: integer('order_no')
+      .notNull()
+      .references(() => messages.orderNo, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    readAt: integer('read_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('message_readers_user').on(t.orderNo, t.userId),
+    index('message_readers_order').on(t.orderNo, t.seq),
   ],
 );
 

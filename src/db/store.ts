@@ -29,7 +29,7 @@ export type GroupRow = Pick<
 > &
   /** The join options (groups.get and joined read them; a send's read leaves them out). */
   Partial<Pick<Tables['groups'], 'addOpt' | 'approveOpt'>>;
-export type MemberRow = Omit<Tables['groupMembers'], 'nameCard' | 'customInfo'>;
+export type MemberRow = Omit<Tables['groupMembers'], 'nameCard' | 'customInfo' | 'joinHead'>;
 
 /** A member's fields setGroupMemberInfo changes (customInfo: the keys to merge into the stored ones). */
 export interface MemberInfo {
@@ -43,9 +43,15 @@ export interface GroupRules {
   seesEarlierHistory(groupType: string): boolean;
   /** Messages count as unread (not in Meeting groups). */
   countsUnread(groupType: string): boolean;
+  /** Messages sent with needReadReceipt take read receipts (not in Community or AVChatRoom groups). */
+  readReceipts(groupType: string): boolean;
 }
 
-export const DEFAULT_GROUP_RULES: GroupRules = { seesEarlierHistory: () => false, countsUnread: () => true };
+export const DEFAULT_GROUP_RULES: GroupRules = {
+  seesEarlierHistory: () => false,
+  countsUnread: () => true,
+  readReceipts: () => true,
+};
 
 /** The key of a C2C pair's history, the same from both sides. */
 export const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
@@ -219,6 +225,8 @@ export interface ViewedMessage {
   seq: number;
   isRead: boolean;
   sender?: Pick<UserProfile, 'nickName' | 'faceUrl'>;
+  /** The viewer's own C2C message was read by its receiver (isPeerRead), where the read brought it along. */
+  peerRead?: boolean;
 }
 
 export interface NewMessage {
@@ -313,10 +321,42 @@ export interface ReactionStore {
   ): Promise<{ userIDs: string[]; more: boolean }>;
 }
 
+/** A message's read-receipt state as one viewer asks for it (V2TIMMessageReceipt, and who may send one). */
+export interface ReceiptState {
+  orderNo: number;
+  /** Who may send a receipt, fixed at send time: the C2C receiver, a targeted message's receivers, a broadcast's
+   *  members then; never the sender. */
+  audience: number;
+  readCount: number;
+  /** The viewer is in that audience. */
+  inAudience: boolean;
+  /** C2C: the receiver read it (a receipt, or the conversation read past it). */
+  peerRead: boolean;
+  /** When the latest receipt came (seconds; 0: none yet). */
+  timestamp: number;
+}
+
+/** Read receipts (./receipts.ts): only messages sent with needReadReceipt, where receipts apply, have a state. */
+export interface ReceiptStore {
+  /** The states of these messages that have one, as `viewer` asks (one statement). */
+  receipts(viewer: string, orderNos: readonly number[]): Promise<Map<number, ReceiptState>>;
+  /** Records `reader`'s receipts (checked to be in each audience), once each: the orders read now for the first time. */
+  sendReceipts(reader: string, orderNos: readonly number[], now: number): Promise<number[]>;
+  /** A page of a message's readers in order of arrival, from position `offset` (a reader's row number is global
+   *  and never leaves the store: it would tell how many receipts the whole server took meanwhile). */
+  readMembers(orderNo: number, offset: number, count: number): Promise<{ userIDs: string[]; more: boolean }>;
+  /** A page of a group message's audience who have not sent a receipt (by userID). */
+  unreadMembers(
+    row: Pick<MessageRow, 'orderNo' | 'groupId' | 'sender' | 'targeted'>,
+    offset: number,
+    count: number,
+  ): Promise<{ userIDs: string[]; more: boolean }>;
+}
+
 /** What modifyMessage may change: the element's content and cloudCustomData. */
 export type MessageContent = Pick<MessageRow, 'text' | 'customData' | 'customDesc' | 'customExt' | 'cloudCustomData'>;
 
-export interface MessageStore extends ReactionStore {
+export interface MessageStore extends ReactionStore, ReceiptStore {
   createDraft(draft: DraftRow): Promise<void>;
   /** The caller's live draft, or undefined (unknown, someone else's, or expired: all look the same). */
   draft(id: string, owner: string, now: number): Promise<DraftRow | undefined>;

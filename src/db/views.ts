@@ -56,28 +56,38 @@ export const seqOf = (viewer: ViewerRef, alias: string) => {
       AND a.order_no < ${m}.order_no ORDER BY a.order_no DESC LIMIT 1), 0) END`;
 };
 
-/** MESSAGE_COLUMNS plus `viewer`'s "seq" and "isRead" of `messages m`, and its sender's nickName and faceUrl. */
+/** 1 when the receiver of the C2C message `messages m` has read it: sent a read receipt for it, or read the
+ * conversation past it (markC2CMessageAsRead, cleanConversationUnreadMessageCount, or a reply): isPeerRead. */
+export const peerRead = sql`CASE WHEN EXISTS (SELECT 1 FROM message_readers x WHERE x.order_no = m.order_no)
+    OR coalesce((SELECT c.read_order FROM conversations c WHERE c.user_id = m.receiver
+      AND c.conversation_id = 'c2c_' || m.sender), 0) >= m.order_no THEN 1 ELSE 0 END`;
+
+/** MESSAGE_COLUMNS plus `viewer`'s "seq", "isRead" and (their own C2C messages) "peerRead" of `messages m`, and its
+ * sender's nickName and faceUrl. */
 export const viewColumns = (viewer: ViewerRef) => sql`${MESSAGE_COLUMNS},
   ${seqOf(viewer, 'm')} AS "seq",
   CASE WHEN m.sender = ${viewer} OR m.order_no <= coalesce((SELECT c.read_order FROM conversations c
     WHERE c.user_id = ${viewer} AND c.conversation_id = ${conversationOf(viewer)}), 0) THEN 1 ELSE 0 END AS "isRead",
   (SELECT u.nick_name FROM users u WHERE u.user_id = m.sender) AS "senderNickName",
-  (SELECT u.face_url FROM users u WHERE u.user_id = m.sender) AS "senderFaceUrl"`;
+  (SELECT u.face_url FROM users u WHERE u.user_id = m.sender) AS "senderFaceUrl",
+  CASE WHEN m.group_id IS NULL AND m.sender = ${viewer} THEN ${peerRead} ELSE 0 END AS "peerRead"`;
 
 export type ViewedRow = MessageRow & {
   seq: number;
   isRead: number;
   senderNickName: string | null;
   senderFaceUrl: string | null;
+  peerRead?: number;
 };
 
 /** A row selected with viewColumns as a ViewedMessage. */
 export function viewed(r: ViewedRow): ViewedMessage {
-  const { seq, isRead, senderNickName, senderFaceUrl, ...row } = r;
+  const { seq, isRead, senderNickName, senderFaceUrl, peerRead, ...row } = r;
   return {
     row,
     seq,
     isRead: isRead === 1,
+    peerRead: Number(peerRead ?? 0) === 1,
     sender: { nickName: senderNickName ?? null, faceUrl: senderFaceUrl ?? null },
   };
 }

@@ -16,6 +16,10 @@ export type RealtimeEvent =
   | { type: 'revoked'; row: MessageRow; operateUser: string; users: string[] | null }
   /** A message's reactions changed (add or remove), to its audience. */
   | { type: 'reaction'; row: MessageRow; users: string[] | null }
+  /** A read receipt for a message (sendMessageReadReceipts), to its sender. */
+  | { type: 'receipt'; row: MessageRow; users: string[] }
+  /** `reader` read their C2C conversation with `users` (its one peer) up to now: onRecvC2CReadReceipt. */
+  | { type: 'c2cRead'; users: string[]; reader: string; timestamp: number }
   /** modifyMessage: the row as edited, to the message's audience. */
   | { type: 'modified'; row: MessageRow; users: string[] | null }
   /** Membership changed: open streams of these users start or stop receiving the group at once. */

@@ -7,7 +7,17 @@ import type { Bus, RealtimeEvent } from './bus';
 import { ResubscribeError, Stream } from './stream';
 
 export type Topic =
-  'message' | 'revoked' | 'modified' | 'reaction' | 'conversation' | 'unread' | 'application' | 'group' | 'profile';
+  | 'message'
+  | 'revoked'
+  | 'modified'
+  | 'reaction'
+  | 'receipt'
+  | 'c2cReceipt'
+  | 'conversation'
+  | 'unread'
+  | 'application'
+  | 'group'
+  | 'profile';
 
 type MessageEvent = Extract<RealtimeEvent, { type: 'message' }>;
 
@@ -23,6 +33,8 @@ export type Wake =
   | { topic: 'revoked'; event: Extract<RealtimeEvent, { type: 'revoked' }>; woken: readonly string[] }
   | { topic: 'modified'; event: Extract<RealtimeEvent, { type: 'modified' }>; woken: readonly string[] }
   | { topic: 'reaction'; event: Extract<RealtimeEvent, { type: 'reaction' }>; woken: readonly string[] }
+  | { topic: 'receipt'; event: Extract<RealtimeEvent, { type: 'receipt' }> }
+  | { topic: 'c2cReceipt'; event: Extract<RealtimeEvent, { type: 'c2cRead' }> }
   | { topic: 'conversation' | 'unread'; conversationId: string }
   | { topic: 'application'; event: Extract<RealtimeEvent, { type: 'application' }>['event'] }
   | { topic: 'profile'; event: Extract<RealtimeEvent, { type: 'profile' }> };
@@ -157,6 +169,13 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
         for (const u of woken) wake(u, (topic) => (topic === 'reaction' ? { topic, event, woken } : null));
         break;
       }
+      case 'receipt':
+        // Named users only (the message's sender): never a walk of the group.
+        for (const u of event.users) wake(u, (topic) => (topic === 'receipt' ? { topic, event } : null));
+        break;
+      case 'c2cRead':
+        for (const u of event.users) wake(u, (topic) => (topic === 'c2cReceipt' ? { topic, event } : null));
+        break;
       case 'membership':
         for (const u of [...event.joined, ...event.left]) epochs.set(u, (epochs.get(u) ?? 0) + 1);
         for (const u of event.joined) if (userGroups.has(u)) index(event.groupId, u);

@@ -93,8 +93,20 @@ async function markRead(ctx: Viewer, conversationID: string, what: string): Prom
     throw new Refusal(Code.INVALID_PARAMETERS, `${what} is not one of your conversations.`);
   }
   await ctx.router.publish({ type: 'read', userId: ctx.viewer, conversationId: conversationID });
+  await peerRead(ctx, conversationID);
   return done();
 }
+
+/** A C2C conversation read: its peer gets onRecvC2CReadReceipt (and sees isPeerRead on what it sent). */
+const peerRead = async (ctx: Viewer, conversationID: string) => {
+  if (conversationID.startsWith('c2c_'))
+    await ctx.router.publish({
+      type: 'c2cRead',
+      users: [conversationID.slice(4)],
+      reader: ctx.viewer,
+      timestamp: ctx.now(),
+    });
+};
 
 export const markGroupMessageAsRead = (ctx: Viewer, args: { groupID: string }) =>
   answer(async () => {
@@ -250,8 +262,10 @@ export const cleanConversationUnreadMessageCount = (
       const before = await ctx.store.conversations.list(ctx.viewer);
       await ctx.store.conversations.markReadIn(ctx.viewer, scope);
       for (const c of before)
-        if (c.unreadCount > 0 && (id === '' || (id === 'group') === (c.groupID !== null)))
+        if (c.unreadCount > 0 && (id === '' || (id === 'group') === (c.groupID !== null))) {
           await changed(ctx, c.conversationID);
+          await peerRead(ctx, c.conversationID);
+        }
       return done();
     }
     checkConversationID(id);

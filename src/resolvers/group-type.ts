@@ -3,7 +3,8 @@ import type { GroupRules } from '../db/store';
 // The five group types and what each allows (im-semantics §3, and the group-type table of Tencent's group overview):
 // join: joinGroup works (else invite only); targeted: createTargetedGroupMessage / receiver+groupID sends;
 // history: messages are stored; seesEarlierHistory: members see the messages from before they joined; unread:
-// messages count as unread (Tencent reports no unread counts for Meeting groups); ownerQuits: the owner may quitGroup
+// messages count as unread (Tencent reports no unread counts for Meeting groups); readReceipts: needReadReceipt
+// messages take read receipts (Tencent: not in Community or AVChatRoom groups); ownerQuits: the owner may quitGroup
 // (only in Work groups); dismiss: dismissGroup works (a Work group is dismissed only through Tencent's REST API, not
 // even by its owner); admins: role 300 exists; mute: muteGroupMember works; kick: who may kickGroupMember ('owner',
 // 'admin' = owner and admins, 'none'); members: createGroup takes memberList; profile: who may setGroupInfo (any
@@ -19,6 +20,7 @@ export const GroupType = {
     history: true,
     seesEarlierHistory: false,
     unread: true,
+    readReceipts: true,
     ownerQuits: true,
     dismiss: false,
     admins: false,
@@ -35,6 +37,7 @@ export const GroupType = {
     history: true,
     seesEarlierHistory: false,
     unread: true,
+    readReceipts: true,
     ownerQuits: false,
     dismiss: true,
     admins: true,
@@ -51,6 +54,7 @@ export const GroupType = {
     history: true,
     seesEarlierHistory: true,
     unread: false,
+    readReceipts: true,
     ownerQuits: false,
     dismiss: true,
     admins: true,
@@ -67,6 +71,7 @@ export const GroupType = {
     history: true,
     seesEarlierHistory: false,
     unread: true,
+    readReceipts: false,
     ownerQuits: false,
     dismiss: true,
     admins: true,
@@ -83,6 +88,7 @@ export const GroupType = {
     history: false,
     seesEarlierHistory: false,
     unread: true,
+    readReceipts: false,
     ownerQuits: false,
     dismiss: true,
     admins: true,
@@ -120,4 +126,5 @@ export const Role = { MEMBER: 200, ADMIN: 300, OWNER: 400 } as const;
 export const groupRules: GroupRules = {
   seesEarlierHistory: (t) => isGroupType(t) && GroupType[t].seesEarlierHistory,
   countsUnread: (t) => !isGroupType(t) || GroupType[t].unread,
+  readReceipts: (t) => !isGroupType(t) || GroupType[t].readReceipts,
 };

@@ -6,7 +6,7 @@
 import { Code } from '../codes';
 import { audienceOf } from '../db/store';
 import type { Viewer } from './context';
-import { ElemType, messageView, type V2TimMessage } from './message-view';
+import { ElemType, messageView, seenMessage, type V2TimMessage } from './message-view';
 import { answer, ok, Refusal } from './result';
 import { checkMessageSize } from './message';
 import { checkSize, checkUnicode } from './validate';
@@ -24,9 +24,8 @@ export interface ModifyArgs {
 export const modifyMessage = (ctx: Viewer, args: ModifyArgs) =>
   answer(async () => {
     const { store, viewer } = ctx;
-    const seen = args.msgID ? await store.messages.visible(viewer, args.msgID) : undefined;
     // Not visible and not existing answer alike: an edit must not tell whether a message exists.
-    if (!seen) throw new Refusal(Code.INVALID_PARAMETERS, `msgID "${args.msgID}" was not found among your messages.`);
+    const seen = await seenMessage(ctx, args.msgID);
     const row = seen.row;
     if (row.sender !== viewer) throw new Refusal(Code.NO_PERMISSION, 'Only the sender can modify a message.');
     if (row.revokedAt !== null) throw new Refusal(Code.NO_PERMISSION, `msgID "${args.msgID}" was revoked.`);

@@ -1,7 +1,9 @@
 // V2TimMessage as one viewer sees it (im-semantics §8): the shape the schema exposes field by field.
 import type { DraftRow, UserProfile, ViewedMessage } from '../db/store';
 import type { GroupTipsElem } from '../db/group-tips';
-import type { Services } from './context';
+import type { Services, Viewer } from './context';
+import { Code } from '../codes';
+import { Refusal } from './result';
 import { mediaElems, noMedia, type MediaViews } from '../media/view';
 
 export const Status = {
@@ -32,6 +34,8 @@ export type V2TimMessage = {
 } & MediaViews & {
     isSelf: boolean;
     isRead: boolean;
+    /** C2C messages of one's own: the receiver has read it (a read receipt, or the conversation read past it). */
+    isPeerRead: boolean | null;
     priority: number | null;
     seq: string | null;
     random: number | null;
@@ -86,6 +90,7 @@ export function draftView(
     ...elems(draft, url),
     isSelf: true,
     isRead: true,
+    isPeerRead: null,
     priority: Priority.NORMAL,
     seq: null,
     random: null,
@@ -101,13 +106,25 @@ export function draftView(
   };
 }
 
+/** What a message the viewer may not see answers: the same as one that does not exist (6017), so no call tells
+ *  whether a message outside one's audience exists. */
+export const messageNotFound = (msgID: string) =>
+  new Refusal(Code.INVALID_PARAMETERS, `msgID "${msgID}" was not found among your messages.`);
+
+/** The message as the viewer sees it, or the not-found refusal (modifyMessage, reactions, receipts). */
+export async function seenMessage(ctx: Pick<Viewer, 'store' | 'viewer'>, msgID: string): Promise<ViewedMessage> {
+  const m = msgID ? await ctx.store.messages.visible(ctx.viewer, msgID) : undefined;
+  if (!m) throw messageNotFound(msgID);
+  return m;
+}
+
 /** The sender's profile fields a message shows (nickName, faceUrl): read with the message, current when read. */
 export type SenderProfile = Pick<UserProfile, 'nickName' | 'faceUrl'>;
 
 /** A sent message as `viewer` sees it. Revoked ones keep their place but not their content. */
 export function messageView(
   viewer: string,
-  { row, seq, isRead, sender: read }: ViewedMessage,
+  { row, seq, isRead, sender: read, peerRead }: ViewedMessage,
   { cursors, media }: ViewServices,
   sender: SenderProfile | undefined = read,
 ): V2TimMessage {
@@ -130,6 +147,7 @@ export function messageView(
     ...content,
     isSelf,
     isRead,
+    isPeerRead: row.groupId === null && isSelf ? (peerRead ?? false) : null,
     priority: row.priority,
     seq: stored ? String(seq) : null,
     random: row.random,

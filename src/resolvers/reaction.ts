@@ -9,6 +9,7 @@ import { audienceOf, type MessageReaction, type ViewedMessage } from '../db/stor
 import type { Viewer } from './context';
 import { answer, done, ok, Refusal } from './result';
 import { checkUnicode, utf8Bytes } from './validate';
+import { messageNotFound, seenMessage } from './message-view';
 
 const MAX_REACTION_ID_BYTES = 100;
 /** getMessageReactions: at most 20 messages, at most 10 users per reaction (Tencent's limits). */
@@ -37,15 +38,6 @@ export interface V2TimMessageReactionResult {
 export interface V2TimMessageReactionChangeInfo {
   messageID: string;
   reactionList: V2TimMessageReaction[];
-}
-
-const notFound = (msgID: string) =>
-  new Refusal(Code.INVALID_PARAMETERS, `msgID "${msgID}" was not found among your messages.`);
-
-async function seen(ctx: Viewer, msgID: string): Promise<ViewedMessage> {
-  const m = msgID ? await ctx.store.messages.visible(ctx.viewer, msgID) : undefined;
-  if (!m) throw notFound(msgID);
-  return m;
 }
 
 function checkReactionID(reactionID: string): void {
@@ -78,12 +70,12 @@ async function withProfiles(ctx: Viewer, lists: MessageReaction[][]): Promise<V2
 export const addMessageReaction = (ctx: Viewer, args: { msgID: string; reactionID: string }) =>
   answer(async () => {
     checkReactionID(args.reactionID);
-    const m = await seen(ctx, args.msgID);
+    const m = await seenMessage(ctx, args.msgID);
     if (m.row.revokedAt !== null) throw new Refusal(Code.NO_PERMISSION, `msgID "${args.msgID}" was revoked.`);
     const outcome = await ctx.store.messages.addReaction(m.row.orderNo, args.reactionID, ctx.viewer);
     switch (outcome) {
       case 'message-missing':
-        throw notFound(args.msgID);
+        throw messageNotFound(args.msgID);
       case 'already':
         throw new Refusal(
           Code.REACTION_ALREADY,
@@ -101,7 +93,7 @@ export const addMessageReaction = (ctx: Viewer, args: { msgID: string; reactionI
 export const removeMessageReaction = (ctx: Viewer, args: { msgID: string; reactionID: string }) =>
   answer(async () => {
     checkReactionID(args.reactionID);
-    const m = await seen(ctx, args.msgID);
+    const m = await seenMessage(ctx, args.msgID);
     if (await ctx.store.messages.removeReaction(m.row.orderNo, args.reactionID, ctx.viewer))
       await ctx.router.publish({ type: 'reaction', row: m.row, users: audienceOf(m.row) });
     return done();
@@ -131,7 +123,7 @@ export const getMessageReactions = (
     return ok<V2TimMessageReactionResult[]>(
       ids.map((msgID, i) => {
         if (found.has(msgID)) return { resultCode: 0, resultInfo: 'ok', msgID, reactionList: lists[i]! };
-        const r = notFound(msgID);
+        const r = messageNotFound(msgID);
         return { resultCode: r.code, resultInfo: r.desc, msgID, reactionList: [] };
       }),
     );
@@ -149,7 +141,7 @@ export const getAllUserListOfMessageReaction = (
       throw new Refusal(Code.INVALID_PARAMETERS, 'nextSeq must be 0 or a nextSeq this call returned.');
     if (!Number.isInteger(count) || count < 1 || count > MAX_PAGE)
       throw new Refusal(Code.INVALID_PARAMETERS, `count must be 1 to ${MAX_PAGE}.`);
-    const m = await seen(ctx, args.msgID);
+    const m = await seenMessage(ctx, args.msgID);
     const page = await ctx.store.messages.reactionUsers(m.row.orderNo, args.reactionID, offset, count);
     const [list] = await withProfiles(ctx, [
       [{ reactionID: args.reactionID, totalUserCount: 0, reactedByMyself: false, userIDs: page.userIDs }],

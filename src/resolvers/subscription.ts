@@ -13,6 +13,7 @@ import { messageView, type SenderProfile, type V2TimMessage } from './message-vi
 import { isMedia } from '../media/element';
 import { Refusal } from './result';
 import { reactionChange, type V2TimMessageReactionChangeInfo } from './reaction';
+import { c2cReadReceipt, receiptChange, type V2TimMessageReceipt } from './receipt';
 import { dismissedEvent, groupEventOf, type V2TimGroupEvent } from './group-tips';
 import { profileView, type V2TimUserFullInfo } from './user';
 
@@ -384,6 +385,36 @@ async function* profileChanges(
     for await (const wake of stream) {
       if (wake.topic !== 'profile' || !wanted(wake.event.profile.userID)) continue;
       yield profileView(wake.event.profile.userID, wake.event.profile);
+    }
+  } finally {
+    await stream.return();
+  }
+}
+
+/** Read receipts for the viewer's own messages, with the counts as they are now. */
+export const onRecvMessageReadReceipts = (ctx: Viewer) => live(ctx, 'receipt', (stream) => receipts(ctx, stream));
+
+async function* receipts(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<V2TimMessageReceipt[]> {
+  try {
+    for await (const wake of stream) {
+      if (wake.topic !== 'receipt') continue;
+      const receipt = await receiptChange(ctx, wake.event.row.msgId);
+      if (receipt) yield receipt;
+    }
+  } finally {
+    await stream.return();
+  }
+}
+
+/** The viewer's C2C peers reading their conversation with the viewer (markC2CMessageAsRead and the like). */
+export const onRecvC2CReadReceipt = (ctx: Viewer) => live(ctx, 'c2cReceipt', (stream) => c2cReceipts(ctx, stream));
+
+async function* c2cReceipts(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<V2TimMessageReceipt[]> {
+  try {
+    for await (const wake of stream) {
+      if (wake.topic !== 'c2cReceipt') continue;
+      const receipt = await c2cReadReceipt(ctx, wake.event.reader, wake.event.timestamp);
+      if (receipt) yield receipt;
     }
   } finally {
     await stream.return();

@@ -10,6 +10,7 @@ import './group-application';
 import './group-tips';
 import './message';
 import './reaction';
+import './receipt';
 import './media';
 import './history';
 import './conversation';

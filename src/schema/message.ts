@@ -104,6 +104,11 @@ export const V2TimMessage = builder.objectRef<Message>('V2TimMessage').implement
     }),
     isSelf: t.exposeBoolean('isSelf'),
     isRead: t.exposeBoolean('isRead'),
+    isPeerRead: t.exposeBoolean('isPeerRead', {
+      nullable: true,
+      description:
+        'Your own C2C messages: the receiver has read it (sent a read receipt for it, or read the conversation past it). Null otherwise.',
+    }),
     priority: t.field({ type: MessagePriorityEnum, resolve: (m) => (m.priority ?? Priority.NORMAL) as never }),
     seq: t.exposeString('seq', {
       nullable: true,

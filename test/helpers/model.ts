@@ -31,6 +31,8 @@ const keepsHistory = (t: GroupType) => t !== 'AVChatRoom';
 const ownerQuits = (t: GroupType) => t === 'Work';
 const dismissable = (t: GroupType) => t !== 'Work';
 const countsUnread = (t: GroupType) => t !== 'Meeting';
+/** needReadReceipt takes effect (Tencent: not in Community or AVChatRoom groups). */
+const takesReceipts = (t: GroupType) => t !== 'Community' && t !== 'AVChatRoom';
 
 export const OWNER = 400;
 export const ADMIN = 300;
@@ -82,6 +84,8 @@ export interface ModelMessage {
   revoked: boolean;
   /** A group tips message: its V2TIMGroupTipsType name, operator (the sender) and the members it names. */
   tip: { type: string; members: User[] } | null;
+  /** Sent with needReadReceipt where receipts apply: the audience size fixed at send, and who sent one. */
+  receipt?: { size: number; readers: User[] };
 }
 
 export type Target =
@@ -94,6 +98,7 @@ export interface SendOptions {
   onlineUserOnly: boolean;
   isExcludedFromUnreadCount: boolean | null;
   isExcludedFromLastMessage: boolean;
+  needReadReceipt?: boolean;
 }
 
 export interface ExpectedConversation {
@@ -111,6 +116,8 @@ export class Model {
   readonly revokeEvents = new Map<User, string[]>(USERS.map((u) => [u, []]));
   /** Every edit event each user's onRecvMessageModified subscription must get, in order (msgIDs). */
   readonly modifyEvents = new Map<User, string[]>(USERS.map((u) => [u, []]));
+  /** Every receipt event each user's onRecvMessageReadReceipts subscription must get, in order (msgIDs). */
+  readonly receiptEvents = new Map<User, string[]>(USERS.map((u) => [u, []]));
   /** Users whose onRecvNewMessage subscription is open (the others resume from their last cursor later). */
   private readonly online = new Set<User>(USERS);
   /** The `at` of the last stored message each user's subscription delivered: its resume cursor. */
@@ -467,6 +474,12 @@ export class Model {
       revoked: false,
       tip: null,
     };
+    if (options.needReadReceipt && stored && (group === null || takesReceipts(group.type)))
+      m.receipt = {
+        // The C2C receiver; a targeted message's receivers; the group's members now; never the sender.
+        size: m.group === null ? 1 : targets ? new Set(targets.filter((t) => t !== by)).size : group!.members.size - 1,
+        readers: [],
+      };
     this.messages.push(m);
     this.changes++;
     for (const u of USERS) {
@@ -533,6 +546,38 @@ export class Model {
     this.changes++;
     for (const u of USERS) if (this.visible(u, m)) this.revokeEvents.get(u)!.push(m.msgID);
     m.revoked = true;
+  }
+
+  /** sendMessageReadReceipts([m]) by `u`: the code, and on 0 the receipt recorded (once) and its sender told. */
+  receiptCode(u: User, m: ModelMessage): number {
+    if (!this.visible(u, m)) return 6017;
+    if (m.sender === u) return 10007;
+    if (!m.receipt) return 6017;
+    // A broadcast's audience: the members when it was sent (a Meeting member sees older ones, but was not asked).
+    if (m.group !== null && m.audience === null && !(this.groups.get(m.group)!.members.get(u)!.joinedAt < m.at))
+      return 10007;
+    if (!m.receipt.readers.includes(u)) {
+      this.changes++;
+      m.receipt.readers.push(u);
+      if (this.visible(m.sender, m)) this.receiptEvents.get(m.sender)!.push(m.msgID);
+    }
+    return 0;
+  }
+
+  /** A C2C message's receiver has read it: a receipt, or their conversation read past it (isPeerRead). */
+  peerRead(m: ModelMessage): boolean {
+    return (m.receipt?.readers.length ?? 0) > 0 || (this.read.get(m.receiver!)!.get(`c2c_${m.sender}`) ?? 0) >= m.at;
+  }
+
+  /** getMessageReadReceipts([m]) as `u` must see it. */
+  receiptOf(u: User, m: ModelMessage) {
+    if (!this.visible(u, m) || !m.receipt) return { resultCode: 6017, readCount: 0, unreadCount: 0, isPeerRead: null };
+    if (m.group === null) {
+      const read = this.peerRead(m);
+      return { resultCode: 0, readCount: read ? 1 : 0, unreadCount: read ? 0 : 1, isPeerRead: read };
+    }
+    const readCount = m.receipt.readers.length;
+    return { resultCode: 0, readCount, unreadCount: m.receipt.size - readCount, isPeerRead: null };
   }
 
   /** Reactions by msgID: each kind's users with their arrival number (the gateway's order of both). */
