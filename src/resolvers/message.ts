@@ -3,6 +3,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Code } from '../codes';
 import { audienceOf, type DraftRow, type NewMessage, type SendCheck, type SendOutcome } from '../db/store';
+import type { DraftHoldings } from '../db/element';
 import type { Viewer } from './context';
 import { draftView, ElemType, messageView, Priority, Status, type V2TimMessage } from './message-view';
 import { GroupType, isGroupType, Role } from './group-type';
@@ -37,6 +38,7 @@ export async function createDraft(
   ctx: Viewer,
   content: Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt' | 'atUsers' | 'targets'> &
     Partial<Pick<DraftRow, 'elem'>>,
+  holdings?: DraftHoldings,
 ) {
   const now = ctx.now();
   const draft: DraftRow = {
@@ -47,7 +49,7 @@ export async function createDraft(
     elem: null,
     ...content,
   };
-  await ctx.store.messages.createDraft(draft);
+  await ctx.store.messages.createDraft(draft, holdings);
   return ok<MsgCreateInfoResult>({ id: draft.id, messageInfo: draftView(draft, undefined, {}, ctx) });
 }
 
