@@ -11,6 +11,7 @@ import './group-tips';
 import './message';
 import './reaction';
 import './media';
+import './forward';
 import './history';
 import './conversation';
 import './subscription';
