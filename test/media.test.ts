@@ -406,6 +406,16 @@ for (const mediaStore of stores) {
           6017,
           'carol downloads the merger',
         );
+        // erin forwards the merger to frank: he reads it, and its picture, under his own forward.
+        const fwd = await call('erin', FORWARD, { msgID: sent.data.msgID });
+        expectCode(fwd, 0, 'createForwardMessage of the merger');
+        const passed = await call('erin', SEND_MEDIA, { id: fwd.data.id, receiver: 'frank' });
+        const frank = await call('frank', DOWNLOAD_MERGER, { msgID: passed.data.msgID });
+        expectCode(frank, 0, 'frank downloads the forwarded merger');
+        const url = frank.data[0].imageElem.imageList[0].url;
+        expect(url).toContain(`r=${encodeURIComponent(passed.data.msgID)}`);
+        expect((await download(url, 'frank')).status).toBe(200);
+        expect((await download(url, 'erin')).status).toBe(403);
       });
 
       it('when alice sends her earlier upload again by uuid, then no upload is needed; bob cannot use her uuid', async () => {
