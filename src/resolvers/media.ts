@@ -119,10 +119,21 @@ async function source(
   return { blobId: uuid, size, fileName: mine.fileName ?? '', head: null, contentType: mine.contentType };
 }
 
+/** The usual extension of a Content-Type found on upload (video containers have names of their own). */
+const EXT_OF: Record<string, string> = {
+  'video/quicktime': 'mov',
+  'video/x-matroska': 'mkv',
+  'video/x-msvideo': 'avi',
+  'video/x-flv': 'flv',
+  'video/x-m4v': 'm4v',
+};
+
 /** What the bytes are: found in a fresh upload's first bytes, or as found when they were uploaded. */
-async function typeOf(src: Source): Promise<{ mime: string; ext: string } | undefined> {
+async function typeOf(src: Source): Promise<FoundType | undefined> {
   if (src.head) return sniff(src);
-  return src.contentType ? { mime: src.contentType, ext: src.contentType.split('/')[1] ?? '' } : undefined;
+  if (!src.contentType) return undefined;
+  const ext = EXT_OF[src.contentType] ?? (src.contentType.split('/')[1] ?? '').replace(/^x-/, '').replace(/\W/g, '');
+  return { mime: src.contentType, ext };
 }
 
 /** Stores the draft holding its blobs, and hands the request's uploads over to it. */
