@@ -197,7 +197,7 @@ for (const mediaStore of stores) {
         expect((await download(m.soundElem.url, 'alice', { range: `bytes=${voice.length}-` })).status).toBe(416);
       });
 
-      it('when alice sends a video with a snapshot, then bob downloads both and a ranged video read works', async () => {
+      it('when alice sends a video with a snapshot, then bob downloads both, a ranged video read works, and she can send both again by uuid', async () => {
         await group(live.gw, 'alice', ['bob'], 'Work', 'team');
         const video = mp4(100 * KB);
         const shot = await png(320, 180);
@@ -225,6 +225,25 @@ for (const mediaStore of stores) {
         const snap = await download(v.snapshotUrl, 'bob');
         expect(snap.status).toBe(200);
         expect(Buffer.from(await snap.arrayBuffer()).equals(shot)).toBe(true);
+        // The same video and snapshot sent again by uuid: nothing uploaded, the same bytes, a sound refused.
+        const REUSE_VIDEO = `mutation($videoUUID: String, $snapshotUUID: String) { createVideoMessage(videoUUID: $videoUUID, snapshotUUID: $snapshotUUID, duration: 12) { ${created} } }`;
+        const again = await call('alice', REUSE_VIDEO, { videoUUID: v.videoUUID, snapshotUUID: v.snapshotUUID });
+        expectCode(again, 0, 'createVideoMessage by uuid');
+        expect(again.data.messageInfo.videoElem).toMatchObject({
+          videoUUID: v.videoUUID,
+          videoSize: video.length,
+          videoType: 'mp4',
+          snapshotUUID: v.snapshotUUID,
+          snapshotWidth: 320,
+          snapshotHeight: 180,
+        });
+        const asSound = await call(
+          'alice',
+          `mutation($uuid: String) { createSoundMessage(uuid: $uuid, duration: 1) { code desc } }`,
+          { uuid: v.snapshotUUID },
+        );
+        expectCode(asSound, 6016, 'a picture sent again as a sound');
+        expect(await blobs()).toBe(2);
       });
 
       it('when alice sends a file with a non-ASCII name, then bob downloads it as an attachment with that name safely encoded', async () => {
