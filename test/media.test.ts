@@ -510,6 +510,22 @@ for (const mediaStore of stores) {
         );
       });
 
+      it('when a file is sent onlineUserOnly, then it is delivered live and its bytes, never downloadable, are deleted', async () => {
+        await group(live.gw, 'alice', ['bob'], 'Work', 'team');
+        const ON_FILE = `subscription { onRecvNewMessage { msgID fileElem { fileName } } }`;
+        const bob = await live.subscribe('bob', ON_FILE);
+        const doc = await upload('alice', CREATE_FILE, { file: { bytes: Buffer.from('typing…'), name: 't.txt' } });
+        expect(await blobs()).toBe(1);
+        const sent = await call(
+          'alice',
+          `mutation($id: String!) { sendMessage(id: $id, groupID: "team", onlineUserOnly: true) { code desc } }`,
+          { id: doc.result.data.id },
+        );
+        expectCode(sent, 0, 'sendMessage onlineUserOnly');
+        expect((await bob.waitFor(1))[0].onRecvNewMessage.fileElem).toEqual({ fileName: 't.txt' });
+        expect(await blobs()).toBe(0);
+      });
+
       it('when a forward draft of a picture expires unsent, then the reclaim keeps the bytes the original still holds', async () => {
         const { msgID, bobUrl } = await targetedPicture();
         expectCode(await call('bob', FORWARD, { msgID }), 0, 'createForwardMessage');
