@@ -5,6 +5,7 @@
 import type { BlobRef, DraftHoldings, MergedMessage } from './element';
 import type { MessageStore } from './store';
 import { row, rows, run, sql, type Dialect, type Executor, type SQL, type Work } from './statement';
+import { viewColumns, viewed, visibleTo, type ViewedRow } from './views';
 
 /** Rows per INSERT: a merger of 300 pictures holds 900 blobs; six parameters a row stays far below both limits. */
 const REFS_PER_INSERT = 200;
@@ -44,7 +45,7 @@ export function* releaseWork(d: Dialect, holders: SQL, candidates: readonly stri
 
 export function mediaMethods(
   x: Executor,
-): Pick<MessageStore, 'uploadsOf' | 'heldBlob' | 'refsOf' | 'mergedMessages' | 'release'> {
+): Pick<MessageStore, 'uploadsOf' | 'heldBlob' | 'refsOf' | 'mergedMessages' | 'visibleWithMerged' | 'release'> {
   const d = x.dialect;
   return {
     uploadsOf: (uploader, blobIds) =>
@@ -72,6 +73,15 @@ export function mediaMethods(
           sql`SELECT holder, body FROM merged_messages WHERE holder IN ${d.inList(holders)}`,
         );
         return new Map(list.map((r) => [r.holder, JSON.parse(r.body) as MergedMessage[]]));
+      }),
+    visibleWithMerged: (viewer, msgId) =>
+      x.read(function* () {
+        const r = yield* row<ViewedRow & { mergedBody: string | null }>(sql`SELECT ${viewColumns(viewer)},
+          mm.body AS "mergedBody" FROM messages m LEFT JOIN merged_messages mm ON mm.holder = m.create_id
+          WHERE m.msg_id = ${msgId} AND ${visibleTo(viewer)}`);
+        if (!r) return undefined;
+        const { mergedBody, ...rest } = r;
+        return { message: viewed(rest), merged: mergedBody ? (JSON.parse(mergedBody) as MergedMessage[]) : undefined };
       }),
     release: (holders) => x.write(() => releaseWork(d, d.inList(holders), [])),
   };

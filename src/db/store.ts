@@ -335,6 +335,11 @@ export interface MessageStore extends ReactionStore {
   refsOf(holders: readonly string[]): Promise<BlobRef[]>;
   /** Mergers' merged messages, by the mergers' creation ids, in one statement. */
   mergedMessages(holders: readonly string[]): Promise<Map<string, MergedMessage[]>>;
+  /** visible(), with a merger's merged messages, in one statement (downloadMergerMessage, a forward of a merger). */
+  visibleWithMerged(
+    viewer: string,
+    msgId: string,
+  ): Promise<{ message: ViewedMessage; merged: MergedMessage[] | undefined } | undefined>;
   /** Drops what these holders (creation ids of messages never stored: onlineUserOnly) hold; the blobs now unheld. */
   release(holders: readonly string[]): Promise<string[]>;
   /** The message if `viewer` may see it. */

@@ -67,16 +67,13 @@ const layersOf = (elem: Elem | null): number =>
 
 export const createForwardMessage = (ctx: Viewer, args: { msgID: string }) =>
   answer(async () => {
-    const m = args.msgID ? await ctx.store.messages.visible(ctx.viewer, args.msgID) : undefined;
-    if (!m) throw notFound('msgID', args.msgID);
+    const seen = args.msgID ? await ctx.store.messages.visibleWithMerged(ctx.viewer, args.msgID) : undefined;
+    if (!seen) throw notFound('msgID', args.msgID);
+    const m = seen.message;
     checkSource(m, 'msgID');
     const { row } = m;
-    const [refs, merged] = await Promise.all([
-      heldBy(ctx, [m]),
-      row.elem?.kind === 'merger' ? ctx.store.messages.mergedMessages([row.createId]) : undefined,
-    ]);
-    const holdings: DraftHoldings = { refs };
-    if (merged) holdings.merged = merged.get(row.createId) ?? [];
+    const holdings: DraftHoldings = { refs: await heldBy(ctx, [m]) };
+    if (row.elem?.kind === 'merger') holdings.merged = seen.merged ?? [];
     // The content only: the new draft is the caller's, untargeted, with no @ list (those named the original's group).
     return createDraft(
       ctx,
@@ -184,14 +181,15 @@ export const createMergerMessage = (ctx: Viewer, args: MergerArgs) =>
 /** The merged messages of a merger message the caller may see (6017 for one they may not, as for none). */
 export const downloadMergerMessage = (ctx: Viewer, args: { msgID: string }) =>
   answer(async () => {
-    const m = args.msgID ? await ctx.store.messages.visible(ctx.viewer, args.msgID) : undefined;
-    if (!m) throw notFound('msgID', args.msgID);
-    const { row } = m;
+    // One read: the merger as the caller may see it, with its messages.
+    const seen = args.msgID ? await ctx.store.messages.visibleWithMerged(ctx.viewer, args.msgID) : undefined;
+    if (!seen) throw notFound('msgID', args.msgID);
+    const { row } = seen.message;
     if (row.revokedAt !== null)
       throw new Refusal(Code.INVALID_PARAMETERS, `msgID "${args.msgID}" was revoked; its content is gone.`);
     if (row.elem?.kind !== 'merger')
       throw new Refusal(Code.INVALID_PARAMETERS, `msgID "${args.msgID}" is not a merger message.`);
-    const list = row.elem.messages ?? (await ctx.store.messages.mergedMessages([row.createId])).get(row.createId) ?? [];
+    const list = seen.merged ?? [];
     const url = (uuid: string) => ctx.media.urls.mint(ctx.viewer, row.msgId, uuid);
     return ok<V2TimMessage[]>(list.map((c) => mergedView(ctx.viewer, c, url)));
   });
