@@ -4,6 +4,8 @@
 //   - the gateway's heap after GC grows by more than SOAK_HEAP_MB (default 24 MiB) from the end of the warm-up to
 //     the end, or its RSS by more than SOAK_RSS_MB (default 96 MiB);
 //   - an unsent draft outlives IM_DRAFT_TTL_SECONDS + IM_DRAFT_RECLAIM_SECONDS (+ slack), or its id still sends;
+//   - media outlives what holds it: files uploaded into groups that are then dismissed, and media drafts left
+//     unsent, must leave no bytes in the media directory once dismissed or expired and reclaimed;
 //   - a send is refused, or a subscriber stops receiving;
 //   - a paused socket pins more than 512 KiB of unsent output in the gateway, or a paused subscriber that reads again
 //     finds anything but the resumable RESUBSCRIBE error at the end of what it missed.
@@ -13,7 +15,7 @@
 // Usage: `npm run soak` (SOAK_SECONDS=30 for a quick look). The gateway runs in a child process so that the numbers
 // are its own; the load runs here.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -301,6 +303,39 @@ async function soak(): Promise<void> {
     }
   };
 
+  // Media: a file sent into a group that is then dismissed, and a media draft left unsent; each lap's bytes must go.
+  const mediaDrafts: number[] = [];
+  let mediaLaps = 0;
+  const uploadFile = async (user: string, k: number): Promise<any> => {
+    const form = new FormData();
+    const query = 'mutation($file: Upload!) { createFileMessage(file: $file) { code desc data { id } } }';
+    form.set('operations', JSON.stringify({ query, variables: { file: null } }));
+    form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.set('0', new Blob([new Uint8Array(Buffer.alloc(8 * 1024, k % 251))]), `soak-${k}.bin`);
+    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${sig(user)}` }, body: form });
+    return Object.values(((await res.json()) as { data: Record<string, unknown> }).data)[0];
+  };
+  const media = async () => {
+    for (let k = 0; running; k++) {
+      const [owner, member] = [USERS[k % USERS.length]!, USERS[(k + 1) % USERS.length]!];
+      const g = `soak-media-${k}`;
+      await call(
+        owner,
+        'mutation($g: String!, $m: [V2TimGroupMemberInput!]) { createGroup(groupType: "Public", groupName: "media", groupID: $g, memberList: $m) { code } }',
+        { g, m: [{ userID: member }] },
+      );
+      const file = await uploadFile(owner, k);
+      if (file.code !== 0) failures.push(`createFileMessage: ${file.code} ${file.desc}`);
+      else if ((await call(owner, SEND, { id: file.data.id, g })).code !== 0) failures.push('media send refused');
+      const unsent = await uploadFile(member, k);
+      if (unsent.code === 0) mediaDrafts.push(Date.now());
+      const dismissed = await call(owner, 'mutation($g: String!) { dismissGroup(groupID: $g) { code desc } }', { g });
+      if (dismissed.code !== 0) failures.push(`dismissGroup: ${dismissed.code} ${dismissed.desc}`);
+      mediaLaps++;
+      await pace(200);
+    }
+  };
+
   const churn = async () => {
     while (running) {
       await pace(1000);
@@ -321,6 +356,7 @@ async function soak(): Promise<void> {
     .map((lane) => loop(`sender ${lane}`, () => sender(lane)))
     .concat(
       loop('drafter', drafter),
+      loop('media', media),
       loop('churn', churn),
       loop('big sender', bigSender),
       loop('big sender', bigSender),
@@ -352,6 +388,12 @@ async function soak(): Promise<void> {
     if (r.code !== 6017) failures.push(`an expired draft sent with code ${r.code}`);
   }
   if (left > 0) failures.push(`${left} expired drafts are still stored`);
+  // Every dismissed group's file is gone; only media drafts too young to have been reclaimed may remain.
+  const mediaDir = join(dir, 'media');
+  const blobsLeft = existsSync(mediaDir) ? readdirSync(mediaDir).filter((n) => n !== '.partial').length : 0;
+  const young = mediaDrafts.filter((at) => Date.now() - at <= (DRAFT_TTL + RECLAIM_EVERY + 2) * 1000).length;
+  if (blobsLeft > young)
+    failures.push(`${blobsLeft} media files are left, more than the ${young} drafts not reclaimed yet`);
   const quiet = USERS.filter((u) => received.get(u) === 0);
   if (quiet.length > 0) failures.push(`subscribers that received nothing: ${quiet.join(', ')}`);
 
@@ -362,6 +404,9 @@ async function soak(): Promise<void> {
   const rssGrowth = end.m.rss - base.m.rss;
   console.log(
     `\nsoak: ${seconds}s, ${sent} messages sent, ${[...received.values()].reduce((a, b) => a + b, 0)} delivered, ${churned} subscriptions churned, ${abandoned.length} drafts abandoned (${stale.length} past expiry, ${left} still stored)`,
+  );
+  console.log(
+    `media: ${mediaLaps} groups with a file dismissed, ${mediaDrafts.length} media drafts abandoned, ${blobsLeft} files left (${young} drafts too young to be reclaimed)`,
   );
   console.log(
     `paused sockets: ${PAUSED.length} × 20 subscriptions, ${pausedClosed} paused, read again and replaced (${resumedWithError} of them had fallen behind and found RESUBSCRIBE); flood: ${floodSent} queries pipelined unread`,

@@ -30,7 +30,6 @@ import { openMediaBlobs } from './media/open';
 import type { MediaBlobs } from './media/store';
 import { createMediaUrls } from './media/url';
 import { serveMedia } from './media/download';
-import { partsOf } from './media/element';
 import { asJsonRequest, handleMultipart, isMultipart } from './media/upload';
 
 export interface AppOptions {
@@ -149,12 +148,10 @@ export function createApp(options: AppOptions) {
   const ws = attachWebSocket(server, yoga, config, log);
 
   // Unsent created messages are reclaimed once expired (reads already treat them as gone).
-  // Their media goes with them: the blobs of the drafts about to be deleted are read first, deleted after.
+  // Their media goes with them, unless a message or another draft holds it too (a forward, a reuse by uuid).
   const reclaimDrafts = async () => {
-    const now = services.now();
-    const elems = await store.messages.expiredDraftElems(now);
-    await store.messages.reclaimDrafts(now);
-    await mediaBlobs.delete(elems.flatMap((e) => partsOf(e).map((p) => p.uuid)));
+    const { blobs } = await store.messages.reclaimDrafts(services.now());
+    await mediaBlobs.delete(blobs);
   };
   const reclaim = setInterval(() => {
     reclaimDrafts().catch((e: unknown) => log.error({ err: e }, 'draft reclaim failed'));

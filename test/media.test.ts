@@ -197,7 +197,7 @@ for (const mediaStore of stores) {
         expect((await download(m.soundElem.url, 'alice', { range: `bytes=${voice.length}-` })).status).toBe(416);
       });
 
-      it('when alice sends a video with a snapshot, then bob downloads both and a ranged video read works', async () => {
+      it('when alice sends a video with a snapshot, then bob downloads both, a ranged video read works, and she can send both again by uuid', async () => {
         await group(live.gw, 'alice', ['bob'], 'Work', 'team');
         const video = mp4(100 * KB);
         const shot = await png(320, 180);
@@ -225,6 +225,25 @@ for (const mediaStore of stores) {
         const snap = await download(v.snapshotUrl, 'bob');
         expect(snap.status).toBe(200);
         expect(Buffer.from(await snap.arrayBuffer()).equals(shot)).toBe(true);
+        // The same video and snapshot sent again by uuid: nothing uploaded, the same bytes, a sound refused.
+        const REUSE_VIDEO = `mutation($videoUUID: String, $snapshotUUID: String) { createVideoMessage(videoUUID: $videoUUID, snapshotUUID: $snapshotUUID, duration: 12) { ${created} } }`;
+        const again = await call('alice', REUSE_VIDEO, { videoUUID: v.videoUUID, snapshotUUID: v.snapshotUUID });
+        expectCode(again, 0, 'createVideoMessage by uuid');
+        expect(again.data.messageInfo.videoElem).toMatchObject({
+          videoUUID: v.videoUUID,
+          videoSize: video.length,
+          videoType: 'mp4',
+          snapshotUUID: v.snapshotUUID,
+          snapshotWidth: 320,
+          snapshotHeight: 180,
+        });
+        const asSound = await call(
+          'alice',
+          `mutation($uuid: String) { createSoundMessage(uuid: $uuid, duration: 1) { code desc } }`,
+          { uuid: v.snapshotUUID },
+        );
+        expectCode(asSound, 6016, 'a picture sent again as a sound');
+        expect(await blobs()).toBe(2);
       });
 
       it('when alice sends a file with a non-ASCII name, then bob downloads it as an attachment with that name safely encoded', async () => {
@@ -340,6 +359,182 @@ for (const mediaStore of stores) {
         expect((await download(live.gw.app.services.media.urls.mint('bob', sent.data.msgID, uuid), 'bob')).status).toBe(
           200,
         );
+      });
+    });
+
+    describe('forwards, mergers, reuse by uuid and reclaiming', () => {
+      const FORWARD = `mutation($msgID: String!) { createForwardMessage(msgID: $msgID) { code desc data { id messageInfo { targetGroupMemberList } } } }`;
+      const MERGE = `mutation($msgIDList: [String!]!) { createMergerMessage(msgIDList: $msgIDList, title: "Photos", abstractList: [], compatibleText: "c") { code desc data { id } } }`;
+      const DOWNLOAD_MERGER = `query($msgID: String!) { downloadMergerMessage(msgID: $msgID) { code desc data { sender ${MEDIA} } } }`;
+      const REUSE_IMAGE = `mutation($uuid: String, $image: Upload) { createImageMessage(uuid: $uuid, image: $image) { ${created} } }`;
+      const REUSE_FILE = `mutation($uuid: String!, $fileName: String) { createFileMessage(uuid: $uuid, fileName: $fileName) { ${created} } }`;
+      const DISMISS = `mutation($groupID: String!) { dismissGroup(groupID: $groupID) { code desc } }`;
+
+      /** alice's picture, targeted to bob in "team" (alice, bob, carol, dave): its msgID and bob's URL of the original. */
+      async function targetedPicture() {
+        await group(live.gw, 'alice', ['bob', 'carol', 'dave'], 'Work', 'team');
+        const up = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(64, 64), name: 'p.png' } });
+        const t = await call('alice', CREATE_TARGETED, { id: up.result.data.id, receiverList: ['bob'] });
+        const sent = await call('alice', SEND_MEDIA, { id: t.data.id, groupID: 'team' });
+        expectCode(sent, 0, 'sendMessage');
+        const [m] = (await call('bob', HISTORY_MEDIA, { groupID: 'team' })).data;
+        return { msgID: sent.data.msgID as string, bobUrl: m.imageElem.imageList[0].url as string };
+      }
+
+      it('when bob forwards a targeted picture to erin, then erin downloads it from the forward, while the original stays refused to her and to carol', async () => {
+        const { msgID, bobUrl } = await targetedPicture();
+        expectCode(await call('carol', FORWARD, { msgID }), 6017, 'carol forwards what she cannot see');
+        const fwd = await call('bob', FORWARD, { msgID });
+        expectCode(fwd, 0, 'createForwardMessage');
+        expect(fwd.data.messageInfo.targetGroupMemberList).toBeNull();
+        expectCode(await call('bob', SEND_MEDIA, { id: fwd.data.id, receiver: 'erin' }), 0, 'sendMessage');
+        const [m] = (await call('erin', C2C_MEDIA, { userID: 'bob' })).data;
+        const got = await download(m.imageElem.imageList[0].url, 'erin');
+        expect(got.status).toBe(200);
+        expect(Buffer.from(await got.arrayBuffer()).equals(await png(64, 64))).toBe(true);
+        // The same bytes, but the original message's URL still checks the original's audience.
+        expect((await download(bobUrl, 'erin')).status).toBe(403);
+        const uuid = bobUrl.split('?')[0]!.split('/').pop()!;
+        const mint = live.gw.app.services.media.urls.mint;
+        expect((await download(mint('erin', msgID, uuid), 'erin')).status).toBe(403);
+        expect((await download(mint('carol', m.msgID, uuid), 'carol')).status).toBe(403);
+        expect(await blobs()).toBe(3); // one stored picture, held by two messages
+      });
+
+      it('when bob merges a targeted picture and sends the merger to erin, then erin downloads its bytes through the merger only', async () => {
+        const { msgID } = await targetedPicture();
+        const merger = await call('bob', MERGE, { msgIDList: [msgID] });
+        expectCode(merger, 0, 'createMergerMessage');
+        const sent = await call('bob', SEND_MEDIA, { id: merger.data.id, receiver: 'erin' });
+        expectCode(sent, 0, 'sendMessage');
+        const list = await call('erin', DOWNLOAD_MERGER, { msgID: sent.data.msgID });
+        expectCode(list, 0, 'downloadMergerMessage');
+        expect(list.data).toHaveLength(1);
+        expect(list.data[0].sender).toBe('alice');
+        const images = list.data[0].imageElem.imageList;
+        expect(images.map((i: any) => i.type)).toEqual([0, 1, 2]);
+        for (const i of images) expect((await download(i.url, 'erin')).status).toBe(200);
+        // erin's URL is hers: carol's UserSig on it, or a URL for carol under the merger, is refused.
+        expect((await download(images[0].url, 'carol')).status).toBe(403);
+        expect(
+          (await download(live.gw.app.services.media.urls.mint('carol', sent.data.msgID, images[0].uuid), 'carol'))
+            .status,
+        ).toBe(403);
+        expectCode(
+          await call('carol', DOWNLOAD_MERGER, { msgID: sent.data.msgID }),
+          6017,
+          'carol downloads the merger',
+        );
+        // erin forwards the merger to frank: he reads it, and its picture, under his own forward.
+        const fwd = await call('erin', FORWARD, { msgID: sent.data.msgID });
+        expectCode(fwd, 0, 'createForwardMessage of the merger');
+        const passed = await call('erin', SEND_MEDIA, { id: fwd.data.id, receiver: 'frank' });
+        const frank = await call('frank', DOWNLOAD_MERGER, { msgID: passed.data.msgID });
+        expectCode(frank, 0, 'frank downloads the forwarded merger');
+        const url = frank.data[0].imageElem.imageList[0].url;
+        expect(url).toContain(`r=${encodeURIComponent(passed.data.msgID)}`);
+        expect((await download(url, 'frank')).status).toBe(200);
+        expect((await download(url, 'erin')).status).toBe(403);
+      });
+
+      it('when alice sends her earlier upload again by uuid, then no upload is needed; bob cannot use her uuid', async () => {
+        const up = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(500, 250), name: 'a.png' } });
+        expectCode(up.result, 0, 'createImageMessage');
+        const origin = up.result.data.messageInfo.imageElem.imageList[0];
+        const again = await call('alice', REUSE_IMAGE, { uuid: origin.uuid });
+        expectCode(again, 0, 'createImageMessage by uuid');
+        const list = again.data.messageInfo.imageElem.imageList;
+        expect(list.map((i: any) => [i.type, i.width, i.height])).toEqual([
+          [0, 500, 250],
+          [1, 198, 99],
+          [2, 720 > 500 ? 500 : 720, 250],
+        ]);
+        expect(list[0].uuid).toBe(origin.uuid);
+        expectCode(await call('alice', SEND_MEDIA, { id: again.data.id, receiver: 'bob' }), 0, 'sendMessage');
+        const [m] = (await call('bob', C2C_MEDIA, { userID: 'alice' })).data;
+        expect((await download(m.imageElem.imageList[0].url, 'bob')).status).toBe(200);
+        // Not bob's upload (he has seen its uuid): refused, exactly like a uuid that does not exist.
+        const theirs = await call('bob', REUSE_IMAGE, { uuid: origin.uuid });
+        const none = await call('bob', REUSE_IMAGE, { uuid: 'A'.repeat(24) });
+        expectCode(theirs, 6017, 'bob reuses alice’s uuid');
+        expect(theirs.desc).toMatch(/^uuid ".*" is not the uuid of one of your uploads/);
+        expect(theirs.desc.replace(origin.uuid, 'U')).toBe(none.desc.replace('A'.repeat(24), 'U'));
+        expectCode(await call('alice', REUSE_IMAGE, {}), 6017, 'neither image nor uuid');
+        const both = await upload(
+          'alice',
+          REUSE_IMAGE,
+          { image: { bytes: await png(8, 8), name: 'b.png' } },
+          { uuid: origin.uuid },
+        );
+        expectCode(both.result, 6017, 'image and uuid');
+        expect(both.result.desc).toMatch(/^image and uuid are both set/);
+        // A picture sent again as a file keeps its type; a file as a picture is refused by what its bytes are.
+        const file = await call('alice', REUSE_FILE, { uuid: origin.uuid, fileName: 'again.png' });
+        expectCode(file, 0, 'createFileMessage by uuid');
+        expect(file.data.messageInfo.fileElem).toMatchObject({
+          uuid: origin.uuid,
+          fileName: 'again.png',
+          fileSize: origin.size,
+        });
+        const doc = await upload('alice', CREATE_FILE, { file: { bytes: Buffer.from('plain text'), name: 'n.txt' } });
+        const docAsImage = await call('alice', REUSE_IMAGE, { uuid: doc.result.data.messageInfo.fileElem.uuid });
+        expectCode(docAsImage, 6031, 'a text file as a picture');
+      });
+
+      it('when a group is dismissed, then the media only its messages held is deleted, and a forward keeps what it holds', async () => {
+        await group(live.gw, 'alice', ['bob'], 'Public', 'pub');
+        const pic = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(80, 80), name: 'p.png' } });
+        const picSent = await call('alice', SEND_MEDIA, { id: pic.result.data.id, groupID: 'pub' });
+        expectCode(picSent, 0, 'sendMessage');
+        const doc = await upload('alice', CREATE_FILE, { file: { bytes: Buffer.from('minutes'), name: 'm.txt' } });
+        const docSent = await call('alice', SEND_MEDIA, { id: doc.result.data.id, groupID: 'pub' });
+        const fwd = await call('bob', FORWARD, { msgID: docSent.data.msgID });
+        expectCode(await call('bob', SEND_MEDIA, { id: fwd.data.id, receiver: 'erin' }), 0, 'send the forward');
+        const history = (await call('bob', HISTORY_MEDIA, { groupID: 'pub' })).data;
+        const picUrl = history.find((m: any) => m.msgID === picSent.data.msgID).imageElem.imageList[0].url;
+        expect((await download(picUrl, 'bob')).status).toBe(200);
+        expect(await blobs()).toBe(4);
+
+        expectCode(await call('alice', DISMISS, { groupID: 'pub' }), 0, 'dismissGroup');
+        expect(await blobs()).toBe(1); // the picture's three versions are gone; the file is erin's forward's now
+        expect((await download(picUrl, 'bob')).status).toBe(403);
+        const [kept] = (await call('erin', C2C_MEDIA, { userID: 'bob' })).data;
+        const got = await download(kept.fileElem.url, 'erin');
+        expect(got.status).toBe(200);
+        expect(await got.text()).toBe('minutes');
+        // Nor can alice send the picture again by its uuid: its bytes are gone.
+        expectCode(
+          await call('alice', REUSE_IMAGE, { uuid: pic.result.data.messageInfo.imageElem.imageList[0].uuid }),
+          6017,
+          'reuse after dismiss',
+        );
+      });
+
+      it('when a file is sent onlineUserOnly, then it is delivered live and its bytes, never downloadable, are deleted', async () => {
+        await group(live.gw, 'alice', ['bob'], 'Work', 'team');
+        const ON_FILE = `subscription { onRecvNewMessage { msgID fileElem { fileName } } }`;
+        const bob = await live.subscribe('bob', ON_FILE);
+        const doc = await upload('alice', CREATE_FILE, { file: { bytes: Buffer.from('typing…'), name: 't.txt' } });
+        expect(await blobs()).toBe(1);
+        const sent = await call(
+          'alice',
+          `mutation($id: String!) { sendMessage(id: $id, groupID: "team", onlineUserOnly: true) { code desc } }`,
+          { id: doc.result.data.id },
+        );
+        expectCode(sent, 0, 'sendMessage onlineUserOnly');
+        expect((await bob.waitFor(1))[0].onRecvNewMessage.fileElem).toEqual({ fileName: 't.txt' });
+        expect(await blobs()).toBe(0);
+      });
+
+      it('when a forward draft of a picture expires unsent, then the reclaim keeps the bytes the original still holds', async () => {
+        const { msgID, bobUrl } = await targetedPicture();
+        expectCode(await call('bob', FORWARD, { msgID }), 0, 'createForwardMessage');
+        live.gw.clock.now += live.gw.app.services.config.draftTtlSeconds + 1;
+        await live.gw.app.reclaimDrafts();
+        expect(await blobs()).toBe(3);
+        const [m] = (await call('bob', HISTORY_MEDIA, { groupID: 'team' })).data;
+        expect(m.imageElem.imageList[0].url).not.toBe(bobUrl);
+        expect((await download(m.imageElem.imageList[0].url, 'bob')).status).toBe(200);
       });
     });
 

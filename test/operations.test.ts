@@ -142,6 +142,29 @@ describe('examples/operations.graphql', () => {
       data: { messageInfo: { elemType: 'V2TIM_ELEM_TYPE_CUSTOM', customElem: { data: '{"kind":"ping"}' } } },
     });
 
+    expect(
+      await run(gw, 'alice', ops.CreateLocationMessageDocument, { desc: 'Office', longitude: 114.05, latitude: 22.54 }),
+    ).toMatchObject({ code: 0, data: { messageInfo: { locationElem: { desc: 'Office', latitude: 22.54 } } } });
+    expect(await run(gw, 'alice', ops.CreateFaceMessageDocument, { index: 3, data: 'wave' })).toMatchObject({
+      code: 0,
+      data: { messageInfo: { elemType: 'V2TIM_ELEM_TYPE_FACE', faceElem: { index: 3 } } },
+    });
+    // bob passes alice's targeted message on to erin: a forward, then a merger, neither targeted.
+    const forward = await run(gw, 'bob', ops.CreateForwardMessageDocument, { msgID: sent.data!.msgID! });
+    expect(forward).toMatchObject({ code: 0, data: { messageInfo: { targetGroupMemberList: null } } });
+    const merger = await run(gw, 'bob', ops.CreateMergerMessageDocument, {
+      msgIDList: [sent.data!.msgID!],
+      title: 'From work',
+      abstractList: ['alice: for bob and carol only'],
+      compatibleText: 'Update the app to read this',
+    });
+    expect(merger).toMatchObject({ code: 0, data: { messageInfo: { mergerElem: { title: 'From work' } } } });
+    const merged = await run(gw, 'bob', ops.SendMessageDocument, { id: merger.data!.id, receiver: 'erin' });
+    expect(await run(gw, 'erin', ops.DownloadMergerMessageDocument, { msgID: merged.data!.msgID! })).toMatchObject({
+      code: 0,
+      data: [{ sender: 'alice', textElem: { text: 'for bob and carol only' } }],
+    });
+
     const revoked = collect<ops.OnRecvMessageRevokedSubscription>(
       socket('bob'),
       ops.OnRecvMessageRevokedDocument.toString(),

@@ -59,6 +59,8 @@ for (const backend of gateways)
       /** byMember: one of the group's members at that moment sends (random users often are not members). */
       | { t: 'send'; u: User; byMember: number | null; to: Target; options: SendOptions; local: boolean }
       | { t: 'revoke'; u: User; pick: number }
+      /** createForwardMessage of a message picked among all sent (often one the user cannot see: 6017), then its send. */
+      | { t: 'forward'; u: User; pick: number; to: Target; options: SendOptions }
       /** modifyMessage of a message picked among all sent (most are not the actor's: those must be refused). */
       | { t: 'modify'; u: User; pick: number }
       /** sendMessageReadReceipts of a message picked among those sent with needReadReceipt (`asked`, when there
@@ -159,6 +161,16 @@ for (const backend of gateways)
         }),
       },
       { weight: 2, arbitrary: fc.record({ t: fc.constant('revoke' as const), u: user, pick: fc.nat() }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          t: fc.constant('forward' as const),
+          u: user,
+          pick: fc.nat(),
+          to: target,
+          options: sendOptions,
+        }),
+      },
       { weight: 2, arbitrary: fc.record({ t: fc.constant('modify' as const), u: user, pick: fc.nat() }) },
       {
         weight: 3,
@@ -556,6 +568,8 @@ for (const backend of gateways)
     const RECEIPTS = `query($ids: [String!]!) { getMessageReadReceipts(messageIDList: $ids) { code data { resultCode msgID
       readCount unreadCount isPeerRead } } }`;
     const REVOKE = 'mutation($m: String!) { revokeMessage(msgID: $m) { code desc } }';
+    const FORWARD =
+      'mutation($m: String!) { createForwardMessage(msgID: $m) { code desc data { id messageInfo { targetGroupMemberList textElem { text } } } } }';
     const REACT = 'mutation($m: String!, $r: String!) { addMessageReaction(msgID: $m, reactionID: $r) { code desc } }';
     const UNREACT =
       'mutation($m: String!, $r: String!) { removeMessageReaction(msgID: $m, reactionID: $r) { code desc } }';
@@ -672,6 +686,37 @@ for (const backend of gateways)
           });
           expectCode(r, code);
           if (code === 0) model.sent(a.u, a.to, a.options, text, r.data.msgID);
+          return;
+        }
+        case 'forward': {
+          // A forward is made only from a message the user sees, and is then an ordinary message of theirs: the
+          // model sends it as a new text with the original's (current) text, to whatever target the action names.
+          const sent = model.messages;
+          if (sent.length === 0) return;
+          const m = sent[a.pick % sent.length]!;
+          const code = model.visible(a.u, m) && !m.revoked && !m.tip ? 0 : 6017;
+          const fwd = await call(gw, a.u, FORWARD, { m: m.msgID });
+          expectCode(fwd, code);
+          if (code !== 0) return;
+          expect(fwd.data.messageInfo).toMatchObject({ targetGroupMemberList: null, textElem: { text: m.text } });
+          let id = fwd.data.id;
+          if (a.to.kind === 'targeted') {
+            const targeted = await call(gw, a.u, CREATE_TARGETED, { id, r: a.to.receivers });
+            expectCode(targeted, 0);
+            id = targeted.data.id;
+          }
+          const where =
+            a.to.kind === 'c2c'
+              ? { receiver: a.to.peer }
+              : a.to.kind === 'single'
+                ? { groupID: a.to.g, receiver: a.to.receiver }
+                : { groupID: a.to.g, receiver: a.to.kind === 'targeted' ? a.to.narrow : null };
+          const sendCode = model.sendCode(a.u, a.to, a.options);
+          // The model's convention: a text ending in +local is sent with localCustomData.
+          const local = m.text.endsWith('+local') ? `local of ${m.text}` : null;
+          const r = await call(gw, a.u, SEND, { id, ...where, ...a.options, localCustomData: local });
+          expectCode(r, sendCode);
+          if (sendCode === 0) model.sent(a.u, a.to, a.options, m.text, r.data.msgID);
           return;
         }
         case 'revoke': {

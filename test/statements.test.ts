@@ -8,6 +8,11 @@ import { CONVERSATIONS, FIND, TOTAL_UNREAD, group, sendText } from './helpers/op
 import { PG_URL, freshSchema, type FreshSchema } from './helpers/pg';
 import { startLive } from './helpers/live';
 
+const MERGE = `mutation($ids: [String!]!, $title: String!, $abstractList: [String!]!, $compatibleText: String!) {
+  createMergerMessage(msgIDList: $ids, title: $title, abstractList: $abstractList, compatibleText: $compatibleText) { code desc data { id } } }`;
+const SEND_TO = `mutation($id: String!, $receiver: String) { sendMessage(id: $id, receiver: $receiver) { code desc data { msgID } } }`;
+const DOWNLOAD_MERGER = `query($msgID: String!) { downloadMergerMessage(msgID: $msgID) { code desc data { sender textElem { text } } } }`;
+
 if (!PG_URL) console.log('statement counts: skipped: set DATABASE_URL=postgres://… to run them');
 
 let schema: FreshSchema | undefined;
@@ -50,7 +55,11 @@ async function countsFor(groups: number, peers: number) {
     await store.messages.after('bob', 0, 200);
     return statements - before;
   };
+  // A merger of every message bob sees (5 or 52 of them): downloading it is one read however many it holds.
+  const merger = await gw.call('bob', MERGE, { ids, title: 'all', abstractList: [], compatibleText: 'c' });
+  const mergerSent = await gw.call('bob', SEND_TO, { id: merger.data.id, receiver: 'alice' });
   return {
+    downloadMerger: await count(DOWNLOAD_MERGER, { msgID: mergerSent.data.msgID }),
     conversations: await count(CONVERSATIONS),
     unread: await count(TOTAL_UNREAD),
     find20: await count(FIND, { ids: ids.slice(0, 20) }),
@@ -68,7 +77,7 @@ async function countsFor(groups: number, peers: number) {
     const large = await countsFor(22, 8);
     // A resume page is its bound (the safe watermark, src/db/pg/order.ts) and then the read: the read's snapshot
     // must be taken after the bound, so they cannot be one statement.
-    expect(large).toEqual({ conversations: 1, unread: 1, find20: 1, resumePage: 2 });
+    expect(large).toEqual({ downloadMerger: 1, conversations: 1, unread: 1, find20: 1, resumePage: 2 });
     expect(small).toEqual(large);
   }, 120_000);
 });

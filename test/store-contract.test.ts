@@ -300,7 +300,7 @@ for (const backend of backends) {
           NOW,
         ),
       ).toBe(false);
-      expect((await store.groups.dismiss('g')).sort()).toEqual(['alice', 'bob', 'carol']);
+      expect((await store.groups.dismiss('g')).members.sort()).toEqual(['alice', 'bob', 'carol']);
       expect(await store.groups.get('g')).toBeUndefined();
       expect(await store.groups.member('g', 'bob')).toBeUndefined();
       expect(await store.conversations.list('bob')).toEqual([]);
@@ -314,8 +314,8 @@ for (const backend of backends) {
       expect(await store.messages.draft(live.id, 'alice', NOW)).toEqual(live);
       expect(await store.messages.draft(live.id, 'bob', NOW)).toBeUndefined();
       expect(await store.messages.draft(old.id, 'alice', NOW)).toBeUndefined();
-      expect(await store.messages.reclaimDrafts(NOW)).toBe(1);
-      expect(await store.messages.reclaimDrafts(NOW)).toBe(0);
+      expect((await store.messages.reclaimDrafts(NOW)).drafts).toBe(1);
+      expect((await store.messages.reclaimDrafts(NOW)).drafts).toBe(0);
     });
 
     it("when a draft is targeted, then it is changed in place; someone else's, expired or sent drafts are not", async () => {

@@ -171,6 +171,17 @@ export function createIMClient(options: IMClientOptions) {
       request(ops.CreateTextAtMessageDocument, args),
     createCustomMessage: (args: ops.CreateCustomMessageMutationVariables) =>
       request(ops.CreateCustomMessageDocument, args),
+    createLocationMessage: (args: ops.CreateLocationMessageMutationVariables) =>
+      request(ops.CreateLocationMessageDocument, args),
+    createFaceMessage: (args: ops.CreateFaceMessageMutationVariables) => request(ops.CreateFaceMessageDocument, args),
+    /** A copy of a message you can see, to send anywhere: nothing of the original's audience is kept. */
+    createForwardMessage: (args: ops.CreateForwardMessageMutationVariables) =>
+      request(ops.CreateForwardMessageDocument, args),
+    createMergerMessage: (args: ops.CreateMergerMessageMutationVariables) =>
+      request(ops.CreateMergerMessageDocument, args),
+    /** The messages of a merger message (its mergerElem carries only the title and abstracts). */
+    downloadMergerMessage: (args: ops.DownloadMergerMessageQueryVariables) =>
+      request(ops.DownloadMergerMessageDocument, args),
     /** Use data.id of the answer for sendMessage (the gateway may answer with the same id or a new one). */
     createTargetedGroupMessage: (args: ops.CreateTargetedGroupMessageMutationVariables) =>
       request(ops.CreateTargetedGroupMessageDocument, args),

@@ -242,6 +242,47 @@ export type CreateCustomMessageMutationVariables = Exact<{
 
 export type CreateCustomMessageMutation = { createCustomMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } } | null } };
 
+export type CreateLocationMessageMutationVariables = Exact<{
+  desc: string;
+  longitude: number;
+  latitude: number;
+}>;
+
+
+export type CreateLocationMessageMutation = { createLocationMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, locationElem: { desc: string, longitude: number, latitude: number } | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } } | null } };
+
+export type CreateFaceMessageMutationVariables = Exact<{
+  index: number;
+  data?: string | null | undefined;
+}>;
+
+
+export type CreateFaceMessageMutation = { createFaceMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, faceElem: { index: number, data: string } | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } } | null } };
+
+export type CreateForwardMessageMutationVariables = Exact<{
+  msgID: string;
+}>;
+
+
+export type CreateForwardMessageMutation = { createForwardMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } } | null } };
+
+export type CreateMergerMessageMutationVariables = Exact<{
+  msgIDList: Array<string> | string;
+  title: string;
+  abstractList: Array<string> | string;
+  compatibleText: string;
+}>;
+
+
+export type CreateMergerMessageMutation = { createMergerMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, mergerElem: { title: string, abstractList: Array<string>, compatibleText: string } | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } } | null } };
+
+export type DownloadMergerMessageQueryVariables = Exact<{
+  msgID: string;
+}>;
+
+
+export type DownloadMergerMessageQuery = { downloadMergerMessage: { code: number, desc: string, data: Array<{ msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null }> | null } };
+
 export type RevokeMessageMutationVariables = Exact<{
   msgID: string;
 }>;
@@ -768,6 +809,217 @@ export const CreateCustomMessageDocument = new TypedDocumentString(`
   cloudCustomData
   cursor
 }`) as unknown as TypedDocumentString<CreateCustomMessageMutation, CreateCustomMessageMutationVariables>;
+export const CreateLocationMessageDocument = new TypedDocumentString(`
+    mutation CreateLocationMessage($desc: String!, $longitude: Float!, $latitude: Float!) {
+  createLocationMessage(desc: $desc, longitude: $longitude, latitude: $latitude) {
+    code
+    desc
+    data {
+      id
+      messageInfo {
+        ...MessageFields
+        locationElem {
+          desc
+          longitude
+          latitude
+        }
+      }
+    }
+  }
+}
+    fragment MessageFields on V2TimMessage {
+  msgID
+  id
+  timestamp
+  sender
+  groupID
+  userID
+  status
+  elemType
+  textElem {
+    text
+  }
+  customElem {
+    data
+    desc
+    extension
+  }
+  isSelf
+  isRead
+  priority
+  seq
+  groupAtUserList
+  targetGroupMemberList
+  cloudCustomData
+  cursor
+}`) as unknown as TypedDocumentString<CreateLocationMessageMutation, CreateLocationMessageMutationVariables>;
+export const CreateFaceMessageDocument = new TypedDocumentString(`
+    mutation CreateFaceMessage($index: Int!, $data: String) {
+  createFaceMessage(index: $index, data: $data) {
+    code
+    desc
+    data {
+      id
+      messageInfo {
+        ...MessageFields
+        faceElem {
+          index
+          data
+        }
+      }
+    }
+  }
+}
+    fragment MessageFields on V2TimMessage {
+  msgID
+  id
+  timestamp
+  sender
+  groupID
+  userID
+  status
+  elemType
+  textElem {
+    text
+  }
+  customElem {
+    data
+    desc
+    extension
+  }
+  isSelf
+  isRead
+  priority
+  seq
+  groupAtUserList
+  targetGroupMemberList
+  cloudCustomData
+  cursor
+}`) as unknown as TypedDocumentString<CreateFaceMessageMutation, CreateFaceMessageMutationVariables>;
+export const CreateForwardMessageDocument = new TypedDocumentString(`
+    mutation CreateForwardMessage($msgID: String!) {
+  createForwardMessage(msgID: $msgID) {
+    code
+    desc
+    data {
+      id
+      messageInfo {
+        ...MessageFields
+      }
+    }
+  }
+}
+    fragment MessageFields on V2TimMessage {
+  msgID
+  id
+  timestamp
+  sender
+  groupID
+  userID
+  status
+  elemType
+  textElem {
+    text
+  }
+  customElem {
+    data
+    desc
+    extension
+  }
+  isSelf
+  isRead
+  priority
+  seq
+  groupAtUserList
+  targetGroupMemberList
+  cloudCustomData
+  cursor
+}`) as unknown as TypedDocumentString<CreateForwardMessageMutation, CreateForwardMessageMutationVariables>;
+export const CreateMergerMessageDocument = new TypedDocumentString(`
+    mutation CreateMergerMessage($msgIDList: [String!]!, $title: String!, $abstractList: [String!]!, $compatibleText: String!) {
+  createMergerMessage(
+    msgIDList: $msgIDList
+    title: $title
+    abstractList: $abstractList
+    compatibleText: $compatibleText
+  ) {
+    code
+    desc
+    data {
+      id
+      messageInfo {
+        ...MessageFields
+        mergerElem {
+          title
+          abstractList
+          compatibleText
+        }
+      }
+    }
+  }
+}
+    fragment MessageFields on V2TimMessage {
+  msgID
+  id
+  timestamp
+  sender
+  groupID
+  userID
+  status
+  elemType
+  textElem {
+    text
+  }
+  customElem {
+    data
+    desc
+    extension
+  }
+  isSelf
+  isRead
+  priority
+  seq
+  groupAtUserList
+  targetGroupMemberList
+  cloudCustomData
+  cursor
+}`) as unknown as TypedDocumentString<CreateMergerMessageMutation, CreateMergerMessageMutationVariables>;
+export const DownloadMergerMessageDocument = new TypedDocumentString(`
+    query DownloadMergerMessage($msgID: String!) {
+  downloadMergerMessage(msgID: $msgID) {
+    code
+    desc
+    data {
+      ...MessageFields
+    }
+  }
+}
+    fragment MessageFields on V2TimMessage {
+  msgID
+  id
+  timestamp
+  sender
+  groupID
+  userID
+  status
+  elemType
+  textElem {
+    text
+  }
+  customElem {
+    data
+    desc
+    extension
+  }
+  isSelf
+  isRead
+  priority
+  seq
+  groupAtUserList
+  targetGroupMemberList
+  cloudCustomData
+  cursor
+}`) as unknown as TypedDocumentString<DownloadMergerMessageQuery, DownloadMergerMessageQueryVariables>;
 export const RevokeMessageDocument = new TypedDocumentString(`
     mutation RevokeMessage($msgID: String!) {
   revokeMessage(msgID: $msgID) {

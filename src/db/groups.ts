@@ -7,6 +7,9 @@ import { row, rows, run, sql, type Dialect, type Executor, type Work } from './s
 import { int8 } from './messages';
 import { groupProfileMethods } from './group-profile';
 import { groupApplicationMethods } from './group-applications';
+import type { Elem } from './element';
+import { releaseWork } from './media';
+import { partsOf } from '../media/element';
 
 const GROUP_COLUMNS = sql.raw(`g.group_id AS "groupId", g.group_type AS "groupType", g.group_name AS "groupName",
   g.owner, g.created_at AS "createdAt", g.public_count AS "publicCount", g.add_opt AS "addOpt", g.approve_opt AS "approveOpt"`);
@@ -139,6 +142,14 @@ export function createGroupStore(x: Executor, rules: GroupRules): GroupStore {
         const ids = (yield* rows<{ userId: string }>(
           sql`SELECT user_id AS "userId" FROM group_members WHERE group_id = ${groupID}`,
         )).map((r) => r.userId);
+        // Their media goes with them, unless held elsewhere too (a forward, a merger, a reuse by uuid).
+        const media = yield* rows<{ elem: Elem }>(sql`SELECT m.elem FROM messages m
+          WHERE m.group_id = ${groupID} AND m.elem_type IN (3, 4, 5, 6) AND m.elem IS NOT NULL`);
+        const blobs = yield* releaseWork(
+          d,
+          sql`(SELECT m.create_id FROM messages m WHERE m.group_id = ${groupID})`,
+          media.flatMap((m) => partsOf(m.elem).map((p) => p.uuid)),
+        );
         yield* run(sql`DELETE FROM conversations WHERE group_id = ${groupID}`);
         yield* run(sql`DELETE FROM groups WHERE group_id = ${groupID}`);
         // The messages go too (audience rows by cascade): a group created later with the same groupID must not show
@@ -147,7 +158,7 @@ export function createGroupStore(x: Executor, rules: GroupRules): GroupStore {
           sql`DELETE FROM hidden_messages WHERE order_no IN (SELECT m.order_no FROM messages m WHERE m.group_id = ${groupID})`,
         );
         yield* run(sql`DELETE FROM messages WHERE group_id = ${groupID}`);
-        return ids;
+        return { members: ids, blobs };
       }),
     mute: async (groupID, userID, until) => (await x.write(() => muteWork(groupID, userID, until))) > 0,
     joined: async (userID) =>

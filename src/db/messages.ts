@@ -21,6 +21,8 @@ import { reactionMethods } from './reactions';
 import { openReceipts, receiptMethods } from './receipts';
 import { keptBy, MESSAGE_COLUMNS, viewColumns, viewed, viewedAll, visibleTo, type ViewedRow } from './views';
 import { historyMethods } from './history';
+import { holdWork, mediaMethods, releaseWork } from './media';
+import { partsOf } from '../media/element';
 
 /** A resume page reads at most this many orders of the global message order per message it may return. */
 const SCAN_PER_MESSAGE = 10;
@@ -381,12 +383,13 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
   return {
     ...reactionMethods(x),
     ...receiptMethods(x),
-    createDraft: (draft) =>
+    createDraft: (draft, holdings) =>
       x.write(function* () {
         yield* run(sql`INSERT INTO drafts (id, owner, created_at, expires_at, elem_type, text, custom_data, custom_desc,
         custom_ext, at_users, targets, elem) VALUES (${draft.id}, ${draft.owner}, ${draft.createdAt}, ${draft.expiresAt},
         ${draft.elemType}, ${draft.text}, ${draft.customData}, ${draft.customDesc}, ${draft.customExt},
         ${encodeList(draft.atUsers)}, ${encodeList(draft.targets)}, ${encodeElem(draft.elem)})`);
+        yield* holdWork(draft.id, holdings);
       }),
     draft: (id, owner, now) => x.read(() => row<DraftRow>(draftQuery(id, owner, now))),
     targetDraft: (id, owner, now, receivers) =>
@@ -418,14 +421,22 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
       }),
     send: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, false, takeOrder)),
     sendOnline: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, true, takeOrder)),
-    reclaimDrafts: (now) => x.write(() => run(sql`DELETE FROM drafts WHERE expires_at <= ${now}`)),
-    expiredDraftElems: (now) =>
-      x.read(function* () {
-        const r = yield* rows<{ elem: Elem }>(
-          sql`SELECT elem FROM drafts WHERE expires_at <= ${now} AND elem IS NOT NULL`,
+    // Only drafts with an element hold anything (blobs, merged messages).
+    reclaimDrafts: (now) =>
+      x.write(function* () {
+        const holding = yield* rows<{ id: string; elem: Elem }>(
+          sql`SELECT id, elem FROM drafts WHERE expires_at <= ${now} AND elem IS NOT NULL`,
         );
-        return r.map((e) => e.elem);
+        const drafts = yield* run(sql`DELETE FROM drafts WHERE expires_at <= ${now}`);
+        if (holding.length === 0) return { drafts, blobs: [] };
+        const blobs = yield* releaseWork(
+          d,
+          d.inList(holding.map((h) => h.id)),
+          holding.flatMap((h) => partsOf(h.elem).map((p) => p.uuid)),
+        );
+        return { drafts, blobs };
       }),
+    ...mediaMethods(x),
     visible: async (viewer, msgId) => (await find(viewer, [msgId]))[0],
     seenBy: (viewers, msgId) =>
       x.read(function* () {

@@ -216,6 +216,34 @@ export const drafts = sqliteTable(
   (t) => [index('drafts_expires').on(t.expiresAt)],
 );
 
+/**
+ * The blobs each draft or message holds (src/media), keyed by its creation id: a draft and the message sent from it
+ * share that id, so a send changes nothing here. A blob goes when its last holder does (an expired draft, a
+ * dismissed group's messages), not before: a forward, a merger or a reuse of the uploader's media id (uuid) holds it
+ * too. `uploader`: whose upload it was (only they may reuse it by id); `kind`, `contentType`, `fileName`: what a
+ * download answers with, also for the blobs inside a merger's messages.
+ */
+export const mediaRefs = sqliteTable(
+  'media_refs',
+  {
+    holder: text('holder').notNull(),
+    blobId: text('blob_id').notNull(),
+    uploader: text('uploader').notNull(),
+    kind: text('kind').notNull(),
+    contentType: text('content_type').notNull(),
+    fileName: text('file_name'),
+  },
+  (t) => [primaryKey({ columns: [t.holder, t.blobId] }), index('media_refs_blob').on(t.blobId, t.uploader)],
+);
+
+/** A merger message's merged messages (createMergerMessage), as the forwarder saw them, keyed by its creation id
+ *  like media_refs; kept apart from the message row so history pages never read them (downloadMergerMessage does). */
+export const mergedMessages = sqliteTable('merged_messages', {
+  holder: text('holder').primaryKey(),
+  /** JSON: the copies (src/db/element.ts MergedMessage[]). */
+  body: text('body').notNull(),
+});
+
 /** deleteMessages: messages deleted from one viewer's own history (the others' views are untouched). No foreign key
  *  (drizzle-kit would name the PostgreSQL schema in it): dismissGroup deletes these rows with the messages. */
 export const hiddenMessages = sqliteTable(

@@ -9,7 +9,7 @@
 // their checks (joins under a member cap, a send by a member who may be kicked at the same moment) do the check
 // inside and return an outcome, never throw for it. Rows come out typed: lists are string[], never JSON text.
 import type { Tables } from './schema';
-import type { Elem } from './element';
+import type { BlobRef, DraftHoldings, Elem, MergedMessage } from './element';
 import type { GroupTipsStore } from './group-tips';
 import { Code, defaultDesc } from '../codes';
 
@@ -209,7 +209,8 @@ export interface GroupStore extends GroupApplicationStore {
   /** Adds the users that are not members yet, all or none within `cap`; 'already' when every one was a member. */
   addMembers(groupID: string, userIDs: string[], role: number, now: number, cap: number): Promise<JoinOutcome>;
   removeMembers(groupID: string, userIDs: string[]): Promise<string[]>;
-  dismiss(groupID: string): Promise<string[]>;
+  /** Deletes the group and its messages: its members at that moment, and the blobs nobody holds any more. */
+  dismiss(groupID: string): Promise<{ members: string[]; blobs: string[] }>;
   mute(groupID: string, userID: string, until: number): Promise<boolean>;
   joined(userID: string): Promise<JoinedGroup[]>;
   joinedIDs(userID: string): Promise<string[]>;
@@ -357,7 +358,8 @@ export interface ReceiptStore {
 export type MessageContent = Pick<MessageRow, 'text' | 'customData' | 'customDesc' | 'customExt' | 'cloudCustomData'>;
 
 export interface MessageStore extends ReactionStore, ReceiptStore {
-  createDraft(draft: DraftRow): Promise<void>;
+  /** Stores the draft with what it holds (its blobs, a merger's messages), in one unit of work. */
+  createDraft(draft: DraftRow, holdings?: DraftHoldings): Promise<void>;
   /** The caller's live draft, or undefined (unknown, someone else's, or expired: all look the same). */
   draft(id: string, owner: string, now: number): Promise<DraftRow | undefined>;
   /**
@@ -376,10 +378,23 @@ export interface MessageStore extends ReactionStore, ReceiptStore {
   send(msg: NewMessage, now: number): Promise<SendOutcome>;
   /** The same checks and draft consumption as send, but nothing is stored: the row has orderNo 0. */
   sendOnline(msg: NewMessage, now: number): Promise<SendOutcome>;
-  /** Deletes drafts past their expiry; returns how many. */
-  reclaimDrafts(now: number): Promise<number>;
-  /** The elements of the drafts reclaimDrafts(now) deletes (those that have one): their media goes with them. */
-  expiredDraftElems(now: number): Promise<Elem[]>;
+  /** Deletes drafts past their expiry: how many, and the blobs no draft or message holds any more (to delete). */
+  reclaimDrafts(now: number): Promise<{ drafts: number; blobs: string[] }>;
+  /** The blobs among these that `uploader` uploaded (media_refs), for a create that reuses one by its uuid. */
+  uploadsOf(uploader: string, blobIds: readonly string[]): Promise<Map<string, BlobRef>>;
+  /** The blob as held by draft or message `holder` (its creation id), or undefined when it holds no such blob. */
+  heldBlob(holder: string, blobId: string): Promise<BlobRef | undefined>;
+  /** Every blob these holders hold (a forward or a merger holds its sources' blobs too), in one statement. */
+  refsOf(holders: readonly string[]): Promise<BlobRef[]>;
+  /** Mergers' merged messages, by the mergers' creation ids, in one statement. */
+  mergedMessages(holders: readonly string[]): Promise<Map<string, MergedMessage[]>>;
+  /** visible(), with a merger's merged messages, in one statement (downloadMergerMessage, a forward of a merger). */
+  visibleWithMerged(
+    viewer: string,
+    msgId: string,
+  ): Promise<{ message: ViewedMessage; merged: MergedMessage[] | undefined } | undefined>;
+  /** Drops what these holders (creation ids of messages never stored: onlineUserOnly) hold; the blobs now unheld. */
+  release(holders: readonly string[]): Promise<string[]>;
   /** The message if `viewer` may see it. */
   visible(viewer: string, msgId: string): Promise<ViewedMessage | undefined>;
   /** How each of `viewers` who may see this stored message sees it now, in one statement (a live event's audience

@@ -57,12 +57,24 @@ function parseRange(header: string | undefined, size: number): ByteRange | null 
   return { start, end };
 }
 
+/**
+ * The blob as part of the message (or draft) the URL was minted for, if the viewer may see that message now. The
+ * check is always the one of that message's audience: a forward or a merger holding the same bytes is a message
+ * of its own, with its own audience and its own URLs; it never opens the original's.
+ */
 async function findPart(services: Services, viewer: string, ref: string, uuid: string): Promise<MediaPart | undefined> {
   const { store } = services;
-  const elem = ref.startsWith(DRAFT_PREFIX)
-    ? (await store.messages.draft(ref, viewer, services.now()))?.elem
-    : await store.messages.visible(viewer, ref).then((m) => (m && m.row.revokedAt === null ? m.row.elem : null));
-  return partsOf(elem).find((p) => p.uuid === uuid);
+  const holder = ref.startsWith(DRAFT_PREFIX)
+    ? await store.messages.draft(ref, viewer, services.now()).then((d) => d && { id: d.id, elem: d.elem })
+    : await store.messages
+        .visible(viewer, ref)
+        .then((m) => (m && m.row.revokedAt === null ? { id: m.row.createId, elem: m.row.elem } : undefined));
+  if (!holder) return undefined;
+  const own = partsOf(holder.elem).find((p) => p.uuid === uuid);
+  if (own || holder.elem?.kind !== 'merger') return own;
+  // The blobs of a merger's messages are listed in media_refs, not in its element.
+  const held = await store.messages.heldBlob(holder.id, uuid);
+  return held && { uuid, contentType: held.contentType, kind: held.kind, fileName: held.fileName ?? undefined };
 }
 
 /** Answers a request for a path under /media/; false for any other path. */

@@ -274,10 +274,12 @@ export const dismissGroup = (ctx: Viewer, args: { groupID: string }): Promise<Ca
     }
     if ((await myRole(ctx, args.groupID)) !== Role.OWNER)
       throw new Refusal(Code.NO_PERMISSION, `Only the owner can dismiss group "${args.groupID}".`);
-    const [members, profiles] = await Promise.all([
+    const [{ members, blobs }, profiles] = await Promise.all([
       ctx.store.groups.dismiss(args.groupID),
       ctx.store.users.profiles([ctx.viewer]),
     ]);
+    // The bytes of the media only its messages held, after the commit (a failure leaves bytes, never a dangling elem).
+    await ctx.media.blobs.delete(blobs);
     // No tip (the group's history goes with it): onGroupDismissed to the members it had.
     const me = profiles.get(ctx.viewer);
     const opUser = { userID: ctx.viewer, nickName: me?.nickName ?? null, faceUrl: me?.faceUrl ?? null, nameCard: null };

@@ -2,12 +2,16 @@
 // element names blobs staged by the multipart request (src/media/upload.ts). Order of checks: the upload is there,
 // within its limit, not empty, then what its bytes are (file-type; the client's Content-Type and name are never
 // trusted), then the other arguments. A refused upload is deleted when the response ends (nothing claims it).
+// Instead of an upload each takes the uuid of a blob the caller uploaded before (the elem's uuid, videoUUID,
+// snapshotUUID): the new draft holds the same bytes (media_refs), checked again as what they were found to be;
+// another user's uuid, or one whose bytes are gone, answers 6017 like one that never existed.
 import { fileTypeFromBuffer, type FileTypeResult } from 'file-type';
 import { Code } from '../codes';
 import type { Elem } from '../db/element';
 import { partsOf } from '../media/element';
 import { imageSize, imageVersions } from '../media/image';
 import type { StagedUpload, Uploads } from '../media/upload';
+import { isBlobId } from '../media/store';
 import type { Viewer } from './context';
 import { createDraft } from './message';
 import { ElemType } from './message-view';
@@ -47,13 +51,14 @@ function staged(uploads: Uploads | undefined, token: unknown, field: string): St
   return upload as StagedUpload & { blobId: string };
 }
 
-const sniff = (upload: StagedUpload): Promise<FileTypeResult | undefined> =>
-  fileTypeFromBuffer(upload.head).catch(() => undefined);
+const sniff = (upload: { head: Buffer | null }): Promise<FileTypeResult | undefined> =>
+  fileTypeFromBuffer(upload.head ?? Buffer.alloc(0)).catch(() => undefined);
 
-const described = (type: FileTypeResult | undefined) => (type ? `${type.mime} (.${type.ext})` : 'of no known type');
+type FoundType = { mime: string; ext: string };
+const described = (type: FoundType | undefined) => (type ? `${type.mime} (.${type.ext})` : 'of no known type');
 
-async function picture(upload: StagedUpload, field: string): Promise<FileTypeResult> {
-  const type = await sniff(upload);
+async function picture(src: Source, field: string): Promise<FoundType> {
+  const type = await typeOf(src);
   if (!type || !IMAGE_MIMES.has(type.mime)) {
     throw new Refusal(
       Code.IMAGE_UPLOAD_FAILED_NOT_IMAGE,
@@ -71,56 +76,142 @@ function checkDuration(duration: number, field = 'duration'): void {
     );
 }
 
-/** Stores the draft and hands its blobs over from the request to it. */
-async function mediaDraft(ctx: Viewer, uploads: Uploads, elemType: number, elem: Elem) {
-  const created = await createDraft(ctx, {
-    elemType,
-    text: null,
-    customData: null,
-    customDesc: null,
-    customExt: null,
-    atUsers: null,
-    targets: null,
-    elem,
-  });
-  uploads.claim(partsOf(elem).map((p) => p.uuid));
+/** What a create works from: a file of this request, or a blob the caller uploaded before. */
+interface Source {
+  blobId: string;
+  size: number;
+  fileName: string;
+  /** The bytes' first part (a fresh upload), or the type they were found to be on upload (a reuse). */
+  head: Buffer | null;
+  contentType: string | null;
+}
+
+/** The upload `token` stands for, or the caller's own earlier upload `uuid`: exactly one of the two. */
+async function source(
+  ctx: Viewer,
+  uploads: Uploads | undefined,
+  token: unknown,
+  uuid: string | null | undefined,
+  field: string,
+  uuidField: string,
+): Promise<Source> {
+  if (token != null && uuid != null)
+    throw new Refusal(Code.INVALID_PARAMETERS, `${field} and ${uuidField} are both set; give one of them.`);
+  if (token == null && uuid == null)
+    throw new Refusal(Code.INVALID_PARAMETERS, `${field} is not set: give an upload, or ${uuidField} of one of yours.`);
+  if (uuid == null) {
+    const upload = staged(uploads, token, field);
+    return {
+      blobId: upload.blobId,
+      size: upload.size,
+      fileName: upload.fileName,
+      head: upload.head,
+      contentType: null,
+    };
+  }
+  const mine = isBlobId(uuid) ? (await ctx.store.messages.uploadsOf(ctx.viewer, [uuid])).get(uuid) : undefined;
+  const size = mine ? await ctx.media.blobs.size(uuid) : undefined;
+  if (!mine || size === undefined)
+    throw new Refusal(
+      Code.INVALID_PARAMETERS,
+      `${uuidField} "${uuid.slice(0, 40)}" is not the uuid of one of your uploads (only your own media can be sent again by uuid).`,
+    );
+  return { blobId: uuid, size, fileName: mine.fileName ?? '', head: null, contentType: mine.contentType };
+}
+
+/** The usual extension of a Content-Type found on upload (video containers have names of their own). */
+const EXT_OF: Record<string, string> = {
+  'video/quicktime': 'mov',
+  'video/x-matroska': 'mkv',
+  'video/x-msvideo': 'avi',
+  'video/x-flv': 'flv',
+  'video/x-m4v': 'm4v',
+};
+
+/** What the bytes are: found in a fresh upload's first bytes, or as found when they were uploaded. */
+async function typeOf(src: Source): Promise<FoundType | undefined> {
+  if (src.head) return sniff(src);
+  if (!src.contentType) return undefined;
+  const ext = EXT_OF[src.contentType] ?? (src.contentType.split('/')[1] ?? '').replace(/^x-/, '').replace(/\W/g, '');
+  return { mime: src.contentType, ext };
+}
+
+/** Stores the draft holding its blobs, and hands the request's uploads over to it. */
+async function mediaDraft(ctx: Viewer, uploads: Uploads | undefined, elemType: number, elem: Elem) {
+  const parts = partsOf(elem);
+  const created = await createDraft(
+    ctx,
+    { elemType, text: null, customData: null, customDesc: null, customExt: null, atUsers: null, targets: null, elem },
+    {
+      refs: parts.map((p) => ({
+        blobId: p.uuid,
+        uploader: ctx.viewer,
+        kind: p.kind,
+        contentType: p.contentType,
+        fileName: p.fileName ?? null,
+      })),
+    },
+  );
+  uploads?.claim(parts.map((p) => p.uuid));
   return created;
 }
 
-export const createImageMessage = (ctx: Viewer, uploads: Uploads | undefined, args: { image: unknown }) =>
+/** Runs a create that may write derived blobs (thumbnails); outside a multipart request nothing would delete them
+ *  if the create fails, so they are deleted here. */
+async function tracked<T>(
+  ctx: Viewer,
+  uploads: Uploads | undefined,
+  body: (wrote: (id: string) => void) => Promise<T>,
+) {
+  const derived: string[] = [];
+  try {
+    return await body((id) => (uploads ? uploads.written(id) : derived.push(id)));
+  } catch (e) {
+    if (!uploads) await ctx.media.blobs.delete(derived);
+    throw e;
+  }
+}
+
+export const createImageMessage = (
+  ctx: Viewer,
+  uploads: Uploads | undefined,
+  args: { image?: unknown; uuid?: string | null },
+) =>
   answer(async () => {
-    const upload = staged(uploads, args.image, 'image');
-    const type = await picture(upload, 'image');
-    let imageList;
-    try {
-      imageList = await imageVersions(
-        ctx.media.blobs,
-        { uuid: upload.blobId, size: upload.size, contentType: type.mime },
-        (id) => uploads!.written(id),
-      );
-    } catch {
-      throw new Refusal(
-        Code.IMAGE_UPLOAD_FAILED_NOT_IMAGE,
-        `image is not a picture that can be opened (${type.mime}, damaged).`,
-      );
-    }
-    return mediaDraft(ctx, uploads!, ElemType.IMAGE, { kind: 'image', imageList });
+    const src = await source(ctx, uploads, args.image, args.uuid, 'image', 'uuid');
+    const type = await picture(src, 'image');
+    return tracked(ctx, uploads, async (wrote) => {
+      let imageList;
+      try {
+        imageList = await imageVersions(
+          ctx.media.blobs,
+          { uuid: src.blobId, size: src.size, contentType: type.mime },
+          wrote,
+        );
+      } catch {
+        throw new Refusal(
+          Code.IMAGE_UPLOAD_FAILED_NOT_IMAGE,
+          `image is not a picture that can be opened (${type.mime}, damaged).`,
+        );
+      }
+      return mediaDraft(ctx, uploads, ElemType.IMAGE, { kind: 'image', imageList });
+    });
   });
 
 export const createSoundMessage = (
   ctx: Viewer,
   uploads: Uploads | undefined,
-  args: { sound: unknown; duration: number },
+  args: { sound?: unknown; uuid?: string | null; duration: number },
 ) =>
   answer(async () => {
-    const upload = staged(uploads, args.sound, 'sound');
-    const type = await sniff(upload);
+    const upload = await source(ctx, uploads, args.sound, args.uuid, 'sound', 'uuid');
+    const type = await typeOf(upload);
     // m4a is found as audio/mp4 or video/mp4 depending on its brand.
     if (!type || !(type.mime.startsWith('audio/') || type.ext === 'm4a' || type.mime === 'video/mp4'))
       throw new Refusal(Code.INVALID_MSG_ELEM, `sound is not audio: its bytes are ${described(type)}.`);
     checkDuration(args.duration);
     const contentType = type.mime === 'video/mp4' ? 'audio/mp4' : type.mime;
-    return mediaDraft(ctx, uploads!, ElemType.SOUND, {
+    return mediaDraft(ctx, uploads, ElemType.SOUND, {
       kind: 'sound',
       uuid: upload.blobId,
       dataSize: upload.size,
@@ -132,11 +223,18 @@ export const createSoundMessage = (
 export const createVideoMessage = (
   ctx: Viewer,
   uploads: Uploads | undefined,
-  args: { video: unknown; type?: string | null; duration: number; snapshot?: unknown },
+  args: {
+    video?: unknown;
+    videoUUID?: string | null;
+    type?: string | null;
+    duration: number;
+    snapshot?: unknown;
+    snapshotUUID?: string | null;
+  },
 ) =>
   answer(async () => {
-    const upload = staged(uploads, args.video, 'video');
-    const found = await sniff(upload);
+    const upload = await source(ctx, uploads, args.video, args.videoUUID, 'video', 'videoUUID');
+    const found = await typeOf(upload);
     if (!found || !found.mime.startsWith('video/'))
       throw new Refusal(Code.INVALID_MSG_ELEM, `video is not a video: its bytes are ${described(found)}.`);
     checkDuration(args.duration);
@@ -151,8 +249,8 @@ export const createVideoMessage = (
       snapshotHeight: 0,
       snapshotContentType: null as string | null,
     };
-    if (args.snapshot != null) {
-      const shot = staged(uploads, args.snapshot, 'snapshot');
+    if (args.snapshot != null || args.snapshotUUID != null) {
+      const shot = await source(ctx, uploads, args.snapshot, args.snapshotUUID, 'snapshot', 'snapshotUUID');
       const shotType = await picture(shot, 'snapshot');
       let size;
       try {
@@ -171,7 +269,7 @@ export const createVideoMessage = (
         snapshotContentType: shotType.mime,
       };
     }
-    return mediaDraft(ctx, uploads!, ElemType.VIDEO, {
+    return mediaDraft(ctx, uploads, ElemType.VIDEO, {
       kind: 'video',
       videoUUID: upload.blobId,
       videoSize: upload.size,
@@ -185,10 +283,10 @@ export const createVideoMessage = (
 export const createFileMessage = (
   ctx: Viewer,
   uploads: Uploads | undefined,
-  args: { file: unknown; fileName?: string | null },
+  args: { file?: unknown; uuid?: string | null; fileName?: string | null },
 ) =>
   answer(async () => {
-    const upload = staged(uploads, args.file, 'file');
+    const upload = await source(ctx, uploads, args.file, args.uuid, 'file', 'uuid');
     const fileName = args.fileName || upload.fileName;
     if (!fileName) throw new Refusal(Code.INVALID_PARAMETERS, 'fileName is empty (and the upload has no file name).');
     const field = args.fileName ? 'fileName' : 'the upload’s file name';
@@ -202,8 +300,8 @@ export const createFileMessage = (
     if (/[\u0000-\u001f\u007f]/.test(fileName))
       throw new Refusal(Code.INVALID_PARAMETERS, `${field} has control characters.`);
     // Any content is a file; what it is decides only the Content-Type of its (always attachment) download.
-    const type = await sniff(upload);
-    return mediaDraft(ctx, uploads!, ElemType.FILE, {
+    const type = await typeOf(upload);
+    return mediaDraft(ctx, uploads, ElemType.FILE, {
       kind: 'file',
       uuid: upload.blobId,
       fileName,

@@ -1,6 +1,7 @@
 // V2TimMessage as one viewer sees it (im-semantics §8): the shape the schema exposes field by field.
 import type { DraftRow, UserProfile, ViewedMessage } from '../db/store';
 import type { GroupTipsElem } from '../db/group-tips';
+import type { FaceElem, LocationElem, MergedMessage } from '../db/element';
 import type { Services, Viewer } from './context';
 import { Code } from '../codes';
 import { Refusal } from './result';
@@ -14,7 +15,29 @@ export const Status = {
   LOCAL_IMPORTED: 5,
   LOCAL_REVOKED: 6,
 } as const;
-export const ElemType = { NONE: 0, TEXT: 1, CUSTOM: 2, IMAGE: 3, SOUND: 4, VIDEO: 5, FILE: 6, GROUP_TIPS: 9 } as const;
+export const ElemType = {
+  NONE: 0,
+  TEXT: 1,
+  CUSTOM: 2,
+  IMAGE: 3,
+  SOUND: 4,
+  VIDEO: 5,
+  FILE: 6,
+  LOCATION: 7,
+  FACE: 8,
+  GROUP_TIPS: 9,
+  MERGER: 10,
+} as const;
+
+/** V2TimMergerElem as a viewer sees it: the merged messages themselves come with downloadMergerMessage. */
+export interface V2TimMergerElem {
+  title: string;
+  abstractList: string[];
+  compatibleText: string;
+  isLayersOverLimit: boolean;
+  /** Only a merger inside a downloadMergerMessage answer carries its messages here (null elsewhere). */
+  messageList: V2TimMessage[] | null;
+}
 export const Priority = { DEFAULT: 0, HIGH: 1, NORMAL: 2, LOW: 3 } as const;
 
 export type V2TimMessage = {
@@ -31,6 +54,9 @@ export type V2TimMessage = {
   textElem: { text: string } | null;
   customElem: { data: string; desc: string; extension: string } | null;
   groupTipsElem: GroupTipsElem | null;
+  locationElem: LocationElem | null;
+  faceElem: FaceElem | null;
+  mergerElem: V2TimMergerElem | null;
 } & MediaViews & {
     isSelf: boolean;
     isRead: boolean;
@@ -55,17 +81,76 @@ type Elems = Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 
 /** What a view needs besides the row: cursors, and download URLs minted for the viewer. */
 export type ViewServices = Pick<Services, 'cursors' | 'media'>;
 
-/** `url(uuid)`: the viewer's download URL of one of the element's blobs. */
-function elems(e: Elems, url: ((uuid: string) => string) | null) {
+/** `url(uuid)`: `viewer`'s download URL of one of the element's blobs. */
+function elems(e: Elems, url: ((uuid: string) => string) | null, viewer: string) {
+  const elem = e.elem;
   return {
-    ...mediaElems(e.elem, url),
+    ...mediaElems(elem, url),
     elemType: e.elemType,
     textElem: e.elemType === ElemType.TEXT ? { text: e.text ?? '' } : null,
     customElem:
       e.elemType === ElemType.CUSTOM
         ? { data: e.customData ?? '', desc: e.customDesc ?? '', extension: e.customExt ?? '' }
         : null,
-    groupTipsElem: e.elem?.kind === 'groupTips' ? e.elem : null,
+    groupTipsElem: elem?.kind === 'groupTips' ? elem : null,
+    locationElem:
+      elem?.kind === 'location' ? { desc: elem.desc, longitude: elem.longitude, latitude: elem.latitude } : null,
+    faceElem: elem?.kind === 'face' ? { index: elem.index, data: elem.data } : null,
+    mergerElem:
+      elem?.kind === 'merger'
+        ? {
+            title: elem.title,
+            abstractList: elem.abstractList,
+            compatibleText: elem.compatibleText,
+            isLayersOverLimit: false,
+            messageList: elem.messages ? elem.messages.map((m) => mergedView(viewer, m, url)) : null,
+          }
+        : null,
+  };
+}
+
+const noContent = {
+  textElem: null,
+  customElem: null,
+  groupTipsElem: null,
+  locationElem: null,
+  faceElem: null,
+  mergerElem: null,
+  ...noMedia,
+};
+
+/**
+ * One message of a merger as `viewer` sees it (downloadMergerMessage): its sender, time and content as the forwarder
+ * saw them, nothing of where it was (no msgID, group, seq or receivers). `url` mints for the merger's own message, so
+ * its media is fetched under the merger's audience.
+ */
+export function mergedView(viewer: string, m: MergedMessage, url: ((uuid: string) => string) | null): V2TimMessage {
+  return {
+    msgID: null,
+    id: null,
+    timestamp: m.timestamp,
+    sender: m.sender,
+    nickName: m.nickName,
+    faceUrl: m.faceUrl,
+    groupID: null,
+    userID: null,
+    status: Status.SEND_SUCC,
+    ...elems(m, url, viewer),
+    isSelf: m.sender === viewer,
+    isRead: true,
+    isPeerRead: null,
+    priority: Priority.NORMAL,
+    seq: null,
+    random: null,
+    groupAtUserList: [],
+    targetGroupMemberList: null,
+    isExcludedFromUnreadCount: false,
+    isExcludedFromLastMessage: false,
+    needReadReceipt: false,
+    cloudCustomData: null,
+    localCustomData: null,
+    cursor: null,
+    version: 0,
   };
 }
 
@@ -87,7 +172,7 @@ export function draftView(
     groupID: target.groupID ?? null,
     userID: target.groupID ? null : (target.receiver ?? null),
     status,
-    ...elems(draft, url),
+    ...elems(draft, url, draft.owner),
     isSelf: true,
     isRead: true,
     isPeerRead: null,
@@ -132,8 +217,8 @@ export function messageView(
   const revoked = row.revokedAt !== null;
   const stored = row.orderNo !== 0;
   const content = revoked
-    ? { elemType: row.elemType, textElem: null, customElem: null, groupTipsElem: null, ...noMedia }
-    : elems(row, (uuid) => media.urls.mint(viewer, row.msgId, uuid));
+    ? { elemType: row.elemType, ...noContent }
+    : elems(row, (uuid) => media.urls.mint(viewer, row.msgId, uuid), viewer);
   return {
     msgID: row.msgId,
     id: isSelf ? row.createId : null,

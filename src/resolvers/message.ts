@@ -3,6 +3,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Code } from '../codes';
 import { audienceOf, type DraftRow, type NewMessage, type SendCheck, type SendOutcome } from '../db/store';
+import type { DraftHoldings } from '../db/element';
 import type { Viewer } from './context';
 import { draftView, ElemType, messageView, Priority, Status, type V2TimMessage } from './message-view';
 import { GroupType, isGroupType, Role } from './group-type';
@@ -37,6 +38,7 @@ export async function createDraft(
   ctx: Viewer,
   content: Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt' | 'atUsers' | 'targets'> &
     Partial<Pick<DraftRow, 'elem'>>,
+  holdings?: DraftHoldings,
 ) {
   const now = ctx.now();
   const draft: DraftRow = {
@@ -47,7 +49,7 @@ export async function createDraft(
     elem: null,
     ...content,
   };
-  await ctx.store.messages.createDraft(draft);
+  await ctx.store.messages.createDraft(draft, holdings);
   return ok<MsgCreateInfoResult>({ id: draft.id, messageInfo: draftView(draft, undefined, {}, ctx) });
 }
 
@@ -121,6 +123,47 @@ export const createCustomMessage = (
     });
   });
 
+/**
+ * createLocationMessage(desc, longitude, latitude): V2TimLocationElem. Decisions where Tencent is silent: desc may
+ * be empty, and counts toward the message's 12 KB (80002); coordinates are degrees, WGS 84's ranges (6017).
+ */
+export const createLocationMessage = (ctx: Viewer, args: { desc: string; longitude: number; latitude: number }) =>
+  answer(async () => {
+    checkSize(args.desc, 'desc');
+    for (const [field, value, max] of [
+      ['longitude', args.longitude, 180],
+      ['latitude', args.latitude, 90],
+    ] as const) {
+      if (!Number.isFinite(value) || value < -max || value > max)
+        throw new Refusal(Code.INVALID_PARAMETERS, `${field} must be from -${max} to ${max} degrees, got ${value}.`);
+    }
+    return createDraft(ctx, {
+      ...noContent,
+      elemType: ElemType.LOCATION,
+      elem: { kind: 'location', desc: args.desc, longitude: args.longitude, latitude: args.latitude },
+    });
+  });
+
+/** createFaceMessage(index, data): V2TimFaceElem, an emoticon of the app's own set (index ≥ 0; data ≤ 12 KB). */
+export const createFaceMessage = (ctx: Viewer, args: { index: number; data?: string | null }) =>
+  answer(async () => {
+    if (!Number.isInteger(args.index) || args.index < 0)
+      throw new Refusal(Code.INVALID_PARAMETERS, `index must be a whole number ≥ 0, got ${args.index}.`);
+    const data = args.data ?? '';
+    checkSize(data, 'data');
+    return createDraft(ctx, { ...noContent, elemType: ElemType.FACE, elem: { kind: 'face', index: args.index, data } });
+  });
+
+/** The columns of a draft whose content is all in its element. */
+export const noContent = {
+  text: null,
+  customData: null,
+  customDesc: null,
+  customExt: null,
+  atUsers: null,
+  targets: null,
+} as const;
+
 const MAX_GROUP_ID_BYTES = 48;
 
 /** Whether deliver() gets as far as the group: it refuses a malformed groupID first (PostgreSQL could not even take
@@ -173,12 +216,24 @@ function checkPlan(ctx: Viewer): void {
  * plus cloudCustomData, and here localCustomData too, since the gateway stores and returns it with the message.
  */
 export function checkMessageSize(
-  draft: Pick<DraftRow, 'text' | 'customData' | 'customDesc' | 'customExt'>,
+  draft: Pick<DraftRow, 'text' | 'customData' | 'customDesc' | 'customExt'> & Partial<Pick<DraftRow, 'elem'>>,
   args: Pick<SendArgs, 'cloudCustomData' | 'localCustomData'>,
 ): void {
+  const e = draft.elem;
   const parts: [string, string | null | undefined][] = [
     ['text', draft.text],
     ['customElem', (draft.customData ?? '') + (draft.customDesc ?? '') + (draft.customExt ?? '')],
+    // A merger's messages are stored apart (merged_messages, bounded on their own): its title and abstracts count.
+    [
+      `${e?.kind ?? 'other'}Elem`,
+      e?.kind === 'location'
+        ? e.desc
+        : e?.kind === 'face'
+          ? e.data
+          : e?.kind === 'merger'
+            ? e.title + e.abstractList.join('') + e.compatibleText
+            : null,
+    ],
     ['cloudCustomData', args.cloudCustomData],
     ['localCustomData', args.localCustomData],
   ];
@@ -390,6 +445,8 @@ async function deliver(
   if (!outcome.ok && outcome.reason === 'receiver-not-member') throw await notMembers(ctx, groupID!, targets!);
   if (!outcome.ok) throw outcomeRefusal(outcome.reason, groupID);
   const row = outcome.message.row;
+  // Never stored, so never downloadable: what the draft held goes now (nothing else would ever release it).
+  if (!stored && draft.elem) await ctx.media.blobs.delete(await store.messages.release([draft.id]));
   // Stored first (above), acknowledged and delivered second.
   await ctx.router.publish({ type: 'message', row, users: audienceOf(row) });
   return messageView(viewer, outcome.message, ctx, profiles.get(viewer));

@@ -12,6 +12,7 @@ import './message';
 import './reaction';
 import './receipt';
 import './media';
+import './forward';
 import './history';
 import './conversation';
 import './subscription';

@@ -25,6 +25,9 @@ const Upload = builder.scalarType('Upload', {
   },
 });
 
+const UUID =
+  'Instead of an upload: the uuid of media you uploaded before (an elem’s uuid, as your messages show it); only your own uploads, 6017 otherwise.';
+
 const V2TimImageRef = builder.objectRef<V2TimImage>('V2TimImage').implement({
   description: 'One version of a picture: type 0 the original (V2TIM_IMAGE_TYPE_ORIGIN), 1 the thumbnail, 2 large.',
   fields: (t) => ({
@@ -113,8 +116,8 @@ builder.mutationField('createImageMessage', (t) =>
   t.field({
     type: MsgCreateInfoResultValueCallback,
     description:
-      'Builds an unsent picture message from an upload (≤ 28 MB; JPEG, PNG, GIF, WebP, …) with a thumbnail and a large version; send it with sendMessage(id).',
-    args: { image: t.arg({ type: Upload, required: true }) },
+      'Builds an unsent picture message from an upload (≤ 28 MB; JPEG, PNG, GIF, WebP, …), or from uuid, a picture you uploaded before, with a thumbnail and a large version; send it with sendMessage(id).',
+    args: { image: t.arg({ type: Upload }), uuid: t.arg.string({ description: UUID }) },
     resolve: (_, args, ctx) => media.createImageMessage(signedIn(ctx), ctx.uploads, args),
   }),
 );
@@ -122,8 +125,13 @@ builder.mutationField('createImageMessage', (t) =>
 builder.mutationField('createSoundMessage', (t) =>
   t.field({
     type: MsgCreateInfoResultValueCallback,
-    description: 'Builds an unsent voice message from an audio upload (≤ 28 MB); duration in seconds.',
-    args: { sound: t.arg({ type: Upload, required: true }), duration: t.arg.int({ required: true }) },
+    description:
+      'Builds an unsent voice message from an audio upload (≤ 28 MB), or uuid of one you uploaded before; duration in seconds.',
+    args: {
+      sound: t.arg({ type: Upload }),
+      uuid: t.arg.string({ description: UUID }),
+      duration: t.arg.int({ required: true }),
+    },
     resolve: (_, args, ctx) => media.createSoundMessage(signedIn(ctx), ctx.uploads, args),
   }),
 );
@@ -131,12 +139,15 @@ builder.mutationField('createSoundMessage', (t) =>
 builder.mutationField('createVideoMessage', (t) =>
   t.field({
     type: MsgCreateInfoResultValueCallback,
-    description: 'Builds an unsent video message from a video upload (≤ 100 MB) and an optional snapshot picture.',
+    description:
+      'Builds an unsent video message from a video upload (≤ 100 MB), or videoUUID of one you uploaded before, and an optional snapshot picture (or snapshotUUID).',
     args: {
-      video: t.arg({ type: Upload, required: true }),
+      video: t.arg({ type: Upload }),
+      videoUUID: t.arg.string({ description: UUID }),
       type: t.arg.string({ description: 'The container (mp4, mov, …); found from the bytes when omitted.' }),
       duration: t.arg.int({ required: true }),
       snapshot: t.arg({ type: Upload }),
+      snapshotUUID: t.arg.string({ description: UUID }),
     },
     resolve: (_, args, ctx) => media.createVideoMessage(signedIn(ctx), ctx.uploads, args),
   }),
@@ -145,8 +156,9 @@ builder.mutationField('createVideoMessage', (t) =>
 builder.mutationField('createFileMessage', (t) =>
   t.field({
     type: MsgCreateInfoResultValueCallback,
-    description: 'Builds an unsent file message from any upload (≤ 100 MB); fileName defaults to the upload’s name.',
-    args: { file: t.arg({ type: Upload, required: true }), fileName: t.arg.string() },
+    description:
+      'Builds an unsent file message from any upload (≤ 100 MB), or uuid of one you uploaded before; fileName defaults to the upload’s name.',
+    args: { file: t.arg({ type: Upload }), uuid: t.arg.string({ description: UUID }), fileName: t.arg.string() },
     resolve: (_, args, ctx) => media.createFileMessage(signedIn(ctx), ctx.uploads, args),
   }),
 );

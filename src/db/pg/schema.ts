@@ -93,6 +93,8 @@ export const drafts = toPg(lite.drafts);
 export const conversations = toPg(lite.conversations);
 export const groupApplications = toPg(lite.groupApplications);
 export const hiddenMessages = toPg(lite.hiddenMessages);
+export const mediaRefs = toPg(lite.mediaRefs);
+export const mergedMessages = toPg(lite.mergedMessages);
 
 // PostgreSQL only: the bytes of media (src/media/pg-store.ts) when several gateway processes share one database.
 // The SQLite deployment keeps them as files beside its database instead (src/media/store.ts), so this table has
