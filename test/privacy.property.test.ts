@@ -294,18 +294,164 @@ for (const backend of gateways)
     const call = async (gw: TestGateway, u: string, query: string, variables?: Record<string, unknown>) =>
       Object.values(await gql(gw, u, query, variables))[0] as any;
 
-    /** In-process SSE subscriptions of one user and one field: every msgID they received, in order, across reconnects. */
-    class Subscriber {
-      readonly got: string[] = [];
-      lastCursor: string | null = null;
-      private session: { closed: boolean; reader: ReadableStreamDefaultReader<Uint8Array> } | null = null;
+    /** Each live event kind the test subscribes to, what it asks for and how an event is written down. */
+    const FIELDS = {
+      onRecvNewMessage: {
+        query: 'subscription($c: String) { onRecvNewMessage(afterCursor: $c) { msgID cursor } }',
+        ids: (e: any) => [e.msgID as string],
+      },
+      onRecvMessageRevoked: { query: 'subscription { onRecvMessageRevoked { msgID } }', ids: (e: any) => [e.msgID] },
+      onRecvMessageModified: {
+        query: 'subscription { onRecvMessageModified { msgID } }',
+        ids: (e: any) => [e.msgID],
+      },
+      onRecvMessageReactionsChanged: {
+        query: 'subscription { onRecvMessageReactionsChanged { messageID } }',
+        ids: (e: any) => e.map((c: any) => c.messageID),
+      },
+      onUserInfoChanged: {
+        query: 'subscription { onUserInfoChanged { userID nickName } }',
+        ids: (e: any) => e.map((p: any) => `${p.userID} ${p.nickName}`),
+      },
+      onGroupEvent: {
+        query: 'subscription { onGroupEvent { type groupID msgID } }',
+        ids: (e: any) => [`${e.type} ${e.groupID} ${e.msgID ?? '-'}`],
+      },
+      onReceiveJoinApplication: {
+        query: 'subscription { onReceiveJoinApplication { groupID member { userID } } }',
+        ids: (e: any) => [`${e.groupID} ${e.member.userID}`],
+      },
+      onApplicationProcessed: {
+        query: 'subscription { onApplicationProcessed { groupID isAgreeJoin opUser { userID } } }',
+        ids: (e: any) => [`${e.groupID} ${e.isAgreeJoin} ${e.opUser.userID}`],
+      },
+    } as const;
+    type Field = keyof typeof FIELDS;
+    const FIELD_NAMES = Object.keys(FIELDS) as Field[];
+    /** What the model says each field's subscription of `u` must have got by now. */
+    const expected = (model: Model, u: User): Record<Field, string[]> => ({
+      onRecvNewMessage: model.delivered.get(u)!,
+      onRecvMessageRevoked: model.revokeEvents.get(u)!,
+      onRecvMessageModified: model.modifyEvents.get(u)!,
+      onRecvMessageReactionsChanged: model.reactionEvents.get(u)!,
+      onUserInfoChanged: model.profileEvents.get(u)!,
+      onGroupEvent: model.groupEventsOf(u),
+      onReceiveJoinApplication: model.applicationEvents.get(u)!,
+      onApplicationProcessed: model.processedEvents.get(u)!,
+    });
+    /** This user takes onRecvNewMessage over graphql-sse's single-connection mode (/graphql/stream), the others over
+     *  distinct connections (one request per subscription on /graphql), as each app may. */
+    const SINGLE: User = 'cat';
+
+    /** graphql-sse's single-connection mode in process: a reserved stream, one GET for its events, and each
+     *  operation POSTed (and stopped with DELETE) on its token. */
+    class SingleConnection {
+      private token = '';
+      private readonly handlers = new Map<string, (payload: any) => void>();
+      private reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
+      private ops = 0;
       constructor(
         private readonly gw: TestGateway,
         private readonly u: string,
-        private readonly field: 'onRecvNewMessage' | 'onRecvMessageRevoked' | 'onRecvMessageModified',
       ) {}
 
+      private request(method: string, query: string, init: { body?: string; accept?: string } = {}) {
+        return this.gw.app.yoga.fetch(`http://local/graphql/stream${query}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${sigOf(this.u)}`,
+            ...(this.token ? { 'x-graphql-event-stream-token': this.token } : {}),
+            ...(init.body ? { 'content-type': 'application/json' } : {}),
+            ...(init.accept ? { accept: init.accept } : {}),
+          },
+          body: init.body,
+        });
+      }
+
+      async start(): Promise<void> {
+        const reserved = await this.request('PUT', '');
+        expect(reserved.status, 'a single-connection stream is reserved').toBe(201);
+        this.token = await reserved.text();
+        const res = await this.request('GET', `?token=${this.token}`, { accept: 'text/event-stream' });
+        expect(res.status, 'the single-connection stream opens').toBe(200);
+        const reader = res.body!.getReader();
+        this.reader = reader;
+        const chunks = {
+          async *[Symbol.asyncIterator]() {
+            for (;;) {
+              const r = await reader.read();
+              if (r.done) return;
+              yield r.value;
+            }
+          },
+        };
+        void (async () => {
+          for await (const frame of frames(chunks as unknown as ReadableStream<Uint8Array>)) {
+            if (frame.event !== 'next') continue;
+            const { id, payload } = JSON.parse(frame.data);
+            this.handlers.get(id)?.(payload);
+          }
+        })().catch(() => {});
+      }
+
+      /** Starts an operation; `onPayload` gets each of its results ({ data } or { errors }). Returns its id. */
+      async subscribe(body: object, onPayload: (payload: any) => void): Promise<string> {
+        const id = `op${++this.ops}`;
+        this.handlers.set(id, onPayload);
+        const res = await this.request('POST', '', {
+          body: JSON.stringify({ ...body, extensions: { operationId: id } }),
+        });
+        expect(res.status, `${this.u}'s single-connection operation is accepted`).toBe(202);
+        return id;
+      }
+
+      async unsubscribe(id: string): Promise<void> {
+        this.handlers.delete(id);
+        const res = await this.request('DELETE', `?operationId=${id}`);
+        expect(res.status, `${this.u}'s single-connection operation stops`).toBe(200);
+      }
+
+      close(): void {
+        void this.reader?.cancel().catch(() => {});
+      }
+    }
+
+    /** One user's subscription of one field: every event it received (written down as FIELDS says), in order,
+     *  across reconnects; over its own in-process SSE request, or as an operation of a single connection. */
+    class Subscriber {
+      readonly got: string[] = [];
+      lastCursor: string | null = null;
+      private session: { closed: boolean; close: () => Promise<void> } | null = null;
+      constructor(
+        private readonly gw: TestGateway,
+        private readonly u: string,
+        private readonly field: Field,
+        private readonly single: SingleConnection | null = null,
+      ) {}
+
+      private take(payload: any): void {
+        if (payload.errors) {
+          this.got.push(`error: ${JSON.stringify(payload.errors)}`);
+          return;
+        }
+        const event = payload.data[this.field];
+        this.got.push(...FIELDS[this.field].ids(event));
+        if (event.cursor) this.lastCursor = event.cursor;
+      }
+
       async open(afterCursor: string | null = null): Promise<void> {
+        const body = {
+          query: FIELDS[this.field].query,
+          ...(this.field === 'onRecvNewMessage' ? { variables: { c: afterCursor } } : {}),
+        };
+        const session = { closed: false, close: async () => {} };
+        this.session = session;
+        if (this.single) {
+          const single = this.single;
+          const id = await single.subscribe(body, (payload) => session.closed || this.take(payload));
+          session.close = () => single.unsubscribe(id);
+          return;
+        }
         const res = await this.gw.app.yoga.fetch('http://local/graphql', {
           method: 'POST',
           headers: {
@@ -313,20 +459,12 @@ for (const backend of gateways)
             accept: 'text/event-stream',
             authorization: `Bearer ${sigOf(this.u)}`,
           },
-          body: JSON.stringify(
-            this.field === 'onRecvNewMessage'
-              ? {
-                  query: 'subscription($c: String) { onRecvNewMessage(afterCursor: $c) { msgID cursor } }',
-                  variables: { c: afterCursor },
-                }
-              : { query: `subscription { ${this.field} { msgID } }` },
-          ),
+          body: JSON.stringify(body),
         });
         // In process there is no socket to close: cancelling the body is the client going away (the server notices
         // at a later write), and a closed session takes nothing more.
         const reader = res.body!.getReader();
-        const session = { closed: false, reader };
-        this.session = session;
+        session.close = () => reader.cancel().catch(() => {});
         const chunks = {
           async *[Symbol.asyncIterator]() {
             for (;;) {
@@ -340,23 +478,19 @@ for (const backend of gateways)
           for await (const frame of frames(chunks as unknown as ReadableStream<Uint8Array>)) {
             if (session.closed) return;
             if (frame.event !== 'next') continue;
-            const payload = JSON.parse(frame.data);
-            if (payload.errors) {
-              this.got.push(`error: ${JSON.stringify(payload.errors)}`);
-              continue;
-            }
-            const event = Object.values(payload.data)[0] as { msgID: string; cursor?: string | null };
-            this.got.push(event.msgID);
-            if (event.cursor) this.lastCursor = event.cursor;
+            this.take(JSON.parse(frame.data));
           }
         })().catch(() => {});
       }
 
-      close(): void {
+      /** Closes the subscription (a single connection's operation is stopped before this resolves). */
+      async close(): Promise<void> {
         if (!this.session) return;
-        this.session.closed = true;
-        void this.session.reader.cancel().catch(() => {});
+        const session = this.session;
+        session.closed = true;
         this.session = null;
+        if (this.single) await session.close();
+        else void session.close();
       }
     }
 
@@ -547,9 +681,8 @@ for (const backend of gateways)
     interface World {
       gw: TestGateway;
       model: Model;
-      messages: Map<User, Subscriber>;
-      revokes: Map<User, Subscriber>;
-      modifies: Map<User, Subscriber>;
+      /** Each user's subscriptions, one per live event kind, open for the whole run (onRecvNewMessage goes away). */
+      subs: Map<User, Record<Field, Subscriber>>;
     }
 
     /** The msgIDs of the group tips the gateway publishes, in order (the mutations answer only code and desc). */
@@ -570,13 +703,21 @@ for (const backend of gateways)
     /** Waits until every subscription has what the model says it must have by now (a few event-loop turns). */
     const delivered = (w: World) =>
       until(() =>
-        USERS.every(
-          (u) =>
-            w.messages.get(u)!.got.length >= w.model.delivered.get(u)!.length &&
-            w.revokes.get(u)!.got.length >= w.model.revokeEvents.get(u)!.length &&
-            w.modifies.get(u)!.got.length >= w.model.modifyEvents.get(u)!.length,
-        ),
+        USERS.every((u) => {
+          const want = expected(w.model, u);
+          const subs = w.subs.get(u)!;
+          return FIELD_NAMES.every((f) => subs[f].got.length >= want[f].length);
+        }),
       );
+
+    /** Every subscription of every user has exactly the events the model expects. */
+    const expectEvents = (w: World, step: string) => {
+      for (const u of USERS) {
+        const want = expected(w.model, u);
+        const subs = w.subs.get(u)!;
+        for (const f of FIELD_NAMES) expect(subs[f].got, `${step}${u}'s ${f} events`).toEqual(want[f]);
+      }
+    };
 
     async function run(w: World, a: Action, n: number): Promise<void> {
       const { gw, model } = w;
@@ -804,11 +945,11 @@ for (const backend of gateways)
           if (model.isOnline(a.u)) await run(w, { t: 'reconnect', u: a.u }, n);
           return;
         case 'reconnect': {
-          const sub = w.messages.get(a.u)!;
+          const sub = w.subs.get(a.u)!.onRecvNewMessage;
           const router = gw.app.services.router;
           if (model.isOnline(a.u)) {
             // In process, the server notices a cancelled body at its next write; until then nothing reaches `got`.
-            sub.close();
+            await sub.close();
             model.goOffline(a.u);
           } else {
             const resumes = model.goOnline(a.u);
@@ -987,23 +1128,25 @@ for (const backend of gateways)
                   }
                 }
                 // The AVChatRoom joins' tips (online only) went out before anyone subscribed.
-                for (const u of USERS) model.delivered.get(u)!.length = 0;
-                const w: World = { gw, model, messages: new Map(), revokes: new Map(), modifies: new Map() };
-                for (const u of USERS) {
-                  w.messages.set(u, new Subscriber(gw, u, 'onRecvNewMessage'));
-                  w.revokes.set(u, new Subscriber(gw, u, 'onRecvMessageRevoked'));
-                  w.modifies.set(u, new Subscriber(gw, u, 'onRecvMessageModified'));
-                }
-                await Promise.all(
-                  USERS.flatMap((u) => [
-                    w.messages.get(u)!.open(),
-                    w.revokes.get(u)!.open(),
-                    w.modifies.get(u)!.open(),
-                  ]),
-                );
+                model.clearEvents();
+                const single = new SingleConnection(gw, SINGLE);
+                await single.start();
+                const w: World = { gw, model, subs: new Map() };
+                for (const u of USERS)
+                  w.subs.set(
+                    u,
+                    Object.fromEntries(
+                      FIELD_NAMES.map((f) => [
+                        f,
+                        new Subscriber(gw, u, f, u === SINGLE && f === 'onRecvNewMessage' ? single : null),
+                      ]),
+                    ) as Record<Field, Subscriber>,
+                  );
+                await Promise.all(USERS.flatMap((u) => FIELD_NAMES.map((f) => w.subs.get(u)![f].open())));
                 const router = gw.app.services.router;
-                await until(() => USERS.every((u) => router.streamCount(u) === 3));
-                expect(USERS.map((u) => router.streamCount(u))).toEqual(USERS.map(() => 3));
+                const streams = FIELD_NAMES.length;
+                await until(() => USERS.every((u) => router.streamCount(u) === streams));
+                expect(USERS.map((u) => router.streamCount(u))).toEqual(USERS.map(() => streams));
 
                 // Everyone gets a stored message first, so each has a cursor to resume from when it goes away.
                 for (const [i, u] of USERS.entries()) {
@@ -1042,20 +1185,7 @@ for (const backend of gateways)
                   if (model.changes === checked && n < actions.length - 1) continue;
                   checked = model.changes;
                   await check(gw, model, `after step ${n} ${JSON.stringify(a)}`, n === actions.length - 1);
-                  for (const u of USERS) {
-                    expect(
-                      w.messages.get(u)!.got,
-                      `after step ${n} ${JSON.stringify(a)}: ${u}'s onRecvNewMessage events`,
-                    ).toEqual(model.delivered.get(u));
-                    expect(
-                      w.revokes.get(u)!.got,
-                      `after step ${n} ${JSON.stringify(a)}: ${u}'s onRecvMessageRevoked events`,
-                    ).toEqual(model.revokeEvents.get(u));
-                    expect(
-                      w.modifies.get(u)!.got,
-                      `after step ${n} ${JSON.stringify(a)}: ${u}'s onRecvMessageModified events`,
-                    ).toEqual(model.modifyEvents.get(u));
-                  }
+                  expectEvents(w, `after step ${n} ${JSON.stringify(a)}: `);
                 }
 
                 for (const u of USERS) if (!model.isOnline(u)) await run(w, { t: 'reconnect', u }, actions.length);
@@ -1066,15 +1196,8 @@ for (const backend of gateways)
                   model.delivered.get(u)!.push(note.data.msgID);
                 }
                 await delivered(w);
-                for (const u of USERS) {
-                  expect(w.messages.get(u)!.got, `${u}'s onRecvNewMessage events`).toEqual(model.delivered.get(u));
-                  expect(w.revokes.get(u)!.got, `${u}'s onRecvMessageRevoked events`).toEqual(
-                    model.revokeEvents.get(u),
-                  );
-                  expect(w.modifies.get(u)!.got, `${u}'s onRecvMessageModified events`).toEqual(
-                    model.modifyEvents.get(u),
-                  );
-                }
+                expectEvents(w, '');
+                single.close();
               } finally {
                 await gw.app.stop();
               }
