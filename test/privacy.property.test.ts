@@ -328,6 +328,7 @@ for (const backend of gateways)
     } as const;
     type Field = keyof typeof FIELDS;
     const FIELD_NAMES = Object.keys(FIELDS) as Field[];
+    const STRANGER_FIELDS = FIELD_NAMES.filter((f) => f !== 'onRecvNewMessage');
     /** What the model says each field's subscription of `u` must have got by now. */
     const expected = (model: Model, u: User): Record<Field, string[]> => ({
       onRecvNewMessage: model.delivered.get(u)!,
@@ -683,6 +684,8 @@ for (const backend of gateways)
       model: Model;
       /** Each user's subscriptions, one per live event kind, open for the whole run (onRecvNewMessage goes away). */
       subs: Map<User, Record<Field, Subscriber>>;
+      /** The sentinel's subscriptions but onRecvNewMessage: he shares nothing with anyone, so gets no event at all. */
+      stranger: Subscriber[];
     }
 
     /** The msgIDs of the group tips the gateway publishes, in order (the mutations answer only code and desc). */
@@ -717,6 +720,8 @@ for (const backend of gateways)
         const subs = w.subs.get(u)!;
         for (const f of FIELD_NAMES) expect(subs[f].got, `${step}${u}'s ${f} events`).toEqual(want[f]);
       }
+      for (const [k, sub] of w.stranger.entries())
+        expect(sub.got, `${step}a stranger's ${STRANGER_FIELDS[k]} events`).toEqual([]);
     };
 
     async function run(w: World, a: Action, n: number): Promise<void> {
@@ -1098,6 +1103,49 @@ for (const backend of gateways)
       ],
     );
 
+    EXAMPLES.push(
+      // Reactions reach who may see the message at that moment: not bob, who joined after it, nor cat, who deleted
+      // it; removing a reaction nobody made is no change and no event.
+      [
+        everyoneIn('ann'),
+        [
+          { t: 'quit', u: 'bob', g: '@TGS#_comm' },
+          send('ann', { kind: 'group', g: '@TGS#_comm' }),
+          { t: 'join', u: 'bob', g: '@TGS#_comm' }, // 8 is ann's message (after 3 AVChatRoom tips, 4 C2C, a tip)
+          { t: 'delete', u: 'cat', pick: 8 },
+          { t: 'react', u: 'dan', pick: 8, reaction: '👍', remove: false },
+          { t: 'react', u: 'bob', pick: 8, reaction: 'ok', remove: false },
+          { t: 'react', u: 'dan', pick: 8, reaction: 'ok', remove: true },
+          { t: 'react', u: 'ann', pick: 8, reaction: '👍', remove: true },
+          { t: 'revoke', u: 'ann', pick: 8 },
+        ],
+      ],
+      // Two circles (ann and bob; cat and dan), joined only by the C2C ring of each run's first messages: profiles
+      // reach fellow members and C2C peers only; join requests reach the owner and admins, their answers the
+      // applicant; group events the members at that moment, a kicked admin his own kick, a dismissal its members.
+      [
+        [
+          { owner: 'ann', members: [{ userID: 'bob', role: MEMBER }] },
+          { owner: 'cat', members: [{ userID: 'dan', role: ADMIN }] },
+          { owner: 'ann', members: [] },
+          { owner: 'cat', members: [] },
+          { owner: 'ann', members: [] },
+        ],
+        [
+          { t: 'profile', u: 'ann' },
+          { t: 'profile', u: 'bob' },
+          { t: 'join', u: 'ann', g: 'pub' },
+          { t: 'refuse', u: 'dan', g: 'pub', target: 'ann', byOwner: false },
+          { t: 'join', u: 'ann', g: '@TGS#_comm' },
+          { t: 'profile', u: 'cat' },
+          { t: 'kick', u: 'cat', g: 'pub', target: 'dan', byOwner: true },
+          { t: 'groupInfo', u: 'cat', byMember: null, g: '@TGS#_comm', field: 'groupName', on: true },
+          { t: 'dismiss', u: 'cat', g: '@TGS#_comm', byOwner: true, recreateBy: null },
+          { t: 'profile', u: 'ann' },
+        ],
+      ],
+    );
+
     describe('privacy invariant (model-based)', () => {
       const runs = RUNS[backend.name as keyof typeof RUNS];
       it(
@@ -1131,7 +1179,12 @@ for (const backend of gateways)
                 model.clearEvents();
                 const single = new SingleConnection(gw, SINGLE);
                 await single.start();
-                const w: World = { gw, model, subs: new Map() };
+                const w: World = {
+                  gw,
+                  model,
+                  subs: new Map(),
+                  stranger: STRANGER_FIELDS.map((f) => new Subscriber(gw, SENTINEL, f)),
+                };
                 for (const u of USERS)
                   w.subs.set(
                     u,
@@ -1142,11 +1195,21 @@ for (const backend of gateways)
                       ]),
                     ) as Record<Field, Subscriber>,
                   );
-                await Promise.all(USERS.flatMap((u) => FIELD_NAMES.map((f) => w.subs.get(u)![f].open())));
+                await Promise.all([
+                  ...USERS.flatMap((u) => FIELD_NAMES.map((f) => w.subs.get(u)![f].open())),
+                  ...w.stranger.map((sub) => sub.open()),
+                ]);
                 const router = gw.app.services.router;
                 const streams = FIELD_NAMES.length;
-                await until(() => USERS.every((u) => router.streamCount(u) === streams));
-                expect(USERS.map((u) => router.streamCount(u))).toEqual(USERS.map(() => streams));
+                await until(
+                  () =>
+                    USERS.every((u) => router.streamCount(u) === streams) &&
+                    router.streamCount(SENTINEL) === STRANGER_FIELDS.length,
+                );
+                expect([...USERS, SENTINEL].map((u) => router.streamCount(u))).toEqual([
+                  ...USERS.map(() => streams),
+                  STRANGER_FIELDS.length,
+                ]);
 
                 // Everyone gets a stored message first, so each has a cursor to resume from when it goes away.
                 for (const [i, u] of USERS.entries()) {

@@ -615,6 +615,7 @@ export class Model {
     const users = before.filter((x) => x.user !== u);
     if (!remove) users.push({ user: u, seq: ++this.reactionSeq });
     // Removing a reaction one never made changes nothing: no event.
+    if (!remove || users.length < before.length) this.changes++;
     if (!remove || users.length < before.length)
       for (const p of USERS) if (this.visible(p, m)) this.reactionEvents.get(p)!.push(m.msgID);
     if (users.length > 0) kinds.set(reactionID, users);
