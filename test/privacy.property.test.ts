@@ -1120,6 +1120,17 @@ for (const backend of gateways)
           { t: 'revoke', u: 'ann', pick: 8 },
         ],
       ],
+      // bob asks to join, is invited meanwhile: accepting his request closes it (10013), and he hears of it.
+      [
+        everyoneIn('ann'),
+        [
+          { t: 'kick', u: 'ann', g: 'pub', target: 'bob', byOwner: true },
+          { t: 'join', u: 'bob', g: 'pub' },
+          { t: 'invite', u: 'ann', g: 'pub', target: 'bob', byOwner: true },
+          { t: 'accept', u: 'dan', g: 'pub', target: 'bob', byOwner: false },
+          { t: 'refuse', u: 'ann', g: 'pub', target: 'bob', byOwner: true },
+        ],
+      ],
       // Two circles (ann and bob; cat and dan), joined only by the C2C ring of each run's first messages: profiles
       // reach fellow members and C2C peers only; join requests reach the owner and admins, their answers the
       // applicant; group events the members at that moment, a kicked admin his own kick, a dismissal its members.
@@ -1268,6 +1279,11 @@ for (const backend of gateways)
             {
               numRuns: runs,
               examples: EXAMPLES,
+              // A missed event costs its run a wait of ~2 s per step, so shrinking such a failure may outlast the test's
+              // time: stop in time to report the counterexample found so far (without a failure, an interrupted
+              // property fails too: the budget is a hang guard, not a way to run fewer sequences).
+              interruptAfterTimeLimit: 30_000 + runs * MS_PER_RUN[backend.name as keyof typeof MS_PER_RUN],
+              markInterruptAsFailure: true,
               ...(process.env.PRIVACY_SEED
                 ? { seed: Number(process.env.PRIVACY_SEED), path: process.env.PRIVACY_PATH }
                 : {}),
