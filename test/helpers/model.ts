@@ -131,9 +131,10 @@ export class Model {
   readonly profileEvents = new Map<User, string[]>(USERS.map((u) => [u, []]));
   /** Every onGroupEvent each user must get: the callback of each tip of a group he is in (a leaver's own quit or
    *  kick too), and onGroupDismissed for the members at the dismissal. Rendered by `groupEventsOf`. */
-  private readonly groupEvents = new Map<User, { type: string; g: GroupID; tip: ModelMessage | null }[]>(
-    USERS.map((u) => [u, []]),
-  );
+  private readonly groupEvents = new Map<
+    User,
+    { type: string; g: GroupID; tip: ModelMessage | null; members: User[]; op: User | null }[]
+  >(USERS.map((u) => [u, []]));
   /** onReceiveJoinApplication (`groupID applicant`) to the owner and admins at the request. */
   readonly applicationEvents = new Map<User, string[]>(USERS.map((u) => [u, []]));
   /** onApplicationProcessed (`groupID isAgreeJoin opUser`) to the applicant, once the request is answered. */
@@ -380,7 +381,8 @@ export class Model {
     if (!dismissable(group.type)) return 10007;
     const me = group.members.get(by);
     if (!me || me.role !== OWNER) return 10007;
-    for (const u of group.members.keys()) this.groupEvents.get(u)!.push({ type: 'onGroupDismissed', g, tip: null });
+    for (const u of group.members.keys())
+      this.groupEvents.get(u)!.push({ type: 'onGroupDismissed', g, tip: null, members: [], op: by });
     for (const u of [...group.members.keys()]) this.leave(g, u);
     this.groups.delete(g);
     return 0;
@@ -436,12 +438,17 @@ export class Model {
     this.unnamed.push(m);
     this.changes++;
     for (const u of group.members.keys()) if (this.online.has(u)) this.deliver(u, m);
-    for (const u of group.members.keys()) this.groupEvents.get(u)!.push({ type: CALLBACK[type]!, g, tip: m });
+    // onMemberEnter names no operator: its joiners are memberList (a quit's is the quitter).
+    const op = type === 'JOIN' ? null : by;
+    for (const u of group.members.keys())
+      this.groupEvents.get(u)!.push({ type: CALLBACK[type]!, g, tip: m, members, op });
   }
 
-  /** `u`'s onGroupEvent events as `type groupID msgID` (msgID - for a dismissal). */
+  /** `u`'s onGroupEvent events as `type groupID msgID members opUser` (- for none). */
   groupEventsOf(u: User): string[] {
-    return this.groupEvents.get(u)!.map((e) => `${e.type} ${e.g} ${e.tip?.msgID ?? '-'}`);
+    return this.groupEvents
+      .get(u)!
+      .map((e) => `${e.type} ${e.g} ${e.tip?.msgID ?? '-'} ${e.members.join(',') || '-'} ${e.op ?? '-'}`);
   }
 
   /** The number of `u`'s onGroupEvent events so far. */
