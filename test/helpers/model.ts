@@ -34,6 +34,18 @@ const countsUnread = (t: GroupType) => t !== 'Meeting';
 /** needReadReceipt takes effect (Tencent: not in Community or AVChatRoom groups). */
 const takesReceipts = (t: GroupType) => t !== 'Community' && t !== 'AVChatRoom';
 
+/** The V2TIMGroupListener callback onGroupEvent reports for each tip type. */
+const CALLBACK: Record<string, string> = {
+  JOIN: 'onMemberEnter',
+  INVITE: 'onMemberInvited',
+  QUIT: 'onMemberLeave',
+  KICKED: 'onMemberKicked',
+  SET_ADMIN: 'onGrantAdministrator',
+  CANCEL_ADMIN: 'onRevokeAdministrator',
+  GROUP_INFO_CHANGE: 'onGroupInfoChanged',
+  MEMBER_INFO_CHANGE: 'onMemberInfoChanged',
+};
+
 export const OWNER = 400;
 export const ADMIN = 300;
 export const MEMBER = 200;
@@ -118,6 +130,22 @@ export class Model {
   readonly modifyEvents = new Map<User, string[]>(USERS.map((u) => [u, []]));
   /** Every receipt event each user's onRecvMessageReadReceipts subscription must get, in order (msgIDs). */
   readonly receiptEvents = new Map<User, string[]>(USERS.map((u) => [u, []]));
+  /** Every onRecvMessageReactionsChanged event each user must get (messageIDs): one per change of a message's
+   *  reactions (an add, or a remove of a reaction that was there), to everyone who may see it at that moment. */
+  readonly reactionEvents = new Map<User, string[]>(USERS.map((u) => [u, []]));
+  /** Every onUserInfoChanged event each user must get (`userID nickName`): the changer's fellow members and C2C
+   *  peers at that moment, never himself. */
+  readonly profileEvents = new Map<User, string[]>(USERS.map((u) => [u, []]));
+  /** Every onGroupEvent each user must get: the callback of each tip of a group he is in (a leaver's own quit or
+   *  kick too), and onGroupDismissed for the members at the dismissal. Rendered by `groupEventsOf`. */
+  private readonly groupEvents = new Map<
+    User,
+    { type: string; g: GroupID; tip: ModelMessage | null; members: User[]; op: User | null }[]
+  >(USERS.map((u) => [u, []]));
+  /** onReceiveJoinApplication (`groupID applicant`) to the owner and admins at the request. */
+  readonly applicationEvents = new Map<User, string[]>(USERS.map((u) => [u, []]));
+  /** onApplicationProcessed (`groupID isAgreeJoin opUser`) to the applicant, once the request is answered. */
+  readonly processedEvents = new Map<User, string[]>(USERS.map((u) => [u, []]));
   /** Users whose onRecvNewMessage subscription is open (the others resume from their last cursor later). */
   private readonly online = new Set<User>(USERS);
   /** The `at` of the last stored message each user's subscription delivered: its resume cursor. */
@@ -172,6 +200,7 @@ export class Model {
       // Asking again replaces the earlier application: it is the newest, and waits again.
       group.applications = group.applications.filter((a) => a.from !== u);
       group.applications.push({ from: u, no: ++this.applicationNo, handledBy: null, accepted: false });
+      for (const [p, m] of group.members) if (m.role >= ADMIN) this.applicationEvents.get(p)!.push(`${g} ${u}`);
       this.changes++;
       return 0;
     }
@@ -191,6 +220,8 @@ export class Model {
     a.handledBy = by;
     a.accepted = accept;
     this.changes++;
+    // Answered, also when the applicant joined otherwise meanwhile (10013): he hears of it.
+    this.processedEvents.get(from)!.push(`${g} ${accept} ${by}`);
     if (!accept) return 0;
     if (group.members.has(from)) return 10013; // joined otherwise meanwhile: closed
     this.admit(g, from, MEMBER);
@@ -357,6 +388,8 @@ export class Model {
     if (!dismissable(group.type)) return 10007;
     const me = group.members.get(by);
     if (!me || me.role !== OWNER) return 10007;
+    for (const u of group.members.keys())
+      this.groupEvents.get(u)!.push({ type: 'onGroupDismissed', g, tip: null, members: [], op: by });
     for (const u of [...group.members.keys()]) this.leave(g, u);
     this.groups.delete(g);
     return 0;
@@ -412,6 +445,38 @@ export class Model {
     this.unnamed.push(m);
     this.changes++;
     for (const u of group.members.keys()) if (this.online.has(u)) this.deliver(u, m);
+    // onMemberEnter names no operator: its joiners are memberList (a quit's is the quitter).
+    const op = type === 'JOIN' ? null : by;
+    for (const u of group.members.keys())
+      this.groupEvents.get(u)!.push({ type: CALLBACK[type]!, g, tip: m, members, op });
+  }
+
+  /** `u`'s onGroupEvent events as `type groupID msgID members opUser` (- for none). */
+  groupEventsOf(u: User): string[] {
+    return this.groupEvents
+      .get(u)!
+      .map((e) => `${e.type} ${e.g} ${e.tip?.msgID ?? '-'} ${e.members.join(',') || '-'} ${e.op ?? '-'}`);
+  }
+
+  /** The number of `u`'s onGroupEvent events so far. */
+  groupEventCount(u: User): number {
+    return this.groupEvents.get(u)!.length;
+  }
+
+  /** Forgets every event recorded so far (those made before the subscriptions opened). */
+  clearEvents(): void {
+    for (const lists of [
+      this.delivered,
+      this.revokeEvents,
+      this.modifyEvents,
+      this.receiptEvents,
+      this.reactionEvents,
+      this.profileEvents,
+      this.groupEvents,
+      this.applicationEvents,
+      this.processedEvents,
+    ] as Map<User, unknown[]>[])
+      for (const list of lists.values()) list.length = 0;
   }
 
   /** The msgIDs of the tips the gateway made, in order: they must be exactly the ones recorded since. */
@@ -599,8 +664,13 @@ export class Model {
   reacted(u: User, m: ModelMessage, reactionID: string, remove: boolean) {
     let kinds = this.reactions.get(m.msgID);
     if (!kinds) this.reactions.set(m.msgID, (kinds = new Map()));
-    const users = (kinds.get(reactionID) ?? []).filter((x) => x.user !== u);
+    const before = kinds.get(reactionID) ?? [];
+    const users = before.filter((x) => x.user !== u);
     if (!remove) users.push({ user: u, seq: ++this.reactionSeq });
+    // Removing a reaction one never made changes nothing: no event.
+    if (!remove || users.length < before.length) this.changes++;
+    if (!remove || users.length < before.length)
+      for (const p of USERS) if (this.visible(p, m)) this.reactionEvents.get(p)!.push(m.msgID);
     if (users.length > 0) kinds.set(reactionID, users);
     else kinds.delete(reactionID);
   }
@@ -745,6 +815,7 @@ export class Model {
   setNickName(u: User, nickName: string) {
     this.nickNames.set(u, nickName);
     this.changes++;
+    for (const p of USERS) if (p !== u && this.seesProfile(p, u)) this.profileEvents.get(p)!.push(`${u} ${nickName}`);
   }
 
   /** Whose profile `u` reads: their own, a current fellow member's (any group), a C2C peer's (either side). */
