@@ -3,7 +3,7 @@
 export const LIMITS: Record<number, string> = {
   1: "a durable write per send: SQLite ≈ 90 µs of ≈ 260 µs per request (mostly the commit, shared by the sends of one event-loop turn since 3079275), against ≈ 185 µs for echo-yoga's whole request; yoga's plugins and the resolver ≈ 40 µs more",
   2: 'met: the router visits sender + receivers only and the batched views query keeps the subscriber list outer (cbcd6d7); what remains is per-message work independent of the group',
-  3: "met since afb8c01: a live subscription is pushed to in the event's own loop (no generator, promise or queue per delivery) and an event's views are one raw SQLite statement; ws framing and socket writes are ≈ 60 % of the gateway's time, the rest the views statement, the router and building one frame per socket",
+  3: 'ws framing and socket writes are ≈ 45–60 % of the gateway\'s time, the rest the views statement, the router and building one frame per socket (push delivery since afb8c01); met (0.65) on the previous machine, where raw-ws was 2.5× slower; see "Figures 1 and 3 on one machine"',
   4: "100 msgs/s × 1,000 members = 100,000 deliveries/s: at one core's limit even for raw-ws and about twice the gateway's capacity, so every server but raw-ws queues; see the capacity and low-rate figures",
   5: "per subscription ≈ 12.4 KB of heap against ≈ 2.9 KB for a bare ws socket and ≈ 21 KB for naive-yoga: graphql-ws keeps two suspended async frames, the subscribe message and its query per operation, and yoga's error masking wraps each subscription in two envelop iterators (≈ 1.8 KB)",
   6: '—',

@@ -2,10 +2,10 @@
 // refusals, and the promise kept: a forward or a merger is made only from messages the caller sees (6017 otherwise,
 // as for a message that does not exist), keeps nothing of the original's audience, and a targeted one reaches
 // nobody beyond its receivers. (Media inside forwards and mergers, and reclaiming: test/media.test.ts.)
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectCode, settle } from './helpers/app';
 import { backends, skipNotice } from './helpers/backends';
-import { startLive, type LiveGateway } from './helpers/live';
+import { liveEach } from './helpers/live';
 import { CREATE_TARGETED, group, sendText } from './helpers/ops';
 
 const ELEMS = `elemType textElem { text } locationElem { desc longitude latitude } faceElem { index data }
@@ -26,20 +26,9 @@ const ON_MESSAGE = `subscription { onRecvNewMessage { msgID sender elemType } }`
 skipNotice('forward');
 for (const backend of backends) {
   describe.skipIf(!backend.enabled)(`location, face, forward and merger messages (${backend.name})`, () => {
-    let live: LiveGateway;
-    let drop: () => Promise<void>;
-    beforeEach(async () => {
-      const opened = await backend.open();
-      drop = opened.drop;
-      live = await startLive({ store: opened.store });
-      await group(live.gw, 'alice', ['bob', 'carol', 'dave'], 'Work', 'team');
-    });
-    afterEach(async () => {
-      await live.stop();
-      await drop();
-    });
-    const call = (user: string, query: string, variables?: Record<string, unknown>) =>
-      live.gw.call(user, query, variables);
+    const { live, call } = liveEach(backend, (live) =>
+      group(live.gw, 'alice', ['bob', 'carol', 'dave'], 'Work', 'team'),
+    );
     /** Creates (with `create` and its variables), optionally targets, and sends; returns the send's envelope. */
     async function post(
       user: string,

@@ -1,10 +1,10 @@
 // Group tips and group events: membership and profile changes become GROUP_TIPS messages in history and on
 // onRecvNewMessage (in seq order with the other messages, seen by exactly the members at that moment) and
 // V2TIMGroupListener events on onGroupEvent. On both stores.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectCode, settle } from './helpers/app';
 import { backends, skipNotice } from './helpers/backends';
-import { startLive, type LiveGateway } from './helpers/live';
+import { liveEach } from './helpers/live';
 import { CREATE_GROUP, group, sendText } from './helpers/ops';
 
 const TIPS = `groupTipsElem { groupID type opMember { userID nickName } memberList { userID } groupChangeInfoList { type value boolValue }
@@ -30,18 +30,7 @@ const REVOKE = op('revokeMessage', 'msgID: $m', '$m: String!');
 skipNotice('group tips');
 for (const backend of backends) {
   describe.skipIf(!backend.enabled)(`group tips (${backend.name})`, () => {
-    let live: LiveGateway;
-    let drop: () => Promise<void>;
-    beforeEach(async () => {
-      const opened = await backend.open();
-      drop = opened.drop;
-      live = await startLive({ store: opened.store });
-    });
-    afterEach(async () => {
-      await live.stop();
-      await drop();
-    });
-    const call = (u: string, q: string, v?: Record<string, unknown>) => live.gw.call(u, q, v);
+    const { live, call } = liveEach(backend);
     const history = async (u: string, g: string) => {
       const r = await call(u, HISTORY, { g });
       expectCode(r, 0, `${u}'s history`);

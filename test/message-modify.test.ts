@@ -1,10 +1,10 @@
 // modifyMessage and onRecvMessageModified (issue 16): the sender edits in place; the message's audience, and only
 // it, learns of the edit live and reads the latest version in history and findMessages; racing edits of one
 // version answer 8006 for all but one. On both stores.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectCode, settle } from './helpers/app';
 import { backends, skipNotice } from './helpers/backends';
-import { startLive, type LiveGateway } from './helpers/live';
+import { liveEach } from './helpers/live';
 import { FIND, GROUP_HISTORY, group, sendText } from './helpers/ops';
 
 const MODIFY = `mutation($msgID: String!, $text: String, $data: String, $desc: String, $extension: String, $cloudCustomData: String, $version: Int) {
@@ -18,20 +18,7 @@ const SEND = `mutation($id: String!, $groupID: String) { sendMessage(id: $id, gr
 skipNotice('modifyMessage');
 for (const backend of backends) {
   describe.skipIf(!backend.enabled)(`modifyMessage (${backend.name})`, () => {
-    let live: LiveGateway;
-    let drop: () => Promise<void>;
-    beforeEach(async () => {
-      const opened = await backend.open();
-      drop = opened.drop;
-      live = await startLive({ store: opened.store });
-      await group(live.gw, 'alice', ['bob', 'dave'], 'Work', 'team');
-    });
-    afterEach(async () => {
-      await live.stop();
-      await drop();
-    });
-    const call = (user: string, query: string, variables?: Record<string, unknown>) =>
-      live.gw.call(user, query, variables);
+    const { live, call } = liveEach(backend, (live) => group(live.gw, 'alice', ['bob', 'dave'], 'Work', 'team'));
 
     it('when alice edits a message targeted to bob, then only bob (and alice) get the edit live and read it; dave gets only the next broadcast edit', async () => {
       const subs = Object.fromEntries(

@@ -1,10 +1,10 @@
 // Message reactions (issue 16): addMessageReaction, removeMessageReaction, getMessageReactions,
 // getAllUserListOfMessageReaction and onRecvMessageReactionsChanged, within Tencent's limits, and for a message's
 // audience only: a non-receiver of a targeted message can neither react, read its reactions nor hear of them.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectCode, settle } from './helpers/app';
 import { backends, skipNotice } from './helpers/backends';
-import { startLive, type LiveGateway } from './helpers/live';
+import { liveEach } from './helpers/live';
 import { group, sendText } from './helpers/ops';
 
 const ADD = `mutation($m: String!, $r: String!) { addMessageReaction(msgID: $m, reactionID: $r) { code desc } }`;
@@ -19,20 +19,9 @@ const REVOKE = `mutation($m: String!) { revokeMessage(msgID: $m) { code desc } }
 skipNotice('reactions');
 for (const backend of backends) {
   describe.skipIf(!backend.enabled)(`reactions (${backend.name})`, () => {
-    let live: LiveGateway;
-    let drop: () => Promise<void>;
-    beforeEach(async () => {
-      const opened = await backend.open();
-      drop = opened.drop;
-      live = await startLive({ store: opened.store });
-      await group(live.gw, 'alice', ['bob', 'carol', 'dave'], 'Work', 'team');
-    });
-    afterEach(async () => {
-      await live.stop();
-      await drop();
-    });
-    const call = (user: string, query: string, variables?: Record<string, unknown>) =>
-      live.gw.call(user, query, variables);
+    const { live, call } = liveEach(backend, (live) =>
+      group(live.gw, 'alice', ['bob', 'carol', 'dave'], 'Work', 'team'),
+    );
 
     it('when bob reacts to a message targeted to him, then alice and bob hear of it and read it; dave can neither react, read nor hear', async () => {
       const subs = Object.fromEntries(

@@ -1,10 +1,10 @@
 // Read receipts (issue 16): sendMessageReadReceipts, getMessageReadReceipts, getGroupMessageReadMemberList,
 // onRecvMessageReadReceipts and isPeerRead, for a message's audience only: a non-receiver of a targeted message is
 // never counted unread, cannot send or read a receipt of it, and never hears of one.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectCode, settle } from './helpers/app';
 import { backends, skipNotice } from './helpers/backends';
-import { startLive, type LiveGateway } from './helpers/live';
+import { liveEach } from './helpers/live';
 import { group, sendText } from './helpers/ops';
 
 const SEND_RECEIPTS = `mutation($ids: [String!]!) { sendMessageReadReceipts(messageIDList: $ids) { code desc } }`;
@@ -25,20 +25,9 @@ const UNREAD = 'V2TIM_GROUP_MESSAGE_READ_MEMBERS_FILTER_UNREAD';
 skipNotice('receipts');
 for (const backend of backends) {
   describe.skipIf(!backend.enabled)(`read receipts (${backend.name})`, () => {
-    let live: LiveGateway;
-    let drop: () => Promise<void>;
-    beforeEach(async () => {
-      const opened = await backend.open();
-      drop = opened.drop;
-      live = await startLive({ store: opened.store });
-      await group(live.gw, 'alice', ['bob', 'carol', 'dave'], 'Work', 'team');
-    });
-    afterEach(async () => {
-      await live.stop();
-      await drop();
-    });
-    const call = (user: string, query: string, variables?: Record<string, unknown>) =>
-      live.gw.call(user, query, variables);
+    const { live, call } = liveEach(backend, (live) =>
+      group(live.gw, 'alice', ['bob', 'carol', 'dave'], 'Work', 'team'),
+    );
     const counts = async (user: string, msgID: string) => {
       const r = await call(user, GET, { ids: [msgID] });
       expectCode(r, 0);

@@ -1,10 +1,9 @@
 // Profiles (setSelfInfo, getUsersInfo) and where they show: on messages (history, live, the send's answer),
 // group members and C2C conversations. A profile is seen by its user and by those who share a group or a
 // conversation with them; a stranger sees only the userID. On both stores.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../src/db/store';
+import { describe, expect, it } from 'vitest';
 import { backends, skipNotice } from './helpers/backends';
-import { startLive, type LiveGateway } from './helpers/live';
+import { liveEach } from './helpers/live';
 import { CREATE_TEXT, group, sendText } from './helpers/ops';
 
 const SET = `mutation($info: V2TimUserFullInfoInput!) { setSelfInfo(userFullInfo: $info) { code desc } }`;
@@ -27,19 +26,7 @@ const ALICE = {
 skipNotice('profiles');
 for (const backend of backends) {
   describe.skipIf(!backend.enabled)(`profiles (${backend.name})`, () => {
-    let live: LiveGateway;
-    let drop: () => Promise<void>;
-    beforeEach(async () => {
-      const opened = await backend.open();
-      drop = opened.drop;
-      live = await startLive({ store: opened.store as Store });
-    });
-    afterEach(async () => {
-      await live.stop();
-      await drop();
-    });
-    const call = (user: string, query: string, variables?: Record<string, unknown>) =>
-      live.gw.call(user, query, variables);
+    const { live, call } = liveEach(backend);
     const profile = async (viewer: string, user: string) => (await call(viewer, GET, { ids: [user] })).data[0];
 
     it("when alice sets her profile, then she and her group's members read it; a stranger gets only her userID", async () => {

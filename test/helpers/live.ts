@@ -1,5 +1,7 @@
 // A started gateway (port 0) with graphql-ws subscribers that are all disposed with it.
 import type { Client } from 'graphql-ws';
+import { afterEach, beforeEach } from 'vitest';
+import type { Backend } from './backends';
 import { collect, createTestGateway, until, userSig, wsClient, type TestGateway } from './app';
 
 export { until };
@@ -54,3 +56,42 @@ export async function startLive(options: Parameters<typeof createTestGateway>[0]
 }
 
 export const tick = () => new Promise((r) => setTimeout(r, 10));
+
+/**
+ * For each test of a suite (its beforeEach/afterEach): a fresh store of `backend` behind a started gateway, then
+ * `setup` (a group, say). Returns that test's gateway as one stable LiveGateway, and `call` on it.
+ */
+export function liveEach(backend: Backend, setup?: (live: LiveGateway) => Promise<unknown>) {
+  let current: LiveGateway | undefined;
+  let drop = async () => {};
+  beforeEach(async () => {
+    const opened = await backend.open();
+    drop = opened.drop;
+    current = await startLive({ store: opened.store });
+    await setup?.(current);
+  });
+  afterEach(async () => {
+    await current?.stop();
+    await drop();
+    current = undefined;
+  });
+  const now = () => {
+    if (!current) throw new Error('liveEach: only inside a test');
+    return current;
+  };
+  const live: LiveGateway = {
+    get gw() {
+      return now().gw;
+    },
+    get port() {
+      return now().port;
+    },
+    client: (user, params) => now().client(user, params),
+    subscribe: (user, query, variables) => now().subscribe(user, query, variables),
+    streams: (user, n) => now().streams(user, n),
+    stop: () => now().stop(),
+  };
+  const call = (user: string, query: string, variables?: Record<string, unknown>) =>
+    now().gw.call(user, query, variables);
+  return { live, call };
+}
