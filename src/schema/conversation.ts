@@ -92,6 +92,7 @@ builder.queryField('getConversationList', (t) =>
 builder.queryField('getTotalUnreadMessageCount', (t) =>
   t.field({
     type: valueCallback<number>('IntValueCallback', 'Int'),
+    description: 'Your unread messages over the conversations your list shows.',
     resolve: (_, __, ctx) => conversation.getTotalUnreadMessageCount(signedIn(ctx)),
   }),
 );
@@ -99,6 +100,7 @@ builder.queryField('getTotalUnreadMessageCount', (t) =>
 builder.mutationField('markGroupMessageAsRead', (t) =>
   t.field({
     type: V2TimCallback,
+    description: 'Marks a group conversation read up to its newest message you may see.',
     args: { groupID: t.arg.string({ required: true }) },
     resolve: (_, args, ctx) => conversation.markGroupMessageAsRead(signedIn(ctx), args),
   }),
@@ -124,6 +126,7 @@ builder.queryField('getConversation', (t) =>
 builder.mutationField('pinConversation', (t) =>
   t.field({
     type: V2TimCallback,
+    description: 'Pins or unpins one of your conversations: pinned ones list first, then by last activity.',
     args: { conversationID: t.arg.string({ required: true }), isPinned: t.arg.boolean({ required: true }) },
     resolve: (_, args, ctx) => conversation.pinConversation(signedIn(ctx), args),
   }),
@@ -166,6 +169,7 @@ builder.mutationField('markConversation', (t) =>
 builder.mutationField('setGroupReceiveMessageOpt', (t) =>
   t.field({
     type: V2TimCallback,
+    description: "Sets your do-not-disturb option for a group, shown as the conversation's recvOpt.",
     args: { groupID: t.arg.string({ required: true }), opt: t.arg.int({ required: true }) },
     resolve: (_, args, ctx) => conversation.setGroupReceiveMessageOpt(signedIn(ctx), args),
   }),

@@ -144,6 +144,7 @@ builder.mutationField('joinGroup', (t) =>
 builder.mutationField('quitGroup', (t) =>
   t.field({
     type: V2TimCallback,
+    description: 'Leaves a group (its owner cannot: 10009); you see your own quit and nothing after.',
     args: { groupID: t.arg.string({ required: true }) },
     resolve: (_, args, ctx) => group.quitGroup(signedIn(ctx), args),
   }),
@@ -152,6 +153,8 @@ builder.mutationField('quitGroup', (t) =>
 builder.mutationField('dismissGroup', (t) =>
   t.field({
     type: V2TimCallback,
+    description:
+      "Dismisses a group: its owner only, and not a Work group (10007: only Tencent's REST API can); its members get onGroupDismissed, and its history goes with it.",
     args: { groupID: t.arg.string({ required: true }) },
     resolve: (_, args, ctx) => group.dismissGroup(signedIn(ctx), args),
   }),
@@ -160,6 +163,8 @@ builder.mutationField('dismissGroup', (t) =>
 builder.mutationField('inviteUserToGroup', (t) =>
   t.field({
     type: V2TimCallback,
+    description:
+      'Adds users to a group as its type allows (Work: any member; others: the owner or an admin; AVChatRoom: none).',
     args: { groupID: t.arg.string({ required: true }), userList: t.arg.stringList({ required: true }) },
     resolve: (_, args, ctx) => group.inviteUserToGroup(signedIn(ctx), args),
   }),
@@ -168,6 +173,8 @@ builder.mutationField('inviteUserToGroup', (t) =>
 builder.mutationField('kickGroupMember', (t) =>
   t.field({
     type: V2TimCallback,
+    description:
+      'Removes members whose role is below yours (10007 otherwise); each sees his own kick and nothing after.',
     args: {
       groupID: t.arg.string({ required: true }),
       memberList: t.arg.stringList({ required: true }),
@@ -193,6 +200,7 @@ builder.mutationField('muteGroupMember', (t) =>
 builder.queryField('getJoinedGroupList', (t) =>
   t.field({
     type: valueCallback<GroupInfo[]>('GroupInfoListValueCallback', [V2TimGroupInfo]),
+    description: 'The groups you are a member of.',
     resolve: (_, __, ctx) => group.getJoinedGroupList(signedIn(ctx)),
   }),
 );

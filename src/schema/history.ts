@@ -58,6 +58,8 @@ const V2TimMessageListGetOption = builder.inputType('V2TimMessageListGetOption',
 builder.queryField('getHistoryMessageList', (t) =>
   t.field({
     type: MessageListValueCallback,
+    description:
+      "A page of one conversation's history as you see it: older or newer, from a msgID or a group seq, optionally in a time range.",
     args: { option: t.arg({ type: V2TimMessageListGetOption, required: true }) },
     resolve: (_, args, ctx) => history.getHistoryMessageList(signedIn(ctx), args),
   }),

@@ -163,6 +163,8 @@ builder.mutationField('createTextMessage', (t) =>
 builder.mutationField('createTextAtMessage', (t) =>
   t.field({
     type: MsgCreateInfoResultValueCallback,
+    description:
+      'Creates an unsent text message that @-mentions the users in atUserList; send it to a group with sendMessage.',
     args: { text: t.arg.string({ required: true }), atUserList: t.arg.stringList({ required: true }) },
     resolve: (_, args, ctx) => message.createTextAtMessage(signedIn(ctx), args),
   }),
@@ -171,6 +173,8 @@ builder.mutationField('createTextAtMessage', (t) =>
 builder.mutationField('createCustomMessage', (t) =>
   t.field({
     type: MsgCreateInfoResultValueCallback,
+    description:
+      'Creates an unsent custom message (data, desc, extension; not all empty: 6017); send it with sendMessage.',
     args: { data: t.arg.string({ required: true }), desc: t.arg.string(), extension: t.arg.string() },
     resolve: (_, args, ctx) => message.createCustomMessage(signedIn(ctx), args),
   }),
@@ -230,6 +234,8 @@ builder.mutationField('modifyMessage', (t) =>
 builder.mutationField('revokeMessage', (t) =>
   t.field({
     type: V2TimCallback,
+    description:
+      "Revokes a sent message (your own, or as the group's owner or an admin a member's): it keeps its place with status 6 and no content, and its audience gets onRecvMessageRevoked.",
     args: { msgID: t.arg.string({ required: true }) },
     resolve: (_, args, ctx) => message.revokeMessage(signedIn(ctx), args),
   }),

@@ -30,6 +30,7 @@ builder.subscriptionField('onRecvNewMessage', (t) =>
 builder.subscriptionField('onRecvMessageRevoked', (t) =>
   t.field({
     type: MessageRevokedEvent,
+    description: 'A message you may see was revoked.',
     subscribe: (_, __, ctx) => live.onRecvMessageRevoked(signedIn(ctx)),
     resolve: (event) => event,
   }),
@@ -47,6 +48,7 @@ builder.subscriptionField('onRecvMessageModified', (t) =>
 builder.subscriptionField('onConversationChanged', (t) =>
   t.field({
     type: [V2TimConversation],
+    description: 'Your conversations, each time one of them changes.',
     subscribe: (_, __, ctx) => live.onConversationChanged(signedIn(ctx)),
     resolve: (list) => list,
   }),
@@ -54,6 +56,7 @@ builder.subscriptionField('onConversationChanged', (t) =>
 
 builder.subscriptionField('onTotalUnreadMessageCountChanged', (t) =>
   t.int({
+    description: 'Your total unread count, each time it changes.',
     subscribe: (_, __, ctx) => live.onTotalUnreadMessageCountChanged(signedIn(ctx)),
     resolve: (total) => total,
   }),
