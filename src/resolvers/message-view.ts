@@ -119,6 +119,22 @@ const noContent = {
   ...noMedia,
 };
 
+/** What a message that is not (or no longer) a stored message of a conversation shows: an unsent draft, a merger's copy. */
+const NOT_STORED = {
+  isRead: true,
+  isPeerRead: null,
+  priority: Priority.NORMAL,
+  seq: null,
+  random: null,
+  isExcludedFromUnreadCount: false,
+  isExcludedFromLastMessage: false,
+  needReadReceipt: false,
+  cloudCustomData: null,
+  localCustomData: null,
+  cursor: null,
+  version: 0,
+} as const;
+
 /**
  * One message of a merger as `viewer` sees it (downloadMergerMessage): its sender, time and content as the forwarder
  * saw them, nothing of where it was (no msgID, group, seq or receivers). `url` mints for the merger's own message, so
@@ -137,20 +153,9 @@ export function mergedView(viewer: string, m: MergedMessage, url: ((uuid: string
     status: Status.SEND_SUCC,
     ...elems(m, url, viewer),
     isSelf: m.sender === viewer,
-    isRead: true,
-    isPeerRead: null,
-    priority: Priority.NORMAL,
-    seq: null,
-    random: null,
+    ...NOT_STORED,
     groupAtUserList: [],
     targetGroupMemberList: null,
-    isExcludedFromUnreadCount: false,
-    isExcludedFromLastMessage: false,
-    needReadReceipt: false,
-    cloudCustomData: null,
-    localCustomData: null,
-    cursor: null,
-    version: 0,
   };
 }
 
@@ -174,20 +179,9 @@ export function draftView(
     status,
     ...elems(draft, url, draft.owner),
     isSelf: true,
-    isRead: true,
-    isPeerRead: null,
-    priority: Priority.NORMAL,
-    seq: null,
-    random: null,
+    ...NOT_STORED,
     groupAtUserList: draft.atUsers ?? [],
     targetGroupMemberList: draft.targets,
-    isExcludedFromUnreadCount: false,
-    isExcludedFromLastMessage: false,
-    needReadReceipt: false,
-    cloudCustomData: null,
-    localCustomData: null,
-    cursor: null,
-    version: 0,
   };
 }
 
