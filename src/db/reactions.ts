@@ -3,7 +3,7 @@
 // here is bounded by those, whatever the history: one statement for up to 20 messages' summaries, one for a page of
 // users. Who may see a message's reactions is decided above (its audience, src/resolvers/reaction.ts).
 import type { MessageReaction, ReactionOutcome, ReactionStore } from './store';
-import { row, rows, run, sql, type Executor, type Work } from './statement';
+import { orderList, row, rows, run, sql, type Executor, type Work } from './statement';
 
 /** Tencent: at most 10 reactions per message and 100 users per reaction (v2tim-surface.md). */
 export const REACTION_LIMITS = { reactions: 10, users: 100 } as const;
@@ -54,10 +54,7 @@ export function reactionMethods(x: Executor): ReactionStore {
               max(CASE WHEN user_id = ${viewer} THEN 1 ELSE 0 END) OVER (PARTITION BY order_no, reaction_id) AS mine,
               row_number() OVER (PARTITION BY order_no, reaction_id ORDER BY seq, user_id) AS rn,
               min(seq) OVER (PARTITION BY order_no, reaction_id) AS first
-            FROM message_reactions WHERE order_no IN (${sql.join(
-              orderNos.map((n) => sql`${n}`),
-              sql`, `,
-            )})) r
+            FROM message_reactions WHERE order_no IN (${orderList(orderNos)})) r
           WHERE r.rn <= ${Math.max(1, maxUsers)} ORDER BY r.order_no, r.first, r.reaction_id, r.rn`);
         for (const r of list) {
           const order = Number(r.orderNo);

@@ -4,15 +4,9 @@
 // a count of rows or a scan of the group. Who may send or read a receipt is decided above (src/resolvers/receipt.ts)
 // from the state this file reads.
 import type { NewMessage, ReceiptState, ReceiptStore } from './store';
-import { rows, run, sql, type Executor, type Work } from './statement';
+import { orderList as orders, rows, run, sql, type Executor, type Work } from './statement';
 import { peerRead } from './views';
 import { int8 } from './messages';
-
-const orders = (orderNos: readonly number[]) =>
-  sql.join(
-    orderNos.map((n) => sql`${n}`),
-    sql`, `,
-  );
 
 /**
  * Inside the send's transaction (the group's row locked): the state of a message sent with needReadReceipt. The

@@ -80,5 +80,12 @@ export interface Executor {
  *  nothing above src/db parses. */
 export const JSON_COLUMNS = new Set(['targets', 'atUsers', 'elem']);
 
+/** A list of order numbers for `IN (…)`: bound one parameter each (they are integers, so no dialect differs). */
+export const orderList = (orderNos: readonly number[]): SQL =>
+  sql.join(
+    orderNos.map((n) => sql`${n}`),
+    sql`, `,
+  );
+
 export const encodeList = (list: readonly string[] | null): string | null => (list ? JSON.stringify(list) : null);
 export const encodeElem = (elem: Elem | null): string | null => (elem ? JSON.stringify(elem) : null);

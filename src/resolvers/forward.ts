@@ -11,7 +11,7 @@ import type { ViewedMessage } from '../db/store';
 import { partsOf } from '../media/element';
 import type { Viewer } from './context';
 import { createDraft, noContent } from './message';
-import { ElemType, mergedView, type V2TimMessage } from './message-view';
+import { ElemType, mergedView, messageNotFound, type V2TimMessage } from './message-view';
 import { answer, ok, Refusal } from './result';
 import { checkSize, checkUnicode, utf8Bytes } from './validate';
 
@@ -22,9 +22,6 @@ const MAX_ABSTRACT_CHARS = 100;
 const MAX_LAYERS = 100;
 /** The merged copies, as stored: 300 messages of 12 KB fit, nested mergers share the bound (decision). */
 const MAX_MERGED_BYTES = 4 * 1024 * 1024;
-
-const notFound = (field: string, msgID: string) =>
-  new Refusal(Code.INVALID_PARAMETERS, `${field} "${msgID}" was not found among your messages.`);
 
 /** A message that can be passed on: not revoked (its content is gone), not a group tip (the group's record). */
 function checkSource(m: ViewedMessage, field: string): void {
@@ -68,7 +65,7 @@ const layersOf = (elem: Elem | null): number =>
 export const createForwardMessage = (ctx: Viewer, args: { msgID: string }) =>
   answer(async () => {
     const seen = args.msgID ? await ctx.store.messages.visibleWithMerged(ctx.viewer, args.msgID) : undefined;
-    if (!seen) throw notFound('msgID', args.msgID);
+    if (!seen) throw messageNotFound(args.msgID);
     const m = seen.message;
     checkSource(m, 'msgID');
     const { row } = m;
@@ -129,7 +126,7 @@ export const createMergerMessage = (ctx: Viewer, args: MergerArgs) =>
     const byId = new Map(found.map((m) => [m.row.msgId, m]));
     const sources = ids.map((id) => {
       const m = byId.get(id);
-      if (!m) throw notFound(`msgIDList[${args.msgIDList.indexOf(id)}]`, id);
+      if (!m) throw messageNotFound(id, `msgIDList[${args.msgIDList.indexOf(id)}]`);
       checkSource(m, `msgIDList[${args.msgIDList.indexOf(id)}]`);
       return m;
     });
@@ -183,7 +180,7 @@ export const downloadMergerMessage = (ctx: Viewer, args: { msgID: string }) =>
   answer(async () => {
     // One read: the merger as the caller may see it, with its messages.
     const seen = args.msgID ? await ctx.store.messages.visibleWithMerged(ctx.viewer, args.msgID) : undefined;
-    if (!seen) throw notFound('msgID', args.msgID);
+    if (!seen) throw messageNotFound(args.msgID);
     const { row } = seen.message;
     if (row.revokedAt !== null)
       throw new Refusal(Code.INVALID_PARAMETERS, `msgID "${args.msgID}" was revoked; its content is gone.`);

@@ -4,7 +4,7 @@
 import { Code } from '../codes';
 import { conversationIdOf } from '../db/store';
 import type { Viewer } from './context';
-import { messageView, type V2TimMessage } from './message-view';
+import { messageNotFound, messageView, type V2TimMessage } from './message-view';
 import { answer, done, ok, Refusal } from './result';
 import { checkCount, checkId, checkUserID } from './validate';
 import { GroupType, isGroupType } from './group-type';
@@ -171,8 +171,7 @@ export const deleteMessages = (ctx: Viewer, args: { msgIDList: readonly string[]
     );
     const seen = new Set(found.map((m) => m.row.msgId));
     const missing = ids.find((id) => !seen.has(id));
-    if (missing !== undefined)
-      throw new Refusal(Code.INVALID_PARAMETERS, `msgID "${missing}" was not found among your messages.`);
+    if (missing !== undefined) throw messageNotFound(missing);
     const conversations = new Set(found.map((m) => conversationIdOf(ctx.viewer, m.row)));
     if (conversations.size > 1)
       throw new Refusal(Code.INVALID_PARAMETERS, 'msgIDList must hold messages of one conversation.');

@@ -13,7 +13,7 @@ import { imageSize, imageVersions } from '../media/image';
 import type { StagedUpload, Uploads } from '../media/upload';
 import { isBlobId } from '../media/store';
 import type { Viewer } from './context';
-import { createDraft } from './message';
+import { createDraft, noContent } from './message';
 import { ElemType } from './message-view';
 import { answer, Refusal } from './result';
 import { checkUnicode, utf8Bytes } from './validate';
@@ -141,7 +141,7 @@ async function mediaDraft(ctx: Viewer, uploads: Uploads | undefined, elemType: n
   const parts = partsOf(elem);
   const created = await createDraft(
     ctx,
-    { elemType, text: null, customData: null, customDesc: null, customExt: null, atUsers: null, targets: null, elem },
+    { ...noContent, elemType, elem },
     {
       refs: parts.map((p) => ({
         blobId: p.uuid,

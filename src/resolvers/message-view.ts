@@ -187,8 +187,8 @@ export function draftView(
 
 /** What a message the viewer may not see answers: the same as one that does not exist (6017), so no call tells
  *  whether a message outside one's audience exists. */
-export const messageNotFound = (msgID: string) =>
-  new Refusal(Code.INVALID_PARAMETERS, `msgID "${msgID}" was not found among your messages.`);
+export const messageNotFound = (msgID: string, field = 'msgID') =>
+  new Refusal(Code.INVALID_PARAMETERS, `${field} "${msgID}" was not found among your messages.`);
 
 /** The message as the viewer sees it, or the not-found refusal (modifyMessage, reactions, receipts). */
 export async function seenMessage(ctx: Pick<Viewer, 'store' | 'viewer'>, msgID: string): Promise<ViewedMessage> {
