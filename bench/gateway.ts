@@ -80,12 +80,8 @@ export async function startGateway(): Promise<ServerUnderTest> {
                 createdAt: t,
                 expiresAt: t + 24 * 3600,
                 elemType: 1,
-                text: texts[i + k]!,
-                customData: null,
-                customDesc: null,
-                customExt: null,
+                body: [{ kind: 'text', text: texts[i + k]! }],
                 atUsers: null,
-                elem: null,
                 targets: to ?? null,
               });
             }),

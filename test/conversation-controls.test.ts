@@ -192,12 +192,8 @@ for (const backend of backends) {
         createdAt: gw.clock.now,
         expiresAt: gw.clock.now + 60,
         elemType: 1,
-        text: 'x',
-        customData: null,
-        customDesc: null,
-        customExt: null,
+        body: [{ kind: 'text', text: 'x' }],
         atUsers: ['bob', 'carol', AT_ALL],
-        elem: null,
         targets: ['bob'],
       });
       const sent = await store.messages.send(

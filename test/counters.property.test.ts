@@ -117,12 +117,8 @@ for (const backend of backends) {
               createdAt: NOW,
               expiresAt: NOW + 3600,
               elemType: 1,
-              text: id,
-              customData: null,
-              customDesc: null,
-              customExt: null,
+              body: [{ kind: 'text', text: id }],
               atUsers: null,
-              elem: null,
               targets: null,
             });
             const targets = to.targets ?? null;

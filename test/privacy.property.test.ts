@@ -750,7 +750,7 @@ for (const backend of gateways)
       const router = gw.app.services.router;
       const publish = router.publish;
       router.publish = (event) => {
-        if (event.type === 'message' && event.row.elem?.kind === 'groupTips') ids.push(event.row.msgId);
+        if (event.type === 'message' && event.row.elemType === 9) ids.push(event.row.msgId);
         return publish(event);
       };
       return ids;

@@ -43,12 +43,8 @@ async function seed(count: number): Promise<string[]> {
             createdAt: NOW,
             expiresAt: NOW + 3600,
             elemType: 1,
-            text,
-            customData: null,
-            customDesc: null,
-            customExt: null,
+            body: [{ kind: 'text', text: text }],
             atUsers: null,
-            elem: null,
             targets,
           })
           .then(() => {

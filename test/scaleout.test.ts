@@ -25,7 +25,7 @@ import {
 } from './helpers/ops';
 import { PG_URL, REDIS_URL, SKIP_MESSAGE, freshPrefix, freshSchema } from './helpers/pg';
 import { httpCall, spawnGateway, type SpawnedGateway } from './helpers/spawn';
-import { textMessage } from './helpers/new-message';
+import { textMessage, textOf } from './helpers/new-message';
 
 const enabled = PG_URL !== undefined && REDIS_URL !== undefined;
 if (!enabled) console.log(SKIP_MESSAGE);
@@ -463,12 +463,8 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
       createdAt: NOW,
       expiresAt: NOW + 60,
       elemType: 1,
-      text: `t${drafts}`,
-      customData: null,
-      customDesc: null,
-      customExt: null,
+      body: [{ kind: 'text', text: `t${drafts}` }],
       atUsers: null,
-      elem: null,
       targets: null,
     };
     await store.messages.createDraft(draft);
@@ -481,7 +477,7 @@ suite('scale-out: PostgreSQL ordering under concurrent writers', () => {
       groupId: to.groupId ?? null,
       audience: targets ? [...new Set([sender, ...targets])] : null,
       targets,
-      text: draft.text,
+      text: textOf(draft)!,
       timestamp: NOW,
     });
     const outcome = await store.messages.send(msg, NOW);

@@ -3,9 +3,10 @@
 // per-viewer seq, visibility windows, audience rows, unread and lastMessage, drafts, idempotent send, revoke.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DraftRow, NewMessage, SendOutcome, Store, ViewedMessage } from '../src/db/store';
+import type { MsgBody } from '../src/db/element';
 import { PG_URL } from './helpers/pg';
 import { backends, readAfter, skipNotice } from './helpers/backends';
-import { textMessage } from './helpers/new-message';
+import { textMessage, textOf } from './helpers/new-message';
 
 const NOW = 1_800_000_000;
 
@@ -24,12 +25,8 @@ const draftRow = (owner: string, text: string, expiresAt = NOW + 3600): DraftRow
   createdAt: NOW,
   expiresAt,
   elemType: 1,
-  text,
-  customData: null,
-  customDesc: null,
-  customExt: null,
+  body: [{ kind: 'text', text: text }],
   atUsers: null,
-  elem: null,
   targets: null,
 });
 
@@ -43,7 +40,7 @@ function newMessage(draft: DraftRow, sender: string, to: Target, options: Partia
     groupId: to.groupId ?? null,
     audience: targets ? [...new Set([sender, ...targets])] : null,
     targets,
-    text: draft.text,
+    text: textOf(draft)!,
     excludedUnread: targets !== null,
     random: 7,
     timestamp: NOW,
@@ -92,7 +89,7 @@ for (const backend of backends) {
         ),
       ).toBe(true);
     }
-    const texts = (list: ViewedMessage[]) => list.map((m) => m.row.text);
+    const texts = (list: ViewedMessage[]) => list.map((m) => textOf(m.row));
     const seqs = (list: ViewedMessage[]) => list.map((m) => m.seq);
     const history = (viewer: string, groupId: string) =>
       store.messages.groupHistory(viewer, groupId, Number.MAX_SAFE_INTEGER, 100);
@@ -138,7 +135,7 @@ for (const backend of backends) {
       for (const m of [broadcast, targeted, c2c]) {
         const seen = await store.messages.seenBy(viewers, m.row.msgId);
         for (const v of viewers)
-          expect(seen.get(v), `${v} of ${m.row.text}`).toEqual(await store.messages.visible(v, m.row.msgId));
+          expect(seen.get(v), `${v} of ${textOf(m.row)}`).toEqual(await store.messages.visible(v, m.row.msgId));
       }
       expect([...(await store.messages.seenBy(viewers, targeted.row.msgId)).keys()].sort()).toEqual(['alice', 'bob']);
       expect([...(await store.messages.seenBy(viewers, broadcast.row.msgId)).keys()].sort()).toEqual([
@@ -197,7 +194,10 @@ for (const backend of backends) {
         ok: false,
         reason: 'muted',
       });
-      expect(await store.messages.draft(draft.id, 'bob', NOW)).toMatchObject({ id: draft.id, text: 'muted' });
+      expect(await store.messages.draft(draft.id, 'bob', NOW)).toMatchObject({
+        id: draft.id,
+        body: [{ kind: 'text', text: 'muted' }],
+      });
       expect(await store.messages.lastOrder()).toBe(0);
       expect((await send('alice', 'first', { groupId: 'g' })).seq).toBe(1);
     });
@@ -214,7 +214,7 @@ for (const backend of backends) {
       expect(await store.messages.c2cHistory('carol', 'alice', Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
       const conv = await store.conversations.get('bob', 'c2c_alice');
       expect(conv).toMatchObject({ conversationID: 'c2c_alice', userID: 'alice', groupID: null, unreadCount: 1 });
-      expect(conv?.lastMessage?.row.text).toBe('how are you');
+      expect(textOf(conv?.lastMessage?.row)).toBe('how are you');
       expect(await store.conversations.totalUnread('bob')).toBe(1);
       expect(await store.conversations.markRead('bob', 'c2c_alice')).toBe(true);
       expect(await store.conversations.totalUnread('bob')).toBe(0);
@@ -235,8 +235,12 @@ for (const backend of backends) {
       expect((await store.conversations.get('bob', 'group_g'))?.unreadCount).toBe(3);
       expect((await store.conversations.get('carol', 'group_g'))?.unreadCount).toBe(2);
       const last = (await store.conversations.get('carol', 'group_g'))?.lastMessage;
-      expect(last?.row).toMatchObject({ text: 'revoked', revokedAt: NOW + 1, revokedBy: 'alice' });
-      expect((await store.conversations.get('bob', 'group_g'))?.lastMessage?.row.text).toBe('revoked');
+      expect(last?.row).toMatchObject({
+        body: [{ kind: 'text', text: 'revoked' }],
+        revokedAt: NOW + 1,
+        revokedBy: 'alice',
+      });
+      expect(textOf((await store.conversations.get('bob', 'group_g'))?.lastMessage?.row)).toBe('revoked');
       expect(await store.conversations.totalUnread('bob')).toBe(3);
       const list = await store.conversations.list('bob');
       expect(list.map((c) => [c.conversationID, c.groupName, c.unreadCount])).toEqual([['group_g', 'g', 3]]);
@@ -388,25 +392,20 @@ for (const backend of backends) {
           NOW,
         ),
       ).toBe(true);
-      const draft = { ...draftRow('alice', odd), customData: odd, customDesc: '\u0000', customExt: '\uE000' };
+      // A body of two elements, each with the odd characters in its strings.
+      const body: MsgBody = [
+        { kind: 'text', text: odd },
+        { kind: 'custom', data: odd, desc: '\u0000', extension: '\uE000' },
+      ];
+      const draft = { ...draftRow('alice', odd), body };
       await store.messages.createDraft(draft);
       expect(await store.messages.draft(draft.id, 'alice', NOW)).toEqual(draft);
       const sent = await store.messages.send(
-        newMessage(
-          draft,
-          'alice',
-          { groupId: 'g' },
-          { customData: odd, cloudCustomData: odd, localCustomData: '\u0000' },
-        ),
+        newMessage(draft, 'alice', { groupId: 'g' }, { body, cloudCustomData: odd, localCustomData: '\u0000' }),
         NOW,
       );
-      expect(sent.ok && sent.message.row).toMatchObject({
-        text: odd,
-        customData: odd,
-        cloudCustomData: odd,
-        localCustomData: '\u0000',
-      });
-      expect((await history('alice', 'g'))[0]?.row).toMatchObject({ text: odd, customData: odd, cloudCustomData: odd });
+      expect(sent.ok && sent.message.row).toMatchObject({ body, cloudCustomData: odd, localCustomData: '\u0000' });
+      expect((await history('alice', 'g'))[0]?.row).toMatchObject({ body, cloudCustomData: odd });
       expect((await store.groups.get('g'))?.groupName).toBe(odd);
       expect((await store.groups.joined('alice'))[0]?.group.groupName).toBe(odd);
       expect((await store.conversations.get('alice', 'group_g'))?.groupName).toBe(odd);
@@ -419,7 +418,10 @@ for (const backend of backends) {
       const outcome = await store.messages.sendOnline(newMessage(draft, 'alice', { groupId: 'g' }), NOW);
       expect(outcome).toMatchObject({
         ok: true,
-        message: { seq: 0, row: { orderNo: 0, seqBase: 0, text: 'now or never', targeted: 0, pairKey: null } },
+        message: {
+          seq: 0,
+          row: { orderNo: 0, seqBase: 0, body: [{ kind: 'text', text: 'now or never' }], targeted: 0, pairKey: null },
+        },
       });
       expect(await store.messages.draft(draft.id, 'alice', NOW)).toBeUndefined();
       expect(await store.messages.lastOrder()).toBe(0);

@@ -1,6 +1,8 @@
-// A database written by the store of commit 58449c6 (test/fixtures/store-58449c6.json: its tables, and what that
-// store answered) upgrades without loss: after the new migrations every message, conversation and cursor answers
-// as before. The one deliberate change: Meeting groups report no unread counts.
+// Databases written by earlier stores upgrade without loss. test/fixtures/store-58449c6.json (its tables, and what
+// that store answered): after the new migrations every message, conversation and cursor answers as before; the one
+// deliberate change is that Meeting groups report no unread counts. test/fixtures/store-8670624.json, the last store
+// that kept content in columns (text, custom fields, `elem`): every message, draft and merged copy keeps its content,
+// now as a body of elements.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +20,8 @@ import { groupRules } from '../src/resolvers/group-type';
 import { readAfter } from './helpers/backends';
 import { PG_URL, freshSchema, type FreshSchema } from './helpers/pg';
 import { textMessage } from './helpers/new-message';
+import type { MsgBody } from '../src/db/element';
+import { toDbText } from '../src/db/pg/client';
 
 const root = new URL('..', import.meta.url).pathname;
 const fixture = JSON.parse(readFileSync(join(root, 'test/fixtures/store-58449c6.json'), 'utf8')) as {
@@ -28,6 +32,26 @@ const fixture = JSON.parse(readFileSync(join(root, 'test/fixtures/store-58449c6.
 const OLD_MIGRATIONS = 2; // 0000_init and 0001_partial_message_indexes were main's at 58449c6
 const TABLES = ['users', 'groups', 'group_members', 'messages', 'message_audience', 'drafts', 'conversations'];
 
+interface Content {
+  elemType: number;
+  text: string | null;
+  customData: string | null;
+  customDesc: string | null;
+  customExt: string | null;
+  elem: any;
+  atUsers?: string[] | null;
+}
+const columns = JSON.parse(readFileSync(join(root, 'test/fixtures/store-8670624.json'), 'utf8')) as {
+  tables: Record<string, Record<string, unknown>[]>;
+  answers: {
+    messages: Record<string, Content>;
+    drafts: Record<string, Content>;
+    merged: (Content & Record<string, unknown>)[];
+  };
+};
+/** 8670624's tables in an order their foreign keys accept. */
+const COLUMN_TABLES = [...TABLES, 'media_refs', 'merged_messages'];
+
 let temp: string | undefined;
 let schema: FreshSchema | undefined;
 afterEach(async () => {
@@ -36,15 +60,65 @@ afterEach(async () => {
   temp = schema = undefined;
 });
 
-/** A copy of a migrations folder that stops where 58449c6's did. */
-function oldMigrations(folder: string): string {
-  const dir = join((temp ??= mkdtempSync(join(tmpdir(), 'im-upgrade-'))), folder);
+/** A copy of a migrations folder that stops where an old main's did: its first `count`, or those before `tag`. */
+function oldMigrations(folder: string, upTo: number | string = OLD_MIGRATIONS): string {
+  const dir = join(mkdtempSync(join((temp ??= mkdtempSync(join(tmpdir(), 'im-upgrade-'))), 'm')), folder);
   cpSync(join(root, folder), dir, { recursive: true });
   const journalPath = join(dir, 'meta/_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: unknown[] };
-  journal.entries = journal.entries.slice(0, OLD_MIGRATIONS);
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
+  const count = typeof upTo === 'number' ? upTo : journal.entries.findIndex((e) => e.tag.endsWith(upTo));
+  journal.entries = journal.entries.slice(0, count);
   writeFileSync(journalPath, JSON.stringify(journal));
   return dir;
+}
+
+/** A SQLite file made by the old migrations holding these rows, opened with today's store (which migrates it). */
+function oldSqlite(tables: Record<string, Record<string, unknown>[]>, names: string[], upTo?: number | string) {
+  const dir = oldMigrations('drizzle', upTo);
+  const path = join(dir, 'im.db');
+  const old = new Database(path);
+  sqliteMigrate(sqliteDrizzle(old), { migrationsFolder: dir });
+  for (const t of names) {
+    for (const r of tables[t] ?? []) {
+      const cols = Object.keys(r);
+      old
+        .prepare(`INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
+        .run(...cols.map((c) => r[c]));
+    }
+  }
+  old.close();
+  return openDatabase(path, groupRules);
+}
+
+/** The same in a fresh PostgreSQL schema; `asOldPg` writes a value as that store stored it. */
+async function oldPostgres(
+  tables: Record<string, Record<string, unknown>[]>,
+  names: string[],
+  asOldPg: (column: string, value: unknown) => unknown,
+  upTo?: number | string,
+) {
+  schema = await freshSchema();
+  const dir = oldMigrations('drizzle-pg', upTo);
+  const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema.schema}` });
+  await client.connect();
+  try {
+    await pgMigrate(pgDrizzle(client), { migrationsFolder: dir, migrationsSchema: schema.schema });
+    for (const t of names) {
+      for (const r of tables[t] ?? []) {
+        const cols = Object.keys(r);
+        await client.query(
+          `INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
+          cols.map((c) => asOldPg(c, r[c])),
+        );
+      }
+    }
+    await client.query(
+      `SELECT setval(pg_get_serial_sequence('messages', 'order_no'), (SELECT max(order_no) FROM messages))`,
+    );
+  } finally {
+    await client.end();
+  }
+  return openPostgres(PG_URL!, { schema: schema.schema, rules: groupRules });
 }
 
 const view = (m: ViewedMessage | null) =>
@@ -93,12 +167,8 @@ async function checkUpgraded(store: Store) {
     createdAt: 1,
     expiresAt: Number.MAX_SAFE_INTEGER,
     elemType: 1,
-    text: 'new',
-    customData: null,
-    customDesc: null,
-    customExt: null,
+    body: [{ kind: 'text', text: 'new' }],
     atUsers: null,
-    elem: null,
     targets: null,
   });
   const sent = await store.messages.send(
@@ -119,20 +189,7 @@ async function checkUpgraded(store: Store) {
 
 describe('upgrading a database written by 58449c6', () => {
   it('when a SQLite file from 58449c6 is opened, then every message, conversation and cursor answers as before', async () => {
-    const dir = oldMigrations('drizzle');
-    const path = join(dir, 'im.db');
-    const old = new Database(path);
-    sqliteMigrate(sqliteDrizzle(old), { migrationsFolder: dir });
-    for (const t of TABLES) {
-      for (const r of fixture.tables[t]!) {
-        const cols = Object.keys(r);
-        old
-          .prepare(`INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
-          .run(...cols.map((c) => r[c]));
-      }
-    }
-    old.close();
-    const store = openDatabase(path, groupRules);
+    const store = oldSqlite(fixture.tables, TABLES);
     try {
       await checkUpgraded(store);
     } finally {
@@ -143,37 +200,81 @@ describe('upgrading a database written by 58449c6', () => {
   (PG_URL ? it : it.skip)(
     'when a PostgreSQL schema from 58449c6 is opened, then every message, conversation and cursor answers as before',
     async () => {
-      schema = await freshSchema();
-      const dir = oldMigrations('drizzle-pg');
-      const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema.schema}` });
-      await client.connect();
-      try {
-        await pgMigrate(pgDrizzle(client), { migrationsFolder: dir, migrationsSchema: schema.schema });
-        // As 58449c6 stored them: U+0000 in free text escaped as U+E000 '0', the pair key's separator U+0001.
-        const asOldPg = (c: string, v: unknown) =>
-          typeof v !== 'string'
-            ? v
-            : c === 'pair_key'
-              ? v.replace('\u0000', '\u0001')
-              : v.replace(/\u0000/g, '\uE0000');
-        for (const t of TABLES) {
-          for (const r of fixture.tables[t]!) {
-            const cols = Object.keys(r);
-            await client.query(
-              `INSERT INTO ${t} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`,
-              cols.map((c) => asOldPg(c, r[c])),
-            );
-          }
-        }
-        await client.query(
-          `SELECT setval(pg_get_serial_sequence('messages', 'order_no'), (SELECT max(order_no) FROM messages))`,
-        );
-      } finally {
-        await client.end();
-      }
-      const store = openPostgres(PG_URL!, { schema: schema.schema, rules: groupRules });
+      // As 58449c6 stored them: U+0000 in free text escaped as U+E000 '0', the pair key's separator U+0001.
+      const asOldPg = (c: string, v: unknown) =>
+        typeof v !== 'string' ? v : c === 'pair_key' ? v.replace('\u0000', '\u0001') : v.replace(/\u0000/g, '\uE0000');
+      const store = await oldPostgres(fixture.tables, TABLES, asOldPg);
       try {
         await checkUpgraded(store);
+      } finally {
+        await store.close();
+      }
+    },
+  );
+});
+
+/** What 8670624's content columns mean as a body: text and custom fields one element each, `elem` as it was. */
+function bodyOf(c: Content): MsgBody {
+  if (c.elem)
+    return [c.elem.kind === 'merger' && c.elem.messages ? { ...c.elem, messages: c.elem.messages.map(copy) } : c.elem];
+  if (c.elemType === 1) return [{ kind: 'text', text: c.text! }];
+  if (c.elemType === 2) return [{ kind: 'custom', data: c.customData!, desc: c.customDesc!, extension: c.customExt! }];
+  return [];
+}
+const copy = ({ text: _t, customData: _d, customDesc: _s, customExt: _e, elem: _m, ...c }: any) => ({
+  ...c,
+  body: bodyOf({ elemType: c.elemType, text: _t, customData: _d, customDesc: _s, customExt: _e, elem: _m }),
+});
+
+async function checkBodies(store: Store) {
+  const { messages, drafts, merged } = columns.answers;
+  const found = await store.messages.find('ann', Object.keys(messages));
+  expect(found.map((m) => m.row.msgId)).toEqual(Object.keys(messages));
+  for (const m of found) {
+    const old = messages[m.row.msgId]!;
+    expect({ elemType: m.row.elemType, body: m.row.body, atUsers: m.row.atUsers }, m.row.msgId).toEqual({
+      elemType: old.elemType,
+      body: bodyOf(old),
+      atUsers: old.atUsers,
+    });
+  }
+  for (const [id, old] of Object.entries(drafts)) {
+    const owner = columns.tables.drafts!.find((d) => d.id === id)!.owner as string;
+    const d = await store.messages.draft(id, owner, 1_800_000_000);
+    expect({ elemType: d?.elemType, body: d?.body }, id).toEqual({ elemType: old.elemType, body: bodyOf(old) });
+  }
+  // The merged copies (one holding a merger with its own copies inline) read as bodies too.
+  expect((await store.messages.mergedMessages(['d6'])).get('d6')).toEqual(merged.map(copy));
+  expect((await store.messages.refsOf(['d5'])).map((r) => r.blobId)).toEqual(['blob-1']);
+  // Edits work on an upgraded message: the text element changes, nothing else.
+  const first = found[0]!;
+  const body: MsgBody = [{ kind: 'text', text: 'edited' }];
+  expect(await store.messages.modify(first.row.orderNo, 'ann', null, { body, cloudCustomData: null })).toBe(1);
+  expect((await store.messages.visible('bob', first.row.msgId))?.row.body).toEqual(body);
+}
+
+describe('upgrading a database written by 8670624 (content in columns)', () => {
+  it('when a SQLite file from 8670624 is opened, then every message, draft and merged copy keeps its content', async () => {
+    const store = oldSqlite(columns.tables, COLUMN_TABLES, 'msg_body');
+    try {
+      await checkBodies(store);
+    } finally {
+      await store.close();
+    }
+  });
+
+  (PG_URL ? it : it.skip)(
+    'when a PostgreSQL schema from 8670624 is opened, then every message, draft and merged copy keeps its content',
+    async () => {
+      // As 8670624 stored every string: U+0000 as U+E000 '0' and U+E000 as U+E000 'e' (toDbText).
+      const store = await oldPostgres(
+        columns.tables,
+        COLUMN_TABLES,
+        (_, v) => (typeof v === 'string' ? toDbText(v) : v),
+        'msg_body',
+      );
+      try {
+        await checkBodies(store);
       } finally {
         await store.close();
       }

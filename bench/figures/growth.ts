@@ -44,7 +44,7 @@ function seedStatements(n: number, series: (from: number, to: number) => string,
     `INSERT INTO groups (group_id, group_type, group_name, owner, created_at) SELECT 'g' || i, 'Public', 'group ' || i, ${member('i', '0')}, 0 FROM ${series(0, GROUPS - 1)}`,
     `INSERT INTO group_members (group_id, user_id, role, join_time, join_order) SELECT 'g' || (i / ${MEMBERS}), 'u' || (i % ${USERS}), 200, 0, 0 FROM ${series(0, GROUPS * MEMBERS - 1)}`,
     `INSERT INTO group_members (group_id, user_id, role, join_time, join_order) SELECT 'g' || (i / 2), CASE WHEN i % 2 = 0 THEN 'reader' ELSE 'never' END, 200, 0, 0 FROM ${series(0, THEIR_GROUPS * 2 - 1)}`,
-    `INSERT INTO messages (order_no, msg_id, create_id, sender, receiver, pair_key, group_id, targeted, targets, seq_base, elem_type, text,
+    `INSERT INTO messages (order_no, msg_id, create_id, sender, receiver, pair_key, group_id, targeted, targets, seq_base, elem_type, body,
         priority, excluded_unread, excluded_last, need_read_receipt, random, timestamp)
       SELECT i, 'msg-' || i, 'create-' || i,
         CASE WHEN i % 10 = 0 THEN ${c2cSender} WHEN i % 10 = 1 THEN ${member(g, '0')} ELSE ${member(g, `(i % ${MEMBERS})`)} END,
@@ -53,7 +53,7 @@ function seedStatements(n: number, series: (from: number, to: number) => string,
         CASE WHEN i % 10 = 0 THEN NULL ELSE 'g' || ${g} END,
         CASE WHEN i % 10 = 1 THEN 1 ELSE 0 END,
         CASE WHEN i % 10 = 1 THEN '["' || ${member(g, '1')} || '","' || ${third} || '"]' END,
-        i, 1, 'message number ' || i, 2, CASE WHEN i % 10 = 1 THEN 1 ELSE 0 END, 0, 0, i, 1800000000 + i / 100
+        i, 1, '[{"kind":"text","text":"message number ' || i || '"}]', 2, CASE WHEN i % 10 = 1 THEN 1 ELSE 0 END, 0, 0, i, 1800000000 + i / 100
       FROM ${series(1, n)}`,
     ...['0', '1'].map(
       (k) => `INSERT INTO message_audience (order_no, user_id, group_id, rank)

@@ -1,12 +1,24 @@
-// Message elements beyond text and custom (V2TIM's groupTipsElem, imageElem, soundElem, …): each element type's
-// payload is one interface here, named and shaped as the SDK's element, stored as JSON in `messages.elem` and
-// `drafts.elem` and decoded by the executors with the other JSON columns (statement.ts), so code above src/db sees
-// it typed. Adding an element type: its interface in `ElemPayloads` under its kind, its view in
-// src/resolvers/message-view.ts, its GraphQL type in src/schema/message.ts. Text and custom keep their columns
-// (upgraded databases have them; they are what every message so far is).
+// A message's content as Tencent's MsgBody has it: a list of typed elements (V2TIM's textElem, customElem,
+// imageElem, …), each one interface here named and shaped as the SDK's element, stored as JSON in `messages.body`
+// and `drafts.body` and decoded by the executors (statement.ts), so code above src/db sees it typed. The create*
+// APIs make one element; the list is the stored shape so that a body of several needs no new column.
+// Adding an element type: its interface in `ElemPayloads` under its kind, a codec in `CODECS` only if its stored
+// JSON needs more than parsing, its view in src/resolvers/message-view.ts and its GraphQL type in src/schema.
 
 import type { GroupTipsElem } from './group-tips';
 import type { FileElem, ImageElem, SoundElem, VideoElem } from '../media/element';
+
+/** V2TimTextElem. */
+export interface TextElem {
+  text: string;
+}
+
+/** V2TimCustomElem: the app's own payload. */
+export interface CustomElem {
+  data: string;
+  desc: string;
+  extension: string;
+}
 
 /** V2TimLocationElem: a place as the sender described it. */
 export interface LocationElem {
@@ -32,11 +44,7 @@ export interface MergedMessage {
   faceUrl: string | null;
   timestamp: number;
   elemType: number;
-  text: string | null;
-  customData: string | null;
-  customDesc: string | null;
-  customExt: string | null;
-  elem: Elem | null;
+  body: MsgBody;
 }
 
 /**
@@ -53,6 +61,8 @@ export interface MergerElem {
 
 /** Payload interfaces by kind; each element module adds its own entry. */
 export interface ElemPayloads {
+  text: TextElem;
+  custom: CustomElem;
   /** V2TIM_ELEM_TYPE_GROUP_TIPS (9): a membership or profile change, stored by the store itself (./group-tips.ts). */
   groupTips: GroupTipsElem;
   image: ImageElem;
@@ -66,6 +76,43 @@ export interface ElemPayloads {
 
 /** One stored element: its kind, then the SDK element's fields. */
 export type Elem = { [K in keyof ElemPayloads]: { kind: K } & ElemPayloads[K] }[keyof ElemPayloads];
+
+/** Tencent's MsgBody: a message's elements in order. */
+export type MsgBody = Elem[];
+
+/**
+ * Per element kind, what reading its stored JSON takes beyond JSON.parse; most kinds need nothing. A merger nested
+ * in another's copies holds copies itself, and copies made before MsgBody have the old shape (copyOf).
+ */
+const CODECS: { [K in Elem['kind']]?: (e: Extract<Elem, { kind: K }>) => Elem } = {
+  merger: (e) => (e.messages ? { ...e, messages: e.messages.map(copyOf) } : e),
+};
+
+export const decodeBody = (body: Elem[]): MsgBody =>
+  body.map((e) => (CODECS[e.kind] as ((e: Elem) => Elem) | undefined)?.(e) ?? e);
+
+/** A merged copy as stored before MsgBody: text and custom fields in their own keys, other content in `elem`. */
+interface LegacyCopy extends Omit<MergedMessage, 'body'> {
+  text: string | null;
+  customData: string | null;
+  customDesc: string | null;
+  customExt: string | null;
+  elem: Elem | null;
+}
+
+/** A stored merged copy, either shape, as a MergedMessage (the migration to MsgBody left nested JSON as it was). */
+export function copyOf(m: MergedMessage | LegacyCopy): MergedMessage {
+  if ('body' in m) return { ...m, body: decodeBody(m.body) };
+  const { text, customData, customDesc, customExt, elem, ...rest } = m;
+  const legacy: Elem | null =
+    elem ??
+    (m.elemType === 1
+      ? { kind: 'text', text: text ?? '' }
+      : m.elemType === 2
+        ? { kind: 'custom', data: customData ?? '', desc: customDesc ?? '', extension: customExt ?? '' }
+        : null);
+  return { ...rest, body: legacy ? decodeBody([legacy]) : [] };
+}
 
 /** A blob a draft or message holds (`media_refs`): whose upload it is and what a download answers with. */
 export interface BlobRef {

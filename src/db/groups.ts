@@ -7,7 +7,7 @@ import { row, rows, run, sql, type Dialect, type Executor, type Work } from './s
 import { int8 } from './messages';
 import { groupProfileMethods } from './group-profile';
 import { groupApplicationMethods } from './group-applications';
-import type { Elem } from './element';
+import type { MsgBody } from './element';
 import { releaseWork } from './media';
 import { partsOf } from '../media/element';
 
@@ -143,12 +143,12 @@ export function createGroupStore(x: Executor, rules: GroupRules): GroupStore {
           sql`SELECT user_id AS "userId" FROM group_members WHERE group_id = ${groupID}`,
         )).map((r) => r.userId);
         // Their media goes with them, unless held elsewhere too (a forward, a merger, a reuse by uuid).
-        const media = yield* rows<{ elem: Elem }>(sql`SELECT m.elem FROM messages m
-          WHERE m.group_id = ${groupID} AND m.elem_type IN (3, 4, 5, 6) AND m.elem IS NOT NULL`);
+        const media = yield* rows<{ body: MsgBody }>(sql`SELECT m.body FROM messages m
+          WHERE m.group_id = ${groupID} AND m.elem_type IN (3, 4, 5, 6)`);
         const blobs = yield* releaseWork(
           d,
           sql`(SELECT m.create_id FROM messages m WHERE m.group_id = ${groupID})`,
-          media.flatMap((m) => partsOf(m.elem).map((p) => p.uuid)),
+          media.flatMap((m) => partsOf(m.body).map((p) => p.uuid)),
         );
         yield* run(sql`DELETE FROM conversations WHERE group_id = ${groupID}`);
         yield* run(sql`DELETE FROM groups WHERE group_id = ${groupID}`);

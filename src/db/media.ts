@@ -69,19 +69,19 @@ export function mediaMethods(
     mergedMessages: (holders) =>
       x.read(function* () {
         if (holders.length === 0) return new Map<string, MergedMessage[]>();
-        const list = yield* rows<{ holder: string; body: string }>(
-          sql`SELECT holder, body FROM merged_messages WHERE holder IN ${d.inList(holders)}`,
+        const list = yield* rows<{ holder: string; copies: MergedMessage[] }>(
+          sql`SELECT holder, body AS copies FROM merged_messages WHERE holder IN ${d.inList(holders)}`,
         );
-        return new Map(list.map((r) => [r.holder, JSON.parse(r.body) as MergedMessage[]]));
+        return new Map(list.map((r) => [r.holder, r.copies]));
       }),
     visibleWithMerged: (viewer, msgId) =>
       x.read(function* () {
-        const r = yield* row<ViewedRow & { mergedBody: string | null }>(sql`SELECT ${viewColumns(viewer)},
-          mm.body AS "mergedBody" FROM messages m LEFT JOIN merged_messages mm ON mm.holder = m.create_id
+        const r = yield* row<ViewedRow & { copies: MergedMessage[] | null }>(sql`SELECT ${viewColumns(viewer)},
+          mm.body AS copies FROM messages m LEFT JOIN merged_messages mm ON mm.holder = m.create_id
           WHERE m.msg_id = ${msgId} AND ${visibleTo(viewer)}`);
         if (!r) return undefined;
-        const { mergedBody, ...rest } = r;
-        return { message: viewed(rest), merged: mergedBody ? (JSON.parse(mergedBody) as MergedMessage[]) : undefined };
+        const { copies, ...rest } = r;
+        return { message: viewed(rest), merged: copies ?? undefined };
       }),
     release: (holders) => x.write(() => releaseWork(d, d.inList(holders), [])),
   };

@@ -1,7 +1,7 @@
 // Messages, written once for both databases: drafts, the send's statements, history, resume, find, revoke. Each
 // method is a constant number of set-based statements. The counters a send or a revoke changes (unread counts,
 // lastMessage, read marks: see schema.ts) change in the same transaction.
-import type { Elem } from './element';
+import type { MsgBody } from './element';
 import {
   AT_ALL,
   pairKey,
@@ -16,7 +16,7 @@ import {
   type SendOutcome,
   type ViewedMessage,
 } from './store';
-import { encodeElem, encodeList, row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
+import { encodeBody, encodeList, row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
 import { reactionMethods } from './reactions';
 import { openReceipts, receiptMethods } from './receipts';
 import { keptBy, MESSAGE_COLUMNS, viewColumns, viewed, viewedAll, visibleTo, type ViewedRow } from './views';
@@ -28,8 +28,7 @@ import { partsOf } from '../media/element';
 const SCAN_PER_MESSAGE = 10;
 
 const DRAFT_COLUMNS = sql.raw(`d.id, d.owner, d.created_at AS "createdAt", d.expires_at AS "expiresAt",
-  d.elem_type AS "elemType", d.text, d.custom_data AS "customData", d.custom_desc AS "customDesc",
-  d.custom_ext AS "customExt", d.at_users AS "atUsers", d.targets, d.elem`);
+  d.elem_type AS "elemType", d.body, d.at_users AS "atUsers", d.targets`);
 
 /** A parameter in a SELECT list, where PostgreSQL cannot infer its type. */
 export const int8 = (value: number) => sql`CAST(${value} AS bigint)`;
@@ -143,11 +142,11 @@ export function* sendWork(
     orderNo: number;
     seqBase: number;
   }>(sql`INSERT INTO messages (${orderColumn}msg_id, create_id, sender,
-      receiver, pair_key, group_id, targeted, targets, seq_base, elem_type, text, custom_data, custom_desc, custom_ext,
-      at_users, elem, priority, excluded_unread, excluded_last, need_read_receipt, cloud_custom_data, local_custom_data, random, timestamp)
+      receiver, pair_key, group_id, targeted, targets, seq_base, elem_type, body,
+      at_users, priority, excluded_unread, excluded_last, need_read_receipt, cloud_custom_data, local_custom_data, random, timestamp)
     VALUES (${orderValue}${msg.msgId}, ${msg.createId}, ${msg.sender}, ${msg.receiver}, ${pair}, ${msg.groupId}, ${flags.targeted},
-      ${encodeList(msg.targets)}, ${seqBase}, ${msg.elemType}, ${msg.text}, ${msg.customData}, ${msg.customDesc},
-      ${msg.customExt}, ${encodeList(msg.atUsers)}, ${encodeElem(msg.elem)}, ${msg.priority}, ${flags.excludedUnread}, ${flags.excludedLast},
+      ${encodeList(msg.targets)}, ${seqBase}, ${msg.elemType}, ${encodeBody(msg.body)},
+      ${encodeList(msg.atUsers)}, ${msg.priority}, ${flags.excludedUnread}, ${flags.excludedLast},
       ${flags.needReadReceipt}, ${msg.cloudCustomData}, ${msg.localCustomData}, ${msg.random}, ${msg.timestamp})
     RETURNING order_no AS "orderNo", seq_base AS "seqBase"`))!;
   const order = stored.orderNo;
@@ -385,10 +384,9 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
     ...receiptMethods(x),
     createDraft: (draft, holdings) =>
       x.write(function* () {
-        yield* run(sql`INSERT INTO drafts (id, owner, created_at, expires_at, elem_type, text, custom_data, custom_desc,
-        custom_ext, at_users, targets, elem) VALUES (${draft.id}, ${draft.owner}, ${draft.createdAt}, ${draft.expiresAt},
-        ${draft.elemType}, ${draft.text}, ${draft.customData}, ${draft.customDesc}, ${draft.customExt},
-        ${encodeList(draft.atUsers)}, ${encodeList(draft.targets)}, ${encodeElem(draft.elem)})`);
+        yield* run(sql`INSERT INTO drafts (id, owner, created_at, expires_at, elem_type, body, at_users, targets)
+        VALUES (${draft.id}, ${draft.owner}, ${draft.createdAt}, ${draft.expiresAt}, ${draft.elemType},
+        ${encodeBody(draft.body)}, ${encodeList(draft.atUsers)}, ${encodeList(draft.targets)})`);
         yield* holdWork(draft.id, holdings);
       }),
     draft: (id, owner, now) => x.read(() => row<DraftRow>(draftQuery(id, owner, now))),
@@ -421,18 +419,18 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
       }),
     send: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, false, takeOrder)),
     sendOnline: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, true, takeOrder)),
-    // Only drafts with an element hold anything (blobs, merged messages).
+    // Only drafts of elements beyond text and custom hold anything (blobs, merged messages).
     reclaimDrafts: (now) =>
       x.write(function* () {
-        const holding = yield* rows<{ id: string; elem: Elem }>(
-          sql`SELECT id, elem FROM drafts WHERE expires_at <= ${now} AND elem IS NOT NULL`,
+        const holding = yield* rows<{ id: string; body: MsgBody }>(
+          sql`SELECT id, body FROM drafts WHERE expires_at <= ${now} AND elem_type NOT IN (1, 2)`,
         );
         const drafts = yield* run(sql`DELETE FROM drafts WHERE expires_at <= ${now}`);
         if (holding.length === 0) return { drafts, blobs: [] };
         const blobs = yield* releaseWork(
           d,
           d.inList(holding.map((h) => h.id)),
-          holding.flatMap((h) => partsOf(h.elem).map((p) => p.uuid)),
+          holding.flatMap((h) => partsOf(h.body).map((p) => p.uuid)),
         );
         return { drafts, blobs };
       }),
@@ -489,8 +487,7 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
     // of two racing edits of one version exactly one wins. Counters do not change: an edit is not a new message.
     modify: (orderNo, sender, version, content) =>
       x.write(function* () {
-        const r = yield* row<{ version: number }>(sql`UPDATE messages SET text = ${content.text},
-          custom_data = ${content.customData}, custom_desc = ${content.customDesc}, custom_ext = ${content.customExt},
+        const r = yield* row<{ version: number }>(sql`UPDATE messages SET body = ${encodeBody(content.body)},
           cloud_custom_data = ${content.cloudCustomData}, version = version + 1
         WHERE order_no = ${orderNo} AND sender = ${sender} AND revoked_at IS NULL
           AND (${version ?? -1} < 0 OR version = ${version ?? -1})

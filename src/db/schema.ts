@@ -92,14 +92,11 @@ export const messages = sqliteTable(
     targets: text('targets'), // JSON list shown to the sender only
     /** Broadcast group messages: public seq. Targeted: the group's publicCount when it was sent. C2C: pair seq. */
     seqBase: integer('seq_base').notNull(),
+    /** The first element's V2TIM_ELEM_TYPE (dismissGroup finds media by it). */
     elemType: integer('elem_type').notNull(),
-    text: text('text'),
-    customData: text('custom_data'),
-    customDesc: text('custom_desc'),
-    customExt: text('custom_ext'),
+    /** The content: Tencent's MsgBody, a JSON list of typed elements (src/db/element.ts). */
+    body: text('body').notNull().default('[]'),
     atUsers: text('at_users'), // JSON list
-    /** The payload of element types beyond text and custom, as JSON (src/db/element.ts). */
-    elem: text('elem'),
     priority: integer('priority').notNull(),
     excludedUnread: integer('excluded_unread').notNull(),
     excludedLast: integer('excluded_last').notNull(),
@@ -205,13 +202,9 @@ export const drafts = sqliteTable(
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
     elemType: integer('elem_type').notNull(),
-    text: text('text'),
-    customData: text('custom_data'),
-    customDesc: text('custom_desc'),
-    customExt: text('custom_ext'),
+    body: text('body').notNull().default('[]'),
     atUsers: text('at_users'),
     targets: text('targets'),
-    elem: text('elem'),
   },
   (t) => [index('drafts_expires').on(t.expiresAt)],
 );

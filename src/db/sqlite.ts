@@ -1,6 +1,6 @@
 // The SQLite executor: renders each statement with drizzle's SQLite dialect (`?` placeholders), prepares each
 // rendered text once per database, and runs a unit of work synchronously, a write inside one better-sqlite3
-// transaction. Rows come out typed: JSON list columns decoded (statement.ts JSON_COLUMNS).
+// transaction. Rows come out typed: JSON columns decoded (statement.ts decodeJson).
 //
 // The send path. better-sqlite3 transactions are synchronous, and one commit per send would bound sends by the
 // disk's flush rate; so the sends of one event-loop turn, and the reads before them, share one transaction, each
@@ -10,7 +10,7 @@
 import type Database from 'better-sqlite3';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { SendPath, TakeOrder } from './messages';
-import { JSON_COLUMNS, drive, sql, type Dialect, type Executor, type Step, type Work } from './statement';
+import { decodeJson, drive, sql, type Dialect, type Executor, type Step, type Work } from './statement';
 
 export const sqliteDialect: Dialect = {
   list: (values, alias) => sql`json_each(${JSON.stringify(values)}) AS ${sql.raw(alias)}`,
@@ -21,11 +21,6 @@ export const sqliteDialect: Dialect = {
   outerJoin: sql`CROSS JOIN`,
   safeHead: sql`(SELECT coalesce(max(order_no), 0) FROM messages)`,
 };
-
-function decode(r: Record<string, unknown>): Record<string, unknown> {
-  for (const k of JSON_COLUMNS) if (typeof r[k] === 'string') r[k] = JSON.parse(r[k] as string);
-  return r;
-}
 
 export interface SqliteExecutor extends Executor {
   /** Runs a unit of work now, synchronously (inside a transaction when called from one). */
@@ -42,7 +37,7 @@ export function createSqliteExecutor(db: Database.Database): SqliteExecutor {
     if (step.kind === 'run' && !stmt.reader) return stmt.run(...params).changes;
     const list = stmt.all(...params) as Record<string, unknown>[];
     if (step.kind === 'run') return list.length;
-    for (const r of list) decode(r);
+    for (const r of list) decodeJson(r);
     return list;
   };
   const transaction = db.transaction((work: () => Work<unknown>) => drive(work(), exec));

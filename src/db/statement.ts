@@ -4,7 +4,7 @@
 // PostgreSQL over the network (./pg/executor.ts). drizzle renders the same template with `?` for SQLite and `$n`
 // for PostgreSQL; the few real differences between the dialects are the fragments of `Dialect`.
 import { sql, type SQL } from 'drizzle-orm';
-import type { Elem } from './element';
+import { copyOf, decodeBody, type MsgBody } from './element';
 
 export { sql, type SQL };
 
@@ -76,9 +76,19 @@ export interface Executor {
   write<T>(work: () => Work<T>): Promise<T>;
 }
 
-/** Columns that hold JSON (lists of userIDs, an element's payload); each executor's row mapper decodes them, so
- *  nothing above src/db parses. */
-export const JSON_COLUMNS = new Set(['targets', 'atUsers', 'elem']);
+/** Columns (as selected) that hold JSON, with their decoders: lists of userIDs, a message body, a merger's copies.
+ *  Each executor's row mapper runs them (decodeJson), so nothing above src/db parses. */
+const JSON_COLUMNS = new Map<string, (json: string) => unknown>([
+  ['targets', JSON.parse],
+  ['atUsers', JSON.parse],
+  ['body', (json) => decodeBody(JSON.parse(json))],
+  ['copies', (json) => (JSON.parse(json) as Parameters<typeof copyOf>[0][]).map(copyOf)],
+]);
+
+export function decodeJson(r: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, decode] of JSON_COLUMNS) if (typeof r[k] === 'string') r[k] = decode(r[k] as string);
+  return r;
+}
 
 /** A list of order numbers for `IN (…)`: bound one parameter each (they are integers, so no dialect differs). */
 export const orderList = (orderNos: readonly number[]): SQL =>
@@ -88,4 +98,4 @@ export const orderList = (orderNos: readonly number[]): SQL =>
   );
 
 export const encodeList = (list: readonly string[] | null): string | null => (list ? JSON.stringify(list) : null);
-export const encodeElem = (elem: Elem | null): string | null => (elem ? JSON.stringify(elem) : null);
+export const encodeBody = (body: MsgBody): string => JSON.stringify(body);

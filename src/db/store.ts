@@ -7,21 +7,22 @@
 // ./pg/send.ts). Counters are state: unread counts, lastMessage and read marks live in `conversations` and
 // `groups`, kept by the writes that change them, so no read counts messages. Methods that must be atomic with
 // their checks (joins under a member cap, a send by a member who may be kicked at the same moment) do the check
-// inside and return an outcome, never throw for it. Rows come out typed: lists are string[], never JSON text.
+// inside and return an outcome, never throw for it. Rows come out typed: lists are string[] and a message's content
+// is its body (./element.ts: Tencent's MsgBody, a list of typed elements), never JSON text.
 import type { Tables } from './schema';
-import type { BlobRef, DraftHoldings, Elem, MergedMessage } from './element';
+import type { BlobRef, DraftHoldings, MergedMessage, MsgBody } from './element';
 import type { GroupTipsStore } from './group-tips';
 import { Code, defaultDesc } from '../codes';
 
-export type MessageRow = Omit<Tables['messages'], 'targets' | 'atUsers' | 'elem'> & {
+export type MessageRow = Omit<Tables['messages'], 'targets' | 'atUsers' | 'body'> & {
   targets: string[] | null;
   atUsers: string[] | null;
-  elem: Elem | null;
+  body: MsgBody;
 };
-export type DraftRow = Omit<Tables['drafts'], 'targets' | 'atUsers' | 'elem'> & {
+export type DraftRow = Omit<Tables['drafts'], 'targets' | 'atUsers' | 'body'> & {
   targets: string[] | null;
   atUsers: string[] | null;
-  elem: Elem | null;
+  body: MsgBody;
 };
 export type GroupRow = Pick<
   Tables['groups'],
@@ -246,12 +247,8 @@ export interface NewMessage {
    */
   draftTargets: string[] | null;
   elemType: number;
-  text: string | null;
-  customData: string | null;
-  customDesc: string | null;
-  customExt: string | null;
+  body: MsgBody;
   atUsers: string[] | null;
-  elem: Elem | null;
   priority: number;
   excludedUnread: boolean;
   excludedLast: boolean;
@@ -354,8 +351,8 @@ export interface ReceiptStore {
   ): Promise<{ userIDs: string[]; more: boolean }>;
 }
 
-/** What modifyMessage may change: the element's content and cloudCustomData. */
-export type MessageContent = Pick<MessageRow, 'text' | 'customData' | 'customDesc' | 'customExt' | 'cloudCustomData'>;
+/** What modifyMessage may change: the body's content and cloudCustomData. */
+export type MessageContent = Pick<MessageRow, 'body' | 'cloudCustomData'>;
 
 export interface MessageStore extends ReactionStore, ReceiptStore {
   /** Stores the draft with what it holds (its blobs, a merger's messages), in one unit of work. */

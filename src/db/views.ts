@@ -19,8 +19,7 @@ export type ViewerRef = string | SQL;
 /** Every column of MessageRow, from `messages m`. */
 export const MESSAGE_COLUMNS = sql.raw(`m.order_no AS "orderNo", m.msg_id AS "msgId", m.create_id AS "createId",
   m.sender, m.receiver, m.pair_key AS "pairKey", m.group_id AS "groupId", m.targeted, m.targets,
-  m.seq_base AS "seqBase", m.elem_type AS "elemType", m.text, m.custom_data AS "customData",
-  m.custom_desc AS "customDesc", m.custom_ext AS "customExt", m.at_users AS "atUsers", m.elem, m.version, m.priority,
+  m.seq_base AS "seqBase", m.elem_type AS "elemType", m.body, m.at_users AS "atUsers", m.version, m.priority,
   m.excluded_unread AS "excludedUnread", m.excluded_last AS "excludedLast", m.need_read_receipt AS "needReadReceipt",
   m.cloud_custom_data AS "cloudCustomData", m.local_custom_data AS "localCustomData", m.random, m.timestamp,
   m.revoked_at AS "revokedAt", m.revoked_by AS "revokedBy"`);

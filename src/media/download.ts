@@ -65,13 +65,13 @@ function parseRange(header: string | undefined, size: number): ByteRange | null 
 async function findPart(services: Services, viewer: string, ref: string, uuid: string): Promise<MediaPart | undefined> {
   const { store } = services;
   const holder = ref.startsWith(DRAFT_PREFIX)
-    ? await store.messages.draft(ref, viewer, services.now()).then((d) => d && { id: d.id, elem: d.elem })
+    ? await store.messages.draft(ref, viewer, services.now()).then((d) => d && { id: d.id, body: d.body })
     : await store.messages
         .visible(viewer, ref)
-        .then((m) => (m && m.row.revokedAt === null ? { id: m.row.createId, elem: m.row.elem } : undefined));
+        .then((m) => (m && m.row.revokedAt === null ? { id: m.row.createId, body: m.row.body } : undefined));
   if (!holder) return undefined;
-  const own = partsOf(holder.elem).find((p) => p.uuid === uuid);
-  if (own || holder.elem?.kind !== 'merger') return own;
+  const own = partsOf(holder.body).find((p) => p.uuid === uuid);
+  if (own || !holder.body.some((e) => e.kind === 'merger')) return own;
   // The blobs of a merger's messages are listed in media_refs, not in its element.
   const held = await store.messages.heldBlob(holder.id, uuid);
   return held && { uuid, contentType: held.contentType, kind: held.kind, fileName: held.fileName ?? undefined };

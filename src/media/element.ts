@@ -1,5 +1,5 @@
 // The stored payloads of media elements (V2TIM's imageElem, soundElem, videoElem, fileElem), as src/db/element.ts
-// keeps them in `messages.elem` / `drafts.elem`. Each blob is named by the id the server gave it (uuid), never by
+// keeps them in a message's body (`messages.body` / `drafts.body`). Each blob is named by the id the server gave it (uuid), never by
 // a client path; `contentType` is what the bytes were found to be (file-type), kept for downloads and not shown.
 import type { MergerElem } from '../db/element';
 
@@ -61,14 +61,15 @@ export interface MediaPart {
   fileName?: string;
 }
 
-/** Every blob an element references (an image has up to three, a video two; a merger nested in another merger's
+/** Every blob a body's elements reference (an image has up to three, a video two; a merger nested in another merger's
  * copies, those of its messages). A message's own merger keeps its messages apart: their blobs are in media_refs. */
-export function partsOf(elem: { kind: string } | null | undefined): MediaPart[] {
-  if (!elem) return [];
+export const partsOf = (body: readonly { kind: string }[]): MediaPart[] => body.flatMap(elemParts);
+
+function elemParts(elem: { kind: string }): MediaPart[] {
   const e = elem as MediaElem | ({ kind: 'merger' } & MergerElem);
   switch (e.kind) {
     case 'merger':
-      return (e.messages ?? []).flatMap((m) => partsOf(m.elem));
+      return (e.messages ?? []).flatMap((m) => partsOf(m.body));
     case 'image':
       return e.imageList.map((i) => ({ uuid: i.uuid, contentType: i.contentType, kind: 'image' as const }));
     case 'sound':

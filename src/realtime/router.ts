@@ -117,7 +117,7 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
           const named = new Set(woken);
           for (const u of Object.keys(event.departing)) if (!named.has(u)) woken.push(u);
         }
-        const tip = event.row.elem?.kind === 'groupTips';
+        const tip = event.row.body.some((e) => e.kind === 'groupTips');
         for (const u of woken) {
           wake(u, (topic) =>
             topic === 'message'

@@ -6,11 +6,11 @@
 // originals. Media inside either is the same stored bytes, held by the new message too (media_refs): its URLs are
 // minted for, and checked against, the new message's audience; the originals' URLs still check the originals'.
 import { Code } from '../codes';
-import type { BlobRef, DraftHoldings, Elem, MergedMessage } from '../db/element';
+import type { BlobRef, DraftHoldings, MergedMessage, MsgBody } from '../db/element';
 import type { ViewedMessage } from '../db/store';
 import { partsOf } from '../media/element';
 import type { Viewer } from './context';
-import { createDraft, noContent } from './message';
+import { createDraft } from './message';
 import { ElemType, mergedView, messageNotFound, type V2TimMessage } from './message-view';
 import { answer, ok, Refusal } from './result';
 import { checkSize, checkUnicode, utf8Bytes } from './validate';
@@ -42,7 +42,7 @@ async function heldBy(ctx: Viewer, sources: ViewedMessage[]): Promise<BlobRef[]>
   const refs = await ctx.store.messages.refsOf(sources.map((m) => m.row.createId));
   const known = new Set(refs.map((r) => r.blobId));
   const older = sources.flatMap((m) =>
-    partsOf(m.row.elem)
+    partsOf(m.row.body)
       .filter((p) => !known.has(p.uuid))
       .map((p) => ({
         blobId: p.uuid,
@@ -55,12 +55,18 @@ async function heldBy(ctx: Viewer, sources: ViewedMessage[]): Promise<BlobRef[]>
   return [...refs, ...older];
 }
 
-/** The element a copy carries: a merger's with its messages inline (a message's own merger keeps them apart). */
-const inlined = (elem: Elem | null, merged: Map<string, MergedMessage[]>, createId: string): Elem | null =>
-  elem?.kind === 'merger' ? { ...elem, messages: elem.messages ?? merged.get(createId) ?? [] } : elem;
+/** The body a copy carries: a merger's with its messages inline (a message's own merger keeps them apart). */
+const inlined = (body: MsgBody, merged: Map<string, MergedMessage[]>, createId: string): MsgBody =>
+  body.map((e) => (e.kind === 'merger' ? { ...e, messages: e.messages ?? merged.get(createId) ?? [] } : e));
 
-const layersOf = (elem: Elem | null): number =>
-  elem?.kind === 'merger' ? 1 + Math.max(0, ...(elem.messages ?? []).map((m) => layersOf(m.elem))) : 0;
+const layersOf = (body: MsgBody): number =>
+  Math.max(
+    0,
+    ...body.map((e) => (e.kind === 'merger' ? 1 + Math.max(0, ...(e.messages ?? []).map((m) => layersOf(m.body))) : 0)),
+  );
+
+const mergerOf = (body: MsgBody) =>
+  body.find((e): e is Extract<MsgBody[number], { kind: 'merger' }> => e.kind === 'merger');
 
 export const createForwardMessage = (ctx: Viewer, args: { msgID: string }) =>
   answer(async () => {
@@ -70,21 +76,9 @@ export const createForwardMessage = (ctx: Viewer, args: { msgID: string }) =>
     checkSource(m, 'msgID');
     const { row } = m;
     const holdings: DraftHoldings = { refs: await heldBy(ctx, [m]) };
-    if (row.elem?.kind === 'merger') holdings.merged = seen.merged ?? [];
+    if (mergerOf(row.body)) holdings.merged = seen.merged ?? [];
     // The content only: the new draft is the caller's, untargeted, with no @ list (those named the original's group).
-    return createDraft(
-      ctx,
-      {
-        ...noContent,
-        elemType: row.elemType,
-        text: row.text,
-        customData: row.customData,
-        customDesc: row.customDesc,
-        customExt: row.customExt,
-        elem: row.elem,
-      },
-      holdings,
-    );
+    return createDraft(ctx, row.body, holdings);
   });
 
 export interface MergerArgs {
@@ -130,7 +124,7 @@ export const createMergerMessage = (ctx: Viewer, args: MergerArgs) =>
       checkSource(m, `msgIDList[${args.msgIDList.indexOf(id)}]`);
       return m;
     });
-    const mergers = sources.filter((m) => m.row.elem?.kind === 'merger' && !m.row.elem.messages);
+    const mergers = sources.filter((m) => mergerOf(m.row.body) && !mergerOf(m.row.body)!.messages);
     const [refs, merged] = await Promise.all([
       heldBy(ctx, sources),
       ctx.store.messages.mergedMessages(mergers.map((m) => m.row.createId)),
@@ -141,13 +135,9 @@ export const createMergerMessage = (ctx: Viewer, args: MergerArgs) =>
       faceUrl: sender?.faceUrl ?? null,
       timestamp: row.timestamp,
       elemType: row.elemType,
-      text: row.text,
-      customData: row.customData,
-      customDesc: row.customDesc,
-      customExt: row.customExt,
-      elem: inlined(row.elem, merged, row.createId),
+      body: inlined(row.body, merged, row.createId),
     }));
-    const layers = 1 + Math.max(0, ...copies.map((c) => layersOf(c.elem)));
+    const layers = 1 + Math.max(0, ...copies.map((c) => layersOf(c.body)));
     if (layers > MAX_LAYERS)
       throw new Refusal(
         Code.INVALID_PARAMETERS,
@@ -161,16 +151,14 @@ export const createMergerMessage = (ctx: Viewer, args: MergerArgs) =>
       );
     return createDraft(
       ctx,
-      {
-        ...noContent,
-        elemType: ElemType.MERGER,
-        elem: {
+      [
+        {
           kind: 'merger',
           title: args.title,
           abstractList: [...args.abstractList],
           compatibleText: args.compatibleText,
         },
-      },
+      ],
       { refs, merged: copies },
     );
   });
@@ -184,7 +172,7 @@ export const downloadMergerMessage = (ctx: Viewer, args: { msgID: string }) =>
     const { row } = seen.message;
     if (row.revokedAt !== null)
       throw new Refusal(Code.INVALID_PARAMETERS, `msgID "${args.msgID}" was revoked; its content is gone.`);
-    if (row.elem?.kind !== 'merger')
+    if (!mergerOf(row.body))
       throw new Refusal(Code.INVALID_PARAMETERS, `msgID "${args.msgID}" is not a merger message.`);
     const list = seen.merged ?? [];
     const url = (uuid: string) => ctx.media.urls.mint(ctx.viewer, row.msgId, uuid);

@@ -115,7 +115,7 @@ const CALLBACK: Record<number, GroupListenerCallback> = {
 
 /** The group event a delivered tip stands for (undefined: not a tip, or a type with no callback). */
 export function groupEventOf(row: MessageRow): V2TimGroupEvent | undefined {
-  const tips = row.elem?.kind === 'groupTips' ? row.elem : undefined;
+  const tips = row.body.find((e) => e.kind === 'groupTips');
   const type = tips && CALLBACK[tips.type];
   if (!tips || !type) return undefined;
   const leaver = tips.type === GroupTipsType.QUIT ? tips.opMember : null;

@@ -13,7 +13,7 @@ import { imageSize, imageVersions } from '../media/image';
 import type { StagedUpload, Uploads } from '../media/upload';
 import { isBlobId } from '../media/store';
 import type { Viewer } from './context';
-import { createDraft, noContent } from './message';
+import { createDraft } from './message';
 import { ElemType } from './message-view';
 import { answer, Refusal } from './result';
 import { checkUnicode, utf8Bytes } from './validate';
@@ -137,21 +137,17 @@ async function typeOf(src: Source): Promise<FoundType | undefined> {
 }
 
 /** Stores the draft holding its blobs, and hands the request's uploads over to it. */
-async function mediaDraft(ctx: Viewer, uploads: Uploads | undefined, elemType: number, elem: Elem) {
-  const parts = partsOf(elem);
-  const created = await createDraft(
-    ctx,
-    { ...noContent, elemType, elem },
-    {
-      refs: parts.map((p) => ({
-        blobId: p.uuid,
-        uploader: ctx.viewer,
-        kind: p.kind,
-        contentType: p.contentType,
-        fileName: p.fileName ?? null,
-      })),
-    },
-  );
+async function mediaDraft(ctx: Viewer, uploads: Uploads | undefined, elem: Elem) {
+  const parts = partsOf([elem]);
+  const created = await createDraft(ctx, [elem], {
+    refs: parts.map((p) => ({
+      blobId: p.uuid,
+      uploader: ctx.viewer,
+      kind: p.kind,
+      contentType: p.contentType,
+      fileName: p.fileName ?? null,
+    })),
+  });
   uploads?.claim(parts.map((p) => p.uuid));
   return created;
 }
@@ -194,7 +190,7 @@ export const createImageMessage = (
           `image is not a picture that can be opened (${type.mime}, damaged).`,
         );
       }
-      return mediaDraft(ctx, uploads, ElemType.IMAGE, { kind: 'image', imageList });
+      return mediaDraft(ctx, uploads, { kind: 'image', imageList });
     });
   });
 
@@ -211,7 +207,7 @@ export const createSoundMessage = (
       throw new Refusal(Code.INVALID_MSG_ELEM, `sound is not audio: its bytes are ${described(type)}.`);
     checkDuration(args.duration);
     const contentType = type.mime === 'video/mp4' ? 'audio/mp4' : type.mime;
-    return mediaDraft(ctx, uploads, ElemType.SOUND, {
+    return mediaDraft(ctx, uploads, {
       kind: 'sound',
       uuid: upload.blobId,
       dataSize: upload.size,
@@ -269,7 +265,7 @@ export const createVideoMessage = (
         snapshotContentType: shotType.mime,
       };
     }
-    return mediaDraft(ctx, uploads, ElemType.VIDEO, {
+    return mediaDraft(ctx, uploads, {
       kind: 'video',
       videoUUID: upload.blobId,
       videoSize: upload.size,
@@ -301,7 +297,7 @@ export const createFileMessage = (
       throw new Refusal(Code.INVALID_PARAMETERS, `${field} has control characters.`);
     // Any content is a file; what it is decides only the Content-Type of its (always attachment) download.
     const type = await typeOf(upload);
-    return mediaDraft(ctx, uploads, ElemType.FILE, {
+    return mediaDraft(ctx, uploads, {
       kind: 'file',
       uuid: upload.blobId,
       fileName,

@@ -4,6 +4,7 @@
 // leave the server's rule open: only the sender edits (not group admins), the element type cannot change, and a
 // revoked message cannot be edited.
 import { Code } from '../codes';
+import type { Elem } from '../db/element';
 import { audienceOf } from '../db/store';
 import type { Viewer } from './context';
 import { ElemType, messageView, seenMessage, type V2TimMessage } from './message-view';
@@ -32,37 +33,11 @@ export const modifyMessage = (ctx: Viewer, args: ModifyArgs) =>
     if (args.version != null && (!Number.isInteger(args.version) || args.version < 0))
       throw new Refusal(Code.INVALID_PARAMETERS, 'version must be a V2TimMessage.version (a whole number ≥ 0).');
 
+    const [first, ...rest] = row.body;
     const content = {
-      text: row.text,
-      customData: row.customData,
-      customDesc: row.customDesc,
-      customExt: row.customExt,
+      body: first ? [edited(first, args), ...rest] : row.body,
       cloudCustomData: args.cloudCustomData !== undefined ? args.cloudCustomData : row.cloudCustomData,
     };
-    if (row.elemType === ElemType.TEXT) {
-      for (const field of ['data', 'desc', 'extension'] as const)
-        if (args[field] != null)
-          throw new Refusal(Code.INVALID_PARAMETERS, `${field} is for custom messages; this one is text.`);
-      if (args.text != null) {
-        if (args.text === '') throw new Refusal(Code.INVALID_PARAMETERS, 'text is empty.');
-        checkUnicode(args.text, 'text');
-        content.text = args.text;
-      }
-    } else if (row.elemType === ElemType.CUSTOM) {
-      if (args.text != null)
-        throw new Refusal(Code.INVALID_PARAMETERS, 'text is for text messages; this one is custom.');
-      for (const [field, column] of [
-        ['data', 'customData'],
-        ['desc', 'customDesc'],
-        ['extension', 'customExt'],
-      ] as const) {
-        if (args[field] == null) continue;
-        checkUnicode(args[field], field);
-        content[column] = args[field];
-      }
-    } else if (args.text != null || args.data != null || args.desc != null || args.extension != null) {
-      throw new Refusal(Code.INVALID_PARAMETERS, 'Only text and custom messages can have their content modified.');
-    }
     checkSize(content.cloudCustomData, 'cloudCustomData');
     // Tencent's 12 KB for the whole message, as sendMessage counts it (localCustomData is stored with it too).
     checkMessageSize(content, { cloudCustomData: content.cloudCustomData, localCustomData: row.localCustomData });
@@ -78,3 +53,29 @@ export const modifyMessage = (ctx: Viewer, args: ModifyArgs) =>
     await ctx.router.publish({ type: 'modified', row: modified, users: audienceOf(modified) });
     return ok<V2TimMessage>(messageView(viewer, { ...seen, row: modified }, ctx));
   });
+
+/** The element with the edit's content fields applied: text for text, data/desc/extension for custom, none else. */
+function edited(e: Elem, args: ModifyArgs): Elem {
+  if (e.kind === 'text') {
+    for (const field of ['data', 'desc', 'extension'] as const)
+      if (args[field] != null)
+        throw new Refusal(Code.INVALID_PARAMETERS, `${field} is for custom messages; this one is text.`);
+    if (args.text == null) return e;
+    if (args.text === '') throw new Refusal(Code.INVALID_PARAMETERS, 'text is empty.');
+    checkUnicode(args.text, 'text');
+    return { ...e, text: args.text };
+  }
+  if (e.kind === 'custom') {
+    if (args.text != null) throw new Refusal(Code.INVALID_PARAMETERS, 'text is for text messages; this one is custom.');
+    const custom = { ...e };
+    for (const field of ['data', 'desc', 'extension'] as const) {
+      if (args[field] == null) continue;
+      checkUnicode(args[field], field);
+      custom[field] = args[field];
+    }
+    return custom;
+  }
+  if (args.text != null || args.data != null || args.desc != null || args.extension != null)
+    throw new Refusal(Code.INVALID_PARAMETERS, 'Only text and custom messages can have their content modified.');
+  return e;
+}

@@ -1,7 +1,7 @@
 // V2TimMessage as one viewer sees it (im-semantics §8): the shape the schema exposes field by field.
 import type { DraftRow, UserProfile, ViewedMessage } from '../db/store';
 import type { GroupTipsElem } from '../db/group-tips';
-import type { FaceElem, LocationElem, MergedMessage } from '../db/element';
+import type { Elem, FaceElem, LocationElem, MergedMessage, MsgBody } from '../db/element';
 import type { Services, Viewer } from './context';
 import { Code } from '../codes';
 import { Refusal } from './result';
@@ -28,6 +28,23 @@ export const ElemType = {
   GROUP_TIPS: 9,
   MERGER: 10,
 } as const;
+
+/** Each element kind's V2TIM_ELEM_TYPE. */
+const ELEM_TYPE: Record<Elem['kind'], number> = {
+  text: ElemType.TEXT,
+  custom: ElemType.CUSTOM,
+  image: ElemType.IMAGE,
+  sound: ElemType.SOUND,
+  video: ElemType.VIDEO,
+  file: ElemType.FILE,
+  location: ElemType.LOCATION,
+  face: ElemType.FACE,
+  groupTips: ElemType.GROUP_TIPS,
+  merger: ElemType.MERGER,
+};
+
+/** A body's elemType: its first element's (the SDK's message has the type of its first element). */
+export const elemTypeOf = (body: MsgBody): number => (body[0] ? ELEM_TYPE[body[0].kind] : ElemType.NONE);
 
 /** V2TimMergerElem as a viewer sees it: the merged messages themselves come with downloadMergerMessage. */
 export interface V2TimMergerElem {
@@ -76,37 +93,44 @@ export type V2TimMessage = {
     version: number;
   };
 
-type Elems = Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt' | 'elem'>;
+type Elems = Pick<DraftRow, 'elemType' | 'body'>;
 
 /** What a view needs besides the row: cursors, and download URLs minted for the viewer. */
 export type ViewServices = Pick<Services, 'cursors' | 'media'>;
 
-/** `url(uuid)`: `viewer`'s download URL of one of the element's blobs. */
+/** The element fields of a view: the body's first element in its field (the create* APIs make one element).
+ *  `url(uuid)`: `viewer`'s download URL of one of its blobs. */
 function elems(e: Elems, url: ((uuid: string) => string) | null, viewer: string) {
-  const elem = e.elem;
-  return {
-    ...mediaElems(elem, url),
-    elemType: e.elemType,
-    textElem: e.elemType === ElemType.TEXT ? { text: e.text ?? '' } : null,
-    customElem:
-      e.elemType === ElemType.CUSTOM
-        ? { data: e.customData ?? '', desc: e.customDesc ?? '', extension: e.customExt ?? '' }
-        : null,
-    groupTipsElem: elem?.kind === 'groupTips' ? elem : null,
-    locationElem:
-      elem?.kind === 'location' ? { desc: elem.desc, longitude: elem.longitude, latitude: elem.latitude } : null,
-    faceElem: elem?.kind === 'face' ? { index: elem.index, data: elem.data } : null,
-    mergerElem:
-      elem?.kind === 'merger'
-        ? {
-            title: elem.title,
-            abstractList: elem.abstractList,
-            compatibleText: elem.compatibleText,
-            isLayersOverLimit: false,
-            messageList: elem.messages ? elem.messages.map((m) => mergedView(viewer, m, url)) : null,
-          }
-        : null,
-  };
+  const elem = e.body[0];
+  return { ...noContent, elemType: e.elemType, ...(elem && elemView(elem, url, viewer)) };
+}
+
+/** Each element kind's view: the V2TimMessage field it sets. */
+function elemView(elem: Elem, url: ((uuid: string) => string) | null, viewer: string): Partial<V2TimMessage> {
+  switch (elem.kind) {
+    case 'text':
+      return { textElem: { text: elem.text } };
+    case 'custom':
+      return { customElem: { data: elem.data, desc: elem.desc, extension: elem.extension } };
+    case 'groupTips':
+      return { groupTipsElem: elem };
+    case 'location':
+      return { locationElem: { desc: elem.desc, longitude: elem.longitude, latitude: elem.latitude } };
+    case 'face':
+      return { faceElem: { index: elem.index, data: elem.data } };
+    case 'merger':
+      return {
+        mergerElem: {
+          title: elem.title,
+          abstractList: elem.abstractList,
+          compatibleText: elem.compatibleText,
+          isLayersOverLimit: false,
+          messageList: elem.messages ? elem.messages.map((m) => mergedView(viewer, m, url)) : null,
+        },
+      };
+    default:
+      return mediaElems(elem, url);
+  }
 }
 
 const noContent = {

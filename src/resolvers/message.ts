@@ -3,9 +3,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Code } from '../codes';
 import { audienceOf, type DraftRow, type NewMessage, type SendCheck, type SendOutcome } from '../db/store';
-import type { DraftHoldings } from '../db/element';
+import type { DraftHoldings, Elem, MsgBody } from '../db/element';
 import type { Viewer } from './context';
-import { draftView, ElemType, messageView, Priority, Status, type V2TimMessage } from './message-view';
+import { draftView, ElemType, elemTypeOf, messageView, Priority, Status, type V2TimMessage } from './message-view';
 import { GroupType, isGroupType, Role } from './group-type';
 import { answer, done, fail, ok, Refusal, refusalOf, type Callback, type ValueCallback } from './result';
 import { planIncludesTargeted } from '../config';
@@ -36,9 +36,9 @@ const newMsgId = (now: number) => `${now}-${randomBytes(9).toString('base64url')
 /** Stores a new draft of this content for the viewer and answers with it (media.ts creates its drafts here too). */
 export async function createDraft(
   ctx: Viewer,
-  content: Pick<DraftRow, 'elemType' | 'text' | 'customData' | 'customDesc' | 'customExt' | 'atUsers' | 'targets'> &
-    Partial<Pick<DraftRow, 'elem'>>,
+  body: MsgBody,
   holdings?: DraftHoldings,
+  atUsers: string[] | null = null,
 ) {
   const now = ctx.now();
   const draft: DraftRow = {
@@ -46,8 +46,10 @@ export async function createDraft(
     owner: ctx.viewer,
     createdAt: now,
     expiresAt: now + ctx.config.draftTtlSeconds,
-    elem: null,
-    ...content,
+    elemType: elemTypeOf(body),
+    body,
+    atUsers,
+    targets: null,
   };
   await ctx.store.messages.createDraft(draft, holdings);
   return ok<MsgCreateInfoResult>({ id: draft.id, messageInfo: draftView(draft, undefined, {}, ctx) });
@@ -61,15 +63,7 @@ function checkText(text: string): void {
 export const createTextMessage = (ctx: Viewer, args: { text: string }) =>
   answer(async () => {
     checkText(args.text);
-    return createDraft(ctx, {
-      elemType: ElemType.TEXT,
-      text: args.text,
-      customData: null,
-      customDesc: null,
-      customExt: null,
-      atUsers: null,
-      targets: null,
-    });
+    return createDraft(ctx, [{ kind: 'text', text: args.text }]);
   });
 
 export const createTextAtMessage = (ctx: Viewer, args: { text: string; atUserList: readonly string[] }) =>
@@ -84,16 +78,7 @@ export const createTextAtMessage = (ctx: Viewer, args: { text: string; atUserLis
     args.atUserList.forEach((u, i) => {
       if (u !== AT_ALL) checkUserID(u, `atUserList[${i}]`, Code.INVALID_PARAMETERS);
     });
-    const atUsers = [...new Set(args.atUserList)];
-    return createDraft(ctx, {
-      elemType: ElemType.TEXT,
-      text: args.text,
-      customData: null,
-      customDesc: null,
-      customExt: null,
-      atUsers,
-      targets: null,
-    });
+    return createDraft(ctx, [{ kind: 'text', text: args.text }], undefined, [...new Set(args.atUserList)]);
   });
 
 export const createCustomMessage = (
@@ -112,15 +97,9 @@ export const createCustomMessage = (
     checkUnicode(args.data, 'data');
     checkUnicode(args.desc, 'desc');
     checkUnicode(args.extension, 'extension');
-    return createDraft(ctx, {
-      elemType: ElemType.CUSTOM,
-      text: null,
-      customData: args.data,
-      customDesc: args.desc ?? '',
-      customExt: args.extension ?? '',
-      atUsers: null,
-      targets: null,
-    });
+    return createDraft(ctx, [
+      { kind: 'custom', data: args.data, desc: args.desc ?? '', extension: args.extension ?? '' },
+    ]);
   });
 
 /**
@@ -137,11 +116,9 @@ export const createLocationMessage = (ctx: Viewer, args: { desc: string; longitu
       if (!Number.isFinite(value) || value < -max || value > max)
         throw new Refusal(Code.INVALID_PARAMETERS, `${field} must be from -${max} to ${max} degrees, got ${value}.`);
     }
-    return createDraft(ctx, {
-      ...noContent,
-      elemType: ElemType.LOCATION,
-      elem: { kind: 'location', desc: args.desc, longitude: args.longitude, latitude: args.latitude },
-    });
+    return createDraft(ctx, [
+      { kind: 'location', desc: args.desc, longitude: args.longitude, latitude: args.latitude },
+    ]);
   });
 
 /** createFaceMessage(index, data): V2TimFaceElem, an emoticon of the app's own set (index ≥ 0; data ≤ 12 KB). */
@@ -151,18 +128,8 @@ export const createFaceMessage = (ctx: Viewer, args: { index: number; data?: str
       throw new Refusal(Code.INVALID_PARAMETERS, `index must be a whole number ≥ 0, got ${args.index}.`);
     const data = args.data ?? '';
     checkSize(data, 'data');
-    return createDraft(ctx, { ...noContent, elemType: ElemType.FACE, elem: { kind: 'face', index: args.index, data } });
+    return createDraft(ctx, [{ kind: 'face', index: args.index, data }]);
   });
-
-/** The columns of a draft whose content is all in its element. */
-export const noContent = {
-  text: null,
-  customData: null,
-  customDesc: null,
-  customExt: null,
-  atUsers: null,
-  targets: null,
-} as const;
 
 const MAX_GROUP_ID_BYTES = 48;
 
@@ -216,24 +183,11 @@ function checkPlan(ctx: Viewer): void {
  * plus cloudCustomData, and here localCustomData too, since the gateway stores and returns it with the message.
  */
 export function checkMessageSize(
-  draft: Pick<DraftRow, 'text' | 'customData' | 'customDesc' | 'customExt'> & Partial<Pick<DraftRow, 'elem'>>,
+  draft: Pick<DraftRow, 'body'>,
   args: Pick<SendArgs, 'cloudCustomData' | 'localCustomData'>,
 ): void {
-  const e = draft.elem;
   const parts: [string, string | null | undefined][] = [
-    ['text', draft.text],
-    ['customElem', (draft.customData ?? '') + (draft.customDesc ?? '') + (draft.customExt ?? '')],
-    // A merger's messages are stored apart (merged_messages, bounded on their own): its title and abstracts count.
-    [
-      `${e?.kind ?? 'other'}Elem`,
-      e?.kind === 'location'
-        ? e.desc
-        : e?.kind === 'face'
-          ? e.data
-          : e?.kind === 'merger'
-            ? e.title + e.abstractList.join('') + e.compatibleText
-            : null,
-    ],
+    ...draft.body.map(sizedContent),
     ['cloudCustomData', args.cloudCustomData],
     ['localCustomData', args.localCustomData],
   ];
@@ -244,6 +198,26 @@ export function checkMessageSize(
       Code.MESSAGE_TOO_LONG,
       `The message is ${total} bytes of UTF-8 in total (${sized.map(([name, n]) => `${name} ${n}`).join(', ')}); at most ${MAX_MESSAGE_BYTES} are allowed.`,
     );
+  }
+}
+
+/** An element's free text, which counts toward the message's size, named as the desc names it. Media counts as
+ *  its own upload limits; a merger's messages are stored apart (merged_messages, bounded on their own), so its
+ *  title and abstracts count. */
+function sizedContent(e: Elem): [string, string | null] {
+  switch (e.kind) {
+    case 'text':
+      return ['text', e.text];
+    case 'custom':
+      return ['customElem', e.data + e.desc + e.extension];
+    case 'location':
+      return ['locationElem', e.desc];
+    case 'face':
+      return ['faceElem', e.data];
+    case 'merger':
+      return ['mergerElem', e.title + e.abstractList.join('') + e.compatibleText];
+    default:
+      return [`${e.kind}Elem`, null];
   }
 }
 
@@ -421,12 +395,8 @@ async function deliver(
     targets,
     draftTargets,
     elemType: draft.elemType,
-    text: draft.text,
-    customData: draft.customData,
-    customDesc: draft.customDesc,
-    customExt: draft.customExt,
+    body: draft.body,
     atUsers: draft.atUsers,
-    elem: draft.elem,
     priority: args.priority ?? Priority.NORMAL,
     // Targeted messages do not count as unread unless the sender says so explicitly (im-semantics §7).
     excludedUnread: targets ? args.isExcludedFromUnreadCount !== false : args.isExcludedFromUnreadCount === true,
@@ -446,7 +416,8 @@ async function deliver(
   if (!outcome.ok) throw outcomeRefusal(outcome.reason, groupID);
   const row = outcome.message.row;
   // Never stored, so never downloadable: what the draft held goes now (nothing else would ever release it).
-  if (!stored && draft.elem) await ctx.media.blobs.delete(await store.messages.release([draft.id]));
+  if (!stored && draft.elemType !== ElemType.TEXT && draft.elemType !== ElemType.CUSTOM)
+    await ctx.media.blobs.delete(await store.messages.release([draft.id]));
   // Stored first (above), acknowledged and delivered second.
   await ctx.router.publish({ type: 'message', row, users: audienceOf(row) });
   return messageView(viewer, outcome.message, ctx, profiles.get(viewer));

@@ -230,7 +230,7 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
     // The key packs (seq, is sender, is read) into one number: cheaper to hash than a string, once per delivery.
     // A media message's view holds download URLs minted for its one viewer: never shared.
     const packed = viewed.seq * 4 + (wake.event.row.sender === viewer ? 2 : 0) + (viewed.isRead ? 1 : 0);
-    const key = wake.event.row.elem && isMedia(wake.event.row.elem) ? `${packed}\u0000${viewer}` : packed;
+    const key = wake.event.row.body.some(isMedia) ? `${packed}\u0000${viewer}` : packed;
     const sender = batches.get(wake.event)?.sender;
     this.out.push(sharedView(wake.event, key, () => messageView(viewer, viewed, this.ctx, sender)));
     return true;

@@ -4,7 +4,7 @@
 // unescaped (client.ts).
 import type pg from 'pg';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { JSON_COLUMNS, driveAsync, sql, type Dialect, type Executor, type Step, type Work } from '../statement';
+import { decodeJson, driveAsync, sql, type Dialect, type Executor, type Step, type Work } from '../statement';
 import { fromDbText, isConnectionError, toDbText } from './client';
 import { SAFE_HEAD, awaitOrdersBelow } from './order';
 
@@ -28,7 +28,7 @@ function decode(result: pg.QueryResult): Record<string, unknown>[] {
   for (const r of result.rows as Record<string, unknown>[]) {
     for (const k of numeric) if (typeof r[k] === 'string') r[k] = Number(r[k]);
     for (const k of text) if (typeof r[k] === 'string') r[k] = fromDbText(r[k] as string);
-    for (const k of JSON_COLUMNS) if (typeof r[k] === 'string') r[k] = JSON.parse(r[k] as string);
+    decodeJson(r);
   }
   return result.rows as Record<string, unknown>[];
 }
