@@ -388,6 +388,23 @@ for (const backend of backends) {
       expect((await tips('carol', g)).length).toBe(2); // the two accepted changes only
     });
 
+    it('when two admins add group customInfo keys at once that fit alone but not together, then one lands and the other gets 10004, and at most 10 are stored', async () => {
+      const g = await adminGroup();
+      const keys = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: 'v' }));
+      expect((await gw.call('alice', SET, { info: { groupID: g, customInfo: keys(8) } })).code).toBe(0);
+      const answers = await Promise.all([
+        gw.call('alice', SET, { info: { groupID: g, customInfo: keys(2, 8) } }),
+        gw.call('bob', SET, { info: { groupID: g, customInfo: keys(2, 10) } }),
+      ]);
+      expect(answers.map((a) => a.code).sort()).toEqual([0, 10004]);
+      expect(answers.find((a) => a.code !== 0)!.desc).toBe(
+        'info.customInfo would hold 12 keys; at most 10 are allowed.',
+      );
+      const stored = (await gw.call('carol', CUSTOM, { ids: [g] })).data[0].groupInfo.customInfo;
+      expect(stored).toEqual(answers[0]!.code === 0 ? keys(10) : [...keys(8), ...keys(2, 10)]);
+      expect((await tips('carol', g)).length).toBe(2); // the first change and the one that landed
+    });
+
     it('when members set member customInfo, then it merges, members read it in getGroupMembersInfo and getGroupMemberList, and a MEMBER_INFO_CHANGE tip names what changed', async () => {
       const g = await adminGroup();
       expect(
@@ -485,6 +502,22 @@ for (const backend of backends) {
         { userID: 'carol', nameCard: null, customInfo: keys(5) },
       ]);
       expect((await tips('carol', g)).length).toBe(1);
+    });
+
+    it('when an admin and the member add member customInfo keys at once that fit alone but not together, then one lands and the other gets 10004, and at most 5 are stored', async () => {
+      const g = await adminGroup();
+      const keys = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: 'v' }));
+      expect((await gw.call('carol', MEMBER_SET, { g, info: { userID: 'carol', customInfo: keys(3) } })).code).toBe(0);
+      const answers = await Promise.all([
+        gw.call('carol', MEMBER_SET, { g, info: { userID: 'carol', customInfo: keys(2, 3) } }),
+        gw.call('bob', MEMBER_SET, { g, info: { userID: 'carol', customInfo: keys(2, 5) } }),
+      ]);
+      expect(answers.map((a) => a.code).sort()).toEqual([0, 10004]);
+      expect(answers.find((a) => a.code !== 0)!.desc).toBe('info.customInfo would hold 7 keys; at most 5 are allowed.');
+      expect((await gw.call('alice', MEMBER_CUSTOM, { g, u: ['carol'] })).data[0].customInfo).toEqual(
+        answers[0]!.code === 0 ? keys(5) : [...keys(3), ...keys(2, 5)],
+      );
+      expect((await tips('carol', g)).length).toBe(2);
     });
   });
 }

@@ -115,6 +115,25 @@ for (const backend of backends) {
       });
     });
 
+    it('when two calls at once add customInfo keys that fit alone but not together, then one lands and the other gets 6017, and at most 20 are stored', async () => {
+      const keys = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: 'v' }));
+      expect((await call('alice', SET, { info: { customInfo: keys(15) } })).code).toBe(0);
+      const answers = await Promise.all([
+        call('alice', SET, { info: { customInfo: keys(5, 15) } }),
+        call('alice', SET, { info: { nickName: 'Alice', customInfo: keys(5, 20) } }),
+      ]);
+      expect(answers.map((a) => a.code).sort()).toEqual([0, 6017]);
+      expect(answers.find((a) => a.code !== 0)!.desc).toBe(
+        'userFullInfo.customInfo would hold 25 keys; at most 20 are allowed.',
+      );
+      // The refused call changed nothing, its nickName neither.
+      expect(await profile('alice', 'alice')).toMatchObject(
+        answers[0]!.code === 0
+          ? { nickName: null, customInfo: keys(20) }
+          : { nickName: 'Alice', customInfo: [...keys(15), ...keys(5, 20)] },
+      );
+    });
+
     it('when getUsersInfo gets no, too many or malformed userIDs, then 6017 names userIDList', async () => {
       expect(await call('alice', GET, { ids: [] })).toMatchObject({
         code: 6017,

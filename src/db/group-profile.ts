@@ -1,22 +1,30 @@
 // Group profiles (getGroupsInfo / setGroupInfo), written once for both databases.
 import { decodeCustomInfo, mergeCustomInfo } from './profiles';
-import type { GroupProfile, GroupStore, MemberInfo, MemberRow } from './store';
+import type { GroupProfile, GroupStore, InfoOutcome, MemberInfo, MemberRow } from './store';
 import { row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
 
 const OWNER = 400;
 const MEMBER = 200;
 
-/** customInfo merges key by key, read under the group's row lock, so two concurrent changes both land. */
-export function* setProfileWork(d: Dialect, groupID: string, change: Partial<GroupProfile>): Work<number> {
+/** customInfo merges key by key, read under the group's row lock, so two concurrent changes both land (or the one
+ *  that would pass `maxKeys` is refused). */
+export function* setProfileWork(
+  d: Dialect,
+  groupID: string,
+  change: Partial<GroupProfile>,
+  maxKeys: number,
+): Work<InfoOutcome> {
   let customInfo: string | null = null;
   if (change.customInfo && Object.keys(change.customInfo).length > 0) {
     const current = yield* row<{ customInfo: string | null }>(
       sql`SELECT custom_info AS "customInfo" FROM groups WHERE group_id = ${groupID} ${d.forUpdate}`,
     );
-    if (!current) return 0;
-    customInfo = mergeCustomInfo(current.customInfo, change.customInfo);
+    if (!current) return { outcome: 'missing' };
+    const merged = mergeCustomInfo(current.customInfo, change.customInfo, maxKeys);
+    if ('outcome' in merged) return merged;
+    customInfo = merged.json;
   }
-  return yield* run(sql`UPDATE groups SET
+  const changed = yield* run(sql`UPDATE groups SET
     group_name = coalesce(${change.groupName ?? null}, group_name),
     notification = coalesce(${change.notification ?? null}, notification),
     introduction = coalesce(${change.introduction ?? null}, introduction),
@@ -26,26 +34,26 @@ export function* setProfileWork(d: Dialect, groupID: string, change: Partial<Gro
     approve_opt = coalesce(CAST(${change.approveOpt ?? null} AS integer), approve_opt),
     custom_info = coalesce(${customInfo}, custom_info)
   WHERE group_id = ${groupID}`);
+  return { outcome: changed > 0 ? 'ok' : 'missing' };
 }
 
-/** A member's name card and custom fields (merged key by key under the member's row lock); false: not a member. */
+/** A member's name card and custom fields (merged key by key under the member's row lock, within `maxKeys`). */
 export function* setMemberInfoWork(
   d: Dialect,
   groupID: string,
   userID: string,
   change: Partial<MemberInfo>,
-): Work<boolean> {
+  maxKeys: number,
+): Work<InfoOutcome> {
   const current = yield* row<{ customInfo: string | null }>(sql`SELECT custom_info AS "customInfo" FROM group_members
     WHERE group_id = ${groupID} AND user_id = ${userID} ${d.forUpdate}`);
-  if (!current) return false;
-  const customInfo =
-    change.customInfo && Object.keys(change.customInfo).length > 0
-      ? mergeCustomInfo(current.customInfo, change.customInfo)
-      : null;
+  if (!current) return { outcome: 'missing' };
+  const customInfo = mergeCustomInfo(current.customInfo, change.customInfo, maxKeys);
+  if ('outcome' in customInfo) return customInfo;
   yield* run(sql`UPDATE group_members SET name_card = coalesce(${change.nameCard ?? null}, name_card),
-    custom_info = coalesce(${customInfo}, custom_info)
+    custom_info = coalesce(${customInfo.json}, custom_info)
   WHERE group_id = ${groupID} AND user_id = ${userID}`);
-  return true;
+  return { outcome: 'ok' };
 }
 
 export const setRoleWork = (groupID: string, userID: string, role: number) =>
@@ -110,7 +118,7 @@ export function groupProfileMethods(
         ]),
       );
     },
-    setProfile: async (groupID, change) => (await x.write(() => setProfileWork(d, groupID, change))) > 0,
+    setProfile: (groupID, change, maxKeys) => x.write(() => setProfileWork(d, groupID, change, maxKeys)),
     memberCards: async (groupID, userIDs) => {
       if (userIDs.length === 0) return new Map();
       const list = await x.read(() =>

@@ -12,6 +12,7 @@ import type {
   ApplicationKey,
   GroupRules,
   HandleOutcome,
+  InfoOutcome,
   JoinOutcome,
   NewMessage,
   GroupProfile,
@@ -110,15 +111,22 @@ export interface GroupTipsStore {
   setRole(groupID: string, userID: string, role: number, tip: TipRequest): Promise<Tipped<boolean>>;
   /** groups.mute, with a MEMBER_INFO_CHANGE tip (tip.memberChangeInfoList). */
   mute(groupID: string, userID: string, until: number, tip: TipRequest): Promise<Tipped<boolean>>;
-  /** setGroupMemberInfo's change, with a MEMBER_INFO_CHANGE tip naming the member; false: not a member. */
+  /** setGroupMemberInfo's change (customInfo within `maxKeys` keys), with a MEMBER_INFO_CHANGE tip naming the
+   *  member. */
   setMemberInfo(
     groupID: string,
     userID: string,
     change: Partial<MemberInfo>,
+    maxKeys: number,
     tip: TipRequest,
-  ): Promise<Tipped<boolean>>;
+  ): Promise<Tipped<InfoOutcome>>;
   /** groups.setProfile, with a GROUP_INFO_CHANGE tip (tip.groupChangeInfoList). */
-  setProfile(groupID: string, change: Partial<GroupProfile>, tip: TipRequest): Promise<Tipped<boolean>>;
+  setProfile(
+    groupID: string,
+    change: Partial<GroupProfile>,
+    maxKeys: number,
+    tip: TipRequest,
+  ): Promise<Tipped<InfoOutcome>>;
   /** groups.transferOwner, with a GROUP_INFO_CHANGE tip (owner) naming the new owner. */
   transferOwner(groupID: string, from: string, to: string, tip: TipRequest): Promise<Tipped<boolean>>;
 }
@@ -238,15 +246,15 @@ export function createGroupTipsStore(x: Executor, rules: GroupRules, path: SendP
         const ok = (yield* muteWork(groupID, userID, until)) > 0;
         return { result: ok, members: ok ? [userID] : null };
       }),
-    setProfile: (groupID, change, tip) =>
+    setProfile: (groupID, change, maxKeys, tip) =>
       tipped(groupID, tip, function* () {
-        const ok = (yield* setProfileWork(d, groupID, change)) > 0;
-        return { result: ok, members: ok ? [] : null };
+        const result = yield* setProfileWork(d, groupID, change, maxKeys);
+        return { result, members: result.outcome === 'ok' ? [] : null };
       }),
-    setMemberInfo: (groupID, userID, change, tip) =>
+    setMemberInfo: (groupID, userID, change, maxKeys, tip) =>
       tipped(groupID, tip, function* () {
-        const ok = yield* setMemberInfoWork(d, groupID, userID, change);
-        return { result: ok, members: ok ? [userID] : null };
+        const result = yield* setMemberInfoWork(d, groupID, userID, change, maxKeys);
+        return { result, members: result.outcome === 'ok' ? [userID] : null };
       }),
     transferOwner: (groupID, from, to, tip) =>
       tipped(groupID, tip, function* () {

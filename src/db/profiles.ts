@@ -1,8 +1,8 @@
 // Profiles (V2TimUserFullInfo), written once for both databases. Who may read whose: a user reads their own, and
 // the profiles of users who share a group or a C2C conversation with them (stated once, in visibleTo below);
 // reads that already showed the viewer a user (a message's sender, a member, a peer) use profiles() directly.
-import type { ProfileChange, ProfileChanged, UserProfile, UserStore } from './store';
-import { row, rows, run, sql, type Executor } from './statement';
+import type { ProfileChange, ProfileOutcome, TooManyKeys, UserProfile, UserStore } from './store';
+import { row, rows, run, sql, type Executor, type Work } from './statement';
 
 type ProfileRow = Omit<UserProfile, 'customInfo'> & { customInfo: string | null };
 
@@ -13,9 +13,18 @@ const COLUMNS = sql`u.user_id AS "userID", u.nick_name AS "nickName", u.face_url
 export const decodeCustomInfo = (json: string | null | undefined): Record<string, string> =>
   json ? (JSON.parse(json) as Record<string, string>) : {};
 
-/** The stored column with `change`'s keys merged in, as the JSON to store. */
-export const mergeCustomInfo = (json: string | null | undefined, change: Record<string, string>): string =>
-  JSON.stringify({ ...decodeCustomInfo(json), ...change });
+/** The stored column (read under its row's lock) with `change`'s keys merged in, as the JSON to store (null: no
+ *  change, the column stays); or, past `maxKeys` keys, how many there would be. */
+export function mergeCustomInfo(
+  json: string | null | undefined,
+  change: Record<string, string> | undefined,
+  maxKeys: number,
+): { json: string | null } | TooManyKeys {
+  if (!change || Object.keys(change).length === 0) return { json: null };
+  const merged = { ...decodeCustomInfo(json), ...change };
+  const keys = Object.keys(merged).length;
+  return keys > maxKeys ? { outcome: 'too-many-keys', keys } : { json: JSON.stringify(merged) };
+}
 
 const decode = (r: ProfileRow): UserProfile => ({
   ...r,
@@ -35,26 +44,35 @@ const visibleTo = (viewer: string) => sql`(u.user_id = ${viewer}
 export function profileMethods(x: Executor): Omit<UserStore, 'ensure'> {
   const d = x.dialect;
   return {
-    setProfile: (userID, change, now) =>
-      x.write(function* (): Generator<any, ProfileChanged, any> {
-        // customInfo merges key by key: read under the row lock, so two concurrent changes both land.
-        const current = yield* row<{ customInfo: string | null }>(sql`SELECT custom_info AS "customInfo" FROM users
-        WHERE user_id = ${userID} ${d.forUpdate}`);
-        if (!current)
+    setProfile: (userID, change, now, maxKeys) =>
+      x.write(function* (): Work<ProfileOutcome> {
+        // customInfo merges key by key: read under the row lock, so two concurrent changes both land (or the one
+        // that would pass the key limit is refused). A missing row is made first, so that it is locked too.
+        const locked = () =>
+          row<{ customInfo: string | null }>(sql`SELECT custom_info AS "customInfo" FROM users
+          WHERE user_id = ${userID} ${d.forUpdate}`);
+        let current = yield* locked();
+        if (!current) {
           yield* run(sql`INSERT INTO users (user_id, created_at) VALUES (${userID}, ${now}) ON CONFLICT DO NOTHING`);
-        const customInfo = change.customInfo ? mergeCustomInfo(current?.customInfo, change.customInfo) : null;
+          current = yield* locked();
+        }
+        const customInfo = mergeCustomInfo(current?.customInfo, change.customInfo, maxKeys);
+        if ('outcome' in customInfo) return customInfo;
         yield* run(sql`UPDATE users SET nick_name = coalesce(${change.nickName ?? null}, nick_name),
           face_url = coalesce(${change.faceUrl ?? null}, face_url),
           self_signature = coalesce(${change.selfSignature ?? null}, self_signature),
           gender = coalesce(${change.gender ?? null}, gender),
-          custom_info = coalesce(${customInfo}, custom_info)
+          custom_info = coalesce(${customInfo.json}, custom_info)
         WHERE user_id = ${userID}`);
         const profile = yield* row<ProfileRow>(sql`SELECT ${COLUMNS} FROM users u WHERE u.user_id = ${userID}`);
         const groups = yield* rows<{ id: string }>(sql`SELECT group_id AS "id" FROM group_members
           WHERE user_id = ${userID}`);
         const peers = yield* rows<{ id: string }>(sql`SELECT peer_id AS "id" FROM conversations
           WHERE user_id = ${userID} AND peer_id IS NOT NULL`);
-        return { profile: decode(profile!), groupIds: groups.map((g) => g.id), peers: peers.map((p) => p.id) };
+        return {
+          outcome: 'ok',
+          changed: { profile: decode(profile!), groupIds: groups.map((g) => g.id), peers: peers.map((p) => p.id) },
+        };
       }),
     profiles: async (userIDs) =>
       userIDs.length === 0

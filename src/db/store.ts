@@ -95,11 +95,24 @@ export interface ProfileChanged {
   peers: string[];
 }
 
+/** A change of custom fields refused, nothing changed: the stored keys with the change's merged in would number
+ *  `keys`, more than the write's `maxKeys` (counted under the row's lock, so two changes at once cannot both pass). */
+export interface TooManyKeys {
+  outcome: 'too-many-keys';
+  keys: number;
+}
+
+/** setSelfInfo's change: the profile as stored and who may see it change (its live event's audience). */
+export type ProfileOutcome = { outcome: 'ok'; changed: ProfileChanged } | TooManyKeys;
+
+/** A change of a group's profile or a member's fields; 'missing': no such group, or not a member. */
+export type InfoOutcome = { outcome: 'ok' | 'missing' } | TooManyKeys;
+
 export interface UserStore {
   /** Creates the account on its first valid login; cheap when it exists. */
   ensure(userID: string, now: number): Promise<void>;
-  /** Changes the profile; answers it as stored and who may see it change (its live event's audience). */
-  setProfile(userID: string, change: ProfileChange, now: number): Promise<ProfileChanged>;
+  /** Changes the profile, its customInfo within `maxKeys` keys. */
+  setProfile(userID: string, change: ProfileChange, now: number, maxKeys: number): Promise<ProfileOutcome>;
   /** The stored profiles of these users, in one statement: for users a read has already shown the viewer (a
    * message's sender, a fellow member, a C2C peer). Users without a row are left out. */
   profiles(userIDs: readonly string[]): Promise<Map<string, UserProfile>>;
@@ -194,8 +207,8 @@ export interface GroupStore extends GroupApplicationStore {
     groupIDs: readonly string[],
     viewer: string,
   ): Promise<Map<string, GroupProfile & { groupType: string; owner: string; memberCount: number; role: number }>>;
-  /** Changes the given profile fields; false when the group does not exist. */
-  setProfile(groupID: string, change: Partial<GroupProfile>): Promise<boolean>;
+  /** Changes the given profile fields, customInfo within `maxKeys` keys. */
+  setProfile(groupID: string, change: Partial<GroupProfile>, maxKeys: number): Promise<InfoOutcome>;
   /** Sets a member's role (200 or 300), unless they are the owner; false when they are not a member (or own it). */
   setRole(groupID: string, userID: string, role: number): Promise<boolean>;
   /** These users' memberships of the group (non-members left out) with their name cards and custom fields, in one

@@ -1,7 +1,9 @@
 // Custom fields (the SDK's customInfo maps): a user's profile, a group, a member in a group. Tencent keys them by
 // names configured in its console (letters, digits, "_"), caps each value and the number of keys; the limits differ
-// per kind, the checks do not. A change merges key by key into the stored fields ("" keeps the key, emptied).
+// per kind, the checks do not. A change merges key by key into the stored fields ("" keeps the key, emptied); the
+// store counts the merged keys, the checks here are those of one call.
 import type { CodeValue } from '../codes';
+import type { TooManyKeys } from '../db/store';
 import { Refusal } from './result';
 import { checkUnicode, utf8Bytes } from './validate';
 
@@ -55,22 +57,18 @@ export function customInfoOf(
     }
     out[key] = value;
   });
-  checkKeyCount(Object.keys(out).length, limits, 'has');
+  const keys = Object.keys(out).length;
+  if (keys > limits.maxKeys) throw keyCountRefusal(keys, limits, 'has');
   return out;
 }
 
-/** The stored fields with `change` merged in must stay within the key limit. */
-export function checkMergedKeys(
-  stored: Record<string, string>,
-  change: Record<string, string>,
-  limits: CustomInfoLimits,
-): void {
-  checkKeyCount(new Set([...Object.keys(stored), ...Object.keys(change)]).size, limits, 'would hold');
-}
+/** The store's answer to a change whose keys, merged into the stored ones, would pass the limit (it counts them
+ *  under the row's lock, so that two changes at once cannot both pass a count read before either). */
+export const tooManyKeys = ({ keys }: TooManyKeys, limits: CustomInfoLimits): Refusal =>
+  keyCountRefusal(keys, limits, 'would hold');
 
-function checkKeyCount(n: number, limits: CustomInfoLimits, verb: string): void {
-  if (n > limits.maxKeys)
-    throw new Refusal(limits.code, `${limits.field} ${verb} ${n} keys; at most ${limits.maxKeys} are allowed.`);
+function keyCountRefusal(n: number, limits: CustomInfoLimits, verb: string): Refusal {
+  return new Refusal(limits.code, `${limits.field} ${verb} ${n} keys; at most ${limits.maxKeys} are allowed.`);
 }
 
 export const entriesOf = (info: Record<string, string> | null | undefined): V2TimCustomInfoEntry[] =>

@@ -3,7 +3,7 @@
 // elsewhere. A member reads the whole profile; a non-member reads a non-Work group's profile (Tencent lets anyone
 // find those) with role 0, and a Work group (private) answers 10007 for it, as an unknown one answers 10010.
 import { Code } from '../codes';
-import type { GroupProfile } from '../db/store';
+import type { GroupProfile, InfoOutcome } from '../db/store';
 import type { Viewer } from './context';
 import { addOptOf, approveOptOf, GroupType, isGroupType, Role } from './group-type';
 import { answer, done, ok, Refusal, type Callback } from './result';
@@ -11,10 +11,10 @@ import { checkId, checkUnicode, checkUserID, checkUserList, utf8Bytes } from './
 import { checkAddOpts, type V2TimGroupInfo, type V2TimGroupMemberFullInfo } from './group';
 import { changeInfo, GroupInfoChangeType, GroupTipsType, publishTip, tipRequest } from './group-tips';
 import {
-  checkMergedKeys,
   customInfoOf,
   CustomInfoLimit,
   entriesOf,
+  tooManyKeys,
   type CustomInfoLimits,
   type V2TimCustomInfoEntry,
 } from './custom-info';
@@ -153,10 +153,6 @@ export const setGroupInfo = (ctx: Viewer, args: { info: GroupInfoInput }): Promi
       if (opts.addOpt !== null) change.addOpt = opts.addOpt;
       if (opts.approveOpt !== null) change.approveOpt = opts.approveOpt;
     }
-    if (change.customInfo) {
-      const stored = (await ctx.store.groups.profiles([groupID], ctx.viewer)).get(groupID)?.customInfo ?? {};
-      checkMergedKeys(stored, change.customInfo, GROUP_CUSTOM);
-    }
     // One GROUP_INFO_CHANGE tip listing the fields given (V2TIMGroupInfoChangeType), in the change's transaction.
     const infos = [
       ...(['groupName', 'introduction', 'notification', 'faceUrl'] as const)
@@ -169,21 +165,23 @@ export const setGroupInfo = (ctx: Viewer, args: { info: GroupInfoInput }): Promi
         changeInfo(GroupInfoChangeType.CUSTOM, { key, value }),
       ),
     ];
+    const checkOutcome = (set: InfoOutcome) => {
+      if (set.outcome === 'too-many-keys') throw tooManyKeys(set, GROUP_CUSTOM);
+      if (set.outcome === 'missing') throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
+    };
     if (infos.length === 0) {
       // Only the join options (no tip: Tencent's V2TIMGroupInfoChangeType has none for them), or nothing at all.
-      if (
-        (change.addOpt !== undefined || change.approveOpt !== undefined) &&
-        !(await ctx.store.groups.setProfile(groupID, change))
-      )
-        throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
+      if (change.addOpt !== undefined || change.approveOpt !== undefined)
+        checkOutcome(await ctx.store.groups.setProfile(groupID, change, GROUP_CUSTOM.maxKeys));
       return done();
     }
     const tipped = await ctx.store.tips.setProfile(
       groupID,
       change,
+      GROUP_CUSTOM.maxKeys,
       tipRequest(ctx, group.groupType, GroupTipsType.GROUP_INFO_CHANGE, { groupChangeInfoList: infos }),
     );
-    if (!tipped.result) throw new Refusal(Code.GROUP_NOT_FOUND, `groupID "${groupID}" does not exist.`);
+    checkOutcome(tipped.result);
     await publishTip(ctx, tipped);
     return done();
   });
@@ -353,12 +351,12 @@ export const setGroupMemberInfo = (
         `You can set your own name card and custom fields; only the owner and admins set others' (below their own role).`,
       );
     }
-    if (customInfo) checkMergedKeys(them.customInfo, customInfo, MEMBER_CUSTOM);
     const now = ctx.now();
     const tipped = await ctx.store.tips.setMemberInfo(
       args.groupID,
       target,
       { ...(nameCard != null && { nameCard }), ...(customInfo && { customInfo }) },
+      MEMBER_CUSTOM.maxKeys,
       tipRequest(ctx, group.groupType, GroupTipsType.MEMBER_INFO_CHANGE, {
         memberChangeInfoList: [
           {
@@ -370,7 +368,8 @@ export const setGroupMemberInfo = (
         ],
       }),
     );
-    if (!tipped.result) throw notMember();
+    if (tipped.result.outcome === 'too-many-keys') throw tooManyKeys(tipped.result, MEMBER_CUSTOM);
+    if (tipped.result.outcome === 'missing') throw notMember();
     await publishTip(ctx, tipped);
     return done();
   });

@@ -7,10 +7,10 @@ import type { Viewer } from './context';
 import { answer, done, ok, Refusal, type Callback } from './result';
 import { checkUnicode, checkUserList, utf8Bytes } from './validate';
 import {
-  checkMergedKeys,
   customInfoOf,
   CustomInfoLimit,
   entriesOf,
+  tooManyKeys,
   type CustomInfoLimits,
   type V2TimCustomInfoEntry,
 } from './custom-info';
@@ -87,12 +87,9 @@ export const setSelfInfo = (ctx: Viewer, args: { userFullInfo: V2TimUserFullInfo
       ...(info.gender != null && { gender: info.gender }),
       ...(info.customInfo != null && { customInfo: customInfoOf(info.customInfo, CUSTOM) }),
     };
-    if (change.customInfo) {
-      const stored = (await ctx.store.users.profiles([ctx.viewer])).get(ctx.viewer)?.customInfo ?? {};
-      checkMergedKeys(stored, change.customInfo, CUSTOM);
-    }
-    const changed = await ctx.store.users.setProfile(ctx.viewer, change, ctx.now());
-    await ctx.router.publish({ type: 'profile', ...changed });
+    const set = await ctx.store.users.setProfile(ctx.viewer, change, ctx.now(), CUSTOM.maxKeys);
+    if (set.outcome === 'too-many-keys') throw tooManyKeys(set, CUSTOM);
+    await ctx.router.publish({ type: 'profile', ...set.changed });
     return done();
   });
 
