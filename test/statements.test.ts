@@ -83,9 +83,12 @@ async function countsFor(groups: number, peers: number) {
   }, 120_000);
 });
 
-/** A group of alice and `members` others, each online on onRecvMessageRevoked and onRecvMessageModified; counts
- *  the statements of an edit and of a revoke of a broadcast message, from the mutation to the last delivery. */
-async function eventCosts(members: number) {
+/** A group of alice and `members` others with a broadcast message; `run` gets the statements from a mutation of
+ *  alice's to the last delivery of its event to subscribers who are online each time. */
+async function liveCosts<T>(
+  members: number,
+  run: (cost: (mutation: string, subscription: string) => Promise<number>) => Promise<T>,
+): Promise<T> {
   schema = await freshSchema();
   let statements = 0;
   const store = openPostgres(PG_URL!, {
@@ -100,22 +103,13 @@ async function eventCosts(members: number) {
     const users = Array.from({ length: members }, (_, i) => `m${i}`);
     const g = await group(live.gw, 'alice', users, 'Work', 'costs');
     const msgID = (await sendText(live.gw, 'alice', 'to all', { groupID: g })).data.msgID;
-    const edits = await Promise.all(
-      users.map((u) => live.subscribe(u, `subscription { onRecvMessageModified { msgID } }`)),
-    );
-    const revokes = await Promise.all(
-      users.map((u) => live.subscribe(u, `subscription { onRecvMessageRevoked { msgID } }`)),
-    );
-    const cost = async (mutation: string, subs: typeof edits) => {
+    return await run(async (mutation, subscription) => {
+      const subs = await Promise.all(users.map((u) => live.subscribe(u, subscription)));
       const before = statements;
       expect((await live.gw.call('alice', mutation, { msgID })).code).toBe(0);
       await Promise.all(subs.map((s) => s.waitFor(1)));
       return statements - before;
-    };
-    return {
-      edit: await cost(`mutation($msgID: String!) { modifyMessage(msgID: $msgID, text: "edited") { code } }`, edits),
-      revoke: await cost(`mutation($msgID: String!) { revokeMessage(msgID: $msgID) { code } }`, revokes),
-    };
+    });
   } finally {
     await live.stop();
     await schema.drop();
@@ -123,11 +117,37 @@ async function eventCosts(members: number) {
   }
 }
 
+/** Each of `members` online on onRecvMessageModified and onRecvMessageRevoked: an edit's and a revoke's costs. */
+const editAndRevoke = (members: number) =>
+  liveCosts(members, async (cost) => ({
+    edit: await cost(
+      `mutation($msgID: String!) { modifyMessage(msgID: $msgID, text: "edited") { code } }`,
+      `subscription { onRecvMessageModified { msgID } }`,
+    ),
+    revoke: await cost(
+      `mutation($msgID: String!) { revokeMessage(msgID: $msgID) { code } }`,
+      `subscription { onRecvMessageRevoked { msgID } }`,
+    ),
+  }));
+
 (PG_URL ? describe : describe.skip)('PostgreSQL statements per live event', () => {
   it('when an edit and a revoke reach 3 or 30 online members, then the statements are the same: one audience check per event, not per subscriber', async () => {
-    const small = await eventCosts(3);
-    const large = await eventCosts(30);
+    const small = await editAndRevoke(3);
+    const large = await editAndRevoke(30);
     expect(large).toEqual(small);
+  }, 120_000);
+
+  it("when alice's reaction reaches 3 or 30 online members, then the statements are the same: one read of the reactions and the profiles per event, not per subscriber", async () => {
+    const reaction = (members: number) =>
+      liveCosts(members, (cost) =>
+        cost(
+          `mutation($msgID: String!) { addMessageReaction(msgID: $msgID, reactionID: "ok") { code } }`,
+          `subscription { onRecvMessageReactionsChanged { reactionList { reactedByMyself partialUserList { nickName } } } }`,
+        ),
+      );
+    const small = await reaction(3);
+    const large = await reaction(30);
+    expect(large).toBe(small);
   }, 120_000);
 });
 

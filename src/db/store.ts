@@ -105,6 +105,11 @@ export interface UserStore {
   /** The profiles of these users that `viewer` may see: their own, and those of users who share a group or a C2C
    * conversation with them (one statement). */
   visibleProfiles(viewer: string, userIDs: readonly string[]): Promise<Map<string, UserProfile>>;
+  /** visibleProfiles for each of `viewers` at once, by viewer, in one statement (a live event's subscribers). */
+  visibleProfilesBy(
+    viewers: readonly string[],
+    userIDs: readonly string[],
+  ): Promise<Map<string, Map<string, UserProfile>>>;
 }
 
 export interface NewMember {
@@ -311,8 +316,13 @@ export interface ReactionStore {
   addReaction(orderNo: number, reactionId: string, user: string): Promise<ReactionOutcome>;
   /** False when the user had not reacted so. */
   removeReaction(orderNo: number, reactionId: string, user: string): Promise<boolean>;
-  /** The reactions of these messages (at most 20) with their first `maxUsers` users, in one statement. */
-  reactions(viewer: string, orderNos: readonly number[], maxUsers: number): Promise<Map<number, MessageReaction[]>>;
+  /** The reactions of these messages (at most 20) with their first `maxUsers` users, in one statement; `viewer`
+   *  null: as nobody in particular (reactedByMyself false), for a caller that works it out from all the users. */
+  reactions(
+    viewer: string | null,
+    orderNos: readonly number[],
+    maxUsers: number,
+  ): Promise<Map<number, MessageReaction[]>>;
   /** A page of a reaction's users, in order of arrival. */
   reactionUsers(
     orderNo: number,
