@@ -19,6 +19,7 @@ const MARK_C2C = `mutation($u: String!) { markC2CMessageAsRead(userID: $u) { cod
 const ON_C2C = `subscription { onRecvC2CReadReceipt { msgID userID isPeerRead } }`;
 const SET_OPT = `mutation($u: [String!]!) { setC2CReceiveMessageOpt(userIDList: $u, opt: 2) { code desc } }`;
 const JOIN = `mutation($g: String!) { joinGroup(groupID: $g) { code desc } }`;
+const INVITE = `mutation($g: String!, $u: [String!]!) { inviteUserToGroup(groupID: $g, userList: $u) { code desc } }`;
 const READ = 'V2TIM_GROUP_MESSAGE_READ_MEMBERS_FILTER_READ';
 const UNREAD = 'V2TIM_GROUP_MESSAGE_READ_MEMBERS_FILTER_UNREAD';
 
@@ -108,7 +109,6 @@ for (const backend of backends) {
       const page1 = await call('u05', MEMBERS, { m: b.msgID, f: READ, count: 2 });
       expect(page1.data.memberInfoList.map((x: { userID: string }) => x.userID)).toEqual(['u07', 'u01']);
       expect(page1.data.isFinished).toBe(false);
-      expect(page1.data.nextSeq).toBe(2); // a position in this list, nothing about other messages' receipts
       const page2 = await call('u05', MEMBERS, { m: b.msgID, f: READ, seq: page1.data.nextSeq, count: 2 });
       expect(page2.data).toEqual({ memberInfoList: [{ userID: 'alice' }], nextSeq: 0, isFinished: true });
       const unread: string[] = [];
@@ -123,6 +123,77 @@ for (const backend of backends) {
       expect(unread).not.toContain('u05');
       expect(unread).not.toContain('u07');
       expect(new Set(unread).size).toBe(57);
+    });
+
+    it('when alice pages the readers and non-readers of a broadcast to 7 members 2 at a time, while one more reads, then each list holds each member once, in order, and ends with isFinished', async () => {
+      // Joined one by one, not in userID order: non-readers come in the order they joined, readers as they read.
+      const joined = ['u7', 'u3', 'u5', 'u1', 'u6', 'u2', 'u4'];
+      await group(live.gw, 'alice', [], 'Work', 'seven');
+      for (const u of joined) expectCode(await call('alice', INVITE, { g: 'seven', u: [u] }), 0);
+      const m = (await sendText(live.gw, 'alice', 'all', { groupID: 'seven', needReadReceipt: true })).data;
+      for (const u of ['u5', 'u1', 'u4']) expectCode(await call(u, SEND_RECEIPTS, { ids: [m.msgID] }), 0);
+      const page = async (f: string, seq: number, msgID = m.msgID) => {
+        const r = await call('alice', MEMBERS, { m: msgID, f, seq, count: 2 });
+        expectCode(r, 0);
+        return r.data as { memberInfoList: { userID: string }[]; nextSeq: number; isFinished: boolean };
+      };
+      const ids = (p: { memberInfoList: { userID: string }[] }) => p.memberInfoList.map((x) => x.userID);
+      const read1 = await page(READ, 0);
+      const unread1 = await page(UNREAD, 0);
+      expect([ids(read1), read1.isFinished, ids(unread1), unread1.isFinished]).toEqual([
+        ['u5', 'u1'],
+        false,
+        ['u7', 'u3'],
+        false,
+      ]);
+      // u7, already listed, reads between two pages: the next ones continue where the last stopped, skipping nobody.
+      expectCode(await call('u7', SEND_RECEIPTS, { ids: [m.msgID] }), 0);
+      const read2 = await page(READ, read1.nextSeq);
+      const unread2 = await page(UNREAD, unread1.nextSeq);
+      expect(read2).toEqual({ memberInfoList: [{ userID: 'u4' }, { userID: 'u7' }], nextSeq: 0, isFinished: true });
+      expect(unread2).toEqual({ memberInfoList: [{ userID: 'u6' }, { userID: 'u2' }], nextSeq: 0, isFinished: true });
+      expect(new Set([...ids(read1), ...ids(read2), ...ids(unread1), ...ids(unread2)])).toEqual(new Set(joined));
+
+      // A targeted message's receivers who have not read it come by userID.
+      const t = (
+        await sendText(live.gw, 'alice', 'five', {
+          groupID: 'seven',
+          receiverList: ['u6', 'u2', 'u4', 'u1', 'u3'],
+          needReadReceipt: true,
+        })
+      ).data;
+      expectCode(await call('u2', SEND_RECEIPTS, { ids: [t.msgID] }), 0);
+      const pages: string[][] = [];
+      for (let seq = 0, finished = false; !finished && pages.length < 5;) {
+        const p = await page(UNREAD, seq, t.msgID);
+        pages.push(ids(p));
+        [seq, finished] = [p.nextSeq, p.isFinished];
+      }
+      expect(pages).toEqual([
+        ['u1', 'u3'],
+        ['u4', 'u6'],
+      ]);
+
+      // A nextSeq works for its own list only; a made-up one is refused, not taken as a place to start.
+      for (const [f, seq] of [
+        [UNREAD, read1.nextSeq],
+        [READ, unread1.nextSeq],
+        [READ, 12345],
+      ] as const) {
+        const r = await call('alice', MEMBERS, { m: m.msgID, f, seq, count: 2 });
+        expectCode(r, 6017, `${f} ${seq}`);
+        expect(r.desc).toMatch(/nextSeq/);
+      }
+    });
+
+    it('when 12 members send their receipts at the same moment, then each is counted and listed once', async () => {
+      const crowd = Array.from({ length: 12 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+      await group(live.gw, 'alice', crowd, 'Work', 'crowd');
+      const m = (await sendText(live.gw, 'alice', 'all', { groupID: 'crowd', needReadReceipt: true })).data;
+      const sent = await Promise.all(crowd.map((u) => call(u, SEND_RECEIPTS, { ids: [m.msgID] })));
+      for (const r of sent) expectCode(r, 0);
+      expect(await counts('alice', m.msgID)).toEqual([0, 12, 0]);
+      expect((await members('alice', m.msgID, READ)).sort()).toEqual(crowd);
     });
 
     it('when bob sends a receipt for a C2C message, or reads the conversation, then alice sees isPeerRead and hears of the receipt', async () => {

@@ -1,6 +1,7 @@
 // PostgreSQL is spoken to in sets: each GraphQL read costs a small, constant number of statements whatever the
 // number of conversations, groups or ids (counted as they are sent, by the executor's onStatement hook).
 import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { openPostgres } from '../src/db/pg/open';
 import { groupRules } from '../src/resolvers/group-type';
 import { createTestGateway, testConfig, type TestGateway } from './helpers/app';
@@ -82,9 +83,12 @@ async function countsFor(groups: number, peers: number) {
   }, 120_000);
 });
 
-/** A group of alice and `members` others, each online on onRecvMessageRevoked and onRecvMessageModified; counts
- *  the statements of an edit and of a revoke of a broadcast message, from the mutation to the last delivery. */
-async function eventCosts(members: number) {
+/** A group of alice and `members` others with a broadcast message; `run` gets the statements from a mutation of
+ *  alice's to the last delivery of its event to subscribers who are online each time. */
+async function liveCosts<T>(
+  members: number,
+  run: (cost: (mutation: string, subscription: string) => Promise<number>) => Promise<T>,
+): Promise<T> {
   schema = await freshSchema();
   let statements = 0;
   const store = openPostgres(PG_URL!, {
@@ -99,22 +103,13 @@ async function eventCosts(members: number) {
     const users = Array.from({ length: members }, (_, i) => `m${i}`);
     const g = await group(live.gw, 'alice', users, 'Work', 'costs');
     const msgID = (await sendText(live.gw, 'alice', 'to all', { groupID: g })).data.msgID;
-    const edits = await Promise.all(
-      users.map((u) => live.subscribe(u, `subscription { onRecvMessageModified { msgID } }`)),
-    );
-    const revokes = await Promise.all(
-      users.map((u) => live.subscribe(u, `subscription { onRecvMessageRevoked { msgID } }`)),
-    );
-    const cost = async (mutation: string, subs: typeof edits) => {
+    return await run(async (mutation, subscription) => {
+      const subs = await Promise.all(users.map((u) => live.subscribe(u, subscription)));
       const before = statements;
       expect((await live.gw.call('alice', mutation, { msgID })).code).toBe(0);
       await Promise.all(subs.map((s) => s.waitFor(1)));
       return statements - before;
-    };
-    return {
-      edit: await cost(`mutation($msgID: String!) { modifyMessage(msgID: $msgID, text: "edited") { code } }`, edits),
-      revoke: await cost(`mutation($msgID: String!) { revokeMessage(msgID: $msgID) { code } }`, revokes),
-    };
+    });
   } finally {
     await live.stop();
     await schema.drop();
@@ -122,10 +117,109 @@ async function eventCosts(members: number) {
   }
 }
 
+/** Each of `members` online on onRecvMessageModified and onRecvMessageRevoked: an edit's and a revoke's costs. */
+const editAndRevoke = (members: number) =>
+  liveCosts(members, async (cost) => ({
+    edit: await cost(
+      `mutation($msgID: String!) { modifyMessage(msgID: $msgID, text: "edited") { code } }`,
+      `subscription { onRecvMessageModified { msgID } }`,
+    ),
+    revoke: await cost(
+      `mutation($msgID: String!) { revokeMessage(msgID: $msgID) { code } }`,
+      `subscription { onRecvMessageRevoked { msgID } }`,
+    ),
+  }));
+
 (PG_URL ? describe : describe.skip)('PostgreSQL statements per live event', () => {
   it('when an edit and a revoke reach 3 or 30 online members, then the statements are the same: one audience check per event, not per subscriber', async () => {
-    const small = await eventCosts(3);
-    const large = await eventCosts(30);
+    const small = await editAndRevoke(3);
+    const large = await editAndRevoke(30);
     expect(large).toEqual(small);
+  }, 120_000);
+
+  it("when alice's reaction reaches 3 or 30 online members, then the statements are the same: one read of the reactions and the profiles per event, not per subscriber", async () => {
+    const reaction = (members: number) =>
+      liveCosts(members, (cost) =>
+        cost(
+          `mutation($msgID: String!) { addMessageReaction(msgID: $msgID, reactionID: "ok") { code } }`,
+          `subscription { onRecvMessageReactionsChanged { reactionList { reactedByMyself partialUserList { nickName } } } }`,
+        ),
+      );
+    const small = await reaction(3);
+    const large = await reaction(30);
+    expect(large).toBe(small);
+  }, 120_000);
+});
+
+const READ_MEMBERS = `query($m: String!, $f: GroupMessageReadMembersFilter!, $seq: Int) {
+  getGroupMessageReadMemberList(msgID: $m, filter: $f, nextSeq: $seq, count: 2) { code desc data { nextSeq } } }`;
+const SEND_RECEIPTS = `mutation($ids: [String!]!) { sendMessageReadReceipts(messageIDList: $ids) { code desc } }`;
+
+interface PlanNode {
+  'Relation Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}
+
+/** Rows of `table` a plan's scans read: those they returned and those their filters dropped. */
+const rowsRead = (node: PlanNode, table: string): number =>
+  (node['Relation Name'] === table
+    ? (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0)) * node['Actual Loops']
+    : 0) + (node.Plans ?? []).reduce((n, child) => n + rowsRead(child, table), 0);
+
+(PG_URL ? describe : describe.skip)('PostgreSQL rows per page', () => {
+  it("when alice reads the 10th page (count 2) of a broadcast's readers or non-readers in a group of 40, then it reads no more rows than the first page", async () => {
+    schema = await freshSchema();
+    const sent: { text: string; values: unknown[] }[] = [];
+    const store = openPostgres(PG_URL!, {
+      schema: schema.schema,
+      rules: groupRules,
+      onStatement: (text, values) => sent.push({ text, values: values ?? [] }),
+    });
+    gw = createTestGateway({ store, config: testConfig({ groupSendRate: 1_000_000 }) });
+    const members = Array.from({ length: 40 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+    await group(gw, 'alice', members, 'Work', 'forty');
+    const { msgID } = (await sendText(gw, 'alice', 'all', { groupID: 'forty', needReadReceipt: true })).data;
+    const explain = new pg.Client({ connectionString: schema.url });
+    await explain.connect();
+    try {
+      /** The rows of `table` the page statements of the 1st and the 10th page read, run again under EXPLAIN. */
+      const firstAndTenth = async (filter: string, table: string): Promise<[number, number]> => {
+        const pages: { text: string; values: unknown[] }[] = [];
+        let seq = 0;
+        for (let i = 0; i < 10; i++) {
+          const from = sent.length;
+          const r = await gw!.call('alice', READ_MEMBERS, { m: msgID, f: filter, seq });
+          expect(r.code, r.desc).toBe(0);
+          seq = r.data.nextSeq;
+          pages.push(sent.slice(from).find((s) => /^SELECT (u\.)?user_id AS "userId"/.test(s.text))!);
+        }
+        // A table this small would be read whole by choice; as a large one is, it must be read along an index.
+        await explain.query('SET enable_seqscan = off');
+        const read = async ({ text, values }: { text: string; values: unknown[] }) => {
+          const plan = (await explain.query({ text: `EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values })).rows[0];
+          return rowsRead(plan['QUERY PLAN'][0].Plan, table);
+        };
+        return [await read(pages[0]!), await read(pages[9]!)];
+      };
+      // Non-readers first (nobody has read yet), then readers: 30 of the 40, in order.
+      const [firstUnread, tenthUnread] = await firstAndTenth(
+        'V2TIM_GROUP_MESSAGE_READ_MEMBERS_FILTER_UNREAD',
+        'group_members',
+      );
+      for (const u of members.slice(0, 30)) expect((await gw.call(u, SEND_RECEIPTS, { ids: [msgID] })).code).toBe(0);
+      const [firstRead, tenthRead] = await firstAndTenth(
+        'V2TIM_GROUP_MESSAGE_READ_MEMBERS_FILTER_READ',
+        'message_readers',
+      );
+      expect(firstUnread).toBeLessThanOrEqual(4); // a page of 2, the row that tells there is more, and alice's own
+      expect(tenthUnread).toBeLessThanOrEqual(firstUnread);
+      expect(firstRead).toBe(3);
+      expect(tenthRead).toBe(firstRead);
+    } finally {
+      await explain.end();
+    }
   }, 120_000);
 });

@@ -44,9 +44,13 @@ function* join(
     ON CONFLICT (user_id, conversation_id) DO UPDATE SET peer_id = NULL, group_id = excluded.group_id,
       read_order = excluded.read_order, read_count = excluded.read_count, unread_count = 0, head_order = 0,
       last_order = excluded.last_order`);
-  yield* run(sql`INSERT INTO group_members (group_id, user_id, role, join_time, join_order, join_head)
+  // join_no: after the last member's (under the group's lock), so it is unique among the members and grows with
+  // each join; the number of a member who left may come again, for someone outside every earlier audience.
+  yield* run(sql`INSERT INTO group_members (group_id, user_id, role, join_time, join_order, join_head, join_no)
     SELECT g.group_id, u.value, CAST(${role} AS integer), ${int8(now)}, CASE WHEN ${start} = 1 THEN 0 ELSE g.head_order END,
-      g.head_order
+      g.head_order,
+      coalesce((SELECT max(x.join_no) FROM group_members x WHERE x.group_id = g.group_id), 0)
+        + row_number() OVER (ORDER BY u.value ${d.collate})
     FROM groups g, ${d.list(userIds, 'u')} WHERE g.group_id = ${groupId} ON CONFLICT DO NOTHING`);
 }
 

@@ -2,7 +2,7 @@
 // the profiles of users who share a group or a C2C conversation with them (stated once, in visibleTo below);
 // reads that already showed the viewer a user (a message's sender, a member, a peer) use profiles() directly.
 import type { ProfileChange, ProfileOutcome, TooManyKeys, UserProfile, UserStore } from './store';
-import { row, rows, run, sql, type Executor, type Work } from './statement';
+import { row, rows, run, sql, type Executor, type SQL, type Work } from './statement';
 
 type ProfileRow = Omit<UserProfile, 'customInfo'> & { customInfo: string | null };
 
@@ -34,8 +34,9 @@ const decode = (r: ProfileRow): UserProfile => ({
 
 const byUser = (list: ProfileRow[]) => new Map(list.map((r) => [r.userID, decode(r)]));
 
-/** `users u` is `viewer`, or shares a group with them, or has a C2C conversation with them (either side's row). */
-const visibleTo = (viewer: string) => sql`(u.user_id = ${viewer}
+/** `users u` is `viewer` (a userID, or a column of one), or shares a group with them, or has a C2C conversation
+ *  with them (either side's row). */
+const visibleTo = (viewer: string | SQL) => sql`(u.user_id = ${viewer}
   OR EXISTS (SELECT 1 FROM group_members a JOIN group_members b ON b.group_id = a.group_id
     WHERE a.user_id = ${viewer} AND b.user_id = u.user_id)
   OR EXISTS (SELECT 1 FROM conversations c WHERE c.user_id = ${viewer} AND c.peer_id = u.user_id)
@@ -93,5 +94,16 @@ export function profileMethods(x: Executor): Omit<UserStore, 'ensure'> {
           WHERE u.user_id IN ${d.inList([...new Set(userIDs)])} AND ${visibleTo(viewer)}`),
             ),
           ),
+    visibleProfilesBy: async (viewers, userIDs) => {
+      const out = new Map<string, Map<string, UserProfile>>(viewers.map((v) => [v, new Map()]));
+      if (viewers.length === 0 || userIDs.length === 0) return out;
+      const list = await x.read(() =>
+        rows<ProfileRow & { viewer: string }>(sql`SELECT v.value AS "viewer", ${COLUMNS}
+          FROM ${d.list([...new Set(viewers)], 'v')} ${d.outerJoin} users u ON u.user_id IN ${d.inList([...new Set(userIDs)])}
+          WHERE ${visibleTo(sql`v.value`)}`),
+      );
+      for (const { viewer, ...r } of list) out.get(viewer)!.set(r.userID, decode(r));
+      return out;
+    },
   };
 }

@@ -69,8 +69,15 @@ export const groupMembers = sqliteTable(
     /** The group's head at join, whatever the group type (join_order is 0 where earlier history is seen): a
      *  broadcast's read-receipt audience is the members who joined before it (src/db/receipts.ts). */
     joinHead: integer('join_head').notNull().default(0),
+    /** The member's place in the group's order of joining (1-based, unique among its members): a broadcast's
+     *  unread-member list is paged by it (src/db/receipts.ts). */
+    joinNo: integer('join_no').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('group_members_user').on(t.userId)],
+  (t) => [
+    primaryKey({ columns: [t.groupId, t.userId] }),
+    index('group_members_user').on(t.userId),
+    index('group_members_join_no').on(t.groupId, t.joinNo),
+  ],
 );
 
 export const messages = sqliteTable(
@@ -176,7 +183,8 @@ export const messageReceipts = sqliteTable('message_receipts', {
   readCount: integer('read_count').notNull().default(0),
 });
 
-/** Who sent a read receipt for a message, in order of arrival (`seq`, global: it orders the read-member list). */
+/** Who sent a read receipt for a message, in order of arrival: `arrival` numbers a message's readers 1, 2, … (it
+ *  orders and pages the read-member list); `seq` is global and never leaves the store. */
 export const messageReaders = sqliteTable(
   'message_readers',
   {
@@ -186,10 +194,11 @@ export const messageReaders = sqliteTable(
       .references(() => messages.orderNo, { onDelete: 'cascade' }),
     userId: text('user_id').notNull(),
     readAt: integer('read_at').notNull(),
+    arrival: integer('arrival').notNull().default(0),
   },
   (t) => [
     uniqueIndex('message_readers_user').on(t.orderNo, t.userId),
-    index('message_readers_order').on(t.orderNo, t.seq),
+    uniqueIndex('message_readers_arrival').on(t.orderNo, t.arrival),
   ],
 );
 

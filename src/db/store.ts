@@ -30,7 +30,7 @@ export type GroupRow = Pick<
 > &
   /** The join options (groups.get and joined read them; a send's read leaves them out). */
   Partial<Pick<Tables['groups'], 'addOpt' | 'approveOpt'>>;
-export type MemberRow = Omit<Tables['groupMembers'], 'nameCard' | 'customInfo' | 'joinHead'>;
+export type MemberRow = Omit<Tables['groupMembers'], 'nameCard' | 'customInfo' | 'joinHead' | 'joinNo'>;
 
 /** A member's fields setGroupMemberInfo changes (customInfo: the keys to merge into the stored ones). */
 export interface MemberInfo {
@@ -119,6 +119,11 @@ export interface UserStore {
   /** The profiles of these users that `viewer` may see: their own, and those of users who share a group or a C2C
    * conversation with them (one statement). */
   visibleProfiles(viewer: string, userIDs: readonly string[]): Promise<Map<string, UserProfile>>;
+  /** visibleProfiles for each of `viewers` at once, by viewer, in one statement (a live event's subscribers). */
+  visibleProfilesBy(
+    viewers: readonly string[],
+    userIDs: readonly string[],
+  ): Promise<Map<string, Map<string, UserProfile>>>;
 }
 
 export interface NewMember {
@@ -321,8 +326,13 @@ export interface ReactionStore {
   addReaction(orderNo: number, reactionId: string, user: string): Promise<ReactionOutcome>;
   /** False when the user had not reacted so. */
   removeReaction(orderNo: number, reactionId: string, user: string): Promise<boolean>;
-  /** The reactions of these messages (at most 20) with their first `maxUsers` users, in one statement. */
-  reactions(viewer: string, orderNos: readonly number[], maxUsers: number): Promise<Map<number, MessageReaction[]>>;
+  /** The reactions of these messages (at most 20) with their first `maxUsers` users, in one statement; `viewer`
+   *  null: as nobody in particular (reactedByMyself false), for a caller that works it out from all the users. */
+  reactions(
+    viewer: string | null,
+    orderNos: readonly number[],
+    maxUsers: number,
+  ): Promise<Map<number, MessageReaction[]>>;
   /** A page of a reaction's users, in order of arrival. */
   reactionUsers(
     orderNo: number,
@@ -353,15 +363,25 @@ export interface ReceiptStore {
   receipts(viewer: string, orderNos: readonly number[]): Promise<Map<number, ReceiptState>>;
   /** Records `reader`'s receipts (checked to be in each audience), once each: the orders read now for the first time. */
   sendReceipts(reader: string, orderNos: readonly number[], now: number): Promise<number[]>;
-  /** A page of a message's readers in order of arrival, from position `offset` (a reader's row number is global
-   *  and never leaves the store: it would tell how many receipts the whole server took meanwhile). */
-  readMembers(orderNo: number, offset: number, count: number): Promise<{ userIDs: string[]; more: boolean }>;
-  /** A page of a group message's audience who have not sent a receipt (by userID). */
+  /** A page of a message's readers in order of arrival, after position `after` (0: from the first). A position is
+   *  the reader's arrival number at this message (1, 2, …), never its global row number: that would tell how many
+   *  receipts the whole server took meanwhile. */
+  readMembers(orderNo: number, after: number, count: number): Promise<MemberPage>;
+  /** A page of a group message's audience who have not sent a receipt, after position `after` (0: from the first):
+   *  a targeted message's receivers by userID (a position: the place in that list of at most 50), a broadcast's
+   *  members in the order they joined (a position: the member's join_no). */
   unreadMembers(
     row: Pick<MessageRow, 'orderNo' | 'groupId' | 'sender' | 'targeted'>,
-    offset: number,
+    after: number,
     count: number,
-  ): Promise<{ userIDs: string[]; more: boolean }>;
+  ): Promise<MemberPage>;
+}
+
+/** A keyset page: each page reads from its position on by an index, so a deep page costs what the first does. */
+export interface MemberPage {
+  userIDs: string[];
+  /** The position to continue after, when there are more. */
+  next: number | null;
 }
 
 /** What modifyMessage may change: the body's content and cloudCustomData. */

@@ -5,7 +5,8 @@
 // 1–100 bytes of UTF-8; removing a reaction one never made answers 0 and changes nothing; revoked messages take no
 // new reactions (10007) and keep showing the ones they had.
 import { Code } from '../codes';
-import { audienceOf, type MessageReaction, type ViewedMessage } from '../db/store';
+import { audienceOf, type MessageReaction, type Store, type UserProfile, type ViewedMessage } from '../db/store';
+import { REACTION_LIMITS } from '../db/reactions';
 import type { Viewer } from './context';
 import { answer, done, ok, Refusal } from './result';
 import { checkUnicode, utf8Bytes } from './validate';
@@ -47,24 +48,29 @@ function checkReactionID(reactionID: string): void {
     throw new Refusal(Code.INVALID_PARAMETERS, `reactionID is over ${MAX_REACTION_ID_BYTES} bytes of UTF-8.`);
 }
 
-/** The users as the viewer may see them (a profile only where the viewer shares a group or conversation), for
- *  several messages' reactions at once: one profile read. */
-async function withProfiles(ctx: Viewer, lists: MessageReaction[][]): Promise<V2TimMessageReaction[][]> {
-  const ids = [...new Set(lists.flat().flatMap((r) => r.userIDs))];
-  const profiles = ids.length ? await ctx.store.users.visibleProfiles(ctx.viewer, ids) : new Map();
+/** Reactions as V2TIM shows them, their users with the profiles a viewer may see. */
+function present(reactions: MessageReaction[], profiles: Map<string, UserProfile>): V2TimMessageReaction[] {
   const info = (userID: string): V2TimUserInfo => ({
     userID,
     nickName: profiles.get(userID)?.nickName ?? null,
     faceUrl: profiles.get(userID)?.faceUrl ?? null,
   });
-  return lists.map((reactions) =>
-    reactions.map((r) => ({
-      reactionID: r.reactionID,
-      totalUserCount: r.totalUserCount,
-      reactedByMyself: r.reactedByMyself,
-      partialUserList: r.userIDs.map(info),
-    })),
-  );
+  return reactions.map((r) => ({
+    reactionID: r.reactionID,
+    totalUserCount: r.totalUserCount,
+    reactedByMyself: r.reactedByMyself,
+    partialUserList: r.userIDs.map(info),
+  }));
+}
+
+const usersOf = (lists: MessageReaction[][]) => [...new Set(lists.flat().flatMap((r) => r.userIDs))];
+
+/** The users as the viewer may see them (a profile only where the viewer shares a group or conversation), for
+ *  several messages' reactions at once: one profile read. */
+async function withProfiles(ctx: Viewer, lists: MessageReaction[][]): Promise<V2TimMessageReaction[][]> {
+  const ids = usersOf(lists);
+  const profiles = ids.length ? await ctx.store.users.visibleProfiles(ctx.viewer, ids) : new Map();
+  return lists.map((reactions) => present(reactions, profiles));
 }
 
 export const addMessageReaction = (ctx: Viewer, args: { msgID: string; reactionID: string }) =>
@@ -153,14 +159,26 @@ export const getAllUserListOfMessageReaction = (
     });
   });
 
-/** The change as this viewer sees it now, given the message as the viewer sees it (undefined: not theirs to see). */
-export async function reactionChange(
-  ctx: Viewer,
-  m: ViewedMessage | undefined,
-): Promise<V2TimMessageReactionChangeInfo[] | undefined> {
-  if (!m) return undefined;
-  const msgID = m.row.msgId;
-  const byOrder = await ctx.store.messages.reactions(ctx.viewer, [m.row.orderNo], MAX_USERS_PER_REACTION);
-  const [reactionList] = await withProfiles(ctx, [byOrder.get(m.row.orderNo) ?? []]);
-  return [{ messageID: msgID, reactionList: reactionList! }];
+/**
+ * A reaction change as each of its viewers sees it now (`seen`: the message as each may see it), for all of them at
+ * once: one read of the reactions and one of the profiles per event, whatever the number of subscribers.
+ */
+export async function reactionChangeBy(
+  store: Store,
+  seen: ReadonlyMap<string, ViewedMessage>,
+): Promise<Map<string, V2TimMessageReactionChangeInfo[]>> {
+  const out = new Map<string, V2TimMessageReactionChangeInfo[]>();
+  const [m] = seen.values();
+  if (!m) return out;
+  // Every user of each reaction (Tencent allows 100), so whether a viewer reacted so needs no read of its own.
+  const all = (await store.messages.reactions(null, [m.row.orderNo], REACTION_LIMITS.users)).get(m.row.orderNo) ?? [];
+  const shown = all.map((r) => ({ ...r, userIDs: r.userIDs.slice(0, MAX_USERS_PER_REACTION) }));
+  const ids = usersOf([shown]);
+  const viewers = [...seen.keys()];
+  const profiles = ids.length ? await store.users.visibleProfilesBy(viewers, ids) : new Map();
+  for (const viewer of viewers) {
+    const mine = shown.map((r, i) => ({ ...r, reactedByMyself: all[i]!.userIDs.includes(viewer) }));
+    out.set(viewer, [{ messageID: m.row.msgId, reactionList: present(mine, profiles.get(viewer) ?? new Map()) }]);
+  }
+  return out;
 }

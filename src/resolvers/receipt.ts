@@ -161,8 +161,7 @@ export const getGroupMessageReadMemberList = (
     const count = args.count ?? MAX_PAGE;
     if (args.filter !== ReadMembersFilter.READ && args.filter !== ReadMembersFilter.UNREAD)
       throw new Refusal(Code.INVALID_PARAMETERS, 'filter must be 0 (READ) or 1 (UNREAD).');
-    if (!Number.isInteger(nextSeq) || nextSeq < 0)
-      throw new Refusal(Code.INVALID_PARAMETERS, 'nextSeq must be 0 or a nextSeq this call returned.');
+    if (!Number.isInteger(nextSeq) || nextSeq < 0) throw badNextSeq();
     if (!Number.isInteger(count) || count < 1 || count > MAX_PAGE)
       throw new Refusal(Code.INVALID_PARAMETERS, `count must be 1 to ${MAX_PAGE}.`);
     const m = await seenMessage(ctx, args.msgID);
@@ -172,23 +171,32 @@ export const getGroupMessageReadMemberList = (
       throw new Refusal(Code.NO_PERMISSION, 'Only the sender of a message can list who read it.');
     const state = (await ctx.store.messages.receipts(ctx.viewer, [m.row.orderNo])).get(m.row.orderNo);
     if (!state) throw noReceipts(args.msgID);
-    // Paged by position (nextSeq: how many came before): readers in the order they read, the others by userID.
-    const { userIDs, more } =
+    // Keyset pages: nextSeq is the position of the page's last member (a reader's arrival number at this message, or
+    // a non-reader's place), encrypted for this message and filter, so it tells nothing and works nowhere else.
+    const list = `readMembers\u0000${m.row.orderNo}\u0000${args.filter}`;
+    const after = nextSeq === 0 ? 0 : ctx.cursors.decodeSeq(list, nextSeq);
+    if (after === undefined) throw badNextSeq();
+    const page =
       args.filter === ReadMembersFilter.READ
-        ? await ctx.store.messages.readMembers(m.row.orderNo, nextSeq, count)
-        : await ctx.store.messages.unreadMembers(m.row, nextSeq, count);
-    const next = nextSeq + userIDs.length;
-    const profiles = userIDs.length ? await ctx.store.users.visibleProfiles(ctx.viewer, userIDs) : new Map();
+        ? await ctx.store.messages.readMembers(m.row.orderNo, after, count)
+        : await ctx.store.messages.unreadMembers(m.row, after, count);
+    const profiles = page.userIDs.length ? await ctx.store.users.visibleProfiles(ctx.viewer, page.userIDs) : new Map();
     return ok({
-      memberInfoList: userIDs.map((userID): V2TimGroupMemberInfo => ({
+      memberInfoList: page.userIDs.map((userID): V2TimGroupMemberInfo => ({
         userID,
         nickName: profiles.get(userID)?.nickName ?? null,
         faceUrl: profiles.get(userID)?.faceUrl ?? null,
       })),
-      nextSeq: more ? next : 0,
-      isFinished: !more,
+      nextSeq: page.next === null ? 0 : ctx.cursors.encodeSeq(list, page.next),
+      isFinished: page.next === null,
     });
   });
+
+const badNextSeq = () =>
+  new Refusal(
+    Code.INVALID_PARAMETERS,
+    'nextSeq must be 0 or the nextSeq this call returned for the same msgID and filter.',
+  );
 
 /** onRecvC2CReadReceipt: `reader` read their conversation with the viewer, told only if the two still share a
  *  message the viewer sees (a conversation opened by setC2CReceiveMessageOpt alone tells nothing). */

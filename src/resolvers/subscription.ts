@@ -12,7 +12,7 @@ import { conversationView, type V2TimConversation } from './conversation';
 import { messageView, type SenderProfile, type V2TimMessage } from './message-view';
 import { isMedia } from '../media/element';
 import { Refusal } from './result';
-import { reactionChange, type V2TimMessageReactionChangeInfo } from './reaction';
+import { reactionChangeBy, type V2TimMessageReactionChangeInfo } from './reaction';
 import { c2cReadReceipt, receiptChange, type V2TimMessageReceipt } from './receipt';
 import { dismissedEvent, groupEventOf, type V2TimGroupEvent } from './group-tips';
 import { profileView, type V2TimUserFullInfo } from './user';
@@ -306,15 +306,21 @@ async function* groupEvents(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<V
 }
 
 type StoredMessageWake = Extract<Wake, { topic: 'revoked' | 'modified' | 'reaction' }>;
+
+/** What an event's subscribers share, computed by the first to ask (the event object is the key, so it goes
+ *  with the event). */
+function perEvent<T>(memo: WeakMap<object, Promise<T>>, event: object, make: () => Promise<T>): Promise<T> {
+  let value = memo.get(event);
+  if (!value) memo.set(event, (value = make()));
+  return value;
+}
+
 const seenByEvent = new WeakMap<object, Promise<Map<string, ViewedMessage>>>();
 
 /** Who of the users an event woke may see its message now, asked once per event for all its local subscribers
  *  (one statement, not one per subscriber); storage has the last word on the audience, as for every live event. */
-function seenOnce(store: Store, wake: StoredMessageWake): Promise<Map<string, ViewedMessage>> {
-  let seen = seenByEvent.get(wake.event);
-  if (!seen) seenByEvent.set(wake.event, (seen = store.messages.seenBy(wake.woken, wake.event.row.msgId)));
-  return seen;
-}
+const seenOnce = (store: Store, wake: StoredMessageWake) =>
+  perEvent(seenByEvent, wake.event, () => store.messages.seenBy(wake.woken, wake.event.row.msgId));
 
 export const onRecvMessageRevoked = (ctx: Viewer) => live(ctx, 'revoked', (stream) => revocations(ctx, stream));
 
@@ -351,6 +357,12 @@ async function* modifications(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator
   }
 }
 
+const reactionsByEvent = new WeakMap<object, Promise<Map<string, V2TimMessageReactionChangeInfo[]>>>();
+
+/** A reaction change as each of the event's viewers sees it, read once per event for all its local subscribers. */
+const reactionsOnce = (store: Store, wake: Extract<Wake, { topic: 'reaction' }>) =>
+  perEvent(reactionsByEvent, wake.event, async () => reactionChangeBy(store, await seenOnce(store, wake)));
+
 /** Reaction changes of messages the viewer may see, with the reactions as the viewer sees them now. */
 export const onRecvMessageReactionsChanged = (ctx: Viewer) =>
   live(ctx, 'reaction', (stream) => reactionChanges(ctx, stream));
@@ -359,7 +371,7 @@ async function* reactionChanges(ctx: Viewer, stream: Stream<Wake>): AsyncGenerat
   try {
     for await (const wake of stream) {
       if (wake.topic !== 'reaction') continue;
-      const change = await reactionChange(ctx, (await seenOnce(ctx.store, wake)).get(ctx.viewer));
+      const change = (await reactionsOnce(ctx.store, wake)).get(ctx.viewer);
       if (change) yield change;
     }
   } finally {

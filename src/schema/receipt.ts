@@ -68,7 +68,7 @@ builder.queryField('getGroupMessageReadMemberList', (t) =>
   t.field({
     type: valueCallback('V2TimGroupMessageReadMemberListResult', V2TimGroupMessageReadMemberList),
     description:
-      'A page (count 1 to 100, default 100) of the members who read (in the order they did) or have not read (by userID) a group message you sent with needReadReceipt; only its audience is listed. 10007 when you are not its sender.',
+      "A page (count 1 to 100, default 100) of the members who read (in the order they did) or have not read (a targeted message's receivers by userID, a broadcast's members in the order they joined) a group message you sent with needReadReceipt; only its audience is listed. Pass nextSeq back as it came: a page goes on where the last ended, also when members read meanwhile. 10007 when you are not its sender.",
     args: {
       msgID: t.arg.string({ required: true }),
       filter: t.arg({ type: GroupMessageReadMembersFilter, required: true }),

@@ -36,8 +36,9 @@ function decode(result: pg.QueryResult): Record<string, unknown>[] {
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 
 export interface PgExecutorOptions {
-  /** Called with each statement's text as it is sent (BEGIN and COMMIT included): tests count round trips. */
-  onStatement?: (text: string) => void;
+  /** Called with each statement's text (and parameters) as it is sent (BEGIN and COMMIT included): tests count
+   *  round trips, or explain a statement again. */
+  onStatement?: (text: string, values?: unknown[]) => void;
 }
 
 export function createPgExecutor(pool: pg.Pool, options: PgExecutorOptions = {}): Executor {
@@ -45,8 +46,8 @@ export function createPgExecutor(pool: pg.Pool, options: PgExecutorOptions = {})
   const { onStatement } = options;
   const exec = async (client: pg.Pool | pg.PoolClient, step: Step): Promise<unknown> => {
     const { sql: text, params } = render.sqlToQuery(step.query);
-    onStatement?.(text);
     const values = params.map((p) => (typeof p === 'string' ? toDbText(p) : p));
+    onStatement?.(text, values);
     const result = await client.query({ text, values });
     return step.kind === 'run' ? (result.rowCount ?? 0) : decode(result);
   };
