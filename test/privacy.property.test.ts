@@ -1,12 +1,15 @@
 // The privacy invariant (im-semantics §7), model-based: random sequences of group changes (joins, kicks, role
 // changes, group profile changes and mute-all, name cards, mutes, profile changes, join requests and their answers),
-// sends of every kind, revokes, reactions and read marks run against the in-process gateway and against
+// sends of every kind, forwards and mergers (made only from messages the maker sees now, then sent like any draft),
+// revokes, reactions and read marks run against the in-process gateway and against
 // test/helpers/model.ts. After every step each user's every read path must match the model exactly: group and C2C
 // history (content, seq without a gap, who sees the receiver list, the sender's nickName, the group tips that joins,
 // quits, invites, kicks, role changes, group info changes, name cards and mutes leave: their type and the members
 // they name), findMessages, the conversation list (lastMessage, unreadCount), the total unread count, getUsersInfo (a
 // profile reaches exactly those who share a group or a conversation, never a stranger), getGroupApplicationList
-// (exactly the applications to the groups the user owns or administers now); and every event of every live kind,
+// (exactly the applications to the groups the user owns or administers now), downloadMergerMessage of every merger
+// (its copies' senders and content to exactly those who may see the merger now, with no msgID, group, seq or
+// receivers; 6017 to the others and to a stranger); and every event of every live kind,
 // each subscribed for the whole run: onRecvNewMessage (which goes away and resumes from its cursor; one user takes it
 // over graphql-sse's single-connection mode), onRecvMessageRevoked, onRecvMessageModified and
 // onRecvMessageReactionsChanged (who may see the message at that moment), onRecvMessageReadReceipts (the message's
@@ -66,6 +69,9 @@ for (const backend of gateways)
       | { t: 'revoke'; u: User; pick: number }
       /** createForwardMessage of a message picked among all sent (often one the user cannot see: 6017), then its send. */
       | { t: 'forward'; u: User; pick: number; to: Target; options: SendOptions }
+      /** createMergerMessage of 1-3 messages picked among all sent, or (`seen`) among those the user sees now (so that
+       *  some mergers are made), then its send. */
+      | { t: 'merger'; u: User; picks: number[]; seen: boolean; to: Target; options: SendOptions }
       /** modifyMessage of a message picked among all sent (most are not the actor's: those must be refused). */
       | { t: 'modify'; u: User; pick: number }
       /** sendMessageReadReceipts of a message picked among those sent with needReadReceipt (`asked`, when there
@@ -172,6 +178,17 @@ for (const backend of gateways)
           t: fc.constant('forward' as const),
           u: user,
           pick: fc.nat(),
+          to: target,
+          options: sendOptions,
+        }),
+      },
+      {
+        weight: 3,
+        arbitrary: fc.record({
+          t: fc.constant('merger' as const),
+          u: user,
+          picks: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+          seen: fc.boolean(),
           to: target,
           options: sendOptions,
         }),
@@ -543,7 +560,7 @@ for (const backend of gateways)
 
     const APPS = 'unreadCount groupApplicationList { groupID fromUser handleStatus handleResult }';
     const M =
-      'fragment M on V2TimMessage { msgID sender nickName seq status isSelf isPeerRead id textElem { text } targetGroupMemberList localCustomData groupTipsElem { type opMember { userID } memberList { userID } } }';
+      'fragment M on V2TimMessage { msgID sender nickName seq status isSelf isPeerRead id textElem { text } mergerElem { title } targetGroupMemberList localCustomData groupTipsElem { type opMember { userID } memberList { userID } } }';
     const CHECK = `query($ids: [String!]!) {
   ${SLOTS.map((s, i) => `g${i}: getGroupHistoryMessageList(groupID: "${s.id}", count: 100) { code data { ...M } }`).join('\n  ')}
   ${USERS.map((p) => `c_${p}: getC2CHistoryMessageList(userID: "${p}", count: 100) { code data { ...M } }`).join('\n  ')}
@@ -561,10 +578,20 @@ for (const backend of gateways)
   ${USERS.map((p) => `nc_${p}: getHistoryMessageList(option: { getType: 2, userID: "${p}", count: 100 }) { code data { ...M } }`).join('\n  ')}
 } ${M}`;
 
+    /** A merged copy as downloadMergerMessage answers it: sender and content, and the fields it must leave empty. */
+    const COPY =
+      'fragment C on V2TimMessage { sender textElem { text } mergerElem { title } msgID groupID userID seq targetGroupMemberList }';
+
     /** Members' name cards and mutes (getGroupMembersInfo of every group): members only. At the last check only. */
     const CHECK_MEMBERS = `query {
   ${SLOTS.map((s, i) => `m${i}: getGroupMembersInfo(groupID: "${s.id}", memberList: ${JSON.stringify(USERS)}) { code data { userID nameCard muteUntil } }`).join('\n  ')}
 }`;
+
+    /** A message's content as anyone who sees it reads it: a text's text, a merger's title (a revoked one: none). */
+    const content = (m: ModelMessage) => ({
+      textElem: m.revoked || m.tip || m.merger ? null : { text: m.text },
+      mergerElem: m.merger && !m.revoked ? { title: m.merger.title } : null,
+    });
 
     /** A message as `u` must see it in a history. */
     const seen = (model: Model, u: User, m: ModelMessage) => ({
@@ -577,7 +604,7 @@ for (const backend of gateways)
       // One's own C2C messages: whether the receiver read them (a receipt, or the conversation read past them).
       isPeerRead: m.group === null && m.sender === u ? model.peerRead(m) : null,
       hasCreateId: m.sender === u,
-      textElem: m.revoked || m.tip ? null : { text: m.text },
+      ...content(m),
       // Only the sender learns who else a targeted message went to, and its own localCustomData.
       targetGroupMemberList: m.sender === u ? m.targets : null,
       localCustomData:
@@ -595,8 +622,50 @@ for (const backend of gateways)
 
     const USERS_INFO = `query { getUsersInfo(userIDList: ${JSON.stringify(USERS)}) { code data { userID nickName } } }`;
 
+    /** downloadMergerMessage of each of `mergers` by `u`, 15 to a request (the server's alias limit). */
+    async function downloads(gw: TestGateway, u: string, mergers: ModelMessage[]): Promise<any[]> {
+      const out: any[] = [];
+      for (let k = 0; k < mergers.length; k += 15) {
+        const chunk = mergers.slice(k, k + 15);
+        const query = `query(${chunk.map((_, i) => `$m${i}: String!`).join(', ')}) {
+  ${chunk.map((_, i) => `d${i}: downloadMergerMessage(msgID: $m${i}) { code desc data { ...C } }`).join('\n  ')}
+} ${COPY}`;
+        const r = await gql(gw, u, query, Object.fromEntries(chunk.map((m, i) => [`m${i}`, m.msgID])));
+        out.push(...chunk.map((_, i) => r[`d${i}`]));
+      }
+      return out;
+    }
+
+    /** Every merger of the run: its copies to exactly those who may see it now, nothing of where they were; 6017
+     *  (as for a message that does not exist) to everyone else, a stranger too. */
+    async function checkMergers(gw: TestGateway, model: Model, step: string) {
+      const mergers = model.messages.filter((m) => m.merger);
+      if (mergers.length === 0) return;
+      const bare = { msgID: null, groupID: null, userID: null, seq: null, targetGroupMemberList: null };
+      for (const u of [...USERS, SENTINEL]) {
+        const got = await downloads(gw, u, mergers);
+        mergers.forEach((m, k) => {
+          const want = (USERS as readonly string[]).includes(u)
+            ? model.download(u as User, m)
+            : { code: 6017, copies: [] };
+          expect(
+            {
+              code: got[k].code,
+              copies: (got[k].data ?? []).map(({ textElem, mergerElem, ...c }: any) => ({
+                ...c,
+                text: textElem?.text ?? null,
+                title: mergerElem?.title ?? null,
+              })),
+            },
+            `${step}: ${u === SENTINEL ? 'a stranger' : u}'s downloadMergerMessage of ${m.merger!.title} (${m.msgID}): ${got[k].desc}`,
+          ).toEqual({ code: want.code, copies: want.copies.map((c) => ({ ...bare, ...c })) });
+        });
+      }
+    }
+
     async function check(gw: TestGateway, model: Model, step: string, newerPages: boolean) {
       const ids = model.messages.map((m) => m.msgID);
+      await checkMergers(gw, model, step);
       // The sentinel shares nothing with anyone until the very end: a stranger, who learns no profile.
       expect((await gql(gw, SENTINEL, USERS_INFO)).getUsersInfo.data, `${step}: a stranger's getUsersInfo`).toEqual(
         USERS.map((p) => ({ userID: p, nickName: null })),
@@ -712,8 +781,11 @@ for (const backend of gateways)
     const RECEIPTS = `query($ids: [String!]!) { getMessageReadReceipts(messageIDList: $ids) { code data { resultCode msgID
       readCount unreadCount isPeerRead } } }`;
     const REVOKE = 'mutation($m: String!) { revokeMessage(msgID: $m) { code desc } }';
-    const FORWARD =
-      'mutation($m: String!) { createForwardMessage(msgID: $m) { code desc data { id messageInfo { targetGroupMemberList textElem { text } } } } }';
+    const DRAFT =
+      'code desc data { id messageInfo { targetGroupMemberList groupAtUserList textElem { text } mergerElem { title } } }';
+    const FORWARD = `mutation($m: String!) { createForwardMessage(msgID: $m) { ${DRAFT} } }`;
+    const MERGER = `mutation($m: [String!]!, $t: String!) {
+  createMergerMessage(msgIDList: $m, title: $t, abstractList: [$t], compatibleText: "Update your app") { ${DRAFT} } }`;
     const REACT = 'mutation($m: String!, $r: String!) { addMessageReaction(msgID: $m, reactionID: $r) { code desc } }';
     const UNREACT =
       'mutation($m: String!, $r: String!) { removeMessageReaction(msgID: $m, reactionID: $r) { code desc } }';
@@ -780,11 +852,41 @@ for (const backend of gateways)
         expect(sub.got, `${step}a stranger's ${STRANGER_FIELDS[k]} events`).toEqual([]);
     };
 
+    const expectCodeAt = (step: string, r: { code: number; desc: string }, code: number) =>
+      expect(`${r.code} ${r.desc}`, step).toMatch(new RegExp(`^${code} `));
+
+    /** Targets `u`'s draft `id` as `to` says and sends it, answering the model's code; the msgID if it was sent. */
+    async function sendDraft(
+      { gw, model }: World,
+      step: string,
+      u: User,
+      draft: string,
+      to: Target,
+      options: SendOptions,
+      localCustomData: string | null,
+    ): Promise<string | null> {
+      let id = draft;
+      if (to.kind === 'targeted') {
+        const targeted = await call(gw, u, CREATE_TARGETED, { id, r: to.receivers });
+        expectCodeAt(step, targeted, 0);
+        id = targeted.data.id;
+      }
+      const where =
+        to.kind === 'c2c'
+          ? { receiver: to.peer }
+          : to.kind === 'single'
+            ? { groupID: to.g, receiver: to.receiver }
+            : { groupID: to.g, receiver: to.kind === 'targeted' ? to.narrow : null };
+      const code = model.sendCode(u, to, options);
+      const r = await call(gw, u, SEND, { id, ...where, ...options, localCustomData });
+      expectCodeAt(step, r, code);
+      return code === 0 ? r.data.msgID : null;
+    }
+
     async function run(w: World, a: Action, n: number): Promise<void> {
       const { gw, model } = w;
       const step = `step ${n} ${JSON.stringify(a)}`;
-      const expectCode = (r: { code: number; desc: string }, code: number) =>
-        expect(`${r.code} ${r.desc}`, step).toMatch(new RegExp(`^${code} `));
+      const expectCode = (r: { code: number; desc: string }, code: number) => expectCodeAt(step, r, code);
       switch (a.t) {
         case 'join':
         case 'quit': {
@@ -818,58 +920,50 @@ for (const backend of gateways)
           const u = a.byMember !== null && members.length > 0 ? members[a.byMember % members.length]! : a.u;
           if (u !== a.u) return run(w, { ...a, u, byMember: null }, n);
           const text = `m${n}${a.local ? '+local' : ''}`;
-          let id = (await call(gw, a.u, CREATE_TEXT, { text })).data.id;
-          if (a.to.kind === 'targeted') {
-            const targeted = await call(gw, a.u, CREATE_TARGETED, { id, r: a.to.receivers });
-            expectCode(targeted, 0);
-            id = targeted.data.id;
-          }
-          const where =
-            a.to.kind === 'c2c'
-              ? { receiver: a.to.peer }
-              : a.to.kind === 'single'
-                ? { groupID: a.to.g, receiver: a.to.receiver }
-                : { groupID: a.to.g, receiver: a.to.kind === 'targeted' ? a.to.narrow : null };
-          const code = model.sendCode(a.u, a.to, a.options);
-          const r = await call(gw, a.u, SEND, {
-            id,
-            ...where,
-            ...a.options,
-            localCustomData: a.local ? `local of ${text}` : null,
-          });
-          expectCode(r, code);
-          if (code === 0) model.sent(a.u, a.to, a.options, text, r.data.msgID);
+          const id = (await call(gw, a.u, CREATE_TEXT, { text })).data.id;
+          const msgID = await sendDraft(w, step, a.u, id, a.to, a.options, a.local ? `local of ${text}` : null);
+          if (msgID) model.sent(a.u, a.to, a.options, text, msgID);
           return;
         }
         case 'forward': {
           // A forward is made only from a message the user sees, and is then an ordinary message of theirs: the
-          // model sends it as a new text with the original's (current) text, to whatever target the action names.
+          // model sends it with the original's (current) content, to whatever target the action names.
           const sent = model.messages;
           if (sent.length === 0) return;
           const m = sent[a.pick % sent.length]!;
-          const code = model.visible(a.u, m) && !m.revoked && !m.tip ? 0 : 6017;
+          const code = model.passOnCode(a.u, [m]);
           const fwd = await call(gw, a.u, FORWARD, { m: m.msgID });
           expectCode(fwd, code);
           if (code !== 0) return;
-          expect(fwd.data.messageInfo).toMatchObject({ targetGroupMemberList: null, textElem: { text: m.text } });
-          let id = fwd.data.id;
-          if (a.to.kind === 'targeted') {
-            const targeted = await call(gw, a.u, CREATE_TARGETED, { id, r: a.to.receivers });
-            expectCode(targeted, 0);
-            id = targeted.data.id;
-          }
-          const where =
-            a.to.kind === 'c2c'
-              ? { receiver: a.to.peer }
-              : a.to.kind === 'single'
-                ? { groupID: a.to.g, receiver: a.to.receiver }
-                : { groupID: a.to.g, receiver: a.to.kind === 'targeted' ? a.to.narrow : null };
-          const sendCode = model.sendCode(a.u, a.to, a.options);
+          expect(fwd.data.messageInfo, `${step}: the forward`).toEqual({
+            targetGroupMemberList: null,
+            groupAtUserList: [],
+            ...content(m),
+          });
           // The model's convention: a text ending in +local is sent with localCustomData.
           const local = m.text.endsWith('+local') ? `local of ${m.text}` : null;
-          const r = await call(gw, a.u, SEND, { id, ...where, ...a.options, localCustomData: local });
-          expectCode(r, sendCode);
-          if (sendCode === 0) model.sent(a.u, a.to, a.options, m.text, r.data.msgID);
+          const msgID = await sendDraft(w, step, a.u, fwd.data.id, a.to, a.options, local);
+          if (msgID) model.sent(a.u, a.to, a.options, m.text, msgID, m.merger);
+          return;
+        }
+        case 'merger': {
+          const pool = a.seen ? model.messages.filter((m) => model.visible(a.u, m)) : model.messages;
+          if (pool.length === 0) return;
+          const sources = a.picks.map((k) => pool[k % pool.length]!);
+          const code = model.passOnCode(a.u, sources);
+          const title = `merger${n}`;
+          const made = await call(gw, a.u, MERGER, { m: sources.map((m) => m.msgID), t: title });
+          expectCode(made, code);
+          if (code !== 0) return;
+          const merger = { title, copies: model.copiesOf(sources) };
+          expect(made.data.messageInfo, `${step}: the merger`).toEqual({
+            targetGroupMemberList: null,
+            groupAtUserList: [],
+            textElem: null,
+            mergerElem: { title },
+          });
+          const msgID = await sendDraft(w, step, a.u, made.data.id, a.to, a.options, null);
+          if (msgID) model.sent(a.u, a.to, a.options, '', msgID, merger);
           return;
         }
         case 'revoke': {
@@ -1273,6 +1367,39 @@ for (const backend of gateways)
           { t: 'groupInfo', u: 'cat', byMember: null, g: '@TGS#_comm', field: 'groupName', on: true },
           { t: 'dismiss', u: 'cat', g: '@TGS#_comm', byOwner: true, recreateBy: null },
           { t: 'profile', u: 'ann' },
+        ],
+      ],
+    );
+
+    const merger = (u: User, picks: number[], to: Target): Action => ({
+      t: 'merger',
+      u,
+      picks,
+      seen: false,
+      to,
+      options: plain,
+    });
+    const forward = (u: User, pick: number, to: Target): Action => ({ t: 'forward', u, pick, to, options: plain });
+    EXAMPLES.push(
+      // Forwards and mergers: made only from what the maker sees; a merger of a targeted message reaches its own
+      // audience with the copies (not the original); a forward of it and a merger of it carry them on; whoever leaves
+      // its audience (kicked, or who deleted it), or everyone once it is revoked, gets 6017 for it.
+      [
+        everyoneIn('ann'),
+        [
+          // 7 and 8 (after the 3 AVChatRoom tips and the 4 C2C messages every run starts with).
+          send('ann', { kind: 'targeted', g: 'work', receivers: ['bob'], narrow: null }),
+          send('cat', { kind: 'group', g: 'pub' }),
+          merger('bob', [7, 8], { kind: 'group', g: 'meet' }), // 9
+          merger('dan', [8, 7], { kind: 'group', g: 'pub' }), // dan never saw 7: 6017
+          forward('cat', 9, { kind: 'c2c', peer: 'dan' }), // 10
+          { t: 'kick', u: 'ann', g: 'meet', target: 'dan', byOwner: true }, // 11
+          merger('ann', [9, 10], { kind: 'group', g: 'work' }), // 10 is cat's and dan's: 6017
+          merger('ann', [9], { kind: 'targeted', g: 'work', receivers: ['cat'], narrow: null }), // 12
+          { t: 'delete', u: 'cat', pick: 12 },
+          { t: 'revoke', u: 'bob', pick: 9 },
+          forward('cat', 9, { kind: 'group', g: 'work' }), // revoked: 6017
+          merger('bob', [8, 8, 7], { kind: 'c2c', peer: 'ann' }), // 13, each copy once
         ],
       ],
     );

@@ -75,8 +75,20 @@ interface Group {
   applications: Application[];
 }
 
+/** One message inside a merger, as downloadMergerMessage answers it: its sender and content, nothing of where it was. */
+export interface MergedCopy {
+  sender: User;
+  /** A text message's text (as it read when merged); null for a merger inside the merger. */
+  text: string | null;
+  /** A merger inside the merger: its title; null for a text. */
+  title: string | null;
+}
+
 export interface ModelMessage {
+  /** A text message's text; '' for a merger. */
   text: string;
+  /** A merger message (createMergerMessage, or a forward of one): its title and the copies it holds. */
+  merger?: { title: string; copies: MergedCopy[] };
   /** The text as sent, before any modifyMessage (what localCustomData was made from). */
   sentText?: string;
   msgID: string;
@@ -517,7 +529,14 @@ export class Model {
   }
 
   /** Records a message the gateway accepted (code 0) and who must be woken for it. */
-  sent(by: User, to: Target, options: SendOptions, text: string, msgID: string): ModelMessage {
+  sent(
+    by: User,
+    to: Target,
+    options: SendOptions,
+    text: string,
+    msgID: string,
+    merger?: ModelMessage['merger'],
+  ): ModelMessage {
     const targets = this.targetsOf(to);
     const group = to.kind === 'c2c' ? null : this.groups.get(to.g)!;
     const stored = !options.onlineUserOnly && (group === null || keepsHistory(group.type));
@@ -538,6 +557,7 @@ export class Model {
       excludedLast: options.isExcludedFromLastMessage,
       revoked: false,
       tip: null,
+      ...(merger ? { merger } : {}),
     };
     if (options.needReadReceipt && stored && (group === null || takesReceipts(group.type)))
       m.receipt = {
@@ -695,7 +715,8 @@ export class Model {
   modifyCode(by: User, m: ModelMessage): number {
     if (!this.visible(by, m)) return 6017;
     if (m.sender !== by || m.revoked) return 10007;
-    return m.tip ? 6017 : 0; // a group tip's content is the server's: only text and custom content can change
+    // A group tip's content is the server's, a merger's is its copies: only text and custom content can change.
+    return m.tip || m.merger ? 6017 : 0;
   }
 
   modified(m: ModelMessage, text: string) {
@@ -703,6 +724,32 @@ export class Model {
     m.sentText ??= m.text;
     m.text = text;
     for (const u of USERS) if (this.visible(u, m)) this.modifyEvents.get(u)!.push(m.msgID);
+  }
+
+  // ---- forwards and mergers ----
+
+  /**
+   * createForwardMessage / createMergerMessage of `sources` by `u`: only from messages `u` sees now, not revoked
+   * (their content is gone) and no group tips; anything else answers 6017, as a message that does not exist.
+   */
+  passOnCode(u: User, sources: ModelMessage[]): number {
+    return sources.every((m) => this.visible(u, m) && !m.revoked && !m.tip) ? 0 : 6017;
+  }
+
+  /** The copies a merger of `sources` holds: each once, in the order first named, as they read now. */
+  copiesOf(sources: ModelMessage[]): MergedCopy[] {
+    return [...new Set(sources)].map((m) => ({
+      sender: m.sender,
+      text: m.merger ? null : m.text,
+      title: m.merger?.title ?? null,
+    }));
+  }
+
+  /** downloadMergerMessage(m) as `u` must see it: the copies to whoever sees the merger now, 6017 to anyone else. */
+  download(u: User, m: ModelMessage): { code: number; copies: MergedCopy[] } {
+    return this.visible(u, m) && !m.revoked && m.merger
+      ? { code: 0, copies: m.merger.copies }
+      : { code: 6017, copies: [] };
   }
 
   markReadCode(u: User, conversationID: string): number {
