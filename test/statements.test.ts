@@ -25,17 +25,16 @@ afterEach(async () => {
   schema = undefined;
 });
 
+/** A store on a fresh PostgreSQL schema that reports each statement as it is sent (its text and parameters). */
+async function watchedStore(onStatement: (text: string, values?: unknown[]) => void) {
+  schema = await freshSchema();
+  return openPostgres(PG_URL!, { schema: schema.schema, rules: groupRules, onStatement });
+}
+
 /** bob in `groups` groups and `peers` C2C conversations, a few messages each; counts the statements of each read. */
 async function countsFor(groups: number, peers: number) {
-  schema = await freshSchema();
   let statements = 0;
-  const store = openPostgres(PG_URL!, {
-    schema: schema.schema,
-    rules: groupRules,
-    onStatement: () => {
-      statements++;
-    },
-  });
+  const store = await watchedStore(() => void statements++);
   gw = createTestGateway({ store, config: testConfig({ groupSendRate: 1_000_000 }) });
   const ids: string[] = [];
   for (let i = 0; i < groups; i++) {
@@ -89,15 +88,8 @@ async function liveCosts<T>(
   members: number,
   run: (cost: (mutation: string, subscription: string) => Promise<number>) => Promise<T>,
 ): Promise<T> {
-  schema = await freshSchema();
   let statements = 0;
-  const store = openPostgres(PG_URL!, {
-    schema: schema.schema,
-    rules: groupRules,
-    onStatement: () => {
-      statements++;
-    },
-  });
+  const store = await watchedStore(() => void statements++);
   const live = await startLive({ store, config: testConfig({ groupSendRate: 1_000_000 }) });
   try {
     const users = Array.from({ length: members }, (_, i) => `m${i}`);
@@ -112,7 +104,7 @@ async function liveCosts<T>(
     });
   } finally {
     await live.stop();
-    await schema.drop();
+    await schema?.drop();
     schema = undefined;
   }
 }
@@ -171,18 +163,13 @@ const rowsRead = (node: PlanNode, table: string): number =>
 
 (PG_URL ? describe : describe.skip)('PostgreSQL rows per page', () => {
   it("when alice reads the 10th page (count 2) of a broadcast's readers or non-readers in a group of 40, then it reads no more rows than the first page", async () => {
-    schema = await freshSchema();
     const sent: { text: string; values: unknown[] }[] = [];
-    const store = openPostgres(PG_URL!, {
-      schema: schema.schema,
-      rules: groupRules,
-      onStatement: (text, values) => sent.push({ text, values: values ?? [] }),
-    });
+    const store = await watchedStore((text, values) => void sent.push({ text, values: values ?? [] }));
     gw = createTestGateway({ store, config: testConfig({ groupSendRate: 1_000_000 }) });
     const members = Array.from({ length: 40 }, (_, i) => `m${String(i).padStart(2, '0')}`);
     await group(gw, 'alice', members, 'Work', 'forty');
     const { msgID } = (await sendText(gw, 'alice', 'all', { groupID: 'forty', needReadReceipt: true })).data;
-    const explain = new pg.Client({ connectionString: schema.url });
+    const explain = new pg.Client({ connectionString: schema!.url });
     await explain.connect();
     try {
       /** The rows of `table` the page statements of the 1st and the 10th page read, run again under EXPLAIN. */

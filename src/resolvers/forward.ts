@@ -124,7 +124,11 @@ export const createMergerMessage = (ctx: Viewer, args: MergerArgs) =>
       checkSource(m, `msgIDList[${args.msgIDList.indexOf(id)}]`);
       return m;
     });
-    const mergers = sources.filter((m) => mergerOf(m.row.body) && !mergerOf(m.row.body)!.messages);
+    // A message's own merger keeps its copies apart; one nested in another's copies carries them inline.
+    const mergers = sources.filter((m) => {
+      const merger = mergerOf(m.row.body);
+      return merger !== undefined && !merger.messages;
+    });
     const [refs, merged] = await Promise.all([
       heldBy(ctx, sources),
       ctx.store.messages.mergedMessages(mergers.map((m) => m.row.createId)),
