@@ -15,6 +15,7 @@ const GET = `query($id: String!) { getConversation(conversationID: $id) { code d
 const PIN = `mutation($id: String!, $p: Boolean!) { pinConversation(conversationID: $id, isPinned: $p) { code desc } }`;
 const DRAFT = `mutation($id: String!, $t: String) { setConversationDraft(conversationID: $id, draftText: $t) { code desc } }`;
 const DELETE = `mutation($id: String!) { deleteConversation(conversationID: $id) { code desc } }`;
+const CLEAR_C2C = `mutation($userID: String!) { clearC2CHistoryMessage(userID: $userID) { code desc } }`;
 const MARK = `mutation($ids: [String!]!, $t: Int!, $e: Boolean!) { markConversation(conversationIDList: $ids, markType: $t, enableMark: $e) { code desc data { conversationID resultCode resultInfo } } }`;
 const GROUP_OPT = `mutation($g: String!, $o: Int!) { setGroupReceiveMessageOpt(groupID: $g, opt: $o) { code desc } }`;
 const C2C_OPT = `mutation($u: [String!]!, $o: Int!) { setC2CReceiveMessageOpt(userIDList: $u, opt: $o) { code desc } }`;
@@ -122,6 +123,19 @@ for (const backend of backends) {
       expect((await gw.call('bob', C2C_HISTORY, { userID: 'alice', count: 20 })).data).toEqual([]);
       expect((await conv('alice', 'c2c_bob')).lastMessage.textElem.text).toBe('hey');
       expect((await gw.call('alice', C2C_HISTORY, { userID: 'bob', count: 20 })).data).toHaveLength(1);
+    });
+
+    it('when a deleted conversation has its history cleared, then it stays out of the list until a new message', async () => {
+      await sendText(gw, 'alice', 'hey', { receiver: 'bob' });
+      expectCode(await gw.call('bob', DELETE, { id: 'c2c_alice' }), 0);
+      expectCode(await gw.call('bob', CLEAR_C2C, { userID: 'alice' }), 0);
+      expect(await conv('bob', 'c2c_alice')).toBeUndefined();
+      expect((await gw.call('bob', TOTAL_UNREAD)).data).toBe(0);
+      await sendText(gw, 'alice', 'again', { receiver: 'bob' });
+      expect(await conv('bob', 'c2c_alice')).toMatchObject({
+        unreadCount: 1,
+        lastMessage: { textElem: { text: 'again' } },
+      });
     });
 
     it('when conversations are marked, then markList shows the bits and each id gets its result', async () => {

@@ -148,11 +148,13 @@ export function createConversationStore(x: Executor): ConversationStore {
   const markRead = (viewer: string, scope: ConversationScope) =>
     x.write(() => run(sql`UPDATE conversations SET ${READ} WHERE user_id = ${viewer} AND ${inScope(d, scope)}`));
   // Clearing a conversation's history reads it and ends its lastMessage too (nothing at or below the mark shows).
+  // Deleting it also hides it; clearing leaves it as it was (a deleted conversation stays out of the list).
   const clear = (viewer: string, conversationID: string, hide: boolean) =>
     x.write(function* () {
       return (
         (yield* run(sql`UPDATE conversations SET cleared_order = ${HEAD}, last_hidden = ${HEAD}, last_fallback = 0,
-          hidden = ${hide ? 1 : 0}, ${READ} WHERE user_id = ${viewer} AND conversation_id = ${conversationID}`)) > 0
+          hidden = ${hide ? sql`1` : sql`hidden`}, ${READ} WHERE user_id = ${viewer} AND conversation_id = ${conversationID}`)) >
+        0
       );
     });
   const change = (viewer: string, conversationID: string, set: SQL) =>
