@@ -247,6 +247,36 @@ for (const backend of backends) {
       expect(notMerger.desc).toMatch(/is not a merger message/);
     });
 
+    it('when a merger is sent onlineUserOnly, then erin gets it live and its merged messages are not kept', async () => {
+      const hello = (await sendText(live.gw, 'alice', 'hello', { groupID: 'team' })).data;
+      const made = await call('bob', CREATE_MERGER, {
+        msgIDList: [hello.msgID],
+        title: 'Team chat',
+        abstractList: ['alice: hello'],
+        compatibleText: 'c',
+      });
+      expectCode(made, 0, 'createMergerMessage');
+      const merged = live.gw.app.services.store.messages.mergedMessages;
+      expect([...(await merged([made.data.id])).keys()]).toEqual([made.data.id]);
+      const erin = await live.subscribe('erin', ON_MESSAGE);
+      const sent = await call(
+        'bob',
+        `mutation($id: String!) { sendMessage(id: $id, receiver: "erin", onlineUserOnly: true) { code desc data { msgID } } }`,
+        { id: made.data.id },
+      );
+      expectCode(sent, 0, 'sendMessage onlineUserOnly');
+      expect((await erin.waitFor(1))[0].onRecvNewMessage).toMatchObject({
+        sender: 'bob',
+        elemType: 'V2TIM_ELEM_TYPE_MERGER',
+      });
+      expect((await merged([made.data.id])).size).toBe(0);
+      expectCode(
+        await call('erin', DOWNLOAD, { msgID: sent.data.msgID }),
+        6017,
+        'erin downloads a merger never stored',
+      );
+    });
+
     it('when a merger breaks a limit, then 6017 or 80002 names the argument', async () => {
       const hello = (await sendText(live.gw, 'alice', 'hello', { groupID: 'team' })).data;
       const base = { msgIDList: [hello.msgID], title: 'Chat', abstractList: ['a'], compatibleText: 'c' };

@@ -526,6 +526,36 @@ for (const mediaStore of stores) {
         expect(await blobs()).toBe(0);
       });
 
+      it('when a picture is sent onlineUserOnly or into an AVChatRoom, then it is delivered live and leaves no bytes and no holder behind', async () => {
+        await group(live.gw, 'alice', [], 'AVChatRoom', 'room');
+        const ON_IMAGE = `subscription { onRecvNewMessage { msgID imageElem { imageList { type } } } }`;
+        const bob = await live.subscribe('bob', ON_IMAGE);
+        const SEND_ONLINE = `mutation($id: String!, $groupID: String, $receiver: String, $online: Boolean) {
+          sendMessage(id: $id, groupID: $groupID, receiver: $receiver, onlineUserOnly: $online) { code desc } }`;
+        const refs = live.gw.app.services.store.messages.refsOf;
+        for (const to of [{ receiver: 'bob', online: true }, { groupID: 'room' }]) {
+          const pic = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(30, 30), name: 'p.png' } });
+          expectCode(pic.result, 0, 'createImageMessage');
+          const id = pic.result.data.id;
+          expect(await blobs()).toBe(3);
+          expect(await refs([id])).toHaveLength(3);
+          expectCode(await call('alice', SEND_ONLINE, { id, ...to }), 0, `sendMessage ${JSON.stringify(to)}`);
+          expect(await blobs()).toBe(0);
+          expect(await refs([id])).toEqual([]);
+        }
+        expect((await bob.waitFor(1))[0].onRecvNewMessage.imageElem.imageList).toHaveLength(3);
+      });
+
+      it('when a picture draft expires unsent, then the reclaim deletes its three versions and what held them', async () => {
+        const pic = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(30, 30), name: 'p.png' } });
+        expectCode(pic.result, 0, 'createImageMessage');
+        expect(await blobs()).toBe(3);
+        live.gw.clock.now += live.gw.app.services.config.draftTtlSeconds + 1;
+        await live.gw.app.reclaimDrafts();
+        expect(await blobs()).toBe(0);
+        expect(await live.gw.app.services.store.messages.refsOf([pic.result.data.id])).toEqual([]);
+      });
+
       it('when a forward draft of a picture expires unsent, then the reclaim keeps the bytes the original still holds', async () => {
         const { msgID, bobUrl } = await targetedPicture();
         expectCode(await call('bob', FORWARD, { msgID }), 0, 'createForwardMessage');

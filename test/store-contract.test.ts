@@ -3,7 +3,7 @@
 // per-viewer seq, visibility windows, audience rows, unread and lastMessage, drafts, idempotent send, revoke.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DraftRow, NewMessage, SendOutcome, Store, ViewedMessage } from '../src/db/store';
-import type { MsgBody } from '../src/db/element';
+import type { BlobRef, MsgBody } from '../src/db/element';
 import { PG_URL } from './helpers/pg';
 import { backends, readAfter, skipNotice } from './helpers/backends';
 import { textMessage, textOf } from './helpers/new-message';
@@ -429,6 +429,52 @@ for (const backend of backends) {
       const row = (outcome as { message: ViewedMessage }).message.row;
       expect([...(await store.messages.viewsFor(['bob', 'erin'], row)).keys()]).toEqual(['bob']);
       expect((await store.messages.viewsFor(['bob'], row)).get('bob')).toEqual({ row, seq: 0, isRead: false });
+    });
+
+    it('when a draft of a text then a picture is sent online-only or expires, then what it holds goes, keeping blobs a stored message holds', async () => {
+      await group('g', 'alice', ['bob']);
+      const ref = (blobId: string): BlobRef => ({
+        blobId,
+        uploader: 'alice',
+        kind: 'image',
+        contentType: 'image/png',
+        fileName: null,
+      });
+      // The body's first element is text (elemType 1): what it holds is its rows, not its first element's type.
+      const pictureDraft = (name: string, expiresAt?: number): DraftRow => ({
+        ...draftRow('alice', name, expiresAt),
+        body: [
+          { kind: 'text', text: name },
+          {
+            kind: 'image',
+            imageList: [`${name}-own`, 'shared'].map((uuid, type) => ({
+              uuid,
+              type,
+              size: 9,
+              width: 3,
+              height: 3,
+              contentType: 'image/png',
+            })),
+          },
+        ],
+      });
+      const holding = async (draft: DraftRow) => {
+        await store.messages.createDraft(draft, { refs: [ref(`${textOf(draft)}-own`), ref('shared')] });
+        expect((await store.messages.refsOf([draft.id])).length).toBe(2);
+        return draft;
+      };
+      const message = (draft: DraftRow) => newMessage(draft, 'alice', { groupId: 'g' }, { body: draft.body });
+      const kept = await holding(pictureDraft('kept'));
+      expect((await store.messages.send(message(kept), NOW)).ok).toBe(true);
+
+      const online = await holding(pictureDraft('online'));
+      expect(await store.messages.sendOnline(message(online), NOW)).toMatchObject({ ok: true, blobs: ['online-own'] });
+      expect(await store.messages.refsOf([online.id])).toEqual([]);
+
+      const expired = await holding(pictureDraft('expired', NOW - 1));
+      expect(await store.messages.reclaimDrafts(NOW)).toEqual({ drafts: 1, blobs: ['expired-own'] });
+      expect(await store.messages.refsOf([expired.id])).toEqual([]);
+      expect((await store.messages.refsOf([kept.id])).map((r) => r.blobId).sort()).toEqual(['kept-own', 'shared']);
     });
   });
 }

@@ -1,7 +1,8 @@
 // Who holds which blob (`media_refs`) and a merger's merged messages (`merged_messages`), written once for both
-// databases. Both are keyed by a creation id, which a draft and the message sent from it share, so a send needs
-// nothing here. A blob is reclaimable once no holder is left: releaseWork deletes the holders' rows and answers the
-// blobs nobody else holds (the caller deletes their bytes after the commit).
+// databases. Both are keyed by a creation id, which a draft and the message sent from it share, so a stored send
+// needs nothing here. What a draft holds is these rows, whatever its elements: a draft that is never stored (an
+// online-only send, an expired draft) releases them. A blob is reclaimable once no holder is left: releaseWork
+// deletes the holders' rows and answers the blobs nobody else holds (the caller deletes their bytes after the commit).
 import type { BlobRef, DraftHoldings, MergedMessage } from './element';
 import type { MessageStore } from './store';
 import { row, rows, run, sql, type Dialect, type Executor, type SQL, type Work } from './statement';
@@ -45,7 +46,7 @@ export function* releaseWork(d: Dialect, holders: SQL, candidates: readonly stri
 
 export function mediaMethods(
   x: Executor,
-): Pick<MessageStore, 'uploadsOf' | 'heldBlob' | 'refsOf' | 'mergedMessages' | 'visibleWithMerged' | 'release'> {
+): Pick<MessageStore, 'uploadsOf' | 'heldBlob' | 'refsOf' | 'mergedMessages' | 'visibleWithMerged'> {
   const d = x.dialect;
   return {
     uploadsOf: (uploader, blobIds) =>
@@ -83,6 +84,5 @@ export function mediaMethods(
         const { copies, ...rest } = r;
         return { message: viewed(rest), merged: copies ?? undefined };
       }),
-    release: (holders) => x.write(() => releaseWork(d, d.inList(holders), [])),
   };
 }

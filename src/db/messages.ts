@@ -1,7 +1,6 @@
 // Messages, written once for both databases: drafts, the send's statements, history, resume, find, revoke. Each
 // method is a constant number of set-based statements. The counters a send or a revoke changes (unread counts,
 // lastMessage, read marks: see schema.ts) change in the same transaction.
-import type { MsgBody } from './element';
 import {
   AT_ALL,
   pairKey,
@@ -12,6 +11,7 @@ import {
   type MessageRow,
   type MessageStore,
   type NewMessage,
+  type OnlineOutcome,
   type SendCheck,
   type SendOutcome,
   type ViewedMessage,
@@ -22,7 +22,6 @@ import { openReceipts, receiptMethods } from './receipts';
 import { keptBy, MESSAGE_COLUMNS, viewColumns, viewed, viewedAll, visibleTo, type ViewedRow } from './views';
 import { historyMethods } from './history';
 import { holdWork, mediaMethods, releaseWork } from './media';
-import { partsOf } from '../media/element';
 
 /** A resume page reads at most this many orders of the global message order per message it may return. */
 const SCAN_PER_MESSAGE = 10;
@@ -418,21 +417,27 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
         return r && { ...viewed(r), isRead: true };
       }),
     send: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, false, takeOrder)),
-    sendOnline: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, true, takeOrder)),
-    // Only drafts of elements beyond text and custom hold anything (blobs, merged messages).
+    // Never stored, so nothing else would ever release what the draft held: it goes with the draft, in the send's
+    // own transaction and only when this send consumed it.
+    sendOnline: (msg, now) =>
+      path.send(function* (takeOrder): Work<OnlineOutcome> {
+        const outcome = yield* sendWork(d, rules, msg, now, true, takeOrder);
+        if (!outcome.ok) return outcome;
+        return { ...outcome, blobs: yield* releaseWork(d, d.inList([msg.createId]), []) };
+      }),
+    // The expired drafts that hold something are found by their holdings, whatever their elements: per expired draft,
+    // a probe of each table's holder key (scalar subqueries: PostgreSQL would hash an EXISTS over a whole table).
+    // Deleted first, so what is released is what this transaction deleted, never the holdings of a draft a
+    // concurrent send consumed meanwhile (they are its message's now).
     reclaimDrafts: (now) =>
       x.write(function* () {
-        const holding = yield* rows<{ id: string; body: MsgBody }>(
-          sql`SELECT id, body FROM drafts WHERE expires_at <= ${now} AND elem_type NOT IN (1, 2)`,
-        );
-        const drafts = yield* run(sql`DELETE FROM drafts WHERE expires_at <= ${now}`);
+        const holding = (yield* rows<{ id: string }>(sql`DELETE FROM drafts WHERE expires_at <= ${now}
+          AND coalesce((SELECT 1 FROM media_refs r WHERE r.holder = drafts.id LIMIT 1),
+            (SELECT 1 FROM merged_messages mm WHERE mm.holder = drafts.id)) = 1
+          RETURNING id`)).map((h) => h.id);
+        const drafts = holding.length + (yield* run(sql`DELETE FROM drafts WHERE expires_at <= ${now}`));
         if (holding.length === 0) return { drafts, blobs: [] };
-        const blobs = yield* releaseWork(
-          d,
-          d.inList(holding.map((h) => h.id)),
-          holding.flatMap((h) => partsOf(h.body).map((p) => p.uuid)),
-        );
-        return { drafts, blobs };
+        return { drafts, blobs: yield* releaseWork(d, d.inList(holding), []) };
       }),
     ...mediaMethods(x),
     visible: async (viewer, msgId) => (await find(viewer, [msgId]))[0],

@@ -300,8 +300,18 @@ export interface ResumePage {
 }
 
 export type SendOutcome =
-  | { ok: true; message: ViewedMessage }
+  | {
+      ok: true;
+      message: ViewedMessage;
+      /** sendOnline only: the blobs the consumed draft held that nothing holds any more (the caller deletes their
+       *  bytes; the message is never stored, so never downloadable). */
+      blobs?: string[];
+    }
   | { ok: false; reason: 'group-missing' | 'not-member' | 'muted' | 'receiver-not-member' | 'draft-missing' };
+
+/** sendOnline's outcome: a send's, with the blobs its draft no longer holds always given when it is sent. */
+export type OnlineOutcome =
+  (Extract<SendOutcome, { ok: true }> & { blobs: string[] }) | Extract<SendOutcome, { ok: false }>;
 
 /** What a send checks before its transaction: the draft, and for a group send the group and the sender's membership. */
 export interface SendCheck {
@@ -406,8 +416,9 @@ export interface MessageStore extends ReactionStore, ReceiptStore {
   sentFromDraft(createId: string, sender: string): Promise<ViewedMessage | undefined>;
   /** Stores the message, its audience and the conversations it touches, and consumes the draft, atomically. */
   send(msg: NewMessage, now: number): Promise<SendOutcome>;
-  /** The same checks and draft consumption as send, but nothing is stored: the row has orderNo 0. */
-  sendOnline(msg: NewMessage, now: number): Promise<SendOutcome>;
+  /** The same checks and draft consumption as send, but nothing is stored: the row has orderNo 0. What the draft
+   *  held (its media_refs and merged messages, whatever its elements) is released in the same transaction. */
+  sendOnline(msg: NewMessage, now: number): Promise<OnlineOutcome>;
   /** Deletes drafts past their expiry: how many, and the blobs no draft or message holds any more (to delete). */
   reclaimDrafts(now: number): Promise<{ drafts: number; blobs: string[] }>;
   /** The blobs among these that `uploader` uploaded (media_refs), for a create that reuses one by its uuid. */
@@ -423,8 +434,6 @@ export interface MessageStore extends ReactionStore, ReceiptStore {
     viewer: string,
     msgId: string,
   ): Promise<{ message: ViewedMessage; merged: MergedMessage[] | undefined } | undefined>;
-  /** Drops what these holders (creation ids of messages never stored: onlineUserOnly) hold; the blobs now unheld. */
-  release(holders: readonly string[]): Promise<string[]>;
   /** The message if `viewer` may see it. */
   visible(viewer: string, msgId: string): Promise<ViewedMessage | undefined>;
   /** How each of `viewers` who may see this stored message sees it now, in one statement (a live event's audience

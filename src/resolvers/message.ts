@@ -415,9 +415,8 @@ async function deliver(
   if (!outcome.ok && outcome.reason === 'receiver-not-member') throw await notMembers(ctx, groupID!, targets!);
   if (!outcome.ok) throw outcomeRefusal(outcome.reason, groupID);
   const row = outcome.message.row;
-  // Never stored, so never downloadable: what the draft held goes now (nothing else would ever release it).
-  if (!stored && draft.elemType !== ElemType.TEXT && draft.elemType !== ElemType.CUSTOM)
-    await ctx.media.blobs.delete(await store.messages.release([draft.id]));
+  // Never stored, so never downloadable: the send released what the draft held; the bytes nothing holds go now.
+  if (outcome.blobs) await ctx.media.blobs.delete(outcome.blobs);
   // Stored first (above), acknowledged and delivered second.
   await ctx.router.publish({ type: 'message', row, users: audienceOf(row) });
   return messageView(viewer, outcome.message, ctx, profiles.get(viewer));
