@@ -29,6 +29,10 @@ const SCAN_PER_MESSAGE = 10;
 const DRAFT_COLUMNS = sql.raw(`d.id, d.owner, d.created_at AS "createdAt", d.expires_at AS "expiresAt",
   d.elem_type AS "elemType", d.body, d.at_users AS "atUsers", d.targets`);
 
+/** Whether the draft being deleted (`drafts`) holds anything: one probe of each holder key. */
+const HOLDS = sql.raw(`coalesce((SELECT 1 FROM media_refs r WHERE r.holder = drafts.id LIMIT 1),
+  (SELECT 1 FROM merged_messages mm WHERE mm.holder = drafts.id), 0)`);
+
 /** A parameter in a SELECT list, where PostgreSQL cannot infer its type. */
 export const int8 = (value: number) => sql`CAST(${value} AS bigint)`;
 
@@ -94,12 +98,14 @@ export function* sendWork(
   // before anything is allocated, since returning an outcome commits what was written so far.
   // Only the draft as the send read it: its receiverList unchanged since (IS NOT DISTINCT FROM also matches two NULLs;
   // the list is stored encoded, and a decoded list encodes back to the same text).
-  if (
-    !system &&
-    (yield* run(sql`DELETE FROM drafts WHERE id = ${msg.createId} AND owner = ${msg.sender}
-    AND targets IS NOT DISTINCT FROM ${encodeList(msg.draftTargets)}`)) === 0
-  )
-    return fail('draft-missing');
+  // An online-only send also learns whether the draft holds anything (blobs, merged messages), from the same
+  // statement: a plain one costs no more statements under the group's lock.
+  const consumed = system
+    ? { holds: 0 }
+    : yield* row<{ holds: number }>(sql`DELETE FROM drafts WHERE id = ${msg.createId} AND owner = ${msg.sender}
+    AND targets IS NOT DISTINCT FROM ${encodeList(msg.draftTargets)}
+    RETURNING ${onlineOnly ? HOLDS : sql`0`} AS "holds"`);
+  if (!consumed) return fail('draft-missing');
   const pair = msg.groupId === null ? pairKey(msg.sender, msg.receiver!) : null;
   const { audience: _audience, draftTargets: _draftTargets, ...fields } = msg;
   const flags = {
@@ -108,10 +114,12 @@ export function* sendWork(
     excludedLast: msg.excludedLast ? 1 : 0,
     needReadReceipt: msg.needReadReceipt ? 1 : 0,
   };
-  // Never stored: a transient row with no order (no cursor, no seq) for live delivery only.
+  // Never stored: a transient row with no order (no cursor, no seq) for live delivery only. Nothing else would ever
+  // release what its draft held, so it goes now, with the draft.
   if (onlineOnly)
     return {
       ok: true,
+      blobs: Number(consumed.holds) ? yield* releaseWork(d, d.inList([msg.createId]), []) : [],
       message: {
         row: {
           ...fields,
@@ -417,14 +425,8 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
         return r && { ...viewed(r), isRead: true };
       }),
     send: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, false, takeOrder)),
-    // Never stored, so nothing else would ever release what the draft held: it goes with the draft, in the send's
-    // own transaction and only when this send consumed it.
     sendOnline: (msg, now) =>
-      path.send(function* (takeOrder): Work<OnlineOutcome> {
-        const outcome = yield* sendWork(d, rules, msg, now, true, takeOrder);
-        if (!outcome.ok) return outcome;
-        return { ...outcome, blobs: yield* releaseWork(d, d.inList([msg.createId]), []) };
-      }),
+      path.send((takeOrder) => sendWork(d, rules, msg, now, true, takeOrder) as Work<OnlineOutcome>),
     // The expired drafts that hold something are found by their holdings, whatever their elements: per expired draft,
     // a probe of each table's holder key (scalar subqueries: PostgreSQL would hash an EXISTS over a whole table).
     // Deleted first, so what is released is what this transaction deleted, never the holdings of a draft a
@@ -432,9 +434,7 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
     reclaimDrafts: (now) =>
       x.write(function* () {
         const holding = (yield* rows<{ id: string }>(sql`DELETE FROM drafts WHERE expires_at <= ${now}
-          AND coalesce((SELECT 1 FROM media_refs r WHERE r.holder = drafts.id LIMIT 1),
-            (SELECT 1 FROM merged_messages mm WHERE mm.holder = drafts.id)) = 1
-          RETURNING id`)).map((h) => h.id);
+          AND ${HOLDS} = 1 RETURNING id`)).map((h) => h.id);
         const drafts = holding.length + (yield* run(sql`DELETE FROM drafts WHERE expires_at <= ${now}`));
         if (holding.length === 0) return { drafts, blobs: [] };
         return { drafts, blobs: yield* releaseWork(d, d.inList(holding), []) };
