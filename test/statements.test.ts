@@ -210,3 +210,18 @@ const rowsRead = (node: PlanNode, table: string): number =>
     }
   }, 120_000);
 });
+
+(PG_URL ? describe : describe.skip)('PostgreSQL statements of an online-only send', () => {
+  it('when alice sends a text onlineUserOnly into a group, then it runs no statement on holdings (the draft delete tells it holds none)', async () => {
+    const texts: string[] = [];
+    const store = await watchedStore((text) => void texts.push(text));
+    gw = createTestGateway({ store });
+    await group(gw, 'alice', ['bob'], 'Work', 'team');
+    const before = texts.length;
+    const sent = await sendText(gw, 'alice', 'live only', { groupID: 'team', onlineUserOnly: true });
+    expect(sent.code, sent.desc).toBe(0);
+    const send = texts.slice(before);
+    expect(send.some((t) => /DELETE FROM drafts/.test(t))).toBe(true);
+    expect(send.filter((t) => /media_refs|merged_messages/.test(t) && !/DELETE FROM drafts/.test(t))).toEqual([]);
+  });
+});
