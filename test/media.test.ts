@@ -175,6 +175,38 @@ for (const mediaStore of stores) {
         expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).width).toBe(198);
       });
 
+      it('when alice appends a caption to a picture (appendMessage), then bob downloads the picture from elemList and reads the caption; her edit changes the caption only', async () => {
+        await group(live.gw, 'alice', ['bob'], 'Work', 'team');
+        const picture = await png(64, 48);
+        const up = await upload('alice', CREATE_IMAGE, { image: { bytes: picture, name: 'p.png' } });
+        expectCode(up.result, 0, 'createImageMessage');
+        const caption = await call(
+          'alice',
+          `mutation { createTextMessage(text: "our team") { code desc data { id } } }`,
+        );
+        const APPEND = `mutation($base: String!, $append: String!) { appendMessage(createMessageBaseId: $base, createMessageAppendId: $append) { code desc data { elemType } } }`;
+        const appended = await call('alice', APPEND, { base: up.result.data.id, append: caption.data.id });
+        expectCode(appended, 0, 'appendMessage');
+        expect(appended.data.elemType).toBe('V2TIM_ELEM_TYPE_IMAGE'); // still a picture message, with text after
+        const sent = await call('alice', SEND_MEDIA, { id: up.result.data.id, groupID: 'team' });
+        expectCode(sent, 0, 'sendMessage');
+
+        const ELEMS = `query($groupID: String!) { getGroupHistoryMessageList(groupID: $groupID, count: 1) { code desc data {
+          msgID elemList { elemType textElem { text } imageElem { imageList { type url } } } } } }`;
+        const seen = (await call('bob', ELEMS, { groupID: 'team' })).data[0];
+        expect(seen.elemList.map((e: any) => e.elemType)).toEqual(['V2TIM_ELEM_TYPE_IMAGE', 'V2TIM_ELEM_TYPE_TEXT']);
+        expect(seen.elemList[1].textElem).toEqual({ text: 'our team' });
+        const origin = await download(seen.elemList[0].imageElem.imageList[0].url, 'bob');
+        expect(origin.status).toBe(200);
+        expect(Buffer.from(await origin.arrayBuffer()).equals(picture)).toBe(true);
+
+        const MODIFY = `mutation($msgID: String!) { modifyMessage(msgID: $msgID, text: "our whole team") { code desc } }`;
+        expectCode(await call('alice', MODIFY, { msgID: seen.msgID }), 0, 'modifyMessage');
+        const edited = (await call('bob', ELEMS, { groupID: 'team' })).data[0];
+        expect(edited.elemList[1].textElem).toEqual({ text: 'our whole team' });
+        expect(edited.elemList[0].imageElem.imageList.map((i: any) => i.type)).toEqual([0, 1, 2]);
+      });
+
       it('when bob sends voice in C2C, then alice downloads it and a Range request gets 206 with just those bytes', async () => {
         const voice = wav(40 * KB);
         const up = await upload('bob', CREATE_SOUND, { sound: { bytes: voice, name: 'v.wav' } }, { duration: 7 });

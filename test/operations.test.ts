@@ -145,10 +145,18 @@ describe('examples/operations.graphql', () => {
     expect(
       await run(gw, 'alice', ops.CreateLocationMessageDocument, { desc: 'Office', longitude: 114.05, latitude: 22.54 }),
     ).toMatchObject({ code: 0, data: { messageInfo: { locationElem: { desc: 'Office', latitude: 22.54 } } } });
-    expect(await run(gw, 'alice', ops.CreateFaceMessageDocument, { index: 3, data: 'wave' })).toMatchObject({
+    const face = await run(gw, 'alice', ops.CreateFaceMessageDocument, { index: 3, data: 'wave' });
+    expect(face).toMatchObject({
       code: 0,
       data: { messageInfo: { elemType: 'V2TIM_ELEM_TYPE_FACE', faceElem: { index: 3 } } },
     });
+    const greeting = await run(gw, 'alice', ops.CreateTextMessageDocument, { text: 'hi' });
+    const appended = await run(gw, 'alice', ops.AppendMessageDocument, {
+      createMessageBaseId: greeting.data!.id,
+      createMessageAppendId: face.data!.id,
+    });
+    expect(appended).toMatchObject({ code: 0, data: { id: greeting.data!.id, textElem: { text: 'hi' } } });
+    expect(appended.data!.elemList.map((e) => e.elemType)).toEqual(['V2TIM_ELEM_TYPE_TEXT', 'V2TIM_ELEM_TYPE_FACE']);
     // bob passes alice's targeted message on to erin: a forward, then a merger, neither targeted.
     const forward = await run(gw, 'bob', ops.CreateForwardMessageDocument, { msgID: sent.data!.msgID! });
     expect(forward).toMatchObject({ code: 0, data: { messageInfo: { targetGroupMemberList: null } } });

@@ -174,6 +174,8 @@ export function createIMClient(options: IMClientOptions) {
     createLocationMessage: (args: ops.CreateLocationMessageMutationVariables) =>
       request(ops.CreateLocationMessageDocument, args),
     createFaceMessage: (args: ops.CreateFaceMessageMutationVariables) => request(ops.CreateFaceMessageDocument, args),
+    /** Appends a created text, custom, face or location message to another created message; send the base's id. */
+    appendMessage: (args: ops.AppendMessageMutationVariables) => request(ops.AppendMessageDocument, args),
     /** A copy of a message you can see, to send anywhere: nothing of the original's audience is kept. */
     createForwardMessage: (args: ops.CreateForwardMessageMutationVariables) =>
       request(ops.CreateForwardMessageDocument, args),

@@ -259,6 +259,14 @@ export type CreateFaceMessageMutationVariables = Exact<{
 
 export type CreateFaceMessageMutation = { createFaceMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, faceElem: { index: number, data: string } | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } } | null } };
 
+export type AppendMessageMutationVariables = Exact<{
+  createMessageBaseId: string;
+  createMessageAppendId: string;
+}>;
+
+
+export type AppendMessageMutation = { appendMessage: { code: number, desc: string, data: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }>, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } | null } };
+
 export type CreateForwardMessageMutationVariables = Exact<{
   msgID: string;
 }>;
@@ -896,6 +904,65 @@ export const CreateFaceMessageDocument = new TypedDocumentString(`
   cloudCustomData
   cursor
 }`) as unknown as TypedDocumentString<CreateFaceMessageMutation, CreateFaceMessageMutationVariables>;
+export const AppendMessageDocument = new TypedDocumentString(`
+    mutation AppendMessage($createMessageBaseId: String!, $createMessageAppendId: String!) {
+  appendMessage(
+    createMessageBaseId: $createMessageBaseId
+    createMessageAppendId: $createMessageAppendId
+  ) {
+    code
+    desc
+    data {
+      ...MessageFields
+      elemList {
+        elemType
+        textElem {
+          text
+        }
+        customElem {
+          data
+          desc
+          extension
+        }
+        faceElem {
+          index
+          data
+        }
+        locationElem {
+          desc
+          longitude
+          latitude
+        }
+      }
+    }
+  }
+}
+    fragment MessageFields on V2TimMessage {
+  msgID
+  id
+  timestamp
+  sender
+  groupID
+  userID
+  status
+  elemType
+  textElem {
+    text
+  }
+  customElem {
+    data
+    desc
+    extension
+  }
+  isSelf
+  isRead
+  priority
+  seq
+  groupAtUserList
+  targetGroupMemberList
+  cloudCustomData
+  cursor
+}`) as unknown as TypedDocumentString<AppendMessageMutation, AppendMessageMutationVariables>;
 export const CreateForwardMessageDocument = new TypedDocumentString(`
     mutation CreateForwardMessage($msgID: String!) {
   createForwardMessage(msgID: $msgID) {

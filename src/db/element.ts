@@ -1,7 +1,7 @@
 // A message's content as Tencent's MsgBody has it: a list of typed elements (V2TIM's textElem, customElem,
 // imageElem, …), each one interface here named and shaped as the SDK's element, stored as JSON in `messages.body`
 // and `drafts.body` and decoded by the executors (statement.ts), so code above src/db sees it typed. The create*
-// APIs make one element; the list is the stored shape so that a body of several needs no new column.
+// APIs make one element; appendMessage adds more to a draft (the store's appendDraft).
 // Adding an element type: its interface in `ElemPayloads` under its kind, a codec in `CODECS` only if its stored
 // JSON needs more than parsing, its view in src/resolvers/message-view.ts and its GraphQL type in src/schema.
 

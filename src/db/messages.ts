@@ -372,8 +372,9 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
   function* safeHead(): Work<number> {
     return (yield* row<{ head: number }>(sql`SELECT ${d.safeHead} AS "head"`))?.head ?? 0;
   }
-  const draftQuery = (id: string, owner: string, now: number) =>
-    sql`SELECT ${DRAFT_COLUMNS} FROM drafts d WHERE d.id = ${id} AND d.owner = ${owner} AND d.expires_at > ${now}`;
+  /** The owner's live drafts (narrowed by the caller to one id or a few). */
+  const draftQuery = (owner: string, now: number) =>
+    sql`SELECT ${DRAFT_COLUMNS} FROM drafts d WHERE d.owner = ${owner} AND d.expires_at > ${now}`;
   const find = (viewer: string, msgIds: readonly string[]) =>
     x.read(function* () {
       if (msgIds.length === 0) return [];
@@ -396,13 +397,24 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
         ${encodeBody(draft.body)}, ${encodeList(draft.atUsers)}, ${encodeList(draft.targets)})`);
         yield* holdWork(draft.id, holdings);
       }),
-    draft: (id, owner, now) => x.read(() => row<DraftRow>(draftQuery(id, owner, now))),
+    draft: (id, owner, now) => x.read(() => row<DraftRow>(sql`${draftQuery(owner, now)} AND d.id = ${id}`)),
     targetDraft: (id, owner, now, receivers) =>
       x.write(function* () {
         return (
           (yield* run(sql`UPDATE drafts SET targets = ${encodeList(receivers)}
         WHERE id = ${id} AND owner = ${owner} AND expires_at > ${now}`)) > 0
         );
+      }),
+    appendDraft: (baseId, appendId, owner, now, combine) =>
+      x.write(function* () {
+        const found = yield* rows<DraftRow>(sql`${draftQuery(owner, now)} AND d.id IN ${d.inList([baseId, appendId])}
+          ${d.forUpdate}`);
+        const [base, appended] = [baseId, appendId].map((id) => found.find((r) => r.id === id));
+        if (!base || !appended) return { outcome: 'missing' as const, id: base ? appendId : baseId };
+        const body = combine(base, appended);
+        yield* run(sql`DELETE FROM drafts WHERE id = ${appendId}`);
+        yield* run(sql`UPDATE drafts SET body = ${encodeBody(body)} WHERE id = ${baseId}`);
+        return { outcome: 'ok' as const, draft: { ...base, body } };
       }),
     // The draft, the group and the sender's membership in one statement (the send checks again under its locks).
     draftToSend: (id, owner, now, groupID) =>

@@ -408,6 +408,19 @@ export interface MessageStore extends ReactionStore, ReceiptStore {
    */
   targetDraft(id: string, owner: string, now: number, receivers: string[]): Promise<boolean>;
   /**
+   * appendMessage: the caller's live draft `appendId` joins the end of their live draft `baseId` and is gone. Both
+   * are read under lock in the write, so no send, target or other append of either slips between the check and
+   * the change; `combine` (the caller's rules) gives the base's new body, or throws to refuse, and then nothing
+   * changes. 'missing': no such live draft of the caller's (unknown, someone else's, expired or sent), by its id.
+   */
+  appendDraft(
+    baseId: string,
+    appendId: string,
+    owner: string,
+    now: number,
+    combine: (base: DraftRow, appended: DraftRow) => MsgBody,
+  ): Promise<{ outcome: 'ok'; draft: DraftRow } | { outcome: 'missing'; id: string }>;
+  /**
    * draft(), and when it exists and `groupID` is set, groups.get(groupID) and groups.member(groupID, owner) too,
    * in one read: a send asks all three before its transaction (which checks group and membership again).
    */

@@ -4,10 +4,10 @@
 // leave the server's rule open: only the sender edits (not group admins), the element type cannot change, and a
 // revoked message cannot be edited.
 import { Code } from '../codes';
-import type { Elem } from '../db/element';
+import type { MsgBody } from '../db/element';
 import { audienceOf } from '../db/store';
 import type { Viewer } from './context';
-import { ElemType, messageView, seenMessage, type V2TimMessage } from './message-view';
+import { messageView, seenMessage, type V2TimMessage } from './message-view';
 import { answer, ok, Refusal } from './result';
 import { checkMessageSize } from './message';
 import { checkSize, checkUnicode } from './validate';
@@ -33,9 +33,8 @@ export const modifyMessage = (ctx: Viewer, args: ModifyArgs) =>
     if (args.version != null && (!Number.isInteger(args.version) || args.version < 0))
       throw new Refusal(Code.INVALID_PARAMETERS, 'version must be a V2TimMessage.version (a whole number ≥ 0).');
 
-    const [first, ...rest] = row.body;
     const content = {
-      body: first ? [edited(first, args), ...rest] : row.body,
+      body: edited(row.body, args),
       cloudCustomData: args.cloudCustomData !== undefined ? args.cloudCustomData : row.cloudCustomData,
     };
     checkSize(content.cloudCustomData, 'cloudCustomData');
@@ -54,28 +53,31 @@ export const modifyMessage = (ctx: Viewer, args: ModifyArgs) =>
     return ok<V2TimMessage>(messageView(viewer, { ...seen, row: modified }, ctx));
   });
 
-/** The element with the edit's content fields applied: text for text, data/desc/extension for custom, none else. */
-function edited(e: Elem, args: ModifyArgs): Elem {
-  if (e.kind === 'text') {
-    for (const field of ['data', 'desc', 'extension'] as const)
-      if (args[field] != null)
-        throw new Refusal(Code.INVALID_PARAMETERS, `${field} is for custom messages; this one is text.`);
-    if (args.text == null) return e;
+/**
+ * The body with the edit's content fields applied: text to its first text element, data/desc/extension to its first
+ * custom element (so a caption appended to a picture can be corrected); other elements are never edited.
+ */
+function edited(body: MsgBody, args: ModifyArgs): MsgBody {
+  const out = [...body];
+  if (args.text != null) {
+    const i = out.findIndex((e) => e.kind === 'text');
+    if (i < 0) throw new Refusal(Code.INVALID_PARAMETERS, 'text is for text elements; this message has none.');
     if (args.text === '') throw new Refusal(Code.INVALID_PARAMETERS, 'text is empty.');
     checkUnicode(args.text, 'text');
-    return { ...e, text: args.text };
+    out[i] = { kind: 'text', text: args.text };
   }
-  if (e.kind === 'custom') {
-    if (args.text != null) throw new Refusal(Code.INVALID_PARAMETERS, 'text is for text messages; this one is custom.');
-    const custom = { ...e };
-    for (const field of ['data', 'desc', 'extension'] as const) {
-      if (args[field] == null) continue;
-      checkUnicode(args[field], field);
-      custom[field] = args[field];
+  const fields = (['data', 'desc', 'extension'] as const).filter((f) => args[f] != null);
+  if (fields.length > 0) {
+    const i = out.findIndex((e) => e.kind === 'custom');
+    const custom = out[i];
+    if (custom?.kind !== 'custom')
+      throw new Refusal(Code.INVALID_PARAMETERS, `${fields[0]} is for custom elements; this message has none.`);
+    const changed = { ...custom };
+    for (const f of fields) {
+      checkUnicode(args[f], f);
+      changed[f] = args[f]!;
     }
-    return custom;
+    out[i] = changed;
   }
-  if (args.text != null || args.data != null || args.desc != null || args.extension != null)
-    throw new Refusal(Code.INVALID_PARAMETERS, 'Only text and custom messages can have their content modified.');
-  return e;
+  return out;
 }

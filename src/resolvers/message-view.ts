@@ -57,6 +57,18 @@ export interface V2TimMergerElem {
 }
 export const Priority = { DEFAULT: 0, HIGH: 1, NORMAL: 2, LOW: 3 } as const;
 
+/** One element as a viewer sees it (V2TIMElem): its type and, in the field of that type, its content. A message
+ *  shows its first element this way itself, and every element, in order, in `elemList`. */
+export type ElemView = {
+  elemType: number;
+  textElem: { text: string } | null;
+  customElem: { data: string; desc: string; extension: string } | null;
+  groupTipsElem: GroupTipsElem | null;
+  locationElem: LocationElem | null;
+  faceElem: FaceElem | null;
+  mergerElem: V2TimMergerElem | null;
+} & MediaViews;
+
 export type V2TimMessage = {
   msgID: string | null;
   id: string | null;
@@ -67,14 +79,9 @@ export type V2TimMessage = {
   groupID: string | null;
   userID: string | null;
   status: number;
-  elemType: number;
-  textElem: { text: string } | null;
-  customElem: { data: string; desc: string; extension: string } | null;
-  groupTipsElem: GroupTipsElem | null;
-  locationElem: LocationElem | null;
-  faceElem: FaceElem | null;
-  mergerElem: V2TimMergerElem | null;
-} & MediaViews & {
+} & ElemView & {
+    /** Every element of the body in order, the first included (V2TIMMessage.elemList); empty once revoked. */
+    elemList: ElemView[];
     isSelf: boolean;
     isRead: boolean;
     /** C2C messages of one's own: the receiver has read it (a read receipt, or the conversation read past it). */
@@ -98,11 +105,15 @@ type Elems = Pick<DraftRow, 'elemType' | 'body'>;
 /** What a view needs besides the row: cursors, and download URLs minted for the viewer. */
 export type ViewServices = Pick<Services, 'cursors' | 'media'>;
 
-/** The element fields of a view: the body's first element in its field (the create* APIs make one element).
- *  `url(uuid)`: `viewer`'s download URL of one of its blobs. */
+/** The element fields of a view: the body's first element in its field, as the SDK's message shows it, and every
+ *  element in `elemList` (appendMessage makes bodies of several). `url(uuid)`: `viewer`'s download URL of a blob. */
 function elems(e: Elems, url: ((uuid: string) => string) | null, viewer: string) {
-  const elem = e.body[0];
-  return { ...noContent, elemType: e.elemType, ...(elem && elemView(elem, url, viewer)) };
+  const elemList = e.body.map((elem) => ({
+    ...noContent,
+    elemType: ELEM_TYPE[elem.kind],
+    ...elemView(elem, url, viewer),
+  }));
+  return { ...(elemList[0] ?? noContent), elemType: e.elemType, elemList };
 }
 
 /** Each element kind's view: the V2TimMessage field it sets. */
@@ -235,7 +246,7 @@ export function messageView(
   const revoked = row.revokedAt !== null;
   const stored = row.orderNo !== 0;
   const content = revoked
-    ? { elemType: row.elemType, ...noContent }
+    ? { elemType: row.elemType, ...noContent, elemList: [] }
     : elems(row, (uuid) => media.urls.mint(viewer, row.msgId, uuid), viewer);
   return {
     msgID: row.msgId,

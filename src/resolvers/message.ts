@@ -169,6 +169,61 @@ export const createTargetedGroupMessage = (ctx: Viewer, args: { id: string; rece
     return ok<MsgCreateInfoResult>({ id: targeted.id, messageInfo: draftView(targeted, undefined, {}, ctx) });
   });
 
+/** A body's elements at most (decision: Tencent states no number; 12 KB bounds the text, this bounds the list). */
+export const MAX_BODY_ELEMS = 10;
+
+/** What V2TIMElem.appendElem takes: plain elements, which hold no blob and no merged messages. */
+const APPENDABLE: ReadonlySet<Elem['kind']> = new Set(['text', 'custom', 'face', 'location']);
+
+/**
+ * appendMessage(createMessageBaseId, createMessageAppendId): the second created message's elements join the end
+ * of the first's (a picture with a caption, text with an emoticon), as V2TIMElem.appendElem does, and the first is
+ * answered. The base keeps its id, elemType, @ list and receiverList; the appended id is used up. Decisions where
+ * Tencent is silent: the appended message may carry no @ list or receiverList of its own (they would be lost), a
+ * body holds at most MAX_BODY_ELEMS elements, and the whole message keeps the 12 KB of one (80002).
+ */
+export const appendMessage = (ctx: Viewer, args: { createMessageBaseId: string; createMessageAppendId: string }) =>
+  answer(async () => {
+    const { createMessageBaseId: baseId, createMessageAppendId: appendId } = args;
+    if (baseId === appendId)
+      throw new Refusal(
+        Code.INVALID_PARAMETERS,
+        'createMessageAppendId is createMessageBaseId; a message cannot be appended to itself.',
+      );
+    const appended = await ctx.store.messages.appendDraft(baseId, appendId, ctx.viewer, ctx.now(), appendedBody);
+    if (appended.outcome === 'missing')
+      throw notFound(appended.id === baseId ? 'createMessageBaseId' : 'createMessageAppendId');
+    return ok<V2TimMessage>(draftView(appended.draft, undefined, {}, ctx));
+  });
+
+/** The base's body with the appended message's elements after it, or the refusal (inside the store's write). */
+function appendedBody(base: DraftRow, appended: DraftRow): MsgBody {
+  const unfit = appended.body.find((e) => !APPENDABLE.has(e.kind));
+  if (unfit)
+    throw new Refusal(
+      Code.INVALID_PARAMETERS,
+      `createMessageAppendId is a ${unfit.kind} message; only text, custom, face and location elements can be appended.`,
+    );
+  if (appended.targets)
+    throw new Refusal(
+      Code.INVALID_PARAMETERS,
+      'createMessageAppendId is a targeted message; target the base message (createMessageBaseId) instead.',
+    );
+  if (appended.atUsers && appended.atUsers.length > 0)
+    throw new Refusal(
+      Code.INVALID_PARAMETERS,
+      'createMessageAppendId has an @ list (createTextAtMessage); only the base message can carry one.',
+    );
+  const body = [...base.body, ...appended.body];
+  if (body.length > MAX_BODY_ELEMS)
+    throw new Refusal(
+      Code.INVALID_PARAMETERS,
+      `createMessageBaseId would hold ${body.length} elements; a message holds at most ${MAX_BODY_ELEMS}.`,
+    );
+  checkMessageSize({ body }, {});
+  return body;
+}
+
 function checkPlan(ctx: Viewer): void {
   if (!planIncludesTargeted(ctx.config.plan)) {
     throw new Refusal(

@@ -6,7 +6,7 @@ import type { V2TimMergerElem as MergerView } from '../resolvers/message-view';
 import type { FaceElem, LocationElem } from '../db/element';
 import { builder } from './builder';
 import { signedIn } from './context';
-import { MessageListValueCallback, MsgCreateInfoResultValueCallback, V2TimMessage } from './message';
+import { ELEM_HOSTS, MessageListValueCallback, MsgCreateInfoResultValueCallback, V2TimMessage } from './message';
 
 const V2TimLocationElem = builder.objectRef<LocationElem>('V2TimLocationElem').implement({
   fields: (t) => ({
@@ -42,23 +42,24 @@ const V2TimMergerElem = builder.objectRef<MergerView>('V2TimMergerElem').impleme
   }),
 });
 
-builder.objectFields(V2TimMessage, (t) => ({
-  locationElem: t.expose('locationElem', {
-    type: V2TimLocationElem,
-    nullable: true,
-    description: 'Set when elemType is V2TIM_ELEM_TYPE_LOCATION.',
-  }),
-  faceElem: t.expose('faceElem', {
-    type: V2TimFaceElem,
-    nullable: true,
-    description: 'Set when elemType is V2TIM_ELEM_TYPE_FACE.',
-  }),
-  mergerElem: t.expose('mergerElem', {
-    type: V2TimMergerElem,
-    nullable: true,
-    description: 'Set when elemType is V2TIM_ELEM_TYPE_MERGER; its messages come with downloadMergerMessage.',
-  }),
-}));
+for (const host of ELEM_HOSTS)
+  builder.objectFields(host, (t) => ({
+    locationElem: t.expose('locationElem', {
+      type: V2TimLocationElem,
+      nullable: true,
+      description: 'Set when elemType is V2TIM_ELEM_TYPE_LOCATION.',
+    }),
+    faceElem: t.expose('faceElem', {
+      type: V2TimFaceElem,
+      nullable: true,
+      description: 'Set when elemType is V2TIM_ELEM_TYPE_FACE.',
+    }),
+    mergerElem: t.expose('mergerElem', {
+      type: V2TimMergerElem,
+      nullable: true,
+      description: 'Set when elemType is V2TIM_ELEM_TYPE_MERGER; its messages come with downloadMergerMessage.',
+    }),
+  }));
 
 builder.mutationField('createLocationMessage', (t) =>
   t.field({

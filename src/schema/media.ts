@@ -6,7 +6,7 @@ import type { V2TimImage } from '../media/view';
 import type { MediaViews } from '../media/view';
 import { builder } from './builder';
 import { signedIn } from './context';
-import { MsgCreateInfoResultValueCallback, V2TimMessage } from './message';
+import { ELEM_HOSTS, MsgCreateInfoResultValueCallback } from './message';
 
 const Upload = builder.scalarType('Upload', {
   description:
@@ -89,28 +89,29 @@ const V2TimFileElem = builder.objectRef<FileView>('V2TimFileElem').implement({
   }),
 });
 
-builder.objectFields(V2TimMessage, (t) => ({
-  imageElem: t.expose('imageElem', {
-    type: V2TimImageElem,
-    nullable: true,
-    description: 'Set when elemType is V2TIM_ELEM_TYPE_IMAGE (and the message is not revoked).',
-  }),
-  soundElem: t.expose('soundElem', {
-    type: V2TimSoundElem,
-    nullable: true,
-    description: 'Set when elemType is V2TIM_ELEM_TYPE_SOUND.',
-  }),
-  videoElem: t.expose('videoElem', {
-    type: V2TimVideoElem,
-    nullable: true,
-    description: 'Set when elemType is V2TIM_ELEM_TYPE_VIDEO.',
-  }),
-  fileElem: t.expose('fileElem', {
-    type: V2TimFileElem,
-    nullable: true,
-    description: 'Set when elemType is V2TIM_ELEM_TYPE_FILE.',
-  }),
-}));
+for (const host of ELEM_HOSTS)
+  builder.objectFields(host, (t) => ({
+    imageElem: t.expose('imageElem', {
+      type: V2TimImageElem,
+      nullable: true,
+      description: 'Set when elemType is V2TIM_ELEM_TYPE_IMAGE (and the message is not revoked).',
+    }),
+    soundElem: t.expose('soundElem', {
+      type: V2TimSoundElem,
+      nullable: true,
+      description: 'Set when elemType is V2TIM_ELEM_TYPE_SOUND.',
+    }),
+    videoElem: t.expose('videoElem', {
+      type: V2TimVideoElem,
+      nullable: true,
+      description: 'Set when elemType is V2TIM_ELEM_TYPE_VIDEO.',
+    }),
+    fileElem: t.expose('fileElem', {
+      type: V2TimFileElem,
+      nullable: true,
+      description: 'Set when elemType is V2TIM_ELEM_TYPE_FILE.',
+    }),
+  }));
 
 builder.mutationField('createImageMessage', (t) =>
   t.field({

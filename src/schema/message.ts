@@ -2,7 +2,7 @@
 import * as message from '../resolvers/message';
 import * as modify from '../resolvers/message-modify';
 import type { MsgCreateInfoResult } from '../resolvers/message';
-import { Priority, Status, type V2TimMessage as Message } from '../resolvers/message-view';
+import { Priority, Status, type ElemView, type V2TimMessage as Message } from '../resolvers/message-view';
 import { builder } from './builder';
 import { V2TimCallback, valueCallback } from './callback';
 import { signedIn } from './context';
@@ -86,22 +86,6 @@ export const V2TimMessage = builder.objectRef<Message>('V2TimMessage').implement
     groupID: t.exposeID('groupID', { nullable: true, description: 'Set on group messages (targeted ones included).' }),
     userID: t.exposeID('userID', { nullable: true, description: 'The C2C peer; null on group messages.' }),
     status: t.field({ type: MessageStatus, resolve: (m) => m.status as never }),
-    elemType: t.field({ type: MessageElemType, resolve: (m) => m.elemType }),
-    textElem: t.expose('textElem', {
-      type: V2TimTextElem,
-      nullable: true,
-      description: 'Set when elemType is V2TIM_ELEM_TYPE_TEXT (and the message is not revoked).',
-    }),
-    customElem: t.expose('customElem', {
-      type: V2TimCustomElem,
-      nullable: true,
-      description: 'Set when elemType is V2TIM_ELEM_TYPE_CUSTOM (and the message is not revoked).',
-    }),
-    groupTipsElem: t.expose('groupTipsElem', {
-      type: V2TimGroupTipsElem,
-      nullable: true,
-      description: 'Set when elemType is V2TIM_ELEM_TYPE_GROUP_TIPS: a membership or profile change of the group.',
-    }),
     isSelf: t.exposeBoolean('isSelf'),
     isRead: t.exposeBoolean('isRead'),
     isPeerRead: t.exposeBoolean('isPeerRead', {
@@ -138,6 +122,45 @@ export const V2TimMessage = builder.objectRef<Message>('V2TimMessage').implement
     }),
   }),
 });
+
+/** One element of a message's body (V2TIMElem), with the same element fields as the message. */
+const V2TimElem = builder.objectRef<ElemView>('V2TimElem').implement({
+  description:
+    'One element of a message, in the field of its elemType. A message shows its first element itself; elemList has them all (appendMessage).',
+  fields: () => ({}),
+});
+
+/** The types that carry the element fields: a message (its first element) and each entry of its elemList. Each
+ *  element's schema module adds its field to both. */
+export const ELEM_HOSTS: (typeof V2TimElem)[] = [V2TimMessage, V2TimElem];
+
+for (const host of ELEM_HOSTS)
+  builder.objectFields(host, (t) => ({
+    elemType: t.field({ type: MessageElemType, resolve: (m) => m.elemType }),
+    textElem: t.expose('textElem', {
+      type: V2TimTextElem,
+      nullable: true,
+      description: 'Set when elemType is V2TIM_ELEM_TYPE_TEXT (and the message is not revoked).',
+    }),
+    customElem: t.expose('customElem', {
+      type: V2TimCustomElem,
+      nullable: true,
+      description: 'Set when elemType is V2TIM_ELEM_TYPE_CUSTOM (and the message is not revoked).',
+    }),
+    groupTipsElem: t.expose('groupTipsElem', {
+      type: V2TimGroupTipsElem,
+      nullable: true,
+      description: 'Set when elemType is V2TIM_ELEM_TYPE_GROUP_TIPS: a membership or profile change of the group.',
+    }),
+  }));
+
+builder.objectField(V2TimMessage, 'elemList', (t) =>
+  t.expose('elemList', {
+    type: [V2TimElem],
+    description:
+      'Every element in order, the first included (V2TIMMessage.elemList): more than one after appendMessage. Empty once revoked.',
+  }),
+);
 
 const V2TimMsgCreateInfoResult = builder.objectRef<MsgCreateInfoResult>('V2TimMsgCreateInfoResult').implement({
   description: 'A created message: pass id to createTargetedGroupMessage or sendMessage.',
@@ -190,6 +213,19 @@ builder.mutationField('createTargetedGroupMessage', (t) =>
   }),
 );
 
+builder.mutationField('appendMessage', (t) =>
+  t.field({
+    type: MessageValueCallback,
+    description:
+      "Appends a created message's elements to another created message (V2TIMMessageManager.appendMessage), e.g. a caption to a picture: text, custom, face and location elements only, at most 10 in a message, 12 KB in all. Answers the base message; the appended id is used up. Send createMessageBaseId.",
+    args: {
+      createMessageBaseId: t.arg.string({ required: true }),
+      createMessageAppendId: t.arg.string({ required: true }),
+    },
+    resolve: (_, args, ctx) => message.appendMessage(signedIn(ctx), args),
+  }),
+);
+
 builder.mutationField('sendMessage', (t) =>
   t.field({
     type: MessageValueCallback,
@@ -215,7 +251,7 @@ builder.mutationField('modifyMessage', (t) =>
   t.field({
     type: MessageValueCallback,
     description:
-      "Edits a sent message of yours (V2TIMMessageManager.modifyMessage): a text message's text, a custom message's data/desc/extension, and cloudCustomData. Its audience gets onRecvMessageModified; history and findMessages show the latest version. 8006 when version is given and another edit came first.",
+      "Edits a sent message of yours (V2TIMMessageManager.modifyMessage): text edits its first text element, data/desc/extension its first custom element (a picture's appended caption too), and cloudCustomData. Its audience gets onRecvMessageModified; history and findMessages show the latest version. 8006 when version is given and another edit came first.",
     args: {
       msgID: t.arg.string({ required: true }),
       text: t.arg.string(),
