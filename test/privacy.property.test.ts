@@ -20,11 +20,22 @@
 // read receipts (and isPeerRead in C2C history) and join requests are in the mix; at each run's last check
 // getMessageReadReceipts and getMessageReactions are compared too, and getHistoryMessageList's newer pages are read
 // alongside the older ones.
+// Files and pictures are among the sends (uploaded by the GraphQL multipart request, over the gateway's own HTTP
+// server, as a client does), and forwarded and merged like the rest. After every step each one's download URLs are
+// fetched: every view of it that the model says a user may see (their history, downloadMergerMessage of a merger
+// holding it) carries URLs minted for that user under that message, which download the exact bytes and nothing for
+// another user's UserSig; a URL signed for anyone else, a stranger too, downloads nothing, nor does the URL last shown
+// to one who has left the audience since (a quit, a kick, a dismissal, a delete of one's own) or once it is revoked.
 // So nobody sees, counts or can infer a message outside its audience, and nobody misses one inside it.
 // PRIVACY_RUNS=3000 explores longer; a failure prints `seed` and `path`: PRIVACY_SEED=… PRIVACY_PATH=… replays it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { userSig, type TestGateway } from './helpers/app';
+import { testConfig, userSig, type TestGateway } from './helpers/app';
 import { frames } from './helpers/sse';
 import {
   ADMIN,
@@ -33,6 +44,7 @@ import {
   SLOTS,
   USERS,
   type GroupID,
+  type MediaContent,
   type ModelMessage,
   type SendOptions,
   type Target,
@@ -55,6 +67,8 @@ for (const backend of gateways)
       PostgreSQL: Number(process.env.PRIVACY_MS_PER_RUN ?? 8000),
     };
     const SENTINEL = 'zed'; // writes to everyone at the end: once each has its note, all earlier events have arrived
+    /** Where each store's gateway keeps blobs: the disk beside SQLite, PostgreSQL beside PostgreSQL (the defaults). */
+    const MEDIA_STORE = { SQLite: 'disk', PostgreSQL: 'postgres' } as const;
 
     type Action =
       | { t: 'join' | 'quit'; u: User; g: GroupID }
@@ -66,6 +80,19 @@ for (const backend of gateways)
       | { t: 'create'; u: User; g: GroupID }
       /** byMember: one of the group's members at that moment sends (random users often are not members). */
       | { t: 'send'; u: User; byMember: number | null; to: Target; options: SendOptions; local: boolean }
+      /** A file or picture message: uploaded, then sent like a text (byMember as for send); then maybe passed on at
+       *  once by one who sees it (`by`, among those who may send to `to`): forwarded, or merged (`with` another
+       *  message picked among all); then maybe revoked by its sender. */
+      | {
+          t: 'media';
+          u: User;
+          byMember: number | null;
+          kind: 'file' | 'image';
+          to: Target;
+          options: SendOptions;
+          passOn: { merge: boolean; by: number; with: number | null; to: Target; options: SendOptions } | null;
+          revoke: boolean;
+        }
       | { t: 'revoke'; u: User; pick: number }
       /** createForwardMessage of a message picked among all sent (often one the user cannot see: 6017), then its send. */
       | { t: 'forward'; u: User; pick: number; to: Target; options: SendOptions }
@@ -169,6 +196,33 @@ for (const backend of gateways)
           to: target,
           options: sendOptions,
           local: fc.boolean(),
+        }),
+      },
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          t: fc.constant('media' as const),
+          u: user,
+          byMember: fc.option(fc.nat(), { freq: 3 }),
+          kind: fc.constantFrom('file' as const, 'file' as const, 'image' as const),
+          to: target,
+          options: sendOptions,
+          passOn: fc.option(
+            fc.record({
+              merge: fc.boolean(),
+              by: fc.nat(),
+              with: fc.option(fc.nat(), { freq: 2 }),
+              // A whole group or a C2C peer: somewhere the one passing it on can usually send (targeted sends are
+              // the media sends' own).
+              to: fc.oneof(
+                slot.map((g): Target => ({ kind: 'group', g })),
+                user.map((peer): Target => ({ kind: 'c2c', peer })),
+              ),
+              options: sendOptions,
+            }),
+            { freq: 2 },
+          ),
+          revoke: oneIn(4),
         }),
       },
       { weight: 2, arbitrary: fc.record({ t: fc.constant('revoke' as const), u: user, pick: fc.nat() }) },
@@ -559,8 +613,9 @@ for (const backend of gateways)
     }
 
     const APPS = 'unreadCount groupApplicationList { groupID fromUser handleStatus handleResult }';
-    const M =
-      'fragment M on V2TimMessage { msgID sender nickName seq status isSelf isPeerRead id textElem { text } mergerElem { title } targetGroupMemberList localCustomData groupTipsElem { type opMember { userID } memberList { userID } } }';
+    /** A file's or picture's blobs as a view shows them, each with the viewer's own download URL. */
+    const MEDIA = 'fileElem { uuid fileName fileSize url } imageElem { imageList { uuid type size url } }';
+    const M = `fragment M on V2TimMessage { msgID sender nickName seq status isSelf isPeerRead id textElem { text } mergerElem { title } ${MEDIA} targetGroupMemberList localCustomData groupTipsElem { type opMember { userID } memberList { userID } } }`;
     const CHECK = `query($ids: [String!]!) {
   ${SLOTS.map((s, i) => `g${i}: getGroupHistoryMessageList(groupID: "${s.id}", count: 100) { code data { ...M } }`).join('\n  ')}
   ${USERS.map((p) => `c_${p}: getC2CHistoryMessageList(userID: "${p}", count: 100) { code data { ...M } }`).join('\n  ')}
@@ -579,8 +634,7 @@ for (const backend of gateways)
 } ${M}`;
 
     /** A merged copy as downloadMergerMessage answers it: sender and content, and the fields it must leave empty. */
-    const COPY =
-      'fragment C on V2TimMessage { sender textElem { text } mergerElem { title } msgID groupID userID seq targetGroupMemberList }';
+    const COPY = `fragment C on V2TimMessage { sender textElem { text } mergerElem { title } ${MEDIA} msgID groupID userID seq targetGroupMemberList }`;
 
     /** Members' name cards and mutes (getGroupMembersInfo of every group): members only. At the last check only. */
     const CHECK_MEMBERS = `query {
@@ -589,9 +643,35 @@ for (const backend of gateways)
 
     /** A message's content as anyone who sees it reads it: a text's text, a merger's title (a revoked one: none). */
     const content = (m: ModelMessage) => ({
-      textElem: m.revoked || m.tip || m.merger ? null : { text: m.text },
+      textElem: m.revoked || m.tip || m.merger || m.media ? null : { text: m.text },
       mergerElem: m.merger && !m.revoked ? { title: m.merger.title } : null,
     });
+    /** A media element as the model knows it: the blobs (server-made uuids, as the upload named them), no bytes. */
+    const described = (media: MediaContent | null | undefined) =>
+      media ? { kind: media.kind, fileName: media.fileName, blobs: media.blobs } : null;
+    /** A view's media element without its URLs (those are the viewer's own: they are fetched instead). */
+    const mediaOf = (v: any) =>
+      v.fileElem
+        ? {
+            kind: 'file',
+            fileName: v.fileElem.fileName,
+            blobs: [{ uuid: v.fileElem.uuid, size: v.fileElem.fileSize }],
+          }
+        : v.imageElem
+          ? {
+              kind: 'image',
+              fileName: null,
+              blobs: v.imageElem.imageList.map((i: any) => ({ uuid: i.uuid, size: i.size })),
+            }
+          : null;
+    const urlsOf = (v: any): string[] =>
+      v.fileElem ? [v.fileElem.url] : (v.imageElem?.imageList.map((i: any) => i.url) ?? []);
+    /** What a download URL names: the blob, the message (or draft) it is fetched under, the viewer it is for. */
+    const signedFor = (url: string) => {
+      const parsed = new URL(url, 'http://gateway');
+      const [, media, uuid] = parsed.pathname.split('/');
+      return { media, uuid, r: parsed.searchParams.get('r'), u: parsed.searchParams.get('u') };
+    };
 
     /** A message as `u` must see it in a history. */
     const seen = (model: Model, u: User, m: ModelMessage) => ({
@@ -605,6 +685,7 @@ for (const backend of gateways)
       isPeerRead: m.group === null && m.sender === u ? model.peerRead(m) : null,
       hasCreateId: m.sender === u,
       ...content(m),
+      media: m.revoked ? null : described(m.media),
       // Only the sender learns who else a targeted message went to, and its own localCustomData.
       targetGroupMemberList: m.sender === u ? m.targets : null,
       localCustomData:
@@ -618,7 +699,11 @@ for (const backend of gateways)
           }
         : null,
     });
-    const observed = ({ id, ...m }: any) => ({ ...m, hasCreateId: id !== null });
+    const observed = ({ id, fileElem, imageElem, ...m }: any) => ({
+      ...m,
+      hasCreateId: id !== null,
+      media: mediaOf({ fileElem, imageElem }),
+    });
 
     const USERS_INFO = `query { getUsersInfo(userIDList: ${JSON.stringify(USERS)}) { code data { userID nickName } } }`;
 
@@ -636,36 +721,125 @@ for (const backend of gateways)
       return out;
     }
 
+    const isUser = (u: string): u is User => (USERS as readonly string[]).includes(u);
+
+    /** A GET of a download URL with `u`'s UserSig, over the gateway's HTTP server: the status, and the bytes. (With
+     *  node:http on a kept-alive connection: the many small downloads cost about half what fetch's do.) */
+    function fetchMedia(w: World, url: string, u: string): Promise<{ status: number; bytes: Buffer }> {
+      return new Promise((resolve, reject) => {
+        request(`${w.base}${url}`, { agent: w.agent, headers: { authorization: `Bearer ${sigOf(u)}` } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, bytes: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        })
+          .on('error', reject)
+          .end();
+      });
+    }
+
+    /**
+     * The blobs of `media` held by message `holder` (a media message, or a merger with a copy of one) as `u` may fetch
+     * them now. One who may (`view`: theirs, where it shows them) gets URLs minted for them under `holder`, which
+     * download the exact bytes, and nothing for another's UserSig (one who may fetch them too, when there is one: the
+     * URL is bound to its viewer, not only to the audience). Anyone else gets nothing at a URL signed for them, nor at
+     * the last one shown to them. Each check downloads every original once by whoever may, and tries one URL for
+     * everyone else; all the rest (a picture's other versions, another's UserSig, the URL shown before) is tried when
+     * the viewer's access changed since the last check, and at the run's last check (`last`): a step's cost stays
+     * bounded by the messages' count, not by what they have been through.
+     */
+    async function expectMedia(
+      w: World,
+      step: string,
+      holder: ModelMessage,
+      media: MediaContent,
+      u: string,
+      view: any | null,
+      last: boolean,
+    ) {
+      const what = `${step}: ${isUser(u) ? u : 'a stranger'}'s ${media.kind} ${media.blobs[0]!.uuid} under ${holder.msgID}`;
+      const key = `${holder.msgID} ${media.blobs[0]!.uuid} ${u}`;
+      const full = last || w.fetched.get(key) !== (view !== null);
+      w.fetched.set(key, view !== null);
+      if (view) {
+        const urls = urlsOf(view);
+        expect(urls.map(signedFor), `${what}: its URLs`).toEqual(
+          media.blobs.map((b) => ({ media: 'media', uuid: b.uuid, r: holder.msgID, u })),
+        );
+        for (const [i, url] of (full ? urls : urls.slice(0, 1)).entries()) {
+          const got = await fetchMedia(w, url, u);
+          // The original is the upload, byte for byte; a picture's thumbnail and large version are as listed.
+          expect(
+            i === 0 ? got : { status: got.status, size: got.bytes.length },
+            `${what}: download ${i} (${url})`,
+          ).toEqual(i === 0 ? { status: 200, bytes: media.bytes } : { status: 200, size: media.blobs[i]!.size });
+        }
+        w.shown.set(key, urls[0]!);
+        if (!full) return;
+        const other = USERS.find((x) => x !== u && w.model.fetches(x, holder)) ?? SENTINEL;
+        expect((await fetchMedia(w, urls[0]!, other)).status, `${what}: with ${other}'s UserSig`).toBe(403);
+        return;
+      }
+      const minted = w.gw.app.services.media.urls.mint(u, holder.msgID, media.blobs[0]!.uuid);
+      expect((await fetchMedia(w, minted, u)).status, `${what}: a URL signed for them`).toBe(403);
+      const old = w.shown.get(key);
+      if (old && full) expect((await fetchMedia(w, old, u)).status, `${what}: the URL shown to them before`).toBe(403);
+    }
+
     /** Every merger of the run: its copies to exactly those who may see it now, nothing of where they were; 6017
-     *  (as for a message that does not exist) to everyone else, a stranger too. */
-    async function checkMergers(gw: TestGateway, model: Model, step: string) {
+     *  (as for a message that does not exist) to everyone else, a stranger too. The copies' media, for each of them. */
+    async function checkMergers(w: World, step: string, last: boolean) {
+      const { gw, model } = w;
       const mergers = model.messages.filter((m) => m.merger);
       if (mergers.length === 0) return;
       const bare = { msgID: null, groupID: null, userID: null, seq: null, targetGroupMemberList: null };
       for (const u of [...USERS, SENTINEL]) {
         const got = await downloads(gw, u, mergers);
+        const wants = mergers.map((m) => (isUser(u) ? model.download(u, m) : { code: 6017, copies: [] }));
         mergers.forEach((m, k) => {
-          const want = (USERS as readonly string[]).includes(u)
-            ? model.download(u as User, m)
-            : { code: 6017, copies: [] };
+          const want = wants[k]!;
           expect(
             {
               code: got[k].code,
-              copies: (got[k].data ?? []).map(({ textElem, mergerElem, ...c }: any) => ({
+              copies: (got[k].data ?? []).map(({ textElem, mergerElem, fileElem, imageElem, ...c }: any) => ({
                 ...c,
                 text: textElem?.text ?? null,
                 title: mergerElem?.title ?? null,
+                media: mediaOf({ fileElem, imageElem }),
               })),
             },
             `${step}: ${u === SENTINEL ? 'a stranger' : u}'s downloadMergerMessage of ${m.merger!.title} (${m.msgID}): ${got[k].desc}`,
-          ).toEqual({ code: want.code, copies: want.copies.map((c) => ({ ...bare, ...c })) });
+          ).toEqual({
+            code: want.code,
+            copies: want.copies.map(({ media, ...c }) => ({ ...bare, ...c, media: described(media) })),
+          });
         });
+        for (const [k, m] of mergers.entries())
+          for (const [j, copy] of m.merger!.copies.entries())
+            if (copy.media)
+              await expectMedia(w, step, m, copy.media, u, wants[k]!.code === 0 ? got[k].data[j] : null, last);
       }
     }
 
-    async function check(gw: TestGateway, model: Model, step: string, newerPages: boolean) {
+    /** Every media message of the run, by each user (their history's view of it, if the model says they may fetch
+     *  it) and by the stranger. */
+    async function checkMedia(w: World, step: string, views: Map<User, Map<string, any>>, last: boolean) {
+      for (const m of w.model.messages) {
+        if (!m.media) continue;
+        for (const u of [...USERS, SENTINEL]) {
+          const may = isUser(u) && w.model.fetches(u, m);
+          const view = may ? views.get(u as User)!.get(m.msgID) : null;
+          if (may) expect(view, `${step}: ${u}'s view of ${m.msgID}`).toBeDefined();
+          await expectMedia(w, step, m, m.media, u, view, last);
+        }
+      }
+    }
+
+    async function check(w: World, step: string, newerPages: boolean) {
+      const { gw, model } = w;
       const ids = model.messages.map((m) => m.msgID);
-      await checkMergers(gw, model, step);
+      const views = new Map<User, Map<string, any>>();
+      await checkMergers(w, step, newerPages);
       // The sentinel shares nothing with anyone until the very end: a stranger, who learns no profile.
       expect((await gql(gw, SENTINEL, USERS_INFO)).getUsersInfo.data, `${step}: a stranger's getUsersInfo`).toEqual(
         USERS.map((p) => ({ userID: p, nickName: null })),
@@ -677,6 +851,14 @@ for (const backend of gateways)
       ).toEqual({ unreadCount: 0, groupApplicationList: [] });
       for (const u of USERS) {
         const r = await gql(gw, u, CHECK, { ids });
+        views.set(
+          u,
+          new Map(
+            Object.entries(r)
+              .filter(([k]) => /^(g\d+|c_)/.test(k))
+              .flatMap(([, h]: [string, any]) => (h.data ?? []).map((m: any) => [m.msgID, m] as const)),
+          ),
+        );
         expect(r.apps.data, `${step}: ${u}'s getGroupApplicationList`).toEqual(model.applicationList(u));
         if (newerPages) {
           Object.assign(r, await gql(gw, u, CHECK_NEWER));
@@ -766,6 +948,7 @@ for (const backend of gateways)
           })),
         );
       }
+      await checkMedia(w, step, views, newerPages);
     }
 
     // ---- running actions on both ----
@@ -773,6 +956,11 @@ for (const backend of gateways)
     const CREATE_GROUP =
       'mutation($t: String!, $g: String!, $m: [V2TimGroupMemberInput!]) { createGroup(groupType: $t, groupName: $g, groupID: $g, memberList: $m) { code desc } }';
     const CREATE_TEXT = 'mutation($text: String!) { createTextMessage(text: $text) { code data { id } } }';
+    const MEDIA_DRAFT = `code desc data { id messageInfo { ${MEDIA} } }`;
+    const CREATE_MEDIA = {
+      file: `mutation($file: Upload) { createFileMessage(file: $file) { ${MEDIA_DRAFT} } }`,
+      image: `mutation($image: Upload) { createImageMessage(image: $image) { ${MEDIA_DRAFT} } }`,
+    };
     const CREATE_TARGETED =
       'mutation($id: String!, $r: [String!]!) { createTargetedGroupMessage(id: $id, receiverList: $r) { code desc data { id } } }';
     const SEND = `mutation($id: String!, $receiver: String, $groupID: String, $onlineUserOnly: Boolean, $isExcludedFromUnreadCount: Boolean, $isExcludedFromLastMessage: Boolean, $needReadReceipt: Boolean, $localCustomData: String) {
@@ -781,8 +969,7 @@ for (const backend of gateways)
     const RECEIPTS = `query($ids: [String!]!) { getMessageReadReceipts(messageIDList: $ids) { code data { resultCode msgID
       readCount unreadCount isPeerRead } } }`;
     const REVOKE = 'mutation($m: String!) { revokeMessage(msgID: $m) { code desc } }';
-    const DRAFT =
-      'code desc data { id messageInfo { targetGroupMemberList groupAtUserList textElem { text } mergerElem { title } } }';
+    const DRAFT = `code desc data { id messageInfo { targetGroupMemberList groupAtUserList textElem { text } mergerElem { title } ${MEDIA} } }`;
     const FORWARD = `mutation($m: String!) { createForwardMessage(msgID: $m) { ${DRAFT} } }`;
     const MERGER = `mutation($m: [String!]!, $t: String!) {
   createMergerMessage(msgIDList: $m, title: $t, abstractList: [$t], compatibleText: "Update your app") { ${DRAFT} } }`;
@@ -809,7 +996,14 @@ for (const backend of gateways)
 
     interface World {
       gw: TestGateway;
+      /** The gateway's HTTP server (uploads and downloads are not GraphQL: they are served before yoga). */
+      base: string;
+      agent: Agent;
       model: Model;
+      /** By `holder msgID, first blob uuid, viewer`: the download URL a view last showed, and whether the viewer
+       *  could fetch the blob at the last check. */
+      shown: Map<string, string>;
+      fetched: Map<string, boolean>;
       /** Each user's subscriptions, one per live event kind, open for the whole run (onRecvNewMessage goes away). */
       subs: Map<User, Record<Field, Subscriber>>;
       /** The sentinel's subscriptions but onRecvNewMessage: he shares nothing with anyone, so gets no event at all. */
@@ -854,6 +1048,23 @@ for (const backend of gateways)
 
     const expectCodeAt = (step: string, r: { code: number; desc: string }, code: number) =>
       expect(`${r.code} ${r.desc}`, step).toMatch(new RegExp(`^${code} `));
+
+    /** createFileMessage / createImageMessage as a client sends it: a GraphQL multipart request (operations, map, the
+     *  file) to the gateway's HTTP server, which streams the file into its media store before the operation runs. */
+    async function upload(w: World, u: User, kind: 'file' | 'image', bytes: Buffer, name: string): Promise<any> {
+      const form = new FormData();
+      form.set('operations', JSON.stringify({ query: CREATE_MEDIA[kind], variables: { [kind]: null } }));
+      form.set('map', JSON.stringify({ 0: [`variables.${kind}`] }));
+      form.set('0', new Blob([new Uint8Array(bytes)]), name);
+      const res = await fetch(`${w.base}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sigOf(u)}` },
+        body: form,
+      });
+      const body = (await res.json()) as any;
+      if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+      return Object.values(body.data)[0];
+    }
 
     /** Targets `u`'s draft `id` as `to` says and sends it, answering the model's code; the msgID if it was sent. */
     async function sendDraft(
@@ -925,6 +1136,93 @@ for (const backend of gateways)
           if (msgID) model.sent(a.u, a.to, a.options, text, msgID);
           return;
         }
+        case 'media': {
+          const members = a.to.kind === 'c2c' ? [] : model.members(a.to.g);
+          const u = a.byMember !== null && members.length > 0 ? members[a.byMember % members.length]! : a.u;
+          if (u !== a.u) return run(w, { ...a, u, byMember: null }, n);
+          // Bytes no other message of the run has: a URL that served another blob would not pass.
+          const fileName = a.kind === 'file' ? `notes ${n}.txt` : null;
+          const bytes =
+            a.kind === 'file'
+              ? Buffer.from(`notes of step ${n} by ${a.u}\n`.repeat(1 + (n % 4)))
+              : await sharp({
+                  create: {
+                    width: n + 2,
+                    height: 2,
+                    channels: 3,
+                    background: { r: 60 * USERS.indexOf(a.u), g: 90, b: 160 },
+                  },
+                })
+                  .png()
+                  .toBuffer();
+          const made = await upload(w, a.u, a.kind, bytes, fileName ?? `picture ${n}.png`);
+          expectCode(made, 0);
+          const draft = made.data.messageInfo;
+          const media: MediaContent = {
+            kind: a.kind,
+            bytes,
+            fileName,
+            blobs: mediaOf(draft)?.blobs ?? [],
+          };
+          // A file keeps the upload's name; a picture gets its original (the upload) and two versions made of it.
+          expect(
+            {
+              ...mediaOf(draft),
+              blobs: media.blobs.map((b) => b.size),
+              types: draft.imageElem?.imageList.map((i: any) => i.type) ?? null,
+            },
+            `${step}: the media draft`,
+          ).toEqual({
+            kind: a.kind,
+            fileName,
+            blobs: a.kind === 'file' ? [bytes.length] : [bytes.length, expect.any(Number), expect.any(Number)],
+            types: a.kind === 'file' ? null : [0, 1, 2],
+          });
+          // The draft's URLs are its sender's: the bytes for them, nothing for anyone else (with theirs, or their own).
+          const other = USERS.find((x) => x !== a.u)!;
+          const [url] = urlsOf(draft);
+          expect(signedFor(url!), `${step}: the media draft's URL`).toMatchObject({ r: made.data.id, u: a.u });
+          expect(await fetchMedia(w, url!, a.u), `${step}: the sender's download of the draft`).toEqual({
+            status: 200,
+            bytes,
+          });
+          expect((await fetchMedia(w, url!, other)).status, `${step}: ${other}'s download of the draft`).toBe(403);
+          const theirs = gw.app.services.media.urls.mint(other, made.data.id, media.blobs[0]!.uuid);
+          expect((await fetchMedia(w, theirs, other)).status, `${step}: a URL of the draft signed for ${other}`).toBe(
+            403,
+          );
+          const msgID = await sendDraft(w, step, a.u, made.data.id, a.to, a.options, null);
+          if (!msgID) return;
+          model.sent(a.u, a.to, a.options, '', msgID, { media });
+          const k = model.messages.length - 1;
+          const p = a.passOn;
+          if (p) {
+            // One who sees it and may send where it goes, when there is one (random users often may not).
+            const readers = USERS.filter((x) => x !== a.u && model.visible(x, model.messages[k]!));
+            const senders = readers.filter((x) =>
+              p.to.kind === 'c2c' ? x !== p.to.peer : model.members(p.to.g).includes(x),
+            );
+            const pool = senders.length > 0 ? senders : readers;
+            const by = pool.length > 0 ? pool[p.by % pool.length]! : a.u;
+            await run(
+              w,
+              p.merge
+                ? {
+                    t: 'merger',
+                    u: by,
+                    picks: p.with === null ? [k] : [k, p.with],
+                    seen: false,
+                    to: p.to,
+                    options: p.options,
+                  }
+                : { t: 'forward', u: by, pick: k, to: p.to, options: p.options },
+              n,
+            );
+          }
+          // Its URLs stop working for everyone; a forward's and a merger's, which hold the same bytes, do not.
+          if (a.revoke) await run(w, { t: 'revoke', u: a.u, pick: k }, n);
+          return;
+        }
         case 'forward': {
           // A forward is made only from a message the user sees, and is then an ordinary message of theirs: the
           // model sends it with the original's (current) content, to whatever target the action names.
@@ -935,15 +1233,26 @@ for (const backend of gateways)
           const fwd = await call(gw, a.u, FORWARD, { m: m.msgID });
           expectCode(fwd, code);
           if (code !== 0) return;
-          expect(fwd.data.messageInfo, `${step}: the forward`).toEqual({
+          const { fileElem, imageElem, ...info } = fwd.data.messageInfo;
+          expect({ ...info, media: mediaOf({ fileElem, imageElem }) }, `${step}: the forward`).toEqual({
             targetGroupMemberList: null,
             groupAtUserList: [],
             ...content(m),
+            // The same blobs: a forward holds the original's bytes, under its own audience.
+            media: described(m.media),
           });
+          if (m.media) {
+            const [url] = urlsOf(fwd.data.messageInfo);
+            expect(signedFor(url!), `${step}: the forward draft's URL`).toMatchObject({ r: fwd.data.id, u: a.u });
+            expect(await fetchMedia(w, url!, a.u), `${step}: the forward draft's download`).toEqual({
+              status: 200,
+              bytes: m.media.bytes,
+            });
+          }
           // The model's convention: a text ending in +local is sent with localCustomData.
           const local = m.text.endsWith('+local') ? `local of ${m.text}` : null;
           const msgID = await sendDraft(w, step, a.u, fwd.data.id, a.to, a.options, local);
-          if (msgID) model.sent(a.u, a.to, a.options, m.text, msgID, m.merger);
+          if (msgID) model.sent(a.u, a.to, a.options, m.text, msgID, { merger: m.merger, media: m.media });
           return;
         }
         case 'merger': {
@@ -961,9 +1270,11 @@ for (const backend of gateways)
             groupAtUserList: [],
             textElem: null,
             mergerElem: { title },
+            fileElem: null,
+            imageElem: null,
           });
           const msgID = await sendDraft(w, step, a.u, made.data.id, a.to, a.options, null);
-          if (msgID) model.sent(a.u, a.to, a.options, '', msgID, merger);
+          if (msgID) model.sent(a.u, a.to, a.options, '', msgID, { merger });
           return;
         }
         case 'revoke': {
@@ -1404,6 +1715,38 @@ for (const backend of gateways)
       ],
     );
 
+    const media = (u: User, kind: 'file' | 'image', to: Target, options = plain): Action => ({
+      t: 'media',
+      u,
+      byMember: null,
+      kind,
+      to,
+      options,
+      passOn: null,
+      revoke: false,
+    });
+    EXAMPLES.push(
+      // Media: a targeted file downloads for its receiver only; a picture is merged with a forward of the file. Whoever
+      // leaves a message's audience (kicked, quitting, deleting it for himself, the group dismissed), or everyone once
+      // it is revoked, downloads nothing at the URL shown before, while the forward and the merger keep the bytes for
+      // their own audiences; an online-only file is never downloadable.
+      [
+        everyoneIn('ann'),
+        [
+          media('ann', 'file', { kind: 'targeted', g: 'work', receivers: ['bob'], narrow: null }), // 7
+          media('cat', 'image', { kind: 'group', g: 'pub' }), // 8
+          forward('bob', 7, { kind: 'c2c', peer: 'dan' }), // 9: the file, bob's to dan
+          merger('dan', [8, 9], { kind: 'group', g: 'meet' }), // 10
+          { t: 'kick', u: 'ann', g: 'work', target: 'bob', byOwner: true }, // 11: bob's URL of 7 stops
+          { t: 'revoke', u: 'ann', pick: 7 }, // ann's too; 9 and 10 still hold the file
+          { t: 'delete', u: 'dan', pick: 8 }, // dan's URL of 8 stops; under the merger he still has it
+          { t: 'quit', u: 'cat', g: 'meet' }, // 12: cat loses the merger, keeps her picture
+          media('bob', 'file', { kind: 'group', g: 'pub' }, { ...plain, onlineUserOnly: true }),
+          { t: 'dismiss', u: 'ann', g: 'pub', byOwner: true, recreateBy: null }, // 8 goes; the merger keeps its copy
+        ],
+      ],
+    );
+
     describe('privacy invariant (model-based)', () => {
       const runs = RUNS[backend.name as keyof typeof RUNS];
       it(
@@ -1411,9 +1754,15 @@ for (const backend of gateways)
         async () => {
           await fc.assert(
             fc.asyncProperty(setup, fc.array(action, { minLength: 1, maxLength: 12 }), async (groups, actions) => {
-              const gw = backend.create();
+              const store = MEDIA_STORE[backend.name as keyof typeof MEDIA_STORE];
+              const dir = store === 'disk' ? mkdtempSync(join(tmpdir(), 'im-privacy-media-')) : '';
+              const config = testConfig();
+              const gw = backend.create({ config: { ...config, media: { ...config.media, store, dir } } });
               tipIDs.set(gw, tipsOf(gw));
+              const agent = new Agent({ keepAlive: true, maxSockets: 1 });
               try {
+                // Listening (on a free port) for uploads and downloads, which only the HTTP server serves.
+                const base = `http://127.0.0.1:${await gw.app.start(0, '127.0.0.1')}`;
                 const model = new Model();
                 for (const [i, s] of SLOTS.entries()) {
                   const { owner, members: drawn } = groups[i]!;
@@ -1439,7 +1788,11 @@ for (const backend of gateways)
                 await single.start();
                 const w: World = {
                   gw,
+                  base,
+                  agent,
                   model,
+                  shown: new Map(),
+                  fetched: new Map(),
                   subs: new Map(),
                   stranger: STRANGER_FIELDS.map((f) => new Subscriber(gw, SENTINEL, f)),
                 };
@@ -1507,7 +1860,7 @@ for (const backend of gateways)
                   // A refused step changed nothing in the model; if it changed the gateway, the next check still sees it.
                   if (model.changes === checked && n < actions.length - 1) continue;
                   checked = model.changes;
-                  await check(gw, model, `after step ${n} ${JSON.stringify(a)}`, n === actions.length - 1);
+                  await check(w, `after step ${n} ${JSON.stringify(a)}`, n === actions.length - 1);
                   expectEvents(w, `after step ${n} ${JSON.stringify(a)}: `);
                 }
 
@@ -1522,7 +1875,9 @@ for (const backend of gateways)
                 expectEvents(w, '');
                 single.close();
               } finally {
+                agent.destroy();
                 await gw.app.stop();
+                if (dir) rmSync(dir, { recursive: true, force: true });
               }
             }),
             {

@@ -75,20 +75,34 @@ interface Group {
   applications: Application[];
 }
 
+/** A file or picture message's content: the bytes uploaded, and the blobs the gateway made of them (a picture's
+ *  original, thumbnail and large version, in that order), as the upload's answer named them. */
+export interface MediaContent {
+  kind: 'file' | 'image';
+  bytes: Buffer;
+  /** A file's name; null for a picture. */
+  fileName: string | null;
+  blobs: { uuid: string; size: number }[];
+}
+
 /** One message inside a merger, as downloadMergerMessage answers it: its sender and content, nothing of where it was. */
 export interface MergedCopy {
   sender: User;
-  /** A text message's text (as it read when merged); null for a merger inside the merger. */
+  /** A text message's text (as it read when merged); null for a merger or media inside the merger. */
   text: string | null;
   /** A merger inside the merger: its title; null for a text. */
   title: string | null;
+  /** A file or picture inside the merger: downloadable under the merger, by whoever may download the merger. */
+  media: MediaContent | null;
 }
 
 export interface ModelMessage {
-  /** A text message's text; '' for a merger. */
+  /** A text message's text; '' for a merger or a media message. */
   text: string;
   /** A merger message (createMergerMessage, or a forward of one): its title and the copies it holds. */
   merger?: { title: string; copies: MergedCopy[] };
+  /** A file or picture message (or a forward of one, which holds the same blobs). */
+  media?: MediaContent;
   /** The text as sent, before any modifyMessage (what localCustomData was made from). */
   sentText?: string;
   msgID: string;
@@ -535,7 +549,7 @@ export class Model {
     options: SendOptions,
     text: string,
     msgID: string,
-    merger?: ModelMessage['merger'],
+    content: Pick<ModelMessage, 'merger' | 'media'> = {},
   ): ModelMessage {
     const targets = this.targetsOf(to);
     const group = to.kind === 'c2c' ? null : this.groups.get(to.g)!;
@@ -557,7 +571,8 @@ export class Model {
       excludedLast: options.isExcludedFromLastMessage,
       revoked: false,
       tip: null,
-      ...(merger ? { merger } : {}),
+      ...(content.merger ? { merger: content.merger } : {}),
+      ...(content.media ? { media: content.media } : {}),
     };
     if (options.needReadReceipt && stored && (group === null || takesReceipts(group.type)))
       m.receipt = {
@@ -715,8 +730,9 @@ export class Model {
   modifyCode(by: User, m: ModelMessage): number {
     if (!this.visible(by, m)) return 6017;
     if (m.sender !== by || m.revoked) return 10007;
-    // A group tip's content is the server's, a merger's is its copies: only text and custom content can change.
-    return m.tip || m.merger ? 6017 : 0;
+    // A group tip's content is the server's, a merger's is its copies, a media message's its blobs: only text and
+    // custom content can change.
+    return m.tip || m.merger || m.media ? 6017 : 0;
   }
 
   modified(m: ModelMessage, text: string) {
@@ -740,16 +756,24 @@ export class Model {
   copiesOf(sources: ModelMessage[]): MergedCopy[] {
     return [...new Set(sources)].map((m) => ({
       sender: m.sender,
-      text: m.merger ? null : m.text,
+      text: m.merger || m.media ? null : m.text,
       title: m.merger?.title ?? null,
+      media: m.media ?? null,
     }));
   }
 
   /** downloadMergerMessage(m) as `u` must see it: the copies to whoever sees the merger now, 6017 to anyone else. */
   download(u: User, m: ModelMessage): { code: number; copies: MergedCopy[] } {
-    return this.visible(u, m) && !m.revoked && m.merger
-      ? { code: 0, copies: m.merger.copies }
-      : { code: 6017, copies: [] };
+    return this.fetches(u, m) && m.merger ? { code: 0, copies: m.merger.copies } : { code: 6017, copies: [] };
+  }
+
+  /**
+   * Whether `u` may fetch what message `m` holds now: a media message's blobs at its download URLs, a merger's copies
+   * (and their blobs). Exactly who sees it now, until it is revoked: a URL shown earlier stops working for whoever
+   * leaves the audience (a quit, a kick, a dismissal, a delete or clear of one's own).
+   */
+  fetches(u: User, m: ModelMessage): boolean {
+    return this.visible(u, m) && !m.revoked;
   }
 
   markReadCode(u: User, conversationID: string): number {

@@ -6,6 +6,7 @@ import pg from 'pg';
 import Redis from 'ioredis';
 import { isPostgresUrl } from '../../src/db';
 import { openPostgres } from '../../src/db/pg/open';
+import { createPgBlobs } from '../../src/media/pg-store';
 import { createTestGateway as createSqliteTestGateway, type TestGateway } from './app';
 import { groupRules } from '../../src/resolvers/group-type';
 
@@ -77,13 +78,19 @@ export function freshPrefix(): { prefix: string; drop(): Promise<void> } {
   };
 }
 
-/** createTestGateway() on a fresh PostgreSQL schema (dropped by app.stop()); helpers/backends.ts offers it. */
+/** createTestGateway() on a fresh PostgreSQL schema (dropped by app.stop()); helpers/backends.ts offers it. A config
+ *  whose media store is postgres gets its blobs in that schema too, as a PostgreSQL deployment keeps them. */
 export function createPgTestGateway(options: Parameters<typeof createSqliteTestGateway>[0] = {}): TestGateway {
   // A test that chose its own database (a SQLite file it inspects) or store keeps it.
   if (!PG_URL || options.store || (options.config && options.config.databaseUrl !== ':memory:'))
     return createSqliteTestGateway(options);
   const schema = schemaName();
-  const gw = createSqliteTestGateway({ ...options, store: openPostgres(PG_URL, { schema, rules: groupRules }) });
+  const pgMedia = !options.mediaBlobs && options.config?.media.store === 'postgres';
+  const gw = createSqliteTestGateway({
+    ...options,
+    store: openPostgres(PG_URL, { schema, rules: groupRules }),
+    ...(pgMedia ? { mediaBlobs: createPgBlobs(PG_URL, { schema, poolSize: 2 }) } : {}),
+  });
   const stop = gw.app.stop;
   gw.app.stop = async () => {
     await stop();
