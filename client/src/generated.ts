@@ -87,7 +87,7 @@ export type V2TimGroupMemberInput = {
   userID: string;
 };
 
-export type MessageFieldsFragment = { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null };
+export type MessageFieldsFragment = { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> };
 
 export type CreateGroupMutationVariables = Exact<{
   groupType: string;
@@ -104,7 +104,7 @@ export type CreateTextMessageMutationVariables = Exact<{
 }>;
 
 
-export type CreateTextMessageMutation = { createTextMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } } | null } };
+export type CreateTextMessageMutation = { createTextMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> } } | null } };
 
 export type CreateTargetedGroupMessageMutationVariables = Exact<{
   id: string;
@@ -112,7 +112,7 @@ export type CreateTargetedGroupMessageMutationVariables = Exact<{
 }>;
 
 
-export type CreateTargetedGroupMessageMutation = { createTargetedGroupMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } } | null } };
+export type CreateTargetedGroupMessageMutation = { createTargetedGroupMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> } } | null } };
 
 export type SendMessageMutationVariables = Exact<{
   id: string;
@@ -126,14 +126,14 @@ export type SendMessageMutationVariables = Exact<{
 }>;
 
 
-export type SendMessageMutation = { sendMessage: { code: number, desc: string, data: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } | null } };
+export type SendMessageMutation = { sendMessage: { code: number, desc: string, data: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> } | null } };
 
 export type OnRecvNewMessageSubscriptionVariables = Exact<{
   afterCursor?: string | null | undefined;
 }>;
 
 
-export type OnRecvNewMessageSubscription = { onRecvNewMessage: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } };
+export type OnRecvNewMessageSubscription = { onRecvNewMessage: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> } };
 
 export type GetGroupHistoryMessageListQueryVariables = Exact<{
   groupID: string;
@@ -142,7 +142,7 @@ export type GetGroupHistoryMessageListQueryVariables = Exact<{
 }>;
 
 
-export type GetGroupHistoryMessageListQuery = { getGroupHistoryMessageList: { code: number, desc: string, data: Array<{ msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null }> | null } };
+export type GetGroupHistoryMessageListQuery = { getGroupHistoryMessageList: { code: number, desc: string, data: Array<{ msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> }> | null } };
 
 export type LoginMutationVariables = Exact<{
   userID: string;
@@ -231,7 +231,7 @@ export type CreateTextAtMessageMutationVariables = Exact<{
 }>;
 
 
-export type CreateTextAtMessageMutation = { createTextAtMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } } | null } };
+export type CreateTextAtMessageMutation = { createTextAtMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> } } | null } };
 
 export type CreateCustomMessageMutationVariables = Exact<{
   data: string;
@@ -240,7 +240,7 @@ export type CreateCustomMessageMutationVariables = Exact<{
 }>;
 
 
-export type CreateCustomMessageMutation = { createCustomMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } } | null } };
+export type CreateCustomMessageMutation = { createCustomMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> } } | null } };
 
 export type CreateLocationMessageMutationVariables = Exact<{
   desc: string;
@@ -249,7 +249,7 @@ export type CreateLocationMessageMutationVariables = Exact<{
 }>;
 
 
-export type CreateLocationMessageMutation = { createLocationMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, locationElem: { desc: string, longitude: number, latitude: number } | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } } | null } };
+export type CreateLocationMessageMutation = { createLocationMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, locationElem: { desc: string, longitude: number, latitude: number } | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> } } | null } };
 
 export type CreateFaceMessageMutationVariables = Exact<{
   index: number;
@@ -257,7 +257,7 @@ export type CreateFaceMessageMutationVariables = Exact<{
 }>;
 
 
-export type CreateFaceMessageMutation = { createFaceMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, faceElem: { index: number, data: string } | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } } | null } };
+export type CreateFaceMessageMutation = { createFaceMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, faceElem: { index: number, data: string } | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> } } | null } };
 
 export type AppendMessageMutationVariables = Exact<{
   createMessageBaseId: string;
@@ -265,14 +265,14 @@ export type AppendMessageMutationVariables = Exact<{
 }>;
 
 
-export type AppendMessageMutation = { appendMessage: { code: number, desc: string, data: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }>, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } | null } };
+export type AppendMessageMutation = { appendMessage: { code: number, desc: string, data: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> } | null } };
 
 export type CreateForwardMessageMutationVariables = Exact<{
   msgID: string;
 }>;
 
 
-export type CreateForwardMessageMutation = { createForwardMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } } | null } };
+export type CreateForwardMessageMutation = { createForwardMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> } } | null } };
 
 export type CreateMergerMessageMutationVariables = Exact<{
   msgIDList: Array<string> | string;
@@ -282,14 +282,14 @@ export type CreateMergerMessageMutationVariables = Exact<{
 }>;
 
 
-export type CreateMergerMessageMutation = { createMergerMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, mergerElem: { title: string, abstractList: Array<string>, compatibleText: string } | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } } | null } };
+export type CreateMergerMessageMutation = { createMergerMessage: { code: number, desc: string, data: { id: string, messageInfo: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, mergerElem: { title: string, abstractList: Array<string>, compatibleText: string } | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> } } | null } };
 
 export type DownloadMergerMessageQueryVariables = Exact<{
   msgID: string;
 }>;
 
 
-export type DownloadMergerMessageQuery = { downloadMergerMessage: { code: number, desc: string, data: Array<{ msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null }> | null } };
+export type DownloadMergerMessageQuery = { downloadMergerMessage: { code: number, desc: string, data: Array<{ msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> }> | null } };
 
 export type RevokeMessageMutationVariables = Exact<{
   msgID: string;
@@ -305,14 +305,14 @@ export type GetC2CHistoryMessageListQueryVariables = Exact<{
 }>;
 
 
-export type GetC2CHistoryMessageListQuery = { getC2CHistoryMessageList: { code: number, desc: string, data: Array<{ msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null }> | null } };
+export type GetC2CHistoryMessageListQuery = { getC2CHistoryMessageList: { code: number, desc: string, data: Array<{ msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> }> | null } };
 
 export type FindMessagesQueryVariables = Exact<{
   messageIDList: Array<string> | string;
 }>;
 
 
-export type FindMessagesQuery = { findMessages: { code: number, desc: string, data: Array<{ msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null }> | null } };
+export type FindMessagesQuery = { findMessages: { code: number, desc: string, data: Array<{ msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> }> | null } };
 
 export type GetConversationListQueryVariables = Exact<{
   count: number;
@@ -320,7 +320,7 @@ export type GetConversationListQueryVariables = Exact<{
 }>;
 
 
-export type GetConversationListQuery = { getConversationList: { code: number, desc: string, data: { nextSeq: string | null, isFinished: boolean, conversationList: Array<{ conversationID: string, type: ConversationType, userID: string | null, groupID: string | null, showName: string | null, unreadCount: number, lastMessage: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null } | null }> } | null } };
+export type GetConversationListQuery = { getConversationList: { code: number, desc: string, data: { nextSeq: string | null, isFinished: boolean, conversationList: Array<{ conversationID: string, type: ConversationType, userID: string | null, groupID: string | null, showName: string | null, unreadCount: number, lastMessage: { msgID: string | null, id: string | null, timestamp: number, sender: string, groupID: string | null, userID: string | null, status: MessageStatus, elemType: MessageElemType, isSelf: boolean, isRead: boolean, priority: MessagePriorityEnum, seq: string | null, groupAtUserList: Array<string>, targetGroupMemberList: Array<string> | null, cloudCustomData: string | null, cursor: string | null, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, elemList: Array<{ elemType: MessageElemType, textElem: { text: string } | null, customElem: { data: string, desc: string, extension: string } | null, faceElem: { index: number, data: string } | null, locationElem: { desc: string, longitude: number, latitude: number } | null }> } | null }> } | null } };
 
 export type GetTotalUnreadMessageCountQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -387,6 +387,26 @@ export const MessageFieldsFragmentDoc = new TypedDocumentString(`
     desc
     extension
   }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
+  }
   isSelf
   isRead
   priority
@@ -441,6 +461,26 @@ export const CreateTextMessageDocument = new TypedDocumentString(`
     desc
     extension
   }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
+  }
   isSelf
   isRead
   priority
@@ -479,6 +519,26 @@ export const CreateTargetedGroupMessageDocument = new TypedDocumentString(`
     data
     desc
     extension
+  }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
   }
   isSelf
   isRead
@@ -525,6 +585,26 @@ export const SendMessageDocument = new TypedDocumentString(`
     desc
     extension
   }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
+  }
   isSelf
   isRead
   priority
@@ -556,6 +636,26 @@ export const OnRecvNewMessageDocument = new TypedDocumentString(`
     data
     desc
     extension
+  }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
   }
   isSelf
   isRead
@@ -596,6 +696,26 @@ export const GetGroupHistoryMessageListDocument = new TypedDocumentString(`
     data
     desc
     extension
+  }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
   }
   isSelf
   isRead
@@ -769,6 +889,26 @@ export const CreateTextAtMessageDocument = new TypedDocumentString(`
     desc
     extension
   }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
+  }
   isSelf
   isRead
   priority
@@ -807,6 +947,26 @@ export const CreateCustomMessageDocument = new TypedDocumentString(`
     data
     desc
     extension
+  }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
   }
   isSelf
   isRead
@@ -852,6 +1012,26 @@ export const CreateLocationMessageDocument = new TypedDocumentString(`
     desc
     extension
   }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
+  }
   isSelf
   isRead
   priority
@@ -895,6 +1075,26 @@ export const CreateFaceMessageDocument = new TypedDocumentString(`
     desc
     extension
   }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
+  }
   isSelf
   isRead
   priority
@@ -914,26 +1114,6 @@ export const AppendMessageDocument = new TypedDocumentString(`
     desc
     data {
       ...MessageFields
-      elemList {
-        elemType
-        textElem {
-          text
-        }
-        customElem {
-          data
-          desc
-          extension
-        }
-        faceElem {
-          index
-          data
-        }
-        locationElem {
-          desc
-          longitude
-          latitude
-        }
-      }
     }
   }
 }
@@ -953,6 +1133,26 @@ export const AppendMessageDocument = new TypedDocumentString(`
     data
     desc
     extension
+  }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
   }
   isSelf
   isRead
@@ -992,6 +1192,26 @@ export const CreateForwardMessageDocument = new TypedDocumentString(`
     data
     desc
     extension
+  }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
   }
   isSelf
   isRead
@@ -1042,6 +1262,26 @@ export const CreateMergerMessageDocument = new TypedDocumentString(`
     desc
     extension
   }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
+  }
   isSelf
   isRead
   priority
@@ -1077,6 +1317,26 @@ export const DownloadMergerMessageDocument = new TypedDocumentString(`
     data
     desc
     extension
+  }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
   }
   isSelf
   isRead
@@ -1122,6 +1382,26 @@ export const GetC2CHistoryMessageListDocument = new TypedDocumentString(`
     desc
     extension
   }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
+  }
   isSelf
   isRead
   priority
@@ -1157,6 +1437,26 @@ export const FindMessagesDocument = new TypedDocumentString(`
     data
     desc
     extension
+  }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
   }
   isSelf
   isRead
@@ -1205,6 +1505,26 @@ export const GetConversationListDocument = new TypedDocumentString(`
     data
     desc
     extension
+  }
+  elemList {
+    elemType
+    textElem {
+      text
+    }
+    customElem {
+      data
+      desc
+      extension
+    }
+    faceElem {
+      index
+      data
+    }
+    locationElem {
+      desc
+      longitude
+      latitude
+    }
   }
   isSelf
   isRead
