@@ -24,6 +24,15 @@ function remember(message: V2TimMessage) {
   if (message.groupID === current) render();
 }
 
+/** One element as the page shows it: text as it is, the rest as a short label (every element, in order). */
+function shownElem(e: V2TimMessage['elemList'][number]): string {
+  if (e.textElem) return e.textElem.text;
+  if (e.faceElem) return `[face ${e.faceElem.index}]`;
+  if (e.locationElem) return `[at ${e.locationElem.desc}]`;
+  if (e.customElem) return '(custom message)';
+  return `(${e.elemType.replace('V2TIM_ELEM_TYPE_', '').toLowerCase()})`;
+}
+
 function render() {
   const ul = $<HTMLUListElement>('messages');
   ul.replaceChildren(
@@ -45,7 +54,7 @@ function render() {
         const text = document.createElement('div');
         text.className = 'text';
         text.textContent =
-          m.textElem?.text ?? (m.status === 'V2TIM_MSG_STATUS_LOCAL_REVOKED' ? '(revoked)' : '(custom message)');
+          m.status === 'V2TIM_MSG_STATUS_LOCAL_REVOKED' ? '(revoked)' : m.elemList.map(shownElem).join(' ');
         li.append(meta, text);
         return li;
       }),
