@@ -469,6 +469,35 @@ for (const mediaStore of stores) {
         expect((await download(url, 'erin')).status).toBe(403);
       });
 
+      it("when erin merges bob's merger of a picture and sends it to frank, then frank downloads the picture from the inner merger, and nobody else can", async () => {
+        const { msgID } = await targetedPicture();
+        const inner = await call('bob', MERGE, { msgIDList: [msgID] });
+        const innerSent = await call('bob', SEND_MEDIA, { id: inner.data.id, receiver: 'erin' });
+        expectCode(innerSent, 0, 'send the inner merger');
+        const outer = await call('erin', MERGE, { msgIDList: [innerSent.data.msgID] });
+        expectCode(outer, 0, 'createMergerMessage of a merger');
+        const outerSent = await call('erin', SEND_MEDIA, { id: outer.data.id, receiver: 'frank' });
+        expectCode(outerSent, 0, 'send the outer merger');
+        const NESTED = `query($msgID: String!) { downloadMergerMessage(msgID: $msgID) { code desc data {
+          mergerElem { messageList { sender imageElem { imageList { type uuid url } } } } } } }`;
+        const got = await call('frank', NESTED, { msgID: outerSent.data.msgID });
+        expectCode(got, 0, 'downloadMergerMessage');
+        const [picture] = got.data[0].mergerElem.messageList;
+        expect(picture.sender).toBe('alice');
+        const images = picture.imageElem.imageList;
+        expect(images.map((i: any) => i.type)).toEqual([0, 1, 2]);
+        for (const i of images) {
+          expect(i.url).toContain(`r=${encodeURIComponent(outerSent.data.msgID)}`);
+          expect((await download(i.url, 'frank')).status).toBe(200);
+        }
+        const original = await download(images[0].url, 'frank');
+        expect(Buffer.from(await original.arrayBuffer()).equals(await png(64, 64))).toBe(true);
+        // Under the outer merger only its audience: frank's URL with carol's UserSig, or one minted for carol.
+        expect((await download(images[0].url, 'carol')).status).toBe(403);
+        const mint = live.gw.app.services.media.urls.mint;
+        expect((await download(mint('carol', outerSent.data.msgID, images[0].uuid), 'carol')).status).toBe(403);
+      });
+
       it('when alice sends her earlier upload again by uuid, then no upload is needed; bob cannot use her uuid', async () => {
         const up = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(500, 250), name: 'a.png' } });
         expectCode(up.result, 0, 'createImageMessage');
