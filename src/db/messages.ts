@@ -11,7 +11,6 @@ import {
   type MessageRow,
   type MessageStore,
   type NewMessage,
-  type OnlineOutcome,
   type SendCheck,
   type SendOutcome,
   type ViewedMessage,
@@ -437,8 +436,7 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
         return r && { ...viewed(r), isRead: true };
       }),
     send: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, false, takeOrder)),
-    sendOnline: (msg, now) =>
-      path.send((takeOrder) => sendWork(d, rules, msg, now, true, takeOrder) as Work<OnlineOutcome>),
+    sendOnline: (msg, now) => path.send((takeOrder) => sendWork(d, rules, msg, now, true, takeOrder)),
     // The expired drafts that hold something are found by their holdings, whatever their elements: per expired draft,
     // a probe of each table's holder key (scalar subqueries: PostgreSQL would hash an EXISTS over a whole table).
     // Deleted first, so what is released is what this transaction deleted, never the holdings of a draft a

@@ -309,10 +309,6 @@ export type SendOutcome =
     }
   | { ok: false; reason: 'group-missing' | 'not-member' | 'muted' | 'receiver-not-member' | 'draft-missing' };
 
-/** sendOnline's outcome: a send's, with the blobs its draft no longer holds always given when it is sent. */
-export type OnlineOutcome =
-  (Extract<SendOutcome, { ok: true }> & { blobs: string[] }) | Extract<SendOutcome, { ok: false }>;
-
 /** What a send checks before its transaction: the draft, and for a group send the group and the sender's membership. */
 export interface SendCheck {
   draft: DraftRow;
@@ -431,7 +427,7 @@ export interface MessageStore extends ReactionStore, ReceiptStore {
   send(msg: NewMessage, now: number): Promise<SendOutcome>;
   /** The same checks and draft consumption as send, but nothing is stored: the row has orderNo 0. What the draft
    *  held (its media_refs and merged messages, whatever its elements) is released in the same transaction. */
-  sendOnline(msg: NewMessage, now: number): Promise<OnlineOutcome>;
+  sendOnline(msg: NewMessage, now: number): Promise<SendOutcome>;
   /** Deletes drafts past their expiry: how many, and the blobs no draft or message holds any more (to delete). */
   reclaimDrafts(now: number): Promise<{ drafts: number; blobs: string[] }>;
   /** The blobs among these that `uploader` uploaded (media_refs), for a create that reuses one by its uuid. */

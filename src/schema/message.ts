@@ -216,8 +216,7 @@ builder.mutationField('createTargetedGroupMessage', (t) =>
 builder.mutationField('appendMessage', (t) =>
   t.field({
     type: MessageValueCallback,
-    description:
-      "Appends a created message's elements to another created message (V2TIMMessageManager.appendMessage), e.g. a caption to a picture: text, custom, face and location elements only, at most 10 in a message, 12 KB in all. Answers the base message; the appended id is used up. Send createMessageBaseId.",
+    description: `Appends a created message's elements to another created message (V2TIMMessageManager.appendMessage), e.g. a caption to a picture: text, custom, face and location elements only, at most ${message.MAX_BODY_ELEMS} in a message, 12 KB in all. Answers the base message; the appended id is used up. Send createMessageBaseId.`,
     args: {
       createMessageBaseId: t.arg.string({ required: true }),
       createMessageAppendId: t.arg.string({ required: true }),
