@@ -1,11 +1,21 @@
 // Read receipts (issue 16): sendMessageReadReceipts, getMessageReadReceipts, getGroupMessageReadMemberList,
 // onRecvMessageReadReceipts and isPeerRead, for a message's audience only: a non-receiver of a targeted message is
 // never counted unread, cannot send or read a receipt of it, and never hears of one.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/open';
+import { openPostgres } from '../src/db/pg/open';
+import { MAX_MEMBER_POSITION, type Store } from '../src/db/store';
+import { groupRules } from '../src/resolvers/group-type';
 import { expectCode, settle } from './helpers/app';
 import { backends, skipNotice } from './helpers/backends';
 import { liveEach } from './helpers/live';
 import { group, sendText } from './helpers/ops';
+import { PG_URL, freshSchema } from './helpers/pg';
 
 const SEND_RECEIPTS = `mutation($ids: [String!]!) { sendMessageReadReceipts(messageIDList: $ids) { code desc } }`;
 const GET = `query($ids: [String!]!) { getMessageReadReceipts(messageIDList: $ids) {
@@ -277,6 +287,92 @@ for (const backend of backends) {
       expectCode(await call('bob', JOIN, { g: '@TGS#_comm' }), 0);
       const c = (await sendText(live.gw, 'alice', 'c', { groupID: '@TGS#_comm', needReadReceipt: true })).data;
       expectCode(await call('bob', SEND_RECEIPTS, { ids: [c.msgID] }), 6017);
+    });
+  });
+}
+
+// A group's join numbers grow by one a join while members stay and others come and go: after millions of joins they
+// would pass what a nextSeq holds. The store renumbers the members then; a nextSeq of the old numbering is refused.
+// The numbers are moved near the limit directly in the database, which is why these stores are opened here.
+const numbered: Record<string, () => Promise<{ store: Store; exec(q: string): Promise<void>; drop(): Promise<void> }>> =
+  {
+    SQLite: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'im-receipts-'));
+      const path = join(dir, 'im.db');
+      const store = openDatabase(path, groupRules);
+      const raw = new Database(path);
+      return {
+        store,
+        exec: async (q) => void raw.exec(q),
+        drop: async () => {
+          raw.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+    PostgreSQL: async () => {
+      const schema = await freshSchema();
+      const store = openPostgres(PG_URL!, { schema: schema.schema, rules: groupRules });
+      const raw = new pg.Client({ connectionString: schema.url });
+      await raw.connect();
+      return {
+        store,
+        exec: async (q) => void (await raw.query(q)),
+        drop: async () => {
+          await raw.end();
+          await schema.drop();
+        },
+      };
+    },
+  };
+
+for (const backend of backends) {
+  describe.skipIf(!backend.enabled)(`unread-member pages past a nextSeq's reach (${backend.name})`, () => {
+    let exec: (q: string) => Promise<void> = async () => {};
+    const { live, call } = liveEach({
+      ...backend,
+      open: async () => {
+        const opened = await numbered[backend.name]!();
+        exec = opened.exec;
+        return opened;
+      },
+    });
+    const unread = async (msgID: string, seq: number, count: number) => {
+      const r = await call('alice', MEMBERS, { m: msgID, f: UNREAD, seq, count });
+      return r as {
+        code: number;
+        desc: string;
+        data: { memberInfoList: { userID: string }[]; nextSeq: number; isFinished: boolean };
+      };
+    };
+    const all = async (msgID: string) => {
+      const out: string[] = [];
+      for (let seq = 0, finished = false, n = 0; !finished && n < 20; n++) {
+        const r = await unread(msgID, seq, 1);
+        expectCode(r, 0, `page ${n}`);
+        out.push(...r.data.memberInfoList.map((m) => m.userID));
+        [seq, finished] = [r.data.nextSeq, r.data.isFinished];
+      }
+      return out;
+    };
+
+    it('when joins would number members past the limit, then the group is renumbered: every member is listed once in join order, and an older nextSeq is refused (6017), not misread', async () => {
+      await group(live.gw, 'alice', ['bob', 'carol', 'dave'], 'Work', 'old');
+      await exec(`UPDATE group_members SET join_no = join_no + ${MAX_MEMBER_POSITION - 6} WHERE group_id = 'old'`);
+      const before = (await sendText(live.gw, 'alice', 'before', { groupID: 'old', needReadReceipt: true })).data;
+      const first = await unread(before.msgID, 0, 2);
+      expect(first.data.memberInfoList.map((m) => m.userID)).toEqual(['bob', 'carol']);
+
+      // Four more would take join numbers up to the limit + 2.
+      for (const u of ['u4', 'u3', 'u2', 'u1'])
+        expectCode(await call('alice', INVITE, { g: 'old', u: [u] }), 0, `invite ${u}`);
+      const rest = await unread(before.msgID, first.data.nextSeq, 2);
+      expectCode(rest, 6017, 'a nextSeq of the old numbering');
+      expect(rest.desc).toMatch(/nextSeq/);
+      expect(await all(before.msgID)).toEqual(['bob', 'carol', 'dave']);
+
+      const after = (await sendText(live.gw, 'alice', 'after', { groupID: 'old', needReadReceipt: true })).data;
+      expect(await all(after.msgID)).toEqual(['bob', 'carol', 'dave', 'u4', 'u3', 'u2', 'u1']);
     });
   });
 }

@@ -2,7 +2,14 @@
 // locks the group's row first (on PostgreSQL; SQLite has one writer), as a send into the group does, so a join's
 // window (the group's head) splits the group's messages exactly into "before" and "after", and a send's membership
 // checks still hold when it commits. Lock order is always group row, then (sends only) the order gate (src/db/pg/order.ts).
-import type { GroupRow, GroupRules, GroupStore, JoinOutcome, MemberRow } from './store';
+import {
+  MAX_MEMBER_POSITION,
+  type GroupRow,
+  type GroupRules,
+  type GroupStore,
+  type JoinOutcome,
+  type MemberRow,
+} from './store';
 import { row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
 import { int8 } from './messages';
 import { groupProfileMethods } from './group-profile';
@@ -46,12 +53,28 @@ function* join(
       last_order = excluded.last_order`);
   // join_no: after the last member's (under the group's lock), so it is unique among the members and grows with
   // each join; the number of a member who left may come again, for someone outside every earlier audience.
-  yield* run(sql`INSERT INTO group_members (group_id, user_id, role, join_time, join_order, join_head, join_no)
+  const numbers = yield* rows<{ joinNo: number }>(sql`INSERT INTO group_members (group_id, user_id, role, join_time,
+      join_order, join_head, join_no)
     SELECT g.group_id, u.value, CAST(${role} AS integer), ${int8(now)}, CASE WHEN ${start} = 1 THEN 0 ELSE g.head_order END,
       g.head_order,
       coalesce((SELECT max(x.join_no) FROM group_members x WHERE x.group_id = g.group_id), 0)
         + row_number() OVER (ORDER BY u.value ${d.collate})
-    FROM groups g, ${d.list(userIds, 'u')} WHERE g.group_id = ${groupId} ON CONFLICT DO NOTHING`);
+    FROM groups g, ${d.list(userIds, 'u')} WHERE g.group_id = ${groupId} ON CONFLICT DO NOTHING
+    RETURNING join_no AS "joinNo"`);
+  if (numbers.some((n) => Number(n.joinNo) > MAX_MEMBER_POSITION)) yield* renumber(groupId);
+}
+
+/**
+ * Numbers the members 1, 2, … in the order they joined, once join_no would pass what a nextSeq holds (members who
+ * stay while others come and go push it up by one a join: millions of joins in a group's life). It visits every
+ * member, once in that many joins. The new epoch makes every unread-member nextSeq of the old numbering a refused
+ * one instead of a wrong page.
+ */
+function* renumber(groupId: string): Work<void> {
+  yield* run(sql`UPDATE group_members SET join_no = r.n
+    FROM (SELECT user_id, row_number() OVER (ORDER BY join_no) AS n FROM group_members WHERE group_id = ${groupId}) r
+    WHERE group_members.group_id = ${groupId} AND group_members.user_id = r.user_id`);
+  yield* run(sql`UPDATE groups SET join_epoch = join_epoch + 1 WHERE group_id = ${groupId}`);
 }
 
 /** Adds the users that are not members yet (all or none within `cap`), under the group's row lock; `fresh`: who. */

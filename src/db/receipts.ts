@@ -5,7 +5,7 @@
 // index (a reader's arrival number at the message, a member's join_no), so a deep page costs what the first does.
 // Who may send or read a receipt is decided above (src/resolvers/receipt.ts) from the state this file reads.
 import type { MemberPage, NewMessage, ReceiptState, ReceiptStore } from './store';
-import { orderList as orders, rows, run, sql, type Executor, type Work } from './statement';
+import { orderList as orders, row, rows, run, sql, type Executor, type Work } from './statement';
 import { peerRead } from './views';
 import { int8 } from './messages';
 
@@ -87,20 +87,27 @@ export function receiptMethods(x: Executor): ReceiptStore {
           AND u.user_id <> ${m.sender}`;
         // A targeted message: its receivers, fixed at send, numbered by userID in the read itself (at most 50 rows,
         // however deep the page). A broadcast: the members who joined before it, from `after` on along
-        // (group_id, join_no).
-        return page(
-          yield* rows<Positioned>(
-            m.targeted
-              ? sql`SELECT u.user_id AS "userId", u.position AS "position" FROM (SELECT a.user_id,
-                    row_number() OVER (ORDER BY a.user_id ${x.dialect.collate}) AS position
-                  FROM message_audience a WHERE a.order_no = ${m.orderNo}) u
-                WHERE u.position > ${after} AND ${unread} ORDER BY u.position LIMIT ${count + 1}`
-              : sql`SELECT u.user_id AS "userId", u.join_no AS "position" FROM group_members u
-                WHERE u.group_id = ${m.groupId} AND u.join_no > ${after} AND u.join_head < ${m.orderNo} AND ${unread}
-                ORDER BY u.join_no LIMIT ${count + 1}`,
-          ),
-          count,
+        // (group_id, join_no), in the group's numbering now (a renumbering committed between these two statements
+        // would misplace this one page: once in millions of joins, for microseconds).
+        const epoch = m.targeted
+          ? 0
+          : Number(
+              (yield* row<{ epoch: number }>(
+                sql`SELECT join_epoch AS "epoch" FROM groups WHERE group_id = ${m.groupId}`,
+              ))?.epoch ?? 0,
+            );
+        const from = after(epoch);
+        const list = yield* rows<Positioned>(
+          m.targeted
+            ? sql`SELECT u.user_id AS "userId", u.position AS "position" FROM (SELECT a.user_id,
+                  row_number() OVER (ORDER BY a.user_id ${x.dialect.collate}) AS position
+                FROM message_audience a WHERE a.order_no = ${m.orderNo}) u
+              WHERE u.position > ${from} AND ${unread} ORDER BY u.position LIMIT ${count + 1}`
+            : sql`SELECT u.user_id AS "userId", u.join_no AS "position" FROM group_members u
+              WHERE u.group_id = ${m.groupId} AND u.join_no > ${from} AND u.join_head < ${m.orderNo} AND ${unread}
+              ORDER BY u.join_no LIMIT ${count + 1}`,
         );
+        return { ...page(list, count), epoch };
       }),
   };
 }

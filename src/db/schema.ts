@@ -47,6 +47,9 @@ export const groups = sqliteTable('groups', {
   /** The latest broadcast that @-mentions everyone (`__kImSDK_MesssageAtALL__`): the "@ all" badge of every member
    *  who has not read past it, kept here once instead of on every member's conversation. */
   atAllOrder: integer('at_all_order').notNull().default(0),
+  /** How many times the members' join_no were renumbered (src/db/groups.ts join): part of the key of an
+   *  unread-member nextSeq, so one from before a renumbering is refused rather than misread. */
+  joinEpoch: integer('join_epoch').notNull().default(0),
 });
 
 export const groupMembers = sqliteTable(

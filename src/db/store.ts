@@ -373,15 +373,20 @@ export interface ReceiptStore {
    *  the reader's arrival number at this message (1, 2, …), never its global row number: that would tell how many
    *  receipts the whole server took meanwhile. */
   readMembers(orderNo: number, after: number, count: number): Promise<MemberPage>;
-  /** A page of a group message's audience who have not sent a receipt, after position `after` (0: from the first):
-   *  a targeted message's receivers by userID (a position: the place in that list of at most 50), a broadcast's
-   *  members in the order they joined (a position: the member's join_no). */
+  /** A page of a group message's audience who have not sent a receipt, after the position `after` answers for the
+   *  numbering `epoch` (0: from the first; it may throw to refuse): a targeted message's receivers by userID (a
+   *  position: the place in that list of at most 50, epoch 0), a broadcast's members in the order they joined (a
+   *  position: the member's join_no, epoch the group's join_epoch). */
   unreadMembers(
     row: Pick<MessageRow, 'orderNo' | 'groupId' | 'sender' | 'targeted'>,
-    after: number,
+    after: (epoch: number) => number,
     count: number,
-  ): Promise<MemberPage>;
+  ): Promise<MemberPage & { epoch: number }>;
 }
+
+/** The largest position a member page answers, what a nextSeq holds (src/resolvers/cursor.ts): a group's members
+ *  are renumbered before a join_no would pass it (src/db/groups.ts). */
+export const MAX_MEMBER_POSITION = 2 ** 22 - 1;
 
 /** A keyset page: each page reads from its position on by an index, so a deep page costs what the first does. */
 export interface MemberPage {

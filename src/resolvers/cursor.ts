@@ -4,6 +4,7 @@
 // number (a GraphQL Int here), is a list's keyset position, encrypted too, in 30 bits: a small Feistel
 // permutation keyed by the server and the list, whose 8 zero check bits catch a forged or foreign nextSeq.
 import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
+import { MAX_MEMBER_POSITION } from '../db/store';
 
 const CHECK = 0x494d4355; // "IMCU"
 
@@ -17,8 +18,9 @@ export interface CursorCodec {
   decodeSeq(list: string, seq: number): number | undefined;
 }
 
-/** Positions a nextSeq holds: 22 of its 30 bits (a group's joins, a message's readers stay far below). */
-export const MAX_SEQ_POSITION = 2 ** 22 - 1;
+/** Positions a nextSeq holds: 22 of its 30 bits. A message's readers stay far below; a group's members are
+ *  renumbered before their join numbers would pass it (the store's MAX_MEMBER_POSITION). */
+export const MAX_SEQ_POSITION = MAX_MEMBER_POSITION;
 const HALF = 15;
 const HALF_MASK = 2 ** HALF - 1;
 const ROUNDS = 4;

@@ -173,12 +173,18 @@ export const getGroupMessageReadMemberList = (
     if (!state) throw noReceipts(args.msgID);
     // Keyset pages: nextSeq is the position of the page's last member (a reader's arrival number at this message, or
     // a non-reader's place), encrypted for this message and filter, so it tells nothing and works nowhere else.
-    const list = `readMembers\u0000${m.row.orderNo}\u0000${args.filter}`;
-    const after = nextSeq === 0 ? 0 : ctx.cursors.decodeSeq(list, nextSeq);
-    if (after === undefined) throw badNextSeq();
+    // A non-reader's place is in the group's numbering of its members (its epoch), which a renumbering replaces;
+    // the first numbering keeps the key nextSeqs had before there were epochs.
+    const listOf = (epoch: number) =>
+      `readMembers\u0000${m.row.orderNo}\u0000${args.filter}${epoch === 0 ? '' : `\u0000${epoch}`}`;
+    const after = (epoch: number) => {
+      const position = nextSeq === 0 ? 0 : ctx.cursors.decodeSeq(listOf(epoch), nextSeq);
+      if (position === undefined) throw badNextSeq();
+      return position;
+    };
     const page =
       args.filter === ReadMembersFilter.READ
-        ? await ctx.store.messages.readMembers(m.row.orderNo, after, count)
+        ? { ...(await ctx.store.messages.readMembers(m.row.orderNo, after(0), count)), epoch: 0 }
         : await ctx.store.messages.unreadMembers(m.row, after, count);
     const profiles = page.userIDs.length ? await ctx.store.users.visibleProfiles(ctx.viewer, page.userIDs) : new Map();
     return ok({
@@ -187,7 +193,7 @@ export const getGroupMessageReadMemberList = (
         nickName: profiles.get(userID)?.nickName ?? null,
         faceUrl: profiles.get(userID)?.faceUrl ?? null,
       })),
-      nextSeq: page.next === null ? 0 : ctx.cursors.encodeSeq(list, page.next),
+      nextSeq: page.next === null ? 0 : ctx.cursors.encodeSeq(listOf(page.epoch), page.next),
       isFinished: page.next === null,
     });
   });

@@ -1,0 +1,1 @@
+ALTER TABLE "groups" ADD COLUMN "join_epoch" bigint DEFAULT 0 NOT NULL;

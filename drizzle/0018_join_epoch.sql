@@ -1,0 +1,1 @@
+ALTER TABLE `groups` ADD `join_epoch` integer DEFAULT 0 NOT NULL;
