@@ -92,6 +92,8 @@ for (const backend of gateways)
           options: SendOptions;
           passOn: { merge: boolean; by: number; with: number | null; to: Target; options: SendOptions } | null;
           revoke: boolean;
+          /** A text appended under it (appendMessage) before it is sent. */
+          caption: boolean;
         }
       | { t: 'revoke'; u: User; pick: number }
       /** createForwardMessage of a message picked among all sent (often one the user cannot see: 6017), then its send. */
@@ -223,6 +225,7 @@ for (const backend of gateways)
             { freq: 2 },
           ),
           revoke: oneIn(4),
+          caption: oneIn(3),
         }),
       },
       { weight: 2, arbitrary: fc.record({ t: fc.constant('revoke' as const), u: user, pick: fc.nat() }) },
@@ -615,7 +618,7 @@ for (const backend of gateways)
     const APPS = 'unreadCount groupApplicationList { groupID fromUser handleStatus handleResult }';
     /** A file's or picture's blobs as a view shows them, each with the viewer's own download URL. */
     const MEDIA = 'fileElem { uuid fileName fileSize url } imageElem { imageList { uuid type size url } }';
-    const M = `fragment M on V2TimMessage { msgID sender nickName seq status isSelf isPeerRead id textElem { text } mergerElem { title } ${MEDIA} targetGroupMemberList localCustomData groupTipsElem { type opMember { userID } memberList { userID } } }`;
+    const M = `fragment M on V2TimMessage { msgID sender nickName seq status isSelf isPeerRead id textElem { text } mergerElem { title } ${MEDIA} targetGroupMemberList localCustomData groupTipsElem { type opMember { userID } memberList { userID } } elemList { elemType textElem { text } } }`;
     const CHECK = `query($ids: [String!]!) {
   ${SLOTS.map((s, i) => `g${i}: getGroupHistoryMessageList(groupID: "${s.id}", count: 100) { code data { ...M } }`).join('\n  ')}
   ${USERS.map((p) => `c_${p}: getC2CHistoryMessageList(userID: "${p}", count: 100) { code data { ...M } }`).join('\n  ')}
@@ -646,6 +649,18 @@ for (const backend of gateways)
       textElem: m.revoked || m.tip || m.merger || m.media ? null : { text: m.text },
       mergerElem: m.merger && !m.revoked ? { title: m.merger.title } : null,
     });
+    /** Every element of a message, as elemList shows it: a media message's caption after its file or picture. */
+    const elemsOf = (m: ModelMessage) => {
+      const elem = (type: string, text: string | null = null) => ({
+        elemType: `V2TIM_ELEM_TYPE_${type}`,
+        textElem: text === null ? null : { text },
+      });
+      if (m.revoked) return [];
+      if (m.tip) return [elem('GROUP_TIPS')];
+      if (m.merger) return [elem('MERGER')];
+      if (m.media) return [elem(m.media.kind.toUpperCase()), ...(m.text ? [elem('TEXT', m.text)] : [])];
+      return [elem('TEXT', m.text)];
+    };
     /** A media element as the model knows it: the blobs (server-made uuids, as the upload named them), no bytes. */
     const described = (media: MediaContent | null | undefined) =>
       media ? { kind: media.kind, fileName: media.fileName, blobs: media.blobs } : null;
@@ -686,6 +701,7 @@ for (const backend of gateways)
       hasCreateId: m.sender === u,
       ...content(m),
       media: m.revoked ? null : described(m.media),
+      elemList: elemsOf(m),
       // Only the sender learns who else a targeted message went to, and its own localCustomData.
       targetGroupMemberList: m.sender === u ? m.targets : null,
       localCustomData:
@@ -978,6 +994,8 @@ for (const backend of gateways)
       'mutation($m: String!, $r: String!) { removeMessageReaction(msgID: $m, reactionID: $r) { code desc } }';
     const REACTIONS = `query($ids: [String!]!) { getMessageReactions(msgIDList: $ids) { code data { resultCode msgID
       reactionList { reactionID totalUserCount reactedByMyself partialUserList { userID } } } } }`;
+    const APPEND = `mutation($base: String!, $append: String!) {
+  appendMessage(createMessageBaseId: $base, createMessageAppendId: $append) { code desc } }`;
     const MODIFY = 'mutation($m: String!, $t: String) { modifyMessage(msgID: $m, text: $t) { code desc } }';
     const SET_INFO = 'mutation($info: V2TimGroupInfoInput!) { setGroupInfo(info: $info) { code desc } }';
     const SET_CARD =
@@ -1191,9 +1209,14 @@ for (const backend of gateways)
           expect((await fetchMedia(w, theirs, other)).status, `${step}: a URL of the draft signed for ${other}`).toBe(
             403,
           );
+          const caption = a.caption ? `caption ${n}` : '';
+          if (caption) {
+            const id = (await call(gw, a.u, CREATE_TEXT, { text: caption })).data.id;
+            expectCode(await call(gw, a.u, APPEND, { base: made.data.id, append: id }), 0);
+          }
           const msgID = await sendDraft(w, step, a.u, made.data.id, a.to, a.options, null);
           if (!msgID) return;
-          model.sent(a.u, a.to, a.options, '', msgID, { media });
+          model.sent(a.u, a.to, a.options, caption, msgID, { media });
           const k = model.messages.length - 1;
           const p = a.passOn;
           if (p) {
@@ -1724,6 +1747,7 @@ for (const backend of gateways)
       options,
       passOn: null,
       revoke: false,
+      caption: false,
     });
     EXAMPLES.push(
       // Media: a targeted file downloads for its receiver only; a picture is merged with a forward of the file. Whoever

@@ -97,7 +97,7 @@ export interface MergedCopy {
 }
 
 export interface ModelMessage {
-  /** A text message's text; '' for a merger or a media message. */
+  /** A text message's text; a media message's caption (appendMessage), or ''; '' for a merger. */
   text: string;
   /** A merger message (createMergerMessage, or a forward of one): its title and the copies it holds. */
   merger?: { title: string; copies: MergedCopy[] };
@@ -731,8 +731,8 @@ export class Model {
     if (!this.visible(by, m)) return 6017;
     if (m.sender !== by || m.revoked) return 10007;
     // A group tip's content is the server's, a merger's is its copies, a media message's its blobs: only text and
-    // custom content can change.
-    return m.tip || m.merger || m.media ? 6017 : 0;
+    // custom content can change (a media message's caption, its text element, can).
+    return m.tip || m.merger || (m.media && m.text === '') ? 6017 : 0;
   }
 
   modified(m: ModelMessage, text: string) {
