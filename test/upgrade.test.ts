@@ -2,10 +2,13 @@
 // that store answered): after the new migrations every message, conversation and cursor answers as before; the one
 // deliberate change is that Meeting groups report no unread counts. test/fixtures/store-8670624.json, the last store
 // that kept content in columns (text, custom fields, `elem`): every message, draft and merged copy keeps its content,
-// now as a body of elements.
+// now as a body of elements. test/fixtures/store-dbf1fce.json, the last store with media messages but no media_refs
+// (its tables and blob bytes): its messages and drafts hold their blobs like any later one (listed, forwarded,
+// released with the group or the expired draft) and still download for their audience.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate as sqliteMigrate } from 'drizzle-orm/better-sqlite3/migrator';
@@ -20,8 +23,13 @@ import { groupRules } from '../src/resolvers/group-type';
 import { readAfter } from './helpers/backends';
 import { PG_URL, freshSchema, type FreshSchema } from './helpers/pg';
 import { textMessage } from './helpers/new-message';
-import type { MsgBody } from '../src/db/element';
+import type { BlobRef, MsgBody } from '../src/db/element';
 import { toDbText } from '../src/db/pg/client';
+import type { MediaPart } from '../src/media/element';
+import { createPgBlobs } from '../src/media/pg-store';
+import { createDiskBlobs, type MediaBlobs } from '../src/media/store';
+import { testConfig, userSig } from './helpers/app';
+import { startLive } from './helpers/live';
 
 const root = new URL('..', import.meta.url).pathname;
 const fixture = JSON.parse(readFileSync(join(root, 'test/fixtures/store-58449c6.json'), 'utf8')) as {
@@ -278,6 +286,156 @@ describe('upgrading a database written by 8670624 (content in columns)', () => {
       } finally {
         await store.close();
       }
+    },
+  );
+});
+
+interface OldHolder {
+  createId: string;
+  parts: MediaPart[];
+}
+const held = JSON.parse(readFileSync(join(root, 'test/fixtures/store-dbf1fce.json'), 'utf8')) as {
+  tables: Record<string, Record<string, unknown>[]>;
+  blobs: Record<string, string>;
+  answers: {
+    messages: Record<string, OldHolder & { msgId: string; sender: string; groupId: string | null }>;
+    draft: OldHolder & { id: string; owner: string; expiresAt: number };
+  };
+};
+const old = held.answers.messages;
+const oldDraft = held.answers.draft;
+
+const byBlob = (refs: BlobRef[]) => [...refs].sort((a, b) => (a.blobId < b.blobId ? -1 : 1));
+/** What dbf1fce's own partsOf said a message of `uploader`'s names, as the rows it holds now. */
+const refsFrom = (parts: MediaPart[], uploader: string): BlobRef[] =>
+  byBlob(
+    parts.map((p) => ({
+      blobId: p.uuid,
+      uploader,
+      kind: p.kind,
+      contentType: p.contentType,
+      fileName: p.fileName ?? null,
+    })),
+  );
+const uuidsOf = (...holders: OldHolder[]) => holders.flatMap((h) => h.parts.map((p) => p.uuid)).sort();
+
+/** The old media holders' rows, what dismissing their group frees, and what reclaiming the expired draft frees. */
+async function checkHolders(store: Store) {
+  for (const [name, m] of Object.entries(old)) {
+    if (name !== 'text') expect(m.parts.length, `${name} names blobs`).toBeGreaterThan(0);
+    expect(byBlob(await store.messages.refsOf([m.createId])), name).toEqual(refsFrom(m.parts, m.sender));
+  }
+  expect(byBlob(await store.messages.refsOf([oldDraft.id])), 'the draft').toEqual(
+    refsFrom(oldDraft.parts, oldDraft.owner),
+  );
+  // The draft's stored expiry is long past; reclaiming frees its picture's versions, and nothing of a message's.
+  expect(oldDraft.expiresAt).toBeLessThan(Date.now() / 1000);
+  const reclaimed = await store.messages.reclaimDrafts(Math.floor(Date.now() / 1000));
+  expect({ drafts: reclaimed.drafts, blobs: [...reclaimed.blobs].sort() }).toEqual({
+    drafts: 1,
+    blobs: uuidsOf(oldDraft),
+  });
+  // Dismissing the group frees the blobs of its messages (the targeted picture's too), not the C2C file's.
+  const dismissed = await store.groups.dismiss('g');
+  expect([...dismissed.blobs].sort()).toEqual(uuidsOf(old.groupImage!, old.video!, old.sound!, old.targetedImage!));
+  expect(dismissed.blobs).not.toContain(old.c2cFile!.parts[0]!.uuid);
+  expect((await store.messages.refsOf([old.c2cFile!.createId])).map((r) => r.blobId)).toEqual(uuidsOf(old.c2cFile!));
+}
+
+const MEDIA = `imageElem { imageList { uuid url } } soundElem { uuid url } videoElem { videoUUID videoUrl snapshotUUID
+  snapshotUrl } fileElem { uuid fileName url }`;
+const GROUP_MEDIA = `query($groupID: String!) { getGroupHistoryMessageList(groupID: $groupID, count: 20) { code desc data { msgID ${MEDIA} } } }`;
+const C2C_MEDIA = `query($userID: String!) { getC2CHistoryMessageList(userID: $userID, count: 20) { code desc data { msgID ${MEDIA} } } }`;
+const FORWARD = `mutation($msgID: String!) { createForwardMessage(msgID: $msgID) { code desc data { id messageInfo { ${MEDIA} } } } }`;
+
+/** Every [uuid, url] a message view shows. */
+const urlsOf = (m: any): [string, string][] => [
+  ...(m.imageElem?.imageList ?? []).map((i: any) => [i.uuid, i.url]),
+  ...(m.soundElem ? [[m.soundElem.uuid, m.soundElem.url]] : []),
+  ...(m.videoElem ? [[m.videoElem.videoUUID, m.videoElem.videoUrl]] : []),
+  ...(m.videoElem?.snapshotUUID ? [[m.videoElem.snapshotUUID, m.videoElem.snapshotUrl]] : []),
+  ...(m.fileElem ? [[m.fileElem.uuid, m.fileElem.url]] : []),
+];
+
+/** Through a gateway on the upgraded store, with the old blobs' bytes in `blobs`: downloads and a forward. */
+async function checkThroughGateway(store: Store, blobs: MediaBlobs) {
+  for (const [id, bytes] of Object.entries(held.blobs))
+    await blobs.write(id, Readable.from([Buffer.from(bytes, 'base64')]));
+  const live = await startLive({ config: testConfig(), store, mediaBlobs: blobs });
+  try {
+    const get = (url: string, user: string) =>
+      fetch(`http://127.0.0.1:${live.port}${url}`, { headers: { authorization: `Bearer ${userSig(user)}` } });
+    const downloads = async (user: string, m: any) => {
+      const urls = urlsOf(m);
+      expect(urls.length, `${user} sees media in ${m.msgID}`).toBeGreaterThan(0);
+      for (const [uuid, url] of urls) {
+        const res = await get(url, user);
+        expect(res.status, `${user} downloads ${uuid} of ${m.msgID}`).toBe(200);
+        expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(held.blobs[uuid]!, 'base64'))).toBe(true);
+      }
+    };
+    // bob, a receiver of the targeted picture, downloads every old group message's media; cat sees no targeted
+    // picture, and bob's URL of it is refused to her.
+    const forBob = await live.gw.call('bob', GROUP_MEDIA, { groupID: 'g' });
+    const forCat = await live.gw.call('cat', GROUP_MEDIA, { groupID: 'g' });
+    const media = (r: any) => r.data.filter((m: any) => urlsOf(m).length > 0).map((m: any) => m.msgID);
+    const { groupImage, video, sound, targetedImage, c2cFile } = old;
+    expect(media(forBob)).toEqual([targetedImage, sound, video, groupImage].map((m) => m!.msgId));
+    expect(media(forCat)).toEqual([sound, video, groupImage].map((m) => m!.msgId));
+    for (const m of forBob.data) if (urlsOf(m).length) await downloads('bob', m);
+    const targeted = forBob.data.find((m: any) => m.msgID === targetedImage!.msgId);
+    expect((await get(urlsOf(targeted)[0]![1], 'cat')).status).toBe(403);
+    const file = (await live.gw.call('ann', C2C_MEDIA, { userID: 'bob' })).data[0];
+    expect(file.fileElem.fileName).toBe(c2cFile!.parts[0]!.fileName);
+    await downloads('ann', file);
+    // bob forwards ann's old picture: his draft holds what the original holds (still ann's upload), and shows it.
+    const fwd = await live.gw.call('bob', FORWARD, { msgID: groupImage!.msgId });
+    expect(fwd.code).toBe(0);
+    expect(byBlob(await store.messages.refsOf([fwd.data.id]))).toEqual(refsFrom(groupImage!.parts, 'ann'));
+    await downloads('bob', { msgID: fwd.data.id, ...fwd.data.messageInfo });
+    // The forward keeps the picture when the group goes; the group's other media is freed.
+    const dismissed = await store.groups.dismiss('g');
+    expect([...dismissed.blobs].sort()).toEqual(uuidsOf(video!, sound!, targetedImage!));
+  } finally {
+    await live.stop();
+  }
+}
+
+describe('upgrading a database written by dbf1fce (media before media_refs)', () => {
+  it('when a SQLite file from dbf1fce is opened, then its media messages and drafts hold their blobs', async () => {
+    const store = oldSqlite(held.tables, TABLES, 'media_refs');
+    try {
+      await checkHolders(store);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('when a SQLite file from dbf1fce is opened, then its media downloads for its audience and forwards', async () => {
+    const store = oldSqlite(held.tables, TABLES, 'media_refs');
+    await checkThroughGateway(store, createDiskBlobs(mkdtempSync(join(temp!, 'media-'))));
+  });
+
+  // As dbf1fce stored every string: U+0000 as U+E000 '0' and U+E000 as U+E000 'e' (toDbText).
+  const asOldPg = (_: string, v: unknown) => (typeof v === 'string' ? toDbText(v) : v);
+
+  (PG_URL ? it : it.skip)(
+    'when a PostgreSQL schema from dbf1fce is opened, then its media messages and drafts hold their blobs',
+    async () => {
+      const store = await oldPostgres(held.tables, TABLES, asOldPg, 'media_refs');
+      try {
+        await checkHolders(store);
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  (PG_URL ? it : it.skip)(
+    'when a PostgreSQL schema from dbf1fce is opened, then its media downloads for its audience and forwards',
+    async () => {
+      const store = await oldPostgres(held.tables, TABLES, asOldPg, 'media_refs');
+      await checkThroughGateway(store, createPgBlobs(PG_URL!, { schema: schema!.schema, poolSize: 2 }));
     },
   );
 });

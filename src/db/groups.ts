@@ -14,9 +14,7 @@ import { row, rows, run, sql, type Dialect, type Executor, type Work } from './s
 import { int8 } from './messages';
 import { groupProfileMethods } from './group-profile';
 import { groupApplicationMethods } from './group-applications';
-import type { MsgBody } from './element';
 import { releaseWork } from './media';
-import { partsOf } from '../media/element';
 
 const GROUP_COLUMNS = sql.raw(`g.group_id AS "groupId", g.group_type AS "groupType", g.group_name AS "groupName",
   g.owner, g.created_at AS "createdAt", g.public_count AS "publicCount", g.add_opt AS "addOpt", g.approve_opt AS "approveOpt"`);
@@ -170,13 +168,7 @@ export function createGroupStore(x: Executor, rules: GroupRules): GroupStore {
           sql`SELECT user_id AS "userId" FROM group_members WHERE group_id = ${groupID}`,
         )).map((r) => r.userId);
         // Their media goes with them, unless held elsewhere too (a forward, a merger, a reuse by uuid).
-        const media = yield* rows<{ body: MsgBody }>(sql`SELECT m.body FROM messages m
-          WHERE m.group_id = ${groupID} AND m.elem_type IN (3, 4, 5, 6)`);
-        const blobs = yield* releaseWork(
-          d,
-          sql`(SELECT m.create_id FROM messages m WHERE m.group_id = ${groupID})`,
-          media.flatMap((m) => partsOf(m.body).map((p) => p.uuid)),
-        );
+        const blobs = yield* releaseWork(d, sql`(SELECT m.create_id FROM messages m WHERE m.group_id = ${groupID})`);
         yield* run(sql`DELETE FROM conversations WHERE group_id = ${groupID}`);
         yield* run(sql`DELETE FROM groups WHERE group_id = ${groupID}`);
         // The messages go too (audience rows by cascade): a group created later with the same groupID must not show

@@ -1,8 +1,10 @@
 // Who holds which blob (`media_refs`) and a merger's merged messages (`merged_messages`), written once for both
 // databases. Both are keyed by a creation id, which a draft and the message sent from it share, so a stored send
-// needs nothing here. What a draft holds is these rows, whatever its elements: a draft that is never stored (an
-// online-only send, an expired draft) releases them. A blob is reclaimable once no holder is left: releaseWork
-// deletes the holders' rows and answers the blobs nobody else holds (the caller deletes their bytes after the commit).
+// needs nothing here. What a draft or message holds is these rows, whatever its elements (those stored before
+// media_refs were given theirs by the migration media_refs_backfill): a draft that is never stored (an online-only
+// send, an expired draft) and a dismissed group's messages release them. A blob is reclaimable once no holder is
+// left: releaseWork deletes the holders' rows and answers the blobs nobody else holds (the caller deletes their
+// bytes after the commit).
 import type { BlobRef, DraftHoldings, MergedMessage } from './element';
 import type { MessageStore } from './store';
 import { row, rows, run, sql, type Dialect, type Executor, type SQL, type Work } from './statement';
@@ -31,14 +33,14 @@ export function* holdWork(holder: string, holdings: DraftHoldings | undefined): 
 
 /**
  * Drops everything the holders in `holders` (an `IN` operand: a list or a subquery) hold, and answers which of their
- * blobs, and of `candidates` (blobs of their elements, for rows older than media_refs), no holder holds any more.
+ * blobs no holder holds any more.
  */
-export function* releaseWork(d: Dialect, holders: SQL, candidates: readonly string[]): Work<string[]> {
+export function* releaseWork(d: Dialect, holders: SQL): Work<string[]> {
   const freed = yield* rows<{ blobId: string }>(
     sql`DELETE FROM media_refs WHERE holder IN ${holders} RETURNING blob_id AS "blobId"`,
   );
   yield* run(sql`DELETE FROM merged_messages WHERE holder IN ${holders}`);
-  const all = [...new Set([...candidates, ...freed.map((r) => r.blobId)])];
+  const all = [...new Set(freed.map((r) => r.blobId))];
   if (all.length === 0) return [];
   return (yield* rows<{ blobId: string }>(sql`SELECT u.value AS "blobId" FROM ${d.list(all, 'u')}
     WHERE NOT EXISTS (SELECT 1 FROM media_refs r WHERE r.blob_id = u.value)`)).map((r) => r.blobId);

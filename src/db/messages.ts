@@ -118,7 +118,7 @@ export function* sendWork(
   if (onlineOnly)
     return {
       ok: true,
-      blobs: Number(consumed.holds) ? yield* releaseWork(d, d.inList([msg.createId]), []) : [],
+      blobs: Number(consumed.holds) ? yield* releaseWork(d, d.inList([msg.createId])) : [],
       message: {
         row: {
           ...fields,
@@ -447,7 +447,7 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
           AND ${HOLDS} = 1 RETURNING id`)).map((h) => h.id);
         const drafts = holding.length + (yield* run(sql`DELETE FROM drafts WHERE expires_at <= ${now}`));
         if (holding.length === 0) return { drafts, blobs: [] };
-        return { drafts, blobs: yield* releaseWork(d, d.inList(holding), []) };
+        return { drafts, blobs: yield* releaseWork(d, d.inList(holding)) };
       }),
     ...mediaMethods(x),
     visible: async (viewer, msgId) => (await find(viewer, [msgId]))[0],

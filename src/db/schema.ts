@@ -226,7 +226,8 @@ export const drafts = sqliteTable(
  * share that id, so a send changes nothing here. A blob goes when its last holder does (an expired draft, a
  * dismissed group's messages), not before: a forward, a merger or a reuse of the uploader's media id (uuid) holds it
  * too. `uploader`: whose upload it was (only they may reuse it by id); `kind`, `contentType`, `fileName`: what a
- * download answers with, also for the blobs inside a merger's messages.
+ * download answers with, also for the blobs inside a merger's messages. Media stored before this table got its rows
+ * from the migration media_refs_backfill, so these rows are all a holder holds.
  */
 export const mediaRefs = sqliteTable(
   'media_refs',

@@ -8,7 +8,6 @@
 import { Code } from '../codes';
 import type { BlobRef, DraftHoldings, MergedMessage, MsgBody } from '../db/element';
 import type { ViewedMessage } from '../db/store';
-import { partsOf } from '../media/element';
 import type { Viewer } from './context';
 import { createDraft } from './message';
 import { ElemType, mergedView, messageNotFound, type V2TimMessage } from './message-view';
@@ -34,26 +33,10 @@ function checkSource(m: ViewedMessage, field: string): void {
     );
 }
 
-/**
- * The blobs the sources hold, for the new draft to hold too: as media_refs lists them (with their uploader, who
- * alone may reuse them by uuid), and for messages stored before media_refs, as their elements name them.
- */
-async function heldBy(ctx: Viewer, sources: ViewedMessage[]): Promise<BlobRef[]> {
-  const refs = await ctx.store.messages.refsOf(sources.map((m) => m.row.createId));
-  const known = new Set(refs.map((r) => r.blobId));
-  const older = sources.flatMap((m) =>
-    partsOf(m.row.body)
-      .filter((p) => !known.has(p.uuid))
-      .map((p) => ({
-        blobId: p.uuid,
-        uploader: m.row.sender,
-        kind: p.kind,
-        contentType: p.contentType,
-        fileName: p.fileName ?? null,
-      })),
-  );
-  return [...refs, ...older];
-}
+/** The blobs the sources hold (media_refs, with their uploader, who alone may reuse them by uuid), for the new draft
+ *  to hold too. */
+const heldBy = (ctx: Viewer, sources: ViewedMessage[]): Promise<BlobRef[]> =>
+  ctx.store.messages.refsOf(sources.map((m) => m.row.createId));
 
 /** The body a copy carries: a merger's with its messages inline (a message's own merger keeps them apart). */
 const inlined = (body: MsgBody, merged: Map<string, MergedMessage[]>, createId: string): MsgBody =>
