@@ -3,12 +3,12 @@
 // arguments built from its argument types: plausible values (fixture ids picked by the argument's name), hostile ones
 // (empty, 10k long, NUL, U+FFFF, lone surrogates, emoji, edited ids, other users' ids and prefixes; 0, -1, 2^31-1,
 // -2^31; empty, 1000-long and duplicated lists; input objects with fields missing or null; every enum value), most
-// often all plausible but one, and now and then a value of the wrong type. The fixture is real (four users, a Work,
-// a Public, a Community and an AVChatRoom group, C2C and group messages sent and unsent, targeted ones for others, a
-// merger, a picture, uploads by uuid, a reaction, a join request), and a run's calls go on from what the earlier
-// ones made (the latest id and msgID), some two or three at once, with the clock moving on between them; the selection
-// takes `code desc`, or the scalar leaves of `data` to depth 1 or 2, so output resolvers run too. Every answer must be
-// a clear one: HTTP status below 500; no masked "Unexpected error." nor any other GraphQL error; a known V2TIM code
+// often all plausible but one, and now and then a value of the wrong type. The fixture is real (six users, two of
+// them "__proto__" and "constructor"; a Work, two Public, a Community and an AVChatRoom group; C2C and group
+// messages sent and unsent, targeted ones for others, a merger, a picture, uploads to reuse by uuid, a reaction, a
+// join request), and a run's calls go on from what the earlier ones made (the latest id and msgID), some two or three
+// at once, with the clock moving on between them; the selection takes `code desc`, or the scalar leaves of `data` to
+// depth 1 or 2, so output resolvers run too. Every answer must be a clear one: HTTP status below 500; no masked "Unexpected error." nor any other GraphQL error; a known V2TIM code
 // whose desc, when not 0, is a sentence naming an argument or the value (and no SQL or stack); data set when the code
 // is 0; a wrong type a GraphQL error naming its variable; nothing logged at error level; every request answered in
 // time (a hang names the call); on SQLite a refused call stores nothing; after every batch the gateway still answers.
@@ -78,9 +78,12 @@ type Val =
 
 type Edit = 'suffix' | 'truncate' | 'upper' | 'c2c' | 'group' | 'pad';
 
-const USERS = ['alice', 'bob', 'carol', 'dave'] as const;
+/** "__proto__" and "constructor" are userIDs like any (printable ASCII): code that keys plain objects by userID
+ *  meets the prototype's own names. */
+const USERS = ['alice', 'bob', 'carol', 'dave', '__proto__', 'constructor'] as const;
 type User = (typeof USERS)[number];
-const GROUP_REFS = ['work', 'pub', 'outside', 'comm', 'room'] as const;
+/** hasOwnProperty: a groupID (printable ASCII) that is also a name on every object's prototype. */
+const GROUP_REFS = ['work', 'pub', 'outside', 'comm', 'room', 'hasOwnProperty'] as const;
 const MESSAGE_REFS = [
   'c2c',
   'c2cBack',
@@ -93,6 +96,8 @@ const MESSAGE_REFS = [
   'merger',
   'roomMsg',
   'imageMsg',
+  'protoMsg',
+  'protoC2C',
   'lastMsg',
 ] as const;
 /** lastId and lastMsg: the latest data.id and data.msgID a call of the run answered (made by the run itself). */
@@ -523,7 +528,7 @@ function callOf(ops: Operation[]): fc.Arbitrary<Call> {
     ...ops.map((op) =>
       fc.record({
         op: fc.constant(op.field),
-        as: fc.constantFrom<User>('alice', 'alice', 'alice', 'bob', 'carol', 'dave'),
+        as: fc.constantFrom<User>('alice', 'alice', 'alice', 'bob', 'carol', 'dave', '__proto__', 'constructor'),
         depth: fc.nat(op.documents.length - 1),
         vars: varsOf(op),
         together: oneIn(4),
@@ -561,7 +566,8 @@ const PICTURE = await sharp({ create: { width: 4, height: 3, channels: 3, backgr
   .toBuffer();
 
 async function fixture(gw: TestGateway, base: string): Promise<Fixture> {
-  const fx = {} as Fixture;
+  // No prototype: fx.__proto__ is the user "__proto__"'s id, not Object.prototype.
+  const fx = Object.create(null) as Fixture;
   const call = async (user: string, query: string, variables?: Record<string, unknown>) => {
     const r = await gw.call(user, query, variables);
     if (r.code !== 0) throw new Error(`fixture: ${query.slice(0, 60)}: ${r.code} ${r.desc}`);
@@ -569,19 +575,25 @@ async function fixture(gw: TestGateway, base: string): Promise<Fixture> {
   };
   for (const u of USER_REFS) fx[u] = u;
   for (const u of USERS) await call(u, '{ getLoginUser { code desc data } }');
-  fx.work = await group(gw, 'alice', ['bob', 'carol'], 'Work', 'work');
+  fx.work = await group(gw, 'alice', ['bob', 'carol', '__proto__'], 'Work', 'work');
   fx.outside = await group(gw, 'carol', ['dave'], 'Public', 'outside');
   fx.comm = await group(gw, 'bob', ['alice'], 'Community', '@TGS#_comm');
   fx.pub = (
     await call(
       'alice',
-      'mutation { createGroup(groupType: "Public", groupName: "pub", groupID: "pub", memberList: [{ userID: "bob", role: 300 }, { userID: "carol" }]) { code desc data } }',
+      'mutation { createGroup(groupType: "Public", groupName: "pub", groupID: "pub", memberList: [{ userID: "bob", role: 300 }, { userID: "carol" }, { userID: "constructor" }]) { code desc data } }',
     )
   ).data;
   fx.room = (
     await call(
       'bob',
       'mutation { createGroup(groupType: "AVChatRoom", groupName: "room", groupID: "room") { code desc data } }',
+    )
+  ).data;
+  fx.hasOwnProperty = (
+    await call(
+      '__proto__',
+      'mutation { createGroup(groupType: "Public", groupName: "odd", groupID: "hasOwnProperty", memberList: [{ userID: "constructor", role: 300 }, { userID: "alice" }]) { code desc data } }',
     )
   ).data;
   await call('alice', 'mutation { joinGroup(groupID: "room") { code desc } }');
@@ -605,6 +617,12 @@ async function fixture(gw: TestGateway, base: string): Promise<Fixture> {
   fx.foreignTargeted = await send('carol', await targeted('carol', 'for dave', ['dave']), { groupID: 'outside' });
   fx.foreignC2C = await send('carol', await draft('carol', 'to dave'), { receiver: 'dave' });
   fx.roomMsg = await send('bob', await draft('bob', 'live'), { groupID: 'room' });
+  fx.protoMsg = await send('__proto__', await targeted('__proto__', 'odd', ['alice', 'constructor']), {
+    groupID: 'hasOwnProperty',
+    needReadReceipt: true,
+  });
+  fx.protoC2C = await send('constructor', await draft('constructor', 'hi'), { receiver: '__proto__' });
+  await send('__proto__', await draft('__proto__', 'hi'), { receiver: 'alice' });
   fx.revoked = await send('alice', await draft('alice', 'oops'), { groupID: 'pub' });
   await call('alice', 'mutation($m: String!) { revokeMessage(msgID: $m) { code desc } }', { m: fx.revoked });
   const merger = await call(
