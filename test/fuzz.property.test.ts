@@ -3,19 +3,20 @@
 // arguments built from its argument types: plausible values (fixture ids picked by the argument's name), hostile ones
 // (empty, 10k long, NUL, U+FFFF, lone surrogates, emoji, edited ids, other users' ids and prefixes; 0, -1, 2^31-1,
 // -2^31; empty, 1000-long and duplicated lists; input objects with fields missing or null; every enum value), most
-// often all plausible but one, and now and then a value of the wrong type. The fixture is real (six users, two of
-// them "__proto__" and "constructor"; a Work, two Public, a Community and an AVChatRoom group; C2C and group
-// messages sent and unsent, targeted ones for others, a merger, a picture, uploads to reuse by uuid, a reaction, a
-// join request), and a run's calls go on from what the earlier ones made (the latest id and msgID), some two or three
-// at once, with the clock moving on between them; the selection takes `code desc`, or the scalar leaves of `data` to
-// depth 1 or 2, so output resolvers run too. Every answer must be a clear one: HTTP status below 500; no masked "Unexpected error." nor any other GraphQL error; a known V2TIM code
-// whose desc, when not 0, is a sentence naming an argument or the value (and no SQL or stack); data set when the code
-// is 0; a wrong type a GraphQL error naming its variable; nothing logged at error level; every request answered in
-// time (a hang names the call); on SQLite a refused call stores nothing; after every batch the gateway still answers.
+// often all plausible but one, and now and then a value of the wrong type. The fixture is real (six users, two of them
+// "__proto__" and "constructor"; a Work, two Public, a Community and an AVChatRoom group; C2C and group messages sent
+// and unsent, targeted ones for others, a merger, a picture, uploads to reuse by uuid, a reaction, a join request), and
+// a run's calls go on from what the earlier ones made (the latest id and msgID), some two or three at once, with the
+// clock moving on between them; the selection takes `code desc`, or the scalar leaves of `data` to depth 1 or 2, so
+// output resolvers run too. Every answer must be a clear one: HTTP status below 500; no masked "Unexpected error." nor
+// any other GraphQL error; a known V2TIM code whose desc, when not 0, is a sentence naming an argument or the value
+// (and no SQL or stack); data set when the code is 0; a wrong type a GraphQL error naming its variable; nothing logged
+// at error level; every request answered in time (a hang names the call); someone else's ids answer exactly as unknown
+// ones; on SQLite a refused call stores nothing; after every batch the gateway still answers.
 // Uploads themselves are not fuzzed (the fixture makes them; the uuid arguments reuse them).
 // FUZZ_RUNS=2000 explores longer, FUZZ_STATS=1 prints the codes each operation answered (how deep the calls get); a
-// failure prints the calls (fast-check's counterexample, fixture ids as {"$ref":…}), the seed and the path:
-// FUZZ_SEED=… FUZZ_PATH=… replays it.
+// failure prints the calls (fast-check's counterexample, fixture ids as {"$ref":…}), the seed and the path: FUZZ_SEED=…
+// FUZZ_PATH=… replays it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -711,6 +712,57 @@ function diff(before: string, after: string): string[] {
   return out;
 }
 
+// ---- someone else's ids ----
+
+/** Ids only some users may see, and who: the rest must find them exactly as if they did not exist. (A Map: refs
+ *  include "constructor" and "hasOwnProperty", which an object literal would answer from its prototype.) */
+const PRIVATE = new Map<Ref, readonly User[]>([
+  ['foreignC2C', ['carol', 'dave']],
+  ['foreignTargeted', ['carol', 'dave']],
+  ['protoC2C', ['constructor', '__proto__']],
+  ['bobsDraft', ['bob']],
+  ['bobsUuid', ['bob']],
+]);
+
+/** The private refs in `v` (unedited) that `user` may not see. */
+function privateRefs(v: Val, user: User): Ref[] {
+  const out = new Set<Ref>();
+  const walk = (x: Val) => {
+    if (x === null || typeof x !== 'object') return;
+    if (Array.isArray(x)) return x.forEach(walk);
+    if ('$ref' in x) {
+      const who = PRIVATE.get(x.$ref as Ref);
+      if (who && !who.includes(user) && !x.edit) out.add(x.$ref as Ref);
+      return;
+    }
+    Object.values(x).forEach((y) => walk(y as Val));
+  };
+  walk(v);
+  return [...out];
+}
+
+/** An id of the same shape that was never made: its random part replaced, its prefix and length kept. */
+const unknownLike = (id: string) =>
+  id.replace(
+    /(^[^-]*-)?(.*)$/,
+    (_m, prefix: string | undefined, rest: string) => `${prefix ?? ''}${'A'.repeat(rest.length)}`,
+  );
+
+function unknownIn(fx: Fixture, refs: Ref[]): Fixture {
+  const twin = Object.assign(Object.create(null), fx) as Fixture;
+  for (const r of refs) twin[r] = unknownLike(fx[r]);
+  return twin;
+}
+
+/** What an answer shows, with the ids of `ids` as <id>: code and desc (and a query's data, which is read only). */
+function seenAs(op: Operation, res: GqlResult, ids: string[]): unknown {
+  const r = res.body.data?.[op.field] as { code: number; desc: string; data?: unknown } | undefined;
+  if (!r) return res.body.errors?.map((e) => e.message);
+  let text = JSON.stringify(op.kind === 'query' ? r : { code: r.code, desc: r.desc });
+  for (const id of ids) text = text.split(JSON.stringify(id).slice(1, -1)).join('<id>');
+  return JSON.parse(text);
+}
+
 // ---- the property ----
 
 const KNOWN_CODES = new Set<number>(Object.values(Code));
@@ -852,7 +904,7 @@ for (const backend of gateways)
               if (store === 'disk') tables = openTables(databaseUrl);
               let before = tables?.snapshot();
               /** Runs one step and checks its answer; says what it was when it was refused. */
-              const one = async (call: Step): Promise<string | null> => {
+              const one = async (call: Step, alone: boolean): Promise<string | null> => {
                 if ('tick' in call) {
                   gw.clock.now += call.tick;
                   return null;
@@ -861,7 +913,31 @@ for (const backend of gateways)
                 const bad = { found: false };
                 const vars = resolve(call.vars as Val, fx, bad) as Record<string, unknown>;
                 const what = () => `${op.field} as ${call.as} with ${show(vars)}`;
-                const res = await withTimeout(gw.gql(call.as, op.documents[call.depth]!, vars), msPerCall, what);
+                const ask = (variables: Record<string, unknown>) =>
+                  withTimeout(gw.gql(call.as, op.documents[call.depth]!, variables), msPerCall, what);
+                // Someone else's id reads exactly like one that never existed: the same call with an unknown id of
+                // the same shape (asked first, so that both see the same state) answers the same.
+                const hidden = alone && !bad.found ? privateRefs(call.vars as Val, call.as) : [];
+                const twin =
+                  hidden.length > 0
+                    ? await ask(resolve(call.vars as Val, unknownIn(fx, hidden), bad) as Record<string, unknown>)
+                    : null;
+                const res = await ask(vars);
+                if (twin) {
+                  const unknown = seenAs(
+                    op,
+                    twin,
+                    hidden.map((r) => unknownLike(fx[r])),
+                  );
+                  const theirs = seenAs(
+                    op,
+                    res,
+                    hidden.map((r) => fx[r]),
+                  );
+                  expect(theirs, `${what()}: someone else's ${hidden.join(', ')} reads unlike an unknown id`).toEqual(
+                    unknown,
+                  );
+                }
                 count(op, bad.found, res);
                 expectClearAnswer(op, call, vars, bad.found, res);
                 const data = (res.body.data?.[op.field] as { data?: { id?: unknown; msgID?: unknown } } | undefined)
@@ -875,7 +951,7 @@ for (const backend of gateways)
                   : null;
               };
               for (const batch of batches(steps)) {
-                const codes = await Promise.all(batch.map(one));
+                const codes = await Promise.all(batch.map((s) => one(s, batch.length === 1)));
                 // A refused call stores nothing (alone in its batch, so nothing else ran meanwhile).
                 const after = tables?.snapshot();
                 const [refused] = codes;
