@@ -741,16 +741,17 @@ function privateRefs(v: Val, user: User): Ref[] {
   return [...out];
 }
 
-/** An id of the same shape that was never made: its random part replaced, its prefix and length kept. */
-const unknownLike = (id: string) =>
+/** An id of the same shape that was never made: its random part replaced (the nth of a call's by the nth letter, so
+ *  that two stay two), its prefix and length kept. */
+const unknownLike = (id: string, n: number) =>
   id.replace(
     /(^[^-]*-)?(.*)$/,
-    (_m, prefix: string | undefined, rest: string) => `${prefix ?? ''}${'A'.repeat(rest.length)}`,
+    (_m, prefix: string | undefined, rest: string) => `${prefix ?? ''}${'ABCDEFGH'[n]!.repeat(rest.length)}`,
   );
 
 function unknownIn(fx: Fixture, refs: Ref[]): Fixture {
   const twin = Object.assign(Object.create(null), fx) as Fixture;
-  for (const r of refs) twin[r] = unknownLike(fx[r]);
+  refs.forEach((r, n) => (twin[r] = unknownLike(fx[r], n)));
   return twin;
 }
 
@@ -927,7 +928,7 @@ for (const backend of gateways)
                   const unknown = seenAs(
                     op,
                     twin,
-                    hidden.map((r) => unknownLike(fx[r])),
+                    hidden.map((r, n) => unknownLike(fx[r], n)),
                   );
                   const theirs = seenAs(
                     op,
