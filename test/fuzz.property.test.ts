@@ -103,7 +103,16 @@ const MESSAGE_REFS = [
 ] as const;
 /** lastId and lastMsg: the latest data.id and data.msgID a call of the run answered (made by the run itself). */
 const DRAFT_REFS = ['draft', 'draftCustom', 'draftFace', 'draftTargeted', 'sentDraft', 'bobsDraft', 'lastId'] as const;
-const CONVERSATION_REFS = ['convBob', 'convWork', 'convOutside', 'convSelf', 'convDave', 'convPub'] as const;
+const CONVERSATION_REFS = [
+  'convBob',
+  'convWork',
+  'convOutside',
+  'convSelf',
+  'convDave',
+  'convPub',
+  'convProto',
+  'convOdd',
+] as const;
 const CURSOR_REFS = ['convNext', 'memberNext'] as const;
 const SIG_REFS = ['sigAlice', 'sigBob', 'sigExpired'] as const;
 /** Uploads (their uuids): alice's picture and file, bob's file. */
@@ -661,6 +670,8 @@ async function fixture(gw: TestGateway, base: string): Promise<Fixture> {
   fx.convSelf = 'c2c_alice';
   fx.convDave = 'c2c_dave';
   fx.convPub = 'group_pub';
+  fx.convProto = 'c2c___proto__';
+  fx.convOdd = 'group_hasOwnProperty';
   fx.convNext = (await call('alice', '{ getConversationList(count: 1) { code desc data { nextSeq } } }')).data.nextSeq;
   fx.memberNext = (
     await call('alice', '{ getGroupMemberList(groupID: "work", count: 1) { code desc data { nextSeq } } }')
@@ -724,21 +735,23 @@ const PRIVATE = new Map<Ref, readonly User[]>([
   ['bobsUuid', ['bob']],
 ]);
 
-/** The private refs in `v` (unedited) that `user` may not see. */
+/** The private refs in `v` that `user` may not see; none when one of them is also there edited (an edit of its
+ *  unknown twin would not be an edit of the id itself, so the two answers could differ by design). */
 function privateRefs(v: Val, user: User): Ref[] {
   const out = new Set<Ref>();
+  const edited = new Set<Ref>();
   const walk = (x: Val) => {
     if (x === null || typeof x !== 'object') return;
     if (Array.isArray(x)) return x.forEach(walk);
     if ('$ref' in x) {
       const who = PRIVATE.get(x.$ref as Ref);
-      if (who && !who.includes(user) && !x.edit) out.add(x.$ref as Ref);
+      if (who && !who.includes(user)) (x.edit ? edited : out).add(x.$ref as Ref);
       return;
     }
     Object.values(x).forEach((y) => walk(y as Val));
   };
   walk(v);
-  return [...out];
+  return [...out].some((r) => edited.has(r)) ? [] : [...out];
 }
 
 /** An id of the same shape that was never made: its random part replaced (the nth of a call's by the nth letter, so
