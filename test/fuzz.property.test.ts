@@ -297,7 +297,7 @@ function plainInt(name: string): fc.Arbitrary<Val> {
     case 'maxUserCountPerReaction':
       return fc.integer({ min: 0, max: 10 });
     default:
-      return fc.integer({ min: 0, max: 3 });
+      return fc.integer({ min: 0, max: 2 });
   }
 }
 const hostileInt: fc.Arbitrary<Val> = fc.oneof(
@@ -345,7 +345,7 @@ function valueOf(type: GraphQLInputType, name: string, mode: Mode, nullable = tr
   const inner = valueOfNamed(type, name, mode);
   if (!nullable) return inner;
   return mode === 'plausible'
-    ? fc.oneof({ weight: 1, arbitrary: inner }, { weight: 1, arbitrary: fc.constant(OMIT) })
+    ? fc.oneof({ weight: 1, arbitrary: inner }, { weight: 2, arbitrary: fc.constant(OMIT) })
     : fc.oneof({ weight: 3, arbitrary: inner }, { weight: 1, arbitrary: fc.constantFrom(OMIT, null) });
 }
 
@@ -367,9 +367,23 @@ function valueOfNamed(type: GraphQLInputType, name: string, mode: Mode): fc.Arbi
   }
   if (isInputObjectType(type)) {
     const fields = Object.values(type.getFields());
+    const record = (m: Mode) => fc.tuple(...fields.map((f) => valueOf(f.type, f.name, m)));
+    // Hostile: mostly one field so (the others plausible), as for an operation's arguments.
+    const values =
+      mode === 'plausible'
+        ? record('plausible')
+        : fc.oneof(
+            { weight: 1, arbitrary: record('hostile') },
+            {
+              weight: 3,
+              arbitrary: fc
+                .tuple(record('plausible'), record('hostile'), fc.nat(fields.length - 1))
+                .map(([plausible, hostile, i]) => plausible.map((v, j) => (j === i ? hostile[j]! : v))),
+            },
+          );
     return fc
       .tuple(
-        fc.tuple(...fields.map((f) => valueOf(f.type, f.name, mode))),
+        values,
         mode === 'hostile' ? oneIn(30) : fc.constant(false), // a field the type does not have
         mode === 'hostile' ? oneIn(30) : fc.constant(false), // a required field left out
       )
