@@ -7,12 +7,12 @@
 // "__proto__" and "constructor"; a Work, two Public, a Community and an AVChatRoom group; C2C and group messages sent
 // and unsent, targeted ones for others, a merger, a picture, uploads to reuse by uuid, a reaction, a join request), and
 // a run's calls go on from what the earlier ones made (the latest id and msgID), some two or three at once, with the
-// clock moving on between them; the selection takes `code desc`, or the scalar leaves of `data` to depth 1 or 2, so
-// output resolvers run too. Every answer must be a clear one: HTTP status below 500; no masked "Unexpected error." nor
-// any other GraphQL error; a known V2TIM code whose desc, when not 0, is a sentence naming an argument or the value
-// (and no SQL or stack); data set when the code is 0; a wrong type a GraphQL error naming its variable; nothing logged
-// at error level; every request answered in time (a hang names the call); someone else's ids answer exactly as unknown
-// ones; on SQLite a refused call stores nothing; after every batch the gateway still answers.
+// clock moving on between them; the selection takes `code desc`, or also the scalar leaves of `data` (one level, or
+// three), so output resolvers run too. Every answer must be a clear one: HTTP status below 500; no masked "Unexpected
+// error." nor any other GraphQL error; a known V2TIM code whose desc, when not 0, is a sentence naming an argument or
+// the value (and no SQL or stack); data set when the code is 0; a wrong type a GraphQL error naming its variable;
+// nothing logged at error level; every request answered in time (a hang names the call); someone else's ids answer
+// exactly as unknown ones; on SQLite a refused call stores nothing; after every batch the gateway still answers.
 // Uploads themselves are not fuzzed (the fixture makes them; the uuid arguments reuse them).
 // FUZZ_RUNS=2000 explores longer, FUZZ_STATS=1 prints the codes each operation answered (how deep the calls get); a
 // failure prints the calls (fast-check's counterexample, fixture ids as {"$ref":…}), the seed and the path: FUZZ_SEED=…
@@ -423,7 +423,7 @@ interface Operation {
   field: string;
   kind: 'query' | 'mutation';
   args: GraphQLArgument[];
-  /** Documents by selection depth: `code desc`, data's leaves, data to depth 2. */
+  /** Documents by selection depth: `code desc`; and data's scalar leaves; and data's leaves three levels down. */
   documents: string[];
   /** Whether `data` is in the selection of documents[i]. */
   selectsData: boolean[];
