@@ -350,6 +350,24 @@ for (const backend of backends) {
       expect((await gw.call('mallory', CUSTOM, { ids: [w] })).data[0]).toEqual({ resultCode: 10007, groupInfo: null });
     });
 
+    it('when a customInfo key is "__proto__" or "constructor" (letters and "_" like any key), then the group and the member keep it', async () => {
+      const g = await adminGroup();
+      const entries = [
+        { key: '__proto__', value: 'p' },
+        { key: 'constructor', value: 'c' },
+      ];
+      expect(await gw.call('alice', SET, { info: { groupID: g, customInfo: entries } })).toEqual({
+        code: 0,
+        desc: 'ok',
+      });
+      expect((await gw.call('carol', CUSTOM, { ids: [g] })).data[0].groupInfo.customInfo).toEqual(entries);
+      expect(await gw.call('carol', MEMBER_SET, { g, info: { userID: 'carol', customInfo: entries } })).toEqual({
+        code: 0,
+        desc: 'ok',
+      });
+      expect((await gw.call('alice', MEMBER_CUSTOM, { g, u: ['carol'] })).data[0].customInfo).toEqual(entries);
+    });
+
     it('when group customInfo has a bad key, a value over 512 bytes or too many keys, then 10004 names the field and nothing changes', async () => {
       const g = await adminGroup();
       const keys = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: 'v' }));

@@ -214,6 +214,21 @@ for (const backend of backends) {
       expect(bob.events).toHaveLength(1);
     });
 
+    it('when a member whose userID is "__proto__" quits, then he gets his own onMemberLeave and QUIT tip like anyone', async () => {
+      const g = await publicGroup(['__proto__', 'carol']);
+      const events = await live.subscribe('__proto__', ON_GROUP);
+      const messages = await live.subscribe('__proto__', ON_MESSAGE);
+      expectCode(await call('__proto__', QUIT, { g }), 0);
+      expect((await events.waitFor(1))[0].onGroupEvent).toMatchObject({
+        type: 'onMemberLeave',
+        member: { userID: '__proto__' },
+      });
+      expect((await messages.waitFor(1))[0].onRecvNewMessage.groupTipsElem).toMatchObject({
+        type: 'V2TIM_GROUP_TIPS_TYPE_QUIT',
+        memberList: [{ userID: '__proto__' }],
+      });
+    });
+
     it('when a targeted message is in the mix, then a non-receiver sees tips and messages with gap-free seqs', async () => {
       const g = await publicGroup(['bob', 'carol']);
       expectCode(await sendText(live.gw, 'alice', 'to bob', { groupID: g, receiverList: ['bob'] }), 0);

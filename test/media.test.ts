@@ -542,6 +542,33 @@ for (const mediaStore of stores) {
         expectCode(docAsImage, 6031, 'a text file as a picture');
       });
 
+      it('when an upload sent again by uuid is of the wrong kind, then the refusal names the uuid argument, not the upload', async () => {
+        const pic = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(8, 8), name: 'p.png' } });
+        const picture = pic.result.data.messageInfo.imageElem.imageList[0].uuid;
+        const doc = await upload('alice', CREATE_FILE, { file: { bytes: Buffer.from('plain text'), name: 'n.txt' } });
+        const text = doc.result.data.messageInfo.fileElem.uuid;
+        const refused = [
+          [REUSE_IMAGE, { uuid: text }, 6031, /^uuid is not a picture: its bytes are /],
+          [
+            `mutation($uuid: String) { createSoundMessage(uuid: $uuid, duration: 1) { code desc } }`,
+            { uuid: picture },
+            6016,
+            /^uuid is not audio: its bytes are image\/png/,
+          ],
+          [
+            `mutation($v: String) { createVideoMessage(videoUUID: $v, duration: 1) { code desc } }`,
+            { v: picture },
+            6016,
+            /^videoUUID is not a video: its bytes are image\/png/,
+          ],
+        ] as const;
+        for (const [query, variables, code, desc] of refused) {
+          const r = await call('alice', query, variables);
+          expectCode(r, code, JSON.stringify(variables));
+          expect(r.desc).toMatch(desc);
+        }
+      });
+
       it('when a group is dismissed, then the media only its messages held is deleted, and a forward keeps what it holds', async () => {
         await group(live.gw, 'alice', ['bob'], 'Public', 'pub');
         const pic = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(80, 80), name: 'p.png' } });

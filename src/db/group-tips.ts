@@ -192,10 +192,16 @@ export function createGroupTipsStore(x: Executor, rules: GroupRules, path: SendP
     };
     const sent = yield* sendWork(d, rules, msg, tip.timestamp, !tip.stored, takeOrder, true);
     if (!sent.ok) return { tip: null, departing: {} };
-    const departing: Tipped<never>['departing'] = {};
-    if (leaving.length > 0)
-      for (const [u, v] of yield* viewsForWork(d, leaving, sent.message.row))
-        departing[u] = { seq: v.seq, isRead: v.isRead };
+    // Own properties for every leaver (fromEntries): a userID may be "__proto__", which an assignment would drop.
+    const departing: Tipped<never>['departing'] =
+      leaving.length > 0
+        ? Object.fromEntries(
+            [...(yield* viewsForWork(d, leaving, sent.message.row))].map(([u, v]) => [
+              u,
+              { seq: v.seq, isRead: v.isRead },
+            ]),
+          )
+        : {};
     return { tip: sent.message, departing };
   }
 

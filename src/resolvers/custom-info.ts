@@ -40,7 +40,9 @@ export function customInfoOf(
 ): Record<string, string> {
   const { field, code } = limits;
   const keyPattern = new RegExp(`^[A-Za-z0-9_]{1,${limits.maxKeyLength}}$`);
-  const out: Record<string, string> = {};
+  // A Map, not assignments into an object: a key may be "__proto__" (letters and "_"), which `out[key] = value`
+  // would take as the object's prototype and drop. fromEntries defines every key as its own property.
+  const out = new Map<string, string>();
   entries.forEach(({ key, value }, i) => {
     if (!keyPattern.test(key)) {
       throw new Refusal(
@@ -55,11 +57,10 @@ export function customInfoOf(
         `${field}[${i}].value is ${utf8Bytes(value)} bytes of UTF-8; at most ${limits.maxValueBytes} are allowed.`,
       );
     }
-    out[key] = value;
+    out.set(key, value);
   });
-  const keys = Object.keys(out).length;
-  if (keys > limits.maxKeys) throw keyCountRefusal(keys, limits, 'has');
-  return out;
+  if (out.size > limits.maxKeys) throw keyCountRefusal(out.size, limits, 'has');
+  return Object.fromEntries(out);
 }
 
 /** The store's answer to a change whose keys, merged into the stored ones, would pass the limit (it counts them

@@ -57,12 +57,12 @@ const sniff = (upload: { head: Buffer | null }): Promise<FileTypeResult | undefi
 type FoundType = { mime: string; ext: string };
 const described = (type: FoundType | undefined) => (type ? `${type.mime} (.${type.ext})` : 'of no known type');
 
-async function picture(src: Source, field: string): Promise<FoundType> {
+async function picture(src: Source): Promise<FoundType> {
   const type = await typeOf(src);
   if (!type || !IMAGE_MIMES.has(type.mime)) {
     throw new Refusal(
       Code.IMAGE_UPLOAD_FAILED_NOT_IMAGE,
-      `${field} is not a picture: its bytes are ${described(type)}.`,
+      `${src.field} is not a picture: its bytes are ${described(type)}.`,
     );
   }
   return type;
@@ -78,6 +78,8 @@ function checkDuration(duration: number, field = 'duration'): void {
 
 /** What a create works from: a file of this request, or a blob the caller uploaded before. */
 interface Source {
+  /** The argument it came from (image or uuid, video or videoUUID, …): what a refusal of its bytes names. */
+  field: string;
   blobId: string;
   size: number;
   fileName: string;
@@ -102,6 +104,7 @@ async function source(
   if (uuid == null) {
     const upload = staged(uploads, token, field);
     return {
+      field,
       blobId: upload.blobId,
       size: upload.size,
       fileName: upload.fileName,
@@ -116,7 +119,14 @@ async function source(
       Code.INVALID_PARAMETERS,
       `${uuidField} "${uuid.slice(0, 40)}" is not the uuid of one of your uploads (only your own media can be sent again by uuid).`,
     );
-  return { blobId: uuid, size, fileName: mine.fileName ?? '', head: null, contentType: mine.contentType };
+  return {
+    field: uuidField,
+    blobId: uuid,
+    size,
+    fileName: mine.fileName ?? '',
+    head: null,
+    contentType: mine.contentType,
+  };
 }
 
 /** The usual extension of a Content-Type found on upload (video containers have names of their own). */
@@ -175,7 +185,7 @@ export const createImageMessage = (
 ) =>
   answer(async () => {
     const src = await source(ctx, uploads, args.image, args.uuid, 'image', 'uuid');
-    const type = await picture(src, 'image');
+    const type = await picture(src);
     return tracked(ctx, uploads, async (wrote) => {
       let imageList;
       try {
@@ -187,7 +197,7 @@ export const createImageMessage = (
       } catch {
         throw new Refusal(
           Code.IMAGE_UPLOAD_FAILED_NOT_IMAGE,
-          `image is not a picture that can be opened (${type.mime}, damaged).`,
+          `${src.field} is not a picture that can be opened (${type.mime}, damaged).`,
         );
       }
       return mediaDraft(ctx, uploads, { kind: 'image', imageList });
@@ -204,7 +214,7 @@ export const createSoundMessage = (
     const type = await typeOf(upload);
     // m4a is found as audio/mp4 or video/mp4 depending on its brand.
     if (!type || !(type.mime.startsWith('audio/') || type.ext === 'm4a' || type.mime === 'video/mp4'))
-      throw new Refusal(Code.INVALID_MSG_ELEM, `sound is not audio: its bytes are ${described(type)}.`);
+      throw new Refusal(Code.INVALID_MSG_ELEM, `${upload.field} is not audio: its bytes are ${described(type)}.`);
     checkDuration(args.duration);
     const contentType = type.mime === 'video/mp4' ? 'audio/mp4' : type.mime;
     return mediaDraft(ctx, uploads, {
@@ -232,7 +242,7 @@ export const createVideoMessage = (
     const upload = await source(ctx, uploads, args.video, args.videoUUID, 'video', 'videoUUID');
     const found = await typeOf(upload);
     if (!found || !found.mime.startsWith('video/'))
-      throw new Refusal(Code.INVALID_MSG_ELEM, `video is not a video: its bytes are ${described(found)}.`);
+      throw new Refusal(Code.INVALID_MSG_ELEM, `${upload.field} is not a video: its bytes are ${described(found)}.`);
     checkDuration(args.duration);
     const videoType = args.type || found.ext;
     if (!/^[A-Za-z0-9]{1,16}$/.test(videoType))
@@ -247,14 +257,14 @@ export const createVideoMessage = (
     };
     if (args.snapshot != null || args.snapshotUUID != null) {
       const shot = await source(ctx, uploads, args.snapshot, args.snapshotUUID, 'snapshot', 'snapshotUUID');
-      const shotType = await picture(shot, 'snapshot');
+      const shotType = await picture(shot);
       let size;
       try {
         size = await imageSize(ctx.media.blobs, shot.blobId);
       } catch {
         throw new Refusal(
           Code.IMAGE_UPLOAD_FAILED_NOT_IMAGE,
-          `snapshot is not a picture that can be opened (${shotType.mime}, damaged).`,
+          `${shot.field} is not a picture that can be opened (${shotType.mime}, damaged).`,
         );
       }
       snapshot = {
