@@ -268,7 +268,9 @@ class NewMessages implements AsyncIterableIterator<V2TimMessage>, Listenable<V2T
 
 /** A group tip's leaver's view of it, read by the store before he left (he is no longer a member now). */
 function departingView(wake: ViewsWake, viewer: string): ViewedMessage | undefined {
-  const v = wake.event.departing?.[viewer];
+  // Own properties only: a viewer named "constructor" must not find Object.prototype's.
+  const departing = wake.event.departing;
+  const v = departing && Object.hasOwn(departing, viewer) ? departing[viewer] : undefined;
   return v && { row: wake.event.row, seq: v.seq, isRead: v.isRead };
 }
 
