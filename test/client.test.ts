@@ -4,7 +4,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIMClient, isOk, type IMClient, type UserSigReason } from '../client/src';
-import { createTestGateway, TEST_KEY, TEST_SDKAPPID, userSig } from './helpers/app';
+import { createTestGateway, TEST_KEY, TEST_SDKAPPID, until, userSig } from './helpers/app';
 import { issueUserSig } from '../src/auth/usersig';
 import { httpCall, spawnGateway, tempDatabase, type SpawnedGateway } from './helpers/spawn';
 
@@ -42,14 +42,6 @@ async function proxy(): Promise<{ port: number; target: number; cut(): void; clo
       return new Promise<void>((r) => server.close(() => r()));
     },
   } as never;
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const cleanup: (() => unknown)[] = [];
@@ -105,7 +97,7 @@ describe('client: resume across gateway restarts', () => {
     bob.addAdvancedMsgListener({ onRecvNewMessage: (m) => got.push(m.textElem?.text ?? '?') });
 
     await send('m0');
-    await until('m0', () => got.length === 1);
+    await until(() => got.length === 1, 'm0', 15_000);
     const created = await bob.createTextMessage({ text: 'from bob' });
     expect(isOk(created)).toBe(true);
     if (!isOk(created)) return;
@@ -116,7 +108,7 @@ describe('client: resume across gateway restarts', () => {
     gw = await start();
     for (let i = 11; i <= 20; i++) await send(`m${i}`);
     // bob is back on the restarted gateway before it goes down again, so the second restart is a second reconnect
-    await until('m20 after the first restart', () => got.includes('m20'));
+    await until(() => got.includes('m20'), 'm20 after the first restart', 15_000);
     await gw.kill('SIGTERM');
     net.cut();
     gw = await start();
@@ -128,7 +120,7 @@ describe('client: resume across gateway restarts', () => {
     expect(again.data?.msgID).toBe(sent.data?.msgID);
 
     const want = Array.from({ length: 31 }, (_, i) => `m${i}`);
-    await until(`${want.length + 1} messages`, () => got.length >= want.length + 1);
+    await until(() => got.length >= want.length + 1, `${want.length + 1} messages`, 15_000);
     await new Promise((r) => setTimeout(r, 200));
     // bob's own message sits where it was stored (after the restart); everything else in the order sent.
     expect(got.filter((t) => t !== 'from bob')).toEqual(want);

@@ -12,7 +12,7 @@ import { diskBlobCount } from '../src/media/store';
 import { openPostgres } from '../src/db/pg/open';
 import { createPgBlobs, pgBlobCount } from '../src/media/pg-store';
 import { groupRules } from '../src/resolvers/group-type';
-import { expectCode, testConfig, userSig } from './helpers/app';
+import { expectCode, testConfig, until, userSig } from './helpers/app';
 import { PG_URL, freshSchema } from './helpers/pg';
 import { startLive, type LiveGateway } from './helpers/live';
 import { CREATE_TARGETED, group } from './helpers/ops';
@@ -99,13 +99,6 @@ for (const mediaStore of stores) {
 
     const base = () => `http://127.0.0.1:${live.port}`;
 
-    async function untilAsync(check: () => Promise<boolean>, what: string, ms = 3000): Promise<void> {
-      const end = Date.now() + ms;
-      while (!(await check())) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
     const call = (user: string, query: string, variables?: Record<string, unknown>) =>
       live.gw.call(user, query, variables);
 
@@ -673,7 +666,7 @@ for (const mediaStore of stores) {
         const up = await upload('alice', CREATE_IMAGE, { image: { bytes: big, name: 'big.png' } });
         expectCode(up.result, 8001, 'createImageMessage');
         expect(up.result.desc).toMatch(/^image is over 204800 bytes/);
-        await untilAsync(async () => (await blobs()) === 0, 'no blob left');
+        await until(async () => (await blobs()) === 0, 'no blob left');
       });
 
       it('when a text file is sent as an image, then 6031 names the field and no blob is kept', async () => {
@@ -682,7 +675,7 @@ for (const mediaStore of stores) {
         });
         expectCode(up.result, 6031, 'createImageMessage');
         expect(up.result.desc).toMatch(/^image is not a picture/);
-        await untilAsync(async () => (await blobs()) === 0, 'no blob left');
+        await until(async () => (await blobs()) === 0, 'no blob left');
       });
 
       it('when a picture is sent as a voice message or a video, then 6016 names the field', async () => {
@@ -701,7 +694,7 @@ for (const mediaStore of stores) {
           { duration: 1 },
         );
         expectCode(video.result, 6016, 'createVideoMessage');
-        await untilAsync(async () => (await blobs()) === 0, 'no blob left');
+        await until(async () => (await blobs()) === 0, 'no blob left');
       });
 
       it('when an Upload variable is not a file of the request, then 6017 names the field', async () => {
@@ -738,7 +731,7 @@ for (const mediaStore of stores) {
         });
         expect(answer.status).toBe(400);
         expect(answer.body.errors[0].extensions).toMatchObject({ imCode: 6008 });
-        await untilAsync(async () => (await blobs()) === 0, 'no blob left');
+        await until(async () => (await blobs()) === 0, 'no blob left');
       });
 
       it('when an anonymous client uploads, then 401 and nothing is stored', async () => {
@@ -773,7 +766,7 @@ for (const mediaStore of stores) {
         expectCode(ok.result, 0, 'createFileMessage');
         const bad = await upload('alice', CREATE_SOUND, { sound: { bytes: wav(KB), name: 'v.wav' } }, { duration: -1 });
         expectCode(bad.result, 6017, 'createSoundMessage');
-        await untilAsync(async () => (await blobs()) === 1, 'just the draft’s blob left');
+        await until(async () => (await blobs()) === 1, 'just the draft’s blob left');
       });
     });
   });

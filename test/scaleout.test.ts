@@ -12,7 +12,7 @@ import type { DraftRow, MessageRow, Store } from '../src/db/store';
 import { createRedisBus } from '../src/realtime/redis-bus';
 import type { RealtimeEvent } from '../src/realtime/bus';
 import { createRedisRateLimiter } from '../src/resolvers/rate-limit';
-import { collect, userSig, wsClient, expectCode } from './helpers/app';
+import { collect, until as waitUntil, userSig, wsClient, expectCode } from './helpers/app';
 import {
   C2C_HISTORY,
   CREATE_GROUP,
@@ -156,15 +156,12 @@ function resumingSubscriber(gw: SpawnedGateway, user: string, afterCursor: strin
   return {
     events,
     resubscriptions: () => resubscriptions,
-    async until(text: string, timeoutMs = 15_000) {
-      for (const deadline = Date.now() + timeoutMs; !events.some((m) => m.textElem.text === text);) {
-        if (Date.now() > deadline)
-          throw new Error(
-            `timed out waiting for "${text}" (${events.length} events, ${resubscriptions} resubscriptions)`,
-          );
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    until: (text: string, timeoutMs = 15_000) =>
+      waitUntil(
+        () => events.some((m) => m.textElem.text === text),
+        () => `"${text}" (${events.length} events, ${resubscriptions} resubscriptions)`,
+        timeoutMs,
+      ),
   };
 }
 
@@ -647,12 +644,7 @@ suite('scale-out: the Redis bus and the shared rate limit', () => {
     return { prefix: prefix.prefix, make };
   }
   const read = (userId: string): RealtimeEvent => ({ type: 'read', userId, conversationId: 'c2c_x' });
-  const until = async (check: () => boolean) => {
-    for (const deadline = Date.now() + 5000; !check();) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${check.toString()}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
+  const until = (check: () => boolean) => waitUntil(check, () => check.toString());
 
   it('when a process publishes, then its own router gets the event at once and exactly once, and the other process gets it too', async () => {
     const { make } = buses();

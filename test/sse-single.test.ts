@@ -2,7 +2,7 @@
 // reserved with a UserSig, opened with only its token (what a browser EventSource can do), and owned by its user.
 import { createClient, type Client } from 'graphql-sse';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestGateway, userSig } from './helpers/app';
+import { createTestGateway, until, userSig } from './helpers/app';
 import { group, sendText } from './helpers/ops';
 
 const ON_MESSAGE = 'subscription { onRecvNewMessage { msgID sender textElem { text } } }';
@@ -31,14 +31,6 @@ function listen(client: Client<true>, texts: string[]) {
   );
 }
 
-async function until(what: string, ok: () => boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('graphql-sse single-connection mode', () => {
   it('when bob and dave subscribe over one stream each, then bob gets the targeted message and dave only the broadcast', async () => {
     const { gw, base } = await started();
@@ -58,14 +50,15 @@ describe('graphql-sse single-connection mode', () => {
     listen(sse('bob'), bob);
     listen(sse('dave'), dave);
     await until(
-      'both streams open',
       () => gw.app.services.router.streamCount('bob') === 1 && gw.app.services.router.streamCount('dave') === 1,
+      'both streams open',
+      10_000,
     );
 
     expect(await sendText(gw, 'alice', 'for bob only', { groupID, receiverList: ['bob'] })).toMatchObject({ code: 0 });
     expect(await sendText(gw, 'alice', 'hello everyone', { groupID })).toMatchObject({ code: 0 });
-    await until("bob's two messages", () => bob.length >= 2);
-    await until("dave's broadcast", () => dave.length >= 1);
+    await until(() => bob.length >= 2, "bob's two messages", 10_000);
+    await until(() => dave.length >= 1, "dave's broadcast", 10_000);
     expect(bob).toEqual(['for bob only', 'hello everyone']);
     expect(dave).toEqual(['hello everyone']);
   });

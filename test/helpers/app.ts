@@ -130,18 +130,19 @@ export function collect<T = any>(client: Client, query: string, variables?: Reco
 export const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The one wait helper: polls `ready` until it holds. No assertion on time: the deadline only turns a hang into a
- * message naming `what`. `pause` is how to wait between polls (default 10 ms).
+ * The one wait helper: polls `ready` (sync or async) until it holds. No assertion on time: the deadline only turns a
+ * hang into a message naming `what` (a function: read when the wait fails, to say the state it ended in). `pause` is
+ * how to wait between polls (default 10 ms).
  */
 export async function until(
-  ready: () => boolean,
-  what: string,
+  ready: () => boolean | Promise<boolean>,
+  what: string | (() => string),
   timeoutMs = 5000,
   pause = () => new Promise<void>((r) => setTimeout(r, 10)),
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await pause();
   }
 }

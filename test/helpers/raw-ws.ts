@@ -2,7 +2,7 @@
 // operations, send frames the protocol does not allow. Every frame received is kept in order.
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import { userSig } from './app';
+import { until as waitUntil, userSig } from './app';
 
 export interface Frame {
   id?: string;
@@ -65,15 +65,13 @@ export class RawClient {
     return this.frames.filter((f) => f.id === id);
   }
 
-  /** Waits (bounded) until `done()`; `what` names it in the failure. */
-  async until(done: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-    for (const deadline = Date.now() + timeoutMs; !done();) {
-      if (Date.now() > deadline)
-        throw new Error(
-          `timed out waiting for ${what} (${this.frames.length} frames, closed: ${JSON.stringify(this.closed)})`,
-        );
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  /** Waits (bounded) until `done()`; `what` names it in the failure, with the frames and the close seen by then. */
+  until(done: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+    return waitUntil(
+      done,
+      () => `${what} (${this.frames.length} frames, closed: ${JSON.stringify(this.closed)})`,
+      timeoutMs,
+    );
   }
 
   whenClosed(): Promise<void> {
@@ -85,10 +83,6 @@ export class RawClient {
   }
 }
 
-/** Waits (bounded) until `done()`. */
-export async function until(done: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !done();) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The wait helper with the longer deadline these socket tests need (a proxy or a process in between). */
+export const until = (done: () => boolean, what: string, timeoutMs = 15_000): Promise<void> =>
+  waitUntil(done, what, timeoutMs);
