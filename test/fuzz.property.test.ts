@@ -42,12 +42,12 @@ import {
   type IntrospectionQuery,
 } from 'graphql';
 import pino from 'pino';
-import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Code } from '../src/codes';
 import { testConfig, userSig, type GqlResult, type TestGateway } from './helpers/app';
 import { gateways, skipNotice } from './helpers/backends';
 import { CREATE_TARGETED, CREATE_TEXT, SEND, group } from './helpers/ops';
+import { png, upload as multipart } from './helpers/upload';
 
 skipNotice('fuzz property');
 
@@ -570,24 +570,13 @@ async function upload(base: string, user: string, kind: 'file' | 'image', bytes:
     image:
       'mutation($image: Upload) { createImageMessage(image: $image) { code desc data { id messageInfo { imageElem { imageList { uuid } } } } } }',
   }[kind];
-  const form = new FormData();
-  form.set('operations', JSON.stringify({ query, variables: { [kind]: null } }));
-  form.set('map', JSON.stringify({ 0: [`variables.${kind}`] }));
-  form.set('0', new Blob([new Uint8Array(bytes)]), name);
-  const res = await fetch(`${base}/graphql`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${userSig(user)}` },
-    body: form,
-  });
-  const r = Object.values(((await res.json()) as { data: Record<string, any> }).data)[0];
+  const r = (await multipart(base, userSig(user), query, { [kind]: { bytes, name } })).result;
   if (r.code !== 0) throw new Error(`fixture: upload ${name}: ${r.code} ${r.desc}`);
   const info = r.data.messageInfo;
   return { id: r.data.id as string, uuid: (info.fileElem?.uuid ?? info.imageElem.imageList[0].uuid) as string };
 }
 
-const PICTURE = await sharp({ create: { width: 4, height: 3, channels: 3, background: '#3366cc' } })
-  .png()
-  .toBuffer();
+const PICTURE = await png(4, 3, '#3366cc');
 
 async function fixture(gw: TestGateway, base: string): Promise<Fixture> {
   // No prototype: fx.__proto__ is the user "__proto__"'s id, not Object.prototype.

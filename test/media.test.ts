@@ -16,6 +16,7 @@ import { expectCode, testConfig, until, userSig } from './helpers/app';
 import { PG_URL, freshSchema } from './helpers/pg';
 import { startLive, type LiveGateway } from './helpers/live';
 import { CREATE_TARGETED, group } from './helpers/ops';
+import { png, upload as multipart, type Part } from './helpers/upload';
 
 const KB = 1024;
 const LIMITS = { image: 200 * KB, sound: 64 * KB, video: 256 * KB, file: 128 * KB };
@@ -34,10 +35,6 @@ const C2C_MEDIA = `query($userID: String!) { getC2CHistoryMessageList(userID: $u
 const REVOKE = `mutation($msgID: String!) { revokeMessage(msgID: $msgID) { code desc } }`;
 const KICK = `mutation($groupID: String!, $memberList: [String!]!) { kickGroupMember(groupID: $groupID, memberList: $memberList) { code desc } }`;
 
-const png = (width: number, height: number) =>
-  sharp({ create: { width, height, channels: 3, background: '#36c' } })
-    .png()
-    .toBuffer();
 function wav(bytes: number): Buffer {
   const b = Buffer.alloc(bytes, 7);
   b.write('RIFF', 0);
@@ -52,12 +49,6 @@ function mp4(bytes: number): Buffer {
   b.writeUInt32BE(512, 12);
   b.write('isomiso2', 16);
   return b;
-}
-
-interface Part {
-  bytes: Buffer;
-  name: string;
-  type?: string;
 }
 
 let live: LiveGateway;
@@ -102,35 +93,13 @@ for (const mediaStore of stores) {
     const call = (user: string, query: string, variables?: Record<string, unknown>) =>
       live.gw.call(user, query, variables);
 
-    /** A GraphQL multipart request (operations, map, files) as apollo-upload-client sends it. */
-    async function upload(
+    /** An upload as `user` (a GraphQL multipart request). */
+    const upload = (
       user: string,
       query: string,
       files: Record<string, Part>,
       variables: Record<string, unknown> = {},
-    ) {
-      const form = new FormData();
-      const names = Object.keys(files);
-      form.set(
-        'operations',
-        JSON.stringify({ query, variables: { ...variables, ...Object.fromEntries(names.map((n) => [n, null])) } }),
-      );
-      form.set('map', JSON.stringify(Object.fromEntries(names.map((n, i) => [String(i), [`variables.${n}`]]))));
-      names.forEach((n, i) =>
-        form.set(
-          String(i),
-          new Blob([new Uint8Array(files[n]!.bytes)], { type: files[n]!.type ?? '' }),
-          files[n]!.name,
-        ),
-      );
-      const res = await fetch(`${base()}/graphql`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${userSig(user)}` },
-        body: form,
-      });
-      const body = (await res.json()) as any;
-      return { status: res.status, body, result: body.data ? (Object.values(body.data)[0] as any) : undefined };
-    }
+    ) => multipart(base(), userSig(user), query, files, variables);
 
     async function download(url: string, user: string | null, headers: Record<string, string> = {}) {
       return fetch(`${base()}${url}`, {

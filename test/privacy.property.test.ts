@@ -33,9 +33,8 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { testConfig, userSig, type TestGateway } from './helpers/app';
+import { expectCode as expectCodeAt, testConfig, userSig, type TestGateway } from './helpers/app';
 import { frames } from './helpers/sse';
 import {
   ADMIN,
@@ -51,6 +50,7 @@ import {
   type User,
 } from './helpers/model';
 import { gateways, skipNotice } from './helpers/backends';
+import { png, upload as multipart } from './helpers/upload';
 
 skipNotice('privacy property');
 
@@ -1064,24 +1064,12 @@ for (const backend of gateways)
         expect(sub.got, `${step}a stranger's ${STRANGER_FIELDS[k]} events`).toEqual([]);
     };
 
-    const expectCodeAt = (step: string, r: { code: number; desc: string }, code: number) =>
-      expect(`${r.code} ${r.desc}`, step).toMatch(new RegExp(`^${code} `));
-
     /** createFileMessage / createImageMessage as a client sends it: a GraphQL multipart request (operations, map, the
      *  file) to the gateway's HTTP server, which streams the file into its media store before the operation runs. */
     async function upload(w: World, u: User, kind: 'file' | 'image', bytes: Buffer, name: string): Promise<any> {
-      const form = new FormData();
-      form.set('operations', JSON.stringify({ query: CREATE_MEDIA[kind], variables: { [kind]: null } }));
-      form.set('map', JSON.stringify({ 0: [`variables.${kind}`] }));
-      form.set('0', new Blob([new Uint8Array(bytes)]), name);
-      const res = await fetch(`${w.base}/graphql`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${sigOf(u)}` },
-        body: form,
-      });
-      const body = (await res.json()) as any;
+      const { body, result } = await multipart(w.base, sigOf(u), CREATE_MEDIA[kind], { [kind]: { bytes, name } });
       if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
-      return Object.values(body.data)[0];
+      return result;
     }
 
     /** Targets `u`'s draft `id` as `to` says and sends it, answering the model's code; the msgID if it was sent. */
@@ -1097,7 +1085,7 @@ for (const backend of gateways)
       let id = draft;
       if (to.kind === 'targeted') {
         const targeted = await call(gw, u, CREATE_TARGETED, { id, r: to.receivers });
-        expectCodeAt(step, targeted, 0);
+        expectCodeAt(targeted, 0, step);
         id = targeted.data.id;
       }
       const where =
@@ -1108,14 +1096,14 @@ for (const backend of gateways)
             : { groupID: to.g, receiver: to.kind === 'targeted' ? to.narrow : null };
       const code = model.sendCode(u, to, options);
       const r = await call(gw, u, SEND, { id, ...where, ...options, localCustomData });
-      expectCodeAt(step, r, code);
+      expectCodeAt(r, code, step);
       return code === 0 ? r.data.msgID : null;
     }
 
     async function run(w: World, a: Action, n: number): Promise<void> {
       const { gw, model } = w;
       const step = `step ${n} ${JSON.stringify(a)}`;
-      const expectCode = (r: { code: number; desc: string }, code: number) => expectCodeAt(step, r, code);
+      const expectCode = (r: { code: number; desc: string }, code: number) => expectCodeAt(r, code, step);
       switch (a.t) {
         case 'join':
         case 'quit': {
@@ -1163,16 +1151,7 @@ for (const backend of gateways)
           const bytes =
             a.kind === 'file'
               ? Buffer.from(`notes of step ${n} by ${a.u}\n`.repeat(1 + (n % 4)))
-              : await sharp({
-                  create: {
-                    width: n + 2,
-                    height: 2,
-                    channels: 3,
-                    background: { r: 60 * USERS.indexOf(a.u), g: 90, b: 160 },
-                  },
-                })
-                  .png()
-                  .toBuffer();
+              : await png(n + 2, 2, { r: 60 * USERS.indexOf(a.u), g: 90, b: 160 });
           const made = await upload(w, a.u, a.kind, bytes, fileName ?? `picture ${n}.png`);
           expectCode(made, 0);
           const draft = made.data.messageInfo;
