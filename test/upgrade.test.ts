@@ -129,6 +129,16 @@ async function oldPostgres(
   return openPostgres(PG_URL!, { schema: schema.schema, rules: groupRules });
 }
 
+/** Runs `check` on an upgraded store, then closes it. */
+async function checkOn(opened: Store | Promise<Store>, check: (store: Store) => Promise<void>): Promise<void> {
+  const store = await opened;
+  try {
+    await check(store);
+  } finally {
+    await store.close();
+  }
+}
+
 const view = (m: ViewedMessage | null) =>
   m && { msgId: m.row.msgId, orderNo: m.row.orderNo, seq: m.seq, isRead: m.isRead, revoked: m.row.revokedAt !== null };
 
@@ -197,12 +207,7 @@ async function checkUpgraded(store: Store) {
 
 describe('upgrading a database written by 58449c6', () => {
   it('when a SQLite file from 58449c6 is opened, then every message, conversation and cursor answers as before', async () => {
-    const store = oldSqlite(fixture.tables, TABLES);
-    try {
-      await checkUpgraded(store);
-    } finally {
-      await store.close();
-    }
+    await checkOn(oldSqlite(fixture.tables, TABLES), checkUpgraded);
   });
 
   (PG_URL ? it : it.skip)(
@@ -211,12 +216,7 @@ describe('upgrading a database written by 58449c6', () => {
       // As 58449c6 stored them: U+0000 in free text escaped as U+E000 '0', the pair key's separator U+0001.
       const asOldPg = (c: string, v: unknown) =>
         typeof v !== 'string' ? v : c === 'pair_key' ? v.replace('\u0000', '\u0001') : v.replace(/\u0000/g, '\uE0000');
-      const store = await oldPostgres(fixture.tables, TABLES, asOldPg);
-      try {
-        await checkUpgraded(store);
-      } finally {
-        await store.close();
-      }
+      await checkOn(oldPostgres(fixture.tables, TABLES, asOldPg), checkUpgraded);
     },
   );
 });
@@ -263,29 +263,17 @@ async function checkBodies(store: Store) {
 
 describe('upgrading a database written by 8670624 (content in columns)', () => {
   it('when a SQLite file from 8670624 is opened, then every message, draft and merged copy keeps its content', async () => {
-    const store = oldSqlite(columns.tables, COLUMN_TABLES, 'msg_body');
-    try {
-      await checkBodies(store);
-    } finally {
-      await store.close();
-    }
+    await checkOn(oldSqlite(columns.tables, COLUMN_TABLES, 'msg_body'), checkBodies);
   });
 
   (PG_URL ? it : it.skip)(
     'when a PostgreSQL schema from 8670624 is opened, then every message, draft and merged copy keeps its content',
     async () => {
       // As 8670624 stored every string: U+0000 as U+E000 '0' and U+E000 as U+E000 'e' (toDbText).
-      const store = await oldPostgres(
-        columns.tables,
-        COLUMN_TABLES,
-        (_, v) => (typeof v === 'string' ? toDbText(v) : v),
-        'msg_body',
+      await checkOn(
+        oldPostgres(columns.tables, COLUMN_TABLES, (_, v) => (typeof v === 'string' ? toDbText(v) : v), 'msg_body'),
+        checkBodies,
       );
-      try {
-        await checkBodies(store);
-      } finally {
-        await store.close();
-      }
     },
   );
 });
@@ -403,12 +391,7 @@ async function checkThroughGateway(store: Store, blobs: MediaBlobs) {
 
 describe('upgrading a database written by dbf1fce (media before media_refs)', () => {
   it('when a SQLite file from dbf1fce is opened, then its media messages and drafts hold their blobs', async () => {
-    const store = oldSqlite(held.tables, TABLES, 'media_refs');
-    try {
-      await checkHolders(store);
-    } finally {
-      await store.close();
-    }
+    await checkOn(oldSqlite(held.tables, TABLES, 'media_refs'), checkHolders);
   });
 
   it('when a SQLite file from dbf1fce is opened, then its media downloads for its audience and forwards', async () => {
@@ -422,12 +405,7 @@ describe('upgrading a database written by dbf1fce (media before media_refs)', ()
   (PG_URL ? it : it.skip)(
     'when a PostgreSQL schema from dbf1fce is opened, then its media messages and drafts hold their blobs',
     async () => {
-      const store = await oldPostgres(held.tables, TABLES, asOldPg, 'media_refs');
-      try {
-        await checkHolders(store);
-      } finally {
-        await store.close();
-      }
+      await checkOn(oldPostgres(held.tables, TABLES, asOldPg, 'media_refs'), checkHolders);
     },
   );
 
