@@ -672,6 +672,19 @@ for (const mediaStore of stores) {
         expect(r.desc).toMatch(/^image is not a file of this request/);
       });
 
+      it('when map points a file at a property every object inherits, then 6017 names the map path and no blob is kept', async () => {
+        // variables.__proto__ is Object.prototype, whose own __proto__ is null: it must not pass for a null variable.
+        const up = await upload('alice', CREATE_FILE, {
+          '__proto__.__proto__': { bytes: Buffer.from('x'), name: 'a' },
+        });
+        expect(up.status).toBe(400);
+        expect(up.body.errors[0].extensions).toMatchObject({ imCode: 6017 });
+        expect(up.body.errors[0].message).toBe(
+          'map path "variables.__proto__.__proto__" is not a null variable in operations.',
+        );
+        await until(async () => (await blobs()) === 0, 'no blob left');
+      });
+
       it('when an upload is cut off before the request ends, then 6008 answers and no blob is kept', async () => {
         const boundary = 'xBOUNDARYx';
         const ops = JSON.stringify({ query: CREATE_FILE, variables: { file: null, fileName: 'a.bin' } });

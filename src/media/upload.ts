@@ -93,19 +93,26 @@ function limitFor(paths: string[], max: Config['media']['maxBytes']): number {
   return Math.min(...kinds.map((k) => max[k]));
 }
 
+/** Puts `value` at `path` (`variables.image`, `0.variables.file`, …) where operations holds null, along its own
+ *  properties only: an inherited one (`variables.__proto__.__proto__` is Object.prototype's null) is no variable. */
 function setPath(root: unknown, path: string, value: string): boolean {
   const keys = path.split('.');
-  let node = root as Record<string, unknown> | undefined;
+  let node: unknown = root;
   for (const key of keys.slice(0, -1)) {
-    const next = node?.[key];
+    const next = own(node, key);
     if (typeof next !== 'object' || next === null) return false;
-    node = next as Record<string, unknown>;
+    node = next;
   }
   const leaf = keys[keys.length - 1]!;
-  if (!node || !(leaf in node) || node[leaf] !== null) return false; // the spec: files are null in operations
-  node[leaf] = value;
+  if (own(node, leaf) !== null) return false; // the spec: files are null in operations
+  (node as Record<string, unknown>)[leaf] = value;
   return true;
 }
+
+const own = (node: unknown, key: string): unknown =>
+  typeof node === 'object' && node !== null && Object.hasOwn(node, key)
+    ? (node as Record<string, unknown>)[key]
+    : undefined;
 
 class UploadError extends Error {
   constructor(
