@@ -142,6 +142,7 @@ export function createApp(options: AppOptions) {
         config,
         mediaBlobs,
         (body, uploads) => void yoga(asJsonRequest(req, body), res, { uploads }),
+        log,
       );
     limitBody(req, res, config.limits.maxBodyBytes, () => void yoga(req, res));
   });

@@ -2,13 +2,15 @@
 // createVideoMessage, createFileMessage), sends, and downloads from the signed per-viewer URLs, which only the
 // message's audience can use. Refused and cut-off uploads leave no blob behind.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, TENCENT_MEDIA_LIMITS } from '../src/config';
-import { diskBlobCount } from '../src/media/store';
+import { createDiskBlobs, diskBlobCount } from '../src/media/store';
+import { handleMultipart } from '../src/media/upload';
+import type { Logger } from '../src/log';
 import { openPostgres } from '../src/db/pg/open';
 import { createPgBlobs, pgBlobCount } from '../src/media/pg-store';
 import { groupRules } from '../src/resolvers/group-type';
@@ -685,6 +687,26 @@ for (const mediaStore of stores) {
         await until(async () => (await blobs()) === 0, 'no blob left');
       });
 
+      it('when map lists a path that is not a string, then 6017 names map at once and no blob is kept', async () => {
+        const form = new FormData();
+        form.set('operations', JSON.stringify({ query: CREATE_FILE, variables: { file: null } }));
+        form.set('map', '{"0":[1]}');
+        form.set('0', new Blob([new Uint8Array(KB)]), 'a.bin');
+        const res = await fetch(`${base()}/graphql`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${userSig('alice')}` },
+          body: form,
+          signal: AbortSignal.timeout(5000), // it once hung: the file part met the path 1
+        });
+        expect(res.status).toBe(400);
+        const body = (await res.json()) as any;
+        expect(body.errors[0]).toMatchObject({
+          message: 'map is not a JSON object of file names to paths.',
+          extensions: { imCode: 6017 },
+        });
+        await until(async () => (await blobs()) === 0, 'no blob left');
+      });
+
       it('when an upload is cut off before the request ends, then 6008 answers and no blob is kept', async () => {
         const boundary = 'xBOUNDARYx';
         const ops = JSON.stringify({ query: CREATE_FILE, variables: { file: null, fileName: 'a.bin' } });
@@ -753,3 +775,38 @@ for (const mediaStore of stores) {
     });
   });
 }
+
+describe('a defect while an upload is read', () => {
+  it('when the operation cannot be handed on, then the request gets 500 with 6008, the error is logged, and its file is deleted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'im-media-defect-'));
+    const errors: string[] = [];
+    const config = testConfig();
+    // A stand-in for a defect in the gateway: the step after the files were read throws.
+    const server = createServer((req, res) =>
+      handleMultipart(
+        req,
+        res,
+        config,
+        createDiskBlobs(dir),
+        () => {
+          throw new Error('a defect');
+        },
+        { error: ((_: unknown, message: string) => void errors.push(message)) as Logger['error'] },
+      ),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const { port } = server.address() as { port: number };
+      const up = await multipart(`http://127.0.0.1:${port}`, userSig('alice'), CREATE_FILE, {
+        file: { bytes: Buffer.from('notes'), name: 'a.txt' },
+      });
+      expect(up.status).toBe(500);
+      expect(up.body.errors[0].extensions).toMatchObject({ imCode: 6008 });
+      expect(errors).toEqual(['reading a multipart request failed']);
+      await until(() => diskBlobCount(dir) === 0, 'no blob left');
+    } finally {
+      await new Promise((r) => server.close(r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

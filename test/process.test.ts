@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
-import { TEST_KEY, TEST_SDKAPPID } from './helpers/app';
+import { TEST_KEY, TEST_SDKAPPID, userSig } from './helpers/app';
+import { spawnGateway, tempDatabase } from './helpers/spawn';
 import { until } from './helpers/raw-ws';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -106,6 +107,35 @@ describe('a taken port', () => {
     expect(output()).not.toMatch(/\n\s+at /);
     expect(output()).not.toContain('"stack"');
   }, 60_000);
+});
+
+describe('a hostile request', () => {
+  it("when an upload's map holds a path that is not a string, then that request gets 400 and the process goes on serving", async () => {
+    const db = tempDatabase();
+    cleanup.push(() => db.remove());
+    const gw = await spawnGateway({ DATABASE_URL: db.url });
+    cleanup.push(() => gw.kill('SIGKILL'));
+    const form = new FormData();
+    form.set(
+      'operations',
+      JSON.stringify({
+        query: 'mutation($file: Upload!) { createFileMessage(file: $file) { code } }',
+        variables: { file: null },
+      }),
+    );
+    form.set('map', '{"0":[1]}');
+    form.set('0', new Blob([new Uint8Array(1024)]), 'a.bin');
+    const res = await fetch(gw.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${userSig('alice')}` },
+      body: form,
+      signal: AbortSignal.timeout(10_000),
+    }).catch((e: Error) => e);
+    // It once ended the process: the file part met the path 1 in a listener of busboy's, and the throw was uncaught.
+    expect(res instanceof Response ? res.status : `${res.message}\n${gw.output()}`).toBe(400);
+    expect(gw.child.exitCode, gw.output()).toBeNull();
+    expect(await answers(gw.port)).toBe(true);
+  });
 });
 
 describe('HOST', () => {

@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import { Busboy } from '@fastify/busboy';
 import type { Config } from '../config';
+import type { Logger } from '../log';
 import { Code } from '../codes';
 import { authenticateHeader } from '../auth/viewer';
 import { wwwAuthenticate } from '../schema/context';
@@ -93,6 +94,14 @@ function limitFor(paths: string[], max: Config['media']['maxBytes']): number {
   return Math.min(...kinds.map((k) => max[k]));
 }
 
+/** map as the spec has it: each file name to a non-empty list of paths (anything else is refused when it arrives, so
+ *  that a file part never meets a path that is not a string). */
+const isFileMap = (v: unknown): v is Record<string, string[]> =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.values(v).every((p) => Array.isArray(p) && p.length > 0 && p.every((x) => typeof x === 'string'));
+
 /** Puts `value` at `path` (`variables.image`, `0.variables.file`, …) where operations holds null, along its own
  *  properties only: an inherited one (`variables.__proto__.__proto__` is Object.prototype's null) is no variable. */
 function setPath(root: unknown, path: string, value: string): boolean {
@@ -148,6 +157,7 @@ export function handleMultipart(
   config: Config,
   blobs: MediaBlobs,
   run: (body: string, uploads: Uploads) => void,
+  log: Pick<Logger, 'error'>,
 ): void {
   // Refused before any byte is stored: an anonymous request cannot fill the disk.
   const auth = authenticateHeader(req.headers.authorization, config);
@@ -164,7 +174,7 @@ export function handleMultipart(
   /** The token standing for each file part, by its name in `map`. */
   const tokens = new Map<string, string>();
   let operations: string | undefined;
-  let map: Record<string, string[]> | undefined;
+  let map: Map<string, string[]> | undefined;
   let settled = false;
 
   const fail = async (error: UploadError) => {
@@ -177,6 +187,28 @@ export function handleMultipart(
     req.resume();
     answer(res, error.status, error.imCode, error.message);
   };
+  // A listener's throw would be uncaught (it runs in busboy's stream events) and end the process: a defect here
+  // answers this request 500 and is logged, and the rest of the gateway goes on. Once the operation was handed on
+  // (settled), what it did not claim goes when the response ends, as always.
+  const defect = (e: unknown) => {
+    log.error({ err: e }, 'reading a multipart request failed');
+    const error = new UploadError(
+      500,
+      Code.FILE_TRANS_UPLOAD_FAILED,
+      'The upload could not be read; nothing was kept.',
+    );
+    if (!settled) void fail(error);
+    else answer(res, error.status, error.imCode, error.message);
+  };
+  const guarded =
+    <A extends unknown[]>(listener: (...args: A) => void) =>
+    (...args: A) => {
+      try {
+        listener(...args);
+      } catch (e) {
+        defect(e);
+      }
+    };
   const cutOff = () =>
     new UploadError(
       400,
@@ -196,91 +228,101 @@ export function handleMultipart(
     );
   }
 
-  busboy.on('field', (name, value, _nameTruncated, valueTruncated) => {
-    if (valueTruncated)
-      return void fail(
-        new UploadError(413, Code.INVALID_PARAMETERS, `The ${name} field is over ${config.limits.maxBodyBytes} bytes.`),
-      );
-    if (name === 'operations') operations = value;
-    else if (name === 'map') {
-      try {
-        const parsed: unknown = JSON.parse(value);
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-        map = parsed as Record<string, string[]>;
-      } catch {
-        void fail(new UploadError(400, Code.INVALID_PARAMETERS, 'map is not a JSON object of file names to paths.'));
-      }
-    }
-  });
-
-  busboy.on('file', (name, stream, filename) => {
-    const paths = map?.[name];
-    if (settled || operations === undefined || !Array.isArray(paths) || paths.length === 0) {
-      stream.resume();
-      if (!settled)
-        void fail(
+  busboy.on(
+    'field',
+    guarded((name: string, value: string, _nameTruncated: boolean, valueTruncated: boolean) => {
+      if (valueTruncated)
+        return void fail(
           new UploadError(
-            400,
+            413,
             Code.INVALID_PARAMETERS,
-            `File "${name}" comes before operations and map, or map does not name it.`,
+            `The ${name} field is over ${config.limits.maxBodyBytes} bytes.`,
           ),
         );
-      return;
-    }
-    const limit = limitFor(paths, config.media.maxBytes);
-    const staged: StagedUpload = {
-      blobId: newBlobId(),
-      size: 0,
-      head: Buffer.alloc(0),
-      fileName: filename ?? '',
-      tooLarge: false,
-      limit,
-    };
-    const token = uploads.add(staged);
-    tokens.set(name, token);
-    written.push(staged.blobId!);
-    const sink = new PassThrough();
-    // Its failure is reported by the store's write (below); a store may not be reading yet when it is destroyed.
-    sink.on('error', () => {});
-    sinks.add(sink);
-    let size = 0;
-    stream.on('data', (chunk: Buffer) => {
-      if (staged.tooLarge) return;
-      size += chunk.length;
-      if (size > limit) {
-        // Over the limit: what was written goes, the rest of the part is read and dropped.
-        staged.tooLarge = true;
-        sink.destroy(new Error('over the limit'));
+      if (name === 'operations') operations = value;
+      else if (name === 'map') {
+        try {
+          const parsed: unknown = JSON.parse(value);
+          if (!isFileMap(parsed)) throw new Error('not a map');
+          map = new Map(Object.entries(parsed));
+        } catch {
+          void fail(new UploadError(400, Code.INVALID_PARAMETERS, 'map is not a JSON object of file names to paths.'));
+        }
+      }
+    }),
+  );
+
+  busboy.on(
+    'file',
+    guarded((name: string, stream: Readable, filename: string | undefined) => {
+      const paths = map?.get(name);
+      if (settled || operations === undefined || paths === undefined) {
         stream.resume();
+        if (!settled)
+          void fail(
+            new UploadError(
+              400,
+              Code.INVALID_PARAMETERS,
+              `File "${name}" comes before operations and map, or map does not name it.`,
+            ),
+          );
         return;
       }
-      if (staged.head.length < HEAD_BYTES)
-        staged.head = Buffer.concat([staged.head, chunk.subarray(0, HEAD_BYTES - staged.head.length)]);
-      if (!sink.write(chunk)) {
-        stream.pause();
-        sink.once('drain', () => stream.resume());
-      }
-    });
-    stream.on('end', () => {
-      if (!staged.tooLarge) sink.end();
-    });
-    stream.on('error', (e: Error) => sink.destroy(e));
-    sink.on('close', () => {
-      sinks.delete(sink);
-      if (stream.isPaused()) stream.resume();
-    });
-    writes.push(
-      blobs.write(staged.blobId!, sink).then(
-        (n) => {
-          staged.size = n;
-        },
-        (e: unknown) => {
-          staged.blobId = null; // the store removed the partial bytes
-          if (!staged.tooLarge && !settled) void fail(e instanceof UploadError ? e : cutOff());
-        },
-      ),
-    );
-  });
+      const limit = limitFor(paths, config.media.maxBytes);
+      const staged: StagedUpload = {
+        blobId: newBlobId(),
+        size: 0,
+        head: Buffer.alloc(0),
+        fileName: filename ?? '',
+        tooLarge: false,
+        limit,
+      };
+      const token = uploads.add(staged);
+      tokens.set(name, token);
+      written.push(staged.blobId!);
+      const sink = new PassThrough();
+      // Its failure is reported by the store's write (below); a store may not be reading yet when it is destroyed.
+      sink.on('error', () => {});
+      sinks.add(sink);
+      let size = 0;
+      stream.on('data', (chunk: Buffer) => {
+        if (staged.tooLarge) return;
+        size += chunk.length;
+        if (size > limit) {
+          // Over the limit: what was written goes, the rest of the part is read and dropped.
+          staged.tooLarge = true;
+          sink.destroy(new Error('over the limit'));
+          stream.resume();
+          return;
+        }
+        if (staged.head.length < HEAD_BYTES)
+          staged.head = Buffer.concat([staged.head, chunk.subarray(0, HEAD_BYTES - staged.head.length)]);
+        if (!sink.write(chunk)) {
+          stream.pause();
+          sink.once('drain', () => stream.resume());
+        }
+      });
+      stream.on('end', () => {
+        if (!staged.tooLarge) sink.end();
+      });
+      stream.on('error', (e: Error) => sink.destroy(e));
+      sink.on('close', () => {
+        sinks.delete(sink);
+        if (stream.isPaused()) stream.resume();
+      });
+      writes.push(
+        blobs.write(staged.blobId!, sink).then(
+          (n) => {
+            staged.size = n;
+          },
+          (e: unknown) => {
+            staged.blobId = null; // the store removed the partial bytes
+            if (!staged.tooLarge && !settled) void fail(e instanceof UploadError ? e : cutOff());
+          },
+        ),
+      );
+    }),
+  );
   busboy.on('error', () => void fail(cutOff()));
   busboy.on(
     'filesLimit',
@@ -300,27 +342,23 @@ export function handleMultipart(
       } catch {
         return fail(new UploadError(400, Code.INVALID_PARAMETERS, 'operations is not JSON.'));
       }
-      for (const [name, paths] of Object.entries(map)) {
+      for (const [name, paths] of map) {
         const token = tokens.get(name);
         if (!token)
           return fail(
             new UploadError(400, Code.INVALID_PARAMETERS, `map names file "${name}", which the request does not have.`),
           );
         for (const path of paths) {
-          if (typeof path !== 'string' || !setPath(ops, path, token))
+          if (!setPath(ops, path, token))
             return fail(
-              new UploadError(
-                400,
-                Code.INVALID_PARAMETERS,
-                `map path "${String(path)}" is not a null variable in operations.`,
-              ),
+              new UploadError(400, Code.INVALID_PARAMETERS, `map path "${path}" is not a null variable in operations.`),
             );
         }
       }
       settled = true;
       res.once('close', () => void blobs.delete(uploads.unclaimed()));
       run(JSON.stringify(ops), uploads);
-    })();
+    })().catch(defect);
   });
   // The client went away mid-request: busboy will never finish.
   req.once('close', () => {
