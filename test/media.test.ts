@@ -2,13 +2,15 @@
 // createVideoMessage, createFileMessage), sends, and downloads from the signed per-viewer URLs, which only the
 // message's audience can use. Refused and cut-off uploads leave no blob behind.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { pbkdf2 } from 'node:crypto';
 import { createServer, request } from 'node:http';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, TENCENT_MEDIA_LIMITS } from '../src/config';
-import { createDiskBlobs, diskBlobCount } from '../src/media/store';
+import { createDiskBlobs, diskBlobCount, newBlobId } from '../src/media/store';
 import { handleMultipart } from '../src/media/upload';
 import type { Logger } from '../src/log';
 import { openPostgres } from '../src/db/pg/open';
@@ -18,7 +20,7 @@ import { expectCode, testConfig, until, userSig } from './helpers/app';
 import { PG_URL, freshSchema } from './helpers/pg';
 import { startLive, type LiveGateway } from './helpers/live';
 import { CREATE_TARGETED, group } from './helpers/ops';
-import { png, upload as multipart, type Part } from './helpers/upload';
+import { mp4, png, upload as multipart, wav, type Part } from './helpers/upload';
 
 const KB = 1024;
 const LIMITS = { image: 200 * KB, sound: 64 * KB, video: 256 * KB, file: 128 * KB };
@@ -36,22 +38,6 @@ const HISTORY_MEDIA = `query($groupID: String!) { getGroupHistoryMessageList(gro
 const C2C_MEDIA = `query($userID: String!) { getC2CHistoryMessageList(userID: $userID, count: 20) { code desc data { msgID ${MEDIA} } } }`;
 const REVOKE = `mutation($msgID: String!) { revokeMessage(msgID: $msgID) { code desc } }`;
 const KICK = `mutation($groupID: String!, $memberList: [String!]!) { kickGroupMember(groupID: $groupID, memberList: $memberList) { code desc } }`;
-
-function wav(bytes: number): Buffer {
-  const b = Buffer.alloc(bytes, 7);
-  b.write('RIFF', 0);
-  b.writeUInt32LE(bytes - 8, 4);
-  b.write('WAVEfmt ', 8);
-  return b;
-}
-function mp4(bytes: number): Buffer {
-  const b = Buffer.alloc(bytes, 3);
-  b.writeUInt32BE(24, 0);
-  b.write('ftypisom', 4);
-  b.writeUInt32BE(512, 12);
-  b.write('isomiso2', 16);
-  return b;
-}
 
 let live: LiveGateway;
 let blobs: () => Promise<number>;
@@ -806,6 +792,35 @@ describe('a defect while an upload is read', () => {
       await until(() => diskBlobCount(dir) === 0, 'no blob left');
     } finally {
       await new Promise((r) => server.close(r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the disk store', () => {
+  it('when uploads are refused or cut off before their files are open, under load, then no partial file is left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'im-media-partial-'));
+    try {
+      const blobs = createDiskBlobs(dir);
+      const writes: Promise<unknown>[] = [];
+      for (let round = 0; round < 20; round++) {
+        // The thread pool busy, as under load, so that an open waits its turn while its source has already failed.
+        const busy = Array.from({ length: 3 }, () => new Promise((r) => pbkdf2('x', 'y', 20_000, 32, 'sha256', r)));
+        for (let i = 0; i < 10; i++) {
+          const source = new PassThrough();
+          writes.push(
+            blobs.write(newBlobId(), source).then(
+              () => 'written',
+              () => 'refused',
+            ),
+          );
+          source.destroy(new Error('refused'));
+        }
+        await Promise.all(busy);
+      }
+      expect(new Set(await Promise.all(writes))).toEqual(new Set(['refused']));
+      expect(diskBlobCount(dir)).toBe(0);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

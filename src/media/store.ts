@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -70,11 +71,15 @@ export function createDiskBlobs(dir: string): MediaBlobs {
     async write(id, source) {
       const partial = join(partials, checkId(id));
       ensureDirs();
+      const out = createWriteStream(partial, { flags: 'wx' });
       try {
-        await pipeline(source, createWriteStream(partial, { flags: 'wx' }));
+        await pipeline(source, out);
         await rename(partial, final(id));
         return (await stat(final(id))).size;
       } catch (e) {
+        // A source that fails early (an upload refused or cut off) rejects the pipeline before the partial file is
+        // even open; the open goes on and would create it after an unlink. So the unlink waits for the close.
+        if (!out.closed) await once(out, 'close').catch(() => {});
         await unlink(partial).catch(() => {});
         throw e;
       }

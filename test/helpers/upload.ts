@@ -43,3 +43,22 @@ export const png = (width: number, height: number, background: string | object =
   sharp({ create: { width, height, channels: 3, background } })
     .png()
     .toBuffer();
+
+/** A sound file's first bytes as file-type knows them (RIFF WAVE), then filler. */
+export function wav(bytes: number): Buffer {
+  const b = Buffer.alloc(bytes, 7);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(bytes - 8, 4);
+  b.write('WAVEfmt ', 8);
+  return b;
+}
+
+/** A video file's first bytes as file-type knows them (an ISO MP4 ftyp box), then filler. */
+export function mp4(bytes: number): Buffer {
+  const b = Buffer.alloc(bytes, 3);
+  b.writeUInt32BE(24, 0);
+  b.write('ftypisom', 4);
+  b.writeUInt32BE(512, 12);
+  b.write('isomiso2', 16);
+  return b;
+}
