@@ -13,7 +13,8 @@
 // the value (and no SQL or stack); data set when the code is 0; a wrong type a GraphQL error naming its variable;
 // nothing logged at error level; every request answered in time (a hang names the call); someone else's ids answer
 // exactly as unknown ones; on SQLite a refused call stores nothing; after every batch the gateway still answers.
-// Uploads themselves are not fuzzed (the fixture makes them; the uuid arguments reuse them).
+// The upload request itself is fuzzed by test/upload.property.test.ts (here the fixture makes uploads; the uuid
+// arguments reuse them).
 // FUZZ_RUNS=2000 explores longer, FUZZ_STATS=1 prints the codes each operation answered (how deep the calls get); a
 // failure prints the calls (fast-check's counterexample, fixture ids as {"$ref":…}), the seed and the path: FUZZ_SEED=…
 // FUZZ_PATH=… replays it.
