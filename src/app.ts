@@ -120,7 +120,7 @@ export function createApp(options: AppOptions) {
     },
   });
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const route = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/health')
       return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
@@ -145,6 +145,22 @@ export function createApp(options: AppOptions) {
         log,
       );
     limitBody(req, res, config.limits.maxBodyBytes, () => void yoga(req, res));
+  };
+  // A throw while routing would be uncaught (this is an 'request' listener) and end the process for everyone: a
+  // defect answers its own request 500 and is logged.
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    try {
+      route(req, res);
+    } catch (e) {
+      log.error({ err: e, url: req.url?.slice(0, 200) }, 'routing a request failed');
+      if (res.headersSent) return void res.destroy();
+      res
+        .writeHead(500, { 'content-type': 'application/json', connection: 'close' })
+        .end(
+          JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }),
+        );
+      req.resume();
+    }
   });
   const ws = attachWebSocket(server, yoga, config, log);
 

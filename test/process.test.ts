@@ -1,7 +1,7 @@
 // The gateway as an operator runs it: `npm start` stops on SIGTERM with nothing left serving, a taken port is one
 // clear line, and the dev key listens on 127.0.0.1 only unless HOST says otherwise.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -136,7 +136,60 @@ describe('a hostile request', () => {
     expect(gw.child.exitCode, gw.output()).toBeNull();
     expect(await answers(gw.port)).toBe(true);
   });
+
+  it('when request targets are no URL ("//", "/\\", "//[", …), then each gets an answer below 500 and the process goes on serving', async () => {
+    const db = tempDatabase();
+    cleanup.push(() => db.remove());
+    const gw = await spawnGateway({ DATABASE_URL: db.url });
+    cleanup.push(() => gw.kill('SIGKILL'));
+    const targets = [
+      '//',
+      '///',
+      '//[',
+      '/\\',
+      '//%',
+      '//a:b@',
+      '//:99999',
+      '//media/x',
+      '/media/%zz',
+      '//graphql',
+      '*',
+    ];
+    const upgrade = [
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+    ];
+    // "//" once ended the process: the media route parsed every target with new URL(), which throws on it.
+    for (const target of targets) {
+      const status = await rawStatus(gw.port, target);
+      expect(typeof status === 'number' && status < 500 ? 'answered' : `${target}: ${status}\n${gw.output()}`).toBe(
+        'answered',
+      );
+      expect(gw.child.exitCode, `${target}\n${gw.output()}`).toBeNull();
+    }
+    expect(await rawStatus(gw.port, '//', upgrade)).not.toBe(101);
+    expect(await answers(gw.port)).toBe(true);
+  });
 });
+
+/** The status of one raw HTTP/1.1 request for `target` (sent byte for byte: no client normalises it), or why none. */
+function rawStatus(port: number, target: string, headers: string[] = []): Promise<number | string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write([`GET ${target} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', ...headers, '', ''].join('\r\n')),
+    );
+    let text = '';
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer in 5 s')));
+    socket.on('data', (c) => (text += c));
+    socket.on('error', (e) => resolve(`${target}: ${e.message}`));
+    socket.on('close', () => {
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      resolve(status ? Number(status[1]) : `${target}: no status line in ${JSON.stringify(text.slice(0, 80))}`);
+    });
+  });
+}
 
 describe('HOST', () => {
   it('when the dev key is in use, then the gateway listens on 127.0.0.1 unless HOST is set; with a real key, on every interface', () => {

@@ -79,19 +79,23 @@ async function findPart(services: Services, viewer: string, ref: string, uuid: s
 
 /** Answers a request for a path under /media/; false for any other path. */
 export function serveMedia(req: IncomingMessage, res: ServerResponse, services: Services): boolean {
-  const url = new URL(req.url ?? '/', 'http://gateway');
-  if (!url.pathname.startsWith(MEDIA_PATH)) return false;
+  // Split, not new URL(): a request target such as "//" is no URL at all, and throwing here would end the process.
+  const target = req.url ?? '/';
+  const query = target.indexOf('?');
+  const pathname = query < 0 ? target : target.slice(0, query);
+  if (!pathname.startsWith(MEDIA_PATH)) return false;
+  const searchParams = new URLSearchParams(query < 0 ? '' : target.slice(query + 1));
   void (async () => {
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return refuse(res, 405, Code.INVALID_PARAMETERS, 'Use GET.', { allow: 'GET, HEAD' });
-    const uuid = url.pathname.slice(MEDIA_PATH.length);
+    const uuid = pathname.slice(MEDIA_PATH.length);
     const denied = () =>
       refuse(res, 403, Code.FILE_TRANS_DOWNLOAD_FAILED, defaultDesc[Code.FILE_TRANS_DOWNLOAD_FAILED]);
     if (!isBlobId(uuid))
       return refuse(res, 404, Code.FILE_TRANS_DOWNLOAD_FAILED, defaultDesc[Code.FILE_TRANS_DOWNLOAD_FAILED]);
-    const signed = services.media.urls.check(uuid, url.searchParams, services.now());
+    const signed = services.media.urls.check(uuid, searchParams, services.now());
     if (!signed) return denied();
-    const userSig = url.searchParams.get('userSig');
+    const userSig = searchParams.get('userSig');
     const auth = authenticateHeader(
       req.headers.authorization ?? (userSig ? `Bearer ${userSig}` : undefined),
       services.config,
