@@ -26,7 +26,7 @@ import { renderGraphiQL, seedTabs, serveGraphiQLAsset } from './graphiql';
 import { serveDemo } from './demo';
 import { useSingleConnectionSSE } from './sse';
 import { createLogger, type Logger } from './log';
-import { openMediaBlobs } from './media/open';
+import { cleanupTolerant, openMediaBlobs } from './media/open';
 import type { MediaBlobs } from './media/store';
 import { createMediaUrls } from './media/url';
 import { serveMedia } from './media/download';
@@ -65,7 +65,7 @@ export function createApp(options: AppOptions) {
   // A wake-up from another process may have been lost: end local streams; clients resume from storage by cursor.
   redis?.onGap(() => router.resetAll('Live delivery between gateway processes was interrupted'));
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
-  const mediaBlobs = options.mediaBlobs ?? openMediaBlobs(config);
+  const mediaBlobs = cleanupTolerant(options.mediaBlobs ?? openMediaBlobs(config), log);
   const services: Services = {
     store,
     router,

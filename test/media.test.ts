@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, TENCENT_MEDIA_LIMITS } from '../src/config';
 import { createDiskBlobs, diskBlobCount, newBlobId } from '../src/media/store';
 import { handleMultipart } from '../src/media/upload';
+import pino from 'pino';
 import type { Logger } from '../src/log';
 import { openPostgres } from '../src/db/pg/open';
 import { createPgBlobs, pgBlobCount } from '../src/media/pg-store';
@@ -37,6 +38,7 @@ const SEND_MEDIA = `mutation($id: String!, $groupID: String, $receiver: String) 
 const HISTORY_MEDIA = `query($groupID: String!) { getGroupHistoryMessageList(groupID: $groupID, count: 20) { code desc data { msgID ${MEDIA} } } }`;
 const C2C_MEDIA = `query($userID: String!) { getC2CHistoryMessageList(userID: $userID, count: 20) { code desc data { msgID ${MEDIA} } } }`;
 const REVOKE = `mutation($msgID: String!) { revokeMessage(msgID: $msgID) { code desc } }`;
+const DISMISS = `mutation($groupID: String!) { dismissGroup(groupID: $groupID) { code desc } }`;
 const KICK = `mutation($groupID: String!, $memberList: [String!]!) { kickGroupMember(groupID: $groupID, memberList: $memberList) { code desc } }`;
 
 let live: LiveGateway;
@@ -350,7 +352,6 @@ for (const mediaStore of stores) {
       const DOWNLOAD_MERGER = `query($msgID: String!) { downloadMergerMessage(msgID: $msgID) { code desc data { sender ${MEDIA} } } }`;
       const REUSE_IMAGE = `mutation($uuid: String, $image: Upload) { createImageMessage(uuid: $uuid, image: $image) { ${created} } }`;
       const REUSE_FILE = `mutation($uuid: String!, $fileName: String) { createFileMessage(uuid: $uuid, fileName: $fileName) { ${created} } }`;
-      const DISMISS = `mutation($groupID: String!) { dismissGroup(groupID: $groupID) { code desc } }`;
 
       /** alice's picture, targeted to bob in "team" (alice, bob, carol, dave): its msgID and bob's URL of the original. */
       async function targetedPicture() {
@@ -821,6 +822,40 @@ describe('the disk store', () => {
       expect(new Set(await Promise.all(writes))).toEqual(new Set(['refused']));
       expect(diskBlobCount(dir)).toBe(0);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a media store that cannot delete (its database away)', () => {
+  it('when a group with a picture is dismissed, then the dismissal is answered 0 and told to its members, and the failure is logged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'im-media-nodelete-'));
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+    const disk = createDiskBlobs(dir);
+    const live = await startLive({
+      config: testConfig(),
+      logger,
+      mediaBlobs: {
+        ...disk,
+        delete: async () => {
+          throw new Error('the media store is away');
+        },
+      },
+    });
+    try {
+      await group(live.gw, 'alice', ['bob'], 'Public', 'pub');
+      const bob = await live.subscribe('bob', 'subscription { onGroupEvent { type groupID } }');
+      const pic = await multipart(`http://127.0.0.1:${live.port}`, userSig('alice'), CREATE_IMAGE, {
+        image: { bytes: await png(20, 20), name: 'p.png' },
+      });
+      expectCode(await live.gw.call('alice', SEND_MEDIA, { id: pic.result.data.id, groupID: 'pub' }), 0, 'send');
+      // The dismissal is committed before its media's bytes are deleted: their failure must not undo its answer.
+      expectCode(await live.gw.call('alice', DISMISS, { groupID: 'pub' }), 0, 'dismissGroup');
+      expect((await bob.waitFor(1))[0].onGroupEvent).toEqual({ type: 'onGroupDismissed', groupID: 'pub' });
+      expect(warnings).toContain('deleting media failed: those bytes stay in the media store');
+    } finally {
+      await live.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
