@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { pbkdf2 } from 'node:crypto';
 import { createServer, request } from 'node:http';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, TENCENT_MEDIA_LIMITS } from '../src/config';
 import { createDiskBlobs, diskBlobCount, newBlobId } from '../src/media/store';
 import { handleMultipart } from '../src/media/upload';
+import { cleanupTolerant } from '../src/media/open';
 import pino from 'pino';
 import type { Logger } from '../src/log';
 import { openPostgres } from '../src/db/pg/open';
@@ -853,9 +854,35 @@ describe('a media store that cannot delete (its database away)', () => {
       // The dismissal is committed before its media's bytes are deleted: their failure must not undo its answer.
       expectCode(await live.gw.call('alice', DISMISS, { groupID: 'pub' }), 0, 'dismissGroup');
       expect((await bob.waitFor(1))[0].onGroupEvent).toEqual({ type: 'onGroupDismissed', groupID: 'pub' });
-      expect(warnings).toContain('deleting media failed: those bytes stay in the media store');
+      expect(warnings).toContain('deleting media failed: trying again later');
     } finally {
       await live.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the gateway's media store", () => {
+  it('when a delete fails, then it is answered, logged, and done once the store answers again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'im-media-retry-'));
+    try {
+      const disk = createDiskBlobs(dir);
+      const ids = [newBlobId(), newBlobId()];
+      for (const id of ids) await disk.write(id, Readable.from([Buffer.from(id)]));
+      let away = true;
+      const warnings: unknown[] = [];
+      const blobs = cleanupTolerant(
+        { ...disk, delete: (list) => (away ? Promise.reject(new Error('away')) : disk.delete(list)) },
+        { warn: ((o: unknown) => void warnings.push(o)) as Logger['warn'] },
+        20,
+      );
+      await blobs.delete(ids); // answered, not rejected
+      expect(warnings).toHaveLength(1);
+      expect(diskBlobCount(dir)).toBe(2);
+      away = false;
+      await until(() => diskBlobCount(dir) === 0, 'the retried delete');
+      await blobs.close();
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
