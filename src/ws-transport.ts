@@ -161,7 +161,8 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined, E 
     socket.once('close', (code, reason) => {
       leavePendingInit();
       connection.closed();
-      void closed(code, String(reason));
+      // Its subscriptions' return() and onClose run here, outside any request: a throw must not end the process.
+      closed(code, String(reason)).catch((err: unknown) => log.error({ err }, 'graphql-ws close handling failed'));
     });
   });
   return {
