@@ -5,6 +5,8 @@
 // A reservation needs a valid UserSig, and the token belongs to the user who reserved it: an operation on it with
 // another user's UserSig is refused (403), so a leaked token carries nobody else's messages.
 import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import type { Request as StreamRequest } from 'graphql-sse';
 import type { Config } from './config';
@@ -14,7 +16,7 @@ const TOKEN_HEADER = 'x-graphql-event-stream-token';
 /** Reservations kept per process; beyond that the oldest are forgotten (their operations get 403). */
 const MAX_RESERVATIONS = 100_000;
 
-export function useSingleConnectionSSE(config: Config) {
+export function useSingleConnectionSSE(config: Config): Plugin {
   const owners = new Map<string, string>();
   const viewerOf = (req: StreamRequest<Request, unknown>) =>
     authenticate(bearer(req.headers.get('authorization') ?? undefined), config);
@@ -28,7 +30,7 @@ export function useSingleConnectionSSE(config: Config) {
         headers: { 'content-type': 'application/json' },
       },
     ] as const;
-  return useGraphQLSSE({
+  const sse = useGraphQLSSE({
     endpoint: '/graphql/stream',
     authenticate(req) {
       const token =
@@ -51,4 +53,37 @@ export function useSingleConnectionSSE(config: Config) {
       return token;
     },
   });
+  // graphql-sse's handler lets a document's parse error (a syntax error, more tokens than allowed) escape as a throw,
+  // which the server answered 500 with a stack trace. It is the client's error: 400 with the error, as on /graphql.
+  const badRequest = (
+    error: unknown,
+    endResponse: (response: Response) => void,
+    fetchAPI: { Response: typeof Response },
+  ) => {
+    if (!(error instanceof GraphQLError)) throw error;
+    const { extensions, ...rest } = error.toJSON();
+    endResponse(
+      new fetchAPI.Response(
+        JSON.stringify({ errors: [{ ...rest, extensions: { code: 'GRAPHQL_PARSE_FAILED', ...extensions } }] }),
+        {
+          status: 400,
+          headers: { 'content-type': 'application/json' },
+        },
+      ),
+    );
+  };
+  return {
+    ...sse,
+    onRequest(payload) {
+      let answered: unknown;
+      try {
+        answered = sse.onRequest?.(payload);
+      } catch (error) {
+        return badRequest(error, payload.endResponse, payload.fetchAPI);
+      }
+      return answered instanceof Promise
+        ? answered.catch((error: unknown) => badRequest(error, payload.endResponse, payload.fetchAPI))
+        : (answered as undefined);
+    },
+  };
 }

@@ -82,4 +82,19 @@ describe('graphql-sse single-connection mode', () => {
       });
     expect((await post('eve')).status).toBe(403);
   });
+
+  it('when an operation on /graphql/stream does not parse, then 400 names the syntax error, without a stack trace', async () => {
+    const { base } = await started();
+    for (const query of ['%', 'x', '{ getLoginUser { code ']) {
+      const res = await fetch(`${base}/graphql/stream?query=${encodeURIComponent(query)}`, {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${userSig('alice')}` },
+      });
+      // It was 500 with the server's stack trace (graphql-sse let the parse error escape).
+      expect(res.status, query).toBe(400);
+      const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]!.message, query).toMatch(/^Syntax Error: /);
+      expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+      expect(JSON.stringify(body)).not.toMatch(/node_modules|\bat \w/);
+    }
+  });
 });
