@@ -11,7 +11,7 @@
 //   frames are refused (graphql-transport-ws is text, and ws validates UTF-8 only in text frames).
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import { WebSocket, type RawData, type WebSocketServer } from 'ws';
 import type { Logger } from './log';
 
@@ -121,6 +121,12 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined, E 
     let onMessage: ((data: string) => Promise<void>) | undefined;
     const handle = (data: string) => {
       onMessage?.(data).catch((err: unknown) => {
+        // graphql-ws throws for a well-formed frame of a type only a server sends (next, error, connection_ack):
+        // the client's mistake, closed as a bad request, not logged as the server's (a client could flood the log).
+        if (err instanceof Error && /^Unexpected message of type \w+ received$/.test(err.message)) {
+          log.debug({ err: err.message }, 'graphql-ws socket closed: a frame of a server-only type');
+          return socket.close(CloseCode.BadRequest, err.message);
+        }
         // An unexpected failure of the server itself: logged once, the socket closed like use/ws.ts does.
         log.error({ err }, 'graphql-ws message handling failed');
         socket.close(4500, 'Internal server error');
