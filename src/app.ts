@@ -102,7 +102,7 @@ export function createApp(options: AppOptions) {
       useAuth(),
       ...limitPlugins(config),
       useSharedEventExecution(),
-      useSingleConnectionSSE(config),
+      useSingleConnectionSSE(config, now),
     ],
     context: async (initial): Promise<GraphQLContext> => {
       const wsAuth = initial.wsAuth as Authentication | undefined;

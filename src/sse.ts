@@ -15,9 +15,54 @@ import { authenticate, bearer } from './auth/viewer';
 const TOKEN_HEADER = 'x-graphql-event-stream-token';
 /** Reservations kept per process; beyond that the oldest are forgotten (their operations get 403). */
 const MAX_RESERVATIONS = 100_000;
+/** Reservations of one user not opened yet; another releases that user's oldest (an app that reserves again after a
+ *  crash is not locked out). */
+const MAX_UNOPENED_PER_USER = 8;
+/** How long a reservation waits for its EventSource (which opens right after the PUT) before it is released. */
+const RESERVATION_SECONDS = 60;
 
-export function useSingleConnectionSSE(config: Config): Plugin {
+/** `now`: the gateway's clock, in seconds. */
+export function useSingleConnectionSSE(config: Config, now: () => number): Plugin {
+  /** Every reservation's owner, by token, oldest first. */
   const owners = new Map<string, string>();
+  /** The reservations not opened yet, oldest first, and by user: what expires or is released. */
+  const pending = new Map<string, { owner: string; at: number }>();
+  const pendingOf = new Map<string, Set<string>>();
+  /** Opens a stream with a request already aborted: how graphql-sse disposes of one (set once yoga is there). */
+  let dispose: ((token: string) => void) | undefined;
+  /** No longer pending: opened (`true`), or released and its stream disposed. graphql-sse keeps every reserved stream
+   *  until an EventSource has opened and closed it (about 2.4 KB each, for good, however many PUTs come). */
+  const settle = (token: string, opened: boolean) => {
+    const p = pending.get(token);
+    if (!p) return;
+    pending.delete(token);
+    const mine = pendingOf.get(p.owner)!;
+    mine.delete(token);
+    if (mine.size === 0) pendingOf.delete(p.owner);
+    if (!opened) {
+      owners.delete(token);
+      dispose?.(token);
+    }
+  };
+  const reserve = (owner: string): string => {
+    const at = now();
+    for (const [token, p] of pending) {
+      if (p.at > at - RESERVATION_SECONDS) break;
+      settle(token, false);
+    }
+    const mine = pendingOf.get(owner) ?? new Set<string>();
+    if (mine.size >= MAX_UNOPENED_PER_USER) settle(mine.values().next().value!, false);
+    const token = randomUUID();
+    owners.set(token, owner);
+    pending.set(token, { owner, at });
+    pendingOf.set(owner, mine.add(token));
+    if (owners.size > MAX_RESERVATIONS) {
+      const oldest = owners.keys().next().value!;
+      owners.delete(oldest);
+      settle(oldest, false);
+    }
+    return token;
+  };
   const viewerOf = (req: StreamRequest<Request, unknown>) =>
     authenticate(bearer(req.headers.get('authorization') ?? undefined), config);
   // graphql-sse's handler answers with a [body, init] pair.
@@ -38,13 +83,11 @@ export function useSingleConnectionSSE(config: Config): Plugin {
       if (req.method === 'PUT') {
         const { viewer, authFailure } = viewerOf(req);
         if (viewer === null) return refuse(401, authFailure?.message ?? 'Not logged in.');
-        const reserved = randomUUID();
-        owners.set(reserved, viewer);
-        if (owners.size > MAX_RESERVATIONS) owners.delete(owners.keys().next().value!);
-        return reserved;
+        return reserve(viewer);
       }
       if (!token) return ''; // distinct connections: each operation is authenticated by its own request
       // The EventSource GET has only the token; operations POSTed on it must come from its owner.
+      if (req.method === 'GET') settle(token, true);
       if (req.method === 'POST' || req.method === 'DELETE') {
         const owner = owners.get(token);
         if (owner === undefined || viewerOf(req).viewer !== owner)
@@ -74,6 +117,22 @@ export function useSingleConnectionSSE(config: Config): Plugin {
   };
   return {
     ...sse,
+    onYogaInit(payload) {
+      sse.onYogaInit?.(payload);
+      const { fetchAPI } = payload.yoga;
+      dispose = (token) =>
+        void Promise.resolve(
+          sse.onRequest?.({
+            request: new fetchAPI.Request(`http://gateway/graphql/stream?token=${token}`, {
+              headers: { accept: 'text/event-stream' },
+              signal: AbortSignal.abort(),
+            }),
+            serverContext: {},
+            fetchAPI,
+            endResponse: () => {},
+          } as unknown as Parameters<NonNullable<typeof sse.onRequest>>[0]),
+        ).catch(() => {});
+    },
     onRequest(payload) {
       let answered: unknown;
       try {

@@ -97,4 +97,46 @@ describe('graphql-sse single-connection mode', () => {
       expect(JSON.stringify(body)).not.toMatch(/node_modules|\bat \w/);
     }
   });
+
+  describe('reservations (PUT) never opened', () => {
+    const reserve = async (base: string, user: string) => {
+      const res = await fetch(`${base}/graphql/stream`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${userSig(user)}`, accept: 'text/plain' },
+      });
+      expect(res.status).toBe(201);
+      return res.text();
+    };
+    /** What opening the reservation's EventSource answers (the stream is closed again at once). */
+    const open = async (base: string, token: string) => {
+      const stop = new AbortController();
+      const res = await fetch(`${base}/graphql/stream?token=${token}`, {
+        headers: { accept: 'text/event-stream' },
+        signal: stop.signal,
+      });
+      stop.abort();
+      return res.status;
+    };
+
+    it("when a user reserves a ninth stream without opening any, then the oldest is released; the newest and other users' still open", async () => {
+      const { base } = await started();
+      const bobs = await reserve(base, 'bob');
+      const alices: string[] = [];
+      for (let i = 0; i < 9; i++) alices.push(await reserve(base, 'alice'));
+      // Each reservation was kept for good (2.4 KB in graphql-sse), so PUTs in a loop grew the process without bound.
+      expect(await open(base, alices[0]!)).not.toBe(200);
+      expect(await open(base, alices[1]!)).toBe(200);
+      expect(await open(base, alices[8]!)).toBe(200);
+      expect(await open(base, bobs)).toBe(200);
+    });
+
+    it('when a reservation is not opened within a minute, then it is released at the next reservation', async () => {
+      const { gw, base } = await started();
+      const early = await reserve(base, 'alice');
+      gw.clock.now += 61;
+      const late = await reserve(base, 'bob');
+      expect(await open(base, early)).not.toBe(200);
+      expect(await open(base, late)).toBe(200);
+    });
+  });
 });
