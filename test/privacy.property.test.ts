@@ -34,7 +34,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectCode as expectCodeAt, testConfig, userSig, type TestGateway } from './helpers/app';
+import { expectCode as expectCodeAt, testConfig, until as waitFor, userSig, type TestGateway } from './helpers/app';
 import { frames } from './helpers/sse';
 import {
   ADMIN,
@@ -1026,6 +1026,8 @@ for (const backend of gateways)
       subs: Map<User, Record<Field, Subscriber>>;
       /** The sentinel's subscriptions but onRecvNewMessage: he shares nothing with anyone, so gets no event at all. */
       stranger: Subscriber[];
+      /** Per viewer, how many resume replays have read their last page (store.messages.after answered done). */
+      replayed: Map<User, number>;
     }
 
     /** The msgIDs of the group tips the gateway publishes, in order (the mutations answer only code and desc). */
@@ -1465,9 +1467,17 @@ for (const backend of gateways)
             const resumes = model.goOnline(a.u);
             expect(sub.lastCursor !== null, `${step}: ${a.u} has a cursor to resume from`).toBe(resumes);
             const before = router.streamCount(a.u);
+            const replays = w.replayed.get(a.u) ?? 0;
             await sub.open(sub.lastCursor);
             await until(() => router.streamCount(a.u) > before);
-            await delivered(w); // the replay, before anything else happens
+            // The replay read to its end, and delivered, before anything else happens.
+            if (resumes)
+              await waitFor(
+                () => (w.replayed.get(a.u) ?? 0) > replays,
+                `${step}: ${a.u}'s replay to read its last page`,
+                15_000,
+              );
+            await delivered(w);
           }
           return;
         }
@@ -1798,6 +1808,17 @@ for (const backend of gateways)
                   fetched: new Map(),
                   subs: new Map(),
                   stranger: STRANGER_FIELDS.map((f) => new Subscriber(gw, SENTINEL, f)),
+                  replayed: new Map(),
+                };
+                // Observed, not changed: when a resume's replay has read its last page. Its pages are read as the
+                // viewer may see messages then, so the next step must wait for it (a join into a Meeting group made
+                // during the replay would show that group's earlier messages to it).
+                const messages = gw.app.services.store.messages;
+                const after = messages.after.bind(messages);
+                messages.after = async (viewer, from, limit) => {
+                  const page = await after(viewer, from, limit);
+                  if (page.done) w.replayed.set(viewer as User, (w.replayed.get(viewer as User) ?? 0) + 1);
+                  return page;
                 };
                 for (const u of USERS)
                   w.subs.set(
