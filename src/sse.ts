@@ -63,6 +63,19 @@ export function useSingleConnectionSSE(config: Config, now: () => number): Plugi
     }
     return token;
   };
+  // Operations running on each stream, at most IM_MAX_SUBSCRIPTIONS_PER_CONNECTION as on a graphql-ws socket (graphql-sse
+  // sets no bound: one stream could hold any number of subscriptions). A POST is counted when admitted; it stops
+  // counting when its operation completes, or as soon as it is answered other than 202 (no operation started).
+  const running = new Map<string, number>();
+  const counted = new WeakMap<Request, string>();
+  const uncount = (request: Request) => {
+    const token = counted.get(request);
+    if (token === undefined) return;
+    counted.delete(request);
+    const n = (running.get(token) ?? 1) - 1;
+    if (n > 0) running.set(token, n);
+    else running.delete(token);
+  };
   const viewerOf = (req: StreamRequest<Request, unknown>) =>
     authenticate(bearer(req.headers.get('authorization') ?? undefined), config);
   // graphql-sse's handler answers with a [body, init] pair.
@@ -71,7 +84,7 @@ export function useSingleConnectionSSE(config: Config, now: () => number): Plugi
       JSON.stringify({ errors: [{ message }] }),
       {
         status,
-        statusText: status === 401 ? 'Unauthorized' : 'Forbidden',
+        statusText: status === 401 ? 'Unauthorized' : status === 429 ? 'Too Many Requests' : 'Forbidden',
         headers: { 'content-type': 'application/json' },
       },
     ] as const;
@@ -93,7 +106,18 @@ export function useSingleConnectionSSE(config: Config, now: () => number): Plugi
         if (owner === undefined || viewerOf(req).viewer !== owner)
           return refuse(403, 'This event stream token belongs to another user, or was never reserved.');
       }
+      if (req.method === 'POST') {
+        const n = running.get(token) ?? 0;
+        const cap = config.limits.maxSubscriptionsPerConnection;
+        if (n >= cap)
+          return refuse(429, `At most ${cap} operations run at once on one event stream; complete one first.`);
+        running.set(token, n + 1);
+        counted.set(req.raw, token);
+      }
       return token;
+    },
+    onComplete(_ctx, req) {
+      uncount(req.raw);
     },
   });
   // graphql-sse's handler lets a document's parse error (a syntax error, more tokens than allowed) escape as a throw,
@@ -134,15 +158,22 @@ export function useSingleConnectionSSE(config: Config, now: () => number): Plugi
         ).catch(() => {});
     },
     onRequest(payload) {
+      const { request } = payload;
+      const endResponse = (response: Response) => {
+        if (response.status !== 202) uncount(request); // no operation started
+        payload.endResponse(response);
+      };
+      const failed = (error: unknown) => {
+        uncount(request);
+        return badRequest(error, payload.endResponse, payload.fetchAPI);
+      };
       let answered: unknown;
       try {
-        answered = sse.onRequest?.(payload);
+        answered = sse.onRequest?.({ ...payload, endResponse });
       } catch (error) {
-        return badRequest(error, payload.endResponse, payload.fetchAPI);
+        return failed(error);
       }
-      return answered instanceof Promise
-        ? answered.catch((error: unknown) => badRequest(error, payload.endResponse, payload.fetchAPI))
-        : (answered as undefined);
+      return answered instanceof Promise ? answered.catch(failed) : (answered as undefined);
     },
   };
 }

@@ -2,7 +2,7 @@
 // reserved with a UserSig, opened with only its token (what a browser EventSource can do), and owned by its user.
 import { createClient, type Client } from 'graphql-sse';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestGateway, until, userSig } from './helpers/app';
+import { createTestGateway, testConfig, until, userSig } from './helpers/app';
 import { group, sendText } from './helpers/ops';
 
 const ON_MESSAGE = 'subscription { onRecvNewMessage { msgID sender textElem { text } } }';
@@ -138,5 +138,39 @@ describe('graphql-sse single-connection mode', () => {
       expect(await open(base, early)).not.toBe(200);
       expect(await open(base, late)).toBe(200);
     });
+  });
+
+  it('when a stream already runs IM_MAX_SUBSCRIPTIONS_PER_CONNECTION operations, then another is refused with 429 until one completes; finished queries do not count', async () => {
+    const config = testConfig();
+    const gw = createTestGateway({
+      config: { ...config, limits: { ...config.limits, maxSubscriptionsPerConnection: 3 } },
+    });
+    const base = `http://127.0.0.1:${await gw.app.start(0, '127.0.0.1')}`;
+    cleanup.push(() => gw.app.stop());
+    const auth = { authorization: `Bearer ${userSig('alice')}` };
+    const token = await (
+      await fetch(`${base}/graphql/stream`, { method: 'PUT', headers: { ...auth, accept: 'text/plain' } })
+    ).text();
+    const post = async (query: string, operationId: string) =>
+      (
+        await fetch(`${base}/graphql/stream`, {
+          method: 'POST',
+          headers: { ...auth, 'x-graphql-event-stream-token': token, 'content-type': 'application/json' },
+          body: JSON.stringify({ query, extensions: { operationId } }),
+        })
+      ).status;
+    const SUBSCRIBE = 'subscription { onTotalUnreadMessageCountChanged }';
+    // Queries and refused documents run and end: they leave the bound free.
+    for (let i = 0; i < 5; i++) expect(await post('{ getLoginUser { code } }', `q${i}`)).toBe(202);
+    expect(await post('{ nope }', 'bad')).not.toBe(202);
+    // Every POST was accepted and kept running (300 subscriptions on one stream made 300 router streams).
+    for (const id of ['s1', 's2', 's3']) expect(await post(SUBSCRIBE, id)).toBe(202);
+    expect(await post(SUBSCRIBE, 's4')).toBe(429);
+    const done = await fetch(`${base}/graphql/stream?token=${token}&operationId=s1`, {
+      method: 'DELETE',
+      headers: { ...auth, 'x-graphql-event-stream-token': token },
+    });
+    expect(done.status).toBe(200);
+    await until(async () => (await post(SUBSCRIBE, 's5')) === 202, 'a slot free once s1 completed');
   });
 });
