@@ -41,6 +41,7 @@ export function useSingleConnectionSSE(config: Config, now: () => number): Plugi
     if (mine.size === 0) pendingOf.delete(p.owner);
     if (!opened) {
       owners.delete(token);
+      running.delete(token);
       dispose?.(token);
     }
   };
@@ -59,6 +60,7 @@ export function useSingleConnectionSSE(config: Config, now: () => number): Plugi
     if (owners.size > MAX_RESERVATIONS) {
       const oldest = owners.keys().next().value!;
       owners.delete(oldest);
+      running.delete(oldest); // kept at most as long as the reservation is known (an operation that failed never completes)
       settle(oldest, false);
     }
     return token;
