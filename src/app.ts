@@ -61,7 +61,7 @@ export function createApp(options: AppOptions) {
           log,
         });
   const bus = options.bus ?? redis ?? createLocalBus();
-  const router = createRouter(store, bus);
+  const router = createRouter(store, bus, { maxStreamsPerUser: config.limits.maxSubscriptionsPerUser });
   // A wake-up from another process may have been lost: end local streams; clients resume from storage by cursor.
   redis?.onGap(() => router.resetAll('Live delivery between gateway processes was interrupted'));
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));

@@ -60,6 +60,10 @@ export interface Limits {
   maxSubscriptionsPerConnection: number;
   /** Open graphql-ws connections per userID (IM_MAX_CONNECTIONS_PER_USER, default 10); more close with 4430. */
   maxConnectionsPerUser: number;
+  /** Live subscriptions one userID holds in a process, over every transport (IM_MAX_SUBSCRIPTIONS_PER_USER, default
+   *  200: ten graphql-ws connections of 20); more end at once with the error TOO_MANY_SUBSCRIPTIONS. SSE has no
+   *  connection count of its own, so this is its bound. */
+  maxSubscriptionsPerUser: number;
   /** Milliseconds a socket may wait before connection_init (IM_CONNECTION_INIT_TIMEOUT_MS, default 10 s); then 4408. */
   connectionInitTimeoutMs: number;
   /** Sockets connected but not yet past connection_init (IM_MAX_PENDING_INIT, default 1000); more close with 1013. */
@@ -188,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: int(env, 'IM_MAX_TOKENS', 1000, 50, 100_000),
       maxSubscriptionsPerConnection: int(env, 'IM_MAX_SUBSCRIPTIONS_PER_CONNECTION', 20, 1, 10_000),
       maxConnectionsPerUser: int(env, 'IM_MAX_CONNECTIONS_PER_USER', 10, 1, 1_000_000),
+      maxSubscriptionsPerUser: int(env, 'IM_MAX_SUBSCRIPTIONS_PER_USER', 200, 1, 1_000_000),
       connectionInitTimeoutMs: int(env, 'IM_CONNECTION_INIT_TIMEOUT_MS', 10_000, 100, 600_000),
       maxPendingInit: int(env, 'IM_MAX_PENDING_INIT', 1000, 1, 1_000_000),
       maxOperationsPerSecond: int(env, 'IM_MAX_OPERATIONS_PER_SECOND', 100, 1, 1_000_000),

@@ -85,6 +85,7 @@ describe('configuration', () => {
       IM_MAX_TOKENS: '400',
       IM_MAX_SUBSCRIPTIONS_PER_CONNECTION: '4',
       IM_MAX_CONNECTIONS_PER_USER: '2',
+      IM_MAX_SUBSCRIPTIONS_PER_USER: '9',
       IM_CONNECTION_INIT_TIMEOUT_MS: '1500',
       IM_DRAFT_RECLAIM_SECONDS: '5',
       IM_MAX_PENDING_INIT: '50',
@@ -99,6 +100,7 @@ describe('configuration', () => {
       maxTokens: 400,
       maxSubscriptionsPerConnection: 4,
       maxConnectionsPerUser: 2,
+      maxSubscriptionsPerUser: 9,
       connectionInitTimeoutMs: 1500,
       maxPendingInit: 50,
       maxOperationsPerSecond: 7,
@@ -109,6 +111,7 @@ describe('configuration', () => {
       ['IM_MAX_BODY_BYTES', '1mb'],
       ['IM_MAX_QUERY_DEPTH', '0'],
       ['IM_MAX_CONNECTIONS_PER_USER', '-1'],
+      ['IM_MAX_SUBSCRIPTIONS_PER_USER', '0'],
       ['IM_CONNECTION_INIT_TIMEOUT_MS', '2.5'],
       ['IM_WS_MAX_BUFFERED_BYTES', '1024'],
     ]) {
@@ -251,6 +254,50 @@ describe('graphql-ws connection limits', () => {
     await second.waitFor(1);
     expect(fourth.errors).toEqual([]);
     fourth.dispose();
+    second.dispose();
+  });
+
+  it('when a user holds IM_MAX_SUBSCRIPTIONS_PER_USER live subscriptions over graphql-ws and SSE, then another ends at once with TOO_MANY_SUBSCRIPTIONS; others are served, and one fits again once another completes', async () => {
+    const { gw, port } = await started({ maxSubscriptionsPerUser: 3 });
+    const base = `http://127.0.0.1:${port}`;
+    const query = 'subscription { onRecvNewMessage { msgID } }';
+    const socket = wsClient(port, { userSig: userSig('alice') });
+    sockets.push(socket);
+    const first = collect(socket, query);
+    const second = collect(socket, query);
+    await vi.waitFor(() => expect(gw.app.services.router.streamCount('alice')).toBe(2));
+    // An SSE subscription (distinct connection: one HTTP request each) counts as well. SSE had no bound of its own.
+    const sse = new AbortController();
+    sockets.push({ dispose: () => sse.abort() });
+    const stream = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${userSig('alice')}`,
+        accept: 'text/event-stream',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ query }),
+      signal: sse.signal,
+    });
+    expect(stream.status).toBe(200);
+    await vi.waitFor(() => expect(gw.app.services.router.streamCount('alice')).toBe(3));
+    const fourth = collect(socket, query);
+    await vi.waitFor(() => expect(fourth.errors).toHaveLength(1));
+    expect(JSON.stringify(fourth.errors)).toContain('TOO_MANY_SUBSCRIPTIONS');
+    expect(gw.app.services.router.streamCount('alice')).toBe(3);
+    // Others are not affected.
+    const bob = collect(wsClient(port, { userSig: userSig('bob') }), query);
+    await vi.waitFor(() => expect(gw.app.services.router.streamCount('bob')).toBe(1));
+    bob.dispose();
+
+    first.dispose();
+    await vi.waitFor(() => expect(gw.app.services.router.streamCount('alice')).toBe(2));
+    const fifth = collect(socket, query);
+    await vi.waitFor(() => expect(gw.app.services.router.streamCount('alice')).toBe(3));
+    await sendText(gw, 'bob', 'hi', { receiver: 'alice' });
+    await fifth.waitFor(1);
+    expect(fifth.errors).toEqual([]);
+    fifth.dispose();
     second.dispose();
   });
 

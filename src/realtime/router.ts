@@ -4,7 +4,7 @@
 // No subscriber ever runs a filter over someone else's traffic.
 import { conversationIdOf, type Store } from '../db/store';
 import type { Bus, RealtimeEvent } from './bus';
-import { ResubscribeError, Stream } from './stream';
+import { ResubscribeError, Stream, TooManyStreamsError } from './stream';
 
 export type Topic =
   | 'message'
@@ -42,6 +42,8 @@ export type Wake =
 export interface RouterOptions {
   /** Events a stream may hold unread before it is closed (the client resumes from its cursor). Default 10,000. */
   streamLimit?: number;
+  /** Streams one user may hold open at once (IM_MAX_SUBSCRIPTIONS_PER_USER); opening another fails. Default: none. */
+  maxStreamsPerUser?: number;
 }
 
 export interface RouterStats {
@@ -58,6 +60,7 @@ export const RESET_SLICE = 256;
 
 export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}) {
   const streamLimit = options.streamLimit ?? 10_000;
+  const maxStreamsPerUser = options.maxStreamsPerUser ?? Infinity;
   const streams = new Map<string, Set<Stream<Wake> & { topic: Topic }>>();
   const groupOnline = new Map<string, Set<string>>(); // groupId → online userIds
   const userGroups = new Map<string, Set<string>>(); // online userId → groupIds
@@ -211,6 +214,8 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
     /** Opens a stream for the viewer; resolves once group broadcasts are routed to it. */
     async open(userId: string, topic: Topic): Promise<Stream<Wake>> {
       let set = streams.get(userId);
+      // Every transport's subscriptions end here, so this bounds them all (SSE has no connection count of its own).
+      if ((set?.size ?? 0) >= maxStreamsPerUser) throw new TooManyStreamsError(maxStreamsPerUser);
       if (!set) streams.set(userId, (set = new Set()));
       const stream = Object.assign(
         new Stream<Wake>(streamLimit, () => {

@@ -13,6 +13,15 @@ export class ResubscribeError extends GraphQLError {
   }
 }
 
+/** A user already holds as many live subscriptions as a process keeps for one user (IM_MAX_SUBSCRIPTIONS_PER_USER). */
+export class TooManyStreamsError extends GraphQLError {
+  constructor(max: number) {
+    super(`Too many live subscriptions for this user: at most ${max} at once; complete one first.`, {
+      extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+    });
+  }
+}
+
 export class StreamOverflowError extends ResubscribeError {
   constructor() {
     super('This subscription fell too far behind and was closed');
