@@ -7,12 +7,12 @@
 // test/upload.property.test.ts the multipart upload request.) It found "//" ending the process, and a query that
 // does not parse answered 500 with a stack trace on /graphql/stream.
 // FUZZ_RUNS explores longer; a failure prints the request, the seed and the path: FUZZ_SEED=… FUZZ_PATH=… replays it.
-import { connect } from 'node:net';
 import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userSig } from './helpers/app';
 import { startLive, type LiveGateway } from './helpers/live';
+import { rawAnswer } from './helpers/raw-http';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 const MS_PER_REQUEST = 10_000;
@@ -134,36 +134,6 @@ function bytesOf(r: Req): Buffer {
   return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), body]);
 }
 
-/** The status of the answer (from its status line; a stream is not read further) and what came with it in the
- *  same read, or why there is none. */
-function answerOf(port: number, r: Req): Promise<{ status: number; text: string } | string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(bytesOf(r)));
-    let text = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(`no status line in ${MS_PER_REQUEST} ms`);
-    }, MS_PER_REQUEST);
-    socket.on('data', (c) => {
-      text += c;
-      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve({ status: Number(m[1]), text });
-      }
-    });
-    socket.on('error', (e) => {
-      clearTimeout(timer);
-      resolve(e.message);
-    });
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(`closed without a status line (${JSON.stringify(text.slice(0, 80))})`);
-    });
-  });
-}
-
 describe('raw HTTP requests', () => {
   let live: LiveGateway;
   const logged: string[] = [];
@@ -176,7 +146,7 @@ describe('raw HTTP requests', () => {
   it(`when ${RUNS} runs of one to three hostile raw HTTP requests at once arrive, then each is answered below 500 and the gateway stays up`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(request, { minLength: 1, maxLength: 3 }), async (requests) => {
-        const answers = await Promise.all(requests.map((r) => answerOf(live.port, r)));
+        const answers = await Promise.all(requests.map((r) => rawAnswer(live.port, bytesOf(r), MS_PER_REQUEST)));
         requests.forEach((r, i) => {
           const answer = answers[i]!;
           const what = `${JSON.stringify(answer).slice(0, 600)} for ${JSON.stringify(r)}`;

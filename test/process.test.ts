@@ -1,13 +1,14 @@
 // The gateway as an operator runs it: `npm start` stops on SIGTERM with nothing left serving, a taken port is one
 // clear line, and the dev key listens on 127.0.0.1 only unless HOST says otherwise.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { TEST_KEY, TEST_SDKAPPID, userSig } from './helpers/app';
 import { spawnGateway, tempDatabase } from './helpers/spawn';
+import { rawAnswer } from './helpers/raw-http';
 import { until } from './helpers/raw-ws';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -174,22 +175,12 @@ describe('a hostile request', () => {
   });
 });
 
-/** The status of one raw HTTP/1.1 request for `target` (sent byte for byte: no client normalises it), or why none. */
-function rawStatus(port: number, target: string, headers: string[] = []): Promise<number | string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () =>
-      socket.write([`GET ${target} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', ...headers, '', ''].join('\r\n')),
-    );
-    let text = '';
-    socket.setTimeout(5000, () => socket.destroy(new Error('no answer in 5 s')));
-    socket.on('data', (c) => (text += c));
-    socket.on('error', (e) => resolve(`${target}: ${e.message}`));
-    socket.on('close', () => {
-      const status = /^HTTP\/1\.1 (\d{3})/.exec(text);
-      resolve(status ? Number(status[1]) : `${target}: no status line in ${JSON.stringify(text.slice(0, 80))}`);
-    });
-  });
-}
+/** The status of a GET of `target` with `headers`, sent byte for byte, or why there is none. */
+const rawStatus = async (port: number, target: string, headers: string[] = []): Promise<number | string> => {
+  const request = [`GET ${target} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', ...headers, '', ''].join('\r\n');
+  const answer = await rawAnswer(port, Buffer.from(request), 5000);
+  return typeof answer === 'string' ? `${target}: ${answer}` : answer.status;
+};
 
 describe('HOST', () => {
   it('when the dev key is in use, then the gateway listens on 127.0.0.1 unless HOST is set; with a real key, on every interface', () => {
