@@ -40,10 +40,14 @@ export function useSingleConnectionSSE(config: Config, now: () => number): Plugi
     mine.delete(token);
     if (mine.size === 0) pendingOf.delete(p.owner);
     if (!opened) {
-      owners.delete(token);
-      running.delete(token);
+      forget(token);
       dispose?.(token);
     }
+  };
+  /** The reservation is gone: its owner and its count of running operations (one that failed never completes). */
+  const forget = (token: string) => {
+    owners.delete(token);
+    running.delete(token);
   };
   const reserve = (owner: string): string => {
     const at = now();
@@ -59,8 +63,7 @@ export function useSingleConnectionSSE(config: Config, now: () => number): Plugi
     pendingOf.set(owner, mine.add(token));
     if (owners.size > MAX_RESERVATIONS) {
       const oldest = owners.keys().next().value!;
-      owners.delete(oldest);
-      running.delete(oldest); // kept at most as long as the reservation is known (an operation that failed never completes)
+      forget(oldest);
       settle(oldest, false);
     }
     return token;
