@@ -25,6 +25,7 @@ import { useUtf8Body } from './utf8';
 import { renderGraphiQL, seedTabs, serveGraphiQLAsset } from './graphiql';
 import { serveDemo } from './demo';
 import { useSingleConnectionSSE } from './sse';
+import { Connections } from './connections';
 import { createLogger, type Logger } from './log';
 import { cleanupTolerant, openMediaBlobs } from './media/open';
 import type { MediaBlobs } from './media/store';
@@ -65,6 +66,7 @@ export function createApp(options: AppOptions) {
   // A wake-up from another process may have been lost: end local streams; clients resume from storage by cursor.
   redis?.onGap(() => router.resetAll('Live delivery between gateway processes was interrupted'));
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const connections = new Connections(config.limits.maxConnectionsPerUser);
   const mediaBlobs = cleanupTolerant(options.mediaBlobs ?? openMediaBlobs(config), log);
   const services: Services = {
     store,
@@ -102,7 +104,7 @@ export function createApp(options: AppOptions) {
       useAuth(),
       ...limitPlugins(config),
       useSharedEventExecution(),
-      useSingleConnectionSSE(config, now),
+      useSingleConnectionSSE(config, now, connections),
     ],
     context: async (initial): Promise<GraphQLContext> => {
       const wsAuth = initial.wsAuth as Authentication | undefined;
@@ -162,7 +164,7 @@ export function createApp(options: AppOptions) {
       req.resume();
     }
   });
-  const ws = attachWebSocket(server, yoga, config, log);
+  const ws = attachWebSocket(server, yoga, config, log, { connections });
 
   // Unsent created messages are reclaimed once expired (reads already treat them as gone).
   // Their media goes with them, unless a message or another draft holds it too (a forward, a reuse by uuid).

@@ -5,12 +5,14 @@
 // A reservation needs a valid UserSig, and the token belongs to the user who reserved it: an operation on it with
 // another user's UserSig is refused (403), so a leaked token carries nobody else's messages.
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import type { Request as StreamRequest } from 'graphql-sse';
 import type { Config } from './config';
 import { authenticate, bearer } from './auth/viewer';
+import type { Connections } from './connections';
 
 const TOKEN_HEADER = 'x-graphql-event-stream-token';
 /** Reservations kept per process; beyond that the oldest are forgotten (their operations get 403). */
@@ -21,8 +23,8 @@ const MAX_UNOPENED_PER_USER = 8;
 /** How long a reservation waits for its EventSource (which opens right after the PUT) before it is released. */
 const RESERVATION_SECONDS = 60;
 
-/** `now`: the gateway's clock, in seconds. */
-export function useSingleConnectionSSE(config: Config, now: () => number): Plugin {
+/** `now`: the gateway's clock, in seconds; `connections`: the users' open connections, shared with graphql-ws. */
+export function useSingleConnectionSSE(config: Config, now: () => number, connections: Connections): Plugin {
   /** Every reservation's owner, by token, oldest first. */
   const owners = new Map<string, string>();
   /** The reservations not opened yet, oldest first, and by user: what expires or is released. */
@@ -73,6 +75,9 @@ export function useSingleConnectionSSE(config: Config, now: () => number): Plugi
   // counting when its operation completes, or as soon as it is answered other than 202 (no operation started).
   const running = new Map<string, number>();
   const counted = new WeakMap<Request, string>();
+  /** Each request's node response, whose 'close' ends an open stream's count (the request's signal does not abort
+   *  when the response finishes). */
+  const responseOf = new WeakMap<Request, ServerResponse>();
   const uncount = (request: Request) => {
     const token = counted.get(request);
     if (token === undefined) return;
@@ -105,7 +110,20 @@ export function useSingleConnectionSSE(config: Config, now: () => number): Plugi
       }
       if (!token) return ''; // distinct connections: each operation is authenticated by its own request
       // The EventSource GET has only the token; operations POSTed on it must come from its owner.
-      if (req.method === 'GET') settle(token, true);
+      // Opening a reservation: an open stream holds a socket for good, so it counts as one of the user's connections,
+      // until its response closes (the EventSource went away, or the server stopped).
+      const opening = req.method === 'GET' ? pending.get(token) : undefined;
+      if (opening) {
+        if (!connections.take(opening.owner)) return refuse(429, connections.refusal());
+        settle(token, true);
+        const release = () => {
+          connections.release(opening.owner);
+          forget(token); // graphql-sse has dropped the closed stream
+        };
+        const res = responseOf.get(req.raw);
+        if (!res || res.closed) release();
+        else res.once('close', release);
+      }
       if (req.method === 'POST' || req.method === 'DELETE') {
         const owner = owners.get(token);
         if (owner === undefined || viewerOf(req).viewer !== owner)
@@ -164,6 +182,8 @@ export function useSingleConnectionSSE(config: Config, now: () => number): Plugi
     },
     onRequest(payload) {
       const { request } = payload;
+      const { res } = payload.serverContext as { res?: ServerResponse };
+      if (res) responseOf.set(request, res);
       const endResponse = (response: Response) => {
         if (response.status !== 202) uncount(request); // no operation started
         payload.endResponse(response);

@@ -23,10 +23,13 @@ import type { GraphQLContext } from './schema/context';
 import type { Logger } from './log';
 import type { DirectSink } from './realtime/shared-execution';
 import { OperationRate, serveGraphQLWs } from './ws-transport';
+import { Connections } from './connections';
 
 export interface WsOptions {
   /** Seconds a client has to send connection_init before the socket is closed (4408). */
   connectionInitWaitTimeoutMs?: number;
+  /** The user's open connections, shared with SSE streams (defaults to this server's own count). */
+  connections?: Connections;
 }
 
 type Extra = {
@@ -115,7 +118,7 @@ export function attachWebSocket(
       ? (info, done) => (!info.origin || origins.has(info.origin) ? done(true) : done(false, 403, 'Origin not allowed'))
       : undefined,
   });
-  const connections = new Map<string, number>(); // userID → open, acknowledged sockets
+  const connections = options.connections ?? new Connections(limits.maxConnectionsPerUser); // acknowledged sockets
   const stopKeepAlive = keepAlive(wss, KEEP_ALIVE_MS);
   const expiry = createExpirySweep((socket) => {
     log.info('graphql-ws connection closed: its UserSig expired');
@@ -134,17 +137,12 @@ export function attachWebSocket(
           else ctx.extra.socket.close(USERSIG_INVALID_CLOSE, closeReason(imCode, message));
           return false;
         }
-        const open = connections.get(auth.viewer) ?? 0;
-        if (open >= limits.maxConnectionsPerUser) {
-          log.info({ userID: auth.viewer, open }, 'graphql-ws connection refused: too many for this user');
+        if (!connections.take(auth.viewer)) {
+          log.info({ userID: auth.viewer }, 'graphql-ws connection refused: too many for this user');
           // Closed here with its own code; graphql-ws's 4403 that follows `false` is then a no-op.
-          ctx.extra.socket.close(
-            TOO_MANY_CONNECTIONS,
-            `Too many connections: at most ${limits.maxConnectionsPerUser} per user.`,
-          );
+          ctx.extra.socket.close(TOO_MANY_CONNECTIONS, connections.refusal());
           return false;
         }
-        connections.set(auth.viewer, open + 1);
         (ctx.extra as Extra).auth = auth;
         (ctx.extra as Extra).login = createLoginSession(ctx.extra.socket, auth.viewer, auth.expiresAt, expiry);
         (ctx.extra as Extra).counted = auth.viewer;
@@ -157,10 +155,7 @@ export function attachWebSocket(
       onClose: (ctx) => {
         expiry.untrack(ctx.extra.socket);
         const user = (ctx.extra as Extra).counted;
-        if (user === undefined) return;
-        const open = (connections.get(user) ?? 1) - 1;
-        if (open > 0) connections.set(user, open);
-        else connections.delete(user);
+        if (user !== undefined) connections.release(user);
       },
       execute: (args) => (args.rootValue as { execute: Enveloped['execute'] }).execute(args),
       subscribe: (args) => (args.rootValue as { subscribe: Enveloped['subscribe'] }).subscribe(args),

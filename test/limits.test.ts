@@ -27,6 +27,19 @@ async function started(limits: Partial<Limits> = {}, config: Partial<Config> = {
   return { gw, port: await gw.app.start(0, '127.0.0.1') };
 }
 
+/** Opens a graphql-ws socket for `user` (terminated after the test): acknowledged, or closed with a code. */
+function connectAs(port: number, user: string) {
+  return new Promise<{ acked: boolean; code?: number; reason?: string; ws: WebSocket }>((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+    sockets.push({ dispose: () => ws.terminate() });
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { userSig: userSig(user) } })));
+    ws.on('message', (m) => {
+      if (JSON.parse(m.toString()).type === 'connection_ack') resolve({ acked: true, ws });
+    });
+    ws.on('close', (code, reason) => resolve({ acked: false, code, reason: reason.toString(), ws }));
+  });
+}
+
 /** POSTs `body` over a real socket, chunked when asked (no Content-Length), and returns status and text. */
 function post(port: number, body: string, chunked = false): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -303,18 +316,7 @@ describe('graphql-ws connection limits', () => {
 
   it('when a user opens more sockets than allowed, then the extra one closes with 4430 (graphql-ws keeps 4429 for its own case); other users are not affected, and closing one makes room', async () => {
     const { port } = await started({ maxConnectionsPerUser: 2 });
-    const open: WebSocket[] = [];
-    const connect = (user: string) =>
-      new Promise<{ acked: boolean; code?: number; reason?: string; ws: WebSocket }>((resolve) => {
-        const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
-        open.push(ws);
-        ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { userSig: userSig(user) } })));
-        ws.on('message', (m) => {
-          if (JSON.parse(m.toString()).type === 'connection_ack') resolve({ acked: true, ws });
-        });
-        ws.on('close', (code, reason) => resolve({ acked: false, code, reason: reason.toString(), ws }));
-      });
-    sockets.push({ dispose: () => open.forEach((ws) => ws.terminate()) });
+    const connect = (user: string) => connectAs(port, user);
     const a1 = await connect('alice');
     expect((await connect('alice')).acked).toBe(true);
     const refused = await connect('alice');
@@ -330,6 +332,40 @@ describe('graphql-ws connection limits', () => {
       const again = await connect('alice');
       expect(again.acked).toBe(true);
     });
+  });
+
+  it('when a user holds IM_MAX_CONNECTIONS_PER_USER event streams and sockets, then another stream is refused 429 and another socket 4430; closing one makes room', async () => {
+    const { port } = await started({ maxConnectionsPerUser: 3 });
+    const base = `http://127.0.0.1:${port}`;
+    const reserve = async (user: string) =>
+      (
+        await fetch(`${base}/graphql/stream`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${userSig(user)}`, accept: 'text/plain' },
+        })
+      ).text();
+    /** Opens a reserved stream as an EventSource does (only the token) and keeps it open until disposed. */
+    const open = async (user: string) => {
+      const stop = new AbortController();
+      sockets.push({ dispose: () => stop.abort() });
+      const res = await fetch(`${base}/graphql/stream?token=${await reserve(user)}`, {
+        headers: { accept: 'text/event-stream' },
+        signal: stop.signal,
+      });
+      if (res.status !== 200) stop.abort();
+      return { status: res.status, close: () => stop.abort() };
+    };
+    const first = await open('alice');
+    expect(first.status).toBe(200);
+    // One graphql-ws socket and two streams: the user's three. Opened streams had no bound (each held for good).
+    expect((await connectAs(port, 'alice')).acked).toBe(true);
+    expect((await open('alice')).status).toBe(200);
+    expect((await open('alice')).status).toBe(429);
+    expect((await open('bob')).status).toBe(200);
+    expect(await connectAs(port, 'alice')).toMatchObject({ acked: false, code: 4430 });
+
+    first.close();
+    await vi.waitFor(async () => expect((await open('alice')).status).toBe(200));
   });
 
   it('when a socket sends no connection_init in time, then it is closed with 4408', async () => {
