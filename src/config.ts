@@ -62,7 +62,7 @@ export interface Limits {
    *  default 10); another socket closes with 4430, another stream is answered 429. */
   maxConnectionsPerUser: number;
   /** Live subscriptions one userID holds in a process, over every transport (IM_MAX_SUBSCRIPTIONS_PER_USER, default
-   *  200: ten graphql-ws connections of 20); more end at once with the error TOO_MANY_SUBSCRIPTIONS. SSE has no
+   *  200: ten graphql-ws connections of 20); more end at once with the error TOO_MANY_SUBSCRIPTIONS.
    *  SSE over distinct connections (a request per subscription) has no connection count, so this is its bound. */
   maxSubscriptionsPerUser: number;
   /** Milliseconds a socket may wait before connection_init (IM_CONNECTION_INIT_TIMEOUT_MS, default 10 s); then 4408. */
