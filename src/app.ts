@@ -28,6 +28,7 @@ import { useSingleConnectionSSE } from './sse';
 import { Connections } from './connections';
 import { createLogger, type Logger } from './log';
 import { cleanupTolerant, openMediaBlobs } from './media/open';
+import { sweepUnheldBlobs } from './media/sweep';
 import type { MediaBlobs } from './media/store';
 import { createMediaUrls } from './media/url';
 import { serveMedia } from './media/download';
@@ -176,6 +177,21 @@ export function createApp(options: AppOptions) {
     reclaimDrafts().catch((e: unknown) => log.error({ err: e }, 'draft reclaim failed'));
   }, config.draftReclaimSeconds * 1000);
   reclaim.unref();
+  // Bytes left behind (a delete that failed just before a restart, a process killed mid-upload): swept a minute after
+  // the start and every six hours, never two sweeps at once.
+  let sweeping: Promise<number> | undefined;
+  const stopSweep = new AbortController();
+  const sweepMedia = (nowMs?: number) =>
+    (sweeping ??= sweepUnheldBlobs(mediaBlobs, store.messages, nowMs, stopSweep.signal).finally(
+      () => (sweeping = undefined),
+    ));
+  const sweepLogged = () =>
+    void sweepMedia().then(
+      (blobs) => blobs > 0 && log.info({ blobs }, 'deleted media bytes nobody holds'),
+      (err: unknown) => log.warn({ err }, 'media sweep failed: trying again at the next one'),
+    );
+  const sweepTimers = [setTimeout(sweepLogged, 60_000), setInterval(sweepLogged, 6 * 3600_000)];
+  for (const t of sweepTimers) t.unref();
 
   let stopped = false;
   return {
@@ -187,6 +203,8 @@ export function createApp(options: AppOptions) {
     log,
     /** Deletes expired drafts and their media now (the timer does it every IM_DRAFT_RECLAIM_SECONDS). */
     reclaimDrafts,
+    /** Deletes now the media bytes written over an hour before `nowMs` that nobody holds (timers do it too). */
+    sweepMedia,
     /** Listens on `port` (0 = any free port) and resolves with the port. */
     async start(port = config.port, host?: string): Promise<number> {
       // Fail before taking traffic when the database (migrated) or Redis cannot be reached.
@@ -202,6 +220,9 @@ export function createApp(options: AppOptions) {
       if (stopped) return;
       stopped = true;
       clearInterval(reclaim);
+      for (const t of sweepTimers) clearTimeout(t);
+      stopSweep.abort();
+      await sweeping?.catch(() => {});
       router.closeAll();
       await ws.close();
       await new Promise<void>((resolve) => {

@@ -761,6 +761,47 @@ for (const mediaStore of stores) {
         await until(async () => (await blobs()) === 1, 'just the draft’s blob left');
       });
     });
+
+    describe('bytes nobody holds', () => {
+      const HOUR = 3600_000;
+      const leftBehind = async (n: number) => {
+        const store = live.gw.app.services.media.blobs;
+        for (let i = 0; i < n; i += 20)
+          await Promise.all(
+            Array.from({ length: Math.min(20, n - i) }, () =>
+              store.write(newBlobId(), Readable.from([Buffer.from('left behind')])),
+            ),
+          );
+      };
+
+      it('when bytes are left with no draft or message holding them (a delete lost to a restart, a process killed mid-upload), then the sweep deletes them once an hour old and keeps every held blob', async () => {
+        const sent = await upload('alice', CREATE_IMAGE, { image: { bytes: await png(40, 40), name: 'a.png' } });
+        expectCode(await call('alice', SEND_MEDIA, { id: sent.result.data.id, receiver: 'bob' }), 0, 'sendMessage');
+        const draft = await upload('alice', CREATE_FILE, { file: { bytes: Buffer.from('kept'), name: 'k.txt' } });
+        expectCode(draft.result, 0, 'createFileMessage');
+        await leftBehind(1);
+        expect(await blobs()).toBe(5);
+        // Nothing is an hour old: an upload's draft may still be on its way.
+        expect(await live.gw.app.sweepMedia()).toBe(0);
+        expect(await blobs()).toBe(5);
+        // Before the sweep, these bytes stayed for good: nothing listed the store against its holders.
+        expect(await live.gw.app.sweepMedia(Date.now() + HOUR + 60_000)).toBe(1);
+        expect(await blobs()).toBe(4);
+
+        expectCode(await call('alice', SEND_MEDIA, { id: draft.result.data.id, receiver: 'bob' }), 0, 'sendMessage');
+        const [file, picture] = (await call('bob', C2C_MEDIA, { userID: 'alice' })).data;
+        for (const image of picture.imageElem.imageList) expect((await download(image.url, 'bob')).status).toBe(200);
+        expect(await (await download(file.fileElem.url, 'bob')).text()).toBe('kept');
+      });
+
+      it('when more bytes are left behind than one page of the sweep, then it deletes them all', async () => {
+        const sent = await upload('alice', CREATE_FILE, { file: { bytes: Buffer.from('held'), name: 'h.txt' } });
+        expectCode(await call('alice', SEND_MEDIA, { id: sent.result.data.id, receiver: 'bob' }), 0, 'sendMessage');
+        await leftBehind(520);
+        expect(await live.gw.app.sweepMedia(Date.now() + HOUR + 60_000)).toBe(520);
+        expect(await blobs()).toBe(1);
+      });
+    });
   });
 }
 

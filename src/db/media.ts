@@ -40,15 +40,19 @@ export function* releaseWork(d: Dialect, holders: SQL): Work<string[]> {
     sql`DELETE FROM media_refs WHERE holder IN ${holders} RETURNING blob_id AS "blobId"`,
   );
   yield* run(sql`DELETE FROM merged_messages WHERE holder IN ${holders}`);
-  const all = [...new Set(freed.map((r) => r.blobId))];
-  if (all.length === 0) return [];
-  return (yield* rows<{ blobId: string }>(sql`SELECT u.value AS "blobId" FROM ${d.list(all, 'u')}
+  return yield* unheldWork(d, [...new Set(freed.map((r) => r.blobId))]);
+}
+
+/** The blobs among `blobIds` that no holder holds. */
+function* unheldWork(d: Dialect, blobIds: readonly string[]): Work<string[]> {
+  if (blobIds.length === 0) return [];
+  return (yield* rows<{ blobId: string }>(sql`SELECT u.value AS "blobId" FROM ${d.list(blobIds, 'u')}
     WHERE NOT EXISTS (SELECT 1 FROM media_refs r WHERE r.blob_id = u.value)`)).map((r) => r.blobId);
 }
 
 export function mediaMethods(
   x: Executor,
-): Pick<MessageStore, 'uploadsOf' | 'heldBlob' | 'refsOf' | 'mergedMessages' | 'visibleWithMerged'> {
+): Pick<MessageStore, 'uploadsOf' | 'heldBlob' | 'refsOf' | 'unheldBlobs' | 'mergedMessages' | 'visibleWithMerged'> {
   const d = x.dialect;
   return {
     uploadsOf: (uploader, blobIds) =>
@@ -69,6 +73,7 @@ export function mediaMethods(
           sql`SELECT ${REF_COLUMNS} FROM media_refs r WHERE r.holder IN ${d.inList(holders)}`,
         );
       }),
+    unheldBlobs: (blobIds) => x.read(() => unheldWork(d, blobIds)),
     mergedMessages: (holders) =>
       x.read(function* () {
         if (holders.length === 0) return new Map<string, MergedMessage[]>();

@@ -441,6 +441,8 @@ export interface MessageStore extends ReactionStore, ReceiptStore {
   heldBlob(holder: string, blobId: string): Promise<BlobRef | undefined>;
   /** Every blob these holders hold (a forward or a merger holds its sources' blobs too), in one statement. */
   refsOf(holders: readonly string[]): Promise<BlobRef[]>;
+  /** The blobs among these that no draft or message holds (bytes left behind: the media sweep deletes them). */
+  unheldBlobs(blobIds: readonly string[]): Promise<string[]>;
   /** Mergers' merged messages, by the mergers' creation ids, in one statement. */
   mergedMessages(holders: readonly string[]): Promise<Map<string, MergedMessage[]>>;
   /** visible(), with a merger's merged messages, in one statement (downloadMergerMessage, a forward of a merger). */

@@ -16,7 +16,7 @@ const MAX_PENDING_DELETES = 100_000;
  * The store as the gateway uses it: deleting bytes is always cleanup after a commit (a dismissal, an online-only send,
  * a refused upload, a reclaim), so a failed delete (the database away) must not fail what was committed, nor, from an
  * upload's listeners, end the process. It is logged, and the blobs are deleted again every `retryMs` until it works
- * (in this process: bytes whose delete failed just before a restart stay behind).
+ * (in this process: bytes whose delete failed just before a restart are left to the sweep, ./sweep.ts).
  */
 export function cleanupTolerant(blobs: MediaBlobs, log: Pick<Logger, 'warn'>, retryMs = 30_000): MediaBlobs {
   const pending = new Set<string>();

@@ -96,6 +96,19 @@ export function createPgBlobs(url: string, options: { schema?: string; poolSize?
       const valid = ids.filter(isBlobId);
       if (valid.length > 0) await pool.query('DELETE FROM media_chunks WHERE blob_id = ANY($1)', [valid]);
     },
+    // Keyset pages over the first chunks (a partial index): a page costs its own rows, however many blobs there are.
+    async *writtenBefore(beforeMs, pageSize) {
+      for (let after = ''; ;) {
+        const r = await pool.query<{ blob_id: string }>(
+          `SELECT blob_id FROM media_chunks WHERE n = 0 AND blob_id > $1 AND created_at < to_timestamp($2 / 1000.0)
+           ORDER BY blob_id LIMIT $3`,
+          [after, beforeMs, pageSize],
+        );
+        if (r.rows.length === 0) return;
+        yield r.rows.map((row) => row.blob_id);
+        after = r.rows[r.rows.length - 1]!.blob_id;
+      }
+    },
     close: () => pool.end(),
   };
 }

@@ -4,7 +4,7 @@
 // and checked against one pattern before any store sees them, so no client-controlled text reaches a path or a key.
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { rename, stat, unlink } from 'node:fs/promises';
+import { opendir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
@@ -29,6 +29,9 @@ export interface MediaBlobs {
   size(id: string): Promise<number | undefined>;
   /** Removes these blobs; missing ones are ignored. */
   delete(ids: readonly string[]): Promise<void>;
+  /** The ids of the complete blobs written before `beforeMs` (ms since the epoch), a page of at most `pageSize` at a
+   *  time, each read once the previous one is handled: what the sweep of bytes nobody holds goes through. */
+  writtenBefore(beforeMs: number, pageSize: number): AsyncIterable<string[]>;
   close(): Promise<void>;
 }
 
@@ -101,6 +104,25 @@ export function createDiskBlobs(dir: string): MediaBlobs {
     },
     async delete(ids) {
       await Promise.all(ids.filter(isBlobId).map((id) => unlink(final(id)).catch(() => {})));
+    },
+    // The directory streamed (opendir), not read whole: it holds every blob.
+    async *writtenBefore(beforeMs, pageSize) {
+      if (!existsSync(dir)) return;
+      let page: string[] = [];
+      for await (const entry of await opendir(dir)) {
+        if (!entry.isFile() || !isBlobId(entry.name)) continue;
+        const at = await stat(join(dir, entry.name)).then(
+          (s) => s.mtimeMs,
+          () => Infinity, // gone meanwhile
+        );
+        if (at >= beforeMs) continue;
+        page.push(entry.name);
+        if (page.length >= pageSize) {
+          yield page;
+          page = [];
+        }
+      }
+      if (page.length > 0) yield page;
     },
     async close() {},
   };

@@ -2,7 +2,7 @@
 // so both stores hand out identical rows. What differs is only the integer width: SQLite has one integer type,
 // PostgreSQL stores orders, times and counts as bigint (read back as numbers) and the small codes and 0/1 flags
 // as integer. drizzle-kit generates ./drizzle-pg from this file (drizzle.pg.config.ts).
-import { Column, SQL, getTableColumns } from 'drizzle-orm';
+import { Column, SQL, getTableColumns, sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
@@ -13,6 +13,7 @@ import {
   pgTable,
   primaryKey,
   text,
+  timestamp,
   uniqueIndex,
   type PgColumnBuilderBase,
 } from 'drizzle-orm/pg-core';
@@ -102,6 +103,17 @@ export const mergedMessages = toPg(lite.mergedMessages);
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 export const mediaChunks = pgTable(
   'media_chunks',
-  { blobId: text('blob_id').notNull(), n: integer('n').notNull(), data: bytea('data').notNull() },
-  (t) => [primaryKey({ columns: [t.blobId, t.n] })],
+  {
+    blobId: text('blob_id').notNull(),
+    n: integer('n').notNull(),
+    data: bytea('data').notNull(),
+    /** When the chunk was written; the first chunk's is the blob's age, for the sweep of bytes nobody holds. */
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.blobId, t.n] }),
+    index('media_chunks_first')
+      .on(t.blobId)
+      .where(sql`n = 0`),
+  ],
 );

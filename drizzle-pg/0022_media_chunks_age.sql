@@ -1,0 +1,2 @@
+ALTER TABLE "media_chunks" ADD COLUMN "created_at" timestamp with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
+CREATE INDEX "media_chunks_first" ON "media_chunks" USING btree ("blob_id") WHERE n = 0;
