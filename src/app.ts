@@ -135,7 +135,7 @@ export function createApp(options: AppOptions) {
       return;
     }
     if (!config.production && serveGraphiQLAsset(path, res)) return;
-    if (serveDemo(path, new URLSearchParams((req.url ?? '').split('?')[1] ?? ''), config, res)) return;
+    if (serveDemo(path, req.url ?? '', config, res)) return;
     if (serveMedia(req, res, services)) return;
     // Uploads are streamed into the media store, not bounded by maxBodyBytes (each file has its own limit).
     if (path === '/graphql' && isMultipart(req))

@@ -27,7 +27,8 @@ async function build(): Promise<string> {
 }
 
 /** Serves the demo's paths; false when `path` is not one of them or the demo is off. */
-export function serveDemo(path: string, search: URLSearchParams, config: Config, res: ServerResponse): boolean {
+/** `target`: the request target (path and query), parsed only for the demo's own routes. */
+export function serveDemo(path: string, target: string, config: Config, res: ServerResponse): boolean {
   if (!config.devCredentials || config.production || !(path === '/demo' || path.startsWith('/demo/'))) return false;
   if (path === '/demo' || path === '/demo/') {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(readFileSync(new URL('index.html', DEMO)));
@@ -41,7 +42,7 @@ export function serveDemo(path: string, search: URLSearchParams, config: Config,
       },
     );
   } else if (path === '/demo/usersig') {
-    const userID = search.get('userID') ?? '';
+    const userID = new URLSearchParams(target.split('?')[1] ?? '').get('userID') ?? '';
     if (!isValidUserID(userID)) {
       res
         .writeHead(400, { 'content-type': 'application/json' })
