@@ -22,7 +22,7 @@ import { expectCode, testConfig, until, userSig } from './helpers/app';
 import { PG_URL, freshSchema } from './helpers/pg';
 import { startLive, type LiveGateway } from './helpers/live';
 import { CREATE_TARGETED, group } from './helpers/ops';
-import { mp4, png, upload as multipart, wav, type Part } from './helpers/upload';
+import { mp4, png, stalledUpload, upload as multipart, wav, type Part } from './helpers/upload';
 
 const KB = 1024;
 const LIMITS = { image: 200 * KB, sound: 64 * KB, video: 256 * KB, file: 128 * KB };
@@ -44,6 +44,8 @@ const KICK = `mutation($groupID: String!, $memberList: [String!]!) { kickGroupMe
 
 let live: LiveGateway;
 let blobs: () => Promise<number>;
+/** The PostgreSQL half's schema. */
+let pgSchema: string;
 
 /** Each media store with the database it goes with: disk beside SQLite, PostgreSQL chunks beside PostgreSQL. */
 const stores = [
@@ -65,6 +67,7 @@ for (const mediaStore of stores) {
         cleanup = async () => rmSync(dir, { recursive: true, force: true });
       } else {
         const { schema, drop } = await freshSchema();
+        pgSchema = schema;
         live = await startLive({
           config,
           store: openPostgres(PG_URL!, { schema, rules: groupRules }),
@@ -726,6 +729,17 @@ for (const mediaStore of stores) {
         await until(async () => (await blobs()) === 0, 'no blob left');
       });
 
+      it("when one user's uploads stall mid-file, then another user's upload is answered meanwhile, and the stalled ones leave nothing once cut off", async () => {
+        // As many as the PostgreSQL media pool holds: each held a connection for as long as it lasted, so another
+        // user's upload waited for one and failed (6008) after the pool's 5 s.
+        const stalled = [0, 1, 2].map(() => stalledUpload(base(), userSig('mallory'), CREATE_FILE, 100 * KB));
+        const mine = await upload('bob', CREATE_FILE, { file: { bytes: Buffer.from('on time'), name: 'b.txt' } });
+        expectCode(mine.result, 0, 'createFileMessage');
+        expect(stalled.map((s) => s.answered())).toEqual([false, false, false]);
+        for (const s of stalled) s.abort();
+        await until(async () => (await blobs()) === 1, 'only bob’s blob left');
+      });
+
       it('when an anonymous client uploads, then 401 and nothing is stored', async () => {
         const form = new FormData();
         form.set('operations', JSON.stringify({ query: CREATE_FILE, variables: { file: null } }));
@@ -793,6 +807,32 @@ for (const mediaStore of stores) {
         for (const image of picture.imageElem.imageList) expect((await download(image.url, 'bob')).status).toBe(200);
         expect(await (await download(file.fileElem.url, 'bob')).text()).toBe('kept');
       });
+
+      it.skipIf(mediaStore.name !== 'PostgreSQL')(
+        'when a process is killed mid-upload, then the sweep deletes the chunks it had staged',
+        async () => {
+          // Another process on the same tables, whose upload stops for good after its first chunk.
+          const other = createPgBlobs(PG_URL!, { schema: pgSchema, poolSize: 1 });
+          let stop!: (e: Error) => void;
+          const killed = other
+            .write(
+              newBlobId(),
+              (async function* () {
+                yield Buffer.alloc(300 * KB, 5);
+                await new Promise((_, reject) => (stop = reject));
+              })(),
+            )
+            .catch(() => {});
+          await until(async () => (await blobs()) === 1, 'its first chunk staged');
+          expect(await live.gw.app.sweepMedia()).toBe(0);
+          expect(await blobs()).toBe(1); // under an hour old: it may still be on its way
+          await live.gw.app.sweepMedia(Date.now() + HOUR + 60_000);
+          expect(await blobs()).toBe(0);
+          stop(new Error('killed'));
+          await killed;
+          await other.close();
+        },
+      );
 
       it('when more bytes are left behind than one page of the sweep, then it deletes them all', async () => {
         const sent = await upload('alice', CREATE_FILE, { file: { bytes: Buffer.from('held'), name: 'h.txt' } });

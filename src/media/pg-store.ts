@@ -1,14 +1,19 @@
 // The PostgreSQL media store: every gateway process reads and writes the same bytes, in the database the deployment
 // already runs (no object store to operate). A blob is rows of `media_chunks` (drizzle-pg/…_media.sql), 256 KiB
-// each, written as they arrive in one transaction (a cut-off upload rolls back: nothing is left) and read back a few
-// chunks per query, so neither direction holds a whole file in memory. Uploads use their own small pool: a slow
-// upload holds its connection for as long as it lasts, and must not take one the message traffic needs.
+// each, and read back a few chunks per query, so neither direction holds a whole file in memory. A write inserts each
+// chunk as it arrives under a staging id (`~` + the id: no blob id, so no read, size or delete ever names it) and
+// renames them in one statement once the source has ended, so a blob is there whole or not at all; a cut-off upload
+// deletes its staged chunks, and those of a process killed mid-upload go with the sweep (writtenBefore). A connection
+// is held for one chunk at a time, not for the upload: slow or stalled uploads, however many, cannot hold up the
+// others (they took a connection each for as long as they lasted). Media has its own small pool all the same.
 import type pg from 'pg';
 import { Readable } from 'node:stream';
 import { createPool } from '../db/pg/client';
 import { isBlobId, type ByteRange, type MediaBlobs } from './store';
 
 export const CHUNK_BYTES = 256 * 1024;
+/** Chunks being written are kept under this prefix and the blob's id (see the header). */
+const STAGING = '~';
 /** Chunks per read query: 2 MiB in flight at most per download. */
 const READ_BATCH = 8;
 
@@ -50,23 +55,21 @@ export function createPgBlobs(url: string, options: { schema?: string; poolSize?
   };
   return {
     async write(id, source) {
-      check(id);
-      const client = await pool.connect();
+      const staging = STAGING + check(id);
       let total = 0;
       try {
-        await client.query('BEGIN');
         let n = 0;
         for await (const chunk of rechunk(source)) {
-          await client.query('INSERT INTO media_chunks (blob_id, n, data) VALUES ($1, $2, $3)', [id, n++, chunk]);
+          await pool.query('INSERT INTO media_chunks (blob_id, n, data) VALUES ($1, $2, $3)', [staging, n++, chunk]);
           total += chunk.length;
         }
-        await client.query('COMMIT');
+        const renamed = await pool.query('UPDATE media_chunks SET blob_id = $2 WHERE blob_id = $1', [staging, id]);
+        // Fewer than were written: the sweep took this write for one cut off by a crash (it ran for over an hour).
+        if (renamed.rowCount !== n) throw new Error(`${n - (renamed.rowCount ?? 0)} staged chunks were swept`);
         return total;
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => {});
+        await pool.query('DELETE FROM media_chunks WHERE blob_id = $1', [staging]).catch(() => {});
         throw e;
-      } finally {
-        client.release();
       }
     },
     async read(id, range) {
@@ -97,6 +100,8 @@ export function createPgBlobs(url: string, options: { schema?: string; poolSize?
       if (valid.length > 0) await pool.query('DELETE FROM media_chunks WHERE blob_id = ANY($1)', [valid]);
     },
     // Keyset pages over the first chunks (a partial index): a page costs its own rows, however many blobs there are.
+    // Staged chunks that old were cut off by a crash (a live upload's first chunk is younger than the sweep's grace):
+    // deleted here, as the disk store sweeps its partial files.
     async *writtenBefore(beforeMs, pageSize) {
       for (let after = ''; ;) {
         const r = await pool.query<{ blob_id: string }>(
@@ -105,8 +110,12 @@ export function createPgBlobs(url: string, options: { schema?: string; poolSize?
           [after, beforeMs, pageSize],
         );
         if (r.rows.length === 0) return;
-        yield r.rows.map((row) => row.blob_id);
-        after = r.rows[r.rows.length - 1]!.blob_id;
+        const ids = r.rows.map((row) => row.blob_id);
+        const staged = ids.filter((id) => id.startsWith(STAGING));
+        if (staged.length > 0) await pool.query('DELETE FROM media_chunks WHERE blob_id = ANY($1)', [staged]);
+        const blobs = ids.filter(isBlobId);
+        if (blobs.length > 0) yield blobs;
+        after = ids[ids.length - 1]!;
       }
     },
     close: () => pool.end(),

@@ -1,6 +1,7 @@
 // How a client uploads media: a GraphQL multipart request (operations, map, files) as apollo-upload-client sends it,
 // to the gateway's HTTP server (only it takes multipart requests), which streams each file into the media store
 // before the operation runs.
+import { request } from 'node:http';
 import sharp from 'sharp';
 
 /** One file of a request: its bytes, its name, and the Content-Type the client claims (none by default). */
@@ -61,4 +62,33 @@ export function mp4(bytes: number): Buffer {
   b.writeUInt32BE(512, 12);
   b.write('isomiso2', 16);
   return b;
+}
+
+/** Starts a createFileMessage upload as `sig`'s user that sends `sent` bytes of its file and then stalls, as a slow or
+ *  hostile client does; `abort()` cuts it off. */
+export function stalledUpload(base: string, sig: string, query: string, sent: number) {
+  const boundary = 'xSTALLEDx';
+  const ops = JSON.stringify({ query, variables: { file: null } });
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${ops}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="slow.bin"\r\n` +
+      `Content-Type: application/octet-stream\r\n\r\n`,
+  );
+  const req = request(`${base}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-length': head.length + sent + 1024, // more than is ever sent: the request stays open
+      authorization: `Bearer ${sig}`,
+    },
+  });
+  let answered = false;
+  req.on('response', (res) => {
+    answered = true;
+    res.resume();
+  });
+  req.on('error', () => {}); // cut off by abort()
+  req.write(Buffer.concat([head, Buffer.alloc(sent, 1)]));
+  return { answered: () => answered, abort: () => req.destroy() };
 }
