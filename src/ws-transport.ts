@@ -11,7 +11,7 @@
 //   frames are refused (graphql-transport-ws is text, and ws validates UTF-8 only in text frames).
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer, MessageType, type ServerOptions } from 'graphql-ws';
 import { WebSocket, type RawData, type WebSocketServer } from 'ws';
 import type { Logger } from './log';
 
@@ -92,6 +92,19 @@ class Connection {
   }
 }
 
+/** Frame types only a server sends; graphql-ws throws when a client sends one. */
+const SERVER_ONLY = new Set<string>([MessageType.ConnectionAck, MessageType.Next, MessageType.Error]);
+
+/** The type of a frame of a server-only type, else undefined (not JSON, another type). */
+function serverOnlyType(data: string): string | undefined {
+  try {
+    const type = (JSON.parse(data) as { type?: unknown } | null)?.type;
+    return typeof type === 'string' && SERVER_ONLY.has(type) ? type : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Serves graphql-ws `options` on `wss` (the same options as graphql-ws's useServer; no keep-alive here: ws.ts sweeps
  * all sockets with one timer). `dispose` closes every socket with 1001 and stops serving.
@@ -123,9 +136,11 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined, E 
       onMessage?.(data).catch((err: unknown) => {
         // graphql-ws throws for a well-formed frame of a type only a server sends (next, error, connection_ack):
         // the client's mistake, closed as a bad request, not logged as the server's (a client could flood the log).
-        if (err instanceof Error && /^Unexpected message of type \w+ received$/.test(err.message)) {
-          log.debug({ err: err.message }, 'graphql-ws socket closed: a frame of a server-only type');
-          return socket.close(CloseCode.BadRequest, err.message);
+        // Told by the frame itself, read again only on this path, not by the library's wording.
+        const type = serverOnlyType(data);
+        if (type !== undefined) {
+          log.debug({ type }, 'graphql-ws socket closed: a frame of a server-only type');
+          return socket.close(CloseCode.BadRequest, `Unexpected message of type ${type} received`);
         }
         // An unexpected failure of the server itself: logged once, the socket closed like use/ws.ts does.
         log.error({ err }, 'graphql-ws message handling failed');
