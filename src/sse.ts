@@ -121,8 +121,11 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
           forget(token); // graphql-sse has dropped the closed stream
         };
         const res = responseOf.get(req.raw);
-        if (!res || res.closed) release();
-        else res.once('close', release);
+        if (res) {
+          if (res.closed) release();
+          else res.once('close', release);
+        } else if (req.raw.signal.aborted) release();
+        else req.raw.signal.addEventListener('abort', release, { once: true }); // yoga.fetch, in-process (tests)
       }
       if (req.method === 'POST' || req.method === 'DELETE') {
         const owner = owners.get(token);
