@@ -470,9 +470,13 @@ for (const backend of gateways)
         private readonly u: string,
       ) {}
 
+      /** Ends the stream's GET as a client going away does (the gateway counts the stream until then). */
+      private readonly gone = new AbortController();
+
       private request(method: string, query: string, init: { body?: string; accept?: string } = {}) {
         return this.gw.app.yoga.fetch(`http://local/graphql/stream${query}`, {
           method,
+          ...(method === 'GET' ? { signal: this.gone.signal } : {}),
           headers: {
             authorization: `Bearer ${sigOf(this.u)}`,
             ...(this.token ? { 'x-graphql-event-stream-token': this.token } : {}),
@@ -528,6 +532,7 @@ for (const backend of gateways)
 
       close(): void {
         void this.reader?.cancel().catch(() => {});
+        this.gone.abort();
       }
     }
 
