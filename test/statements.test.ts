@@ -5,7 +5,7 @@ import pg from 'pg';
 import { openPostgres } from '../src/db/pg/open';
 import { groupRules } from '../src/resolvers/group-type';
 import { createTestGateway, testConfig, type TestGateway } from './helpers/app';
-import { CONVERSATIONS, FIND, TOTAL_UNREAD, group, sendText } from './helpers/ops';
+import { CONVERSATIONS, CREATE_TEXT, FIND, SEND, TOTAL_UNREAD, group, sendText } from './helpers/ops';
 import { PG_URL, freshSchema, type FreshSchema } from './helpers/pg';
 import { startLive } from './helpers/live';
 
@@ -139,6 +139,46 @@ const editAndRevoke = (members: number) =>
       );
     const small = await reaction(3);
     const large = await reaction(30);
+    expect(large).toBe(small);
+  }, 120_000);
+});
+
+(PG_URL ? describe : describe.skip)('PostgreSQL statements per message to online members', () => {
+  it('when a group message reaches 3 or 30 members online on onConversationChanged and onTotalUnreadMessageCountChanged, then the statements are the same: one read of the conversations and one of the totals per event, not per subscriber', async () => {
+    const costs = async (members: number) => {
+      let statements = 0;
+      const store = await watchedStore(() => void statements++);
+      const live = await startLive({ store, config: testConfig({ groupSendRate: 1_000_000 }) });
+      try {
+        const users = Array.from({ length: members }, (_, i) => `m${i}`);
+        const g = await group(live.gw, 'alice', users, 'Work', 'costs');
+        const subs = (
+          await Promise.all(
+            users.map(async (u) => [
+              await live.subscribe(u, 'subscription { onConversationChanged { conversationID unreadCount } }'),
+              await live.subscribe(u, 'subscription { onTotalUnreadMessageCountChanged }'),
+            ]),
+          )
+        ).flat();
+        // The totals' first reads, made as they subscribe, are done once no statement has come for a while.
+        for (let last = -1; last !== statements;) {
+          last = statements;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const id = (await live.gw.call('alice', CREATE_TEXT, { text: 'to all' })).data.id;
+        const before = statements;
+        expect((await live.gw.call('alice', SEND, { id, groupID: g })).code).toBe(0);
+        await Promise.all(subs.map((s) => s.waitFor(1)));
+        return statements - before;
+      } finally {
+        await live.stop();
+        await schema?.drop();
+        schema = undefined;
+      }
+    };
+    const small = await costs(3);
+    const large = await costs(30);
+    // Each subscriber read its own conversation and total: 60 more statements for 27 more members.
     expect(large).toBe(small);
   }, 120_000);
 });

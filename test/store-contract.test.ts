@@ -248,6 +248,34 @@ for (const backend of backends) {
       expect(await store.conversations.totalUnread('bob')).toBe(0);
     });
 
+    it("when a live event reads many viewers' conversations and totals at once, then each gets what its own get and totalUnread answer", async () => {
+      await group('g', 'alice', ['bob', 'carol', 'dave']);
+      await send('alice', 'to all', { groupId: 'g' });
+      await send('alice', 'for bob', { groupId: 'g', targets: ['bob'] }, { excludedUnread: false });
+      await send('alice', 'hi bob', { receiver: 'bob' });
+      await send('carol', 'hi alice', { receiver: 'alice' });
+      expect(await store.conversations.markRead('carol', 'group_g')).toBe(true);
+      const viewers = ['alice', 'bob', 'carol', 'dave', 'erin']; // erin has no conversation at all
+      const pairs = [
+        ...viewers.map((viewer) => ({ viewer, conversationID: 'group_g' })),
+        { viewer: 'bob', conversationID: 'c2c_alice' }, // a second conversation of one viewer is another statement
+        { viewer: 'alice', conversationID: 'c2c_carol' },
+      ];
+      const many = await store.conversations.getMany(pairs.slice(0, 5));
+      for (const viewer of viewers) expect(many.get(viewer)).toEqual(await store.conversations.get(viewer, 'group_g'));
+      expect([...many.keys()].sort()).toEqual(['alice', 'bob', 'carol', 'dave']);
+      // bob sees the targeted message as his lastMessage with his own seq; dave sees the broadcast with his.
+      expect(textOf(many.get('bob')?.lastMessage?.row)).toBe('for bob');
+      expect(textOf(many.get('dave')?.lastMessage?.row)).toBe('to all');
+      expect([many.get('bob')?.lastMessage?.seq, many.get('dave')?.lastMessage?.seq]).toEqual([2, 1]);
+      const mixed = await store.conversations.getMany(pairs.slice(5));
+      expect(mixed.get('bob')).toEqual(await store.conversations.get('bob', 'c2c_alice'));
+      expect(mixed.get('alice')).toEqual(await store.conversations.get('alice', 'c2c_carol'));
+      const totals = await store.conversations.totalUnreadMany(viewers);
+      for (const viewer of viewers) expect(totals.get(viewer)).toBe(await store.conversations.totalUnread(viewer));
+      expect(Object.fromEntries(totals)).toEqual({ alice: 1, bob: 3, carol: 0, dave: 1, erin: 0 });
+    });
+
     it('when a resume reads after a cursor, then it gets every source oldest first, within the limit, within its windows', async () => {
       await group('g', 'alice', ['bob']);
       await group('h', 'carol', ['bob']);

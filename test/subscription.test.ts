@@ -338,6 +338,42 @@ describe('onConversationChanged and onTotalUnreadMessageCountChanged', () => {
   });
 });
 
+describe('conversation and unread reads shared by an event’s subscribers', () => {
+  it("when bob reaches an event late, after carol read both their totals for it, then bob's total never goes back", async () => {
+    // bob's read for a first message is held up (as a busy PostgreSQL pool could); carol meanwhile reads the next
+    // message's totals for both of them, and a third message arrives before bob's read is done.
+    const store = openDatabase(':memory:');
+    const totalUnreadMany = store.conversations.totalUnreadMany;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let holding = true;
+    store.conversations.totalUnreadMany = async (viewers) => {
+      if (holding && viewers.length === 1 && viewers[0] === 'bob') {
+        holding = false;
+        await held;
+      }
+      return totalUnreadMany(viewers);
+    };
+    await live.stop();
+    live = await startLive({ store, config: testConfig({ groupSendRate: 1_000_000 }) });
+    groupID = await group(live.gw, 'alice', ['bob', 'carol'], 'Work', 'work');
+    const bob = await live.subscribe('bob', ON_UNREAD);
+    const carol = await live.subscribe('carol', ON_UNREAD);
+    const totals = (s: typeof bob) => s.events.map((e) => e.onTotalUnreadMessageCountChanged);
+
+    expectCode(await send('alice', 'to bob', { receiver: 'bob' }), 0); // bob: 1 (his read held)
+    expectCode(await send('alice', 'to both', { groupID }), 0); // bob: 2, carol: 1 (read by carol's turn)
+    await carol.waitFor(1);
+    expectCode(await send('alice', 'to bob again', { receiver: 'bob' }), 0); // bob: 3
+    release();
+    expectCode(await send('alice', 'last', { receiver: 'bob' }), 0); // bob: 4
+    await until(() => totals(bob).at(-1) === 4, 'bob’s total reaches 4');
+    // The shared read of "to both" was made before bob's own was done: taken, it showed 2 after 3.
+    expect(totals(bob)).toEqual([3, 4]);
+    expect(totals(carol)).toEqual([1]);
+  });
+});
+
 describe('the viewer is the UserSig', () => {
   it('when the UserSig is bad or missing, then the socket is closed with 4403 at connect; expired, with 4001; the reason starts with the imCode', async () => {
     const cases: [Record<string, unknown>, number, RegExp][] = [

@@ -7,10 +7,12 @@
 //          viewer's window) and the viewer's last targeted message.
 import type { ConversationScope, ConversationState, ConversationStore, UserStore, ViewedMessage } from './store';
 import { row, rows, run, sql, type Dialect, type Executor, type SQL } from './statement';
-import { seqOf, viewColumns, viewed, type ViewedRow } from './views';
+import { seqOf, viewColumns, viewed, type ViewedRow, type ViewerRef } from './views';
 import { profileMethods } from './profiles';
 
 type StateRow = ViewedRow & {
+  /** Whose conversation (the batched reads map rows back to their viewers by it). */
+  ownerID: string;
   conversationID: string;
   userID: string | null;
   groupID: string | null;
@@ -42,6 +44,7 @@ function atInfo(r: StateRow): { seq: number; atType: number }[] {
 
 function state(r: StateRow): ConversationState {
   const {
+    ownerID: _ownerID,
     conversationID,
     userID,
     groupID,
@@ -118,21 +121,34 @@ export function createConversationStore(x: Executor): ConversationStore {
     sql`coalesce(${groupAtAll}, 0)`,
   );
   const AT_ALL = sql`CASE WHEN ${atAllRaw} > 0 AND ${kept(atAllRaw)} THEN ${atAllRaw} ELSE 0 END`;
-  const seqAt = (viewer: string, order: SQL) =>
+  const seqAt = (viewer: ViewerRef, order: SQL) =>
     sql`(SELECT ${seqOf(viewer, 'am')} FROM messages am WHERE am.order_no = ${order})`;
-  const states = (viewer: string, conversationID: string | null) => sql`SELECT c.conversation_id AS "conversationID",
+  /** The conversations of `c` that `where` picks, each as its owner sees it. `viewer`: that owner, bound, or the
+   *  column of a list of viewers joined first (`from`) when one statement answers for several; never c.user_id
+   *  itself, which the views' own subqueries over `conversations c` would read as theirs. */
+  const statesWhere = (viewer: ViewerRef, where: SQL, from = sql`conversations c`) => sql`SELECT c.user_id AS "ownerID",
+      c.conversation_id AS "conversationID",
       c.peer_id AS "userID", c.group_id AS "groupID", g.group_name AS "groupName", ${UNREAD} AS "unreadCount",
       pu.nick_name AS "peerNickName", pu.face_url AS "peerFaceUrl", c.is_pinned AS "isPinned",
       c.draft_text AS "draftText", c.draft_timestamp AS "draftTimestamp", c.mark_bits AS "markBits",
       c.recv_opt AS "recvOpt", ${AT_ME} AS "atMeOrder", ${seqAt(viewer, AT_ME)} AS "atMeSeq",
       ${AT_ALL} AS "atAllOrder", ${seqAt(viewer, AT_ALL)} AS "atAllSeq", ${viewColumns(viewer)}
-    FROM conversations c
+    FROM ${from}
     LEFT JOIN groups g ON g.group_id = c.group_id
     LEFT JOIN users pu ON pu.user_id = c.peer_id
     LEFT JOIN group_members gm ON gm.group_id = c.group_id AND gm.user_id = c.user_id
     LEFT JOIN messages m ON m.order_no = ${LAST}
-    WHERE c.user_id = ${viewer} ${conversationID === null ? sql`AND ${SHOWN}` : sql`AND c.conversation_id = ${conversationID}`}
+    WHERE ${where}
     ORDER BY c.is_pinned DESC, coalesce(m.order_no, 0) DESC, c.conversation_id ${d.collate}`;
+  const states = (viewer: string, conversationID: string | null) =>
+    statesWhere(
+      viewer,
+      conversationID === null
+        ? sql`c.user_id = ${viewer} AND ${SHOWN}`
+        : sql`c.user_id = ${viewer} AND c.conversation_id = ${conversationID}`,
+    );
+  const UNREAD_FROM = sql`FROM conversations c LEFT JOIN groups g ON g.group_id = c.group_id
+        LEFT JOIN group_members gm ON gm.group_id = c.group_id AND gm.user_id = c.user_id`;
   // "Everything up to now": the conversation's latest message (the group's, for a group), read from the rows the
   // same statement updates, so a send committed meanwhile is either counted and read, or neither. One narrow race
   // remains on PostgreSQL: a revoke of a group broadcast that commits while this statement waits on the same
@@ -172,18 +188,41 @@ export function createConversationStore(x: Executor): ConversationStore {
       const r = await x.read(() => row<StateRow>(states(viewer, conversationID)));
       return r && state(r);
     },
+    getMany: (pairs) =>
+      x.read(function* () {
+        const byConversation = new Map<string, string[]>();
+        for (const { viewer, conversationID } of pairs)
+          byConversation.set(conversationID, [...(byConversation.get(conversationID) ?? []), viewer]);
+        const found = new Map<string, ConversationState>();
+        for (const [conversationID, viewers] of byConversation) {
+          const from = sql`${d.list(viewers, 'vw')} ${d.outerJoin} conversations c ON c.user_id = vw.value`;
+          const where = sql`c.conversation_id = ${conversationID}`;
+          for (const r of yield* rows<StateRow>(statesWhere(sql`vw.value`, where, from)))
+            found.set(r.ownerID, state(r));
+        }
+        return found;
+      }),
     // Over the conversations the list shows: a deleted one counts again when it shows again.
     totalUnread: async (viewer) =>
       Number(
         (
           await x.read(() =>
-            row<{ n: number | null }>(sql`SELECT sum(${UNREAD}) AS "n"
-      FROM conversations c LEFT JOIN groups g ON g.group_id = c.group_id
-        LEFT JOIN group_members gm ON gm.group_id = c.group_id AND gm.user_id = c.user_id
+            row<{ n: number | null }>(sql`SELECT sum(${UNREAD}) AS "n" ${UNREAD_FROM}
       WHERE c.user_id = ${viewer} AND ${SHOWN}`),
           )
         )?.n ?? 0,
       ),
+    totalUnreadMany: async (viewers) => {
+      if (viewers.length === 0) return new Map();
+      const list = await x.read(() =>
+        rows<{ viewer: string; n: number | null }>(sql`SELECT c.user_id AS "viewer", sum(${UNREAD}) AS "n"
+      ${UNREAD_FROM} WHERE c.user_id IN ${d.inList(viewers)} AND ${SHOWN} GROUP BY c.user_id`),
+      );
+      // A viewer without conversations has none to count: 0, as totalUnread answers.
+      const totals = new Map(viewers.map((v) => [v, 0]));
+      for (const r of list) totals.set(r.viewer, Number(r.n ?? 0));
+      return totals;
+    },
     markRead: async (viewer, conversationID) => (await markRead(viewer, { conversationIDs: [conversationID] })) > 0,
     markReadIn: (viewer, scope) => markRead(viewer, scope),
     // Pinning, a draft or a mark is the viewer's own doing: it shows a deleted conversation again.

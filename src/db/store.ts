@@ -522,7 +522,12 @@ export const AT_ALL = '__kImSDK_MesssageAtALL__';
 export interface ConversationStore {
   list(viewer: string): Promise<ConversationState[]>;
   get(viewer: string, conversationID: string): Promise<ConversationState | undefined>;
+  /** get() for several viewers at once (a live event's subscribers): by viewer, one statement per conversation id
+   *  (a group's event: one). Viewers without such a conversation are left out. */
+  getMany(pairs: readonly { viewer: string; conversationID: string }[]): Promise<Map<string, ConversationState>>;
   totalUnread(viewer: string): Promise<number>;
+  /** totalUnread() for several viewers, in one statement. */
+  totalUnreadMany(viewers: readonly string[]): Promise<Map<string, number>>;
   /** Marks everything up to now read; false when the viewer has no such conversation. */
   markRead(viewer: string, conversationID: string): Promise<boolean>;
   /** markRead over a scope; how many conversations it read. */

@@ -35,9 +35,32 @@ export type Wake =
   | { topic: 'reaction'; event: Extract<RealtimeEvent, { type: 'reaction' }>; woken: readonly string[] }
   | { topic: 'receipt'; event: Extract<RealtimeEvent, { type: 'receipt' }> }
   | { topic: 'c2cReceipt'; event: Extract<RealtimeEvent, { type: 'c2cRead' }> }
-  | { topic: 'conversation' | 'unread'; conversationId: string }
+  /** `batch`: when several users' conversations changed at once (a message, a revoke, an edit), all of them on
+   *  this topic, so their reads are one statement for all. */
+  | { topic: 'conversation' | 'unread'; conversationId: string; batch?: ConversationBatch }
   | { topic: 'application'; event: Extract<RealtimeEvent, { type: 'application' }>['event'] }
   | { topic: 'profile'; event: Extract<RealtimeEvent, { type: 'profile' }> };
+
+/** The users one event woke on the conversation or unread topic, each with the conversation it changed, filled
+ *  while the event is routed (synchronously: complete before any subscriber reads it). The object is the key of
+ *  the subscribers' shared read. */
+export interface ConversationBatch {
+  readonly pairs: { viewer: string; conversationID: string }[];
+}
+
+/** Wakes of one event on the conversation and unread topics, each topic with its batch. */
+function conversationWakes() {
+  const batches = { conversation: { pairs: [] }, unread: { pairs: [] } } as Record<
+    'conversation' | 'unread',
+    ConversationBatch
+  >;
+  return (topic: 'conversation' | 'unread', viewer: string, conversationId: string): Wake => {
+    const batch = batches[topic];
+    // A user's streams are woken one after another: two subscriptions of one user are one pair.
+    if (batch.pairs.at(-1)?.viewer !== viewer) batch.pairs.push({ viewer, conversationID: conversationId });
+    return { topic, conversationId, batch };
+  };
+}
 
 export interface RouterOptions {
   /** Events a stream may hold unread before it is closed (the client resumes from its cursor). Default 10,000. */
@@ -121,6 +144,7 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
           for (const u of Object.keys(event.departing)) if (!named.has(u)) woken.push(u);
         }
         const tip = event.row.body.some((e) => e.kind === 'groupTips');
+        const changed = conversationWakes();
         for (const u of woken) {
           wake(u, (topic) =>
             topic === 'message'
@@ -130,7 +154,7 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
                   ? { topic, event, woken }
                   : null
                 : (topic === 'conversation' || topic === 'unread') && stored
-                  ? { topic, conversationId: conversationIdOf(u, event.row) }
+                  ? changed(topic, u, conversationIdOf(u, event.row))
                   : null,
           );
         }
@@ -142,12 +166,13 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
       }
       case 'revoked': {
         const woken = [...audience(event.users, event.row.groupId)];
+        const changed = conversationWakes();
         for (const u of woken) {
           wake(u, (topic) =>
             topic === 'revoked'
               ? { topic, event, woken }
               : topic === 'conversation' || topic === 'unread'
-                ? { topic, conversationId: conversationIdOf(u, event.row) }
+                ? changed(topic, u, conversationIdOf(u, event.row))
                 : null,
           );
         }
@@ -156,12 +181,13 @@ export function createRouter(store: Store, bus: Bus, options: RouterOptions = {}
       case 'modified': {
         // The conversation too: its lastMessage may be the edited one.
         const woken = [...audience(event.users, event.row.groupId)];
+        const changed = conversationWakes();
         for (const u of woken) {
           wake(u, (topic) =>
             topic === 'modified'
               ? { topic, event, woken }
               : topic === 'conversation'
-                ? { topic, conversationId: conversationIdOf(u, event.row) }
+                ? changed(topic, u, conversationIdOf(u, event.row))
                 : null,
           );
         }

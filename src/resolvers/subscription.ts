@@ -3,7 +3,7 @@
 // it opens the live stream first, replays from storage, then drops live events already replayed, so the seam
 // has neither a gap nor a duplicate.
 import { Code } from '../codes';
-import { conversationIdOf, type Store, type ViewedMessage } from '../db/store';
+import { conversationIdOf, type ConversationState, type Store, type ViewedMessage } from '../db/store';
 import { Stream, type Listenable } from '../realtime/stream';
 import { sharedView } from '../realtime/shared-execution';
 import type { Topic, Wake } from '../realtime/router';
@@ -435,14 +435,61 @@ async function* c2cReceipts(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<V
   }
 }
 
+/** One clock for the reads of conversation and unread events: each read takes a tick when issued and when done. */
+let clock = 0;
+type Issued<T> = { issued: number; done: number; value: T };
+const issue = async <T>(read: () => Promise<T>): Promise<Issued<T>> => {
+  const issued = ++clock;
+  const value = await read();
+  return { issued, done: ++clock, value };
+};
+
+/**
+ * One subscriber's reads of "its state now" for the events it gets. An event's subscribers share one read of all
+ * their states (one statement, not one each), made by the first to ask. A subscriber that reaches an event late
+ * could then be handed a state older than one it has already shown (an unread total going back, then forth). A
+ * read issued after another was done sees at least what that one saw (a statement reads what has committed when it
+ * starts), so a shared read is taken only when it was issued after the subscriber's last read was done; otherwise
+ * the subscriber reads on its own.
+ */
+class LatestReads {
+  private lastDone = 0;
+  async read<S, T>(
+    shared: { memo: WeakMap<object, Promise<Issued<S>>>; batch: object; all: () => Promise<S> } | undefined,
+    mine: (all: S) => T,
+    own: () => Promise<T>,
+  ): Promise<T> {
+    if (shared) {
+      const r = await perEvent(shared.memo, shared.batch, () => issue(shared.all));
+      if (r.issued > this.lastDone) {
+        this.lastDone = r.done;
+        return mine(r.value);
+      }
+    }
+    const r = await issue(own);
+    this.lastDone = r.done;
+    return r.value;
+  }
+}
+
+const statesByBatch = new WeakMap<object, Promise<Issued<Map<string, ConversationState>>>>();
+const totalsByBatch = new WeakMap<object, Promise<Issued<Map<string, number>>>>();
+
 export const onConversationChanged = (ctx: Viewer) =>
   live(ctx, 'conversation', (stream) => conversationChanges(ctx, stream));
 
 async function* conversationChanges(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<V2TimConversation[]> {
+  const reads = new LatestReads();
+  const { conversations } = ctx.store;
   try {
     for await (const wake of stream) {
       if (wake.topic !== 'conversation') continue;
-      const state = await ctx.store.conversations.get(ctx.viewer, wake.conversationId);
+      const { batch } = wake;
+      const state = await reads.read(
+        batch && { memo: statesByBatch, batch, all: () => conversations.getMany(batch.pairs) },
+        (states) => states.get(ctx.viewer),
+        () => conversations.get(ctx.viewer, wake.conversationId),
+      );
       if (state) yield [conversationView(ctx, state)];
     }
   } finally {
@@ -456,10 +503,22 @@ export const onTotalUnreadMessageCountChanged = (ctx: Viewer) =>
 
 async function* unreadTotals(ctx: Viewer, stream: Stream<Wake>): AsyncGenerator<number> {
   try {
-    let total = await ctx.store.conversations.totalUnread(ctx.viewer);
+    const reads = new LatestReads();
+    const { conversations } = ctx.store;
+    const own = () => conversations.totalUnread(ctx.viewer);
+    let total = await reads.read(undefined, (n: number) => n, own);
     for await (const wake of stream) {
       if (wake.topic !== 'unread') continue;
-      const now = await ctx.store.conversations.totalUnread(ctx.viewer);
+      const { batch } = wake;
+      const now = await reads.read(
+        batch && {
+          memo: totalsByBatch,
+          batch,
+          all: () => conversations.totalUnreadMany(batch.pairs.map((p) => p.viewer)),
+        },
+        (totals) => totals.get(ctx.viewer) ?? 0,
+        own,
+      );
       if (now !== total) yield (total = now);
     }
   } finally {
