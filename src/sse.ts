@@ -124,12 +124,16 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
         if (!res || res.closed) release();
         else res.once('close', release);
       }
-      if (req.method === 'POST' || req.method === 'DELETE') {
+      // graphql-sse runs an operation on the stream for a POST, and for a GET that does not ask for the event stream
+      // (`?token=…&query=…&extensions={"operationId":…}`): either must come from the owner, and counts.
+      const streaming = (req.headers.get('accept') || '*/*') === 'text/event-stream';
+      const operation = req.method === 'POST' || (req.method === 'GET' && !streaming);
+      if (operation || req.method === 'DELETE') {
         const owner = owners.get(token);
         if (owner === undefined || viewerOf(req).viewer !== owner)
           return refuse(403, 'This event stream token belongs to another user, or was never reserved.');
       }
-      if (req.method === 'POST') {
+      if (operation) {
         const n = running.get(token) ?? 0;
         const cap = config.limits.maxSubscriptionsPerConnection;
         if (n >= cap)

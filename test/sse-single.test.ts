@@ -4,6 +4,7 @@ import { createClient, type Client } from 'graphql-sse';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestGateway, testConfig, until, userSig } from './helpers/app';
 import { group, sendText } from './helpers/ops';
+import { frames } from './helpers/sse';
 
 const ON_MESSAGE = 'subscription { onRecvNewMessage { msgID sender textElem { text } } }';
 const cleanup: (() => unknown)[] = [];
@@ -11,8 +12,9 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function started() {
-  const gw = createTestGateway();
+async function started(limits: Partial<ReturnType<typeof testConfig>['limits']> = {}) {
+  const config = testConfig();
+  const gw = createTestGateway({ config: { ...config, limits: { ...config.limits, ...limits } } });
   const base = `http://127.0.0.1:${await gw.app.start(0, '127.0.0.1')}`;
   cleanup.push(() => gw.app.stop());
   return { gw, base };
@@ -96,6 +98,47 @@ describe('graphql-sse single-connection mode', () => {
       expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
       expect(JSON.stringify(body)).not.toMatch(/node_modules|\bat \w/);
     }
+  });
+
+  it("when another user sends an operation as a GET with a stream's token, then 403 and the stream carries none of his events; the owner's GETs count toward the bound", async () => {
+    const { gw, base } = await started({ maxSubscriptionsPerConnection: 1 });
+    const url = `${base}/graphql/stream`;
+    const token = await (
+      await fetch(url, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${userSig('alice')}`, accept: 'text/plain' },
+      })
+    ).text();
+    const stop = new AbortController();
+    cleanup.push(() => stop.abort());
+    const stream = await fetch(`${url}?token=${token}`, {
+      headers: { accept: 'text/event-stream' },
+      signal: stop.signal,
+    });
+    expect(stream.status).toBe(200);
+    const carried: string[] = [];
+    void (async () => {
+      try {
+        for await (const frame of frames(stream.body!)) carried.push(frame.data);
+      } catch {
+        // closed at the end
+      }
+    })();
+    const get = (user: string, operationId: string) =>
+      fetch(
+        `${url}?${new URLSearchParams({ token, query: ON_MESSAGE, extensions: JSON.stringify({ operationId }) })}`,
+        {
+          headers: { authorization: `Bearer ${userSig(user)}` },
+        },
+      );
+    // It was 202: carol's subscription ran on alice's stream, and bob's message to carol reached alice.
+    expect((await get('carol', 'c1')).status).toBe(403);
+    expect(await sendText(gw, 'bob', 'for carol only', { receiver: 'carol' })).toMatchObject({ code: 0 });
+    expect((await get('alice', 'a1')).status).toBe(202);
+    expect((await get('alice', 'a2')).status).toBe(429);
+    expect(await sendText(gw, 'bob', 'for alice', { receiver: 'alice' })).toMatchObject({ code: 0 });
+    await until(() => carried.some((d) => d.includes('for alice')), "alice's own message on her stream");
+    expect(carried.join('\n')).not.toContain('for carol only');
   });
 
   describe('reservations (PUT) never opened', () => {
