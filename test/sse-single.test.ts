@@ -141,6 +141,62 @@ describe('graphql-sse single-connection mode', () => {
     expect(carried.join('\n')).not.toContain('for carol only');
   });
 
+  describe('a reservation asked for other than by an EventSource', () => {
+    const request = (base: string, token: string, init: RequestInit & { headers: Record<string, string> }) => {
+      const stop = new AbortController();
+      cleanup.push(() => stop.abort());
+      return fetch(`${base}/graphql/stream?token=${token}`, { ...init, signal: stop.signal });
+    };
+    const reserve = async (base: string) =>
+      (
+        await fetch(`${base}/graphql/stream`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${userSig('alice')}`, accept: 'text/plain' },
+        })
+      ).text();
+    const eventSource = { accept: 'text/event-stream' };
+
+    it("when a reservation is first asked for without Accept: text/event-stream, or opened by a POST, then its stream still counts as one of the user's connections", async () => {
+      const { base } = await started({ maxConnectionsPerUser: 1 });
+      const first = await reserve(base);
+      expect((await request(base, first, { headers: {} })).status).not.toBe(200);
+      expect((await request(base, first, { headers: eventSource })).status).toBe(200);
+      // It was 200: the first GET had been counted and released already, so that stream counted for nothing.
+      expect((await request(base, await reserve(base), { headers: eventSource })).status).toBe(429);
+      // Opened by a POST (graphql-sse opens a stream for any request with that Accept), it was never counted.
+      const post = await request(base, await reserve(base), {
+        method: 'POST',
+        headers: { ...eventSource, authorization: `Bearer ${userSig('alice')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }', extensions: { operationId: '1' } }),
+      });
+      expect(post.status).toBe(429);
+    });
+
+    it('when a reservation with a subscription on it is asked for without Accept: text/event-stream, then the subscription still ends when the reservation expires', async () => {
+      const { gw, base } = await started();
+      const token = await reserve(base);
+      const subscribe = await request(base, token, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${userSig('alice')}`,
+          'x-graphql-event-stream-token': token,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ query: ON_MESSAGE, extensions: { operationId: '1' } }),
+      });
+      expect(subscribe.status).toBe(202);
+      await until(() => gw.app.services.router.streamCount('alice') === 1, 'the subscription running');
+      expect((await request(base, token, { headers: {} })).status).not.toBe(200);
+      gw.clock.now += 61;
+      await reserve(base);
+      // It ran for good: that GET had taken the reservation as opened, and nothing released it again.
+      await until(
+        () => gw.app.services.router.streamCount('alice') === 0,
+        'the subscription to end with its reservation',
+      );
+    });
+  });
+
   describe('reservations (PUT) never opened', () => {
     const reserve = async (base: string, user: string) => {
       const res = await fetch(`${base}/graphql/stream`, {
