@@ -109,10 +109,21 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
         return reserve(viewer);
       }
       if (!token) return ''; // distinct connections: each operation is authenticated by its own request
-      // The EventSource GET has only the token; operations POSTed on it must come from its owner.
+      // graphql-sse opens a reserved stream for any request that accepts exactly text/event-stream, whatever its
+      // method (an EventSource's GET, which has only the token), and runs an operation on it for a POST or a GET that
+      // does not (`?token=…&query=…&extensions={"operationId":…}`). POSTs, DELETEs and such GETs must come from the
+      // token's owner; the operations count toward the stream's bound.
+      const streaming = (req.headers.get('accept') || '*/*') === 'text/event-stream';
+      const operation = !streaming && (req.method === 'POST' || req.method === 'GET');
+      if (operation || req.method === 'POST' || req.method === 'DELETE') {
+        const owner = owners.get(token);
+        if (owner === undefined || viewerOf(req).viewer !== owner)
+          return refuse(403, 'This event stream token belongs to another user, or was never reserved.');
+      }
       // Opening a reservation: an open stream holds a socket for good, so it counts as one of the user's connections,
-      // until its response closes (the EventSource went away, or the server stopped).
-      const opening = req.method === 'GET' ? pending.get(token) : undefined;
+      // until its response closes (the EventSource went away, or the server stopped). Any other request leaves it
+      // reserved.
+      const opening = streaming ? pending.get(token) : undefined;
       if (opening) {
         if (!connections.take(opening.owner)) return refuse(429, connections.refusal());
         settle(token, true);
@@ -127,12 +138,7 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
         } else if (req.raw.signal.aborted) release();
         else req.raw.signal.addEventListener('abort', release, { once: true }); // yoga.fetch, in-process (tests)
       }
-      if (req.method === 'POST' || req.method === 'DELETE') {
-        const owner = owners.get(token);
-        if (owner === undefined || viewerOf(req).viewer !== owner)
-          return refuse(403, 'This event stream token belongs to another user, or was never reserved.');
-      }
-      if (req.method === 'POST') {
+      if (operation) {
         const n = running.get(token) ?? 0;
         const cap = config.limits.maxSubscriptionsPerConnection;
         if (n >= cap)

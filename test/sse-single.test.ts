@@ -4,6 +4,7 @@ import { createClient, type Client } from 'graphql-sse';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestGateway, testConfig, until, userSig } from './helpers/app';
 import { group, sendText } from './helpers/ops';
+import { frames } from './helpers/sse';
 
 const ON_MESSAGE = 'subscription { onRecvNewMessage { msgID sender textElem { text } } }';
 const cleanup: (() => unknown)[] = [];
@@ -11,8 +12,9 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function started() {
-  const gw = createTestGateway();
+async function started(limits: Partial<ReturnType<typeof testConfig>['limits']> = {}) {
+  const config = testConfig();
+  const gw = createTestGateway({ config: { ...config, limits: { ...config.limits, ...limits } } });
   const base = `http://127.0.0.1:${await gw.app.start(0, '127.0.0.1')}`;
   cleanup.push(() => gw.app.stop());
   return { gw, base };
@@ -96,6 +98,103 @@ describe('graphql-sse single-connection mode', () => {
       expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
       expect(JSON.stringify(body)).not.toMatch(/node_modules|\bat \w/);
     }
+  });
+
+  it("when another user sends an operation as a GET with a stream's token, then 403 and the stream carries none of his events; the owner's GETs count toward the bound", async () => {
+    const { gw, base } = await started({ maxSubscriptionsPerConnection: 1 });
+    const url = `${base}/graphql/stream`;
+    const token = await (
+      await fetch(url, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${userSig('alice')}`, accept: 'text/plain' },
+      })
+    ).text();
+    const stop = new AbortController();
+    cleanup.push(() => stop.abort());
+    const stream = await fetch(`${url}?token=${token}`, {
+      headers: { accept: 'text/event-stream' },
+      signal: stop.signal,
+    });
+    expect(stream.status).toBe(200);
+    const carried: string[] = [];
+    void (async () => {
+      try {
+        for await (const frame of frames(stream.body!)) carried.push(frame.data);
+      } catch {
+        // closed at the end
+      }
+    })();
+    const get = (user: string, operationId: string) =>
+      fetch(
+        `${url}?${new URLSearchParams({ token, query: ON_MESSAGE, extensions: JSON.stringify({ operationId }) })}`,
+        {
+          headers: { authorization: `Bearer ${userSig(user)}` },
+        },
+      );
+    // It was 202: carol's subscription ran on alice's stream, and bob's message to carol reached alice.
+    expect((await get('carol', 'c1')).status).toBe(403);
+    expect(await sendText(gw, 'bob', 'for carol only', { receiver: 'carol' })).toMatchObject({ code: 0 });
+    expect((await get('alice', 'a1')).status).toBe(202);
+    expect((await get('alice', 'a2')).status).toBe(429);
+    expect(await sendText(gw, 'bob', 'for alice', { receiver: 'alice' })).toMatchObject({ code: 0 });
+    await until(() => carried.some((d) => d.includes('for alice')), "alice's own message on her stream");
+    expect(carried.join('\n')).not.toContain('for carol only');
+  });
+
+  describe('a reservation asked for other than by an EventSource', () => {
+    const request = (base: string, token: string, init: RequestInit & { headers: Record<string, string> }) => {
+      const stop = new AbortController();
+      cleanup.push(() => stop.abort());
+      return fetch(`${base}/graphql/stream?token=${token}`, { ...init, signal: stop.signal });
+    };
+    const reserve = async (base: string) =>
+      (
+        await fetch(`${base}/graphql/stream`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${userSig('alice')}`, accept: 'text/plain' },
+        })
+      ).text();
+    const eventSource = { accept: 'text/event-stream' };
+
+    it("when a reservation is first asked for without Accept: text/event-stream, or opened by a POST, then its stream still counts as one of the user's connections", async () => {
+      const { base } = await started({ maxConnectionsPerUser: 1 });
+      const first = await reserve(base);
+      expect((await request(base, first, { headers: {} })).status).not.toBe(200);
+      expect((await request(base, first, { headers: eventSource })).status).toBe(200);
+      // It was 200: the first GET had been counted and released already, so that stream counted for nothing.
+      expect((await request(base, await reserve(base), { headers: eventSource })).status).toBe(429);
+      // Opened by a POST (graphql-sse opens a stream for any request with that Accept), it was never counted.
+      const post = await request(base, await reserve(base), {
+        method: 'POST',
+        headers: { ...eventSource, authorization: `Bearer ${userSig('alice')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }', extensions: { operationId: '1' } }),
+      });
+      expect(post.status).toBe(429);
+    });
+
+    it('when a reservation with a subscription on it is asked for without Accept: text/event-stream, then the subscription still ends when the reservation expires', async () => {
+      const { gw, base } = await started();
+      const token = await reserve(base);
+      const subscribe = await request(base, token, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${userSig('alice')}`,
+          'x-graphql-event-stream-token': token,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ query: ON_MESSAGE, extensions: { operationId: '1' } }),
+      });
+      expect(subscribe.status).toBe(202);
+      await until(() => gw.app.services.router.streamCount('alice') === 1, 'the subscription running');
+      expect((await request(base, token, { headers: {} })).status).not.toBe(200);
+      gw.clock.now += 61;
+      await reserve(base);
+      // It ran for good: that GET had taken the reservation as opened, and nothing released it again.
+      await until(
+        () => gw.app.services.router.streamCount('alice') === 0,
+        'the subscription to end with its reservation',
+      );
+    });
   });
 
   describe('reservations (PUT) never opened', () => {
