@@ -94,7 +94,7 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
       JSON.stringify({ errors: [{ message }] }),
       {
         status,
-        statusText: status === 401 ? 'Unauthorized' : status === 429 ? 'Too Many Requests' : 'Forbidden',
+        statusText: { 401: 'Unauthorized', 406: 'Not Acceptable', 429: 'Too Many Requests' }[status] ?? 'Forbidden',
         headers: { 'content-type': 'application/json' },
       },
     ] as const;
@@ -106,6 +106,10 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
       if (req.method === 'PUT') {
         const { viewer, authFailure } = viewerOf(req);
         if (viewer === null) return refuse(401, authFailure?.message ?? 'Not logged in.');
+        // graphql-sse answers 406 to these after authenticating: reserved, the token would never reach the client
+        // and would only take one of the user's unopened reservations.
+        if (!['*/*', 'text/plain'].includes(req.headers.get('accept') || '*/*'))
+          return refuse(406, 'A reservation answers text/plain: send Accept: text/plain or */*.');
         return reserve(viewer);
       }
       if (!token) return ''; // distinct connections: each operation is authenticated by its own request

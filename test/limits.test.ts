@@ -347,11 +347,12 @@ describe('graphql-ws connection limits', () => {
     /** Opens a reserved stream as an EventSource does (only the token) and keeps it open until disposed. */
     const open = async (user: string) => {
       const stop = new AbortController();
-      sockets.push({ dispose: () => stop.abort() });
       const res = await fetch(`${base}/graphql/stream?token=${await reserve(user)}`, {
         headers: { accept: 'text/event-stream' },
         signal: stop.signal,
       });
+      // Kept referenced until the test ends: fetch closes the connection of an unread response once it is collected.
+      sockets.push({ dispose: () => (stop.abort(), res) });
       if (res.status !== 200) stop.abort();
       return { status: res.status, close: () => stop.abort() };
     };

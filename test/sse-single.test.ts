@@ -229,6 +229,19 @@ describe('graphql-sse single-connection mode', () => {
       expect(await open(base, bobs)).toBe(200);
     });
 
+    it('when a PUT accepts no text/plain, then 406 and it takes none of the user’s eight unopened reservations', async () => {
+      const { base } = await started();
+      const alices: string[] = [];
+      for (let i = 0; i < 8; i++) alices.push(await reserve(base, 'alice'));
+      const refused = await fetch(`${base}/graphql/stream`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${userSig('alice')}`, accept: 'application/json' },
+      });
+      expect(refused.status).toBe(406);
+      // It was reserved before graphql-sse's 406, so it released alice's oldest, whose EventSource then failed.
+      expect(await open(base, alices[0]!)).toBe(200);
+    });
+
     it('when a reservation is not opened within a minute, then it is released at the next reservation', async () => {
       const { gw, base } = await started();
       const early = await reserve(base, 'alice');
