@@ -383,14 +383,16 @@ for (const backend of backends) {
       expect(await history('bob', 'g')).toEqual([]);
     });
 
-    it("when a send is checked before its transaction, then the draft comes with the group and the sender's membership", async () => {
+    it("when a send is checked before its transaction, then the draft comes with the group, the sender's membership and profile", async () => {
       await group('g1', 'alice', ['bob']);
+      await store.users.setProfile('bob', { nickName: 'Bob', faceUrl: 'https://x/b.png' }, NOW, 20);
       const mine = draftRow('bob', 'hi');
       await store.messages.createDraft(mine);
       const checked = await store.messages.draftToSend(mine.id, 'bob', NOW, 'g1');
       expect(checked?.draft).toEqual(mine);
       expect(checked?.group).toMatchObject({ groupId: 'g1', owner: 'alice' });
       expect(checked?.member).toMatchObject({ groupId: 'g1', userId: 'bob' });
+      expect(checked?.sender).toEqual({ nickName: 'Bob', faceUrl: 'https://x/b.png' });
       // Not a member, no such group, no group asked: the draft alone; someone else's draft: nothing.
       const carols = draftRow('carol', 'hi');
       await store.messages.createDraft(carols);
@@ -407,6 +409,12 @@ for (const backend of backends) {
         draft: mine,
         group: undefined,
         member: undefined,
+        sender: { nickName: 'Bob', faceUrl: 'https://x/b.png' },
+      });
+      // A sender without a profile row: no nickName, no faceUrl.
+      expect((await store.messages.draftToSend(carols.id, 'carol', NOW, null))?.sender).toEqual({
+        nickName: null,
+        faceUrl: null,
       });
       expect(await store.messages.draftToSend(mine.id, 'carol', NOW, 'g1')).toBeUndefined();
     });

@@ -15,7 +15,18 @@ import {
   type SendOutcome,
   type ViewedMessage,
 } from './store';
-import { encodeBody, encodeList, row, rows, run, sql, type Dialect, type Executor, type Work } from './statement';
+import {
+  encodeBody,
+  encodeList,
+  row,
+  rows,
+  run,
+  sql,
+  type Dialect,
+  type Executor,
+  type SQL,
+  type Work,
+} from './statement';
 import { reactionMethods } from './reactions';
 import { openReceipts, receiptMethods } from './receipts';
 import { keptBy, MESSAGE_COLUMNS, viewColumns, viewed, viewedAll, visibleTo, type ViewedRow } from './views';
@@ -37,8 +48,10 @@ export const int8 = (value: number) => sql`CAST(${value} AS bigint)`;
 
 type Failure = Extract<SendOutcome, { ok: false }>['reason'];
 
-/** Allocates a stored send's order (and, for a C2C send, `pair`'s seq: one send of a pair at a time). */
-export type TakeOrder = (pair: string | null) => Work<number | undefined>;
+/** A stored send's order (and, for a C2C send, `pair`'s seq: one send of a pair at a time): the expression the
+ *  message's INSERT takes its order_no from, so allocating it costs no statement of its own; undefined where the
+ *  insert allocates it. */
+export type TakeOrder = (pair: string | null) => Work<SQL | undefined>;
 
 /**
  * How a dialect runs a send (SQLite: in the event-loop turn's transaction, in a savepoint; PostgreSQL: one
@@ -143,7 +156,7 @@ export function* sendWork(
       : sql`${audience ? group.publicCount : group.publicCount + 1}`;
   const taken = yield* takeOrder(pair);
   const orderColumn = taken === undefined ? sql`` : sql`order_no, `;
-  const orderValue = taken === undefined ? sql`` : sql`${int8(taken)}, `;
+  const orderValue = taken === undefined ? sql`` : sql`${taken}, `;
   const stored = (yield* row<{
     orderNo: number;
     seqBase: number;
@@ -321,6 +334,8 @@ interface DraftCheckRow extends DraftRow {
   mJoinTime: number;
   mJoinOrder: number;
   mMuteUntil: number;
+  sNickName: string | null;
+  sFaceUrl: string | null;
 }
 
 function draftCheck(r: DraftCheckRow): SendCheck {
@@ -336,6 +351,8 @@ function draftCheck(r: DraftCheckRow): SendCheck {
     mJoinTime,
     mJoinOrder,
     mMuteUntil,
+    sNickName,
+    sFaceUrl,
     ...draft
   } = r;
   const group: GroupRow | undefined =
@@ -360,7 +377,7 @@ function draftCheck(r: DraftCheckRow): SendCheck {
           joinOrder: mJoinOrder,
           muteUntil: mMuteUntil,
         };
-  return { draft, group, member };
+  return { draft, group, member, sender: { nickName: sNickName, faceUrl: sFaceUrl } };
 }
 
 /** The viewer column of a list of viewers (`d.list(viewers, 'u')`). */
@@ -422,9 +439,10 @@ export function createMessageStore(x: Executor, rules: GroupRules, path: SendPat
           yield* row<DraftCheckRow>(sql`SELECT ${DRAFT_COLUMNS}, g.group_id AS "gGroupId", g.group_type AS "gGroupType",
           g.group_name AS "gGroupName", g.owner AS "gOwner", g.created_at AS "gCreatedAt", g.public_count AS "gPublicCount",
           gm.user_id AS "mUserId", gm.role AS "mRole", gm.join_time AS "mJoinTime", gm.join_order AS "mJoinOrder",
-          gm.mute_until AS "mMuteUntil"
+          gm.mute_until AS "mMuteUntil", su.nick_name AS "sNickName", su.face_url AS "sFaceUrl"
         FROM drafts d LEFT JOIN groups g ON g.group_id = ${groupID}
         LEFT JOIN group_members gm ON gm.group_id = g.group_id AND gm.user_id = d.owner
+        LEFT JOIN users su ON su.user_id = d.owner
         WHERE d.id = ${id} AND d.owner = ${owner} AND d.expires_at > ${now}`);
         return r && draftCheck(r);
       }),

@@ -10,7 +10,7 @@
 import type Database from 'better-sqlite3';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { SendPath, TakeOrder } from './messages';
-import { decodeJson, drive, sql, type Dialect, type Executor, type Step, type Work } from './statement';
+import { decodeJson, drive, sql, type Dialect, type Executor, type SQL, type Step, type Work } from './statement';
 
 export const sqliteDialect: Dialect = {
   list: (values, alias) => sql`json_each(${JSON.stringify(values)}) AS ${sql.raw(alias)}`,
@@ -57,7 +57,7 @@ interface Queued {
 }
 
 /** The insert allocates the order: SQLite's one writer commits in order. */
-const insertAllocates = function* (): Work<number | undefined> {
+const insertAllocates = function* (): Work<SQL | undefined> {
   return undefined;
 };
 

@@ -314,6 +314,8 @@ export interface SendCheck {
   draft: DraftRow;
   group: GroupRow | undefined;
   member: MemberRow | undefined;
+  /** The sender's nickName and faceUrl, for the send's answer. */
+  sender: { nickName: string | null; faceUrl: string | null };
 }
 
 /** One reaction of a message as a viewer sees it (V2TIMMessageReaction; users as ids, profiles added above). */
@@ -423,7 +425,8 @@ export interface MessageStore extends ReactionStore, ReceiptStore {
   ): Promise<{ outcome: 'ok'; draft: DraftRow } | { outcome: 'missing'; id: string }>;
   /**
    * draft(), and when it exists and `groupID` is set, groups.get(groupID) and groups.member(groupID, owner) too,
-   * in one read: a send asks all three before its transaction (which checks group and membership again).
+   * and the owner's profile, in one read: a send asks them before its transaction (which checks group and
+   * membership again).
    */
   draftToSend(id: string, owner: string, now: number, groupID: string | null): Promise<SendCheck | undefined>;
   /** The message already sent from this creation id by this sender, for idempotent retries. */

@@ -386,7 +386,7 @@ async function notMembers(ctx: Viewer, groupID: string, targets: string[]): Prom
 
 async function deliver(
   ctx: Viewer,
-  { draft, group, member }: SendCheck,
+  { draft, group, member, sender }: SendCheck,
   receiver: string | null,
   groupID: string | null,
   args: SendArgs,
@@ -462,11 +462,7 @@ async function deliver(
     random: randomInt(0, 2 ** 31),
     timestamp: now,
   };
-  // The sender's nickName and faceUrl for the answer, read alongside the send (not inside its transaction).
-  const [outcome, profiles] = await Promise.all([
-    stored ? store.messages.send(msg, now) : store.messages.sendOnline(msg, now),
-    store.users.profiles([viewer]),
-  ]);
+  const outcome = await (stored ? store.messages.send(msg, now) : store.messages.sendOnline(msg, now));
   if (!outcome.ok && outcome.reason === 'receiver-not-member') throw await notMembers(ctx, groupID!, targets!);
   if (!outcome.ok) throw outcomeRefusal(outcome.reason, groupID);
   const row = outcome.message.row;
@@ -474,7 +470,8 @@ async function deliver(
   if (outcome.blobs) await ctx.media.blobs.delete(outcome.blobs);
   // Stored first (above), acknowledged and delivered second.
   await ctx.router.publish({ type: 'message', row, users: audienceOf(row) });
-  return messageView(viewer, outcome.message, ctx, profiles.get(viewer));
+  // The sender's nickName and faceUrl came with the draft (read before the send, not inside its transaction).
+  return messageView(viewer, outcome.message, ctx, sender);
 }
 
 export const revokeMessage = (ctx: Viewer, args: { msgID: string }): Promise<Callback> =>

@@ -15,10 +15,11 @@
 //
 // Now: a safe watermark. Sends commit in any order; readers stop below the oldest send still in flight.
 // - In flight, visibly. The send's transaction (./send.ts, the statements of src/db/messages.ts), after its checks,
-//   draft consumption and per-group numbers, runs im_take_order: it takes the gate (a shared advisory lock),
-//   allocates order_no from the sequence, takes the mark (a shared transaction-level advisory lock keyed by the
-//   schema and order mod 2^31), and releases the gate, all inside one statement; then the send inserts the message,
-//   updates the counters it changes (conversations, unread, lastMessage) and commits. The mark goes away only at the end of the transaction, after its commit (or rollback) is visible: PostgreSQL marks a
+//   draft consumption and per-group numbers, inserts the message with im_take_order() as its order_no: it takes the
+//   gate (a shared advisory lock), allocates order_no from the sequence, takes the mark (a shared transaction-level
+//   advisory lock keyed by the schema and order mod 2^31), and releases the gate, all inside that one statement,
+//   before the row is written; then the send updates the counters it changes (conversations, unread, lastMessage)
+//   and commits. The mark goes away only at the end of the transaction, after its commit (or rollback) is visible: PostgreSQL marks a
 //   transaction committed in the proc array before it releases its locks.
 // - The safe order. im_safe_order takes the gate exclusively (waiting only for allocations half done, i.e.
 //   allocated but not yet marked: microseconds, never a commit), reads the last order allocated (S) and the marks
@@ -57,7 +58,7 @@
 // (getGroupHistoryMessageList and the like) are not bounded: a page read while a send is in flight omits it, and
 // the next page (older) will not show it either; a reload does. Advisory-lock keys are per schema (hashtext of the
 // schema name), so deployments sharing one database in different schemas never wait for each other.
-import { sql, type Work, row, run } from '../statement';
+import { sql, type SQL, type Work, run } from '../statement';
 import type { TakeOrder } from '../messages';
 
 /** Arbitrary but fixed: the key space of the per-pair lock (the second half is a hash of schema and pair). */
@@ -69,11 +70,12 @@ export const SAFE_HEAD = sql`im_safe_order()`;
 /** Waits until every order below `order` is committed or will never be used. Its own statement. */
 export const awaitOrdersBelow = (order: number) => sql`SELECT im_await_orders_below(CAST(${order} AS bigint))`;
 
-/** A C2C send's pair lock (held to the commit), then the order, allocated and marked in flight. */
-export const takeOrder: TakeOrder = function* (pair): Work<number | undefined> {
+/** A C2C send's pair lock (held to the commit), then the order, allocated and marked in flight by the message's
+ *  INSERT itself (its order_no value), one round trip fewer than a statement of its own. */
+export const takeOrder: TakeOrder = function* (pair): Work<SQL | undefined> {
   if (pair !== null)
     yield* run(
       sql`SELECT pg_advisory_xact_lock(hashtextextended(coalesce(current_schema(), '') || ' ' || ${pair}, ${PAIR_LOCK}))`,
     );
-  return (yield* row<{ o: number }>(sql`SELECT im_take_order() AS "o"`))!.o;
+  return sql`im_take_order()`;
 };
