@@ -6,10 +6,10 @@
 // another user's UserSig is refused (403), so a leaked token carries nobody else's messages.
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, getOperationAST, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import type { Request as StreamRequest } from 'graphql-sse';
+import { createHandler, type HandlerOptions } from 'graphql-sse/lib/use/fetch';
 import type { Config } from './config';
 import { authenticate, bearer } from './auth/viewer';
 import type { Connections } from './connections';
@@ -98,8 +98,7 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
         headers: { 'content-type': 'application/json' },
       },
     ] as const;
-  const sse = useGraphQLSSE({
-    endpoint: '/graphql/stream',
+  const sse = graphqlSSE({
     authenticate(req) {
       const token =
         req.headers.get(TOKEN_HEADER) ?? new URL(req.url ?? '', 'http://localhost/').searchParams.get('token');
@@ -212,6 +211,80 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
         return failed(error);
       }
       return answered instanceof Promise ? answered.catch(failed) : (answered as undefined);
+    },
+  };
+}
+
+const ENDPOINT = '/graphql/stream';
+type SSEOptions = Pick<HandlerOptions, 'authenticate' | 'onComplete'>;
+
+/**
+ * What @graphql-yoga/plugin-graphql-sse does (graphql-sse's fetch handler, operations run through yoga's envelop with
+ * the plugins and the context of /graphql), but a document that does not parse or validate gets its errors: as the
+ * operation's result on a stream, or 400 on its own. The plugin hands them to graphql-sse as `{ errors }`, which
+ * graphql-sse takes for execution arguments (a result must have `data`), so every invalid document, a misspelt field
+ * or two root fields, was answered "Unable to detect operation AST", and on a stream its operation id stayed taken.
+ */
+function graphqlSSE(options: SSEOptions): Required<Pick<Plugin, 'onYogaInit' | 'onRequest'>> {
+  const contextOf = new WeakMap<Request, Record<string, unknown>>();
+  let handler: ((request: Request) => Promise<Response>) | undefined;
+  return {
+    onYogaInit({ yoga }) {
+      handler = createHandler(
+        {
+          ...options,
+          onSubscribe(req, params) {
+            // An operation on a reserved stream (a request that is no event stream itself): graphql-sse has taken its
+            // id already and frees it only when the operation completes, so a refusal answered as a response would
+            // keep the id, and its entry, for good. There the errors are the operation's result, on the stream.
+            const onStream = (req.headers.get('accept') || '*/*') !== 'text/event-stream';
+            const refused = (errors: readonly GraphQLError[], code: string) => {
+              const list = errors.map((e) => {
+                const { http: _http, ...extensions } = e.extensions; // yoga's own status hint
+                return new GraphQLError(e.message, {
+                  nodes: e.nodes,
+                  source: e.source,
+                  positions: e.positions,
+                  extensions: { code, ...extensions },
+                });
+              });
+              if (onStream) return { data: null, errors: list };
+              const body = JSON.stringify({ errors: list });
+              return [
+                body,
+                { status: 400, statusText: 'Bad Request', headers: { 'content-type': 'application/json' } },
+              ] as const;
+            };
+            const enveloped = yoga.getEnveloped({ ...contextOf.get(req.raw), request: req.raw, params });
+            let document: DocumentNode;
+            try {
+              document = enveloped.parse(params.query);
+            } catch (e) {
+              if (onStream && e instanceof GraphQLError) return refused([e], 'GRAPHQL_PARSE_FAILED');
+              throw e; // answered 400 by badRequest below
+            }
+            const errors = enveloped.validate(enveloped.schema, document);
+            if (errors.length > 0) return refused(errors, 'GRAPHQL_VALIDATION_FAILED');
+            return Promise.resolve(enveloped.contextFactory()).then((contextValue) => {
+              const args: ExecutionArgs = {
+                schema: enveloped.schema,
+                document,
+                contextValue,
+                variableValues: params.variables,
+                operationName: params.operationName,
+              };
+              const operation = getOperationAST(document, params.operationName);
+              return (operation?.operation === 'subscription' ? enveloped.subscribe : enveloped.execute)(args);
+            });
+          },
+        },
+        yoga.fetchAPI,
+      );
+    },
+    onRequest({ request, endResponse, serverContext }) {
+      if (!request.url.split('?')[0]!.endsWith(ENDPOINT)) return;
+      contextOf.set(request, serverContext as Record<string, unknown>);
+      return handler!(request).then(endResponse);
     },
   };
 }
