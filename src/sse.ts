@@ -94,7 +94,9 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
       JSON.stringify({ errors: [{ message }] }),
       {
         status,
-        statusText: { 401: 'Unauthorized', 406: 'Not Acceptable', 429: 'Too Many Requests' }[status] ?? 'Forbidden',
+        statusText:
+          { 401: 'Unauthorized', 404: 'Not Found', 406: 'Not Acceptable', 429: 'Too Many Requests' }[status] ??
+          'Forbidden',
         headers: { 'content-type': 'application/json' },
       },
     ] as const;
@@ -128,6 +130,11 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
       // reserved.
       const opening = streaming ? pending.get(token) : undefined;
       if (opening) {
+        // Expired, if no PUT has released it yet: released now.
+        if (opening.at <= now() - RESERVATION_SECONDS) {
+          settle(token, false);
+          return refuse(404, 'This event stream reservation has expired: reserve another (PUT).');
+        }
         if (!connections.take(opening.owner)) return refuse(429, connections.refusal());
         settle(token, true);
         const release = () => {

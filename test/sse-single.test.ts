@@ -304,6 +304,17 @@ describe('graphql-sse single-connection mode', () => {
       expect(await open(base, early)).not.toBe(200);
       expect(await open(base, late)).toBe(200);
     });
+
+    it('when a reservation a minute old is opened before any other PUT, then 404: it has expired', async () => {
+      const { gw, base } = await started();
+      const early = await reserve(base, 'alice');
+      const fresh = await reserve(base, 'alice');
+      gw.clock.now += 61;
+      // Expiry waited for the next PUT: until then a reservation opened at any age.
+      expect(await open(base, early)).toBe(404);
+      expect(await open(base, fresh)).toBe(404);
+      expect(await open(base, await reserve(base, 'alice'))).toBe(200);
+    });
   });
 
   it('when a stream already runs IM_MAX_SUBSCRIPTIONS_PER_CONNECTION operations, then another is refused with 429 until one completes; finished queries do not count', async () => {
