@@ -1164,7 +1164,10 @@ const unknownLike = (id: string, n: number) =>
 
 function unknownIn(fx: Fixture, refs: Ref[]): Fixture {
   const twin = Object.assign(Object.create(null), fx) as Fixture;
-  refs.forEach((r, n) => (twin[r] = unknownLike(fx[r], n)));
+  // lastId and lastMsg may be one of them too (bob's call answered bobsDraft): the same unknown id there.
+  refs.forEach((r, n) => {
+    for (const k of ALL_REFS) if (fx[k] === fx[r]) twin[k] = unknownLike(fx[r], n);
+  });
   return twin;
 }
 
