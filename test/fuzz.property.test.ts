@@ -676,7 +676,7 @@ const APPLICATIONS = [...GROUPS]
       [g.owner, ...g.admins].map((by) => ({ group, applicant, by })),
     ),
   );
-const application: fc.Arbitrary<Fit> = fc
+const joinRequest: fc.Arbitrary<Fit> = fc
   .tuple(anyOf(APPLICATIONS), fc.boolean(), fc.constantFrom<Val>(OMIT, 0))
   .map(([{ group, applicant, by }, again, type]) => ({
     as: by,
@@ -687,6 +687,22 @@ const application: fc.Arbitrary<Fit> = fc
         ? []
         : [{ op: 'joinGroup', as: applicant, vars: { groupID: r(group), message: 'let me in' } }],
   }));
+/** A plain member's invitation waits for approval in a Work group whose owner set approveOpt AUTH (1) first. */
+const invitation: fc.Arbitrary<Fit> = fc
+  .tuple(
+    anyOf(GROUPS.get('work')!.members),
+    anyOf(USERS.filter((u) => !everyone('work').includes(u))),
+    fc.constantFrom<Val>(OMIT, 2),
+  )
+  .map(([inviter, invitee, type]): Fit => ({
+    as: GROUPS.get('work')!.owner,
+    args: { groupID: r('work'), fromUser: r(inviter), toUser: r(invitee), type },
+    before: [
+      { op: 'setGroupInfo', as: GROUPS.get('work')!.owner, vars: { info: { groupID: r('work'), approveOpt: 1 } } },
+      { op: 'inviteUserToGroup', as: inviter, vars: { groupID: r('work'), userList: [r(invitee)] } },
+    ],
+  }));
+const application = fc.oneof({ weight: 2, arbitrary: joinRequest }, { weight: 1, arbitrary: invitation });
 
 /** An owner (or admin, with `admins`) of a group that has `rule`, and a member of a role below theirs. */
 const below = (admins: boolean, rule: (type: string) => boolean) =>
@@ -1415,5 +1431,6 @@ for (const backend of gateways)
     );
     afterAll(() => {
       if (process.env.FUZZ_STATS) console.log(`${backend.name}: the codes each operation answered\n${stats()}`);
+      STATS.clear(); // each store's own
     });
   });
