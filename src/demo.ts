@@ -26,8 +26,8 @@ async function build(): Promise<string> {
   return out.outputFiles[0]!.text;
 }
 
-/** Serves the demo's paths; false when `path` is not one of them or the demo is off. */
-/** `target`: the request target (path and query), parsed only for the demo's own routes. */
+/** Serves the demo's paths; false when `path` is not one of them or the demo is off. `target`: the request target
+ *  (path and query), parsed only for the demo's own routes. */
 export function serveDemo(path: string, target: string, config: Config, res: ServerResponse): boolean {
   if (!config.devCredentials || config.production || !(path === '/demo' || path.startsWith('/demo/'))) return false;
   if (path === '/demo' || path === '/demo/') {

@@ -75,9 +75,6 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
   // counting when its operation completes, or as soon as it is answered other than 202 (no operation started).
   const running = new Map<string, number>();
   const counted = new WeakMap<Request, string>();
-  /** Each request's node response, whose 'close' ends an open stream's count (the request's signal does not abort
-   *  when the response finishes). */
-  const responseOf = new WeakMap<Request, ServerResponse>();
   const uncount = (request: Request) => {
     const token = counted.get(request);
     if (token === undefined) return;
@@ -109,7 +106,7 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
         if (viewer === null) return refuse(401, authFailure?.message ?? 'Not logged in.');
         // graphql-sse answers 406 to these after authenticating: reserved, the token would never reach the client
         // and would only take one of the user's unopened reservations.
-        if (!['*/*', 'text/plain'].includes(req.headers.get('accept') || '*/*'))
+        if (!['*/*', 'text/plain'].includes(acceptOf(req)))
           return refuse(406, 'A reservation answers text/plain: send Accept: text/plain or */*.');
         return reserve(viewer);
       }
@@ -118,7 +115,7 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
       // method (an EventSource's GET, which has only the token), and runs an operation on it for a POST or a GET that
       // does not (`?token=…&query=…&extensions={"operationId":…}`). POSTs, DELETEs and such GETs must come from the
       // token's owner; the operations count toward the stream's bound.
-      const streaming = (req.headers.get('accept') || '*/*') === 'text/event-stream';
+      const streaming = acceptOf(req) === 'text/event-stream';
       const operation = !streaming && (req.method === 'POST' || req.method === 'GET');
       if (operation || req.method === 'POST' || req.method === 'DELETE') {
         const owner = owners.get(token);
@@ -141,7 +138,8 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
           connections.release(opening.owner);
           forget(token); // graphql-sse has dropped the closed stream
         };
-        const res = responseOf.get(req.raw);
+        // The node response's 'close' ends the count (the request's signal does not abort when the response finishes).
+        const { res } = (sse.serverContext(req.raw) ?? {}) as { res?: ServerResponse };
         if (res) {
           if (res.closed) release();
           else res.once('close', release);
@@ -201,8 +199,6 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
     },
     onRequest(payload) {
       const { request } = payload;
-      const { res } = payload.serverContext as { res?: ServerResponse };
-      if (res) responseOf.set(request, res);
       const endResponse = (response: Response) => {
         if (response.status !== 202) uncount(request); // no operation started
         payload.endResponse(response);
@@ -223,6 +219,9 @@ export function useSingleConnectionSSE(config: Config, now: () => number, connec
 }
 
 const ENDPOINT = '/graphql/stream';
+/** The Accept header as graphql-sse reads it: exactly text/event-stream opens a stream, or is a distinct one. */
+const acceptOf = (req: { headers: { get(name: string): string | null | undefined } }) =>
+  req.headers.get('accept') || '*/*';
 type SSEOptions = Pick<HandlerOptions, 'authenticate' | 'onComplete'>;
 
 /**
@@ -232,10 +231,14 @@ type SSEOptions = Pick<HandlerOptions, 'authenticate' | 'onComplete'>;
  * graphql-sse takes for execution arguments (a result must have `data`), so every invalid document, a misspelt field
  * or two root fields, was answered "Unable to detect operation AST", and on a stream its operation id stayed taken.
  */
-function graphqlSSE(options: SSEOptions): Required<Pick<Plugin, 'onYogaInit' | 'onRequest'>> {
+function graphqlSSE(options: SSEOptions): Required<Pick<Plugin, 'onYogaInit' | 'onRequest'>> & {
+  /** The server context (node's req and res) a request came with. */
+  serverContext(request: Request): Record<string, unknown> | undefined;
+} {
   const contextOf = new WeakMap<Request, Record<string, unknown>>();
   let handler: ((request: Request) => Promise<Response>) | undefined;
   return {
+    serverContext: (request) => contextOf.get(request),
     onYogaInit({ yoga }) {
       handler = createHandler(
         {
@@ -244,7 +247,7 @@ function graphqlSSE(options: SSEOptions): Required<Pick<Plugin, 'onYogaInit' | '
             // An operation on a reserved stream (a request that is no event stream itself): graphql-sse has taken its
             // id already and frees it only when the operation completes, so a refusal answered as a response would
             // keep the id, and its entry, for good. There the errors are the operation's result, on the stream.
-            const onStream = (req.headers.get('accept') || '*/*') !== 'text/event-stream';
+            const onStream = acceptOf(req) !== 'text/event-stream';
             const refused = (errors: readonly GraphQLError[], code: string) => {
               const list = errors.map((e) => {
                 const { http: _http, ...extensions } = e.extensions; // yoga's own status hint

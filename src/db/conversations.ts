@@ -191,8 +191,11 @@ export function createConversationStore(x: Executor): ConversationStore {
     getMany: (pairs) =>
       x.read(function* () {
         const byConversation = new Map<string, string[]>();
-        for (const { viewer, conversationID } of pairs)
-          byConversation.set(conversationID, [...(byConversation.get(conversationID) ?? []), viewer]);
+        for (const { viewer, conversationID } of pairs) {
+          const viewers = byConversation.get(conversationID);
+          if (viewers) viewers.push(viewer);
+          else byConversation.set(conversationID, [viewer]);
+        }
         const found = new Map<string, ConversationState>();
         for (const [conversationID, viewers] of byConversation) {
           const from = sql`${d.list(viewers, 'vw')} ${d.outerJoin} conversations c ON c.user_id = vw.value`;
